@@ -1,0 +1,280 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstaxioncamera.h"
+
+#include <string.h>
+
+/* Seconds from the NTP epoch (1900-01-01) to the Unix epoch (1970-01-01) */
+#define NTP_UNIX_OFFSET_S G_GUINT64_CONSTANT (2208988800)
+
+static gboolean
+camera_id_char_ok (gchar c)
+{
+  return g_ascii_isalnum (c) || c == '_' || c == '-' || c == '.';
+}
+
+/**
+ * gst_axion_camera_id_is_valid:
+ *
+ * Returns: %TRUE when @camera_id is 1..64 characters from [A-Za-z0-9_.-].
+ */
+gboolean
+gst_axion_camera_id_is_valid (const gchar * camera_id)
+{
+  gsize len;
+
+  if (camera_id == NULL)
+    return FALSE;
+  len = strlen (camera_id);
+  if (len == 0 || len > GST_AXION_CAMERA_ID_MAX_LEN)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!camera_id_char_ok (camera_id[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * gst_axion_uri_strip_credentials:
+ * @uri: a URI such as rtsp://user:secret@cam1:554/stream
+ *
+ * Returns: (transfer full): @uri without the user-info part (and without
+ * any password= query parameter), safe to log and store; a copy of @uri
+ * when it has none.
+ */
+gchar *
+gst_axion_uri_strip_credentials (const gchar * uri)
+{
+  const gchar *scheme_end, *auth, *auth_end, *at;
+  GString *out;
+
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  scheme_end = strstr (uri, "://");
+  if (scheme_end == NULL)
+    return g_strdup (uri);
+  auth = scheme_end + 3;
+  auth_end = auth + strcspn (auth, "/?#");
+  /* the last '@' before the path: passwords may contain '@' */
+  at = NULL;
+  for (const gchar * p = auth; p < auth_end; p++)
+    if (*p == '@')
+      at = p;
+
+  out = g_string_new_len (uri, auth - uri);
+  g_string_append (out, at ? at + 1 : auth);
+
+  /* drop password-like query parameters (e.g. some cameras' ?pwd=) */
+  {
+    gchar *q = strchr (out->str, '?');
+    if (q) {
+      gchar **params = g_strsplit (q + 1, "&", -1);
+      GString *nq = g_string_new (NULL);
+      for (gchar ** p = params; *p; p++) {
+        gchar *lower = g_ascii_strdown (*p, -1);
+        gboolean secret = g_str_has_prefix (lower, "password=") ||
+            g_str_has_prefix (lower, "pwd=") ||
+            g_str_has_prefix (lower, "passwd=") ||
+            g_str_has_prefix (lower, "token=");
+        g_free (lower);
+        if (secret)
+          continue;
+        g_string_append_printf (nq, "%s%s", nq->len ? "&" : "", *p);
+      }
+      g_strfreev (params);
+      g_string_truncate (out, q - out->str);
+      if (nq->len)
+        g_string_append_printf (out, "?%s", nq->str);
+      g_string_free (nq, TRUE);
+    }
+  }
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * gst_axion_camera_id_from_uri:
+ * @uri: the source URI
+ *
+ * Derives a stable, valid camera id from a source URI, ignoring
+ * credentials: host, port and path with every other character replaced by
+ * '_' (e.g. rtsp://u:p@10.0.0.7:554/axis-media/media.amp becomes
+ * "10.0.0.7_554_axis-media_media.amp"). Ids longer than 64 characters are
+ * shortened and end with a hash of the whole URI, so they stay distinct.
+ *
+ * Returns: (transfer full): the camera id
+ */
+gchar *
+gst_axion_camera_id_from_uri (const gchar * uri)
+{
+  gchar *clean, *body, *id;
+  GString *s;
+  const gchar *p;
+
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  clean = gst_axion_uri_strip_credentials (uri);
+  p = strstr (clean, "://");
+  body = g_strdup (p ? p + 3 : clean);
+
+  s = g_string_new (NULL);
+  for (const gchar * c = body; *c; c++) {
+    gchar ch = camera_id_char_ok (*c) ? *c : '_';
+    /* collapse runs of '_' and drop leading/trailing ones */
+    if (ch == '_' && (s->len == 0 || s->str[s->len - 1] == '_'))
+      continue;
+    g_string_append_c (s, ch);
+  }
+  while (s->len && s->str[s->len - 1] == '_')
+    g_string_truncate (s, s->len - 1);
+  if (s->len == 0)
+    g_string_assign (s, "camera");
+
+  if (s->len > GST_AXION_CAMERA_ID_MAX_LEN) {
+    gchar *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, clean, -1);
+    g_string_truncate (s, GST_AXION_CAMERA_ID_MAX_LEN - 13);
+    g_string_append_printf (s, "-%.12s", sum);
+    g_free (sum);
+  }
+  id = g_string_free (s, FALSE);
+  g_free (body);
+  g_free (clean);
+  return id;
+}
+
+/**
+ * gst_axion_camera_id_event_new:
+ * @camera_id: a valid camera id
+ * @source_uri: (nullable): the source URI, credentials are stripped
+ *
+ * Returns: (transfer full): a sticky custom downstream event announcing
+ * the camera id
+ */
+GstEvent *
+gst_axion_camera_id_event_new (const gchar * camera_id,
+    const gchar * source_uri)
+{
+  GstStructure *s;
+
+  g_return_val_if_fail (gst_axion_camera_id_is_valid (camera_id), NULL);
+
+  s = gst_structure_new (GST_AXION_CAMERA_ID_EVENT_NAME, "camera-id",
+      G_TYPE_STRING, camera_id, NULL);
+  if (source_uri) {
+    gchar *clean = gst_axion_uri_strip_credentials (source_uri);
+    gst_structure_set (s, "source-uri", G_TYPE_STRING, clean, NULL);
+    g_free (clean);
+  }
+  return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, s);
+}
+
+/**
+ * gst_axion_camera_id_event_parse:
+ * @event: an event
+ * @camera_id: (out) (optional) (transfer none): the camera id
+ * @source_uri: (out) (optional) (transfer none) (nullable): the source URI
+ *
+ * Returns: %TRUE when @event is a camera-id event
+ */
+gboolean
+gst_axion_camera_id_event_parse (GstEvent * event, const gchar ** camera_id,
+    const gchar ** source_uri)
+{
+  const GstStructure *s;
+  const gchar *id;
+
+  g_return_val_if_fail (GST_IS_EVENT (event), FALSE);
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY)
+    return FALSE;
+  s = gst_event_get_structure (event);
+  if (s == NULL || !gst_structure_has_name (s, GST_AXION_CAMERA_ID_EVENT_NAME))
+    return FALSE;
+  id = gst_structure_get_string (s, "camera-id");
+  if (!gst_axion_camera_id_is_valid (id))
+    return FALSE;
+  if (camera_id)
+    *camera_id = id;
+  if (source_uri)
+    *source_uri = gst_structure_get_string (s, "source-uri");
+  return TRUE;
+}
+
+/**
+ * gst_axion_capture_time_us:
+ * @buffer: a buffer
+ * @element: (nullable): the element seeing it (for its clock and base time)
+ * @segment: (nullable): the current TIME segment of @element's sink pad
+ * @source: (out) (optional): where the time came from
+ *
+ * The capture wall-clock time of a frame, in preference order:
+ * a `timestamp/x-ntp` reference timestamp meta (rtspsrc/rtpjitterbuffer
+ * with add-reference-timestamp-meta=true: the camera's RTCP sender
+ * report clock), a `timestamp/x-unix` one, the buffer's running time on
+ * the pipeline clock mapped to the system's real time, and finally the
+ * real time now.
+ *
+ * Returns: microseconds since the Unix epoch (UTC)
+ */
+gint64
+gst_axion_capture_time_us (GstBuffer * buffer, GstElement * element,
+    const GstSegment * segment, GstAxionCaptureTimeSource * source)
+{
+  static GstCaps *ntp_caps = NULL, *unix_caps = NULL;
+  GstReferenceTimestampMeta *ref;
+  gint64 now_us = g_get_real_time ();
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), now_us);
+
+  if (g_once_init_enter (&ntp_caps)) {
+    unix_caps = gst_caps_new_empty_simple ("timestamp/x-unix");
+    GST_MINI_OBJECT_FLAG_SET (unix_caps, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
+    GstCaps *c = gst_caps_new_empty_simple ("timestamp/x-ntp");
+    GST_MINI_OBJECT_FLAG_SET (c, GST_MINI_OBJECT_FLAG_MAY_BE_LEAKED);
+    g_once_init_leave (&ntp_caps, c);
+  }
+
+  ref = gst_buffer_get_reference_timestamp_meta (buffer, ntp_caps);
+  if (ref && ref->timestamp >= NTP_UNIX_OFFSET_S * GST_SECOND) {
+    if (source)
+      *source = GST_AXION_CAPTURE_TIME_NTP;
+    return (gint64) ((ref->timestamp - NTP_UNIX_OFFSET_S * GST_SECOND) /
+        GST_USECOND);
+  }
+  ref = gst_buffer_get_reference_timestamp_meta (buffer, unix_caps);
+  if (ref) {
+    if (source)
+      *source = GST_AXION_CAPTURE_TIME_UNIX;
+    return (gint64) (ref->timestamp / GST_USECOND);
+  }
+
+  if (element && segment && segment->format == GST_FORMAT_TIME &&
+      GST_BUFFER_PTS_IS_VALID (buffer)) {
+    GstClock *clock = gst_element_get_clock (element);
+    guint64 rt = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+        GST_BUFFER_PTS (buffer));
+
+    if (clock && GST_CLOCK_TIME_IS_VALID (rt)) {
+      GstClockTime base = gst_element_get_base_time (element);
+      GstClockTime clock_now = gst_clock_get_time (clock);
+      GstClockTimeDiff age = GST_CLOCK_DIFF (base + rt, clock_now);
+
+      gst_object_unref (clock);
+      if (source)
+        *source = GST_AXION_CAPTURE_TIME_CLOCK;
+      return now_us - age / (GstClockTimeDiff) GST_USECOND;
+    }
+    if (clock)
+      gst_object_unref (clock);
+  }
+
+  if (source)
+    *source = GST_AXION_CAPTURE_TIME_ARRIVAL;
+  return now_us;
+}

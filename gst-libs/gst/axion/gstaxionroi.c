@@ -1,0 +1,158 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstaxionroi.h"
+
+#include <math.h>
+
+/**
+ * gst_axion_roi_add_motion:
+ * @buffer: a writable buffer
+ *
+ * Returns: (transfer none): a motion region in pixel coordinates
+ */
+GstVideoRegionOfInterestMeta *
+gst_axion_roi_add_motion (GstBuffer * buffer, guint x, guint y, guint w,
+    guint h)
+{
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  return gst_buffer_add_video_region_of_interest_meta (buffer,
+      GST_AXION_ROI_TYPE_MOTION, x, y, w, h);
+}
+
+/**
+ * gst_axion_roi_add_detection:
+ * @buffer: a writable buffer
+ * @label: class label, e.g. "person"
+ * @confidence: 0..1 (clamped; NaN or negative means unknown and is not stored)
+ *
+ * Returns: (transfer none): the detection region in pixel coordinates
+ */
+GstVideoRegionOfInterestMeta *
+gst_axion_roi_add_detection (GstBuffer * buffer, const gchar * label,
+    gdouble confidence, guint x, guint y, guint w, guint h)
+{
+  GstVideoRegionOfInterestMeta *roi;
+  GstStructure *s;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  g_return_val_if_fail (label != NULL && *label != '\0', NULL);
+
+  roi = gst_buffer_add_video_region_of_interest_meta (buffer, label, x, y, w,
+      h);
+  s = gst_structure_new ("detection", "label", G_TYPE_STRING, label, NULL);
+  if (!isnan (confidence) && confidence >= 0.0)
+    gst_structure_set (s, "confidence", G_TYPE_DOUBLE,
+        MIN (confidence, 1.0), NULL);
+  gst_video_region_of_interest_meta_add_param (roi, s);
+  return roi;
+}
+
+void
+gst_axion_roi_set_track_id (GstVideoRegionOfInterestMeta * roi,
+    gint64 track_id)
+{
+  GstStructure *s;
+
+  g_return_if_fail (roi != NULL);
+  s = gst_video_region_of_interest_meta_get_param (roi, "detection");
+  if (s == NULL) {
+    s = gst_structure_new ("detection", "label", G_TYPE_STRING,
+        g_quark_to_string (roi->roi_type), NULL);
+    gst_video_region_of_interest_meta_add_param (roi, s);
+  }
+  gst_structure_set (s, "track-id", G_TYPE_INT64, track_id, NULL);
+}
+
+gboolean
+gst_axion_roi_is_motion (const GstVideoRegionOfInterestMeta * roi)
+{
+  g_return_val_if_fail (roi != NULL, FALSE);
+  return roi->roi_type == g_quark_from_static_string (GST_AXION_ROI_TYPE_MOTION);
+}
+
+/**
+ * gst_axion_roi_get_detection:
+ * @roi: a region
+ * @label: (out) (optional) (transfer none): class label
+ * @confidence: (out) (optional): 0..1, or -1 when the detector gave none
+ * @track_id: (out) (optional): tracker id, or -1 when none
+ *
+ * Reads a detection the way other GStreamer analytics elements write it.
+ *
+ * Returns: %FALSE for motion regions (outputs untouched), %TRUE otherwise.
+ */
+gboolean
+gst_axion_roi_get_detection (GstVideoRegionOfInterestMeta * roi,
+    const gchar ** label, gdouble * confidence, gint64 * track_id)
+{
+  GstStructure *s;
+  const gchar *l = NULL;
+  gdouble c = -1.0;
+  gint64 t = -1;
+
+  g_return_val_if_fail (roi != NULL, FALSE);
+
+  if (gst_axion_roi_is_motion (roi))
+    return FALSE;
+
+  s = gst_video_region_of_interest_meta_get_param (roi, "detection");
+  if (s) {
+    const GValue *v;
+    l = gst_structure_get_string (s, "label");
+    v = gst_structure_get_value (s, "confidence");
+    if (v && G_VALUE_HOLDS_DOUBLE (v))
+      c = g_value_get_double (v);
+    else if (v && G_VALUE_HOLDS_FLOAT (v))
+      c = g_value_get_float (v);
+    v = gst_structure_get_value (s, "track-id");
+    if (v && G_VALUE_HOLDS_INT64 (v))
+      t = g_value_get_int64 (v);
+    else if (v && G_VALUE_HOLDS_INT (v))
+      t = g_value_get_int (v);
+  }
+  if (l == NULL)
+    l = g_quark_to_string (roi->roi_type);
+  if (isnan (c) || c < 0.0)
+    c = -1.0;
+  else if (c > 1.0)
+    c = 1.0;
+
+  if (label)
+    *label = l;
+  if (confidence)
+    *confidence = c;
+  if (track_id)
+    *track_id = t;
+  return TRUE;
+}
+
+/**
+ * gst_axion_roi_count:
+ * @buffer: a buffer
+ * @motion: count motion regions (%TRUE) or detections (%FALSE)
+ *
+ * Returns: the number of such regions on @buffer
+ */
+guint
+gst_axion_roi_count (GstBuffer * buffer, gboolean motion)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+  guint n = 0;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), 0);
+
+  while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    if (gst_axion_roi_is_motion ((GstVideoRegionOfInterestMeta *) m) == motion)
+      n++;
+  }
+  return n;
+}

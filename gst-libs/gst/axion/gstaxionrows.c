@@ -1,0 +1,1206 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstaxionrows.h"
+#include "gstaxionroi.h"
+#include "gstaxionid.h"
+#include "gstaxioncamera.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+G_DEFINE_QUARK (gst-axion-rows-error-quark, gst_axion_rows_error);
+
+#define T GST_AXION_COLUMN_TEXT
+#define I GST_AXION_COLUMN_INT
+#define N GST_AXION_COLUMN_NUMERIC
+#define B GST_AXION_COLUMN_BOOL
+#define TS GST_AXION_COLUMN_TIMESTAMP
+#define J GST_AXION_COLUMN_JSON
+#define TA GST_AXION_COLUMN_TEXT_ARRAY
+#define IA GST_AXION_COLUMN_INT_ARRAY
+#define IP GST_AXION_COLUMN_INET
+
+/* Column lists: the schema document's names, types and VARCHAR lengths /
+ * DECIMAL scales; event_phase is added by sql/002 (see there). */
+static const GstAxionColumn camera_events_cols[] = {
+  {"event_id", I, 0}, {"camera_id", T, 64}, {"event_type", T, 32},
+  {"event_phase", T, 16}, {"event_timestamp", TS, 0},
+  {"frame_number", I, 0}, {"frame_hash", T, 64}, {"fps_actual", N, 2},
+  {"motion_score", N, 4}, {"motion_regions", J, 0},
+  {"objects_detected", J, 0}, {"object_count", I, 0},
+  {"max_object_confidence", N, 4}, {"scene_hash", T, 64},
+  {"scene_change_score", N, 4}, {"image_quality_score", N, 4},
+  {"bandwidth_usage_bytes", I, 0}, {"dlpu_inference_ms", I, 0},
+  {"total_processing_ms", I, 0},
+};
+
+static const GstAxionColumn frame_metadata_cols[] = {
+  {"metadata_id", I, 0}, {"camera_id", T, 64}, {"frame_number", I, 0},
+  {"frame_timestamp", TS, 0}, {"frame_hash", T, 64},
+  {"perceptual_hash", T, 64}, {"scene_hash", T, 64},
+  {"resolution_width", I, 0}, {"resolution_height", I, 0},
+  {"format", T, 16}, {"file_size_bytes", I, 0},
+  {"sharpness_score", N, 4}, {"brightness_level", N, 4},
+  {"contrast_level", N, 4}, {"noise_level", N, 4},
+  {"overall_quality_score", N, 4},
+};
+
+static const GstAxionColumn claude_analyses_cols[] = {
+  {"analysis_id", I, 0}, {"trigger_event_id", I, 0}, {"camera_id", T, 64},
+  {"event_timestamp", TS, 0}, {"request_type", T, 32},
+  {"prompt_template", T, 64}, {"context_window_events", I, 0},
+  {"claude_response", J, 0}, {"primary_insight", T, 0},
+  {"confidence_score", N, 4}, {"objects_identified", TA, 0},
+  {"activities_detected", TA, 0}, {"anomalies_flagged", TA, 0},
+  {"scene_description", T, 0}, {"risk_assessment", T, 16},
+  {"pattern_detected", B, 0}, {"pattern_type", T, 64},
+  {"pattern_confidence", N, 4}, {"api_call_duration_ms", I, 0},
+  {"tokens_used", I, 0}, {"model_version", T, 32}, {"should_alert", B, 0},
+  {"alert_reason", T, 0}, {"alert_severity", I, 0},
+};
+
+static const GstAxionColumn alerts_cols[] = {
+  {"alert_id", I, 0}, {"alert_type", T, 32}, {"severity", I, 0},
+  {"camera_id", T, 64}, {"trigger_event_id", I, 0},
+  {"claude_analysis_id", I, 0}, {"title", T, 255}, {"description", T, 0},
+  {"alert_data", J, 0}, {"detected_objects", TA, 0},
+  {"confidence_score", N, 4}, {"frame_references", IA, 0},
+  {"created_at", TS, 0},
+};
+
+static const GstAxionColumn system_metrics_cols[] = {
+  {"metric_id", I, 0}, {"metric_name", T, 64}, {"metric_type", T, 16},
+  {"component", T, 32}, {"source_id", T, 64}, {"value", N, 6},
+  {"unit", T, 16}, {"tags", J, 0}, {"metric_timestamp", TS, 0},
+};
+
+static const GstAxionColumn cameras_cols[] = {
+  {"camera_id", T, 64}, {"camera_name", T, 255}, {"ip_address", IP, 0},
+  {"rtsp_url", T, 0}, {"active_resolution_width", I, 0},
+  {"active_resolution_height", I, 0}, {"active_fps", I, 0},
+  {"status", T, 16}, {"last_seen_at", TS, 0},
+};
+
+static const GstAxionColumn audit_log_cols[] = {
+  {"audit_id", I, 0}, {"event_type", T, 32}, {"entity_type", T, 32},
+  {"entity_id", T, 64}, {"action", T, 64}, {"action_status", T, 16},
+  {"service_name", T, 64}, {"changes_made", J, 0}, {"correlation_id", T, 64},
+  {"severity", T, 16}, {"event_timestamp", TS, 0},
+};
+
+#undef T
+#undef I
+#undef N
+#undef B
+#undef TS
+#undef J
+#undef TA
+#undef IA
+#undef IP
+
+static const struct
+{
+  const gchar *name;
+  const GstAxionColumn *cols;
+  guint n_cols;
+  const gchar *time_col;
+} tables[GST_AXION_N_TABLES] = {
+  {"camera_events", camera_events_cols, G_N_ELEMENTS (camera_events_cols),
+      "event_timestamp"},
+  {"frame_metadata", frame_metadata_cols, G_N_ELEMENTS (frame_metadata_cols),
+      "frame_timestamp"},
+  {"claude_analyses", claude_analyses_cols,
+      G_N_ELEMENTS (claude_analyses_cols), "event_timestamp"},
+  {"alerts", alerts_cols, G_N_ELEMENTS (alerts_cols), "created_at"},
+  {"system_metrics", system_metrics_cols, G_N_ELEMENTS (system_metrics_cols),
+      "metric_timestamp"},
+  {"cameras", cameras_cols, G_N_ELEMENTS (cameras_cols), "last_seen_at"},
+  {"audit_log", audit_log_cols, G_N_ELEMENTS (audit_log_cols),
+      "event_timestamp"},
+};
+
+typedef struct
+{
+  gboolean set;                 /* FALSE: SQL NULL */
+  union
+  {
+    gchar *s;                   /* TEXT, JSON, INET */
+    gint64 i;                   /* INT, TIMESTAMP */
+    gdouble d;                  /* NUMERIC */
+    gboolean b;                 /* BOOL */
+    gchar **strv;               /* TEXT_ARRAY */
+    GArray *ints;               /* INT_ARRAY (gint64) */
+  } v;
+} Cell;
+
+struct _GstAxionRow
+{
+  GstAxionTable table;
+  Cell *cells;
+  gchar **text;                 /* PostgreSQL text form, made on demand */
+};
+
+const gchar *
+gst_axion_table_name (GstAxionTable table)
+{
+  g_return_val_if_fail (table < GST_AXION_N_TABLES, NULL);
+  return tables[table].name;
+}
+
+/**
+ * gst_axion_table_columns:
+ * @table: a table
+ * @n_columns: (out): number of columns
+ *
+ * Returns: (array length=n_columns) (transfer none): the columns a row of
+ * @table holds, in the order gst_axion_row_append_copy_text() writes them.
+ */
+const GstAxionColumn *
+gst_axion_table_columns (GstAxionTable table, guint * n_columns)
+{
+  g_return_val_if_fail (table < GST_AXION_N_TABLES, NULL);
+  if (n_columns)
+    *n_columns = tables[table].n_cols;
+  return tables[table].cols;
+}
+
+/**
+ * gst_axion_table_time_column:
+ *
+ * Returns: the column @table is partitioned (or ordered) by.
+ */
+const gchar *
+gst_axion_table_time_column (GstAxionTable table)
+{
+  g_return_val_if_fail (table < GST_AXION_N_TABLES, NULL);
+  return tables[table].time_col;
+}
+
+gint
+gst_axion_row_column_index (GstAxionTable table, const gchar * column)
+{
+  g_return_val_if_fail (table < GST_AXION_N_TABLES, -1);
+  for (guint i = 0; i < tables[table].n_cols; i++)
+    if (strcmp (tables[table].cols[i].name, column) == 0)
+      return (gint) i;
+  return -1;
+}
+
+void
+gst_axion_frame_info_init (GstAxionFrameInfo * info)
+{
+  g_return_if_fail (info != NULL);
+  info->width = 0;
+  info->height = 0;
+  info->format = NULL;
+  info->fps = 0.0;
+  info->size_bytes = -1;
+  info->processing_ms = -1;
+}
+
+static GstAxionRow *
+row_new (GstAxionTable table)
+{
+  GstAxionRow *row = g_new0 (GstAxionRow, 1);
+
+  row->table = table;
+  row->cells = g_new0 (Cell, tables[table].n_cols);
+  row->text = g_new0 (gchar *, tables[table].n_cols);
+  return row;
+}
+
+static void
+cell_clear (const GstAxionColumn * col, Cell * c)
+{
+  if (!c->set)
+    return;
+  switch (col->type) {
+    case GST_AXION_COLUMN_TEXT:
+    case GST_AXION_COLUMN_JSON:
+    case GST_AXION_COLUMN_INET:
+      g_free (c->v.s);
+      break;
+    case GST_AXION_COLUMN_TEXT_ARRAY:
+      g_strfreev (c->v.strv);
+      break;
+    case GST_AXION_COLUMN_INT_ARRAY:
+      g_array_unref (c->v.ints);
+      break;
+    default:
+      break;
+  }
+  c->set = FALSE;
+}
+
+void
+gst_axion_row_free (GstAxionRow * row)
+{
+  if (row == NULL)
+    return;
+  for (guint i = 0; i < tables[row->table].n_cols; i++) {
+    cell_clear (&tables[row->table].cols[i], &row->cells[i]);
+    g_free (row->text[i]);
+  }
+  g_free (row->cells);
+  g_free (row->text);
+  g_free (row);
+}
+
+GstAxionTable
+gst_axion_row_get_table (const GstAxionRow * row)
+{
+  return row->table;
+}
+
+static Cell *
+cell (GstAxionRow * row, const gchar * column, GstAxionColumnType type)
+{
+  gint i = gst_axion_row_column_index (row->table, column);
+
+  /* programming error in this file: the column lists above are fixed */
+  g_assert (i >= 0);
+  g_assert (tables[row->table].cols[i].type == type);
+  cell_clear (&tables[row->table].cols[i], &row->cells[i]);
+  row->cells[i].set = TRUE;
+  return &row->cells[i];
+}
+
+/* valid UTF-8, at most max_chars characters (0 = unlimited) */
+static gchar *
+clean_text (const gchar * s, guint max_chars)
+{
+  gchar *v = g_utf8_make_valid (s, -1);
+
+  if (max_chars > 0 && g_utf8_strlen (v, -1) > (glong) max_chars)
+    *g_utf8_offset_to_pointer (v, max_chars) = '\0';
+  return v;
+}
+
+static void
+set_text (GstAxionRow * row, const gchar * column, const gchar * s)
+{
+  gint i;
+
+  if (s == NULL)
+    return;
+  i = gst_axion_row_column_index (row->table, column);
+  cell (row, column, GST_AXION_COLUMN_TEXT)->v.s =
+      clean_text (s, tables[row->table].cols[i].size);
+}
+
+static void
+set_inet (GstAxionRow * row, const gchar * column, const gchar * s)
+{
+  if (s)
+    cell (row, column, GST_AXION_COLUMN_INET)->v.s = g_strdup (s);
+}
+
+static void
+set_json (GstAxionRow * row, const gchar * column, const gchar * json)
+{
+  if (json)
+    cell (row, column, GST_AXION_COLUMN_JSON)->v.s = g_utf8_make_valid (json,
+        -1);
+}
+
+static void
+set_int (GstAxionRow * row, const gchar * column, gint64 v)
+{
+  cell (row, column, GST_AXION_COLUMN_INT)->v.i = v;
+}
+
+static void
+set_ts (GstAxionRow * row, const gchar * column, gint64 us)
+{
+  cell (row, column, GST_AXION_COLUMN_TIMESTAMP)->v.i = us;
+}
+
+static void
+set_bool (GstAxionRow * row, const gchar * column, gboolean b)
+{
+  cell (row, column, GST_AXION_COLUMN_BOOL)->v.b = !!b;
+}
+
+static void
+set_num (GstAxionRow * row, const gchar * column, gdouble d)
+{
+  if (isfinite (d))
+    cell (row, column, GST_AXION_COLUMN_NUMERIC)->v.d = d;
+}
+
+static void
+set_strv (GstAxionRow * row, const gchar * column, gchar ** strv)
+{
+  GPtrArray *a;
+
+  if (strv == NULL)
+    return;
+  a = g_ptr_array_new ();
+  for (gchar ** p = strv; *p; p++)
+    g_ptr_array_add (a, g_utf8_make_valid (*p, -1));
+  g_ptr_array_add (a, NULL);
+  cell (row, column, GST_AXION_COLUMN_TEXT_ARRAY)->v.strv =
+      (gchar **) g_ptr_array_free (a, FALSE);
+}
+
+/* ---- text forms ------------------------------------------------------ */
+
+/**
+ * gst_axion_format_timestamp:
+ * @unix_us: microseconds since the Unix epoch
+ *
+ * Returns: (transfer full): ISO 8601 UTC, e.g. "2026-11-28T07:22:40.123456Z"
+ */
+gchar *
+gst_axion_format_timestamp (gint64 unix_us)
+{
+  gint64 secs = unix_us / G_USEC_PER_SEC;
+  gint64 usec = unix_us % G_USEC_PER_SEC;
+  time_t t;
+  struct tm tm;
+
+  if (usec < 0) {
+    usec += G_USEC_PER_SEC;
+    secs--;
+  }
+  t = (time_t) secs;
+  gmtime_r (&t, &tm);
+  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+      tm.tm_sec, (gint) usec);
+}
+
+/**
+ * gst_axion_json_append_string:
+ * @out: where to append
+ * @s: (nullable): a UTF-8 string
+ *
+ * Appends @s as a JSON string literal (or null).
+ */
+void
+gst_axion_json_append_string (GString * out, const gchar * s)
+{
+  if (s == NULL) {
+    g_string_append (out, "null");
+    return;
+  }
+  g_string_append_c (out, '"');
+  for (const guchar * p = (const guchar *) s; *p; p++) {
+    switch (*p) {
+      case '"':
+        g_string_append (out, "\\\"");
+        break;
+      case '\\':
+        g_string_append (out, "\\\\");
+        break;
+      case '\n':
+        g_string_append (out, "\\n");
+        break;
+      case '\r':
+        g_string_append (out, "\\r");
+        break;
+      case '\t':
+        g_string_append (out, "\\t");
+        break;
+      default:
+        if (*p < 0x20)
+          g_string_append_printf (out, "\\u%04x", *p);
+        else
+          g_string_append_c (out, *p);
+    }
+  }
+  g_string_append_c (out, '"');
+}
+
+/**
+ * gst_axion_json_append_double:
+ *
+ * Appends @v as a JSON number (locale-independent; null when not finite).
+ */
+void
+gst_axion_json_append_double (GString * out, gdouble v)
+{
+  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (v)) {
+    g_string_append (out, "null");
+    return;
+  }
+  g_string_append (out, g_ascii_formatd (buf, sizeof (buf), "%.6g", v));
+}
+
+static gchar *
+format_numeric (gdouble d, guint scale)
+{
+  gchar fmt[16], buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_snprintf (fmt, sizeof (fmt), "%%.%uf", scale);
+  return g_strdup (g_ascii_formatd (buf, sizeof (buf), fmt, d));
+}
+
+static void
+append_pg_array_elem (GString * out, const gchar * s)
+{
+  g_string_append_c (out, '"');
+  for (const gchar * p = s; *p; p++) {
+    if (*p == '"' || *p == '\\')
+      g_string_append_c (out, '\\');
+    g_string_append_c (out, *p);
+  }
+  g_string_append_c (out, '"');
+}
+
+static gchar *
+cell_to_text (const GstAxionColumn * col, const Cell * c)
+{
+  GString *s;
+
+  switch (col->type) {
+    case GST_AXION_COLUMN_TEXT:
+    case GST_AXION_COLUMN_JSON:
+    case GST_AXION_COLUMN_INET:
+      return g_strdup (c->v.s);
+    case GST_AXION_COLUMN_INT:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, c->v.i);
+    case GST_AXION_COLUMN_NUMERIC:
+      return format_numeric (c->v.d, col->size);
+    case GST_AXION_COLUMN_BOOL:
+      return g_strdup (c->v.b ? "t" : "f");
+    case GST_AXION_COLUMN_TIMESTAMP:
+      return gst_axion_format_timestamp (c->v.i);
+    case GST_AXION_COLUMN_TEXT_ARRAY:
+      s = g_string_new ("{");
+      for (gchar ** p = c->v.strv; *p; p++) {
+        if (p != c->v.strv)
+          g_string_append_c (s, ',');
+        append_pg_array_elem (s, *p);
+      }
+      g_string_append_c (s, '}');
+      return g_string_free (s, FALSE);
+    case GST_AXION_COLUMN_INT_ARRAY:
+      s = g_string_new ("{");
+      for (guint i = 0; i < c->v.ints->len; i++)
+        g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? "," : "",
+            g_array_index (c->v.ints, gint64, i));
+      g_string_append_c (s, '}');
+      return g_string_free (s, FALSE);
+  }
+  g_return_val_if_reached (NULL);
+}
+
+gboolean
+gst_axion_row_is_null (const GstAxionRow * row, const gchar * column)
+{
+  gint i = gst_axion_row_column_index (row->table, column);
+
+  g_return_val_if_fail (i >= 0, TRUE);
+  return !row->cells[i].set;
+}
+
+/**
+ * gst_axion_row_get_text:
+ * @row: a row
+ * @column: a column name of the row's table
+ *
+ * Returns: (nullable) (transfer none): the value in PostgreSQL's text input
+ * form, or %NULL for SQL NULL (and for unknown columns).
+ */
+const gchar *
+gst_axion_row_get_text (GstAxionRow * row, const gchar * column)
+{
+  gint i;
+
+  g_return_val_if_fail (row != NULL, NULL);
+  i = gst_axion_row_column_index (row->table, column);
+  g_return_val_if_fail (i >= 0, NULL);
+  if (!row->cells[i].set)
+    return NULL;
+  if (row->text[i] == NULL)
+    row->text[i] = cell_to_text (&tables[row->table].cols[i], &row->cells[i]);
+  return row->text[i];
+}
+
+/**
+ * gst_axion_row_append_copy_text:
+ * @row: a row
+ * @out: where to append
+ *
+ * Appends the row as one line of PostgreSQL COPY text format (columns in
+ * gst_axion_table_columns() order, tab-separated, \N for NULL, backslash
+ * escapes), ending with a newline.
+ */
+void
+gst_axion_row_append_copy_text (GstAxionRow * row, GString * out)
+{
+  guint n = tables[row->table].n_cols;
+
+  for (guint i = 0; i < n; i++) {
+    const gchar *v = gst_axion_row_get_text (row, tables[row->table].cols[i].name);
+
+    if (i > 0)
+      g_string_append_c (out, '\t');
+    if (v == NULL) {
+      g_string_append (out, "\\N");
+      continue;
+    }
+    for (const gchar * p = v; *p; p++) {
+      switch (*p) {
+        case '\\':
+          g_string_append (out, "\\\\");
+          break;
+        case '\n':
+          g_string_append (out, "\\n");
+          break;
+        case '\r':
+          g_string_append (out, "\\r");
+          break;
+        case '\t':
+          g_string_append (out, "\\t");
+          break;
+        default:
+          g_string_append_c (out, *p);
+      }
+    }
+  }
+  g_string_append_c (out, '\n');
+}
+
+/**
+ * gst_axion_row_to_json:
+ * @row: a row
+ *
+ * Returns: (transfer full): the row as a compact JSON object with the
+ * table's column names (typed: numbers, booleans, arrays, nested JSON for
+ * JSONB columns, ISO 8601 strings for timestamps, null for NULL).
+ */
+gchar *
+gst_axion_row_to_json (const GstAxionRow * row)
+{
+  GString *out = g_string_new ("{");
+
+  for (guint i = 0; i < tables[row->table].n_cols; i++) {
+    const GstAxionColumn *col = &tables[row->table].cols[i];
+    const Cell *c = &row->cells[i];
+
+    if (i > 0)
+      g_string_append_c (out, ',');
+    gst_axion_json_append_string (out, col->name);
+    g_string_append_c (out, ':');
+    if (!c->set) {
+      g_string_append (out, "null");
+      continue;
+    }
+    switch (col->type) {
+      case GST_AXION_COLUMN_TEXT:
+      case GST_AXION_COLUMN_INET:
+        gst_axion_json_append_string (out, c->v.s);
+        break;
+      case GST_AXION_COLUMN_JSON:
+        g_string_append (out, c->v.s);
+        break;
+      case GST_AXION_COLUMN_INT:
+        g_string_append_printf (out, "%" G_GINT64_FORMAT, c->v.i);
+        break;
+      case GST_AXION_COLUMN_NUMERIC:{
+        gchar *t = format_numeric (c->v.d, col->size);
+        g_string_append (out, t);
+        g_free (t);
+        break;
+      }
+      case GST_AXION_COLUMN_BOOL:
+        g_string_append (out, c->v.b ? "true" : "false");
+        break;
+      case GST_AXION_COLUMN_TIMESTAMP:{
+        gchar *t = gst_axion_format_timestamp (c->v.i);
+        gst_axion_json_append_string (out, t);
+        g_free (t);
+        break;
+      }
+      case GST_AXION_COLUMN_TEXT_ARRAY:
+        g_string_append_c (out, '[');
+        for (gchar ** p = c->v.strv; *p; p++) {
+          if (p != c->v.strv)
+            g_string_append_c (out, ',');
+          gst_axion_json_append_string (out, *p);
+        }
+        g_string_append_c (out, ']');
+        break;
+      case GST_AXION_COLUMN_INT_ARRAY:
+        g_string_append_c (out, '[');
+        for (guint k = 0; k < c->v.ints->len; k++)
+          g_string_append_printf (out, "%s%" G_GINT64_FORMAT, k ? "," : "",
+              g_array_index (c->v.ints, gint64, k));
+        g_string_append_c (out, ']');
+        break;
+    }
+  }
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+/* ---- row builders ---------------------------------------------------- */
+
+static gboolean
+require (gboolean ok, GError ** error, const gchar * table,
+    const gchar * what)
+{
+  if (!ok)
+    g_set_error (error, GST_AXION_ROWS_ERROR, GST_AXION_ROWS_ERROR_MISSING,
+        "%s row needs %s", table, what);
+  return ok;
+}
+
+static gboolean
+one_of (const gchar * v, const gchar * const *allowed)
+{
+  for (; *allowed; allowed++)
+    if (g_strcmp0 (v, *allowed) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+check_one_of (const gchar * v, const gchar * const *allowed, GError ** error,
+    const gchar * column)
+{
+  gchar *list;
+
+  if (v == NULL || one_of (v, allowed))
+    return TRUE;
+  list = g_strjoinv ("', '", (gchar **) allowed);
+  g_set_error (error, GST_AXION_ROWS_ERROR, GST_AXION_ROWS_ERROR_INVALID,
+      "%s '%s' is not one of '%s'", column, v, list);
+  g_free (list);
+  return FALSE;
+}
+
+static gint64
+round_ms (gdouble ms)
+{
+  return (gint64) llround (MAX (ms, 0.0));
+}
+
+static void
+append_bbox (GString * json, const GstVideoRegionOfInterestMeta * roi)
+{
+  g_string_append_printf (json, "[%u,%u,%u,%u]", roi->x, roi->y, roi->w,
+      roi->h);
+}
+
+/**
+ * gst_axion_row_camera_event:
+ * @meta: the frame's meta (camera id, capture time and frame number needed)
+ * @event: one of @meta's events
+ * @buffer: (nullable): the buffer, for its motion and detection regions
+ * @info: (nullable): what the sink knows about the frame
+ * @error: return location for an error
+ *
+ * A camera_events row. objects_detected holds one
+ * `{"class":label,"confidence":c,"bbox":[x,y,w,h]}` entry (plus
+ * "track_id" when known; confidence null when the detector gave none) per
+ * detection region on @buffer; motion_regions is an array of
+ * `[x,y,w,h]` boxes.
+ *
+ * Returns: (transfer full) (nullable): the row, or %NULL with @error set
+ */
+GstAxionRow *
+gst_axion_row_camera_event (const GstAxionFrameMeta * meta,
+    const GstAxionFrameEvent * event, GstBuffer * buffer,
+    const GstAxionFrameInfo * info, GError ** error)
+{
+  GstAxionRow *row;
+  const gchar *phase;
+  gchar hex[17];
+
+  g_return_val_if_fail (meta != NULL, NULL);
+  g_return_val_if_fail (event != NULL, NULL);
+
+  if (!require (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA),
+          error, "camera_events", "a camera id") ||
+      !require (gst_axion_frame_meta_has (meta,
+              GST_AXION_FRAME_FIELD_CAPTURE_TIME), error, "camera_events",
+          "a capture time") ||
+      !require (event->id > 0, error, "camera_events", "an event id"))
+    return NULL;
+
+  row = row_new (GST_AXION_TABLE_CAMERA_EVENTS);
+  set_int (row, "event_id", event->id);
+  set_text (row, "camera_id", meta->camera_id);
+  set_text (row, "event_type", gst_axion_event_type_db_name (event->type));
+  phase = gst_axion_event_type_phase (event->type);
+  set_text (row, "event_phase", phase);
+  set_ts (row, "event_timestamp", meta->capture_time_us);
+  set_int (row, "frame_number", (gint64) meta->frame_number);
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_FRAME_HASH))
+    set_text (row, "frame_hash", meta->frame_hash);
+  if (info && info->fps > 0 && info->fps < 1000)
+    set_num (row, "fps_actual", info->fps);
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_MOTION))
+    set_num (row, "motion_score", meta->motion_score);
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_SCENE_HASH)) {
+    gst_axion_hash64_to_hex (meta->scene_hash, hex);
+    set_text (row, "scene_hash", hex);
+  }
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_SCENE_CHANGE))
+    set_num (row, "scene_change_score", meta->scene_change_score);
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_QUALITY))
+    set_num (row, "image_quality_score", meta->quality.overall);
+  if (info && info->size_bytes >= 0 && info->size_bytes <= G_MAXINT32)
+    set_int (row, "bandwidth_usage_bytes", info->size_bytes);
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_INFERENCE) &&
+      meta->inference_state == GST_AXION_INFERENCE_RAN)
+    set_int (row, "dlpu_inference_ms", round_ms (meta->inference_run_ms));
+  if (info && info->processing_ms >= 0)
+    set_int (row, "total_processing_ms", MIN (info->processing_ms, G_MAXINT32));
+
+  if (buffer) {
+    GString *objects = g_string_new ("["), *motion = g_string_new ("[");
+    gpointer state = NULL;
+    GstMeta *m;
+    guint n_objects = 0, n_motion = 0;
+    gdouble max_conf = -1.0;
+
+    while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
+                GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+      const gchar *label;
+      gdouble conf;
+      gint64 track;
+
+      if (!gst_axion_roi_get_detection (roi, &label, &conf, &track)) {
+        if (n_motion++)
+          g_string_append_c (motion, ',');
+        append_bbox (motion, roi);
+        continue;
+      }
+      if (n_objects++)
+        g_string_append_c (objects, ',');
+      g_string_append (objects, "{\"class\":");
+      gst_axion_json_append_string (objects, label);
+      g_string_append (objects, ",\"confidence\":");
+      if (conf >= 0) {
+        gchar *c = format_numeric (conf, 4);
+        g_string_append (objects, c);
+        g_free (c);
+        max_conf = MAX (max_conf, conf);
+      } else {
+        g_string_append (objects, "null");
+      }
+      g_string_append (objects, ",\"bbox\":");
+      append_bbox (objects, roi);
+      if (track >= 0)
+        g_string_append_printf (objects, ",\"track_id\":%" G_GINT64_FORMAT,
+            track);
+      g_string_append_c (objects, '}');
+    }
+    g_string_append_c (objects, ']');
+    g_string_append_c (motion, ']');
+    set_json (row, "objects_detected", objects->str);
+    set_int (row, "object_count", n_objects);
+    if (max_conf >= 0)
+      set_num (row, "max_object_confidence", max_conf);
+    if (n_motion > 0)
+      set_json (row, "motion_regions", motion->str);
+    g_string_free (objects, TRUE);
+    g_string_free (motion, TRUE);
+  }
+  return row;
+}
+
+/**
+ * gst_axion_row_frame_metadata:
+ * @meta: the frame's meta (camera id, capture time and frame number needed)
+ * @metadata_id: the row id, or 0 to take one from the default generator
+ * @info: (nullable): resolution, format and size of the frame
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): a frame_metadata row, or %NULL with
+ * @error set
+ */
+GstAxionRow *
+gst_axion_row_frame_metadata (const GstAxionFrameMeta * meta,
+    gint64 metadata_id, const GstAxionFrameInfo * info, GError ** error)
+{
+  GstAxionRow *row;
+  gchar hex[17];
+
+  g_return_val_if_fail (meta != NULL, NULL);
+
+  if (!require (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA),
+          error, "frame_metadata", "a camera id") ||
+      !require (gst_axion_frame_meta_has (meta,
+              GST_AXION_FRAME_FIELD_CAPTURE_TIME), error, "frame_metadata",
+          "a capture time") ||
+      !require (gst_axion_frame_meta_has (meta,
+              GST_AXION_FRAME_FIELD_FRAME_NUMBER), error, "frame_metadata",
+          "a frame number"))
+    return NULL;
+
+  row = row_new (GST_AXION_TABLE_FRAME_METADATA);
+  set_int (row, "metadata_id", metadata_id > 0 ? metadata_id :
+      gst_axion_id_next ());
+  set_text (row, "camera_id", meta->camera_id);
+  set_int (row, "frame_number", (gint64) meta->frame_number);
+  set_ts (row, "frame_timestamp", meta->capture_time_us);
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_FRAME_HASH))
+    set_text (row, "frame_hash", meta->frame_hash);
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_PERCEPTUAL_HASH)) {
+    gst_axion_hash64_to_hex (meta->perceptual_hash, hex);
+    set_text (row, "perceptual_hash", hex);
+  }
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_SCENE_HASH)) {
+    gst_axion_hash64_to_hex (meta->scene_hash, hex);
+    set_text (row, "scene_hash", hex);
+  }
+  set_int (row, "resolution_width", info ? MAX (info->width, 0) : 0);
+  set_int (row, "resolution_height", info ? MAX (info->height, 0) : 0);
+  set_text (row, "format", info && info->format ? info->format : "raw");
+  if (info && info->size_bytes >= 0 && info->size_bytes <= G_MAXINT32)
+    set_int (row, "file_size_bytes", info->size_bytes);
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_QUALITY)) {
+    set_num (row, "sharpness_score", meta->quality.sharpness);
+    set_num (row, "brightness_level", meta->quality.brightness);
+    set_num (row, "contrast_level", meta->quality.contrast);
+    set_num (row, "noise_level", meta->quality.noise);
+    set_num (row, "overall_quality_score", meta->quality.overall);
+  }
+  return row;
+}
+
+static const gchar *const request_types[] = { "scene_description",
+  "anomaly_detection", "pattern_analysis", "real_time_query", NULL
+};
+
+static const gchar *const risk_levels[] = { "none", "low", "medium", "high",
+  "critical", NULL
+};
+
+static gboolean
+check_analysis (const GstAxionAnalysis * a, const gchar * table,
+    GError ** error)
+{
+  return require (a->camera_id != NULL, error, table, "a camera id") &&
+      require (a->trigger_event_id > 0, error, table, "a trigger event id") &&
+      require (a->analysis_id > 0, error, table, "an analysis id") &&
+      require (a->request_type != NULL, error, table, "a request type") &&
+      check_one_of (a->request_type, request_types, error, "request_type") &&
+      check_one_of (a->risk_assessment, risk_levels, error, "risk_assessment");
+}
+
+/**
+ * gst_axion_row_claude_analysis:
+ * @analysis: an analysis (ids, camera id and request type needed)
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): a claude_analyses row, or %NULL with
+ * @error set (request_type or risk_assessment outside the schema's values)
+ */
+GstAxionRow *
+gst_axion_row_claude_analysis (const GstAxionAnalysis * a, GError ** error)
+{
+  GstAxionRow *row;
+
+  g_return_val_if_fail (a != NULL, NULL);
+
+  if (!check_analysis (a, "claude_analyses", error))
+    return NULL;
+
+  row = row_new (GST_AXION_TABLE_CLAUDE_ANALYSES);
+  set_int (row, "analysis_id", a->analysis_id);
+  set_int (row, "trigger_event_id", a->trigger_event_id);
+  set_text (row, "camera_id", a->camera_id);
+  set_ts (row, "event_timestamp", a->event_time_us);
+  set_text (row, "request_type", a->request_type);
+  set_text (row, "prompt_template", a->prompt_template);
+  if (a->context_window_events > 0)
+    set_int (row, "context_window_events", a->context_window_events);
+  set_json (row, "claude_response", a->raw_json ? a->raw_json : "{}");
+  set_text (row, "primary_insight", a->primary_insight);
+  if (a->confidence_score >= 0)
+    set_num (row, "confidence_score", MIN (a->confidence_score, 1.0));
+  set_strv (row, "objects_identified", a->objects_identified);
+  set_strv (row, "activities_detected", a->activities_detected);
+  set_strv (row, "anomalies_flagged", a->anomalies_flagged);
+  set_text (row, "scene_description", a->scene_description);
+  set_text (row, "risk_assessment", a->risk_assessment);
+  set_bool (row, "pattern_detected", a->pattern_detected);
+  set_text (row, "pattern_type", a->pattern_type);
+  if (a->pattern_confidence >= 0)
+    set_num (row, "pattern_confidence", MIN (a->pattern_confidence, 1.0));
+  if (a->api_call_duration_ms >= 0)
+    set_int (row, "api_call_duration_ms", a->api_call_duration_ms);
+  if (a->tokens_used > 0)
+    set_int (row, "tokens_used", a->tokens_used);
+  set_text (row, "model_version", a->model);
+  set_bool (row, "should_alert", a->should_alert);
+  set_text (row, "alert_reason", a->alert_reason);
+  if (a->alert_severity >= 1 && a->alert_severity <= 5)
+    set_int (row, "alert_severity", a->alert_severity);
+  return row;
+}
+
+static gint
+severity_from_risk (const gchar * risk)
+{
+  if (g_strcmp0 (risk, "critical") == 0)
+    return 5;
+  if (g_strcmp0 (risk, "high") == 0)
+    return 4;
+  if (g_strcmp0 (risk, "medium") == 0)
+    return 3;
+  return 2;
+}
+
+/**
+ * gst_axion_row_alert:
+ * @analysis: the analysis that asks for an alert
+ * @alert_id: the row id, or 0 to take one from the default generator
+ * @error: return location for an error
+ *
+ * An alerts row for an analysis, following the schema document's write
+ * pattern 6.2.5: type 'anomaly' ('pattern' when a pattern was detected),
+ * severity from alert_severity or else from risk_assessment
+ * (critical 5, high 4, medium 3, otherwise 2), title "Anomaly Detected:
+ * <pattern>" (or the risk level), description from alert_reason, else
+ * primary_insight, else scene_description.
+ *
+ * Returns: (transfer full) (nullable): the row, or %NULL with @error set
+ */
+GstAxionRow *
+gst_axion_row_alert (const GstAxionAnalysis * a, gint64 alert_id,
+    GError ** error)
+{
+  GstAxionRow *row;
+  gint severity;
+  gchar *title;
+  const gchar *description;
+  GString *data;
+  GArray *frames;
+  gint64 frame;
+
+  g_return_val_if_fail (a != NULL, NULL);
+
+  if (!check_analysis (a, "alerts", error))
+    return NULL;
+
+  severity = (a->alert_severity >= 1 && a->alert_severity <= 5) ?
+      a->alert_severity : severity_from_risk (a->risk_assessment);
+  if (a->pattern_type && *a->pattern_type)
+    title = g_strdup_printf ("Anomaly Detected: %s", a->pattern_type);
+  else
+    title = g_strdup_printf ("Anomaly Detected: %s risk on %s",
+        a->risk_assessment ? a->risk_assessment : "unrated", a->camera_id);
+  description = a->alert_reason ? a->alert_reason :
+      a->primary_insight ? a->primary_insight :
+      a->scene_description ? a->scene_description : title;
+
+  row = row_new (GST_AXION_TABLE_ALERTS);
+  set_int (row, "alert_id", alert_id > 0 ? alert_id : gst_axion_id_next ());
+  set_text (row, "alert_type", a->pattern_detected ? "pattern" : "anomaly");
+  set_int (row, "severity", severity);
+  set_text (row, "camera_id", a->camera_id);
+  set_int (row, "trigger_event_id", a->trigger_event_id);
+  set_int (row, "claude_analysis_id", a->analysis_id);
+  set_text (row, "title", title);
+  set_text (row, "description", description);
+
+  data = g_string_new ("{\"risk_assessment\":");
+  gst_axion_json_append_string (data, a->risk_assessment);
+  g_string_append (data, ",\"pattern_type\":");
+  gst_axion_json_append_string (data, a->pattern_type);
+  g_string_append (data, ",\"model\":");
+  gst_axion_json_append_string (data, a->model);
+  g_string_append_printf (data, ",\"frame_number\":%" G_GUINT64_FORMAT "}",
+      a->frame_number);
+  set_json (row, "alert_data", data->str);
+  g_string_free (data, TRUE);
+
+  set_strv (row, "detected_objects", a->objects_identified);
+  if (a->pattern_confidence >= 0)
+    set_num (row, "confidence_score", MIN (a->pattern_confidence, 1.0));
+  else if (a->confidence_score >= 0)
+    set_num (row, "confidence_score", MIN (a->confidence_score, 1.0));
+  frames = g_array_new (FALSE, FALSE, sizeof (gint64));
+  frame = (gint64) a->frame_number;
+  g_array_append_val (frames, frame);
+  cell (row, "frame_references", GST_AXION_COLUMN_INT_ARRAY)->v.ints = frames;
+  set_ts (row, "created_at", a->event_time_us > 0 ? a->event_time_us :
+      g_get_real_time ());
+  g_free (title);
+  return row;
+}
+
+static const gchar *const metric_types[] = { "counter", "gauge", "histogram",
+  "rate", NULL
+};
+
+/**
+ * gst_axion_row_system_metric:
+ * @metric: the sample
+ * @metric_id: the row id, or 0 to take one from the default generator
+ * @error: return location for an error
+ *
+ * Returns: (transfer full) (nullable): a system_metrics row, or %NULL with
+ * @error set (unknown metric type, value not finite or beyond
+ * DECIMAL(15,6))
+ */
+GstAxionRow *
+gst_axion_row_system_metric (const GstAxionMetric * m, gint64 metric_id,
+    GError ** error)
+{
+  GstAxionRow *row;
+
+  g_return_val_if_fail (m != NULL, NULL);
+
+  if (!require (m->name && *m->name, error, "system_metrics", "a metric name")
+      || !require (m->component && *m->component, error, "system_metrics",
+          "a component")
+      || !check_one_of (m->type, metric_types, error, "metric_type")
+      || !require (m->type != NULL, error, "system_metrics", "a metric type"))
+    return NULL;
+  if (!isfinite (m->value) || fabs (m->value) >= 1e9) {
+    g_set_error (error, GST_AXION_ROWS_ERROR, GST_AXION_ROWS_ERROR_INVALID,
+        "metric %s value %g does not fit DECIMAL(15,6)", m->name, m->value);
+    return NULL;
+  }
+
+  row = row_new (GST_AXION_TABLE_SYSTEM_METRICS);
+  set_int (row, "metric_id", metric_id > 0 ? metric_id : gst_axion_id_next ());
+  set_text (row, "metric_name", m->name);
+  set_text (row, "metric_type", m->type);
+  set_text (row, "component", m->component);
+  set_text (row, "source_id", m->source_id);
+  set_num (row, "value", m->value);
+  set_text (row, "unit", m->unit);
+  set_json (row, "tags", m->tags_json);
+  set_ts (row, "metric_timestamp", m->time_us > 0 ? m->time_us :
+      g_get_real_time ());
+  return row;
+}
+
+static const gchar *const camera_statuses[] = { "online", "offline", "error",
+  "maintenance", "decommissioned", NULL
+};
+
+/**
+ * gst_axion_row_camera:
+ * @camera: what is known about the camera
+ * @error: return location for an error
+ *
+ * A cameras registry row (for an upsert on camera_id). ip_address is set
+ * when the URI's host is a literal IP address; rtsp_url never holds
+ * credentials.
+ *
+ * Returns: (transfer full) (nullable): the row, or %NULL with @error set
+ */
+GstAxionRow *
+gst_axion_row_camera (const GstAxionCameraInfo * c, GError ** error)
+{
+  GstAxionRow *row;
+
+  g_return_val_if_fail (c != NULL, NULL);
+
+  if (!require (c->camera_id != NULL, error, "cameras", "a camera id") ||
+      !check_one_of (c->status, camera_statuses, error, "status"))
+    return NULL;
+
+  row = row_new (GST_AXION_TABLE_CAMERAS);
+  set_text (row, "camera_id", c->camera_id);
+  set_text (row, "camera_name", c->name ? c->name : c->camera_id);
+  if (c->source_uri) {
+    gchar *clean = gst_axion_uri_strip_credentials (c->source_uri);
+    gchar *host = NULL;
+    GUri *uri = g_uri_parse (clean, G_URI_FLAGS_NONE, NULL);
+
+    if (uri) {
+      host = g_strdup (g_uri_get_host (uri));
+      g_uri_unref (uri);
+    }
+    if (host && g_hostname_is_ip_address (host))
+      set_inet (row, "ip_address", host);
+    set_text (row, "rtsp_url", clean);
+    g_free (host);
+    g_free (clean);
+  }
+  if (c->width > 0)
+    set_int (row, "active_resolution_width", c->width);
+  if (c->height > 0)
+    set_int (row, "active_resolution_height", c->height);
+  if (c->fps > 0)
+    set_int (row, "active_fps", (gint64) llround (c->fps));
+  set_text (row, "status", c->status ? c->status : "online");
+  set_ts (row, "last_seen_at", c->time_us > 0 ? c->time_us :
+      g_get_real_time ());
+  return row;
+}
+
+static const gchar *const action_statuses[] = { "success", "failure",
+  "denied", "pending", NULL
+};
+
+static const gchar *const severities[] = { "debug", "info", "warning",
+  "error", "critical", NULL
+};
+
+/**
+ * gst_axion_row_audit_log:
+ * @entry: the audit entry
+ * @audit_id: the row id, or 0 to take one from the default generator
+ * @error: return location for an error
+ *
+ * An audit_log row. For a property change changes_made is
+ * `{"<property>":{"old":..,"new":..}}`; secret values are written as "***".
+ *
+ * Returns: (transfer full) (nullable): the row, or %NULL with @error set
+ */
+GstAxionRow *
+gst_axion_row_audit_log (const GstAxionAuditEntry * e, gint64 audit_id,
+    GError ** error)
+{
+  GstAxionRow *row;
+
+  g_return_val_if_fail (e != NULL, NULL);
+
+  if (!require (e->event_type && e->entity_type && e->action &&
+          e->action_status, error, "audit_log",
+          "event_type, entity_type, action and action_status") ||
+      !check_one_of (e->action_status, action_statuses, error,
+          "action_status") ||
+      !check_one_of (e->severity, severities, error, "severity"))
+    return NULL;
+
+  row = row_new (GST_AXION_TABLE_AUDIT_LOG);
+  set_int (row, "audit_id", audit_id > 0 ? audit_id : gst_axion_id_next ());
+  set_text (row, "event_type", e->event_type);
+  set_text (row, "entity_type", e->entity_type);
+  set_text (row, "entity_id", e->entity_id);
+  set_text (row, "action", e->action);
+  set_text (row, "action_status", e->action_status);
+  set_text (row, "service_name", e->service_name);
+  if (e->property) {
+    GString *j = g_string_new ("{");
+    gst_axion_json_append_string (j, e->property);
+    g_string_append (j, ":{\"old\":");
+    gst_axion_json_append_string (j, e->secret && e->old_value ? "***" :
+        e->old_value);
+    g_string_append (j, ",\"new\":");
+    gst_axion_json_append_string (j, e->secret && e->new_value ? "***" :
+        e->new_value);
+    g_string_append (j, "}}");
+    set_json (row, "changes_made", j->str);
+    g_string_free (j, TRUE);
+  }
+  set_text (row, "correlation_id", e->correlation_id);
+  set_text (row, "severity", e->severity ? e->severity : "info");
+  set_ts (row, "event_timestamp", e->time_us > 0 ? e->time_us :
+      g_get_real_time ());
+  return row;
+}

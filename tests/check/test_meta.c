@@ -1,0 +1,342 @@
+/* Unit tests: GstAxionFrameMeta, GstAxionAnalysisMeta, ROI and camera
+ * helpers of libgstaxion. */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/axion/axion.h>
+
+static GstBuffer *
+new_frame (void)
+{
+  return gst_buffer_new_allocate (NULL, 64 * 48 * 3 / 2, NULL);
+}
+
+GST_START_TEST (test_frame_meta_parts_do_not_clobber)
+{
+  GstBuffer *buf = new_frame ();
+  GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (buf);
+  GstAxionQuality q = { 0.5, 0.25, 0.75, 0.1, 0.6 };
+
+  fail_unless (m != NULL);
+  fail_unless_equals_int (m->fields, 0);
+  /* second call returns the same meta, never a second one */
+  fail_unless (gst_buffer_get_or_add_axion_frame_meta (buf) == m);
+
+  gst_axion_frame_meta_set_camera_id (m, "CAM001");
+  gst_axion_frame_meta_set_motion (m, 0.42, GST_AXION_MOTION_STATE_START);
+  /* another element's part */
+  fail_unless (gst_axion_frame_meta_set_frame_hash (m, "ABCDEF0123456789"));
+  gst_axion_frame_meta_set_quality (m, &q);
+
+  fail_unless (gst_axion_frame_meta_has (m, GST_AXION_FRAME_FIELD_MOTION |
+          GST_AXION_FRAME_FIELD_FRAME_HASH | GST_AXION_FRAME_FIELD_CAMERA));
+  fail_if (gst_axion_frame_meta_has (m, GST_AXION_FRAME_FIELD_SCENE_HASH));
+  fail_unless_equals_float (m->motion_score, 0.42);
+  fail_unless_equals_int (m->motion_state, GST_AXION_MOTION_STATE_START);
+  fail_unless_equals_string (m->frame_hash, "abcdef0123456789");
+  fail_unless_equals_string (m->camera_id, "CAM001");
+  fail_unless_equals_float (m->quality.contrast, 0.75);
+
+  /* out-of-range inputs are clamped, invalid hashes refused */
+  gst_axion_frame_meta_set_motion (m, 7.0, GST_AXION_MOTION_STATE_CONTINUE);
+  fail_unless_equals_float (m->motion_score, 1.0);
+  gst_axion_frame_meta_set_motion (m, NAN, GST_AXION_MOTION_STATE_CONTINUE);
+  fail_unless_equals_float (m->motion_score, 0.0);
+  fail_if (gst_axion_frame_meta_set_frame_hash (m, "xyz"));
+  fail_if (gst_axion_frame_meta_set_frame_hash (m, ""));
+  fail_unless_equals_string (m->frame_hash, "abcdef0123456789");
+
+  gst_buffer_unref (buf);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_frame_meta_events)
+{
+  GstBuffer *buf = new_frame ();
+  GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (buf);
+  gint64 a, b, again;
+
+  a = gst_axion_frame_meta_add_event (m, GST_AXION_EVENT_MOTION_START);
+  b = gst_axion_frame_meta_add_event (m, GST_AXION_EVENT_SCENE_CHANGE);
+  again = gst_axion_frame_meta_add_event (m, GST_AXION_EVENT_MOTION_START);
+  fail_unless (a > 0 && b > a);
+  fail_unless_equals_int64 (again, a);
+  fail_unless_equals_int (m->n_events, 2);
+  fail_unless_equals_int64 (gst_axion_frame_meta_get_event_id (m,
+          GST_AXION_EVENT_SCENE_CHANGE), b);
+  fail_unless_equals_int64 (gst_axion_frame_meta_get_event_id (m,
+          GST_AXION_EVENT_QUALITY), 0);
+
+  for (gint i = 2; i < GST_AXION_FRAME_MAX_EVENTS; i++)
+    fail_unless (gst_axion_frame_meta_add_event_with_id (m,
+            GST_AXION_EVENT_OBJECT_DETECTED, 1000 + i));
+  /* full: refused, nothing overwritten */
+  fail_if (gst_axion_frame_meta_add_event_with_id (m,
+          GST_AXION_EVENT_QUALITY, 99));
+  fail_unless_equals_int (m->n_events, GST_AXION_FRAME_MAX_EVENTS);
+
+  fail_unless_equals_string (gst_axion_event_type_db_name
+      (GST_AXION_EVENT_MOTION_END), "motion");
+  fail_unless_equals_string (gst_axion_event_type_phase
+      (GST_AXION_EVENT_MOTION_END), "end");
+  fail_unless (gst_axion_event_type_phase (GST_AXION_EVENT_QUALITY) == NULL);
+  gst_buffer_unref (buf);
+}
+
+GST_END_TEST;
+
+static void
+fill_meta (GstBuffer * buf)
+{
+  GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (buf);
+
+  gst_axion_frame_meta_set_camera_id (m, "CAM007");
+  gst_axion_frame_meta_set_frame_number (m, 12450);
+  gst_axion_frame_meta_set_capture_time (m, 1732377623000000,
+      GST_AXION_CAPTURE_TIME_NTP);
+  gst_axion_frame_meta_set_scene_hash (m, 0xa3f5c8);
+  gst_axion_frame_meta_add_event_with_id (m, GST_AXION_EVENT_SCENE_CHANGE, 77);
+}
+
+static void
+check_filled (GstAxionFrameMeta * m)
+{
+  fail_unless (m != NULL);
+  fail_unless_equals_string (m->camera_id, "CAM007");
+  fail_unless_equals_uint64 (m->frame_number, 12450);
+  fail_unless_equals_int64 (m->capture_time_us, 1732377623000000);
+  fail_unless_equals_uint64 (m->scene_hash, 0xa3f5c8);
+  fail_unless_equals_int (m->n_events, 1);
+  fail_unless_equals_int64 (m->events[0].id, 77);
+}
+
+GST_START_TEST (test_frame_meta_survives_copy)
+{
+  GstBuffer *buf = new_frame (), *copy;
+  GstAxionFrameMeta *cm;
+
+  fill_meta (buf);
+  copy = gst_buffer_copy (buf);
+  gst_buffer_unref (buf);       /* the copy must own its strings */
+  cm = gst_buffer_get_axion_frame_meta (copy);
+  check_filled (cm);
+
+  /* a copy onto a buffer that already has parts keeps its own parts */
+  buf = new_frame ();
+  gst_axion_frame_meta_set_camera_id (gst_buffer_get_or_add_axion_frame_meta
+      (buf), "OTHER");
+  gst_buffer_copy_into (buf, copy, GST_BUFFER_COPY_META, 0, -1);
+  cm = gst_buffer_get_axion_frame_meta (buf);
+  fail_unless_equals_string (cm->camera_id, "OTHER");
+  fail_unless_equals_uint64 (cm->frame_number, 12450);
+  fail_unless_equals_int (cm->n_events, 1);
+  gst_buffer_unref (buf);
+  gst_buffer_unref (copy);
+}
+
+GST_END_TEST;
+
+/* The meta must go through real elements that convert and scale. */
+GST_START_TEST (test_frame_meta_survives_convert_and_scale)
+{
+  GstHarness *h = gst_harness_new_parse ("videoconvert ! videoscale");
+  GstBuffer *in, *out;
+  GstVideoInfo info;
+
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=I420,width=64,height=48,framerate=10/1");
+  gst_harness_set_sink_caps_str (h,
+      "video/x-raw,format=RGBA,width=32,height=24,framerate=10/1");
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, 64, 48);
+  in = gst_buffer_new_allocate (NULL, info.size, NULL);
+  gst_buffer_memset (in, 0, 0x80, info.size);
+  fill_meta (in);
+  gst_axion_roi_add_detection (in, "person", 0.92, 10, 20, 8, 16);
+
+  out = gst_harness_push_and_pull (h, in);
+  fail_unless (out != NULL);
+  fail_unless_equals_int (gst_buffer_get_size (out), 32 * 24 * 4);
+  check_filled (gst_buffer_get_axion_frame_meta (out));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_analysis_meta)
+{
+  GstBuffer *buf = new_frame (), *copy;
+  GstAxionAnalysis *a = gst_axion_analysis_new ();
+  gchar *objs[] = { (gchar *) "car", (gchar *) "person", NULL };
+  GstAxionAnalysisMeta *am;
+  gpointer state = NULL;
+  guint n = 0;
+
+  a->analysis_id = 5;
+  a->trigger_event_id = 4;
+  a->camera_id = g_strdup ("CAM001");
+  a->objects_identified = g_strdupv (objs);
+  a->raw_json = g_strdup ("{\"id\":\"msg_1\"}");
+  gst_buffer_add_axion_analysis_meta (buf, a);
+  a->trigger_event_id = 6;
+  gst_buffer_add_axion_analysis_meta (buf, a);
+  gst_axion_analysis_free (a);  /* metas hold copies */
+
+  copy = gst_buffer_copy (buf);
+  gst_buffer_unref (buf);
+  while ((am = (GstAxionAnalysisMeta *) gst_buffer_iterate_meta_filtered (copy,
+              &state, GST_AXION_ANALYSIS_META_API_TYPE))) {
+    fail_unless_equals_string (am->analysis->camera_id, "CAM001");
+    fail_unless_equals_string (am->analysis->objects_identified[1], "person");
+    fail_unless (am->analysis->trigger_event_id == 4
+        || am->analysis->trigger_event_id == 6);
+    n++;
+  }
+  fail_unless_equals_int (n, 2);
+  gst_buffer_unref (copy);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_roi_helpers)
+{
+  GstBuffer *buf = new_frame ();
+  GstVideoRegionOfInterestMeta *roi;
+  const gchar *label;
+  gdouble conf;
+  gint64 track;
+  gpointer state = NULL;
+  GstMeta *m;
+
+  gst_axion_roi_add_motion (buf, 1, 2, 3, 4);
+  roi = gst_axion_roi_add_detection (buf, "person", 0.92, 100, 200, 50, 150);
+  gst_axion_roi_set_track_id (roi, 17);
+  /* a detector that only sets roi_type, like opencv facedetect */
+  gst_buffer_add_video_region_of_interest_meta (buf, "face", 5, 5, 10, 10);
+
+  fail_unless_equals_int (gst_axion_roi_count (buf, TRUE), 1);
+  fail_unless_equals_int (gst_axion_roi_count (buf, FALSE), 2);
+
+  m = gst_buffer_iterate_meta_filtered (buf, &state,
+      GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
+  fail_unless (gst_axion_roi_is_motion ((GstVideoRegionOfInterestMeta *) m));
+  fail_if (gst_axion_roi_get_detection ((GstVideoRegionOfInterestMeta *) m,
+          &label, NULL, NULL));
+
+  fail_unless (gst_axion_roi_get_detection (roi, &label, &conf, &track));
+  fail_unless_equals_string (label, "person");
+  fail_unless_equals_float (conf, 0.92);
+  fail_unless_equals_int64 (track, 17);
+  /* other analytics elements read the standard param */
+  fail_unless_equals_string (gst_structure_get_string
+      (gst_video_region_of_interest_meta_get_param (roi, "detection"),
+          "label"), "person");
+
+  m = gst_buffer_iterate_meta_filtered (buf, &state,
+      GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
+  m = gst_buffer_iterate_meta_filtered (buf, &state,
+      GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
+  fail_unless (gst_axion_roi_get_detection ((GstVideoRegionOfInterestMeta *) m,
+          &label, &conf, &track));
+  fail_unless_equals_string (label, "face");
+  fail_unless_equals_float (conf, -1.0);
+  fail_unless_equals_int64 (track, -1);
+  gst_buffer_unref (buf);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_camera_ids_and_uris)
+{
+  gchar *s;
+  GstEvent *ev;
+  const gchar *id, *uri;
+
+  s = gst_axion_uri_strip_credentials ("rtsp://admin:p@ss@10.0.0.7:554/media");
+  fail_unless_equals_string (s, "rtsp://10.0.0.7:554/media");
+  g_free (s);
+  s = gst_axion_uri_strip_credentials ("rtsp://cam/s?user=a&password=b&x=1");
+  fail_unless_equals_string (s, "rtsp://cam/s?user=a&x=1");
+  g_free (s);
+  s = gst_axion_uri_strip_credentials ("file:///tmp/a.mp4");
+  fail_unless_equals_string (s, "file:///tmp/a.mp4");
+  g_free (s);
+
+  s = gst_axion_camera_id_from_uri
+      ("rtsp://u:secret@10.0.0.7:554/axis-media/media.amp");
+  fail_unless_equals_string (s, "10.0.0.7_554_axis-media_media.amp");
+  fail_unless (gst_axion_camera_id_is_valid (s));
+  g_free (s);
+  {
+    /* long URIs: shortened, valid, still distinct */
+    gchar *a = gst_axion_camera_id_from_uri ("rtsp://h/"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1");
+    gchar *b = gst_axion_camera_id_from_uri ("rtsp://h/"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2");
+    fail_unless (gst_axion_camera_id_is_valid (a));
+    fail_unless (gst_axion_camera_id_is_valid (b));
+    fail_if (g_str_equal (a, b));
+    g_free (a);
+    g_free (b);
+  }
+  fail_if (gst_axion_camera_id_is_valid ("CAM:1"));
+  fail_if (gst_axion_camera_id_is_valid (""));
+  fail_if (gst_axion_camera_id_is_valid (NULL));
+
+  ev = gst_axion_camera_id_event_new ("CAM001", "rtsp://u:pw@cam1/stream");
+  fail_unless (GST_EVENT_IS_STICKY (ev));
+  fail_unless (gst_axion_camera_id_event_parse (ev, &id, &uri));
+  fail_unless_equals_string (id, "CAM001");
+  fail_unless_equals_string (uri, "rtsp://cam1/stream");
+  gst_event_unref (ev);
+  ev = gst_event_new_eos ();
+  fail_if (gst_axion_camera_id_event_parse (ev, &id, NULL));
+  gst_event_unref (ev);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_capture_time)
+{
+  GstBuffer *buf = new_frame ();
+  GstCaps *ntp = gst_caps_new_empty_simple ("timestamp/x-ntp");
+  GstAxionCaptureTimeSource src;
+  gint64 now = g_get_real_time (), t;
+
+  /* no reference meta, no element: arrival time */
+  t = gst_axion_capture_time_us (buf, NULL, NULL, &src);
+  fail_unless_equals_int (src, GST_AXION_CAPTURE_TIME_ARRIVAL);
+  fail_unless (t >= now && t - now < 10 * G_USEC_PER_SEC);
+
+  /* 2024-11-23T15:20:23.5Z as NTP: +2208988800 s */
+  gst_buffer_add_reference_timestamp_meta (buf, ntp,
+      (G_GUINT64_CONSTANT (1732375223) + G_GUINT64_CONSTANT (2208988800)) *
+      GST_SECOND + 500 * GST_MSECOND, GST_CLOCK_TIME_NONE);
+  t = gst_axion_capture_time_us (buf, NULL, NULL, &src);
+  fail_unless_equals_int (src, GST_AXION_CAPTURE_TIME_NTP);
+  fail_unless_equals_int64 (t, G_GINT64_CONSTANT (1732375223500000));
+  gst_caps_unref (ntp);
+  gst_buffer_unref (buf);
+}
+
+GST_END_TEST;
+
+static Suite *
+axion_meta_suite (void)
+{
+  Suite *s = suite_create ("axion-meta");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_frame_meta_parts_do_not_clobber);
+  tcase_add_test (tc, test_frame_meta_events);
+  tcase_add_test (tc, test_frame_meta_survives_copy);
+  tcase_add_test (tc, test_frame_meta_survives_convert_and_scale);
+  tcase_add_test (tc, test_analysis_meta);
+  tcase_add_test (tc, test_roi_helpers);
+  tcase_add_test (tc, test_camera_ids_and_uris);
+  tcase_add_test (tc, test_capture_time);
+  return s;
+}
+
+GST_CHECK_MAIN (axion_meta);

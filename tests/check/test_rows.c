@@ -1,0 +1,319 @@
+/* Unit tests: meta -> row conversion (gstaxionrows.h). The integration test
+ * tests/integration/test_rows_pg.c loads the same rows into a real
+ * PostgreSQL with the migrated schema. */
+#include <gst/check/gstcheck.h>
+#include <gst/axion/axion.h>
+
+static GstBuffer *
+frame_with_meta (void)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 16, NULL);
+  GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (buf);
+  GstAxionQuality q = { 0.81234, 0.5, 0.4, 0.05, 0.77777 };
+
+  gst_axion_frame_meta_set_camera_id (m, "CAM001");
+  gst_axion_frame_meta_set_frame_number (m, 12450);
+  /* 2024-11-23T15:20:23.250000Z */
+  gst_axion_frame_meta_set_capture_time (m, G_GINT64_CONSTANT
+      (1732375223250000), GST_AXION_CAPTURE_TIME_NTP);
+  gst_axion_frame_meta_set_motion (m, 0.65, GST_AXION_MOTION_STATE_START);
+  gst_axion_frame_meta_set_frame_hash (m, "00ff00ff00ff00ff");
+  gst_axion_frame_meta_set_perceptual_hash (m, 0x8000000000000001);
+  gst_axion_frame_meta_set_scene_hash (m, 0xa3f5c8);
+  gst_axion_frame_meta_set_scene_change (m, 0.123456, 0.2);
+  gst_axion_frame_meta_set_quality (m, &q);
+  gst_axion_frame_meta_set_inference (m, GST_AXION_INFERENCE_RAN, 12.0, 47.6);
+  gst_axion_frame_meta_add_event_with_id (m, GST_AXION_EVENT_MOTION_START,
+      G_GINT64_CONSTANT (123456789012345));
+  gst_axion_roi_add_detection (buf, "person", 0.92, 100, 200, 50, 150);
+  gst_axion_roi_add_detection (buf, "car", 0.95, 300, 100, 200, 120);
+  gst_axion_roi_add_motion (buf, 90, 190, 70, 170);
+  return buf;
+}
+
+GST_START_TEST (test_camera_event_row)
+{
+  GstBuffer *buf = frame_with_meta ();
+  GstAxionFrameMeta *m = gst_buffer_get_axion_frame_meta (buf);
+  GstAxionFrameInfo info;
+  GstAxionRow *row;
+  GError *err = NULL;
+  gchar *json;
+
+  gst_axion_frame_info_init (&info);
+  info.fps = 9.8;
+  info.size_bytes = 24000;
+  row = gst_axion_row_camera_event (m, &m->events[0], buf, &info, &err);
+  fail_unless (row != NULL, "%s", err ? err->message : "");
+  fail_unless_equals_int (gst_axion_row_get_table (row),
+      GST_AXION_TABLE_CAMERA_EVENTS);
+  fail_unless_equals_string (gst_axion_row_get_text (row, "event_id"),
+      "123456789012345");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "camera_id"),
+      "CAM001");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "event_type"),
+      "motion");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "event_phase"),
+      "start");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "event_timestamp"),
+      "2024-11-23T15:20:23.250000Z");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "motion_score"),
+      "0.6500");
+  fail_unless_equals_string (gst_axion_row_get_text (row,
+          "scene_change_score"), "0.1235");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "scene_hash"),
+      "0000000000a3f5c8");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "fps_actual"),
+      "9.80");
+  fail_unless_equals_string (gst_axion_row_get_text (row,
+          "dlpu_inference_ms"), "48");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "object_count"),
+      "2");
+  fail_unless_equals_string (gst_axion_row_get_text (row,
+          "max_object_confidence"), "0.9500");
+  /* the seed's shape: {"class":..,"confidence":..,"bbox":[x,y,w,h]} */
+  fail_unless_equals_string (gst_axion_row_get_text (row, "objects_detected"),
+      "[{\"class\":\"person\",\"confidence\":0.9200,\"bbox\":[100,200,50,150]},"
+      "{\"class\":\"car\",\"confidence\":0.9500,\"bbox\":[300,100,200,120]}]");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "motion_regions"),
+      "[[90,190,70,170]]");
+  fail_unless (gst_axion_row_is_null (row, "total_processing_ms"));
+
+  json = gst_axion_row_to_json (row);
+  fail_unless (g_str_has_prefix (json, "{\"event_id\":123456789012345,"
+          "\"camera_id\":\"CAM001\",\"event_type\":\"motion\","));
+  fail_unless (strstr (json, "\"total_processing_ms\":null") != NULL);
+  fail_unless (strstr (json, "\"motion_regions\":[[90,190,70,170]]") != NULL);
+  g_free (json);
+  gst_axion_row_free (row);
+
+  /* without camera id: a clear error, no row */
+  gst_axion_frame_meta_set_camera_id (m, NULL);
+  row = gst_axion_row_camera_event (m, &m->events[0], buf, NULL, &err);
+  fail_unless (row == NULL);
+  fail_unless (g_error_matches (err, GST_AXION_ROWS_ERROR,
+          GST_AXION_ROWS_ERROR_MISSING));
+  fail_unless (strstr (err->message, "camera id") != NULL);
+  g_clear_error (&err);
+  gst_buffer_unref (buf);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_frame_metadata_row)
+{
+  GstBuffer *buf = frame_with_meta ();
+  GstAxionFrameMeta *m = gst_buffer_get_axion_frame_meta (buf);
+  GstAxionFrameInfo info;
+  GstAxionRow *row;
+  GString *copy = g_string_new (NULL);
+
+  gst_axion_frame_info_init (&info);
+  info.width = 1920;
+  info.height = 1080;
+  info.format = "i420";
+  row = gst_axion_row_frame_metadata (m, 42, &info, NULL);
+  fail_unless (row != NULL);
+  fail_unless_equals_string (gst_axion_row_get_text (row, "metadata_id"),
+      "42");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "perceptual_hash"),
+      "8000000000000001");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "sharpness_score"),
+      "0.8123");
+  fail_unless_equals_string (gst_axion_row_get_text (row,
+          "overall_quality_score"), "0.7778");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "resolution_width"),
+      "1920");
+  gst_axion_row_append_copy_text (row, copy);
+  fail_unless (g_str_has_prefix (copy->str,
+          "42\tCAM001\t12450\t2024-11-23T15:20:23.250000Z\t00ff00ff00ff00ff\t"));
+  fail_unless (g_str_has_suffix (copy->str, "\n"));
+  g_string_free (copy, TRUE);
+  gst_axion_row_free (row);
+
+  /* metadata_id 0: a generated id */
+  row = gst_axion_row_frame_metadata (m, 0, NULL, NULL);
+  fail_unless (g_ascii_strtoll (gst_axion_row_get_text (row, "metadata_id"),
+          NULL, 10) > 42);
+  fail_unless_equals_string (gst_axion_row_get_text (row, "format"), "raw");
+  gst_axion_row_free (row);
+  gst_buffer_unref (buf);
+}
+
+GST_END_TEST;
+
+static GstAxionAnalysis *
+sample_analysis (void)
+{
+  GstAxionAnalysis *a = gst_axion_analysis_new ();
+  const gchar *objs[] = { "person", "car \"red\"", NULL };
+
+  a->analysis_id = 900;
+  a->trigger_event_id = 123456789012345;
+  a->camera_id = g_strdup ("CAM001");
+  a->event_time_us = G_GINT64_CONSTANT (1732375223250000);
+  a->frame_number = 12450;
+  a->request_type = g_strdup ("anomaly_detection");
+  a->model = g_strdup ("claude-sonnet-4-5-20250929-with-a-very-long-suffix");
+  a->primary_insight = g_strdup ("Person loitering\tnear door");
+  a->objects_identified = g_strdupv ((gchar **) objs);
+  a->risk_assessment = g_strdup ("high");
+  a->pattern_detected = TRUE;
+  a->pattern_type = g_strdup ("loitering");
+  a->pattern_confidence = 0.8;
+  a->should_alert = TRUE;
+  a->alert_reason = g_strdup ("Loitering for 5 minutes");
+  a->tokens_used = 1523;
+  a->api_call_duration_ms = 2100;
+  a->raw_json = g_strdup ("{\"id\":\"msg_01\",\"content\":[]}");
+  return a;
+}
+
+GST_START_TEST (test_claude_analysis_and_alert_rows)
+{
+  GstAxionAnalysis *a = sample_analysis ();
+  GstAxionRow *row;
+  GError *err = NULL;
+  GString *copy = g_string_new (NULL);
+
+  row = gst_axion_row_claude_analysis (a, &err);
+  fail_unless (row != NULL);
+  fail_unless_equals_string (gst_axion_row_get_text (row,
+          "objects_identified"), "{\"person\",\"car \\\"red\\\"\"}");
+  /* VARCHAR(32): cut, never rejected by the server */
+  fail_unless_equals_int (strlen (gst_axion_row_get_text (row,
+              "model_version")), 32);
+  fail_unless_equals_string (gst_axion_row_get_text (row, "pattern_detected"),
+      "t");
+  fail_unless (gst_axion_row_is_null (row, "confidence_score"));
+  gst_axion_row_append_copy_text (row, copy);
+  /* a tab inside a value is escaped, so the line still has 24 columns */
+  fail_unless (strstr (copy->str, "Person loitering\\tnear door") != NULL);
+  {
+    gchar **cols = g_strsplit (copy->str, "\t", -1);
+    fail_unless_equals_int (g_strv_length (cols), 24);
+    g_strfreev (cols);
+  }
+  g_string_free (copy, TRUE);
+  gst_axion_row_free (row);
+
+  row = gst_axion_row_alert (a, 77, &err);
+  fail_unless (row != NULL);
+  fail_unless_equals_string (gst_axion_row_get_text (row, "severity"), "4");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "alert_type"),
+      "pattern");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "title"),
+      "Anomaly Detected: loitering");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "description"),
+      "Loitering for 5 minutes");
+  fail_unless_equals_string (gst_axion_row_get_text (row,
+          "claude_analysis_id"), "900");
+  fail_unless_equals_string (gst_axion_row_get_text (row,
+          "frame_references"), "{12450}");
+  gst_axion_row_free (row);
+
+  /* values outside the schema's CHECK constraints are refused up front */
+  g_free (a->risk_assessment);
+  a->risk_assessment = g_strdup ("extreme");
+  fail_unless (gst_axion_row_claude_analysis (a, &err) == NULL);
+  fail_unless (g_error_matches (err, GST_AXION_ROWS_ERROR,
+          GST_AXION_ROWS_ERROR_INVALID));
+  fail_unless (strstr (err->message, "extreme") != NULL);
+  g_clear_error (&err);
+  gst_axion_analysis_free (a);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_metric_camera_audit_rows)
+{
+  GstAxionMetric metric = { "fps", "gauge", "camera", "CAM001", 9.8, "fps",
+    "{\"pipeline\":\"main\"}", G_GINT64_CONSTANT (1732375223000000)
+  };
+  GstAxionCameraInfo cam = { "CAM001", NULL,
+    "rtsp://admin:secret@192.168.1.101:554/axis-media/media.amp", 1920, 1080,
+    9.7, "online", 0
+  };
+  GstAxionAuditEntry audit = { 0, };
+  GstAxionRow *row;
+  GError *err = NULL;
+  gchar *json;
+
+  row = gst_axion_row_system_metric (&metric, 5, &err);
+  fail_unless (row != NULL);
+  fail_unless_equals_string (gst_axion_row_get_text (row, "value"),
+      "9.800000");
+  gst_axion_row_free (row);
+  metric.value = NAN;
+  fail_unless (gst_axion_row_system_metric (&metric, 5, &err) == NULL);
+  g_clear_error (&err);
+  metric.value = 1;
+  metric.type = "meter";
+  fail_unless (gst_axion_row_system_metric (&metric, 5, &err) == NULL);
+  g_clear_error (&err);
+
+  row = gst_axion_row_camera (&cam, &err);
+  fail_unless (row != NULL);
+  fail_unless_equals_string (gst_axion_row_get_text (row, "camera_name"),
+      "CAM001");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "ip_address"),
+      "192.168.1.101");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "rtsp_url"),
+      "rtsp://192.168.1.101:554/axis-media/media.amp");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "active_fps"),
+      "10");
+  json = gst_axion_row_to_json (row);
+  fail_unless (strstr (json, "secret") == NULL);
+  g_free (json);
+  gst_axion_row_free (row);
+
+  audit.event_type = "config_change";
+  audit.entity_type = "config";
+  audit.entity_id = "CAM001";
+  audit.action = "config.property_changed";
+  audit.action_status = "success";
+  audit.service_name = "axionpgsink0";
+  audit.property = "conninfo";
+  audit.old_value = "password=hunter2";
+  audit.new_value = "password=letmein";
+  audit.secret = TRUE;
+  row = gst_axion_row_audit_log (&audit, 0, &err);
+  fail_unless (row != NULL);
+  fail_unless_equals_string (gst_axion_row_get_text (row, "changes_made"),
+      "{\"conninfo\":{\"old\":\"***\",\"new\":\"***\"}}");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "severity"), "info");
+  gst_axion_row_free (row);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_json_escaping)
+{
+  GString *s = g_string_new (NULL);
+
+  gst_axion_json_append_string (s, "a\"b\\c\n\x01");
+  fail_unless_equals_string (s->str, "\"a\\\"b\\\\c\\n\\u0001\"");
+  g_string_truncate (s, 0);
+  gst_axion_json_append_double (s, INFINITY);
+  fail_unless_equals_string (s->str, "null");
+  g_string_free (s, TRUE);
+}
+
+GST_END_TEST;
+
+static Suite *
+axion_rows_suite (void)
+{
+  Suite *s = suite_create ("axion-rows");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_camera_event_row);
+  tcase_add_test (tc, test_frame_metadata_row);
+  tcase_add_test (tc, test_claude_analysis_and_alert_rows);
+  tcase_add_test (tc, test_metric_camera_audit_rows);
+  tcase_add_test (tc, test_json_escaping);
+  return s;
+}
+
+GST_CHECK_MAIN (axion_rows);
