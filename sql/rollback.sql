@@ -1,0 +1,38 @@
+-- ============================================================================
+-- Rollback of every Axion migration (§4.3, completed): drops all tables
+-- (with their partitions), functions, views and the archive schema, and
+-- empties schema_migrations so `axion-db migrate` starts again from 001.
+-- DESTROYS ALL AXION DATA. Run with: tools/axion-db rollback --yes
+-- ============================================================================
+
+DROP MATERIALIZED VIEW IF EXISTS mv_camera_stats_hourly;
+DROP VIEW IF EXISTS v_system_metrics_latest;
+
+DROP TABLE IF EXISTS audit_log CASCADE;
+DROP TABLE IF EXISTS system_metrics CASCADE;
+DROP TABLE IF EXISTS system_metrics_rollup_1m CASCADE;
+DROP TABLE IF EXISTS frame_metadata CASCADE;
+DROP TABLE IF EXISTS alerts CASCADE;
+DROP TABLE IF EXISTS claude_analyses CASCADE;
+DROP TABLE IF EXISTS camera_events CASCADE;
+DROP TABLE IF EXISTS cameras CASCADE;
+DROP TABLE IF EXISTS axion_retention_policy;
+
+DROP FUNCTION IF EXISTS create_camera_events_partition(DATE);
+DROP FUNCTION IF EXISTS create_frame_metadata_partition(DATE);
+DROP FUNCTION IF EXISTS create_system_metrics_partition(TIMESTAMPTZ);
+DROP FUNCTION IF EXISTS create_audit_log_partition(DATE);
+DROP FUNCTION IF EXISTS axion_create_range_partition(regclass, text, timestamptz, timestamptz);
+DROP FUNCTION IF EXISTS axion_create_partitions_ahead(integer, integer);
+DROP FUNCTION IF EXISTS axion_partition_default_rows();
+DROP FUNCTION IF EXISTS axion_apply_retention(text, timestamptz);
+DROP FUNCTION IF EXISTS axion_refresh_views();
+DROP FUNCTION IF EXISTS cleanup_old_partitions();
+DROP FUNCTION IF EXISTS cleanup_expired_frames();
+DROP FUNCTION IF EXISTS rollup_system_metrics(timestamptz, timestamptz);
+DROP FUNCTION IF EXISTS update_alerts_timestamp();
+DROP FUNCTION IF EXISTS prevent_audit_modification();
+
+DROP SCHEMA IF EXISTS archive CASCADE;
+
+DELETE FROM schema_migrations;
