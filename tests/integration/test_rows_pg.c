@@ -53,7 +53,7 @@ load (GstAxionRow ** rows, guint n)
   for (guint i = 0; i < n; i++)
     gst_axion_row_append_copy_text (rows[i], data);
 
-  exec_ok ("BEGIN");
+  PQclear (exec_ok ("BEGIN"));
   sql = g_strdup_printf ("CREATE TEMP TABLE staging ON COMMIT DROP AS "
       "SELECT %s FROM %s WITH NO DATA", collist->str, table);
   PQclear (exec_ok (sql));
@@ -80,7 +80,7 @@ load (GstAxionRow ** rows, guint n)
         "ON CONFLICT DO NOTHING", table, collist->str, collist->str);
   PQclear (exec_ok (sql));
   g_free (sql);
-  exec_ok ("COMMIT");
+  PQclear (exec_ok ("COMMIT"));
   g_string_free (collist, TRUE);
   g_string_free (data, TRUE);
 }
