@@ -18,7 +18,7 @@
 static gchar *self_exe;
 
 static int
-generate (guint64 n, const gchar * path)
+generate (guint64 n, const gchar *path)
 {
   gint64 *ids = g_new (gint64, n);
   GError *err = NULL;
@@ -30,8 +30,8 @@ generate (guint64 n, const gchar * path)
       return 2;
     }
   }
-  if (!g_file_set_contents (path, (const gchar *) ids, n * sizeof (gint64),
-          &err)) {
+  if (!g_file_set_contents (
+          path, (const gchar *) ids, n * sizeof (gint64), &err)) {
     g_printerr ("%s\n", err->message);
     return 3;
   }
@@ -49,7 +49,7 @@ cmp_i64 (const void *a, const void *b)
 GST_START_TEST (test_layout_roundtrip)
 {
   GstAxionIdGenerator *g = gst_axion_id_generator_new (0xabc);
-  gint64 t = G_GINT64_CONSTANT (1764314560123);  /* 2025-11-28 */
+  gint64 t = G_GINT64_CONSTANT (1764314560123); /* 2025-11-28 */
   gint64 id = gst_axion_id_generator_next_at (g, t);
 
   fail_unless (id > 0);
@@ -93,8 +93,8 @@ GST_START_TEST (test_clock_goes_backwards)
     fail_unless (id > prev, "id went backwards with the clock");
     prev = id;
   }
-  fail_unless_equals_int (gst_axion_id_generator_get_clock_regressions (g),
-      3000);
+  fail_unless_equals_int (
+      gst_axion_id_generator_get_clock_regressions (g), 3000);
   /* the time part never went back */
   fail_unless (gst_axion_id_get_unix_ms (prev) >= t);
   /* once the clock is past the last id again, ids follow it */
@@ -134,7 +134,7 @@ typedef struct
 } ThreadJob;
 
 static gpointer
-thread_ids (ThreadJob * job)
+thread_ids (ThreadJob *job)
 {
   for (gint k = 0; k < job->n; k++)
     job->out[k] = gst_axion_id_next ();
@@ -144,7 +144,11 @@ thread_ids (ThreadJob * job)
 GST_START_TEST (test_threads_share_generator)
 {
   /* the default generator is thread-safe: 4 threads, no duplicates */
-  enum { N = 50000, THREADS = 4 };
+  enum
+  {
+    N = 50000,
+    THREADS = 4
+  };
   gint64 *all = g_new (gint64, N * THREADS);
   ThreadJob jobs[THREADS];
   GThread *t[THREADS];
@@ -168,22 +172,22 @@ GST_START_TEST (test_threads_share_generator)
 GST_END_TEST;
 
 static gboolean
-run_children (guint n_procs, guint64 n_ids, const gchar * const *extra_env,
-    gchar ** paths)
+run_children (
+    guint n_procs, guint64 n_ids, const gchar *const *extra_env, gchar **paths)
 {
   GSubprocess *procs[N_PROCS];
   gchar *count = g_strdup_printf ("%" G_GUINT64_FORMAT, n_ids);
   gboolean ok = TRUE;
 
   for (guint i = 0; i < n_procs; i++) {
-    GSubprocessLauncher *l =
-        g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+    GSubprocessLauncher *l = g_subprocess_launcher_new (
+        G_SUBPROCESS_FLAGS_NONE);
     GError *err = NULL;
 
-    for (const gchar * const *e = extra_env; e && *e; e += 2)
+    for (const gchar *const *e = extra_env; e && *e; e += 2)
       g_subprocess_launcher_setenv (l, e[0], e[1], TRUE);
-    procs[i] = g_subprocess_launcher_spawn (l, &err, self_exe, "--generate",
-        count, paths[i], NULL);
+    procs[i] = g_subprocess_launcher_spawn (
+        l, &err, self_exe, "--generate", count, paths[i], NULL);
     fail_unless (procs[i] != NULL, "spawn: %s", err ? err->message : "?");
     g_object_unref (l);
   }
@@ -231,13 +235,13 @@ GST_START_TEST (test_four_processes_no_duplicates)
   /* every process claimed its own node */
   for (gint i = 0; i < N_PROCS; i++)
     for (gint j = i + 1; j < N_PROCS; j++)
-      fail_unless (nodes[i] != nodes[j], "processes %d and %d share node %u",
-          i, j, nodes[i]);
+      fail_unless (nodes[i] != nodes[j], "processes %d and %d share node %u", i,
+          j, nodes[i]);
 
   qsort (all, off, sizeof (gint64), cmp_i64);
   for (gsize k = 1; k < off; k++)
-    fail_unless (all[k] != all[k - 1], "duplicate id %" G_GINT64_FORMAT,
-        all[k]);
+    fail_unless (
+        all[k] != all[k - 1], "duplicate id %" G_GINT64_FORMAT, all[k]);
   /* time part is the creation time (borrowing runs ahead at most ~1 s per
    * million ids) */
   fail_unless (gst_axion_id_get_unix_ms (all[0]) >= start_ms - 1);
@@ -286,8 +290,8 @@ GST_START_TEST (test_fork_claims_new_node)
       _exit (1);
     _exit (0);
   }
-  fail_unless (read (fds[0], &child_id, sizeof (child_id)) ==
-      sizeof (child_id));
+  fail_unless (
+      read (fds[0], &child_id, sizeof (child_id)) == sizeof (child_id));
   waitpid (pid, &status, 0);
   close (fds[0]);
   close (fds[1]);

@@ -27,8 +27,9 @@ GST_START_TEST (test_frame_meta_parts_do_not_clobber)
   fail_unless (gst_axion_frame_meta_set_frame_hash (m, "ABCDEF0123456789"));
   gst_axion_frame_meta_set_quality (m, &q);
 
-  fail_unless (gst_axion_frame_meta_has (m, GST_AXION_FRAME_FIELD_MOTION |
-          GST_AXION_FRAME_FIELD_FRAME_HASH | GST_AXION_FRAME_FIELD_CAMERA));
+  fail_unless (gst_axion_frame_meta_has (m,
+      GST_AXION_FRAME_FIELD_MOTION | GST_AXION_FRAME_FIELD_FRAME_HASH |
+          GST_AXION_FRAME_FIELD_CAMERA));
   fail_if (gst_axion_frame_meta_has (m, GST_AXION_FRAME_FIELD_SCENE_HASH));
   fail_unless_equals_float (m->motion_score, 0.42);
   fail_unless_equals_int (m->motion_state, GST_AXION_MOTION_STATE_START);
@@ -62,23 +63,23 @@ GST_START_TEST (test_frame_meta_events)
   fail_unless (a > 0 && b > a);
   fail_unless_equals_int64 (again, a);
   fail_unless_equals_int (m->n_events, 2);
-  fail_unless_equals_int64 (gst_axion_frame_meta_get_event_id (m,
-          GST_AXION_EVENT_SCENE_CHANGE), b);
-  fail_unless_equals_int64 (gst_axion_frame_meta_get_event_id (m,
-          GST_AXION_EVENT_QUALITY), 0);
+  fail_unless_equals_int64 (
+      gst_axion_frame_meta_get_event_id (m, GST_AXION_EVENT_SCENE_CHANGE), b);
+  fail_unless_equals_int64 (
+      gst_axion_frame_meta_get_event_id (m, GST_AXION_EVENT_QUALITY), 0);
 
   for (gint i = 2; i < GST_AXION_FRAME_MAX_EVENTS; i++)
-    fail_unless (gst_axion_frame_meta_add_event_with_id (m,
-            GST_AXION_EVENT_OBJECT_DETECTED, 1000 + i));
+    fail_unless (gst_axion_frame_meta_add_event_with_id (
+        m, GST_AXION_EVENT_OBJECT_DETECTED, 1000 + i));
   /* full: refused, nothing overwritten */
-  fail_if (gst_axion_frame_meta_add_event_with_id (m,
-          GST_AXION_EVENT_QUALITY, 99));
+  fail_if (
+      gst_axion_frame_meta_add_event_with_id (m, GST_AXION_EVENT_QUALITY, 99));
   fail_unless_equals_int (m->n_events, GST_AXION_FRAME_MAX_EVENTS);
 
-  fail_unless_equals_string (gst_axion_event_type_db_name
-      (GST_AXION_EVENT_MOTION_END), "motion");
-  fail_unless_equals_string (gst_axion_event_type_phase
-      (GST_AXION_EVENT_MOTION_END), "end");
+  fail_unless_equals_string (
+      gst_axion_event_type_db_name (GST_AXION_EVENT_MOTION_END), "motion");
+  fail_unless_equals_string (
+      gst_axion_event_type_phase (GST_AXION_EVENT_MOTION_END), "end");
   fail_unless (gst_axion_event_type_phase (GST_AXION_EVENT_QUALITY) == NULL);
   gst_buffer_unref (buf);
 }
@@ -86,20 +87,20 @@ GST_START_TEST (test_frame_meta_events)
 GST_END_TEST;
 
 static void
-fill_meta (GstBuffer * buf)
+fill_meta (GstBuffer *buf)
 {
   GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (buf);
 
   gst_axion_frame_meta_set_camera_id (m, "CAM007");
   gst_axion_frame_meta_set_frame_number (m, 12450);
-  gst_axion_frame_meta_set_capture_time (m, 1732377623000000,
-      GST_AXION_CAPTURE_TIME_NTP);
+  gst_axion_frame_meta_set_capture_time (
+      m, 1732377623000000, GST_AXION_CAPTURE_TIME_NTP);
   gst_axion_frame_meta_set_scene_hash (m, 0xa3f5c8);
   gst_axion_frame_meta_add_event_with_id (m, GST_AXION_EVENT_SCENE_CHANGE, 77);
 }
 
 static void
-check_filled (GstAxionFrameMeta * m)
+check_filled (GstAxionFrameMeta *m)
 {
   fail_unless (m != NULL);
   fail_unless_equals_string (m->camera_id, "CAM007");
@@ -117,14 +118,14 @@ GST_START_TEST (test_frame_meta_survives_copy)
 
   fill_meta (buf);
   copy = gst_buffer_copy (buf);
-  gst_buffer_unref (buf);       /* the copy must own its strings */
+  gst_buffer_unref (buf); /* the copy must own its strings */
   cm = gst_buffer_get_axion_frame_meta (copy);
   check_filled (cm);
 
   /* a copy onto a buffer that already has parts keeps its own parts */
   buf = new_frame ();
-  gst_axion_frame_meta_set_camera_id (gst_buffer_get_or_add_axion_frame_meta
-      (buf), "OTHER");
+  gst_axion_frame_meta_set_camera_id (
+      gst_buffer_get_or_add_axion_frame_meta (buf), "OTHER");
   gst_buffer_copy_into (buf, copy, GST_BUFFER_COPY_META, 0, -1);
   cm = gst_buffer_get_axion_frame_meta (buf);
   fail_unless_equals_string (cm->camera_id, "OTHER");
@@ -143,10 +144,10 @@ GST_START_TEST (test_frame_meta_survives_convert_and_scale)
   GstBuffer *in, *out;
   GstVideoInfo info;
 
-  gst_harness_set_src_caps_str (h,
-      "video/x-raw,format=I420,width=64,height=48,framerate=10/1");
-  gst_harness_set_sink_caps_str (h,
-      "video/x-raw,format=RGBA,width=32,height=24,framerate=10/1");
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=I420,width=64,height=48,framerate=10/1");
+  gst_harness_set_sink_caps_str (
+      h, "video/x-raw,format=RGBA,width=32,height=24,framerate=10/1");
   gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, 64, 48);
   in = gst_buffer_new_allocate (NULL, info.size, NULL);
   gst_buffer_memset (in, 0, 0x80, info.size);
@@ -180,16 +181,16 @@ GST_START_TEST (test_analysis_meta)
   gst_buffer_add_axion_analysis_meta (buf, a);
   a->trigger_event_id = 6;
   gst_buffer_add_axion_analysis_meta (buf, a);
-  gst_axion_analysis_free (a);  /* metas hold copies */
+  gst_axion_analysis_free (a); /* metas hold copies */
 
   copy = gst_buffer_copy (buf);
   gst_buffer_unref (buf);
-  while ((am = (GstAxionAnalysisMeta *) gst_buffer_iterate_meta_filtered (copy,
-              &state, GST_AXION_ANALYSIS_META_API_TYPE))) {
+  while ((am = (GstAxionAnalysisMeta *) gst_buffer_iterate_meta_filtered (
+              copy, &state, GST_AXION_ANALYSIS_META_API_TYPE))) {
     fail_unless_equals_string (am->analysis->camera_id, "CAM001");
     fail_unless_equals_string (am->analysis->objects_identified[1], "person");
-    fail_unless (am->analysis->trigger_event_id == 4
-        || am->analysis->trigger_event_id == 6);
+    fail_unless (am->analysis->trigger_event_id == 4 ||
+        am->analysis->trigger_event_id == 6);
     n++;
   }
   fail_unless_equals_int (n, 2);
@@ -217,27 +218,29 @@ GST_START_TEST (test_roi_helpers)
   fail_unless_equals_int (gst_axion_roi_count (buf, TRUE), 1);
   fail_unless_equals_int (gst_axion_roi_count (buf, FALSE), 2);
 
-  m = gst_buffer_iterate_meta_filtered (buf, &state,
-      GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
+  m = gst_buffer_iterate_meta_filtered (
+      buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
   fail_unless (gst_axion_roi_is_motion ((GstVideoRegionOfInterestMeta *) m));
-  fail_if (gst_axion_roi_get_detection ((GstVideoRegionOfInterestMeta *) m,
-          &label, NULL, NULL));
+  fail_if (gst_axion_roi_get_detection (
+      (GstVideoRegionOfInterestMeta *) m, &label, NULL, NULL));
 
   fail_unless (gst_axion_roi_get_detection (roi, &label, &conf, &track));
   fail_unless_equals_string (label, "person");
   fail_unless_equals_float (conf, 0.92);
   fail_unless_equals_int64 (track, 17);
   /* other analytics elements read the standard param */
-  fail_unless_equals_string (gst_structure_get_string
-      (gst_video_region_of_interest_meta_get_param (roi, "detection"),
-          "label"), "person");
+  fail_unless_equals_string (
+      gst_structure_get_string (
+          gst_video_region_of_interest_meta_get_param (roi, "detection"),
+          "label"),
+      "person");
 
-  m = gst_buffer_iterate_meta_filtered (buf, &state,
-      GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
-  m = gst_buffer_iterate_meta_filtered (buf, &state,
-      GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
-  fail_unless (gst_axion_roi_get_detection ((GstVideoRegionOfInterestMeta *) m,
-          &label, &conf, &track));
+  m = gst_buffer_iterate_meta_filtered (
+      buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
+  m = gst_buffer_iterate_meta_filtered (
+      buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
+  fail_unless (gst_axion_roi_get_detection (
+      (GstVideoRegionOfInterestMeta *) m, &label, &conf, &track));
   fail_unless_equals_string (label, "face");
   fail_unless_equals_float (conf, -1.0);
   fail_unless_equals_int64 (track, -1);
@@ -262,17 +265,21 @@ GST_START_TEST (test_camera_ids_and_uris)
   fail_unless_equals_string (s, "file:///tmp/a.mp4");
   g_free (s);
 
-  s = gst_axion_camera_id_from_uri
-      ("rtsp://u:secret@10.0.0.7:554/axis-media/media.amp");
+  s = gst_axion_camera_id_from_uri (
+      "rtsp://u:secret@10.0.0.7:554/axis-media/media.amp");
   fail_unless_equals_string (s, "10.0.0.7_554_axis-media_media.amp");
   fail_unless (gst_axion_camera_id_is_valid (s));
   g_free (s);
   {
     /* long URIs: shortened, valid, still distinct */
-    gchar *a = gst_axion_camera_id_from_uri ("rtsp://h/"
-        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1");
-    gchar *b = gst_axion_camera_id_from_uri ("rtsp://h/"
-        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2");
+    gchar *a = gst_axion_camera_id_from_uri (
+        "rtsp://h/"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "1");
+    gchar *b = gst_axion_camera_id_from_uri (
+        "rtsp://h/"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "2");
     fail_unless (gst_axion_camera_id_is_valid (a));
     fail_unless (gst_axion_camera_id_is_valid (b));
     fail_if (g_str_equal (a, b));
@@ -311,7 +318,9 @@ GST_START_TEST (test_capture_time)
   /* 2024-11-23T15:20:23.5Z as NTP: +2208988800 s */
   gst_buffer_add_reference_timestamp_meta (buf, ntp,
       (G_GUINT64_CONSTANT (1732375223) + G_GUINT64_CONSTANT (2208988800)) *
-      GST_SECOND + 500 * GST_MSECOND, GST_CLOCK_TIME_NONE);
+              GST_SECOND +
+          500 * GST_MSECOND,
+      GST_CLOCK_TIME_NONE);
   t = gst_axion_capture_time_us (buf, NULL, NULL, &src);
   fail_unless_equals_int (src, GST_AXION_CAPTURE_TIME_NTP);
   fail_unless_equals_int64 (t, G_GINT64_CONSTANT (1732375223500000));

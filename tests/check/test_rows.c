@@ -14,8 +14,8 @@ frame_with_meta (void)
   gst_axion_frame_meta_set_camera_id (m, "CAM001");
   gst_axion_frame_meta_set_frame_number (m, 12450);
   /* 2024-11-23T15:20:23.250000Z */
-  gst_axion_frame_meta_set_capture_time (m, G_GINT64_CONSTANT
-      (1732375223250000), GST_AXION_CAPTURE_TIME_NTP);
+  gst_axion_frame_meta_set_capture_time (
+      m, G_GINT64_CONSTANT (1732375223250000), GST_AXION_CAPTURE_TIME_NTP);
   gst_axion_frame_meta_set_motion (m, 0.65, GST_AXION_MOTION_STATE_START);
   gst_axion_frame_meta_set_frame_hash (m, "00ff00ff00ff00ff");
   gst_axion_frame_meta_set_perceptual_hash (m, 0x8000000000000001);
@@ -23,8 +23,8 @@ frame_with_meta (void)
   gst_axion_frame_meta_set_scene_change (m, 0.123456, 0.2);
   gst_axion_frame_meta_set_quality (m, &q);
   gst_axion_frame_meta_set_inference (m, GST_AXION_INFERENCE_RAN, 12.0, 47.6);
-  gst_axion_frame_meta_add_event_with_id (m, GST_AXION_EVENT_MOTION_START,
-      G_GINT64_CONSTANT (123456789012345));
+  gst_axion_frame_meta_add_event_with_id (
+      m, GST_AXION_EVENT_MOTION_START, G_GINT64_CONSTANT (123456789012345));
   gst_axion_roi_add_detection (buf, "person", 0.92, 100, 200, 50, 150);
   gst_axion_roi_add_detection (buf, "car", 0.95, 300, 100, 200, 120);
   gst_axion_roi_add_motion (buf, 90, 190, 70, 170);
@@ -45,43 +45,43 @@ GST_START_TEST (test_camera_event_row)
   info.size_bytes = 24000;
   row = gst_axion_row_camera_event (m, &m->events[0], buf, &info, &err);
   fail_unless (row != NULL, "%s", err ? err->message : "");
-  fail_unless_equals_int (gst_axion_row_get_table (row),
-      GST_AXION_TABLE_CAMERA_EVENTS);
-  fail_unless_equals_string (gst_axion_row_get_text (row, "event_id"),
-      "123456789012345");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "camera_id"),
-      "CAM001");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "event_type"),
-      "motion");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "event_phase"),
-      "start");
+  fail_unless_equals_int (
+      gst_axion_row_get_table (row), GST_AXION_TABLE_CAMERA_EVENTS);
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "event_id"), "123456789012345");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "camera_id"), "CAM001");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "event_type"), "motion");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "event_phase"), "start");
   fail_unless_equals_string (gst_axion_row_get_text (row, "event_timestamp"),
       "2024-11-23T15:20:23.250000Z");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "motion_score"),
-      "0.6500");
-  fail_unless_equals_string (gst_axion_row_get_text (row,
-          "scene_change_score"), "0.1235");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "scene_hash"),
-      "0000000000a3f5c8");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "fps_actual"),
-      "9.80");
-  fail_unless_equals_string (gst_axion_row_get_text (row,
-          "dlpu_inference_ms"), "48");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "object_count"),
-      "2");
-  fail_unless_equals_string (gst_axion_row_get_text (row,
-          "max_object_confidence"), "0.9500");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "motion_score"), "0.6500");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "scene_change_score"), "0.1235");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "scene_hash"), "0000000000a3f5c8");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "fps_actual"), "9.80");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "dlpu_inference_ms"), "48");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "object_count"), "2");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "max_object_confidence"), "0.9500");
   /* the seed's shape: {"class":..,"confidence":..,"bbox":[x,y,w,h]} */
   fail_unless_equals_string (gst_axion_row_get_text (row, "objects_detected"),
       "[{\"class\":\"person\",\"confidence\":0.9200,\"bbox\":[100,200,50,150]},"
       "{\"class\":\"car\",\"confidence\":0.9500,\"bbox\":[300,100,200,120]}]");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "motion_regions"),
-      "[[90,190,70,170]]");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "motion_regions"), "[[90,190,70,170]]");
   fail_unless (gst_axion_row_is_null (row, "total_processing_ms"));
 
   json = gst_axion_row_to_json (row);
-  fail_unless (g_str_has_prefix (json, "{\"event_id\":123456789012345,"
-          "\"camera_id\":\"CAM001\",\"event_type\":\"motion\","));
+  fail_unless (g_str_has_prefix (json,
+      "{\"event_id\":123456789012345,"
+      "\"camera_id\":\"CAM001\",\"event_type\":\"motion\","));
   fail_unless (strstr (json, "\"total_processing_ms\":null") != NULL);
   fail_unless (strstr (json, "\"motion_regions\":[[90,190,70,170]]") != NULL);
   g_free (json);
@@ -91,8 +91,8 @@ GST_START_TEST (test_camera_event_row)
   gst_axion_frame_meta_set_camera_id (m, NULL);
   row = gst_axion_row_camera_event (m, &m->events[0], buf, NULL, &err);
   fail_unless (row == NULL);
-  fail_unless (g_error_matches (err, GST_AXION_ROWS_ERROR,
-          GST_AXION_ROWS_ERROR_MISSING));
+  fail_unless (g_error_matches (
+      err, GST_AXION_ROWS_ERROR, GST_AXION_ROWS_ERROR_MISSING));
   fail_unless (strstr (err->message, "camera id") != NULL);
   g_clear_error (&err);
   gst_buffer_unref (buf);
@@ -114,27 +114,26 @@ GST_START_TEST (test_frame_metadata_row)
   info.format = "i420";
   row = gst_axion_row_frame_metadata (m, 42, &info, NULL);
   fail_unless (row != NULL);
-  fail_unless_equals_string (gst_axion_row_get_text (row, "metadata_id"),
-      "42");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "perceptual_hash"),
-      "8000000000000001");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "sharpness_score"),
-      "0.8123");
-  fail_unless_equals_string (gst_axion_row_get_text (row,
-          "overall_quality_score"), "0.7778");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "resolution_width"),
-      "1920");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "metadata_id"), "42");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "perceptual_hash"), "8000000000000001");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "sharpness_score"), "0.8123");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "overall_quality_score"), "0.7778");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "resolution_width"), "1920");
   gst_axion_row_append_copy_text (row, copy);
   fail_unless (g_str_has_prefix (copy->str,
-          "42\tCAM001\t12450\t2024-11-23T15:20:23.250000Z\t00ff00ff00ff00ff\t"));
+      "42\tCAM001\t12450\t2024-11-23T15:20:23.250000Z\t00ff00ff00ff00ff\t"));
   fail_unless (g_str_has_suffix (copy->str, "\n"));
   g_string_free (copy, TRUE);
   gst_axion_row_free (row);
 
   /* metadata_id 0: a generated id */
   row = gst_axion_row_frame_metadata (m, 0, NULL, NULL);
-  fail_unless (g_ascii_strtoll (gst_axion_row_get_text (row, "metadata_id"),
-          NULL, 10) > 42);
+  fail_unless (g_ascii_strtoll (
+                   gst_axion_row_get_text (row, "metadata_id"), NULL, 10) > 42);
   fail_unless_equals_string (gst_axion_row_get_text (row, "format"), "raw");
   gst_axion_row_free (row);
   gst_buffer_unref (buf);
@@ -178,13 +177,13 @@ GST_START_TEST (test_claude_analysis_and_alert_rows)
 
   row = gst_axion_row_claude_analysis (a, &err);
   fail_unless (row != NULL);
-  fail_unless_equals_string (gst_axion_row_get_text (row,
-          "objects_identified"), "{\"person\",\"car \\\"red\\\"\"}");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "objects_identified"),
+      "{\"person\",\"car \\\"red\\\"\"}");
   /* VARCHAR(32): cut, never rejected by the server */
-  fail_unless_equals_int (strlen (gst_axion_row_get_text (row,
-              "model_version")), 32);
-  fail_unless_equals_string (gst_axion_row_get_text (row, "pattern_detected"),
-      "t");
+  fail_unless_equals_int (
+      strlen (gst_axion_row_get_text (row, "model_version")), 32);
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "pattern_detected"), "t");
   fail_unless (gst_axion_row_is_null (row, "confidence_score"));
   gst_axion_row_append_copy_text (row, copy);
   /* a tab inside a value is escaped, so the line still has 24 columns */
@@ -200,24 +199,24 @@ GST_START_TEST (test_claude_analysis_and_alert_rows)
   row = gst_axion_row_alert (a, 77, &err);
   fail_unless (row != NULL);
   fail_unless_equals_string (gst_axion_row_get_text (row, "severity"), "4");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "alert_type"),
-      "pattern");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "title"),
-      "Anomaly Detected: loitering");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "description"),
-      "Loitering for 5 minutes");
-  fail_unless_equals_string (gst_axion_row_get_text (row,
-          "claude_analysis_id"), "900");
-  fail_unless_equals_string (gst_axion_row_get_text (row,
-          "frame_references"), "{12450}");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "alert_type"), "pattern");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "title"), "Anomaly Detected: loitering");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "description"), "Loitering for 5 minutes");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "claude_analysis_id"), "900");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "frame_references"), "{12450}");
   gst_axion_row_free (row);
 
   /* values outside the schema's CHECK constraints are refused up front */
   g_free (a->risk_assessment);
   a->risk_assessment = g_strdup ("extreme");
   fail_unless (gst_axion_row_claude_analysis (a, &err) == NULL);
-  fail_unless (g_error_matches (err, GST_AXION_ROWS_ERROR,
-          GST_AXION_ROWS_ERROR_INVALID));
+  fail_unless (g_error_matches (
+      err, GST_AXION_ROWS_ERROR, GST_AXION_ROWS_ERROR_INVALID));
   fail_unless (strstr (err->message, "extreme") != NULL);
   g_clear_error (&err);
   gst_axion_analysis_free (a);
@@ -228,21 +227,20 @@ GST_END_TEST;
 GST_START_TEST (test_metric_camera_audit_rows)
 {
   GstAxionMetric metric = { "fps", "gauge", "camera", "CAM001", 9.8, "fps",
-    "{\"pipeline\":\"main\"}", G_GINT64_CONSTANT (1732375223000000)
-  };
+    "{\"pipeline\":\"main\"}", G_GINT64_CONSTANT (1732375223000000) };
   GstAxionCameraInfo cam = { "CAM001", NULL,
     "rtsp://admin:secret@192.168.1.101:554/axis-media/media.amp", 1920, 1080,
-    9.7, "online", 0
+    9.7, "online", 0 };
+  GstAxionAuditEntry audit = {
+    0,
   };
-  GstAxionAuditEntry audit = { 0, };
   GstAxionRow *row;
   GError *err = NULL;
   gchar *json;
 
   row = gst_axion_row_system_metric (&metric, 5, &err);
   fail_unless (row != NULL);
-  fail_unless_equals_string (gst_axion_row_get_text (row, "value"),
-      "9.800000");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "value"), "9.800000");
   gst_axion_row_free (row);
   metric.value = NAN;
   fail_unless (gst_axion_row_system_metric (&metric, 5, &err) == NULL);
@@ -254,14 +252,13 @@ GST_START_TEST (test_metric_camera_audit_rows)
 
   row = gst_axion_row_camera (&cam, &err);
   fail_unless (row != NULL);
-  fail_unless_equals_string (gst_axion_row_get_text (row, "camera_name"),
-      "CAM001");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "ip_address"),
-      "192.168.1.101");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "camera_name"), "CAM001");
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "ip_address"), "192.168.1.101");
   fail_unless_equals_string (gst_axion_row_get_text (row, "rtsp_url"),
       "rtsp://192.168.1.101:554/axis-media/media.amp");
-  fail_unless_equals_string (gst_axion_row_get_text (row, "active_fps"),
-      "10");
+  fail_unless_equals_string (gst_axion_row_get_text (row, "active_fps"), "10");
   json = gst_axion_row_to_json (row);
   fail_unless (strstr (json, "secret") == NULL);
   g_free (json);

@@ -10,35 +10,39 @@
 static PGconn *conn;
 
 static PGresult *
-exec_ok (const gchar * sql)
+exec_ok (const gchar *sql)
 {
   PGresult *r = PQexec (conn, sql);
   ExecStatusType st = PQresultStatus (r);
 
-  fail_unless (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK,
-      "%s\n-> %s", sql, PQerrorMessage (conn));
+  fail_unless (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s\n-> %s",
+      sql, PQerrorMessage (conn));
   return r;
 }
 
 static gchar *
-scalar (const gchar * sql)
+scalar (const gchar *sql)
 {
   PGresult *r = exec_ok (sql);
-  gchar *v = PQntuples (r) > 0 && !PQgetisnull (r, 0, 0) ?
-      g_strdup (PQgetvalue (r, 0, 0)) : NULL;
+  gchar *v = PQntuples (r) > 0 && !PQgetisnull (r, 0, 0)
+      ? g_strdup (PQgetvalue (r, 0, 0))
+      : NULL;
   PQclear (r);
   return v;
 }
 
-#define assert_sql(expected, sql) G_STMT_START { \
-  gchar *v_ = scalar (sql); \
-  fail_unless_equals_string (v_, expected); \
-  g_free (v_); \
-} G_STMT_END
+#define assert_sql(expected, sql)                                              \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    gchar *v_ = scalar (sql);                                                  \
+    fail_unless_equals_string (v_, expected);                                  \
+    g_free (v_);                                                               \
+  }                                                                            \
+  G_STMT_END
 
 /* Write rows (all of one table) the way the sink does. */
 static void
-load (GstAxionRow ** rows, guint n)
+load (GstAxionRow **rows, guint n)
 {
   GstAxionTable t = gst_axion_row_get_table (rows[0]);
   const gchar *table = gst_axion_table_name (t);
@@ -55,7 +59,8 @@ load (GstAxionRow ** rows, guint n)
 
   PQclear (exec_ok ("BEGIN"));
   sql = g_strdup_printf ("CREATE TEMP TABLE staging ON COMMIT DROP AS "
-      "SELECT %s FROM %s WITH NO DATA", collist->str, table);
+                         "SELECT %s FROM %s WITH NO DATA",
+      collist->str, table);
   PQclear (exec_ok (sql));
   g_free (sql);
   sql = g_strdup_printf ("COPY staging (%s) FROM STDIN", collist->str);
@@ -72,12 +77,15 @@ load (GstAxionRow ** rows, guint n)
   while ((r = PQgetResult (conn)))
     PQclear (r);
   if (t == GST_AXION_TABLE_CAMERAS)
-    sql = g_strdup_printf ("INSERT INTO cameras (%s) SELECT %s FROM staging "
+    sql = g_strdup_printf (
+        "INSERT INTO cameras (%s) SELECT %s FROM staging "
         "ON CONFLICT (camera_id) DO UPDATE SET status = EXCLUDED.status, "
-        "last_seen_at = EXCLUDED.last_seen_at", collist->str, collist->str);
+        "last_seen_at = EXCLUDED.last_seen_at",
+        collist->str, collist->str);
   else
     sql = g_strdup_printf ("INSERT INTO %s (%s) SELECT %s FROM staging "
-        "ON CONFLICT DO NOTHING", table, collist->str, collist->str);
+                           "ON CONFLICT DO NOTHING",
+        table, collist->str, collist->str);
   PQclear (exec_ok (sql));
   g_free (sql);
   PQclear (exec_ok ("COMMIT"));
@@ -115,15 +123,12 @@ GST_START_TEST (test_rows_load_idempotently)
   GstAxionFrameInfo info;
   GstAxionAnalysis *a = gst_axion_analysis_new ();
   GstAxionMetric metric = { "fps", "gauge", "camera", "CAM001", 9.8, "fps",
-    NULL, now
-  };
+    NULL, now };
   GstAxionCameraInfo cam = { "CAM001", "Front door",
-    "rtsp://admin:secret@192.168.1.101/stream", 1920, 1080, 10, "online", now
-  };
+    "rtsp://admin:secret@192.168.1.101/stream", 1920, 1080, 10, "online", now };
   GstAxionAuditEntry audit = { "config_change", "config", "CAM001",
-    "config.property_changed", "success", "axionpgsink0", "batch-size",
-    "100", "500", FALSE, NULL, NULL, now
-  };
+    "config.property_changed", "success", "axionpgsink0", "batch-size", "100",
+    "500", FALSE, NULL, NULL, now };
   GError *err = NULL;
   gchar *sql;
   const gchar *objs[] = { "person", NULL };
@@ -137,10 +142,10 @@ GST_START_TEST (test_rows_load_idempotently)
     GstAxionFrameMeta *m;
     bufs[i] = frame (100 + i, now + i * 100000);
     m = gst_buffer_get_axion_frame_meta (bufs[i]);
-    events[2 * i] = gst_axion_row_camera_event (m, &m->events[0], bufs[i],
-        &info, &err);
-    events[2 * i + 1] = gst_axion_row_camera_event (m, &m->events[1], bufs[i],
-        &info, &err);
+    events[2 * i] = gst_axion_row_camera_event (
+        m, &m->events[0], bufs[i], &info, &err);
+    events[2 * i + 1] = gst_axion_row_camera_event (
+        m, &m->events[1], bufs[i], &info, &err);
     frames[i] = gst_axion_row_frame_metadata (m, 0, &info, &err);
     fail_unless (events[2 * i] && events[2 * i + 1] && frames[i]);
   }
@@ -152,33 +157,38 @@ GST_START_TEST (test_rows_load_idempotently)
   }
   assert_sql ("6", "SELECT count(*) FROM camera_events");
   assert_sql ("3", "SELECT count(*) FROM frame_metadata");
-  assert_sql ("3", "SELECT count(*) FROM camera_events WHERE event_type = "
+  assert_sql ("3",
+      "SELECT count(*) FROM camera_events WHERE event_type = "
       "'motion' AND event_phase = 'start'");
   /* the seed's §6.1 query 2 finds detections written by the pipeline */
-  assert_sql ("6", "SELECT count(*) FROM camera_events WHERE objects_detected "
+  assert_sql ("6",
+      "SELECT count(*) FROM camera_events WHERE objects_detected "
       "@> '[{\"class\": \"person\"}]'::jsonb AND event_timestamp > NOW() - "
       "INTERVAL '24 hours'");
-  assert_sql ("[100, 200, 50, 150]", "SELECT objects_detected->0->>'bbox' "
+  assert_sql ("[100, 200, 50, 150]",
+      "SELECT objects_detected->0->>'bbox' "
       "FROM camera_events LIMIT 1");
-  assert_sql ("0.9200", "SELECT max_object_confidence FROM camera_events "
+  assert_sql ("0.9200",
+      "SELECT max_object_confidence FROM camera_events "
       "LIMIT 1");
-  sql = g_strdup_printf ("SELECT (extract(epoch FROM frame_timestamp) * "
+  sql = g_strdup_printf (
+      "SELECT (extract(epoch FROM frame_timestamp) * "
       "1000000)::bigint FROM frame_metadata WHERE frame_number = 100");
   {
-    gchar *v = scalar (sql), *want = g_strdup_printf ("%" G_GINT64_FORMAT,
-        now);
+    gchar *v = scalar (sql), *want = g_strdup_printf ("%" G_GINT64_FORMAT, now);
     fail_unless_equals_string (v, want);
     g_free (v);
     g_free (want);
   }
   g_free (sql);
-  assert_sql ("0000000000a3f5c8", "SELECT scene_hash FROM frame_metadata "
+  assert_sql ("0000000000a3f5c8",
+      "SELECT scene_hash FROM frame_metadata "
       "LIMIT 1");
 
   /* analysis referencing its trigger event, and the alert it asks for */
   a->analysis_id = gst_axion_id_next ();
-  a->trigger_event_id = gst_axion_frame_meta_get_event_id
-      (gst_buffer_get_axion_frame_meta (bufs[0]), GST_AXION_EVENT_MOTION_START);
+  a->trigger_event_id = gst_axion_frame_meta_get_event_id (
+      gst_buffer_get_axion_frame_meta (bufs[0]), GST_AXION_EVENT_MOTION_START);
   a->camera_id = g_strdup ("CAM001");
   a->event_time_us = now;
   a->frame_number = 100;
@@ -200,7 +210,8 @@ GST_START_TEST (test_rows_load_idempotently)
   assert_sql ("1", "SELECT count(*) FROM claude_analyses");
   assert_sql ("1", "SELECT count(*) FROM alerts");
   /* the seed's §6.1 query 3: analysis joined to its trigger event */
-  assert_sql ("Person at the door at 3am", "SELECT a.primary_insight FROM "
+  assert_sql ("Person at the door at 3am",
+      "SELECT a.primary_insight FROM "
       "claude_analyses a JOIN camera_events e ON a.trigger_event_id = "
       "e.event_id WHERE a.risk_assessment IN ('high', 'critical') AND "
       "a.event_timestamp > NOW() - INTERVAL '7 days'");
@@ -220,7 +231,7 @@ GST_START_TEST (test_rows_load_idempotently)
   gst_axion_row_free (one[0]);
   cam.status = "offline";
   one[0] = gst_axion_row_camera (&cam, &err);
-  load (one, 1);                /* upsert: status follows the stream */
+  load (one, 1); /* upsert: status follows the stream */
   gst_axion_row_free (one[0]);
   assert_sql ("offline 192.168.1.101 rtsp://192.168.1.101/stream",
       "SELECT status || ' ' || host(ip_address) || ' ' || rtsp_url FROM "
@@ -231,7 +242,8 @@ GST_START_TEST (test_rows_load_idempotently)
   load (one, 1);
   gst_axion_row_free (one[0]);
   assert_sql ("1", "SELECT count(*) FROM audit_log");
-  assert_sql ("500", "SELECT changes_made->'batch-size'->>'new' FROM "
+  assert_sql ("500",
+      "SELECT changes_made->'batch-size'->>'new' FROM "
       "audit_log");
 
   for (guint i = 0; i < 3; i++) {

@@ -28,7 +28,7 @@ gst_axion_analysis_new (void)
 }
 
 GstAxionAnalysis *
-gst_axion_analysis_copy (const GstAxionAnalysis * a)
+gst_axion_analysis_copy (const GstAxionAnalysis *a)
 {
   GstAxionAnalysis *c;
 
@@ -52,7 +52,7 @@ gst_axion_analysis_copy (const GstAxionAnalysis * a)
 }
 
 void
-gst_axion_analysis_free (GstAxionAnalysis * a)
+gst_axion_analysis_free (GstAxionAnalysis *a)
 {
   if (a == NULL)
     return;
@@ -86,14 +86,14 @@ gst_axion_analysis_meta_api_get_type (void)
 }
 
 static gboolean
-analysis_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
+analysis_meta_init (GstMeta *meta, gpointer params, GstBuffer *buffer)
 {
   ((GstAxionAnalysisMeta *) meta)->analysis = NULL;
   return TRUE;
 }
 
 static void
-analysis_meta_free (GstMeta * meta, GstBuffer * buffer)
+analysis_meta_free (GstMeta *meta, GstBuffer *buffer)
 {
   GstAxionAnalysisMeta *am = (GstAxionAnalysisMeta *) meta;
 
@@ -101,7 +101,7 @@ analysis_meta_free (GstMeta * meta, GstBuffer * buffer)
 }
 
 static gboolean
-analysis_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
+analysis_meta_transform (GstBuffer *dest, GstMeta *meta, GstBuffer *buffer,
     GQuark type, gpointer data)
 {
   GstAxionAnalysisMeta *am = (GstAxionAnalysisMeta *) meta;
@@ -116,8 +116,7 @@ gst_axion_analysis_meta_get_info (void)
   static const GstMetaInfo *info = NULL;
 
   if (g_once_init_enter (&info)) {
-    const GstMetaInfo *mi =
-        gst_meta_register (GST_AXION_ANALYSIS_META_API_TYPE,
+    const GstMetaInfo *mi = gst_meta_register (GST_AXION_ANALYSIS_META_API_TYPE,
         "GstAxionAnalysisMeta", sizeof (GstAxionAnalysisMeta),
         analysis_meta_init, analysis_meta_free, analysis_meta_transform);
     g_once_init_leave (&info, mi);
@@ -136,8 +135,8 @@ gst_axion_analysis_meta_get_info (void)
  * Returns: (transfer none): the new meta
  */
 GstAxionAnalysisMeta *
-gst_buffer_add_axion_analysis_meta (GstBuffer * buffer,
-    const GstAxionAnalysis * analysis)
+gst_buffer_add_axion_analysis_meta (
+    GstBuffer *buffer, const GstAxionAnalysis *analysis)
 {
   GstAxionAnalysisMeta *am;
 
@@ -145,8 +144,8 @@ gst_buffer_add_axion_analysis_meta (GstBuffer * buffer,
   g_return_val_if_fail (gst_buffer_is_writable (buffer), NULL);
   g_return_val_if_fail (analysis != NULL, NULL);
 
-  am = (GstAxionAnalysisMeta *) gst_buffer_add_meta (buffer,
-      GST_AXION_ANALYSIS_META_INFO, NULL);
+  am = (GstAxionAnalysisMeta *) gst_buffer_add_meta (
+      buffer, GST_AXION_ANALYSIS_META_INFO, NULL);
   am->analysis = gst_axion_analysis_copy (analysis);
   return am;
 }

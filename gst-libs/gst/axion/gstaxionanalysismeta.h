@@ -89,8 +89,9 @@ GST_AXION_API GType gst_axion_analysis_get_type (void);
 #define GST_AXION_TYPE_ANALYSIS (gst_axion_analysis_get_type ())
 
 GST_AXION_API GstAxionAnalysis *gst_axion_analysis_new (void);
-GST_AXION_API GstAxionAnalysis *gst_axion_analysis_copy (const GstAxionAnalysis * a);
-GST_AXION_API void gst_axion_analysis_free (GstAxionAnalysis * a);
+GST_AXION_API GstAxionAnalysis *
+gst_axion_analysis_copy (const GstAxionAnalysis *a);
+GST_AXION_API void gst_axion_analysis_free (GstAxionAnalysis *a);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstAxionAnalysis, gst_axion_analysis_free)
 
@@ -108,17 +109,19 @@ struct _GstAxionAnalysisMeta
 };
 
 GST_AXION_API GType gst_axion_analysis_meta_api_get_type (void);
-#define GST_AXION_ANALYSIS_META_API_TYPE (gst_axion_analysis_meta_api_get_type ())
+#define GST_AXION_ANALYSIS_META_API_TYPE                                       \
+  (gst_axion_analysis_meta_api_get_type ())
 
 GST_AXION_API const GstMetaInfo *gst_axion_analysis_meta_get_info (void);
 #define GST_AXION_ANALYSIS_META_INFO (gst_axion_analysis_meta_get_info ())
 
-#define gst_buffer_get_axion_analysis_meta(b) \
-  ((GstAxionAnalysisMeta *) gst_buffer_get_meta ((b), GST_AXION_ANALYSIS_META_API_TYPE))
+#define gst_buffer_get_axion_analysis_meta(b)                                  \
+  ((GstAxionAnalysisMeta *) gst_buffer_get_meta (                              \
+      (b), GST_AXION_ANALYSIS_META_API_TYPE))
 
 GST_AXION_API
-GstAxionAnalysisMeta *gst_buffer_add_axion_analysis_meta (GstBuffer * buffer,
-    const GstAxionAnalysis * analysis);
+GstAxionAnalysisMeta *gst_buffer_add_axion_analysis_meta (
+    GstBuffer *buffer, const GstAxionAnalysis *analysis);
 
 G_END_DECLS
 

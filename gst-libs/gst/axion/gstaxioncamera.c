@@ -26,7 +26,7 @@ camera_id_char_ok (gchar c)
  * Returns: %TRUE when @camera_id is 1..64 characters from [A-Za-z0-9_.-].
  */
 gboolean
-gst_axion_camera_id_is_valid (const gchar * camera_id)
+gst_axion_camera_id_is_valid (const gchar *camera_id)
 {
   gsize len;
 
@@ -50,7 +50,7 @@ gst_axion_camera_id_is_valid (const gchar * camera_id)
  * when it has none.
  */
 gchar *
-gst_axion_uri_strip_credentials (const gchar * uri)
+gst_axion_uri_strip_credentials (const gchar *uri)
 {
   const gchar *scheme_end, *auth, *auth_end, *at;
   GString *out;
@@ -64,7 +64,7 @@ gst_axion_uri_strip_credentials (const gchar * uri)
   auth_end = auth + strcspn (auth, "/?#");
   /* the last '@' before the path: passwords may contain '@' */
   at = NULL;
-  for (const gchar * p = auth; p < auth_end; p++)
+  for (const gchar *p = auth; p < auth_end; p++)
     if (*p == '@')
       at = p;
 
@@ -77,7 +77,7 @@ gst_axion_uri_strip_credentials (const gchar * uri)
     if (q) {
       gchar **params = g_strsplit (q + 1, "&", -1);
       GString *nq = g_string_new (NULL);
-      for (gchar ** p = params; *p; p++) {
+      for (gchar **p = params; *p; p++) {
         gchar *lower = g_ascii_strdown (*p, -1);
         gboolean secret = g_str_has_prefix (lower, "password=") ||
             g_str_has_prefix (lower, "pwd=") ||
@@ -111,7 +111,7 @@ gst_axion_uri_strip_credentials (const gchar * uri)
  * Returns: (transfer full): the camera id
  */
 gchar *
-gst_axion_camera_id_from_uri (const gchar * uri)
+gst_axion_camera_id_from_uri (const gchar *uri)
 {
   gchar *clean, *body, *id;
   GString *s;
@@ -124,7 +124,7 @@ gst_axion_camera_id_from_uri (const gchar * uri)
   body = g_strdup (p ? p + 3 : clean);
 
   s = g_string_new (NULL);
-  for (const gchar * c = body; *c; c++) {
+  for (const gchar *c = body; *c; c++) {
     gchar ch = camera_id_char_ok (*c) ? *c : '_';
     /* collapse runs of '_' and drop leading/trailing ones */
     if (ch == '_' && (s->len == 0 || s->str[s->len - 1] == '_'))
@@ -157,8 +157,7 @@ gst_axion_camera_id_from_uri (const gchar * uri)
  * the camera id
  */
 GstEvent *
-gst_axion_camera_id_event_new (const gchar * camera_id,
-    const gchar * source_uri)
+gst_axion_camera_id_event_new (const gchar *camera_id, const gchar *source_uri)
 {
   GstStructure *s;
 
@@ -183,8 +182,8 @@ gst_axion_camera_id_event_new (const gchar * camera_id,
  * Returns: %TRUE when @event is a camera-id event
  */
 gboolean
-gst_axion_camera_id_event_parse (GstEvent * event, const gchar ** camera_id,
-    const gchar ** source_uri)
+gst_axion_camera_id_event_parse (
+    GstEvent *event, const gchar **camera_id, const gchar **source_uri)
 {
   const GstStructure *s;
   const gchar *id;
@@ -223,8 +222,8 @@ gst_axion_camera_id_event_parse (GstEvent * event, const gchar ** camera_id,
  * Returns: microseconds since the Unix epoch (UTC)
  */
 gint64
-gst_axion_capture_time_us (GstBuffer * buffer, GstElement * element,
-    const GstSegment * segment, GstAxionCaptureTimeSource * source)
+gst_axion_capture_time_us (GstBuffer *buffer, GstElement *element,
+    const GstSegment *segment, GstAxionCaptureTimeSource *source)
 {
   static GstCaps *ntp_caps = NULL, *unix_caps = NULL;
   GstReferenceTimestampMeta *ref;
@@ -257,8 +256,8 @@ gst_axion_capture_time_us (GstBuffer * buffer, GstElement * element,
   if (element && segment && segment->format == GST_FORMAT_TIME &&
       GST_BUFFER_PTS_IS_VALID (buffer)) {
     GstClock *clock = gst_element_get_clock (element);
-    guint64 rt = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
-        GST_BUFFER_PTS (buffer));
+    guint64 rt = gst_segment_to_running_time (
+        segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
 
     if (clock && GST_CLOCK_TIME_IS_VALID (rt)) {
       GstClockTime base = gst_element_get_base_time (element);

@@ -30,25 +30,25 @@ G_BEGIN_DECLS
 #define GST_AXION_CAMERA_ID_MAX_LEN 64
 
 GST_AXION_API
-gboolean gst_axion_camera_id_is_valid (const gchar * camera_id);
+gboolean gst_axion_camera_id_is_valid (const gchar *camera_id);
 
 GST_AXION_API
-gchar *gst_axion_uri_strip_credentials (const gchar * uri);
+gchar *gst_axion_uri_strip_credentials (const gchar *uri);
 
 GST_AXION_API
-gchar *gst_axion_camera_id_from_uri (const gchar * uri);
+gchar *gst_axion_camera_id_from_uri (const gchar *uri);
 
 GST_AXION_API
-GstEvent *gst_axion_camera_id_event_new (const gchar * camera_id,
-    const gchar * source_uri);
+GstEvent *
+gst_axion_camera_id_event_new (const gchar *camera_id, const gchar *source_uri);
 
 GST_AXION_API
-gboolean gst_axion_camera_id_event_parse (GstEvent * event,
-    const gchar ** camera_id, const gchar ** source_uri);
+gboolean gst_axion_camera_id_event_parse (
+    GstEvent *event, const gchar **camera_id, const gchar **source_uri);
 
 GST_AXION_API
-gint64 gst_axion_capture_time_us (GstBuffer * buffer, GstElement * element,
-    const GstSegment * segment, GstAxionCaptureTimeSource * source);
+gint64 gst_axion_capture_time_us (GstBuffer *buffer, GstElement *element,
+    const GstSegment *segment, GstAxionCaptureTimeSource *source);
 
 G_END_DECLS
 

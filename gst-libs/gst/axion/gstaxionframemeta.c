@@ -29,7 +29,7 @@ gst_axion_frame_meta_api_get_type (void)
 }
 
 static gboolean
-frame_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
+frame_meta_init (GstMeta *meta, gpointer params, GstBuffer *buffer)
 {
   GstAxionFrameMeta *fm = (GstAxionFrameMeta *) meta;
 
@@ -55,7 +55,7 @@ frame_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
 }
 
 static void
-frame_meta_free (GstMeta * meta, GstBuffer * buffer)
+frame_meta_free (GstMeta *meta, GstBuffer *buffer)
 {
   GstAxionFrameMeta *fm = (GstAxionFrameMeta *) meta;
 
@@ -64,7 +64,7 @@ frame_meta_free (GstMeta * meta, GstBuffer * buffer)
 
 /* Copy the parts of @src that @dst does not have yet. */
 static void
-frame_meta_merge (GstAxionFrameMeta * dst, const GstAxionFrameMeta * src)
+frame_meta_merge (GstAxionFrameMeta *dst, const GstAxionFrameMeta *src)
 {
   GstAxionFrameFields missing = src->fields & ~dst->fields;
 
@@ -107,13 +107,13 @@ frame_meta_merge (GstAxionFrameMeta * dst, const GstAxionFrameMeta * src)
     for (guint j = 0; j < dst->n_events && !have; j++)
       have = (dst->events[j].id == src->events[i].id);
     if (!have)
-      gst_axion_frame_meta_add_event_with_id (dst, src->events[i].type,
-          src->events[i].id);
+      gst_axion_frame_meta_add_event_with_id (
+          dst, src->events[i].type, src->events[i].id);
   }
 }
 
 static gboolean
-frame_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
+frame_meta_transform (GstBuffer *dest, GstMeta *meta, GstBuffer *buffer,
     GQuark type, gpointer data)
 {
   GstAxionFrameMeta *dmeta = gst_buffer_get_or_add_axion_frame_meta (dest);
@@ -150,13 +150,13 @@ gst_axion_frame_meta_get_info (void)
  * Returns: (transfer none): the new meta
  */
 GstAxionFrameMeta *
-gst_buffer_add_axion_frame_meta (GstBuffer * buffer)
+gst_buffer_add_axion_frame_meta (GstBuffer *buffer)
 {
   g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
   g_return_val_if_fail (gst_buffer_is_writable (buffer), NULL);
 
-  return (GstAxionFrameMeta *) gst_buffer_add_meta (buffer,
-      GST_AXION_FRAME_META_INFO, NULL);
+  return (GstAxionFrameMeta *) gst_buffer_add_meta (
+      buffer, GST_AXION_FRAME_META_INFO, NULL);
 }
 
 /**
@@ -167,7 +167,7 @@ gst_buffer_add_axion_frame_meta (GstBuffer * buffer)
  * missing; %NULL when the buffer has none and is not writable.
  */
 GstAxionFrameMeta *
-gst_buffer_get_or_add_axion_frame_meta (GstBuffer * buffer)
+gst_buffer_get_or_add_axion_frame_meta (GstBuffer *buffer)
 {
   GstAxionFrameMeta *fm;
 
@@ -187,16 +187,16 @@ gst_buffer_get_or_add_axion_frame_meta (GstBuffer * buffer)
  * Returns: %TRUE when all of @fields are set.
  */
 gboolean
-gst_axion_frame_meta_has (const GstAxionFrameMeta * meta,
-    GstAxionFrameFields fields)
+gst_axion_frame_meta_has (
+    const GstAxionFrameMeta *meta, GstAxionFrameFields fields)
 {
   g_return_val_if_fail (meta != NULL, FALSE);
   return (meta->fields & fields) == fields;
 }
 
 void
-gst_axion_frame_meta_set_camera_id (GstAxionFrameMeta * meta,
-    const gchar * camera_id)
+gst_axion_frame_meta_set_camera_id (
+    GstAxionFrameMeta *meta, const gchar *camera_id)
 {
   g_return_if_fail (meta != NULL);
 
@@ -209,8 +209,8 @@ gst_axion_frame_meta_set_camera_id (GstAxionFrameMeta * meta,
 }
 
 void
-gst_axion_frame_meta_set_frame_number (GstAxionFrameMeta * meta,
-    guint64 frame_number)
+gst_axion_frame_meta_set_frame_number (
+    GstAxionFrameMeta *meta, guint64 frame_number)
 {
   g_return_if_fail (meta != NULL);
   meta->frame_number = frame_number;
@@ -218,8 +218,8 @@ gst_axion_frame_meta_set_frame_number (GstAxionFrameMeta * meta,
 }
 
 void
-gst_axion_frame_meta_set_capture_time (GstAxionFrameMeta * meta,
-    gint64 unix_us, GstAxionCaptureTimeSource source)
+gst_axion_frame_meta_set_capture_time (
+    GstAxionFrameMeta *meta, gint64 unix_us, GstAxionCaptureTimeSource source)
 {
   g_return_if_fail (meta != NULL);
   meta->capture_time_us = unix_us;
@@ -234,8 +234,8 @@ gst_axion_frame_meta_set_capture_time (GstAxionFrameMeta * meta,
  * @state: motion event phase of this frame
  */
 void
-gst_axion_frame_meta_set_motion (GstAxionFrameMeta * meta, gdouble score,
-    GstAxionMotionState state)
+gst_axion_frame_meta_set_motion (
+    GstAxionFrameMeta *meta, gdouble score, GstAxionMotionState state)
 {
   g_return_if_fail (meta != NULL);
   meta->motion_score = isnan (score) ? 0.0 : CLAMP (score, 0.0, 1.0);
@@ -252,8 +252,7 @@ gst_axion_frame_meta_set_motion (GstAxionFrameMeta * meta, gdouble score,
  * hex digits.
  */
 gboolean
-gst_axion_frame_meta_set_frame_hash (GstAxionFrameMeta * meta,
-    const gchar * hex)
+gst_axion_frame_meta_set_frame_hash (GstAxionFrameMeta *meta, const gchar *hex)
 {
   gsize len;
 
@@ -273,8 +272,8 @@ gst_axion_frame_meta_set_frame_hash (GstAxionFrameMeta * meta,
 }
 
 void
-gst_axion_frame_meta_set_perceptual_hash (GstAxionFrameMeta * meta,
-    guint64 phash)
+gst_axion_frame_meta_set_perceptual_hash (
+    GstAxionFrameMeta *meta, guint64 phash)
 {
   g_return_if_fail (meta != NULL);
   meta->perceptual_hash = phash;
@@ -282,8 +281,8 @@ gst_axion_frame_meta_set_perceptual_hash (GstAxionFrameMeta * meta,
 }
 
 void
-gst_axion_frame_meta_set_difference_hash (GstAxionFrameMeta * meta,
-    guint64 dhash)
+gst_axion_frame_meta_set_difference_hash (
+    GstAxionFrameMeta *meta, guint64 dhash)
 {
   g_return_if_fail (meta != NULL);
   meta->difference_hash = dhash;
@@ -291,8 +290,8 @@ gst_axion_frame_meta_set_difference_hash (GstAxionFrameMeta * meta,
 }
 
 void
-gst_axion_frame_meta_set_scene_hash (GstAxionFrameMeta * meta,
-    guint64 scene_hash)
+gst_axion_frame_meta_set_scene_hash (
+    GstAxionFrameMeta *meta, guint64 scene_hash)
 {
   g_return_if_fail (meta != NULL);
   meta->scene_hash = scene_hash;
@@ -306,8 +305,8 @@ unit_clamp (gdouble v)
 }
 
 void
-gst_axion_frame_meta_set_scene_change (GstAxionFrameMeta * meta,
-    gdouble previous_score, gdouble reference_score)
+gst_axion_frame_meta_set_scene_change (
+    GstAxionFrameMeta *meta, gdouble previous_score, gdouble reference_score)
 {
   g_return_if_fail (meta != NULL);
   meta->scene_change_score = unit_clamp (previous_score);
@@ -321,8 +320,8 @@ gst_axion_frame_meta_set_scene_change (GstAxionFrameMeta * meta,
  * @quality: the metrics; each is clamped to 0..1
  */
 void
-gst_axion_frame_meta_set_quality (GstAxionFrameMeta * meta,
-    const GstAxionQuality * quality)
+gst_axion_frame_meta_set_quality (
+    GstAxionFrameMeta *meta, const GstAxionQuality *quality)
 {
   g_return_if_fail (meta != NULL);
   g_return_if_fail (quality != NULL);
@@ -335,7 +334,7 @@ gst_axion_frame_meta_set_quality (GstAxionFrameMeta * meta,
 }
 
 void
-gst_axion_frame_meta_set_inference (GstAxionFrameMeta * meta,
+gst_axion_frame_meta_set_inference (GstAxionFrameMeta *meta,
     GstAxionInferenceState state, gdouble wait_ms, gdouble run_ms)
 {
   g_return_if_fail (meta != NULL);
@@ -355,14 +354,15 @@ gst_axion_frame_meta_set_inference (GstAxionFrameMeta * meta,
  * events.
  */
 gboolean
-gst_axion_frame_meta_add_event_with_id (GstAxionFrameMeta * meta,
-    GstAxionEventType type, gint64 id)
+gst_axion_frame_meta_add_event_with_id (
+    GstAxionFrameMeta *meta, GstAxionEventType type, gint64 id)
 {
   g_return_val_if_fail (meta != NULL, FALSE);
 
   if (meta->n_events >= GST_AXION_FRAME_MAX_EVENTS) {
     GST_WARNING ("frame %" G_GUINT64_FORMAT " already has %d events; event "
-        "%s not recorded", meta->frame_number, GST_AXION_FRAME_MAX_EVENTS,
+                 "%s not recorded",
+        meta->frame_number, GST_AXION_FRAME_MAX_EVENTS,
         gst_axion_event_type_db_name (type));
     return FALSE;
   }
@@ -384,8 +384,7 @@ gst_axion_frame_meta_add_event_with_id (GstAxionFrameMeta * meta,
  * Returns: the event id, or 0 when the frame has no room for more events.
  */
 gint64
-gst_axion_frame_meta_add_event (GstAxionFrameMeta * meta,
-    GstAxionEventType type)
+gst_axion_frame_meta_add_event (GstAxionFrameMeta *meta, GstAxionEventType type)
 {
   gint64 id;
 
@@ -404,8 +403,8 @@ gst_axion_frame_meta_add_event (GstAxionFrameMeta * meta,
  * Returns: the id of the frame's event of @type, or 0 when there is none.
  */
 gint64
-gst_axion_frame_meta_get_event_id (const GstAxionFrameMeta * meta,
-    GstAxionEventType type)
+gst_axion_frame_meta_get_event_id (
+    const GstAxionFrameMeta *meta, GstAxionEventType type)
 {
   g_return_val_if_fail (meta != NULL, 0);
 
@@ -424,18 +423,18 @@ const gchar *
 gst_axion_event_type_db_name (GstAxionEventType type)
 {
   switch (type) {
-    case GST_AXION_EVENT_MOTION_START:
-    case GST_AXION_EVENT_MOTION_CONTINUE:
-    case GST_AXION_EVENT_MOTION_END:
-      return "motion";
-    case GST_AXION_EVENT_OBJECT_DETECTED:
-      return "object_detected";
-    case GST_AXION_EVENT_SCENE_CHANGE:
-      return "scene_change";
-    case GST_AXION_EVENT_QUALITY:
-      return "quality";
-    case GST_AXION_EVENT_MANUAL_TRIGGER:
-      return "manual_trigger";
+  case GST_AXION_EVENT_MOTION_START:
+  case GST_AXION_EVENT_MOTION_CONTINUE:
+  case GST_AXION_EVENT_MOTION_END:
+    return "motion";
+  case GST_AXION_EVENT_OBJECT_DETECTED:
+    return "object_detected";
+  case GST_AXION_EVENT_SCENE_CHANGE:
+    return "scene_change";
+  case GST_AXION_EVENT_QUALITY:
+    return "quality";
+  case GST_AXION_EVENT_MANUAL_TRIGGER:
+    return "manual_trigger";
   }
   return "unknown";
 }
@@ -450,14 +449,14 @@ const gchar *
 gst_axion_event_type_phase (GstAxionEventType type)
 {
   switch (type) {
-    case GST_AXION_EVENT_MOTION_START:
-      return "start";
-    case GST_AXION_EVENT_MOTION_CONTINUE:
-      return "continue";
-    case GST_AXION_EVENT_MOTION_END:
-      return "end";
-    default:
-      return NULL;
+  case GST_AXION_EVENT_MOTION_START:
+    return "start";
+  case GST_AXION_EVENT_MOTION_CONTINUE:
+    return "continue";
+  case GST_AXION_EVENT_MOTION_END:
+    return "end";
+  default:
+    return NULL;
   }
 }
 

@@ -222,74 +222,75 @@ GST_AXION_API GType gst_axion_frame_meta_api_get_type (void);
 GST_AXION_API const GstMetaInfo *gst_axion_frame_meta_get_info (void);
 #define GST_AXION_FRAME_META_INFO (gst_axion_frame_meta_get_info ())
 
-#define gst_buffer_get_axion_frame_meta(b) \
-  ((GstAxionFrameMeta *) gst_buffer_get_meta ((b), GST_AXION_FRAME_META_API_TYPE))
+#define gst_buffer_get_axion_frame_meta(b)                                     \
+  ((GstAxionFrameMeta *) gst_buffer_get_meta (                                 \
+      (b), GST_AXION_FRAME_META_API_TYPE))
 
 GST_AXION_API
-GstAxionFrameMeta *gst_buffer_add_axion_frame_meta (GstBuffer * buffer);
+GstAxionFrameMeta *gst_buffer_add_axion_frame_meta (GstBuffer *buffer);
 
 GST_AXION_API
-GstAxionFrameMeta *gst_buffer_get_or_add_axion_frame_meta (GstBuffer * buffer);
+GstAxionFrameMeta *gst_buffer_get_or_add_axion_frame_meta (GstBuffer *buffer);
 
 GST_AXION_API
-gboolean gst_axion_frame_meta_has (const GstAxionFrameMeta * meta,
-    GstAxionFrameFields fields);
+gboolean gst_axion_frame_meta_has (
+    const GstAxionFrameMeta *meta, GstAxionFrameFields fields);
 
 GST_AXION_API
-void gst_axion_frame_meta_set_camera_id (GstAxionFrameMeta * meta,
-    const gchar * camera_id);
+void gst_axion_frame_meta_set_camera_id (
+    GstAxionFrameMeta *meta, const gchar *camera_id);
 
 GST_AXION_API
-void gst_axion_frame_meta_set_frame_number (GstAxionFrameMeta * meta,
-    guint64 frame_number);
+void gst_axion_frame_meta_set_frame_number (
+    GstAxionFrameMeta *meta, guint64 frame_number);
 
 GST_AXION_API
-void gst_axion_frame_meta_set_capture_time (GstAxionFrameMeta * meta,
-    gint64 unix_us, GstAxionCaptureTimeSource source);
+void gst_axion_frame_meta_set_capture_time (
+    GstAxionFrameMeta *meta, gint64 unix_us, GstAxionCaptureTimeSource source);
 
 GST_AXION_API
-void gst_axion_frame_meta_set_motion (GstAxionFrameMeta * meta,
-    gdouble score, GstAxionMotionState state);
+void gst_axion_frame_meta_set_motion (
+    GstAxionFrameMeta *meta, gdouble score, GstAxionMotionState state);
 
 GST_AXION_API
-gboolean gst_axion_frame_meta_set_frame_hash (GstAxionFrameMeta * meta,
-    const gchar * hex);
+gboolean
+gst_axion_frame_meta_set_frame_hash (GstAxionFrameMeta *meta, const gchar *hex);
 
 GST_AXION_API
-void gst_axion_frame_meta_set_perceptual_hash (GstAxionFrameMeta * meta,
-    guint64 phash);
+void gst_axion_frame_meta_set_perceptual_hash (
+    GstAxionFrameMeta *meta, guint64 phash);
 
 GST_AXION_API
-void gst_axion_frame_meta_set_difference_hash (GstAxionFrameMeta * meta,
-    guint64 dhash);
+void gst_axion_frame_meta_set_difference_hash (
+    GstAxionFrameMeta *meta, guint64 dhash);
 
 GST_AXION_API
-void gst_axion_frame_meta_set_scene_hash (GstAxionFrameMeta * meta,
-    guint64 scene_hash);
+void gst_axion_frame_meta_set_scene_hash (
+    GstAxionFrameMeta *meta, guint64 scene_hash);
 
 GST_AXION_API
-void gst_axion_frame_meta_set_scene_change (GstAxionFrameMeta * meta,
-    gdouble previous_score, gdouble reference_score);
+void gst_axion_frame_meta_set_scene_change (
+    GstAxionFrameMeta *meta, gdouble previous_score, gdouble reference_score);
 
 GST_AXION_API
-void gst_axion_frame_meta_set_quality (GstAxionFrameMeta * meta,
-    const GstAxionQuality * quality);
+void gst_axion_frame_meta_set_quality (
+    GstAxionFrameMeta *meta, const GstAxionQuality *quality);
 
 GST_AXION_API
-void gst_axion_frame_meta_set_inference (GstAxionFrameMeta * meta,
+void gst_axion_frame_meta_set_inference (GstAxionFrameMeta *meta,
     GstAxionInferenceState state, gdouble wait_ms, gdouble run_ms);
 
 GST_AXION_API
-gint64 gst_axion_frame_meta_add_event (GstAxionFrameMeta * meta,
-    GstAxionEventType type);
+gint64 gst_axion_frame_meta_add_event (
+    GstAxionFrameMeta *meta, GstAxionEventType type);
 
 GST_AXION_API
-gboolean gst_axion_frame_meta_add_event_with_id (GstAxionFrameMeta * meta,
-    GstAxionEventType type, gint64 id);
+gboolean gst_axion_frame_meta_add_event_with_id (
+    GstAxionFrameMeta *meta, GstAxionEventType type, gint64 id);
 
 GST_AXION_API
-gint64 gst_axion_frame_meta_get_event_id (const GstAxionFrameMeta * meta,
-    GstAxionEventType type);
+gint64 gst_axion_frame_meta_get_event_id (
+    const GstAxionFrameMeta *meta, GstAxionEventType type);
 
 GST_AXION_API
 const gchar *gst_axion_event_type_db_name (GstAxionEventType type);

@@ -27,8 +27,8 @@ struct _GstAxionIdGenerator
 {
   GMutex lock;
   guint node;
-  gint64 last_ms;               /* time part of the last id (ms since epoch) */
-  gint64 last_wall_ms;          /* newest wall clock seen (ms since epoch) */
+  gint64 last_ms;      /* time part of the last id (ms since epoch) */
+  gint64 last_wall_ms; /* newest wall clock seen (ms since epoch) */
   guint seq;
   guint64 regressions;
   gboolean warned_regression;
@@ -43,8 +43,8 @@ _gst_axion_lib_debug_get (void)
   static GstDebugCategory *cat = NULL;
 
   if (g_once_init_enter (&cat)) {
-    GstDebugCategory *c = _gst_debug_category_new ("axionlib", 0,
-        "Axion metadata library");
+    GstDebugCategory *c = _gst_debug_category_new (
+        "axionlib", 0, "Axion metadata library");
     g_once_init_leave (&cat, c);
   }
   return cat;
@@ -67,7 +67,7 @@ gst_axion_id_generator_new (guint node_id)
 }
 
 void
-gst_axion_id_generator_free (GstAxionIdGenerator * gen)
+gst_axion_id_generator_free (GstAxionIdGenerator *gen)
 {
   if (gen == NULL)
     return;
@@ -76,14 +76,14 @@ gst_axion_id_generator_free (GstAxionIdGenerator * gen)
 }
 
 guint
-gst_axion_id_generator_get_node (GstAxionIdGenerator * gen)
+gst_axion_id_generator_get_node (GstAxionIdGenerator *gen)
 {
   g_return_val_if_fail (gen != NULL, 0);
   return gen->node;
 }
 
 guint64
-gst_axion_id_generator_get_clock_regressions (GstAxionIdGenerator * gen)
+gst_axion_id_generator_get_clock_regressions (GstAxionIdGenerator *gen)
 {
   guint64 n;
 
@@ -106,7 +106,7 @@ gst_axion_id_generator_get_clock_regressions (GstAxionIdGenerator * gen)
  * Returns: a positive 64-bit id
  */
 gint64
-gst_axion_id_generator_next_at (GstAxionIdGenerator * gen, gint64 unix_ms)
+gst_axion_id_generator_next_at (GstAxionIdGenerator *gen, gint64 unix_ms)
 {
   gint64 t, id;
 
@@ -125,7 +125,8 @@ gst_axion_id_generator_next_at (GstAxionIdGenerator * gen, gint64 unix_ms)
     gen->regressions++;
     if (!gen->warned_regression) {
       GST_WARNING ("wall clock went back by %" G_GINT64_FORMAT " ms; ids keep "
-          "the last issued time until it catches up", gen->last_wall_ms - t);
+                   "the last issued time until it catches up",
+          gen->last_wall_ms - t);
       gen->warned_regression = TRUE;
     }
   } else {
@@ -156,13 +157,13 @@ gst_axion_id_generator_next_at (GstAxionIdGenerator * gen, gint64 unix_ms)
  * Returns: the next id, stamped with the current wall-clock time.
  */
 gint64
-gst_axion_id_generator_next (GstAxionIdGenerator * gen)
+gst_axion_id_generator_next (GstAxionIdGenerator *gen)
 {
   return gst_axion_id_generator_next_at (gen, g_get_real_time () / 1000);
 }
 
 static gboolean
-parse_env_uint (const gchar * name, guint max, guint * out)
+parse_env_uint (const gchar *name, guint max, guint *out)
 {
   const gchar *s = g_getenv (name);
   guint64 v;
@@ -170,8 +171,8 @@ parse_env_uint (const gchar * name, guint max, guint * out)
   if (s == NULL || *s == '\0')
     return FALSE;
   if (!g_ascii_string_to_unsigned (s, 10, 0, max, &v, NULL)) {
-    g_warning ("axion: ignoring %s=\"%s\": expected an integer 0..%u", name,
-        s, max);
+    g_warning (
+        "axion: ignoring %s=\"%s\": expected an integer 0..%u", name, s, max);
     return FALSE;
   }
   *out = (guint) v;
@@ -191,7 +192,7 @@ derive_host_bits (void)
   }
   /* FNV-1a, folded: machine ids are random hex, host names are not */
   h = 2166136261u;
-  for (const guchar * p = (const guchar *) contents; *p; p++)
+  for (const guchar *p = (const guchar *) contents; *p; p++)
     h = (h ^ *p) * 16777619u;
   g_free (contents);
   return (h ^ (h >> 16) ^ (h >> 8)) & ((1 << HOST_BITS) - 1);
@@ -214,7 +215,7 @@ lock_dir (void)
  * non-blocking flock on slot-N.lock. The fd stays open (the lock lives as
  * long as the process). Returns -1 when no slot could be locked. */
 static gint
-claim_slot (const gchar * dir)
+claim_slot (const gchar *dir)
 {
   guint start = g_random_int_range (0, N_SLOTS);
 
@@ -229,7 +230,7 @@ claim_slot (const gchar * dir)
     if (fd < 0)
       return -1;
     if (flock (fd, LOCK_EX | LOCK_NB) == 0)
-      return (gint) slot;       /* fd intentionally kept open */
+      return (gint) slot; /* fd intentionally kept open */
     close (fd);
   }
   return -1;
@@ -246,7 +247,7 @@ claim_slot (const gchar * dir)
  * Returns: the node id (0..4095)
  */
 guint
-gst_axion_id_claim_node (gchar ** how)
+gst_axion_id_claim_node (gchar **how)
 {
   guint node, host;
   gint slot;
@@ -268,9 +269,9 @@ gst_axion_id_claim_node (gchar ** how)
   if (slot < 0) {
     slot = g_random_int_range (0, N_SLOTS);
     GST_WARNING ("could not lock an id slot in %s (%s); using random slot %d: "
-        "ids may collide with another process on this host. Set "
-        "AXION_ID_LOCK_DIR to a writable directory or AXION_NODE_ID.", dir,
-        g_strerror (errno), slot);
+                 "ids may collide with another process on this host. Set "
+                 "AXION_ID_LOCK_DIR to a writable directory or AXION_NODE_ID.",
+        dir, g_strerror (errno), slot);
   }
   node = (host << SLOT_BITS) | (guint) slot;
   if (how)

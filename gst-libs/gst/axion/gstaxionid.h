@@ -24,9 +24,10 @@ G_BEGIN_DECLS
  * An id is a positive signed 64-bit integer (it fits PostgreSQL BIGINT):
  *
  * |[
- *  63 62                                          22 21      17 16     10 9       0
+ *  63 62                                          22 21      17 16     10 9 0
  * +--+----------------------------------------------+----------+---------+---------+
- * | 0|  milliseconds since 2024-01-01T00:00:00Z (41) | host (5) | slot (7)| seq (10)|
+ * | 0|  milliseconds since 2024-01-01T00:00:00Z (41) | host (5) | slot (7)| seq
+ * (10)|
  * +--+----------------------------------------------+----------+---------+---------+
  * ]|
  *
@@ -72,20 +73,20 @@ GST_AXION_API
 GstAxionIdGenerator *gst_axion_id_generator_new (guint node_id);
 
 GST_AXION_API
-void gst_axion_id_generator_free (GstAxionIdGenerator * gen);
+void gst_axion_id_generator_free (GstAxionIdGenerator *gen);
 
 GST_AXION_API
-guint gst_axion_id_generator_get_node (GstAxionIdGenerator * gen);
+guint gst_axion_id_generator_get_node (GstAxionIdGenerator *gen);
 
 GST_AXION_API
-gint64 gst_axion_id_generator_next (GstAxionIdGenerator * gen);
+gint64 gst_axion_id_generator_next (GstAxionIdGenerator *gen);
 
 GST_AXION_API
-gint64 gst_axion_id_generator_next_at (GstAxionIdGenerator * gen,
-    gint64 unix_ms);
+gint64
+gst_axion_id_generator_next_at (GstAxionIdGenerator *gen, gint64 unix_ms);
 
 GST_AXION_API
-guint64 gst_axion_id_generator_get_clock_regressions (GstAxionIdGenerator * gen);
+guint64 gst_axion_id_generator_get_clock_regressions (GstAxionIdGenerator *gen);
 
 GST_AXION_API
 GstAxionIdGenerator *gst_axion_id_generator_get_default (void);
@@ -103,7 +104,7 @@ GST_AXION_API
 guint gst_axion_id_get_sequence (gint64 id);
 
 GST_AXION_API
-guint gst_axion_id_claim_node (gchar ** how);
+guint gst_axion_id_claim_node (gchar **how);
 
 G_END_DECLS
 

@@ -18,12 +18,11 @@
  * Returns: (transfer none): a motion region in pixel coordinates
  */
 GstVideoRegionOfInterestMeta *
-gst_axion_roi_add_motion (GstBuffer * buffer, guint x, guint y, guint w,
-    guint h)
+gst_axion_roi_add_motion (GstBuffer *buffer, guint x, guint y, guint w, guint h)
 {
   g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
-  return gst_buffer_add_video_region_of_interest_meta (buffer,
-      GST_AXION_ROI_TYPE_MOTION, x, y, w, h);
+  return gst_buffer_add_video_region_of_interest_meta (
+      buffer, GST_AXION_ROI_TYPE_MOTION, x, y, w, h);
 }
 
 /**
@@ -35,7 +34,7 @@ gst_axion_roi_add_motion (GstBuffer * buffer, guint x, guint y, guint w,
  * Returns: (transfer none): the detection region in pixel coordinates
  */
 GstVideoRegionOfInterestMeta *
-gst_axion_roi_add_detection (GstBuffer * buffer, const gchar * label,
+gst_axion_roi_add_detection (GstBuffer *buffer, const gchar *label,
     gdouble confidence, guint x, guint y, guint w, guint h)
 {
   GstVideoRegionOfInterestMeta *roi;
@@ -44,19 +43,18 @@ gst_axion_roi_add_detection (GstBuffer * buffer, const gchar * label,
   g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
   g_return_val_if_fail (label != NULL && *label != '\0', NULL);
 
-  roi = gst_buffer_add_video_region_of_interest_meta (buffer, label, x, y, w,
-      h);
+  roi = gst_buffer_add_video_region_of_interest_meta (
+      buffer, label, x, y, w, h);
   s = gst_structure_new ("detection", "label", G_TYPE_STRING, label, NULL);
   if (!isnan (confidence) && confidence >= 0.0)
-    gst_structure_set (s, "confidence", G_TYPE_DOUBLE,
-        MIN (confidence, 1.0), NULL);
+    gst_structure_set (
+        s, "confidence", G_TYPE_DOUBLE, MIN (confidence, 1.0), NULL);
   gst_video_region_of_interest_meta_add_param (roi, s);
   return roi;
 }
 
 void
-gst_axion_roi_set_track_id (GstVideoRegionOfInterestMeta * roi,
-    gint64 track_id)
+gst_axion_roi_set_track_id (GstVideoRegionOfInterestMeta *roi, gint64 track_id)
 {
   GstStructure *s;
 
@@ -71,10 +69,11 @@ gst_axion_roi_set_track_id (GstVideoRegionOfInterestMeta * roi,
 }
 
 gboolean
-gst_axion_roi_is_motion (const GstVideoRegionOfInterestMeta * roi)
+gst_axion_roi_is_motion (const GstVideoRegionOfInterestMeta *roi)
 {
   g_return_val_if_fail (roi != NULL, FALSE);
-  return roi->roi_type == g_quark_from_static_string (GST_AXION_ROI_TYPE_MOTION);
+  return roi->roi_type ==
+      g_quark_from_static_string (GST_AXION_ROI_TYPE_MOTION);
 }
 
 /**
@@ -89,8 +88,8 @@ gst_axion_roi_is_motion (const GstVideoRegionOfInterestMeta * roi)
  * Returns: %FALSE for motion regions (outputs untouched), %TRUE otherwise.
  */
 gboolean
-gst_axion_roi_get_detection (GstVideoRegionOfInterestMeta * roi,
-    const gchar ** label, gdouble * confidence, gint64 * track_id)
+gst_axion_roi_get_detection (GstVideoRegionOfInterestMeta *roi,
+    const gchar **label, gdouble *confidence, gint64 *track_id)
 {
   GstStructure *s;
   const gchar *l = NULL;
@@ -141,7 +140,7 @@ gst_axion_roi_get_detection (GstVideoRegionOfInterestMeta * roi,
  * Returns: the number of such regions on @buffer
  */
 guint
-gst_axion_roi_count (GstBuffer * buffer, gboolean motion)
+gst_axion_roi_count (GstBuffer *buffer, gboolean motion)
 {
   gpointer state = NULL;
   GstMeta *m;
@@ -149,8 +148,8 @@ gst_axion_roi_count (GstBuffer * buffer, gboolean motion)
 
   g_return_val_if_fail (GST_IS_BUFFER (buffer), 0);
 
-  while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+  while ((m = gst_buffer_iterate_meta_filtered (
+              buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     if (gst_axion_roi_is_motion ((GstVideoRegionOfInterestMeta *) m) == motion)
       n++;
   }

@@ -30,27 +30,26 @@ G_BEGIN_DECLS
 #define GST_AXION_ROI_TYPE_MOTION "motion"
 
 GST_AXION_API
-GstVideoRegionOfInterestMeta *gst_axion_roi_add_motion (GstBuffer * buffer,
-    guint x, guint y, guint w, guint h);
+GstVideoRegionOfInterestMeta *gst_axion_roi_add_motion (
+    GstBuffer *buffer, guint x, guint y, guint w, guint h);
 
 GST_AXION_API
-GstVideoRegionOfInterestMeta *gst_axion_roi_add_detection (GstBuffer * buffer,
-    const gchar * label, gdouble confidence, guint x, guint y, guint w,
-    guint h);
+GstVideoRegionOfInterestMeta *gst_axion_roi_add_detection (GstBuffer *buffer,
+    const gchar *label, gdouble confidence, guint x, guint y, guint w, guint h);
 
 GST_AXION_API
-void gst_axion_roi_set_track_id (GstVideoRegionOfInterestMeta * roi,
-    gint64 track_id);
+void
+gst_axion_roi_set_track_id (GstVideoRegionOfInterestMeta *roi, gint64 track_id);
 
 GST_AXION_API
-gboolean gst_axion_roi_is_motion (const GstVideoRegionOfInterestMeta * roi);
+gboolean gst_axion_roi_is_motion (const GstVideoRegionOfInterestMeta *roi);
 
 GST_AXION_API
-gboolean gst_axion_roi_get_detection (GstVideoRegionOfInterestMeta * roi,
-    const gchar ** label, gdouble * confidence, gint64 * track_id);
+gboolean gst_axion_roi_get_detection (GstVideoRegionOfInterestMeta *roi,
+    const gchar **label, gdouble *confidence, gint64 *track_id);
 
 GST_AXION_API
-guint gst_axion_roi_count (GstBuffer * buffer, gboolean motion);
+guint gst_axion_roi_count (GstBuffer *buffer, gboolean motion);
 
 G_END_DECLS
 

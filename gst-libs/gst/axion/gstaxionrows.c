@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-G_DEFINE_QUARK (gst-axion-rows-error-quark, gst_axion_rows_error);
+G_DEFINE_QUARK (gst_axion_rows_error, gst_axion_rows_error);
 
 #define T GST_AXION_COLUMN_TEXT
 #define I GST_AXION_COLUMN_INT
@@ -31,69 +31,125 @@ G_DEFINE_QUARK (gst-axion-rows-error-quark, gst_axion_rows_error);
 /* Column lists: the schema document's names, types and VARCHAR lengths /
  * DECIMAL scales; event_phase is added by sql/002 (see there). */
 static const GstAxionColumn camera_events_cols[] = {
-  {"event_id", I, 0}, {"camera_id", T, 64}, {"event_type", T, 32},
-  {"event_phase", T, 16}, {"event_timestamp", TS, 0},
-  {"frame_number", I, 0}, {"frame_hash", T, 64}, {"fps_actual", N, 2},
-  {"motion_score", N, 4}, {"motion_regions", J, 0},
-  {"objects_detected", J, 0}, {"object_count", I, 0},
-  {"max_object_confidence", N, 4}, {"scene_hash", T, 64},
-  {"scene_change_score", N, 4}, {"image_quality_score", N, 4},
-  {"bandwidth_usage_bytes", I, 0}, {"dlpu_inference_ms", I, 0},
-  {"total_processing_ms", I, 0},
+  { "event_id", I, 0 },
+  { "camera_id", T, 64 },
+  { "event_type", T, 32 },
+  { "event_phase", T, 16 },
+  { "event_timestamp", TS, 0 },
+  { "frame_number", I, 0 },
+  { "frame_hash", T, 64 },
+  { "fps_actual", N, 2 },
+  { "motion_score", N, 4 },
+  { "motion_regions", J, 0 },
+  { "objects_detected", J, 0 },
+  { "object_count", I, 0 },
+  { "max_object_confidence", N, 4 },
+  { "scene_hash", T, 64 },
+  { "scene_change_score", N, 4 },
+  { "image_quality_score", N, 4 },
+  { "bandwidth_usage_bytes", I, 0 },
+  { "dlpu_inference_ms", I, 0 },
+  { "total_processing_ms", I, 0 },
 };
 
 static const GstAxionColumn frame_metadata_cols[] = {
-  {"metadata_id", I, 0}, {"camera_id", T, 64}, {"frame_number", I, 0},
-  {"frame_timestamp", TS, 0}, {"frame_hash", T, 64},
-  {"perceptual_hash", T, 64}, {"scene_hash", T, 64},
-  {"resolution_width", I, 0}, {"resolution_height", I, 0},
-  {"format", T, 16}, {"file_size_bytes", I, 0},
-  {"sharpness_score", N, 4}, {"brightness_level", N, 4},
-  {"contrast_level", N, 4}, {"noise_level", N, 4},
-  {"overall_quality_score", N, 4},
+  { "metadata_id", I, 0 },
+  { "camera_id", T, 64 },
+  { "frame_number", I, 0 },
+  { "frame_timestamp", TS, 0 },
+  { "frame_hash", T, 64 },
+  { "perceptual_hash", T, 64 },
+  { "scene_hash", T, 64 },
+  { "resolution_width", I, 0 },
+  { "resolution_height", I, 0 },
+  { "format", T, 16 },
+  { "file_size_bytes", I, 0 },
+  { "sharpness_score", N, 4 },
+  { "brightness_level", N, 4 },
+  { "contrast_level", N, 4 },
+  { "noise_level", N, 4 },
+  { "overall_quality_score", N, 4 },
 };
 
 static const GstAxionColumn claude_analyses_cols[] = {
-  {"analysis_id", I, 0}, {"trigger_event_id", I, 0}, {"camera_id", T, 64},
-  {"event_timestamp", TS, 0}, {"request_type", T, 32},
-  {"prompt_template", T, 64}, {"context_window_events", I, 0},
-  {"claude_response", J, 0}, {"primary_insight", T, 0},
-  {"confidence_score", N, 4}, {"objects_identified", TA, 0},
-  {"activities_detected", TA, 0}, {"anomalies_flagged", TA, 0},
-  {"scene_description", T, 0}, {"risk_assessment", T, 16},
-  {"pattern_detected", B, 0}, {"pattern_type", T, 64},
-  {"pattern_confidence", N, 4}, {"api_call_duration_ms", I, 0},
-  {"tokens_used", I, 0}, {"model_version", T, 32}, {"should_alert", B, 0},
-  {"alert_reason", T, 0}, {"alert_severity", I, 0},
+  { "analysis_id", I, 0 },
+  { "trigger_event_id", I, 0 },
+  { "camera_id", T, 64 },
+  { "event_timestamp", TS, 0 },
+  { "request_type", T, 32 },
+  { "prompt_template", T, 64 },
+  { "context_window_events", I, 0 },
+  { "claude_response", J, 0 },
+  { "primary_insight", T, 0 },
+  { "confidence_score", N, 4 },
+  { "objects_identified", TA, 0 },
+  { "activities_detected", TA, 0 },
+  { "anomalies_flagged", TA, 0 },
+  { "scene_description", T, 0 },
+  { "risk_assessment", T, 16 },
+  { "pattern_detected", B, 0 },
+  { "pattern_type", T, 64 },
+  { "pattern_confidence", N, 4 },
+  { "api_call_duration_ms", I, 0 },
+  { "tokens_used", I, 0 },
+  { "model_version", T, 32 },
+  { "should_alert", B, 0 },
+  { "alert_reason", T, 0 },
+  { "alert_severity", I, 0 },
 };
 
 static const GstAxionColumn alerts_cols[] = {
-  {"alert_id", I, 0}, {"alert_type", T, 32}, {"severity", I, 0},
-  {"camera_id", T, 64}, {"trigger_event_id", I, 0},
-  {"claude_analysis_id", I, 0}, {"title", T, 255}, {"description", T, 0},
-  {"alert_data", J, 0}, {"detected_objects", TA, 0},
-  {"confidence_score", N, 4}, {"frame_references", IA, 0},
-  {"created_at", TS, 0},
+  { "alert_id", I, 0 },
+  { "alert_type", T, 32 },
+  { "severity", I, 0 },
+  { "camera_id", T, 64 },
+  { "trigger_event_id", I, 0 },
+  { "claude_analysis_id", I, 0 },
+  { "title", T, 255 },
+  { "description", T, 0 },
+  { "alert_data", J, 0 },
+  { "detected_objects", TA, 0 },
+  { "confidence_score", N, 4 },
+  { "frame_references", IA, 0 },
+  { "created_at", TS, 0 },
 };
 
 static const GstAxionColumn system_metrics_cols[] = {
-  {"metric_id", I, 0}, {"metric_name", T, 64}, {"metric_type", T, 16},
-  {"component", T, 32}, {"source_id", T, 64}, {"value", N, 6},
-  {"unit", T, 16}, {"tags", J, 0}, {"metric_timestamp", TS, 0},
+  { "metric_id", I, 0 },
+  { "metric_name", T, 64 },
+  { "metric_type", T, 16 },
+  { "component", T, 32 },
+  { "source_id", T, 64 },
+  { "value", N, 6 },
+  { "unit", T, 16 },
+  { "tags", J, 0 },
+  { "metric_timestamp", TS, 0 },
 };
 
 static const GstAxionColumn cameras_cols[] = {
-  {"camera_id", T, 64}, {"camera_name", T, 255}, {"ip_address", IP, 0},
-  {"rtsp_url", T, 0}, {"active_resolution_width", I, 0},
-  {"active_resolution_height", I, 0}, {"active_fps", I, 0},
-  {"status", T, 16}, {"last_seen_at", TS, 0},
+  { "camera_id", T, 64 },
+  { "camera_name", T, 255 },
+  { "ip_address", IP, 0 },
+  { "rtsp_url", T, 0 },
+  { "active_resolution_width", I, 0 },
+  { "active_resolution_height", I, 0 },
+  { "active_fps", I, 0 },
+  { "status", T, 16 },
+  { "last_seen_at", TS, 0 },
 };
 
 static const GstAxionColumn audit_log_cols[] = {
-  {"audit_id", I, 0}, {"event_type", T, 32}, {"entity_type", T, 32},
-  {"entity_id", T, 64}, {"action", T, 64}, {"action_status", T, 16},
-  {"service_name", T, 64}, {"changes_made", J, 0}, {"correlation_id", T, 64},
-  {"severity", T, 16}, {"event_timestamp", TS, 0},
+  { "audit_id", I, 0 },
+  { "event_type", T, 32 },
+  { "entity_type", T, 32 },
+  { "entity_id", T, 64 },
+  { "action", T, 64 },
+  { "action_status", T, 16 },
+  { "service_name", T, 64 },
+  { "changes_made", J, 0 },
+  { "correlation_id", T, 64 },
+  { "severity", T, 16 },
+  { "event_timestamp", TS, 0 },
 };
 
 #undef T
@@ -113,31 +169,31 @@ static const struct
   guint n_cols;
   const gchar *time_col;
 } tables[GST_AXION_N_TABLES] = {
-  {"camera_events", camera_events_cols, G_N_ELEMENTS (camera_events_cols),
-      "event_timestamp"},
-  {"frame_metadata", frame_metadata_cols, G_N_ELEMENTS (frame_metadata_cols),
-      "frame_timestamp"},
-  {"claude_analyses", claude_analyses_cols,
-      G_N_ELEMENTS (claude_analyses_cols), "event_timestamp"},
-  {"alerts", alerts_cols, G_N_ELEMENTS (alerts_cols), "created_at"},
-  {"system_metrics", system_metrics_cols, G_N_ELEMENTS (system_metrics_cols),
-      "metric_timestamp"},
-  {"cameras", cameras_cols, G_N_ELEMENTS (cameras_cols), "last_seen_at"},
-  {"audit_log", audit_log_cols, G_N_ELEMENTS (audit_log_cols),
-      "event_timestamp"},
+  { "camera_events", camera_events_cols, G_N_ELEMENTS (camera_events_cols),
+      "event_timestamp" },
+  { "frame_metadata", frame_metadata_cols, G_N_ELEMENTS (frame_metadata_cols),
+      "frame_timestamp" },
+  { "claude_analyses", claude_analyses_cols,
+      G_N_ELEMENTS (claude_analyses_cols), "event_timestamp" },
+  { "alerts", alerts_cols, G_N_ELEMENTS (alerts_cols), "created_at" },
+  { "system_metrics", system_metrics_cols, G_N_ELEMENTS (system_metrics_cols),
+      "metric_timestamp" },
+  { "cameras", cameras_cols, G_N_ELEMENTS (cameras_cols), "last_seen_at" },
+  { "audit_log", audit_log_cols, G_N_ELEMENTS (audit_log_cols),
+      "event_timestamp" },
 };
 
 typedef struct
 {
-  gboolean set;                 /* FALSE: SQL NULL */
+  gboolean set; /* FALSE: SQL NULL */
   union
   {
-    gchar *s;                   /* TEXT, JSON, INET */
-    gint64 i;                   /* INT, TIMESTAMP */
-    gdouble d;                  /* NUMERIC */
-    gboolean b;                 /* BOOL */
-    gchar **strv;               /* TEXT_ARRAY */
-    GArray *ints;               /* INT_ARRAY (gint64) */
+    gchar *s;     /* TEXT, JSON, INET */
+    gint64 i;     /* INT, TIMESTAMP */
+    gdouble d;    /* NUMERIC */
+    gboolean b;   /* BOOL */
+    gchar **strv; /* TEXT_ARRAY */
+    GArray *ints; /* INT_ARRAY (gint64) */
   } v;
 } Cell;
 
@@ -145,7 +201,7 @@ struct _GstAxionRow
 {
   GstAxionTable table;
   Cell *cells;
-  gchar **text;                 /* PostgreSQL text form, made on demand */
+  gchar **text; /* PostgreSQL text form, made on demand */
 };
 
 const gchar *
@@ -164,7 +220,7 @@ gst_axion_table_name (GstAxionTable table)
  * @table holds, in the order gst_axion_row_append_copy_text() writes them.
  */
 const GstAxionColumn *
-gst_axion_table_columns (GstAxionTable table, guint * n_columns)
+gst_axion_table_columns (GstAxionTable table, guint *n_columns)
 {
   g_return_val_if_fail (table < GST_AXION_N_TABLES, NULL);
   if (n_columns)
@@ -185,7 +241,7 @@ gst_axion_table_time_column (GstAxionTable table)
 }
 
 gint
-gst_axion_row_column_index (GstAxionTable table, const gchar * column)
+gst_axion_row_column_index (GstAxionTable table, const gchar *column)
 {
   g_return_val_if_fail (table < GST_AXION_N_TABLES, -1);
   for (guint i = 0; i < tables[table].n_cols; i++)
@@ -195,7 +251,7 @@ gst_axion_row_column_index (GstAxionTable table, const gchar * column)
 }
 
 void
-gst_axion_frame_info_init (GstAxionFrameInfo * info)
+gst_axion_frame_info_init (GstAxionFrameInfo *info)
 {
   g_return_if_fail (info != NULL);
   info->width = 0;
@@ -218,30 +274,30 @@ row_new (GstAxionTable table)
 }
 
 static void
-cell_clear (const GstAxionColumn * col, Cell * c)
+cell_clear (const GstAxionColumn *col, Cell *c)
 {
   if (!c->set)
     return;
   switch (col->type) {
-    case GST_AXION_COLUMN_TEXT:
-    case GST_AXION_COLUMN_JSON:
-    case GST_AXION_COLUMN_INET:
-      g_free (c->v.s);
-      break;
-    case GST_AXION_COLUMN_TEXT_ARRAY:
-      g_strfreev (c->v.strv);
-      break;
-    case GST_AXION_COLUMN_INT_ARRAY:
-      g_array_unref (c->v.ints);
-      break;
-    default:
-      break;
+  case GST_AXION_COLUMN_TEXT:
+  case GST_AXION_COLUMN_JSON:
+  case GST_AXION_COLUMN_INET:
+    g_free (c->v.s);
+    break;
+  case GST_AXION_COLUMN_TEXT_ARRAY:
+    g_strfreev (c->v.strv);
+    break;
+  case GST_AXION_COLUMN_INT_ARRAY:
+    g_array_unref (c->v.ints);
+    break;
+  default:
+    break;
   }
   c->set = FALSE;
 }
 
 void
-gst_axion_row_free (GstAxionRow * row)
+gst_axion_row_free (GstAxionRow *row)
 {
   if (row == NULL)
     return;
@@ -255,13 +311,13 @@ gst_axion_row_free (GstAxionRow * row)
 }
 
 GstAxionTable
-gst_axion_row_get_table (const GstAxionRow * row)
+gst_axion_row_get_table (const GstAxionRow *row)
 {
   return row->table;
 }
 
 static Cell *
-cell (GstAxionRow * row, const gchar * column, GstAxionColumnType type)
+cell (GstAxionRow *row, const gchar *column, GstAxionColumnType type)
 {
   gint i = gst_axion_row_column_index (row->table, column);
 
@@ -275,7 +331,7 @@ cell (GstAxionRow * row, const gchar * column, GstAxionColumnType type)
 
 /* valid UTF-8, at most max_chars characters (0 = unlimited) */
 static gchar *
-clean_text (const gchar * s, guint max_chars)
+clean_text (const gchar *s, guint max_chars)
 {
   gchar *v = g_utf8_make_valid (s, -1);
 
@@ -285,66 +341,66 @@ clean_text (const gchar * s, guint max_chars)
 }
 
 static void
-set_text (GstAxionRow * row, const gchar * column, const gchar * s)
+set_text (GstAxionRow *row, const gchar *column, const gchar *s)
 {
   gint i;
 
   if (s == NULL)
     return;
   i = gst_axion_row_column_index (row->table, column);
-  cell (row, column, GST_AXION_COLUMN_TEXT)->v.s =
-      clean_text (s, tables[row->table].cols[i].size);
+  cell (row, column, GST_AXION_COLUMN_TEXT)->v.s = clean_text (
+      s, tables[row->table].cols[i].size);
 }
 
 static void
-set_inet (GstAxionRow * row, const gchar * column, const gchar * s)
+set_inet (GstAxionRow *row, const gchar *column, const gchar *s)
 {
   if (s)
     cell (row, column, GST_AXION_COLUMN_INET)->v.s = g_strdup (s);
 }
 
 static void
-set_json (GstAxionRow * row, const gchar * column, const gchar * json)
+set_json (GstAxionRow *row, const gchar *column, const gchar *json)
 {
   if (json)
-    cell (row, column, GST_AXION_COLUMN_JSON)->v.s = g_utf8_make_valid (json,
-        -1);
+    cell (row, column, GST_AXION_COLUMN_JSON)->v.s = g_utf8_make_valid (
+        json, -1);
 }
 
 static void
-set_int (GstAxionRow * row, const gchar * column, gint64 v)
+set_int (GstAxionRow *row, const gchar *column, gint64 v)
 {
   cell (row, column, GST_AXION_COLUMN_INT)->v.i = v;
 }
 
 static void
-set_ts (GstAxionRow * row, const gchar * column, gint64 us)
+set_ts (GstAxionRow *row, const gchar *column, gint64 us)
 {
   cell (row, column, GST_AXION_COLUMN_TIMESTAMP)->v.i = us;
 }
 
 static void
-set_bool (GstAxionRow * row, const gchar * column, gboolean b)
+set_bool (GstAxionRow *row, const gchar *column, gboolean b)
 {
   cell (row, column, GST_AXION_COLUMN_BOOL)->v.b = !!b;
 }
 
 static void
-set_num (GstAxionRow * row, const gchar * column, gdouble d)
+set_num (GstAxionRow *row, const gchar *column, gdouble d)
 {
   if (isfinite (d))
     cell (row, column, GST_AXION_COLUMN_NUMERIC)->v.d = d;
 }
 
 static void
-set_strv (GstAxionRow * row, const gchar * column, gchar ** strv)
+set_strv (GstAxionRow *row, const gchar *column, gchar **strv)
 {
   GPtrArray *a;
 
   if (strv == NULL)
     return;
   a = g_ptr_array_new ();
-  for (gchar ** p = strv; *p; p++)
+  for (gchar **p = strv; *p; p++)
     g_ptr_array_add (a, g_utf8_make_valid (*p, -1));
   g_ptr_array_add (a, NULL);
   cell (row, column, GST_AXION_COLUMN_TEXT_ARRAY)->v.strv =
@@ -386,35 +442,35 @@ gst_axion_format_timestamp (gint64 unix_us)
  * Appends @s as a JSON string literal (or null).
  */
 void
-gst_axion_json_append_string (GString * out, const gchar * s)
+gst_axion_json_append_string (GString *out, const gchar *s)
 {
   if (s == NULL) {
     g_string_append (out, "null");
     return;
   }
   g_string_append_c (out, '"');
-  for (const guchar * p = (const guchar *) s; *p; p++) {
+  for (const guchar *p = (const guchar *) s; *p; p++) {
     switch (*p) {
-      case '"':
-        g_string_append (out, "\\\"");
-        break;
-      case '\\':
-        g_string_append (out, "\\\\");
-        break;
-      case '\n':
-        g_string_append (out, "\\n");
-        break;
-      case '\r':
-        g_string_append (out, "\\r");
-        break;
-      case '\t':
-        g_string_append (out, "\\t");
-        break;
-      default:
-        if (*p < 0x20)
-          g_string_append_printf (out, "\\u%04x", *p);
-        else
-          g_string_append_c (out, *p);
+    case '"':
+      g_string_append (out, "\\\"");
+      break;
+    case '\\':
+      g_string_append (out, "\\\\");
+      break;
+    case '\n':
+      g_string_append (out, "\\n");
+      break;
+    case '\r':
+      g_string_append (out, "\\r");
+      break;
+    case '\t':
+      g_string_append (out, "\\t");
+      break;
+    default:
+      if (*p < 0x20)
+        g_string_append_printf (out, "\\u%04x", *p);
+      else
+        g_string_append_c (out, *p);
     }
   }
   g_string_append_c (out, '"');
@@ -426,7 +482,7 @@ gst_axion_json_append_string (GString * out, const gchar * s)
  * Appends @v as a JSON number (locale-independent; null when not finite).
  */
 void
-gst_axion_json_append_double (GString * out, gdouble v)
+gst_axion_json_append_double (GString *out, gdouble v)
 {
   gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -447,10 +503,10 @@ format_numeric (gdouble d, guint scale)
 }
 
 static void
-append_pg_array_elem (GString * out, const gchar * s)
+append_pg_array_elem (GString *out, const gchar *s)
 {
   g_string_append_c (out, '"');
-  for (const gchar * p = s; *p; p++) {
+  for (const gchar *p = s; *p; p++) {
     if (*p == '"' || *p == '\\')
       g_string_append_c (out, '\\');
     g_string_append_c (out, *p);
@@ -459,45 +515,45 @@ append_pg_array_elem (GString * out, const gchar * s)
 }
 
 static gchar *
-cell_to_text (const GstAxionColumn * col, const Cell * c)
+cell_to_text (const GstAxionColumn *col, const Cell *c)
 {
   GString *s;
 
   switch (col->type) {
-    case GST_AXION_COLUMN_TEXT:
-    case GST_AXION_COLUMN_JSON:
-    case GST_AXION_COLUMN_INET:
-      return g_strdup (c->v.s);
-    case GST_AXION_COLUMN_INT:
-      return g_strdup_printf ("%" G_GINT64_FORMAT, c->v.i);
-    case GST_AXION_COLUMN_NUMERIC:
-      return format_numeric (c->v.d, col->size);
-    case GST_AXION_COLUMN_BOOL:
-      return g_strdup (c->v.b ? "t" : "f");
-    case GST_AXION_COLUMN_TIMESTAMP:
-      return gst_axion_format_timestamp (c->v.i);
-    case GST_AXION_COLUMN_TEXT_ARRAY:
-      s = g_string_new ("{");
-      for (gchar ** p = c->v.strv; *p; p++) {
-        if (p != c->v.strv)
-          g_string_append_c (s, ',');
-        append_pg_array_elem (s, *p);
-      }
-      g_string_append_c (s, '}');
-      return g_string_free (s, FALSE);
-    case GST_AXION_COLUMN_INT_ARRAY:
-      s = g_string_new ("{");
-      for (guint i = 0; i < c->v.ints->len; i++)
-        g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? "," : "",
-            g_array_index (c->v.ints, gint64, i));
-      g_string_append_c (s, '}');
-      return g_string_free (s, FALSE);
+  case GST_AXION_COLUMN_TEXT:
+  case GST_AXION_COLUMN_JSON:
+  case GST_AXION_COLUMN_INET:
+    return g_strdup (c->v.s);
+  case GST_AXION_COLUMN_INT:
+    return g_strdup_printf ("%" G_GINT64_FORMAT, c->v.i);
+  case GST_AXION_COLUMN_NUMERIC:
+    return format_numeric (c->v.d, col->size);
+  case GST_AXION_COLUMN_BOOL:
+    return g_strdup (c->v.b ? "t" : "f");
+  case GST_AXION_COLUMN_TIMESTAMP:
+    return gst_axion_format_timestamp (c->v.i);
+  case GST_AXION_COLUMN_TEXT_ARRAY:
+    s = g_string_new ("{");
+    for (gchar **p = c->v.strv; *p; p++) {
+      if (p != c->v.strv)
+        g_string_append_c (s, ',');
+      append_pg_array_elem (s, *p);
+    }
+    g_string_append_c (s, '}');
+    return g_string_free (s, FALSE);
+  case GST_AXION_COLUMN_INT_ARRAY:
+    s = g_string_new ("{");
+    for (guint i = 0; i < c->v.ints->len; i++)
+      g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? "," : "",
+          g_array_index (c->v.ints, gint64, i));
+    g_string_append_c (s, '}');
+    return g_string_free (s, FALSE);
   }
   g_return_val_if_reached (NULL);
 }
 
 gboolean
-gst_axion_row_is_null (const GstAxionRow * row, const gchar * column)
+gst_axion_row_is_null (const GstAxionRow *row, const gchar *column)
 {
   gint i = gst_axion_row_column_index (row->table, column);
 
@@ -514,7 +570,7 @@ gst_axion_row_is_null (const GstAxionRow * row, const gchar * column)
  * form, or %NULL for SQL NULL (and for unknown columns).
  */
 const gchar *
-gst_axion_row_get_text (GstAxionRow * row, const gchar * column)
+gst_axion_row_get_text (GstAxionRow *row, const gchar *column)
 {
   gint i;
 
@@ -538,12 +594,13 @@ gst_axion_row_get_text (GstAxionRow * row, const gchar * column)
  * escapes), ending with a newline.
  */
 void
-gst_axion_row_append_copy_text (GstAxionRow * row, GString * out)
+gst_axion_row_append_copy_text (GstAxionRow *row, GString *out)
 {
   guint n = tables[row->table].n_cols;
 
   for (guint i = 0; i < n; i++) {
-    const gchar *v = gst_axion_row_get_text (row, tables[row->table].cols[i].name);
+    const gchar *v = gst_axion_row_get_text (
+        row, tables[row->table].cols[i].name);
 
     if (i > 0)
       g_string_append_c (out, '\t');
@@ -551,22 +608,22 @@ gst_axion_row_append_copy_text (GstAxionRow * row, GString * out)
       g_string_append (out, "\\N");
       continue;
     }
-    for (const gchar * p = v; *p; p++) {
+    for (const gchar *p = v; *p; p++) {
       switch (*p) {
-        case '\\':
-          g_string_append (out, "\\\\");
-          break;
-        case '\n':
-          g_string_append (out, "\\n");
-          break;
-        case '\r':
-          g_string_append (out, "\\r");
-          break;
-        case '\t':
-          g_string_append (out, "\\t");
-          break;
-        default:
-          g_string_append_c (out, *p);
+      case '\\':
+        g_string_append (out, "\\\\");
+        break;
+      case '\n':
+        g_string_append (out, "\\n");
+        break;
+      case '\r':
+        g_string_append (out, "\\r");
+        break;
+      case '\t':
+        g_string_append (out, "\\t");
+        break;
+      default:
+        g_string_append_c (out, *p);
       }
     }
   }
@@ -582,7 +639,7 @@ gst_axion_row_append_copy_text (GstAxionRow * row, GString * out)
  * JSONB columns, ISO 8601 strings for timestamps, null for NULL).
  */
 gchar *
-gst_axion_row_to_json (const GstAxionRow * row)
+gst_axion_row_to_json (const GstAxionRow *row)
 {
   GString *out = g_string_new ("{");
 
@@ -599,47 +656,47 @@ gst_axion_row_to_json (const GstAxionRow * row)
       continue;
     }
     switch (col->type) {
-      case GST_AXION_COLUMN_TEXT:
-      case GST_AXION_COLUMN_INET:
-        gst_axion_json_append_string (out, c->v.s);
-        break;
-      case GST_AXION_COLUMN_JSON:
-        g_string_append (out, c->v.s);
-        break;
-      case GST_AXION_COLUMN_INT:
-        g_string_append_printf (out, "%" G_GINT64_FORMAT, c->v.i);
-        break;
-      case GST_AXION_COLUMN_NUMERIC:{
-        gchar *t = format_numeric (c->v.d, col->size);
-        g_string_append (out, t);
-        g_free (t);
-        break;
+    case GST_AXION_COLUMN_TEXT:
+    case GST_AXION_COLUMN_INET:
+      gst_axion_json_append_string (out, c->v.s);
+      break;
+    case GST_AXION_COLUMN_JSON:
+      g_string_append (out, c->v.s);
+      break;
+    case GST_AXION_COLUMN_INT:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, c->v.i);
+      break;
+    case GST_AXION_COLUMN_NUMERIC: {
+      gchar *t = format_numeric (c->v.d, col->size);
+      g_string_append (out, t);
+      g_free (t);
+      break;
+    }
+    case GST_AXION_COLUMN_BOOL:
+      g_string_append (out, c->v.b ? "true" : "false");
+      break;
+    case GST_AXION_COLUMN_TIMESTAMP: {
+      gchar *t = gst_axion_format_timestamp (c->v.i);
+      gst_axion_json_append_string (out, t);
+      g_free (t);
+      break;
+    }
+    case GST_AXION_COLUMN_TEXT_ARRAY:
+      g_string_append_c (out, '[');
+      for (gchar **p = c->v.strv; *p; p++) {
+        if (p != c->v.strv)
+          g_string_append_c (out, ',');
+        gst_axion_json_append_string (out, *p);
       }
-      case GST_AXION_COLUMN_BOOL:
-        g_string_append (out, c->v.b ? "true" : "false");
-        break;
-      case GST_AXION_COLUMN_TIMESTAMP:{
-        gchar *t = gst_axion_format_timestamp (c->v.i);
-        gst_axion_json_append_string (out, t);
-        g_free (t);
-        break;
-      }
-      case GST_AXION_COLUMN_TEXT_ARRAY:
-        g_string_append_c (out, '[');
-        for (gchar ** p = c->v.strv; *p; p++) {
-          if (p != c->v.strv)
-            g_string_append_c (out, ',');
-          gst_axion_json_append_string (out, *p);
-        }
-        g_string_append_c (out, ']');
-        break;
-      case GST_AXION_COLUMN_INT_ARRAY:
-        g_string_append_c (out, '[');
-        for (guint k = 0; k < c->v.ints->len; k++)
-          g_string_append_printf (out, "%s%" G_GINT64_FORMAT, k ? "," : "",
-              g_array_index (c->v.ints, gint64, k));
-        g_string_append_c (out, ']');
-        break;
+      g_string_append_c (out, ']');
+      break;
+    case GST_AXION_COLUMN_INT_ARRAY:
+      g_string_append_c (out, '[');
+      for (guint k = 0; k < c->v.ints->len; k++)
+        g_string_append_printf (out, "%s%" G_GINT64_FORMAT, k ? "," : "",
+            g_array_index (c->v.ints, gint64, k));
+      g_string_append_c (out, ']');
+      break;
     }
   }
   g_string_append_c (out, '}');
@@ -649,8 +706,7 @@ gst_axion_row_to_json (const GstAxionRow * row)
 /* ---- row builders ---------------------------------------------------- */
 
 static gboolean
-require (gboolean ok, GError ** error, const gchar * table,
-    const gchar * what)
+require (gboolean ok, GError **error, const gchar *table, const gchar *what)
 {
   if (!ok)
     g_set_error (error, GST_AXION_ROWS_ERROR, GST_AXION_ROWS_ERROR_MISSING,
@@ -659,7 +715,7 @@ require (gboolean ok, GError ** error, const gchar * table,
 }
 
 static gboolean
-one_of (const gchar * v, const gchar * const *allowed)
+one_of (const gchar *v, const gchar *const *allowed)
 {
   for (; *allowed; allowed++)
     if (g_strcmp0 (v, *allowed) == 0)
@@ -668,8 +724,8 @@ one_of (const gchar * v, const gchar * const *allowed)
 }
 
 static gboolean
-check_one_of (const gchar * v, const gchar * const *allowed, GError ** error,
-    const gchar * column)
+check_one_of (const gchar *v, const gchar *const *allowed, GError **error,
+    const gchar *column)
 {
   gchar *list;
 
@@ -689,10 +745,10 @@ round_ms (gdouble ms)
 }
 
 static void
-append_bbox (GString * json, const GstVideoRegionOfInterestMeta * roi)
+append_bbox (GString *json, const GstVideoRegionOfInterestMeta *roi)
 {
-  g_string_append_printf (json, "[%u,%u,%u,%u]", roi->x, roi->y, roi->w,
-      roi->h);
+  g_string_append_printf (
+      json, "[%u,%u,%u,%u]", roi->x, roi->y, roi->w, roi->h);
 }
 
 /**
@@ -712,9 +768,9 @@ append_bbox (GString * json, const GstVideoRegionOfInterestMeta * roi)
  * Returns: (transfer full) (nullable): the row, or %NULL with @error set
  */
 GstAxionRow *
-gst_axion_row_camera_event (const GstAxionFrameMeta * meta,
-    const GstAxionFrameEvent * event, GstBuffer * buffer,
-    const GstAxionFrameInfo * info, GError ** error)
+gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
+    const GstAxionFrameEvent *event, GstBuffer *buffer,
+    const GstAxionFrameInfo *info, GError **error)
 {
   GstAxionRow *row;
   const gchar *phase;
@@ -725,9 +781,9 @@ gst_axion_row_camera_event (const GstAxionFrameMeta * meta,
 
   if (!require (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA),
           error, "camera_events", "a camera id") ||
-      !require (gst_axion_frame_meta_has (meta,
-              GST_AXION_FRAME_FIELD_CAPTURE_TIME), error, "camera_events",
-          "a capture time") ||
+      !require (
+          gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAPTURE_TIME),
+          error, "camera_events", "a capture time") ||
       !require (event->id > 0, error, "camera_events", "an event id"))
     return NULL;
 
@@ -768,8 +824,8 @@ gst_axion_row_camera_event (const GstAxionFrameMeta * meta,
     guint n_objects = 0, n_motion = 0;
     gdouble max_conf = -1.0;
 
-    while ((m = gst_buffer_iterate_meta_filtered (buffer, &state,
-                GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    while ((m = gst_buffer_iterate_meta_filtered (
+                buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
       GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
       const gchar *label;
       gdouble conf;
@@ -797,8 +853,8 @@ gst_axion_row_camera_event (const GstAxionFrameMeta * meta,
       g_string_append (objects, ",\"bbox\":");
       append_bbox (objects, roi);
       if (track >= 0)
-        g_string_append_printf (objects, ",\"track_id\":%" G_GINT64_FORMAT,
-            track);
+        g_string_append_printf (
+            objects, ",\"track_id\":%" G_GINT64_FORMAT, track);
       g_string_append_c (objects, '}');
     }
     g_string_append_c (objects, ']');
@@ -826,8 +882,8 @@ gst_axion_row_camera_event (const GstAxionFrameMeta * meta,
  * @error set
  */
 GstAxionRow *
-gst_axion_row_frame_metadata (const GstAxionFrameMeta * meta,
-    gint64 metadata_id, const GstAxionFrameInfo * info, GError ** error)
+gst_axion_row_frame_metadata (const GstAxionFrameMeta *meta, gint64 metadata_id,
+    const GstAxionFrameInfo *info, GError **error)
 {
   GstAxionRow *row;
   gchar hex[17];
@@ -836,17 +892,17 @@ gst_axion_row_frame_metadata (const GstAxionFrameMeta * meta,
 
   if (!require (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA),
           error, "frame_metadata", "a camera id") ||
-      !require (gst_axion_frame_meta_has (meta,
-              GST_AXION_FRAME_FIELD_CAPTURE_TIME), error, "frame_metadata",
-          "a capture time") ||
-      !require (gst_axion_frame_meta_has (meta,
-              GST_AXION_FRAME_FIELD_FRAME_NUMBER), error, "frame_metadata",
-          "a frame number"))
+      !require (
+          gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAPTURE_TIME),
+          error, "frame_metadata", "a capture time") ||
+      !require (
+          gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_FRAME_NUMBER),
+          error, "frame_metadata", "a frame number"))
     return NULL;
 
   row = row_new (GST_AXION_TABLE_FRAME_METADATA);
-  set_int (row, "metadata_id", metadata_id > 0 ? metadata_id :
-      gst_axion_id_next ());
+  set_int (
+      row, "metadata_id", metadata_id > 0 ? metadata_id : gst_axion_id_next ());
   set_text (row, "camera_id", meta->camera_id);
   set_int (row, "frame_number", (gint64) meta->frame_number);
   set_ts (row, "frame_timestamp", meta->capture_time_us);
@@ -876,16 +932,13 @@ gst_axion_row_frame_metadata (const GstAxionFrameMeta * meta,
 }
 
 static const gchar *const request_types[] = { "scene_description",
-  "anomaly_detection", "pattern_analysis", "real_time_query", NULL
-};
+  "anomaly_detection", "pattern_analysis", "real_time_query", NULL };
 
 static const gchar *const risk_levels[] = { "none", "low", "medium", "high",
-  "critical", NULL
-};
+  "critical", NULL };
 
 static gboolean
-check_analysis (const GstAxionAnalysis * a, const gchar * table,
-    GError ** error)
+check_analysis (const GstAxionAnalysis *a, const gchar *table, GError **error)
 {
   return require (a->camera_id != NULL, error, table, "a camera id") &&
       require (a->trigger_event_id > 0, error, table, "a trigger event id") &&
@@ -904,7 +957,7 @@ check_analysis (const GstAxionAnalysis * a, const gchar * table,
  * @error set (request_type or risk_assessment outside the schema's values)
  */
 GstAxionRow *
-gst_axion_row_claude_analysis (const GstAxionAnalysis * a, GError ** error)
+gst_axion_row_claude_analysis (const GstAxionAnalysis *a, GError **error)
 {
   GstAxionRow *row;
 
@@ -948,7 +1001,7 @@ gst_axion_row_claude_analysis (const GstAxionAnalysis * a, GError ** error)
 }
 
 static gint
-severity_from_risk (const gchar * risk)
+severity_from_risk (const gchar *risk)
 {
   if (g_strcmp0 (risk, "critical") == 0)
     return 5;
@@ -975,8 +1028,7 @@ severity_from_risk (const gchar * risk)
  * Returns: (transfer full) (nullable): the row, or %NULL with @error set
  */
 GstAxionRow *
-gst_axion_row_alert (const GstAxionAnalysis * a, gint64 alert_id,
-    GError ** error)
+gst_axion_row_alert (const GstAxionAnalysis *a, gint64 alert_id, GError **error)
 {
   GstAxionRow *row;
   gint severity;
@@ -991,16 +1043,18 @@ gst_axion_row_alert (const GstAxionAnalysis * a, gint64 alert_id,
   if (!check_analysis (a, "alerts", error))
     return NULL;
 
-  severity = (a->alert_severity >= 1 && a->alert_severity <= 5) ?
-      a->alert_severity : severity_from_risk (a->risk_assessment);
+  severity = (a->alert_severity >= 1 && a->alert_severity <= 5)
+      ? a->alert_severity
+      : severity_from_risk (a->risk_assessment);
   if (a->pattern_type && *a->pattern_type)
     title = g_strdup_printf ("Anomaly Detected: %s", a->pattern_type);
   else
     title = g_strdup_printf ("Anomaly Detected: %s risk on %s",
         a->risk_assessment ? a->risk_assessment : "unrated", a->camera_id);
-  description = a->alert_reason ? a->alert_reason :
-      a->primary_insight ? a->primary_insight :
-      a->scene_description ? a->scene_description : title;
+  description = a->alert_reason ? a->alert_reason
+      : a->primary_insight      ? a->primary_insight
+      : a->scene_description    ? a->scene_description
+                                : title;
 
   row = row_new (GST_AXION_TABLE_ALERTS);
   set_int (row, "alert_id", alert_id > 0 ? alert_id : gst_axion_id_next ());
@@ -1018,8 +1072,8 @@ gst_axion_row_alert (const GstAxionAnalysis * a, gint64 alert_id,
   gst_axion_json_append_string (data, a->pattern_type);
   g_string_append (data, ",\"model\":");
   gst_axion_json_append_string (data, a->model);
-  g_string_append_printf (data, ",\"frame_number\":%" G_GUINT64_FORMAT "}",
-      a->frame_number);
+  g_string_append_printf (
+      data, ",\"frame_number\":%" G_GUINT64_FORMAT "}", a->frame_number);
   set_json (row, "alert_data", data->str);
   g_string_free (data, TRUE);
 
@@ -1032,15 +1086,14 @@ gst_axion_row_alert (const GstAxionAnalysis * a, gint64 alert_id,
   frame = (gint64) a->frame_number;
   g_array_append_val (frames, frame);
   cell (row, "frame_references", GST_AXION_COLUMN_INT_ARRAY)->v.ints = frames;
-  set_ts (row, "created_at", a->event_time_us > 0 ? a->event_time_us :
-      g_get_real_time ());
+  set_ts (row, "created_at",
+      a->event_time_us > 0 ? a->event_time_us : g_get_real_time ());
   g_free (title);
   return row;
 }
 
 static const gchar *const metric_types[] = { "counter", "gauge", "histogram",
-  "rate", NULL
-};
+  "rate", NULL };
 
 /**
  * gst_axion_row_system_metric:
@@ -1053,18 +1106,19 @@ static const gchar *const metric_types[] = { "counter", "gauge", "histogram",
  * DECIMAL(15,6))
  */
 GstAxionRow *
-gst_axion_row_system_metric (const GstAxionMetric * m, gint64 metric_id,
-    GError ** error)
+gst_axion_row_system_metric (
+    const GstAxionMetric *m, gint64 metric_id, GError **error)
 {
   GstAxionRow *row;
 
   g_return_val_if_fail (m != NULL, NULL);
 
-  if (!require (m->name && *m->name, error, "system_metrics", "a metric name")
-      || !require (m->component && *m->component, error, "system_metrics",
-          "a component")
-      || !check_one_of (m->type, metric_types, error, "metric_type")
-      || !require (m->type != NULL, error, "system_metrics", "a metric type"))
+  if (!require (
+          m->name && *m->name, error, "system_metrics", "a metric name") ||
+      !require (m->component && *m->component, error, "system_metrics",
+          "a component") ||
+      !check_one_of (m->type, metric_types, error, "metric_type") ||
+      !require (m->type != NULL, error, "system_metrics", "a metric type"))
     return NULL;
   if (!isfinite (m->value) || fabs (m->value) >= 1e9) {
     g_set_error (error, GST_AXION_ROWS_ERROR, GST_AXION_ROWS_ERROR_INVALID,
@@ -1081,14 +1135,13 @@ gst_axion_row_system_metric (const GstAxionMetric * m, gint64 metric_id,
   set_num (row, "value", m->value);
   set_text (row, "unit", m->unit);
   set_json (row, "tags", m->tags_json);
-  set_ts (row, "metric_timestamp", m->time_us > 0 ? m->time_us :
-      g_get_real_time ());
+  set_ts (row, "metric_timestamp",
+      m->time_us > 0 ? m->time_us : g_get_real_time ());
   return row;
 }
 
 static const gchar *const camera_statuses[] = { "online", "offline", "error",
-  "maintenance", "decommissioned", NULL
-};
+  "maintenance", "decommissioned", NULL };
 
 /**
  * gst_axion_row_camera:
@@ -1102,7 +1155,7 @@ static const gchar *const camera_statuses[] = { "online", "offline", "error",
  * Returns: (transfer full) (nullable): the row, or %NULL with @error set
  */
 GstAxionRow *
-gst_axion_row_camera (const GstAxionCameraInfo * c, GError ** error)
+gst_axion_row_camera (const GstAxionCameraInfo *c, GError **error)
 {
   GstAxionRow *row;
 
@@ -1137,18 +1190,16 @@ gst_axion_row_camera (const GstAxionCameraInfo * c, GError ** error)
   if (c->fps > 0)
     set_int (row, "active_fps", (gint64) llround (c->fps));
   set_text (row, "status", c->status ? c->status : "online");
-  set_ts (row, "last_seen_at", c->time_us > 0 ? c->time_us :
-      g_get_real_time ());
+  set_ts (
+      row, "last_seen_at", c->time_us > 0 ? c->time_us : g_get_real_time ());
   return row;
 }
 
-static const gchar *const action_statuses[] = { "success", "failure",
-  "denied", "pending", NULL
-};
+static const gchar *const action_statuses[] = { "success", "failure", "denied",
+  "pending", NULL };
 
-static const gchar *const severities[] = { "debug", "info", "warning",
-  "error", "critical", NULL
-};
+static const gchar *const severities[] = { "debug", "info", "warning", "error",
+  "critical", NULL };
 
 /**
  * gst_axion_row_audit_log:
@@ -1162,18 +1213,19 @@ static const gchar *const severities[] = { "debug", "info", "warning",
  * Returns: (transfer full) (nullable): the row, or %NULL with @error set
  */
 GstAxionRow *
-gst_axion_row_audit_log (const GstAxionAuditEntry * e, gint64 audit_id,
-    GError ** error)
+gst_axion_row_audit_log (
+    const GstAxionAuditEntry *e, gint64 audit_id, GError **error)
 {
   GstAxionRow *row;
 
   g_return_val_if_fail (e != NULL, NULL);
 
-  if (!require (e->event_type && e->entity_type && e->action &&
-          e->action_status, error, "audit_log",
+  if (!require (
+          e->event_type && e->entity_type && e->action && e->action_status,
+          error, "audit_log",
           "event_type, entity_type, action and action_status") ||
-      !check_one_of (e->action_status, action_statuses, error,
-          "action_status") ||
+      !check_one_of (
+          e->action_status, action_statuses, error, "action_status") ||
       !check_one_of (e->severity, severities, error, "severity"))
     return NULL;
 
@@ -1189,18 +1241,18 @@ gst_axion_row_audit_log (const GstAxionAuditEntry * e, gint64 audit_id,
     GString *j = g_string_new ("{");
     gst_axion_json_append_string (j, e->property);
     g_string_append (j, ":{\"old\":");
-    gst_axion_json_append_string (j, e->secret && e->old_value ? "***" :
-        e->old_value);
+    gst_axion_json_append_string (
+        j, e->secret && e->old_value ? "***" : e->old_value);
     g_string_append (j, ",\"new\":");
-    gst_axion_json_append_string (j, e->secret && e->new_value ? "***" :
-        e->new_value);
+    gst_axion_json_append_string (
+        j, e->secret && e->new_value ? "***" : e->new_value);
     g_string_append (j, "}}");
     set_json (row, "changes_made", j->str);
     g_string_free (j, TRUE);
   }
   set_text (row, "correlation_id", e->correlation_id);
   set_text (row, "severity", e->severity ? e->severity : "info");
-  set_ts (row, "event_timestamp", e->time_us > 0 ? e->time_us :
-      g_get_real_time ());
+  set_ts (
+      row, "event_timestamp", e->time_us > 0 ? e->time_us : g_get_real_time ());
   return row;
 }

@@ -204,56 +204,55 @@ typedef enum
 } GstAxionRowsError;
 
 GST_AXION_API const gchar *gst_axion_table_name (GstAxionTable table);
-GST_AXION_API const GstAxionColumn *gst_axion_table_columns (GstAxionTable table,
-    guint * n_columns);
+GST_AXION_API const GstAxionColumn *
+gst_axion_table_columns (GstAxionTable table, guint *n_columns);
 GST_AXION_API const gchar *gst_axion_table_time_column (GstAxionTable table);
 
-GST_AXION_API void gst_axion_frame_info_init (GstAxionFrameInfo * info);
+GST_AXION_API void gst_axion_frame_info_init (GstAxionFrameInfo *info);
 
 GST_AXION_API
-GstAxionRow *gst_axion_row_camera_event (const GstAxionFrameMeta * meta,
-    const GstAxionFrameEvent * event, GstBuffer * buffer,
-    const GstAxionFrameInfo * info, GError ** error);
+GstAxionRow *gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
+    const GstAxionFrameEvent *event, GstBuffer *buffer,
+    const GstAxionFrameInfo *info, GError **error);
 
 GST_AXION_API
-GstAxionRow *gst_axion_row_frame_metadata (const GstAxionFrameMeta * meta,
-    gint64 metadata_id, const GstAxionFrameInfo * info, GError ** error);
+GstAxionRow *gst_axion_row_frame_metadata (const GstAxionFrameMeta *meta,
+    gint64 metadata_id, const GstAxionFrameInfo *info, GError **error);
 
 GST_AXION_API
-GstAxionRow *gst_axion_row_claude_analysis (const GstAxionAnalysis * analysis,
-    GError ** error);
+GstAxionRow *gst_axion_row_claude_analysis (
+    const GstAxionAnalysis *analysis, GError **error);
 
 GST_AXION_API
-GstAxionRow *gst_axion_row_alert (const GstAxionAnalysis * analysis,
-    gint64 alert_id, GError ** error);
+GstAxionRow *gst_axion_row_alert (
+    const GstAxionAnalysis *analysis, gint64 alert_id, GError **error);
 
 GST_AXION_API
-GstAxionRow *gst_axion_row_system_metric (const GstAxionMetric * metric,
-    gint64 metric_id, GError ** error);
+GstAxionRow *gst_axion_row_system_metric (
+    const GstAxionMetric *metric, gint64 metric_id, GError **error);
 
 GST_AXION_API
-GstAxionRow *gst_axion_row_camera (const GstAxionCameraInfo * camera,
-    GError ** error);
+GstAxionRow *
+gst_axion_row_camera (const GstAxionCameraInfo *camera, GError **error);
 
 GST_AXION_API
-GstAxionRow *gst_axion_row_audit_log (const GstAxionAuditEntry * entry,
-    gint64 audit_id, GError ** error);
+GstAxionRow *gst_axion_row_audit_log (
+    const GstAxionAuditEntry *entry, gint64 audit_id, GError **error);
 
-GST_AXION_API void gst_axion_row_free (GstAxionRow * row);
-GST_AXION_API GstAxionTable gst_axion_row_get_table (const GstAxionRow * row);
-GST_AXION_API gboolean gst_axion_row_is_null (const GstAxionRow * row,
-    const gchar * column);
-GST_AXION_API const gchar *gst_axion_row_get_text (GstAxionRow * row,
-    const gchar * column);
-GST_AXION_API gint gst_axion_row_column_index (GstAxionTable table,
-    const gchar * column);
-GST_AXION_API void gst_axion_row_append_copy_text (GstAxionRow * row,
-    GString * out);
-GST_AXION_API gchar *gst_axion_row_to_json (const GstAxionRow * row);
+GST_AXION_API void gst_axion_row_free (GstAxionRow *row);
+GST_AXION_API GstAxionTable gst_axion_row_get_table (const GstAxionRow *row);
+GST_AXION_API gboolean gst_axion_row_is_null (
+    const GstAxionRow *row, const gchar *column);
+GST_AXION_API const gchar *
+gst_axion_row_get_text (GstAxionRow *row, const gchar *column);
+GST_AXION_API gint gst_axion_row_column_index (
+    GstAxionTable table, const gchar *column);
+GST_AXION_API void
+gst_axion_row_append_copy_text (GstAxionRow *row, GString *out);
+GST_AXION_API gchar *gst_axion_row_to_json (const GstAxionRow *row);
 
-GST_AXION_API void gst_axion_json_append_string (GString * out,
-    const gchar * s);
-GST_AXION_API void gst_axion_json_append_double (GString * out, gdouble v);
+GST_AXION_API void gst_axion_json_append_string (GString *out, const gchar *s);
+GST_AXION_API void gst_axion_json_append_double (GString *out, gdouble v);
 GST_AXION_API gchar *gst_axion_format_timestamp (gint64 unix_us);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstAxionRow, gst_axion_row_free)
