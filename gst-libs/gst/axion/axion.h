@@ -16,5 +16,7 @@
 #include <gst/axion/gstaxionroi.h>
 #include <gst/axion/gstaxioncamera.h>
 #include <gst/axion/gstaxionrows.h>
+#include <gst/axion/gstaxionluma.h>
+#include <gst/axion/gstaxionvideoanalyzer.h>
 
 #endif /* __GST_AXION_H__ */

@@ -1,0 +1,206 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstaxionluma.h"
+
+#include <string.h>
+
+gboolean
+gst_axion_luma_format_supported (GstVideoFormat format)
+{
+  switch (format) {
+  case GST_VIDEO_FORMAT_I420:
+  case GST_VIDEO_FORMAT_YV12:
+  case GST_VIDEO_FORMAT_NV12:
+  case GST_VIDEO_FORMAT_NV21:
+  case GST_VIDEO_FORMAT_Y42B:
+  case GST_VIDEO_FORMAT_Y444:
+  case GST_VIDEO_FORMAT_GRAY8:
+  case GST_VIDEO_FORMAT_RGB:
+  case GST_VIDEO_FORMAT_BGR:
+  case GST_VIDEO_FORMAT_RGBx:
+  case GST_VIDEO_FORMAT_BGRx:
+  case GST_VIDEO_FORMAT_xRGB:
+  case GST_VIDEO_FORMAT_xBGR:
+  case GST_VIDEO_FORMAT_RGBA:
+  case GST_VIDEO_FORMAT_BGRA:
+  case GST_VIDEO_FORMAT_ARGB:
+  case GST_VIDEO_FORMAT_ABGR:
+    return TRUE;
+  default:
+    return FALSE;
+  }
+}
+
+/**
+ * gst_axion_luma_reader_init:
+ * @reader: a reader to initialise
+ * @frame: a frame mapped for reading, in a supported format
+ *
+ * Clear it with gst_axion_luma_reader_clear().
+ */
+void
+gst_axion_luma_reader_init (
+    GstAxionLumaReader *reader, const GstVideoFrame *frame)
+{
+  const GstVideoFormatInfo *finfo = frame->info.finfo;
+
+  memset (reader, 0, sizeof (*reader));
+  reader->frame = frame;
+  reader->width = GST_VIDEO_FRAME_WIDTH (frame);
+  reader->height = GST_VIDEO_FRAME_HEIGHT (frame);
+  reader->packed = GST_VIDEO_FORMAT_INFO_IS_RGB (finfo);
+  if (reader->packed) {
+    reader->r = GST_VIDEO_FRAME_COMP_POFFSET (frame, GST_VIDEO_COMP_R);
+    reader->g = GST_VIDEO_FRAME_COMP_POFFSET (frame, GST_VIDEO_COMP_G);
+    reader->b = GST_VIDEO_FRAME_COMP_POFFSET (frame, GST_VIDEO_COMP_B);
+    reader->pstride = GST_VIDEO_FRAME_COMP_PSTRIDE (frame, GST_VIDEO_COMP_R);
+    reader->row = g_malloc (MAX (reader->width, 1));
+  }
+}
+
+/**
+ * gst_axion_luma_reader_row:
+ * @reader: a reader
+ * @y: row, 0..height-1
+ *
+ * Returns: (transfer none): @width luma values of row @y, valid until the
+ * next call
+ */
+const guint8 *
+gst_axion_luma_reader_row (GstAxionLumaReader *reader, gint y)
+{
+  const guint8 *src;
+
+  if (!reader->packed)
+    return (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (reader->frame, 0) +
+        (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (reader->frame, 0);
+
+  src = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (reader->frame, 0) +
+      (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (reader->frame, 0);
+  for (gint x = 0; x < reader->width; x++, src += reader->pstride)
+    reader->row[x] = (77 * src[reader->r] + 150 * src[reader->g] +
+                         29 * src[reader->b] + 128) >>
+        8;
+  return reader->row;
+}
+
+void
+gst_axion_luma_reader_clear (GstAxionLumaReader *reader)
+{
+  g_clear_pointer (&reader->row, g_free);
+}
+
+/**
+ * gst_axion_luma_downscale:
+ * @frame: a frame mapped for reading
+ * @dst: @dst_width x @dst_height bytes, rows packed
+ * @dst_width: output width (1..frame width)
+ * @dst_height: output height (1..frame height)
+ * @max_samples: at most this many source rows and columns averaged per
+ *   output pixel and axis (0 = all: an exact area average)
+ *
+ * Box-filter downscale of the frame's luma. With @max_samples > 0 the
+ * average uses evenly spaced samples of each block, which is much faster
+ * for small outputs (e.g. 32x32 thumbnails of a 1080p frame).
+ */
+void
+gst_axion_luma_downscale (const GstVideoFrame *frame, guint8 *dst,
+    gint dst_width, gint dst_height, gint max_samples)
+{
+  GstAxionLumaReader rd;
+  gint w = GST_VIDEO_FRAME_WIDTH (frame), h = GST_VIDEO_FRAME_HEIGHT (frame);
+  guint32 *acc = g_new (guint32, dst_width);
+  gint *xs = g_new (gint, (gsize) dst_width * 2);
+  gint ncols_total = 0;
+  gint *cols = NULL;
+
+  g_return_if_fail (dst_width >= 1 && dst_width <= w);
+  g_return_if_fail (dst_height >= 1 && dst_height <= h);
+
+  gst_axion_luma_reader_init (&rd, frame);
+
+  /* column ranges per output pixel, and (sampled) column lists */
+  for (gint ox = 0; ox < dst_width; ox++) {
+    gint x0 = (gint) ((gint64) ox * w / dst_width);
+    gint x1 = (gint) ((gint64) (ox + 1) * w / dst_width);
+    if (x1 <= x0)
+      x1 = x0 + 1;
+    xs[2 * ox] = x0;
+    xs[2 * ox + 1] = x1;
+  }
+  if (max_samples > 0) {
+    cols = g_new (gint, (gsize) dst_width * max_samples);
+    for (gint ox = 0; ox < dst_width; ox++) {
+      gint x0 = xs[2 * ox], n = xs[2 * ox + 1] - x0;
+      gint ns = MIN (n, max_samples);
+      for (gint s = 0; s < ns; s++)
+        cols[ncols_total++] = x0 +
+            (gint) (((gint64) (2 * s + 1) * n) / (2 * ns));
+      xs[2 * ox + 1] = ns; /* now: number of samples */
+    }
+  }
+
+  for (gint oy = 0; oy < dst_height; oy++) {
+    gint y0 = (gint) ((gint64) oy * h / dst_height);
+    gint y1 = (gint) ((gint64) (oy + 1) * h / dst_height);
+    gint nrows, step_rows;
+    guint8 *out = dst + (gsize) oy * dst_width;
+
+    if (y1 <= y0)
+      y1 = y0 + 1;
+    nrows = y1 - y0;
+    step_rows = (max_samples > 0) ? MIN (nrows, max_samples) : nrows;
+    memset (acc, 0, sizeof (guint32) * dst_width);
+
+    for (gint s = 0; s < step_rows; s++) {
+      gint y = (max_samples > 0)
+          ? y0 + (gint) (((gint64) (2 * s + 1) * nrows) / (2 * step_rows))
+          : y0 + s;
+      const guint8 *row = gst_axion_luma_reader_row (&rd, y);
+
+      if (max_samples > 0) {
+        const gint *c = cols;
+        for (gint ox = 0; ox < dst_width; ox++) {
+          guint32 sum = 0;
+          for (gint k = 0; k < xs[2 * ox + 1]; k++)
+            sum += row[*c++];
+          acc[ox] += sum;
+        }
+      } else if (w % dst_width == 0) {
+        gint k = w / dst_width;
+        for (gint ox = 0; ox < dst_width; ox++) {
+          const guint8 *p = row + ox * k;
+          guint32 sum = 0;
+          for (gint i = 0; i < k; i++)
+            sum += p[i];
+          acc[ox] += sum;
+        }
+      } else {
+        for (gint ox = 0; ox < dst_width; ox++) {
+          guint32 sum = 0;
+          for (gint x = xs[2 * ox]; x < xs[2 * ox + 1]; x++)
+            sum += row[x];
+          acc[ox] += sum;
+        }
+      }
+    }
+    for (gint ox = 0; ox < dst_width; ox++) {
+      guint32 n = (guint32) step_rows *
+          (guint32) (max_samples > 0 ? xs[2 * ox + 1]
+                                     : xs[2 * ox + 1] - xs[2 * ox]);
+      out[ox] = (guint8) ((acc[ox] + n / 2) / n);
+    }
+  }
+
+  g_free (cols);
+  g_free (xs);
+  g_free (acc);
+  gst_axion_luma_reader_clear (&rd);
+}

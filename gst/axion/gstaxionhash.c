@@ -1,0 +1,795 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:element-axionhash
+ * @title: axionhash
+ *
+ * Per frame: an exact hash of the visible pixels, a perceptual hash
+ * (pHash) and a difference hash (dHash), a scene hash that stays the same
+ * while the view does, scene-change scores against the previous frame and
+ * a slow reference, and image quality metrics. Each output costs only when
+ * enabled; `interval` computes them on every Nth frame. Passthrough: pixels
+ * are never written nor copied.
+ *
+ * See docs/elements/axionhash.md for the formulas.
+ *
+ * |[
+ * gst-launch-1.0 videotestsrc ! axionhash camera-id=CAM001 ! fakesink
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstaxionhash.h"
+
+#include <math.h>
+#include <string.h>
+#ifdef HAVE_XXHASH
+#include <xxhash.h>
+#endif
+
+GST_DEBUG_CATEGORY_STATIC (gst_axion_hash_debug);
+#define GST_CAT_DEFAULT gst_axion_hash_debug
+
+#ifdef HAVE_XXHASH
+#define DEFAULT_ALGORITHM GST_AXION_HASH_ALGORITHM_XXH3
+#else
+#define DEFAULT_ALGORITHM GST_AXION_HASH_ALGORITHM_SHA256
+#endif
+#define DEFAULT_PERCEPTUAL TRUE
+#define DEFAULT_SCENE TRUE
+#define DEFAULT_QUALITY TRUE
+#define DEFAULT_INTERVAL 1
+#define DEFAULT_SCENE_CHANGE_THRESHOLD 0.5
+#define DEFAULT_SCENE_HASH_BITS 12
+#define DEFAULT_REFERENCE_RATE 0.02
+#define DEFAULT_QUALITY_THRESHOLD 0.3
+#define DEFAULT_POST_MESSAGES TRUE
+
+#define THUMB 32        /* pHash / scene thumbnail size */
+#define SCENE_CONFIRM 2 /* frames a new view must last */
+
+enum
+{
+  PROP_0,
+  PROP_ALGORITHM,
+  PROP_PERCEPTUAL,
+  PROP_SCENE,
+  PROP_QUALITY,
+  PROP_INTERVAL,
+  PROP_SCENE_CHANGE_THRESHOLD,
+  PROP_SCENE_HASH_BITS,
+  PROP_REFERENCE_RATE,
+  PROP_QUALITY_THRESHOLD,
+  PROP_POST_MESSAGES,
+  PROP_STATS,
+};
+
+struct _GstAxionHash
+{
+  GstAxionVideoAnalyzer parent;
+
+  /* properties (object lock) */
+  GstAxionHashAlgorithm algorithm;
+  gboolean perceptual;
+  gboolean scene;
+  gboolean quality;
+  guint interval;
+  gdouble scene_change_threshold;
+  guint scene_hash_bits;
+  gdouble reference_rate;
+  gdouble quality_threshold;
+  gboolean post_messages;
+
+  /* streaming state */
+  guint64 count;
+  gboolean have_prev;
+  gfloat prev[THUMB * THUMB];
+  gfloat ref[THUMB * THUMB];
+  guint64 scene_hash;
+  gboolean have_scene;
+  guint64 candidate;
+  guint candidate_run;
+  gboolean low_quality;
+  guint8 *scratch;
+  gsize scratch_size;
+  gfloat cos_table[8][THUMB];
+
+  /* stats (object lock) */
+  guint64 frames, analysed, scene_changes, scene_hash_changes, quality_events;
+  gdouble total_ms;
+};
+
+#define gst_axion_hash_parent_class parent_class
+G_DEFINE_TYPE (GstAxionHash, gst_axion_hash, GST_AXION_TYPE_VIDEO_ANALYZER);
+GST_ELEMENT_REGISTER_DEFINE (
+    axionhash, "axionhash", GST_RANK_NONE, GST_TYPE_AXION_HASH);
+
+#define GST_TYPE_AXION_HASH_ALGORITHM (gst_axion_hash_algorithm_get_type ())
+static GType
+gst_axion_hash_algorithm_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    { GST_AXION_HASH_ALGORITHM_NONE, "No exact hash", "none" },
+#ifdef HAVE_XXHASH
+    { GST_AXION_HASH_ALGORITHM_XXH3, "xxh3-64 (16 hex digits)", "xxh3" },
+#endif
+    { GST_AXION_HASH_ALGORITHM_SHA256, "SHA-256 (64 hex digits)", "sha256" },
+    { 0, NULL, NULL },
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstAxionHashAlgorithm", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+/* ---- exact hash -------------------------------------------------------- */
+
+/* What the bytes mean, so that equal bytes of different kinds of picture
+ * never share a hash, while the same picture in another layout of the same
+ * kind (I420/YV12/NV12/NV21, RGB/BGR/RGBx/...) does. */
+static gchar *
+picture_kind (GstVideoFrame *frame)
+{
+  const GstVideoFormatInfo *finfo = frame->info.finfo;
+  gint w = GST_VIDEO_FRAME_WIDTH (frame), h = GST_VIDEO_FRAME_HEIGHT (frame);
+
+  if (GST_VIDEO_FORMAT_INFO_IS_GRAY (finfo))
+    return g_strdup_printf ("%dx%d:gray", w, h);
+  if (GST_VIDEO_FORMAT_INFO_IS_RGB (finfo))
+    return g_strdup_printf ("%dx%d:%s", w, h,
+        GST_VIDEO_FORMAT_INFO_HAS_ALPHA (finfo) ? "rgba" : "rgb");
+  return g_strdup_printf ("%dx%d:yuv-%u-%u", w, h,
+      GST_VIDEO_FORMAT_INFO_W_SUB (finfo, 1),
+      GST_VIDEO_FORMAT_INFO_H_SUB (finfo, 1));
+}
+
+typedef void (*FeedFunc) (gpointer state, const guint8 *data, gsize len);
+
+#ifdef HAVE_XXHASH
+static void
+feed_xxh3 (gpointer state, const guint8 *data, gsize len)
+{
+  XXH3_64bits_update (state, data, len);
+}
+#endif
+
+static void
+feed_sha256 (gpointer state, const guint8 *data, gsize len)
+{
+  g_checksum_update (state, data, len);
+}
+
+/* Feed every visible sample, component by component (Y U V or R G B A),
+ * row by row: strides, padding bytes and plane order never matter. */
+static void
+feed_pixels (
+    GstAxionHash *self, GstVideoFrame *frame, FeedFunc feed, gpointer state)
+{
+  gchar *header = picture_kind (frame);
+
+  feed (state, (const guint8 *) header, strlen (header));
+  g_free (header);
+
+  for (guint c = 0; c < GST_VIDEO_FRAME_N_COMPONENTS (frame); c++) {
+    gint cw = GST_VIDEO_FRAME_COMP_WIDTH (frame, c);
+    gint ch = GST_VIDEO_FRAME_COMP_HEIGHT (frame, c);
+    gint ps = GST_VIDEO_FRAME_COMP_PSTRIDE (frame, c);
+    gint stride = GST_VIDEO_FRAME_COMP_STRIDE (frame, c);
+    const guint8 *base = GST_VIDEO_FRAME_COMP_DATA (frame, c);
+
+    if (ps != 1 && self->scratch_size < (gsize) cw) {
+      g_free (self->scratch);
+      self->scratch_size = cw;
+      self->scratch = g_malloc (cw);
+    }
+    for (gint y = 0; y < ch; y++) {
+      const guint8 *row = base + (gsize) y * stride;
+      if (ps == 1) {
+        feed (state, row, cw);
+      } else {
+        for (gint x = 0; x < cw; x++)
+          self->scratch[x] = row[(gsize) x * ps];
+        feed (state, self->scratch, cw);
+      }
+    }
+  }
+}
+
+static void
+exact_hash (GstAxionHash *self, GstVideoFrame *frame,
+    GstAxionHashAlgorithm algo, gchar *out)
+{
+  if (algo == GST_AXION_HASH_ALGORITHM_SHA256) {
+    GChecksum *cs = g_checksum_new (G_CHECKSUM_SHA256);
+    feed_pixels (self, frame, feed_sha256, cs);
+    g_strlcpy (out, g_checksum_get_string (cs), 65);
+    g_checksum_free (cs);
+  }
+#ifdef HAVE_XXHASH
+  else if (algo == GST_AXION_HASH_ALGORITHM_XXH3) {
+    XXH3_state_t *st = XXH3_createState ();
+    XXH3_64bits_reset (st);
+    feed_pixels (self, frame, feed_xxh3, st);
+    gst_axion_hash64_to_hex (XXH3_64bits_digest (st), out);
+    XXH3_freeState (st);
+  }
+#endif
+}
+
+/* ---- perceptual hashes -------------------------------------------------- */
+
+static gint
+cmp_float (gconstpointer a, gconstpointer b)
+{
+  gfloat x = *(const gfloat *) a, y = *(const gfloat *) b;
+  return (x > y) - (x < y);
+}
+
+/* pHash: 32x32 grey, 2-D DCT-II, the lowest 8x8 frequencies, one bit per
+ * coefficient above their median. */
+static guint64
+phash (GstAxionHash *self, const guint8 *t)
+{
+  gfloat rows[THUMB][8], coef[64], sorted[64], median;
+  guint64 h = 0;
+
+  for (gint y = 0; y < THUMB; y++)
+    for (gint u = 0; u < 8; u++) {
+      gfloat s = 0;
+      for (gint x = 0; x < THUMB; x++)
+        s += t[y * THUMB + x] * self->cos_table[u][x];
+      rows[y][u] = s;
+    }
+  for (gint v = 0; v < 8; v++)
+    for (gint u = 0; u < 8; u++) {
+      gfloat s = 0;
+      for (gint y = 0; y < THUMB; y++)
+        s += rows[y][u] * self->cos_table[v][y];
+      coef[v * 8 + u] = s;
+    }
+  memcpy (sorted, coef, sizeof (coef));
+  qsort (sorted, 64, sizeof (gfloat), cmp_float);
+  median = (sorted[31] + sorted[32]) / 2;
+  for (gint i = 0; i < 64; i++)
+    if (coef[i] > median)
+      h |= G_GUINT64_CONSTANT (1) << i;
+  return h;
+}
+
+/* dHash: 9x8 grey, one bit per horizontal neighbour pair: left < right */
+static guint64
+dhash (const guint8 *t9x8)
+{
+  guint64 h = 0;
+  gint bit = 0;
+
+  for (gint y = 0; y < 8; y++)
+    for (gint x = 0; x < 8; x++, bit++)
+      if (t9x8[y * 9 + x] < t9x8[y * 9 + x + 1])
+        h |= G_GUINT64_CONSTANT (1) << bit;
+  return h;
+}
+
+/* 1 - normalised cross-correlation, clamped to 0..1; insensitive to
+ * brightness and contrast changes */
+static gdouble
+change_score (const gfloat *a, const gfloat *b)
+{
+  gdouble sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, n = THUMB * THUMB;
+  gdouble va, vb, cov;
+
+  for (gint i = 0; i < THUMB * THUMB; i++) {
+    sa += a[i];
+    sb += b[i];
+    saa += a[i] * a[i];
+    sbb += b[i] * b[i];
+    sab += a[i] * b[i];
+  }
+  va = saa / n - (sa / n) * (sa / n);
+  vb = sbb / n - (sb / n) * (sb / n);
+  cov = sab / n - (sa / n) * (sb / n);
+  if (va < 1.0 && vb < 1.0) /* both flat: compare levels */
+    return CLAMP (fabs (sa - sb) / n / 128.0, 0.0, 1.0);
+  if (va < 1.0 || vb < 1.0)
+    return 1.0;
+  return CLAMP (1.0 - cov / sqrt (va * vb), 0.0, 1.0);
+}
+
+/* ---- quality ------------------------------------------------------------ */
+
+/* On a grid of about 640 columns (every step-th pixel and row), with the
+ * full-resolution 3x3 neighbourhood of each grid point. */
+static void
+measure_quality (GstVideoFrame *frame, GstAxionQuality *q)
+{
+  GstAxionLumaReader rd;
+  gint w = GST_VIDEO_FRAME_WIDTH (frame), h = GST_VIDEO_FRAME_HEIGHT (frame);
+  gint step = MAX (1, w / 640);
+  gdouble n = 0, s = 0, ss = 0, ln = 0, ls = 0, lss = 0, noise_sum = 0;
+  guint8 *r0, *r1;
+
+  gst_axion_luma_reader_init (&rd, frame);
+  r0 = g_malloc (w);
+  r1 = g_malloc (w);
+
+  for (gint y = 0; y < h; y += step) {
+    const guint8 *row;
+
+    if (h >= 3 && y >= 1 && y < h - 1) {
+      memcpy (r0, gst_axion_luma_reader_row (&rd, y - 1), w);
+      memcpy (r1, gst_axion_luma_reader_row (&rd, y), w);
+      row = gst_axion_luma_reader_row (&rd, y + 1);
+      for (gint x = 1; x < w - 1; x += step) {
+        gint c = r1[x];
+        gint lap = 4 * c - r0[x] - row[x] - r1[x - 1] - r1[x + 1];
+        /* Immerkaer's noise mask [1 -2 1; -2 4 -2; 1 -2 1] */
+        gint m = r0[x - 1] - 2 * r0[x] + r0[x + 1] - 2 * r1[x - 1] + 4 * c -
+            2 * r1[x + 1] + row[x - 1] - 2 * row[x] + row[x + 1];
+        ln++;
+        ls += lap;
+        lss += (gdouble) lap * lap;
+        noise_sum += abs (m);
+        s += c;
+        ss += (gdouble) c * c;
+        n++;
+      }
+    } else {
+      row = gst_axion_luma_reader_row (&rd, y);
+      for (gint x = 0; x < w; x += step) {
+        s += row[x];
+        ss += (gdouble) row[x] * row[x];
+        n++;
+      }
+    }
+  }
+
+  {
+    gdouble mean = n ? s / n : 0, var = n ? ss / n - mean * mean : 0;
+    gdouble lvar = ln ? lss / ln - (ls / ln) * (ls / ln) : 0;
+    gdouble sigma_n = ln ? sqrt (G_PI / 2.0) * noise_sum / (6.0 * ln) : 0;
+    gdouble exposure;
+
+    q->brightness = mean / 255.0;
+    q->contrast = MIN (1.0, sqrt (MAX (var, 0)) / 64.0);
+    q->sharpness = lvar / (lvar + 300.0);
+    q->noise = MIN (1.0, sigma_n / 20.0);
+    exposure = 1.0 - fabs (2.0 * q->brightness - 1.0);
+    q->overall = 0.4 * q->sharpness + 0.25 * exposure + 0.2 * q->contrast +
+        0.15 * (1.0 - q->noise);
+  }
+  g_free (r0);
+  g_free (r1);
+  gst_axion_luma_reader_clear (&rd);
+}
+
+/* ---- per frame ----------------------------------------------------------- */
+
+static void
+post_message (GstAxionHash *self, const gchar *name, GstAxionFrameMeta *meta,
+    GstClockTime pts, const gchar *field, gdouble value, gint64 event_id)
+{
+  GstStructure *s = gst_structure_new (name, "camera-id", G_TYPE_STRING,
+      meta->camera_id, "frame-number", G_TYPE_UINT64, meta->frame_number,
+      "timestamp", G_TYPE_UINT64, pts, "capture-time-us", G_TYPE_INT64,
+      meta->capture_time_us, field, G_TYPE_DOUBLE, value, "event-id",
+      G_TYPE_INT64, event_id, NULL);
+  gst_element_post_message (
+      GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static GstFlowReturn
+gst_axion_hash_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
+    GstAxionFrameMeta *meta)
+{
+  GstAxionHash *self = GST_AXION_HASH (analyzer);
+  gint64 t0 = g_get_monotonic_time ();
+  GstAxionHashAlgorithm algo;
+  gboolean perceptual, scene, quality, post;
+  guint interval, bits;
+  gdouble sc_thr, ref_rate, q_thr;
+  gint w = GST_VIDEO_FRAME_WIDTH (frame), h = GST_VIDEO_FRAME_HEIGHT (frame);
+  GstClockTime pts = GST_BUFFER_PTS (frame->buffer);
+  gboolean scene_changed = FALSE, quality_event = FALSE, new_scene = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  algo = self->algorithm;
+  perceptual = self->perceptual;
+  scene = self->scene;
+  quality = self->quality;
+  interval = MAX (self->interval, 1);
+  sc_thr = self->scene_change_threshold;
+  bits = self->scene_hash_bits;
+  ref_rate = self->reference_rate;
+  q_thr = self->quality_threshold;
+  post = self->post_messages;
+  self->frames++;
+  GST_OBJECT_UNLOCK (self);
+
+  if (self->count++ % interval != 0)
+    return GST_FLOW_OK;
+
+  if (algo != GST_AXION_HASH_ALGORITHM_NONE) {
+    gchar hex[65];
+    exact_hash (self, frame, algo, hex);
+    gst_axion_frame_meta_set_frame_hash (meta, hex);
+  }
+
+  if (perceptual || scene) {
+    guint8 t[THUMB * THUMB];
+    gint tw = MIN (THUMB, w), th = MIN (THUMB, h);
+    guint64 ph;
+
+    if (tw == THUMB && th == THUMB) {
+      gst_axion_luma_downscale (frame, t, THUMB, THUMB, 16);
+    } else {
+      /* tiny frames: nearest-neighbour upscale of the luma */
+      guint8 small[THUMB * THUMB];
+      gst_axion_luma_downscale (frame, small, tw, th, 0);
+      for (gint y = 0; y < THUMB; y++)
+        for (gint x = 0; x < THUMB; x++)
+          t[y * THUMB + x] = small[(y * th / THUMB) * tw + x * tw / THUMB];
+    }
+    ph = phash (self, t);
+
+    if (perceptual) {
+      guint8 d[9 * 8];
+      if (w >= 9 && h >= 8) {
+        gst_axion_luma_downscale (frame, d, 9, 8, 8);
+      } else {
+        for (gint y = 0; y < 8; y++)
+          for (gint x = 0; x < 9; x++)
+            d[y * 9 + x] = t[(y * THUMB / 8) * THUMB + x * THUMB / 9];
+      }
+      gst_axion_frame_meta_set_perceptual_hash (meta, ph);
+      gst_axion_frame_meta_set_difference_hash (meta, dhash (d));
+    }
+
+    if (scene) {
+      gfloat cur[THUMB * THUMB];
+      gdouble sc_prev, sc_ref;
+
+      for (gint i = 0; i < THUMB * THUMB; i++)
+        cur[i] = t[i];
+      if (!self->have_prev) {
+        memcpy (self->prev, cur, sizeof (cur));
+        memcpy (self->ref, cur, sizeof (cur));
+        self->have_prev = TRUE;
+      }
+      sc_prev = change_score (cur, self->prev);
+      sc_ref = change_score (cur, self->ref);
+
+      /* the scene hash moves only when the view stays different */
+      if (!self->have_scene) {
+        self->scene_hash = ph;
+        self->have_scene = TRUE;
+      } else if ((guint) __builtin_popcountll (ph ^ self->scene_hash) > bits) {
+        if (self->candidate_run > 0 &&
+            (guint) __builtin_popcountll (ph ^ self->candidate) <= bits)
+          self->candidate_run++;
+        else
+          self->candidate_run = 1;
+        self->candidate = ph;
+        if (self->candidate_run >= SCENE_CONFIRM) {
+          self->scene_hash = ph;
+          self->candidate_run = 0;
+          new_scene = TRUE;
+          /* a new view: the reference starts again from it */
+          memcpy (self->ref, cur, sizeof (cur));
+        }
+      } else {
+        self->candidate_run = 0;
+      }
+
+      for (gint i = 0; i < THUMB * THUMB; i++)
+        self->ref[i] += (gfloat) ref_rate * (cur[i] - self->ref[i]);
+      memcpy (self->prev, cur, sizeof (cur));
+
+      gst_axion_frame_meta_set_scene_hash (meta, self->scene_hash);
+      gst_axion_frame_meta_set_scene_change (meta, sc_prev, sc_ref);
+      if (sc_prev >= sc_thr) {
+        gint64 id = gst_axion_frame_meta_add_event (
+            meta, GST_AXION_EVENT_SCENE_CHANGE);
+        scene_changed = TRUE;
+        GST_INFO_OBJECT (self,
+            "scene change at frame %" G_GUINT64_FORMAT " (score %.3f)",
+            meta->frame_number, sc_prev);
+        if (post)
+          post_message (
+              self, "axion-scene-change", meta, pts, "score", sc_prev, id);
+      }
+    }
+  }
+
+  if (quality) {
+    GstAxionQuality q;
+    gboolean low;
+
+    measure_quality (frame, &q);
+    gst_axion_frame_meta_set_quality (meta, &q);
+    low = q.overall < q_thr;
+    if (low && !self->low_quality) {
+      gint64 id = gst_axion_frame_meta_add_event (
+          meta, GST_AXION_EVENT_QUALITY);
+      quality_event = TRUE;
+      GST_INFO_OBJECT (self,
+          "quality dropped to %.3f at frame %" G_GUINT64_FORMAT, q.overall,
+          meta->frame_number);
+      if (post)
+        post_message (
+            self, "axion-quality", meta, pts, "overall", q.overall, id);
+    }
+    self->low_quality = low;
+  }
+
+  GST_OBJECT_LOCK (self);
+  self->analysed++;
+  self->scene_changes += scene_changed;
+  self->scene_hash_changes += new_scene;
+  self->quality_events += quality_event;
+  self->total_ms += (g_get_monotonic_time () - t0) / 1000.0;
+  GST_OBJECT_UNLOCK (self);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+gst_axion_hash_set_info (GstVideoFilter *vf, GstCaps *incaps,
+    GstVideoInfo *in_info, GstCaps *outcaps, GstVideoInfo *out_info)
+{
+  GstAxionHash *self = GST_AXION_HASH (vf);
+
+  if (!gst_axion_luma_format_supported (GST_VIDEO_INFO_FORMAT (in_info)) ||
+      GST_VIDEO_INFO_WIDTH (in_info) < 1 ||
+      GST_VIDEO_INFO_HEIGHT (in_info) < 1) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, (NULL),
+        ("unsupported video format %s",
+            gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (in_info))));
+    return FALSE;
+  }
+  /* a new size or format: previous-frame comparisons start again */
+  self->have_prev = FALSE;
+  return TRUE;
+}
+
+static gboolean
+gst_axion_hash_start (GstBaseTransform *bt)
+{
+  GstAxionHash *self = GST_AXION_HASH (bt);
+
+  self->count = 0;
+  self->have_prev = FALSE;
+  self->have_scene = FALSE;
+  self->candidate_run = 0;
+  self->low_quality = FALSE;
+  GST_OBJECT_LOCK (self);
+  self->frames = self->analysed = self->scene_changes = 0;
+  self->scene_hash_changes = self->quality_events = 0;
+  self->total_ms = 0;
+  GST_OBJECT_UNLOCK (self);
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->start (bt);
+}
+
+/* ---- properties ---------------------------------------------------------- */
+
+static void
+gst_axion_hash_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  GstAxionHash *self = GST_AXION_HASH (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+  case PROP_ALGORITHM:
+    self->algorithm = g_value_get_enum (value);
+    break;
+  case PROP_PERCEPTUAL:
+    self->perceptual = g_value_get_boolean (value);
+    break;
+  case PROP_SCENE:
+    self->scene = g_value_get_boolean (value);
+    break;
+  case PROP_QUALITY:
+    self->quality = g_value_get_boolean (value);
+    break;
+  case PROP_INTERVAL:
+    self->interval = g_value_get_uint (value);
+    break;
+  case PROP_SCENE_CHANGE_THRESHOLD:
+    self->scene_change_threshold = g_value_get_double (value);
+    break;
+  case PROP_SCENE_HASH_BITS:
+    self->scene_hash_bits = g_value_get_uint (value);
+    break;
+  case PROP_REFERENCE_RATE:
+    self->reference_rate = g_value_get_double (value);
+    break;
+  case PROP_QUALITY_THRESHOLD:
+    self->quality_threshold = g_value_get_double (value);
+    break;
+  case PROP_POST_MESSAGES:
+    self->post_messages = g_value_get_boolean (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_axion_hash_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstAxionHash *self = GST_AXION_HASH (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+  case PROP_ALGORITHM:
+    g_value_set_enum (value, self->algorithm);
+    break;
+  case PROP_PERCEPTUAL:
+    g_value_set_boolean (value, self->perceptual);
+    break;
+  case PROP_SCENE:
+    g_value_set_boolean (value, self->scene);
+    break;
+  case PROP_QUALITY:
+    g_value_set_boolean (value, self->quality);
+    break;
+  case PROP_INTERVAL:
+    g_value_set_uint (value, self->interval);
+    break;
+  case PROP_SCENE_CHANGE_THRESHOLD:
+    g_value_set_double (value, self->scene_change_threshold);
+    break;
+  case PROP_SCENE_HASH_BITS:
+    g_value_set_uint (value, self->scene_hash_bits);
+    break;
+  case PROP_REFERENCE_RATE:
+    g_value_set_double (value, self->reference_rate);
+    break;
+  case PROP_QUALITY_THRESHOLD:
+    g_value_set_double (value, self->quality_threshold);
+    break;
+  case PROP_POST_MESSAGES:
+    g_value_set_boolean (value, self->post_messages);
+    break;
+  case PROP_STATS:
+    g_value_take_boxed (value,
+        gst_structure_new ("axionhash-stats", "frames", G_TYPE_UINT64,
+            self->frames, "analysed-frames", G_TYPE_UINT64, self->analysed,
+            "scene-changes", G_TYPE_UINT64, self->scene_changes,
+            "scene-hash-changes", G_TYPE_UINT64, self->scene_hash_changes,
+            "quality-events", G_TYPE_UINT64, self->quality_events,
+            "avg-ms-per-frame", G_TYPE_DOUBLE,
+            self->analysed ? self->total_ms / self->analysed : 0.0, NULL));
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_axion_hash_finalize (GObject *object)
+{
+  GstAxionHash *self = GST_AXION_HASH (object);
+
+  g_free (self->scratch);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_axion_hash_init (GstAxionHash *self)
+{
+  self->algorithm = DEFAULT_ALGORITHM;
+  self->perceptual = DEFAULT_PERCEPTUAL;
+  self->scene = DEFAULT_SCENE;
+  self->quality = DEFAULT_QUALITY;
+  self->interval = DEFAULT_INTERVAL;
+  self->scene_change_threshold = DEFAULT_SCENE_CHANGE_THRESHOLD;
+  self->scene_hash_bits = DEFAULT_SCENE_HASH_BITS;
+  self->reference_rate = DEFAULT_REFERENCE_RATE;
+  self->quality_threshold = DEFAULT_QUALITY_THRESHOLD;
+  self->post_messages = DEFAULT_POST_MESSAGES;
+  for (gint u = 0; u < 8; u++)
+    for (gint x = 0; x < THUMB; x++)
+      self->cos_table[u][x] = (gfloat) cos (
+          (2 * x + 1) * u * G_PI / (2.0 * THUMB));
+}
+
+#define RW_PLAYING                                                             \
+  (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)
+
+static void
+gst_axion_hash_class_init (GstAxionHashClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *bt_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstVideoFilterClass *vf_class = GST_VIDEO_FILTER_CLASS (klass);
+  GstAxionVideoAnalyzerClass *an_class = GST_AXION_VIDEO_ANALYZER_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (
+      gst_axion_hash_debug, "axionhash", 0, "Axion frame hashes and quality");
+
+  gobject_class->set_property = gst_axion_hash_set_property;
+  gobject_class->get_property = gst_axion_hash_get_property;
+  gobject_class->finalize = gst_axion_hash_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_ALGORITHM,
+      g_param_spec_enum ("hash-algorithm", "Exact hash algorithm",
+          "Exact hash of the visible pixels (frame_hash); padding, strides "
+          "and plane layout never change it",
+          GST_TYPE_AXION_HASH_ALGORITHM, DEFAULT_ALGORITHM, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_PERCEPTUAL,
+      g_param_spec_boolean ("perceptual-hash", "Perceptual hashes",
+          "Compute the 64-bit pHash and dHash", DEFAULT_PERCEPTUAL,
+          RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_SCENE,
+      g_param_spec_boolean ("scene", "Scene hash and change",
+          "Compute the scene hash and the scene-change scores (and post "
+          "scene-change events)",
+          DEFAULT_SCENE, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_QUALITY,
+      g_param_spec_boolean ("quality", "Quality metrics",
+          "Compute sharpness, brightness, contrast, noise and the overall "
+          "quality score",
+          DEFAULT_QUALITY, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_INTERVAL,
+      g_param_spec_uint ("interval", "Interval",
+          "Analyse every Nth frame (1 = every frame); the others pass with "
+          "no hash or quality fields",
+          1, G_MAXUINT, DEFAULT_INTERVAL, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_SCENE_CHANGE_THRESHOLD,
+      g_param_spec_double ("scene-change-threshold", "Scene change threshold",
+          "Scene-change score against the previous frame (0..1) from which a "
+          "scene_change event is emitted",
+          0.0, 1.0, DEFAULT_SCENE_CHANGE_THRESHOLD, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_SCENE_HASH_BITS,
+      g_param_spec_uint ("scene-hash-bits", "Scene hash distance",
+          "The scene hash changes when the view's pHash differs from it in "
+          "more than this many bits for 2 frames in a row",
+          1, 63, DEFAULT_SCENE_HASH_BITS, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_REFERENCE_RATE,
+      g_param_spec_double ("reference-rate", "Reference rate",
+          "Per-frame blend of the slow reference image the second "
+          "scene-change score compares against (0.02: ~50 frames)",
+          0.0001, 1.0, DEFAULT_REFERENCE_RATE, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_QUALITY_THRESHOLD,
+      g_param_spec_double ("quality-threshold", "Quality threshold",
+          "A quality event is emitted when the overall quality falls below "
+          "this (0 disables)",
+          0.0, 1.0, DEFAULT_QUALITY_THRESHOLD, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post \"axion-scene-change\" and \"axion-quality\" element "
+          "messages",
+          DEFAULT_POST_MESSAGES, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "frames, analysed-frames, scene-changes, scene-hash-changes, "
+          "quality-events, avg-ms-per-frame",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_set_static_metadata (element_class,
+      "Axion frame hashes and quality", "Filter/Analyzer/Video",
+      "Exact, perceptual and scene hashes, scene-change scores and image "
+      "quality metrics per frame",
+      "Axion developers");
+  gst_axion_video_analyzer_class_add_pad_templates (an_class);
+
+  bt_class->start = gst_axion_hash_start;
+  vf_class->set_info = gst_axion_hash_set_info;
+  an_class->analyze = gst_axion_hash_analyze;
+
+  gst_type_mark_as_plugin_api (GST_TYPE_AXION_HASH_ALGORITHM, 0);
+}

@@ -1,0 +1,1193 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:element-axionmotion
+ * @title: axionmotion
+ *
+ * Motion detection for fixed cameras: a motion score and merged motion
+ * regions per frame, motion start/end events with hysteresis, masks and
+ * named zones. Passthrough: pixels are never written nor copied.
+ *
+ * Per frame the luma is box-averaged down to the analysis resolution and
+ * compared with an adaptive background (running mean and variance per
+ * pixel). Global illumination changes (clouds, auto exposure, flicker) are
+ * removed first by fitting the frame to the background with a gain and an
+ * offset; a pixel moves when its residual exceeds both `k` running standard
+ * deviations and a minimum difference, both from `sensitivity`. Areas with
+ * repetitive motion (leaves, water) learn a high variance and stop
+ * triggering. A 3x3 majority filter removes isolated pixels; connected
+ * components are merged into regions and small ones dropped. When more than
+ * `global-change-threshold` of the frame changes at once (lights switching,
+ * lightning, a camera moved) the frame is not motion and the background is
+ * re-learned.
+ *
+ * ## Example
+ * |[
+ * gst-launch-1.0 rtspsrc location=rtsp://cam1/stream ! rtph264depay !
+ *   h264parse ! avdec_h264 ! videoconvert !
+ *   axionmotion camera-id=CAM001 mask="0,0 1,0 1,0.1 0,0.1"
+ *     zones="door@0.8:0.6,0.4 0.9,0.4 0.9,1 0.6,1" ! fakesink
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstaxionmotion.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_axion_motion_debug);
+#define GST_CAT_DEFAULT gst_axion_motion_debug
+
+#define MOTION_ERROR (g_quark_from_static_string ("axionmotion-error"))
+
+#define DEFAULT_SENSITIVITY 0.5
+#define DEFAULT_MIN_AREA 0.0005
+#define DEFAULT_LEARNING_RATE 0.02
+#define DEFAULT_ANALYSIS_WIDTH 320
+#define DEFAULT_CONFIRM_FRAMES 2
+#define DEFAULT_QUIET_FRAMES 10
+#define DEFAULT_GLOBAL_CHANGE 0.5
+#define DEFAULT_MERGE_DISTANCE 0.02
+#define DEFAULT_MAX_REGIONS 32
+#define DEFAULT_POST_MESSAGES TRUE
+
+enum
+{
+  PROP_0,
+  PROP_SENSITIVITY,
+  PROP_MIN_AREA,
+  PROP_LEARNING_RATE,
+  PROP_ANALYSIS_WIDTH,
+  PROP_CONFIRM_FRAMES,
+  PROP_QUIET_FRAMES,
+  PROP_GLOBAL_CHANGE,
+  PROP_MERGE_DISTANCE,
+  PROP_MAX_REGIONS,
+  PROP_MASK,
+  PROP_ZONES,
+  PROP_POST_MESSAGES,
+  PROP_STATS,
+};
+
+typedef struct
+{
+  gdouble *xy; /* normalised x,y pairs */
+  guint n;
+} Polygon;
+
+typedef struct
+{
+  gchar *name;
+  gdouble sensitivity; /* < 0: the element's */
+  GArray *polygons;    /* Polygon */
+  /* streaming state */
+  guint active_px; /* unmasked pixels in the zone */
+  gdouble score;
+  guint run, quiet;
+  gboolean in_motion;
+} Zone;
+
+typedef struct
+{
+  gint x0, y0, x1, y1; /* inclusive, analysis pixels */
+  guint count;
+} Box;
+
+struct _GstAxionMotion
+{
+  GstAxionVideoAnalyzer parent;
+
+  /* properties (object lock) */
+  gdouble sensitivity;
+  gdouble min_area;
+  gdouble learning_rate;
+  gint analysis_width;
+  guint confirm_frames;
+  guint quiet_frames;
+  gdouble global_change;
+  gdouble merge_distance;
+  guint max_regions;
+  gchar *mask_str;
+  gchar *zones_str;
+  gboolean post_messages;
+  gboolean maps_dirty;
+
+  /* parsed (object lock) */
+  GArray *mask_polys; /* Polygon */
+  GPtrArray *zones;   /* Zone */
+
+  /* analysis state (streaming thread) */
+  gint aw, ah;
+  guint8 *cur;
+  gfloat *bg, *var, *resid;
+  guint8 *fg, *fg2, *prev_fg;
+  guint8 *active;  /* 1 = not masked */
+  gfloat *kmap;    /* threshold in std devs per pixel */
+  gfloat *mindiff; /* minimum difference per pixel */
+  guint8 *zone_of; /* zone index + 1, 0 = none */
+  gint32 *labels;
+  gint32 *parent_lbl;
+  guint active_px;
+  gboolean have_bg;
+  guint run, quiet;
+  gboolean in_motion;
+  guint64 continue_count;
+
+  /* stats (object lock) */
+  guint64 frames, motion_frames, starts, global_changes, regions_total;
+  gdouble last_score;
+  gdouble total_ms;
+};
+
+#define gst_axion_motion_parent_class parent_class
+G_DEFINE_TYPE (GstAxionMotion, gst_axion_motion, GST_AXION_TYPE_VIDEO_ANALYZER);
+GST_ELEMENT_REGISTER_DEFINE (
+    axionmotion, "axionmotion", GST_RANK_NONE, GST_TYPE_AXION_MOTION);
+
+/* ---- polygons ---------------------------------------------------------- */
+
+static void
+polygon_clear (Polygon *p)
+{
+  g_free (p->xy);
+}
+
+/* "x,y x,y x,y" (normalised 0..1), at least 3 points */
+static gboolean
+parse_polygon (const gchar *s, Polygon *out, GError **error)
+{
+  gchar **pts = g_strsplit_set (g_strstrip ((gchar *) s), " \t", -1);
+  GArray *xy = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  gboolean ok = TRUE;
+
+  for (gchar **p = pts; *p && ok; p++) {
+    gchar *end;
+    gdouble x, y;
+    if (**p == '\0')
+      continue;
+    x = g_ascii_strtod (*p, &end);
+    if (*end != ',') {
+      ok = FALSE;
+      break;
+    }
+    y = g_ascii_strtod (end + 1, &end);
+    if (*end != '\0' || !(x >= 0 && x <= 1 && y >= 0 && y <= 1)) {
+      ok = FALSE;
+      break;
+    }
+    g_array_append_val (xy, x);
+    g_array_append_val (xy, y);
+  }
+  g_strfreev (pts);
+  if (!ok || xy->len < 6) {
+    g_set_error (error, MOTION_ERROR, 0,
+        "polygon \"%s\": expected at least 3 points \"x,y\" with x and y "
+        "in 0..1 (fractions of the frame), separated by spaces",
+        s);
+    g_array_free (xy, TRUE);
+    return FALSE;
+  }
+  out->n = xy->len / 2;
+  out->xy = (gdouble *) g_array_free (xy, FALSE);
+  return TRUE;
+}
+
+static GArray *
+new_polygon_array (void)
+{
+  GArray *a = g_array_new (FALSE, TRUE, sizeof (Polygon));
+  g_array_set_clear_func (a, (GDestroyNotify) polygon_clear);
+  return a;
+}
+
+/* "poly; poly; ..." */
+static GArray *
+parse_mask (const gchar *s, GError **error)
+{
+  GArray *polys = new_polygon_array ();
+  gchar **parts;
+
+  if (s == NULL)
+    return polys;
+  parts = g_strsplit (s, ";", -1);
+  for (gchar **p = parts; *p; p++) {
+    Polygon poly;
+    if (g_strstrip (*p)[0] == '\0')
+      continue;
+    if (!parse_polygon (*p, &poly, error)) {
+      g_strfreev (parts);
+      g_array_free (polys, TRUE);
+      return NULL;
+    }
+    g_array_append_val (polys, poly);
+  }
+  g_strfreev (parts);
+  return polys;
+}
+
+static void
+zone_free (Zone *z)
+{
+  g_free (z->name);
+  g_array_free (z->polygons, TRUE);
+  g_free (z);
+}
+
+/* "name[@sensitivity]:poly[|poly]; ..." */
+static GPtrArray *
+parse_zones (const gchar *s, GError **error)
+{
+  GPtrArray *zones = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) zone_free);
+  gchar **parts;
+
+  if (s == NULL)
+    return zones;
+  parts = g_strsplit (s, ";", -1);
+  for (gchar **p = parts; *p; p++) {
+    gchar *colon, *at, **polys;
+    Zone *z;
+
+    if (g_strstrip (*p)[0] == '\0')
+      continue;
+    colon = strchr (*p, ':');
+    if (colon == NULL || colon == *p) {
+      g_set_error (error, MOTION_ERROR, 0,
+          "zone \"%s\": expected name[@sensitivity]:x,y x,y x,y", *p);
+      goto fail;
+    }
+    *colon = '\0';
+    z = g_new0 (Zone, 1);
+    z->polygons = new_polygon_array ();
+    z->sensitivity = -1;
+    at = strchr (*p, '@');
+    if (at) {
+      gchar *end;
+      *at = '\0';
+      z->sensitivity = g_ascii_strtod (at + 1, &end);
+      if (*end != '\0' || !(z->sensitivity >= 0 && z->sensitivity <= 1)) {
+        g_set_error (error, MOTION_ERROR, 0,
+            "zone \"%s\": sensitivity \"%s\" must be 0..1", *p, at + 1);
+        zone_free (z);
+        goto fail;
+      }
+    }
+    z->name = g_strdup (g_strstrip (*p));
+    if (z->name[0] == '\0' || zones->len >= 254) {
+      g_set_error (error, MOTION_ERROR, 0,
+          "zone names must not be empty; at most 254 zones");
+      zone_free (z);
+      goto fail;
+    }
+    polys = g_strsplit (colon + 1, "|", -1);
+    for (gchar **q = polys; *q; q++) {
+      Polygon poly;
+      if (!parse_polygon (*q, &poly, error)) {
+        g_strfreev (polys);
+        zone_free (z);
+        goto fail;
+      }
+      g_array_append_val (z->polygons, poly);
+    }
+    g_strfreev (polys);
+    g_ptr_array_add (zones, z);
+  }
+  g_strfreev (parts);
+  return zones;
+
+fail:
+  g_strfreev (parts);
+  g_ptr_array_unref (zones);
+  return NULL;
+}
+
+static gboolean
+point_in_polygon (const Polygon *p, gdouble x, gdouble y)
+{
+  gboolean in = FALSE;
+
+  for (guint i = 0, j = p->n - 1; i < p->n; j = i++) {
+    gdouble xi = p->xy[2 * i], yi = p->xy[2 * i + 1];
+    gdouble xj = p->xy[2 * j], yj = p->xy[2 * j + 1];
+    if (((yi > y) != (yj > y)) && (x < (xj - xi) * (y - yi) / (yj - yi) + xi))
+      in = !in;
+  }
+  return in;
+}
+
+static gboolean
+in_any (GArray *polys, gdouble x, gdouble y)
+{
+  for (guint i = 0; i < polys->len; i++)
+    if (point_in_polygon (&g_array_index (polys, Polygon, i), x, y))
+      return TRUE;
+  return FALSE;
+}
+
+/* sensitivity 0..1 -> threshold in std devs and minimum difference */
+static void
+sensitivity_params (gdouble s, gfloat *k, gfloat *mind)
+{
+  *k = (gfloat) (6.0 - 4.0 * s);      /* 0.5 -> 4 sigma */
+  *mind = (gfloat) (24.0 - 20.0 * s); /* 0.5 -> 14 levels */
+}
+
+/* Rebuild mask, zone and threshold maps. Object lock held. */
+static void
+rebuild_maps (GstAxionMotion *self)
+{
+  gint aw = self->aw, ah = self->ah;
+  gfloat k, mind;
+
+  sensitivity_params (self->sensitivity, &k, &mind);
+  self->active_px = 0;
+  for (guint z = 0; self->zones && z < self->zones->len; z++)
+    ((Zone *) g_ptr_array_index (self->zones, z))->active_px = 0;
+
+  for (gint y = 0; y < ah; y++) {
+    for (gint x = 0; x < aw; x++) {
+      gint i = y * aw + x;
+      gdouble nx = (x + 0.5) / aw, ny = (y + 0.5) / ah;
+      gboolean act = !(self->mask_polys && in_any (self->mask_polys, nx, ny));
+
+      self->active[i] = act;
+      self->kmap[i] = k;
+      self->mindiff[i] = mind;
+      self->zone_of[i] = 0;
+      if (!act)
+        continue;
+      self->active_px++;
+      for (guint z = 0; self->zones && z < self->zones->len; z++) {
+        Zone *zone = g_ptr_array_index (self->zones, z);
+        if (in_any (zone->polygons, nx, ny)) {
+          self->zone_of[i] = z + 1;
+          zone->active_px++;
+          if (zone->sensitivity >= 0)
+            sensitivity_params (
+                zone->sensitivity, &self->kmap[i], &self->mindiff[i]);
+          break;
+        }
+      }
+    }
+  }
+  self->maps_dirty = FALSE;
+}
+
+static void
+free_buffers (GstAxionMotion *self)
+{
+  g_clear_pointer (&self->cur, g_free);
+  g_clear_pointer (&self->bg, g_free);
+  g_clear_pointer (&self->var, g_free);
+  g_clear_pointer (&self->resid, g_free);
+  g_clear_pointer (&self->fg, g_free);
+  g_clear_pointer (&self->fg2, g_free);
+  g_clear_pointer (&self->prev_fg, g_free);
+  g_clear_pointer (&self->active, g_free);
+  g_clear_pointer (&self->kmap, g_free);
+  g_clear_pointer (&self->mindiff, g_free);
+  g_clear_pointer (&self->zone_of, g_free);
+  g_clear_pointer (&self->labels, g_free);
+  g_clear_pointer (&self->parent_lbl, g_free);
+  self->aw = self->ah = 0;
+}
+
+static gboolean
+gst_axion_motion_set_info (GstVideoFilter *vf, GstCaps *incaps,
+    GstVideoInfo *in_info, GstCaps *outcaps, GstVideoInfo *out_info)
+{
+  GstAxionMotion *self = GST_AXION_MOTION (vf);
+  gint w = GST_VIDEO_INFO_WIDTH (in_info), h = GST_VIDEO_INFO_HEIGHT (in_info);
+  gint aw, ah;
+  gsize n;
+
+  if (!gst_axion_luma_format_supported (GST_VIDEO_INFO_FORMAT (in_info)) ||
+      w < 1 || h < 1) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, (NULL),
+        ("unsupported video format %s %dx%d",
+            gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (in_info)), w,
+            h));
+    return FALSE;
+  }
+
+  GST_OBJECT_LOCK (self);
+  aw = MIN (self->analysis_width, w);
+  ah = MAX (1, (gint) ((gint64) h * aw / w));
+  ah = MIN (ah, h);
+  if (aw != self->aw || ah != self->ah) {
+    free_buffers (self);
+    self->aw = aw;
+    self->ah = ah;
+    n = (gsize) aw * ah;
+    self->cur = g_malloc (n);
+    self->bg = g_new (gfloat, n);
+    self->var = g_new (gfloat, n);
+    self->resid = g_new (gfloat, n);
+    self->fg = g_malloc0 (n);
+    self->fg2 = g_malloc0 (n);
+    self->prev_fg = g_malloc0 (n);
+    self->active = g_malloc (n);
+    self->kmap = g_new (gfloat, n);
+    self->mindiff = g_new (gfloat, n);
+    self->zone_of = g_malloc (n);
+    self->labels = g_new (gint32, n);
+    self->parent_lbl = g_new (gint32, n / 2 + 2);
+    self->have_bg = FALSE;
+  }
+  rebuild_maps (self);
+  GST_OBJECT_UNLOCK (self);
+
+  GST_DEBUG_OBJECT (self, "analysing %dx%d at %dx%d", w, h, aw, ah);
+  return TRUE;
+}
+
+static gboolean
+gst_axion_motion_start (GstBaseTransform *bt)
+{
+  GstAxionMotion *self = GST_AXION_MOTION (bt);
+
+  self->have_bg = FALSE;
+  self->run = self->quiet = 0;
+  self->in_motion = FALSE;
+  GST_OBJECT_LOCK (self);
+  self->frames = self->motion_frames = self->starts = 0;
+  self->global_changes = self->regions_total = 0;
+  self->last_score = 0;
+  self->total_ms = 0;
+  GST_OBJECT_UNLOCK (self);
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->start (bt);
+}
+
+static gboolean
+gst_axion_motion_stop (GstBaseTransform *bt)
+{
+  GstAxionMotion *self = GST_AXION_MOTION (bt);
+
+  GST_OBJECT_LOCK (self);
+  free_buffers (self);
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
+/* ---- connected components -------------------------------------------- */
+
+static gint32
+uf_find (gint32 *p, gint32 x)
+{
+  while (p[x] != x) {
+    p[x] = p[p[x]];
+    x = p[x];
+  }
+  return x;
+}
+
+/* Label 4-connected foreground, return boxes (fg pixel count per box). */
+static GArray *
+find_boxes (GstAxionMotion *self, const guint8 *fg)
+{
+  gint aw = self->aw, ah = self->ah;
+  gint32 *lab = self->labels, *par = self->parent_lbl;
+  gint32 next = 1, max_labels = (aw * ah) / 2 + 1;
+  GArray *boxes = g_array_new (FALSE, FALSE, sizeof (Box));
+  gint32 *map;
+
+  par[0] = 0;
+  for (gint y = 0; y < ah; y++) {
+    for (gint x = 0; x < aw; x++) {
+      gint i = y * aw + x;
+      gint32 l = 0, u = 0;
+      if (!fg[i]) {
+        lab[i] = 0;
+        continue;
+      }
+      if (x > 0)
+        l = lab[i - 1];
+      if (y > 0)
+        u = lab[i - aw];
+      if (l && u) {
+        gint32 a = uf_find (par, l), b = uf_find (par, u);
+        lab[i] = MIN (a, b);
+        par[MAX (a, b)] = MIN (a, b);
+      } else if (l || u) {
+        lab[i] = l ? l : u;
+      } else if (next < max_labels) {
+        par[next] = next;
+        lab[i] = next++;
+      } else {
+        lab[i] = 0; /* cannot happen with a majority filter */
+      }
+    }
+  }
+
+  map = g_new0 (gint32, next);
+  for (gint y = 0; y < ah; y++) {
+    for (gint x = 0; x < aw; x++) {
+      gint32 l = lab[y * aw + x], r;
+      Box *b;
+      if (!l)
+        continue;
+      r = uf_find (par, l);
+      if (!map[r]) {
+        Box nb = { x, y, x, y, 0 };
+        g_array_append_val (boxes, nb);
+        map[r] = boxes->len;
+      }
+      b = &g_array_index (boxes, Box, map[r] - 1);
+      b->x0 = MIN (b->x0, x);
+      b->x1 = MAX (b->x1, x);
+      b->y0 = MIN (b->y0, y);
+      b->y1 = MAX (b->y1, y);
+      b->count++;
+    }
+  }
+  g_free (map);
+  return boxes;
+}
+
+static gint
+box_gap (const Box *a, const Box *b)
+{
+  gint dx = MAX (0, MAX (a->x0, b->x0) - MIN (a->x1, b->x1) - 1);
+  gint dy = MAX (0, MAX (a->y0, b->y0) - MIN (a->y1, b->y1) - 1);
+  return MAX (dx, dy);
+}
+
+static gint
+cmp_box_count (gconstpointer a, gconstpointer b)
+{
+  const Box *x = a, *y = b;
+  return (y->count > x->count) - (y->count < x->count);
+}
+
+static void
+merge_boxes (GArray *boxes, gint dist)
+{
+  gboolean merged = TRUE;
+
+  while (merged) {
+    merged = FALSE;
+    for (guint i = 0; i < boxes->len; i++) {
+      for (guint j = i + 1; j < boxes->len; j++) {
+        Box *a = &g_array_index (boxes, Box, i);
+        Box *b = &g_array_index (boxes, Box, j);
+        if (box_gap (a, b) <= dist) {
+          a->x0 = MIN (a->x0, b->x0);
+          a->y0 = MIN (a->y0, b->y0);
+          a->x1 = MAX (a->x1, b->x1);
+          a->y1 = MAX (a->y1, b->y1);
+          a->count += b->count;
+          g_array_remove_index_fast (boxes, j);
+          merged = TRUE;
+          j--;
+        }
+      }
+    }
+  }
+}
+
+/* ---- per frame --------------------------------------------------------- */
+
+static void
+post_motion_message (GstAxionMotion *self, const gchar *event,
+    const gchar *zone, GstAxionFrameMeta *meta, GstClockTime pts, gdouble score,
+    guint n_regions, gint64 event_id)
+{
+  GstStructure *s = gst_structure_new ("axion-motion", "event", G_TYPE_STRING,
+      event, "camera-id", G_TYPE_STRING, meta->camera_id, "frame-number",
+      G_TYPE_UINT64, meta->frame_number, "timestamp", G_TYPE_UINT64, pts,
+      "capture-time-us", G_TYPE_INT64, meta->capture_time_us, "score",
+      G_TYPE_DOUBLE, score, "regions", G_TYPE_UINT, n_regions, NULL);
+
+  if (zone)
+    gst_structure_set (s, "zone", G_TYPE_STRING, zone, NULL);
+  if (event_id)
+    gst_structure_set (s, "event-id", G_TYPE_INT64, event_id, NULL);
+  gst_element_post_message (
+      GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* hysteresis: returns the motion state of this frame */
+static GstAxionMotionState
+step_state (gboolean motion, guint confirm, guint quiet_needed, guint *run,
+    guint *quiet, gboolean *in_motion)
+{
+  if (!*in_motion) {
+    *run = motion ? *run + 1 : 0;
+    if (*run >= MAX (confirm, 1)) {
+      *in_motion = TRUE;
+      *quiet = 0;
+      return GST_AXION_MOTION_STATE_START;
+    }
+    return GST_AXION_MOTION_STATE_IDLE;
+  }
+  *quiet = motion ? 0 : *quiet + 1;
+  if (*quiet >= MAX (quiet_needed, 1)) {
+    *in_motion = FALSE;
+    *run = 0;
+    return GST_AXION_MOTION_STATE_END;
+  }
+  return GST_AXION_MOTION_STATE_CONTINUE;
+}
+
+static GstFlowReturn
+gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
+    GstAxionFrameMeta *meta)
+{
+  GstAxionMotion *self = GST_AXION_MOTION (analyzer);
+  gint64 t0 = g_get_monotonic_time ();
+  gint aw, ah, w = GST_VIDEO_FRAME_WIDTH (frame),
+               h = GST_VIDEO_FRAME_HEIGHT (frame);
+  gsize n;
+  gfloat alpha, alpha_fg;
+  gdouble global_change, min_area, merge_dist;
+  guint confirm, quiet_needed, max_regions, changed = 0, fg_count = 0;
+  gboolean post;
+  gdouble sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, cnt = 0;
+  gfloat gain = 1, off = 0;
+  GArray *boxes = NULL;
+  guint n_regions = 0;
+  gdouble score;
+  gboolean is_global = FALSE, motion;
+  GstAxionMotionState state;
+  GstBuffer *buf = frame->buffer;
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+
+  GST_OBJECT_LOCK (self);
+  if (self->maps_dirty)
+    rebuild_maps (self);
+  alpha = (gfloat) self->learning_rate;
+  global_change = self->global_change;
+  min_area = self->min_area;
+  merge_dist = self->merge_distance;
+  confirm = self->confirm_frames;
+  quiet_needed = self->quiet_frames;
+  max_regions = self->max_regions;
+  post = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+
+  aw = self->aw;
+  ah = self->ah;
+  n = (gsize) aw * ah;
+  alpha_fg = alpha / 20.0f;
+
+  /* average of up to 3x3 samples per analysis pixel */
+  gst_axion_luma_downscale (frame, self->cur, aw, ah, 3);
+
+  if (!self->have_bg) {
+    for (gsize i = 0; i < n; i++) {
+      self->bg[i] = self->cur[i];
+      self->var[i] = 16.0f;
+      self->prev_fg[i] = 0;
+    }
+    self->have_bg = TRUE;
+  }
+
+  /* global gain/offset fit of the frame to the background, over pixels that
+   * were background in the previous frame */
+  for (gsize i = 0; i < n; i++) {
+    if (!self->active[i] || self->prev_fg[i])
+      continue;
+    gdouble a = self->cur[i], b = self->bg[i];
+    sa += a;
+    sb += b;
+    saa += a * a;
+    sbb += b * b;
+    sab += a * b;
+    cnt++;
+  }
+  if (cnt > 16) {
+    gdouble ma = sa / cnt, mb = sb / cnt;
+    gdouble va = saa / cnt - ma * ma, vb = sbb / cnt - mb * mb;
+    gdouble cov = sab / cnt - ma * mb;
+    /* predicted = gain * bg + off; gain from the covariance when the
+     * background has texture, else offset only */
+    if (vb > 4.0 && cov > 0) {
+      gain = (gfloat) CLAMP (sqrt (va / vb), 0.5, 2.0);
+      if (cov / sqrt (va * vb) < 0.5)
+        gain = 1.0f; /* not the same picture: no reliable fit */
+    }
+    off = (gfloat) (ma - gain * mb);
+  }
+
+  /* foreground test: residual against the illumination-corrected
+   * background, in running standard deviations */
+  for (gsize i = 0; i < n; i++) {
+    gfloat d, thr;
+    if (!self->active[i]) {
+      self->fg[i] = 0;
+      self->resid[i] = 0;
+      continue;
+    }
+    d = self->cur[i] - (gain * self->bg[i] + off);
+    thr = MAX (self->kmap[i] * self->kmap[i] * self->var[i],
+        self->mindiff[i] * self->mindiff[i]);
+    self->resid[i] = d;
+    self->fg[i] = d * d > thr;
+    changed += self->fg[i];
+  }
+
+  if (self->active_px > 0 &&
+      changed > global_change * (gdouble) self->active_px) {
+    /* lights switched, lightning, camera moved: not motion; re-learn */
+    is_global = TRUE;
+    for (gsize i = 0; i < n; i++) {
+      self->bg[i] = self->cur[i];
+      self->fg[i] = 0;
+      self->prev_fg[i] = 0;
+    }
+    GST_OBJECT_LOCK (self);
+    self->global_changes++;
+    GST_OBJECT_UNLOCK (self);
+    GST_DEBUG_OBJECT (self,
+        "global change (%u of %u pixels): background re-learned", changed,
+        self->active_px);
+  } else {
+    /* the background follows the frame (and so slow illumination ramps);
+     * moving pixels learn 20x slower, so stopped objects fade in */
+    for (gsize i = 0; i < n; i++) {
+      gfloat a, r;
+      if (!self->active[i])
+        continue;
+      a = self->cur[i];
+      r = self->resid[i];
+      if (self->fg[i]) {
+        self->bg[i] += alpha_fg * (a - self->bg[i]);
+      } else {
+        self->bg[i] += alpha * (a - self->bg[i]);
+        self->var[i] += alpha * (r * r - self->var[i]);
+        self->var[i] = CLAMP (self->var[i], 4.0f, 900.0f);
+      }
+    }
+  }
+
+  /* 3x3 majority: drop isolated pixels, fill pinholes */
+  for (gint y = 0; y < ah; y++) {
+    for (gint x = 0; x < aw; x++) {
+      gint i = y * aw + x, c = 0, tot = 0;
+      for (gint dy = -1; dy <= 1; dy++) {
+        gint yy = y + dy;
+        if (yy < 0 || yy >= ah)
+          continue;
+        for (gint dx = -1; dx <= 1; dx++) {
+          gint xx = x + dx;
+          if (xx < 0 || xx >= aw)
+            continue;
+          c += self->fg[yy * aw + xx];
+          tot++;
+        }
+      }
+      self->fg2[i] = self->active[i] && 2 * c > tot;
+      fg_count += self->fg2[i];
+    }
+  }
+  memcpy (self->prev_fg, self->fg2, n);
+
+  /* regions */
+  if (fg_count > 0) {
+    guint min_px = (guint) ceil (min_area * (gdouble) (aw * ah));
+    boxes = find_boxes (self, self->fg2);
+    merge_boxes (boxes, (gint) round (merge_dist * aw));
+    g_array_sort (boxes, cmp_box_count);
+    for (guint i = 0; i < boxes->len && n_regions < max_regions; i++) {
+      Box *b = &g_array_index (boxes, Box, i);
+      gint x0, y0, x1, y1;
+      if (b->count < MAX (min_px, 2))
+        break;
+      x0 = (gint) ((gint64) b->x0 * w / aw);
+      y0 = (gint) ((gint64) b->y0 * h / ah);
+      x1 = (gint) ((gint64) (b->x1 + 1) * w / aw);
+      y1 = (gint) ((gint64) (b->y1 + 1) * h / ah);
+      gst_axion_roi_add_motion (
+          buf, x0, y0, MAX (x1 - x0, 1), MAX (y1 - y0, 1));
+      n_regions++;
+    }
+    g_array_free (boxes, TRUE);
+  }
+
+  score = self->active_px ? (gdouble) fg_count / self->active_px : 0.0;
+  motion = !is_global && n_regions > 0;
+  state = step_state (motion, confirm, quiet_needed, &self->run, &self->quiet,
+      &self->in_motion);
+  gst_axion_frame_meta_set_motion (meta, score, state);
+
+  switch (state) {
+  case GST_AXION_MOTION_STATE_START: {
+    gint64 id = gst_axion_frame_meta_add_event (
+        meta, GST_AXION_EVENT_MOTION_START);
+    GST_INFO_OBJECT (self,
+        "motion start at frame %" G_GUINT64_FORMAT " (score %.4f, %u regions)",
+        meta->frame_number, score, n_regions);
+    if (post)
+      post_motion_message (
+          self, "start", NULL, meta, pts, score, n_regions, id);
+    break;
+  }
+  case GST_AXION_MOTION_STATE_CONTINUE:
+    gst_axion_frame_meta_add_event (meta, GST_AXION_EVENT_MOTION_CONTINUE);
+    break;
+  case GST_AXION_MOTION_STATE_END: {
+    gint64 id = gst_axion_frame_meta_add_event (
+        meta, GST_AXION_EVENT_MOTION_END);
+    GST_INFO_OBJECT (
+        self, "motion end at frame %" G_GUINT64_FORMAT, meta->frame_number);
+    if (post)
+      post_motion_message (self, "end", NULL, meta, pts, score, n_regions, id);
+    break;
+  }
+  default:
+    break;
+  }
+
+  /* zones: own score and hysteresis */
+  if (self->zones && self->zones->len > 0) {
+    guint *zc = g_new0 (guint, self->zones->len);
+    for (gsize i = 0; i < n; i++)
+      if (self->fg2[i] && self->zone_of[i])
+        zc[self->zone_of[i] - 1]++;
+    GST_OBJECT_LOCK (self);
+    for (guint z = 0; z < self->zones->len; z++) {
+      Zone *zone = g_ptr_array_index (self->zones, z);
+      guint min_px = (guint) ceil (min_area * (gdouble) (aw * ah));
+      GstAxionMotionState zs;
+      zone->score = zone->active_px ? (gdouble) zc[z] / zone->active_px : 0;
+      zs = step_state (!is_global && zc[z] >= MAX (min_px, 2), confirm,
+          quiet_needed, &zone->run, &zone->quiet, &zone->in_motion);
+      if (post && zs == GST_AXION_MOTION_STATE_START)
+        post_motion_message (
+            self, "start", zone->name, meta, pts, zone->score, 0, 0);
+      else if (post && zs == GST_AXION_MOTION_STATE_END)
+        post_motion_message (
+            self, "end", zone->name, meta, pts, zone->score, 0, 0);
+    }
+    GST_OBJECT_UNLOCK (self);
+    g_free (zc);
+  }
+
+  GST_LOG_OBJECT (self,
+      "frame %" G_GUINT64_FORMAT ": score %.4f, %u regions, "
+      "gain %.3f offset %.1f, state %d",
+      meta->frame_number, score, n_regions, gain, off, state);
+
+  GST_OBJECT_LOCK (self);
+  self->frames++;
+  self->motion_frames += motion;
+  self->starts += state == GST_AXION_MOTION_STATE_START;
+  self->regions_total += n_regions;
+  self->last_score = score;
+  self->total_ms += (g_get_monotonic_time () - t0) / 1000.0;
+  GST_OBJECT_UNLOCK (self);
+  return GST_FLOW_OK;
+}
+
+/* ---- properties -------------------------------------------------------- */
+
+static GstStructure *
+make_stats (GstAxionMotion *self)
+{
+  GstStructure *s;
+
+  GST_OBJECT_LOCK (self);
+  s = gst_structure_new ("axionmotion-stats", "frames", G_TYPE_UINT64,
+      self->frames, "motion-frames", G_TYPE_UINT64, self->motion_frames,
+      "motion-events", G_TYPE_UINT64, self->starts, "global-changes",
+      G_TYPE_UINT64, self->global_changes, "regions", G_TYPE_UINT64,
+      self->regions_total, "in-motion", G_TYPE_BOOLEAN, self->in_motion,
+      "last-score", G_TYPE_DOUBLE, self->last_score, "avg-ms-per-frame",
+      G_TYPE_DOUBLE, self->frames ? self->total_ms / self->frames : 0.0,
+      "analysis-width", G_TYPE_INT, self->aw, "analysis-height", G_TYPE_INT,
+      self->ah, NULL);
+  if (self->zones && self->zones->len) {
+    GstStructure *zs = gst_structure_new_empty ("zones");
+    for (guint z = 0; z < self->zones->len; z++) {
+      Zone *zone = g_ptr_array_index (self->zones, z);
+      gst_structure_set (zs, zone->name, G_TYPE_DOUBLE, zone->score, NULL);
+    }
+    gst_structure_set (s, "zone-scores", GST_TYPE_STRUCTURE, zs, NULL);
+    gst_structure_free (zs);
+  }
+  GST_OBJECT_UNLOCK (self);
+  return s;
+}
+
+static void
+gst_axion_motion_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  GstAxionMotion *self = GST_AXION_MOTION (object);
+  GError *err = NULL;
+
+  switch (prop_id) {
+  case PROP_MASK: {
+    const gchar *s = g_value_get_string (value);
+    GArray *polys = parse_mask (s, &err);
+    if (polys == NULL) {
+      g_warning ("%s: invalid mask: %s; mask unchanged", GST_OBJECT_NAME (self),
+          err->message);
+      g_error_free (err);
+      return;
+    }
+    GST_OBJECT_LOCK (self);
+    g_free (self->mask_str);
+    self->mask_str = g_strdup (s);
+    g_clear_pointer (&self->mask_polys, g_array_unref);
+    self->mask_polys = polys;
+    self->maps_dirty = self->aw > 0;
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  case PROP_ZONES: {
+    const gchar *s = g_value_get_string (value);
+    GPtrArray *zones = parse_zones (s, &err);
+    if (zones == NULL) {
+      g_warning ("%s: invalid zones: %s; zones unchanged",
+          GST_OBJECT_NAME (self), err->message);
+      g_error_free (err);
+      return;
+    }
+    GST_OBJECT_LOCK (self);
+    g_free (self->zones_str);
+    self->zones_str = g_strdup (s);
+    g_clear_pointer (&self->zones, g_ptr_array_unref);
+    self->zones = zones;
+    self->maps_dirty = self->aw > 0;
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  default:
+    break;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+  case PROP_SENSITIVITY:
+    self->sensitivity = g_value_get_double (value);
+    self->maps_dirty = self->aw > 0;
+    break;
+  case PROP_MIN_AREA:
+    self->min_area = g_value_get_double (value);
+    break;
+  case PROP_LEARNING_RATE:
+    self->learning_rate = g_value_get_double (value);
+    break;
+  case PROP_ANALYSIS_WIDTH:
+    self->analysis_width = g_value_get_int (value);
+    break;
+  case PROP_CONFIRM_FRAMES:
+    self->confirm_frames = g_value_get_uint (value);
+    break;
+  case PROP_QUIET_FRAMES:
+    self->quiet_frames = g_value_get_uint (value);
+    break;
+  case PROP_GLOBAL_CHANGE:
+    self->global_change = g_value_get_double (value);
+    break;
+  case PROP_MERGE_DISTANCE:
+    self->merge_distance = g_value_get_double (value);
+    break;
+  case PROP_MAX_REGIONS:
+    self->max_regions = g_value_get_uint (value);
+    break;
+  case PROP_POST_MESSAGES:
+    self->post_messages = g_value_get_boolean (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_axion_motion_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstAxionMotion *self = GST_AXION_MOTION (object);
+
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, make_stats (self));
+    return;
+  }
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+  case PROP_SENSITIVITY:
+    g_value_set_double (value, self->sensitivity);
+    break;
+  case PROP_MIN_AREA:
+    g_value_set_double (value, self->min_area);
+    break;
+  case PROP_LEARNING_RATE:
+    g_value_set_double (value, self->learning_rate);
+    break;
+  case PROP_ANALYSIS_WIDTH:
+    g_value_set_int (value, self->analysis_width);
+    break;
+  case PROP_CONFIRM_FRAMES:
+    g_value_set_uint (value, self->confirm_frames);
+    break;
+  case PROP_QUIET_FRAMES:
+    g_value_set_uint (value, self->quiet_frames);
+    break;
+  case PROP_GLOBAL_CHANGE:
+    g_value_set_double (value, self->global_change);
+    break;
+  case PROP_MERGE_DISTANCE:
+    g_value_set_double (value, self->merge_distance);
+    break;
+  case PROP_MAX_REGIONS:
+    g_value_set_uint (value, self->max_regions);
+    break;
+  case PROP_MASK:
+    g_value_set_string (value, self->mask_str);
+    break;
+  case PROP_ZONES:
+    g_value_set_string (value, self->zones_str);
+    break;
+  case PROP_POST_MESSAGES:
+    g_value_set_boolean (value, self->post_messages);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_axion_motion_finalize (GObject *object)
+{
+  GstAxionMotion *self = GST_AXION_MOTION (object);
+
+  free_buffers (self);
+  g_free (self->mask_str);
+  g_free (self->zones_str);
+  g_clear_pointer (&self->mask_polys, g_array_unref);
+  g_clear_pointer (&self->zones, g_ptr_array_unref);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_axion_motion_init (GstAxionMotion *self)
+{
+  self->sensitivity = DEFAULT_SENSITIVITY;
+  self->min_area = DEFAULT_MIN_AREA;
+  self->learning_rate = DEFAULT_LEARNING_RATE;
+  self->analysis_width = DEFAULT_ANALYSIS_WIDTH;
+  self->confirm_frames = DEFAULT_CONFIRM_FRAMES;
+  self->quiet_frames = DEFAULT_QUIET_FRAMES;
+  self->global_change = DEFAULT_GLOBAL_CHANGE;
+  self->merge_distance = DEFAULT_MERGE_DISTANCE;
+  self->max_regions = DEFAULT_MAX_REGIONS;
+  self->post_messages = DEFAULT_POST_MESSAGES;
+}
+
+#define RW_PLAYING                                                             \
+  (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)
+
+static void
+gst_axion_motion_class_init (GstAxionMotionClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *bt_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstVideoFilterClass *vf_class = GST_VIDEO_FILTER_CLASS (klass);
+  GstAxionVideoAnalyzerClass *an_class = GST_AXION_VIDEO_ANALYZER_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (
+      gst_axion_motion_debug, "axionmotion", 0, "Axion motion detection");
+
+  gobject_class->set_property = gst_axion_motion_set_property;
+  gobject_class->get_property = gst_axion_motion_get_property;
+  gobject_class->finalize = gst_axion_motion_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_SENSITIVITY,
+      g_param_spec_double ("sensitivity", "Sensitivity",
+          "0 = only strong changes count, 1 = faint ones too. A pixel moves "
+          "when it differs from the background by more than k = 6 - 4 * "
+          "sensitivity running standard deviations and by more than 24 - 20 "
+          "* sensitivity luma levels",
+          0.0, 1.0, DEFAULT_SENSITIVITY, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MIN_AREA,
+      g_param_spec_double ("min-area", "Minimum region area",
+          "Smallest motion region reported, as a fraction of the frame area "
+          "(0.0005 = 0.05%, about 1000 pixels at 1080p)",
+          0.0, 1.0, DEFAULT_MIN_AREA, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_LEARNING_RATE,
+      g_param_spec_double ("learning-rate", "Learning rate",
+          "Fraction of each new frame blended into the background per frame "
+          "(0.02 at 10 fps: the background adapts within ~5 s; moving "
+          "pixels learn 20x slower)",
+          0.0001, 1.0, DEFAULT_LEARNING_RATE, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_ANALYSIS_WIDTH,
+      g_param_spec_int ("analysis-width", "Analysis width",
+          "Width in pixels the frame is averaged down to before analysis "
+          "(height keeps the aspect ratio; never more than the frame). Takes "
+          "effect at the next caps",
+          16, 3840, DEFAULT_ANALYSIS_WIDTH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_CONFIRM_FRAMES,
+      g_param_spec_uint ("confirm-frames", "Confirm frames",
+          "Consecutive frames with motion before a motion event starts", 1,
+          1000, DEFAULT_CONFIRM_FRAMES, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_QUIET_FRAMES,
+      g_param_spec_uint ("quiet-frames", "Quiet frames",
+          "Consecutive frames without motion before a motion event ends", 1,
+          100000, DEFAULT_QUIET_FRAMES, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_GLOBAL_CHANGE,
+      g_param_spec_double ("global-change-threshold", "Global change threshold",
+          "When more than this fraction of the frame changes at once "
+          "(lights, lightning, camera moved) the frame is not motion and the "
+          "background is re-learned",
+          0.0, 1.0, DEFAULT_GLOBAL_CHANGE, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MERGE_DISTANCE,
+      g_param_spec_double ("merge-distance", "Merge distance",
+          "Regions closer than this fraction of the frame width are merged "
+          "into one",
+          0.0, 1.0, DEFAULT_MERGE_DISTANCE, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MAX_REGIONS,
+      g_param_spec_uint ("max-regions", "Maximum regions",
+          "Largest regions reported per frame", 1, 1024, DEFAULT_MAX_REGIONS,
+          RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MASK,
+      g_param_spec_string ("mask", "Mask",
+          "Polygons excluded from analysis, in fractions of the frame: "
+          "\"x,y x,y x,y[; x,y x,y x,y ...]\" (e.g. \"0,0 1,0 1,0.1 0,0.1\" "
+          "excludes the top 10%)",
+          NULL, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_ZONES,
+      g_param_spec_string ("zones", "Zones",
+          "Named zones with their own motion events and optional own "
+          "sensitivity: \"name[@sensitivity]:x,y x,y x,y[|polygon...]; "
+          "name2:...\" (fractions of the frame)",
+          NULL, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post \"axion-motion\" element messages on motion start and end "
+          "(of the frame and of each zone)",
+          DEFAULT_POST_MESSAGES, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "frames, motion-frames, motion-events, global-changes, regions, "
+          "in-motion, last-score, avg-ms-per-frame, analysis size, "
+          "zone-scores",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_set_static_metadata (element_class, "Axion motion detector",
+      "Filter/Analyzer/Video",
+      "Motion score, motion regions (GstVideoRegionOfInterestMeta "
+      "\"motion\") and motion start/end events per frame",
+      "Axion developers");
+  gst_axion_video_analyzer_class_add_pad_templates (an_class);
+
+  bt_class->start = gst_axion_motion_start;
+  bt_class->stop = gst_axion_motion_stop;
+  vf_class->set_info = gst_axion_motion_set_info;
+  an_class->analyze = gst_axion_motion_analyze;
+}
