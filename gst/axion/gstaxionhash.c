@@ -305,14 +305,14 @@ change_score (const gfloat *a, const gfloat *b)
 
 /* ---- quality ------------------------------------------------------------ */
 
-/* On a grid of about 640 columns (every step-th pixel and row), with the
+/* On a grid of about 320 columns (every step-th pixel and row), with the
  * full-resolution 3x3 neighbourhood of each grid point. */
 static void
 measure_quality (GstVideoFrame *frame, GstAxionQuality *q)
 {
   GstAxionLumaReader rd;
   gint w = GST_VIDEO_FRAME_WIDTH (frame), h = GST_VIDEO_FRAME_HEIGHT (frame);
-  gint step = MAX (1, w / 640);
+  gint step = MAX (1, w / 320);
   gdouble n = 0, s = 0, ss = 0, ln = 0, ls = 0, lss = 0, noise_sum = 0;
   guint8 *r0, *r1;
 
@@ -428,7 +428,7 @@ gst_axion_hash_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
     guint64 ph;
 
     if (tw == THUMB && th == THUMB) {
-      gst_axion_luma_downscale (frame, t, THUMB, THUMB, 16);
+      gst_axion_luma_downscale (frame, t, THUMB, THUMB, 8);
     } else {
       /* tiny frames: nearest-neighbour upscale of the luma */
       guint8 small[THUMB * THUMB];

@@ -126,8 +126,8 @@ struct _GstAxionMotion
   /* analysis state (streaming thread) */
   gint aw, ah;
   guint8 *cur;
-  gfloat *bg, *var, *resid;
-  guint8 *fg, *fg2, *prev_fg;
+  gfloat *bg, *var;
+  guint8 *fgpad, *hsum, *fg2, *prev_fg;
   guint8 *active;  /* 1 = not masked */
   gfloat *kmap;    /* threshold in std devs per pixel */
   gfloat *mindiff; /* minimum difference per pixel */
@@ -386,8 +386,8 @@ free_buffers (GstAxionMotion *self)
   g_clear_pointer (&self->cur, g_free);
   g_clear_pointer (&self->bg, g_free);
   g_clear_pointer (&self->var, g_free);
-  g_clear_pointer (&self->resid, g_free);
-  g_clear_pointer (&self->fg, g_free);
+  g_clear_pointer (&self->fgpad, g_free);
+  g_clear_pointer (&self->hsum, g_free);
   g_clear_pointer (&self->fg2, g_free);
   g_clear_pointer (&self->prev_fg, g_free);
   g_clear_pointer (&self->active, g_free);
@@ -429,8 +429,8 @@ gst_axion_motion_set_info (GstVideoFilter *vf, GstCaps *incaps,
     self->cur = g_malloc (n);
     self->bg = g_new (gfloat, n);
     self->var = g_new (gfloat, n);
-    self->resid = g_new (gfloat, n);
-    self->fg = g_malloc0 (n);
+    self->fgpad = g_malloc0 ((gsize) (aw + 2) * (ah + 2));
+    self->hsum = g_malloc0 ((gsize) (aw + 2) * (ah + 2));
     self->fg2 = g_malloc0 (n);
     self->prev_fg = g_malloc0 (n);
     self->active = g_malloc (n);
@@ -716,75 +716,78 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
     off = (gfloat) (ma - gain * mb);
   }
 
-  /* foreground test: residual against the illumination-corrected
-   * background, in running standard deviations */
-  for (gsize i = 0; i < n; i++) {
-    gfloat d, thr;
-    if (!self->active[i]) {
-      self->fg[i] = 0;
-      self->resid[i] = 0;
-      continue;
+  /* foreground test and model update in one pass: residual against the
+   * illumination-corrected background, in running standard deviations.
+   * The background follows the frame (and so slow illumination ramps);
+   * moving pixels learn 20x slower, so stopped objects fade in. fg is
+   * written into a zero-bordered (aw+2)x(ah+2) plane for the filter. */
+  for (gint y = 0; y < ah; y++) {
+    const guint8 *cur = self->cur + (gsize) y * aw;
+    const guint8 *act = self->active + (gsize) y * aw;
+    const gfloat *kmap = self->kmap + (gsize) y * aw;
+    const gfloat *mind = self->mindiff + (gsize) y * aw;
+    gfloat *bg = self->bg + (gsize) y * aw;
+    gfloat *var = self->var + (gsize) y * aw;
+    guint8 *fgp = self->fgpad + (gsize) (y + 1) * (aw + 2) + 1;
+
+    for (gint x = 0; x < aw; x++) {
+      gfloat a = cur[x], d, thr, k = kmap[x], m = mind[x];
+      gboolean f;
+      if (!act[x]) {
+        fgp[x] = 0;
+        continue;
+      }
+      d = a - (gain * bg[x] + off);
+      thr = MAX (k * k * var[x], m * m);
+      f = d * d > thr;
+      fgp[x] = f;
+      changed += f;
+      if (f) {
+        bg[x] += alpha_fg * (a - bg[x]);
+      } else {
+        bg[x] += alpha * (a - bg[x]);
+        var[x] += alpha * (d * d - var[x]);
+        var[x] = CLAMP (var[x], 4.0f, 900.0f);
+      }
     }
-    d = self->cur[i] - (gain * self->bg[i] + off);
-    thr = MAX (self->kmap[i] * self->kmap[i] * self->var[i],
-        self->mindiff[i] * self->mindiff[i]);
-    self->resid[i] = d;
-    self->fg[i] = d * d > thr;
-    changed += self->fg[i];
   }
 
   if (self->active_px > 0 &&
       changed > global_change * (gdouble) self->active_px) {
     /* lights switched, lightning, camera moved: not motion; re-learn */
     is_global = TRUE;
-    for (gsize i = 0; i < n; i++) {
+    for (gsize i = 0; i < n; i++)
       self->bg[i] = self->cur[i];
-      self->fg[i] = 0;
-      self->prev_fg[i] = 0;
-    }
+    memset (self->fgpad, 0, (gsize) (aw + 2) * (ah + 2));
     GST_OBJECT_LOCK (self);
     self->global_changes++;
     GST_OBJECT_UNLOCK (self);
     GST_DEBUG_OBJECT (self,
         "global change (%u of %u pixels): background re-learned", changed,
         self->active_px);
-  } else {
-    /* the background follows the frame (and so slow illumination ramps);
-     * moving pixels learn 20x slower, so stopped objects fade in */
-    for (gsize i = 0; i < n; i++) {
-      gfloat a, r;
-      if (!self->active[i])
-        continue;
-      a = self->cur[i];
-      r = self->resid[i];
-      if (self->fg[i]) {
-        self->bg[i] += alpha_fg * (a - self->bg[i]);
-      } else {
-        self->bg[i] += alpha * (a - self->bg[i]);
-        self->var[i] += alpha * (r * r - self->var[i]);
-        self->var[i] = CLAMP (self->var[i], 4.0f, 900.0f);
-      }
-    }
   }
 
-  /* 3x3 majority: drop isolated pixels, fill pinholes */
-  for (gint y = 0; y < ah; y++) {
-    for (gint x = 0; x < aw; x++) {
-      gint i = y * aw + x, c = 0, tot = 0;
-      for (gint dy = -1; dy <= 1; dy++) {
-        gint yy = y + dy;
-        if (yy < 0 || yy >= ah)
-          continue;
-        for (gint dx = -1; dx <= 1; dx++) {
-          gint xx = x + dx;
-          if (xx < 0 || xx >= aw)
-            continue;
-          c += self->fg[yy * aw + xx];
-          tot++;
-        }
+  /* 3x3 majority (at least 5 of 9, outside the frame counts as still):
+   * drops isolated pixels and fills pinholes. Separable box sums. */
+  {
+    gint pw = aw + 2;
+    guint8 *hs = self->hsum;
+
+    for (gint y = 0; y < ah + 2; y++) {
+      const guint8 *r = self->fgpad + (gsize) y * pw;
+      guint8 *o = hs + (gsize) y * pw;
+      for (gint x = 1; x <= aw; x++)
+        o[x] = r[x - 1] + r[x] + r[x + 1];
+    }
+    for (gint y = 0; y < ah; y++) {
+      const guint8 *h0 = hs + (gsize) y * pw, *h1 = h0 + pw, *h2 = h1 + pw;
+      const guint8 *act = self->active + (gsize) y * aw;
+      guint8 *o = self->fg2 + (gsize) y * aw;
+      for (gint x = 0; x < aw; x++) {
+        guint8 f = (h0[x + 1] + h1[x + 1] + h2[x + 1] >= 5) & act[x];
+        o[x] = f;
+        fg_count += f;
       }
-      self->fg2[i] = self->active[i] && 2 * c > tot;
-      fg_count += self->fg2[i];
     }
   }
   memcpy (self->prev_fg, self->fg2, n);
@@ -845,28 +848,37 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
     break;
   }
 
-  /* zones: own score and hysteresis */
+  /* zones: own score and hysteresis; messages posted without the lock */
   if (self->zones && self->zones->len > 0) {
     guint *zc = g_new0 (guint, self->zones->len);
+    GPtrArray *msgs = g_ptr_array_new_with_free_func (g_free);
+    guint min_px = (guint) ceil (min_area * (gdouble) (aw * ah));
+
     for (gsize i = 0; i < n; i++)
       if (self->fg2[i] && self->zone_of[i])
         zc[self->zone_of[i] - 1]++;
     GST_OBJECT_LOCK (self);
     for (guint z = 0; z < self->zones->len; z++) {
       Zone *zone = g_ptr_array_index (self->zones, z);
-      guint min_px = (guint) ceil (min_area * (gdouble) (aw * ah));
       GstAxionMotionState zs;
       zone->score = zone->active_px ? (gdouble) zc[z] / zone->active_px : 0;
       zs = step_state (!is_global && zc[z] >= MAX (min_px, 2), confirm,
           quiet_needed, &zone->run, &zone->quiet, &zone->in_motion);
-      if (post && zs == GST_AXION_MOTION_STATE_START)
-        post_motion_message (
-            self, "start", zone->name, meta, pts, zone->score, 0, 0);
-      else if (post && zs == GST_AXION_MOTION_STATE_END)
-        post_motion_message (
-            self, "end", zone->name, meta, pts, zone->score, 0, 0);
+      if (post &&
+          (zs == GST_AXION_MOTION_STATE_START ||
+              zs == GST_AXION_MOTION_STATE_END)) {
+        g_ptr_array_add (msgs,
+            g_strdup (zs == GST_AXION_MOTION_STATE_START ? "start" : "end"));
+        g_ptr_array_add (msgs, g_strdup (zone->name));
+        g_ptr_array_add (msgs, g_memdup2 (&zone->score, sizeof (gdouble)));
+      }
     }
     GST_OBJECT_UNLOCK (self);
+    for (guint k = 0; k + 2 < msgs->len; k += 3)
+      post_motion_message (self, g_ptr_array_index (msgs, k),
+          g_ptr_array_index (msgs, k + 1), meta, pts,
+          *(gdouble *) g_ptr_array_index (msgs, k + 2), 0, 0);
+    g_ptr_array_unref (msgs);
     g_free (zc);
   }
 

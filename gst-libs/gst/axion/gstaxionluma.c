@@ -120,6 +120,7 @@ gst_axion_luma_downscale (const GstVideoFrame *frame, guint8 *dst,
   gint *xs = g_new (gint, (gsize) dst_width * 2);
   gint ncols_total = 0;
   gint *cols = NULL;
+  gint uniform = 0; /* samples per block when all blocks have the same */
 
   g_return_if_fail (dst_width >= 1 && dst_width <= w);
   g_return_if_fail (dst_height >= 1 && dst_height <= h);
@@ -144,6 +145,10 @@ gst_axion_luma_downscale (const GstVideoFrame *frame, guint8 *dst,
         cols[ncols_total++] = x0 +
             (gint) (((gint64) (2 * s + 1) * n) / (2 * ns));
       xs[2 * ox + 1] = ns; /* now: number of samples */
+      if (ox == 0)
+        uniform = ns;
+      else if (uniform != ns)
+        uniform = 0;
     }
   }
 
@@ -165,7 +170,16 @@ gst_axion_luma_downscale (const GstVideoFrame *frame, guint8 *dst,
           : y0 + s;
       const guint8 *row = gst_axion_luma_reader_row (&rd, y);
 
-      if (max_samples > 0) {
+      if (max_samples > 0 && uniform == 3) {
+        /* the common case (motion analysis): 3 samples per block */
+        const gint *c = cols;
+        for (gint ox = 0; ox < dst_width; ox++, c += 3)
+          acc[ox] += row[c[0]] + row[c[1]] + row[c[2]];
+      } else if (max_samples > 0 && uniform == 2) {
+        const gint *c = cols;
+        for (gint ox = 0; ox < dst_width; ox++, c += 2)
+          acc[ox] += row[c[0]] + row[c[1]];
+      } else if (max_samples > 0) {
         const gint *c = cols;
         for (gint ox = 0; ox < dst_width; ox++) {
           guint32 sum = 0;
