@@ -691,16 +691,30 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
 
   /* global gain/offset fit of the frame to the background, over pixels that
    * were background in the previous frame */
-  for (gsize i = 0; i < n; i++) {
-    if (!self->active[i] || self->prev_fg[i])
-      continue;
-    gdouble a = self->cur[i], b = self->bg[i];
-    sa += a;
-    sb += b;
-    saa += a * a;
-    sbb += b * b;
-    sab += a * b;
-    cnt++;
+  for (gint y = 0; y < ah; y++) {
+    const guint8 *cur = self->cur + (gsize) y * aw;
+    const guint8 *act = self->active + (gsize) y * aw;
+    const guint8 *pf = self->prev_fg + (gsize) y * aw;
+    const gfloat *bg = self->bg + (gsize) y * aw;
+    gfloat ra = 0, rb = 0, raa = 0, rbb = 0, rab = 0, rc = 0;
+
+    /* per-row float sums (exact enough for 320 pixels), branch-free */
+    for (gint x = 0; x < aw; x++) {
+      gfloat wt = (gfloat) (act[x] & !pf[x]);
+      gfloat av = cur[x] * wt, bv = bg[x] * wt;
+      ra += av;
+      rb += bv;
+      raa += av * cur[x];
+      rbb += bv * bg[x];
+      rab += av * bg[x];
+      rc += wt;
+    }
+    sa += ra;
+    sb += rb;
+    saa += raa;
+    sbb += rbb;
+    sab += rab;
+    cnt += rc;
   }
   if (cnt > 16) {
     gdouble ma = sa / cnt, mb = sb / cnt;
@@ -730,25 +744,21 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
     gfloat *var = self->var + (gsize) y * aw;
     guint8 *fgp = self->fgpad + (gsize) (y + 1) * (aw + 2) + 1;
 
+    /* branch-free so that it vectorises */
     for (gint x = 0; x < aw; x++) {
-      gfloat a = cur[x], d, thr, k = kmap[x], m = mind[x];
-      gboolean f;
-      if (!act[x]) {
-        fgp[x] = 0;
-        continue;
-      }
-      d = a - (gain * bg[x] + off);
-      thr = MAX (k * k * var[x], m * m);
-      f = d * d > thr;
+      gfloat a = cur[x], k = kmap[x], m = mind[x];
+      gfloat d = a - (gain * bg[x] + off);
+      gfloat d2 = d * d;
+      gfloat thr = MAX (k * k * var[x], m * m);
+      guint8 f = (d2 > thr) & act[x];
+      gfloat still = (gfloat) (act[x] & !f);
+      gfloat rate = f ? alpha_fg : alpha * still;
+      gfloat v = var[x] + alpha * still * (d2 - var[x]);
+
       fgp[x] = f;
       changed += f;
-      if (f) {
-        bg[x] += alpha_fg * (a - bg[x]);
-      } else {
-        bg[x] += alpha * (a - bg[x]);
-        var[x] += alpha * (d * d - var[x]);
-        var[x] = CLAMP (var[x], 4.0f, 900.0f);
-      }
+      bg[x] += rate * (a - bg[x]);
+      var[x] = MIN (MAX (v, 4.0f), 900.0f);
     }
   }
 
