@@ -376,13 +376,9 @@ static void
 post_message (GstAxionHash *self, const gchar *name, GstAxionFrameMeta *meta,
     GstClockTime pts, const gchar *field, gdouble value, gint64 event_id)
 {
-  GstStructure *s = gst_structure_new (name, "camera-id", G_TYPE_STRING,
-      meta->camera_id, "frame-number", G_TYPE_UINT64, meta->frame_number,
-      "timestamp", G_TYPE_UINT64, pts, "capture-time-us", G_TYPE_INT64,
-      meta->capture_time_us, field, G_TYPE_DOUBLE, value, "event-id",
-      G_TYPE_INT64, event_id, NULL);
-  gst_element_post_message (
-      GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
+  gst_axion_video_analyzer_post_frame_message (GST_AXION_VIDEO_ANALYZER (self),
+      gst_structure_new (name, field, G_TYPE_DOUBLE, value, NULL), meta, pts,
+      event_id);
 }
 
 static GstFlowReturn
@@ -706,8 +702,6 @@ gst_axion_hash_init (GstAxionHash *self)
           (2 * x + 1) * u * G_PI / (2.0 * THUMB));
 }
 
-#define RW_PLAYING                                                             \
-  (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)
 
 static void
 gst_axion_hash_class_init (GstAxionHashClass *klass)
@@ -729,51 +723,53 @@ gst_axion_hash_class_init (GstAxionHashClass *klass)
       g_param_spec_enum ("hash-algorithm", "Exact hash algorithm",
           "Exact hash of the visible pixels (frame_hash); padding, strides "
           "and plane layout never change it",
-          GST_TYPE_AXION_HASH_ALGORITHM, DEFAULT_ALGORITHM, RW_PLAYING));
+          GST_TYPE_AXION_HASH_ALGORITHM, DEFAULT_ALGORITHM,
+          GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_PERCEPTUAL,
       g_param_spec_boolean ("perceptual-hash", "Perceptual hashes",
           "Compute the 64-bit pHash and dHash", DEFAULT_PERCEPTUAL,
-          RW_PLAYING));
+          GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_SCENE,
       g_param_spec_boolean ("scene", "Scene hash and change",
           "Compute the scene hash and the scene-change scores (and post "
           "scene-change events)",
-          DEFAULT_SCENE, RW_PLAYING));
+          DEFAULT_SCENE, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_QUALITY,
       g_param_spec_boolean ("quality", "Quality metrics",
           "Compute sharpness, brightness, contrast, noise and the overall "
           "quality score",
-          DEFAULT_QUALITY, RW_PLAYING));
+          DEFAULT_QUALITY, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_INTERVAL,
       g_param_spec_uint ("interval", "Interval",
           "Analyse every Nth frame (1 = every frame); the others pass with "
           "no hash or quality fields",
-          1, G_MAXUINT, DEFAULT_INTERVAL, RW_PLAYING));
+          1, G_MAXUINT, DEFAULT_INTERVAL, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_SCENE_CHANGE_THRESHOLD,
       g_param_spec_double ("scene-change-threshold", "Scene change threshold",
           "Scene-change score against the previous frame (0..1) from which a "
           "scene_change event is emitted",
-          0.0, 1.0, DEFAULT_SCENE_CHANGE_THRESHOLD, RW_PLAYING));
+          0.0, 1.0, DEFAULT_SCENE_CHANGE_THRESHOLD,
+          GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_SCENE_HASH_BITS,
       g_param_spec_uint ("scene-hash-bits", "Scene hash distance",
           "The scene hash changes when the view's pHash differs from it in "
           "more than this many bits for 2 frames in a row",
-          1, 63, DEFAULT_SCENE_HASH_BITS, RW_PLAYING));
+          1, 63, DEFAULT_SCENE_HASH_BITS, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_REFERENCE_RATE,
       g_param_spec_double ("reference-rate", "Reference rate",
           "Per-frame blend of the slow reference image the second "
           "scene-change score compares against (0.02: ~50 frames)",
-          0.0001, 1.0, DEFAULT_REFERENCE_RATE, RW_PLAYING));
+          0.0001, 1.0, DEFAULT_REFERENCE_RATE, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_QUALITY_THRESHOLD,
       g_param_spec_double ("quality-threshold", "Quality threshold",
           "A quality event is emitted when the overall quality falls below "
           "this (0 disables)",
-          0.0, 1.0, DEFAULT_QUALITY_THRESHOLD, RW_PLAYING));
+          0.0, 1.0, DEFAULT_QUALITY_THRESHOLD, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
           "Post \"axion-scene-change\" and \"axion-quality\" element "
           "messages",
-          DEFAULT_POST_MESSAGES, RW_PLAYING));
+          DEFAULT_POST_MESSAGES, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "frames, analysed-frames, scene-changes, scene-hash-changes, "

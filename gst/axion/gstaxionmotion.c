@@ -600,17 +600,13 @@ post_motion_message (GstAxionMotion *self, const gchar *event,
     guint n_regions, gint64 event_id)
 {
   GstStructure *s = gst_structure_new ("axion-motion", "event", G_TYPE_STRING,
-      event, "camera-id", G_TYPE_STRING, meta->camera_id, "frame-number",
-      G_TYPE_UINT64, meta->frame_number, "timestamp", G_TYPE_UINT64, pts,
-      "capture-time-us", G_TYPE_INT64, meta->capture_time_us, "score",
-      G_TYPE_DOUBLE, score, "regions", G_TYPE_UINT, n_regions, NULL);
+      event, "score", G_TYPE_DOUBLE, score, "regions", G_TYPE_UINT, n_regions,
+      NULL);
 
   if (zone)
     gst_structure_set (s, "zone", G_TYPE_STRING, zone, NULL);
-  if (event_id)
-    gst_structure_set (s, "event-id", G_TYPE_INT64, event_id, NULL);
-  gst_element_post_message (
-      GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
+  gst_axion_video_analyzer_post_frame_message (
+      GST_AXION_VIDEO_ANALYZER (self), s, meta, pts, event_id);
 }
 
 /* hysteresis: returns the motion state of this frame */
@@ -1109,8 +1105,6 @@ gst_axion_motion_init (GstAxionMotion *self)
   self->post_messages = DEFAULT_POST_MESSAGES;
 }
 
-#define RW_PLAYING                                                             \
-  (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)
 
 static void
 gst_axion_motion_class_init (GstAxionMotionClass *klass)
@@ -1134,18 +1128,18 @@ gst_axion_motion_class_init (GstAxionMotionClass *klass)
           "when it differs from the background by more than k = 6 - 4 * "
           "sensitivity running standard deviations and by more than 24 - 20 "
           "* sensitivity luma levels",
-          0.0, 1.0, DEFAULT_SENSITIVITY, RW_PLAYING));
+          0.0, 1.0, DEFAULT_SENSITIVITY, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MIN_AREA,
       g_param_spec_double ("min-area", "Minimum region area",
           "Smallest motion region reported, as a fraction of the frame area "
           "(0.0005 = 0.05%, about 1000 pixels at 1080p)",
-          0.0, 1.0, DEFAULT_MIN_AREA, RW_PLAYING));
+          0.0, 1.0, DEFAULT_MIN_AREA, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_LEARNING_RATE,
       g_param_spec_double ("learning-rate", "Learning rate",
           "Fraction of each new frame blended into the background per frame "
           "(0.02 at 10 fps: the background adapts within ~5 s; moving "
           "pixels learn 20x slower)",
-          0.0001, 1.0, DEFAULT_LEARNING_RATE, RW_PLAYING));
+          0.0001, 1.0, DEFAULT_LEARNING_RATE, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_ANALYSIS_WIDTH,
       g_param_spec_int ("analysis-width", "Analysis width",
           "Width in pixels the frame is averaged down to before analysis "
@@ -1157,43 +1151,43 @@ gst_axion_motion_class_init (GstAxionMotionClass *klass)
   g_object_class_install_property (gobject_class, PROP_CONFIRM_FRAMES,
       g_param_spec_uint ("confirm-frames", "Confirm frames",
           "Consecutive frames with motion before a motion event starts", 1,
-          1000, DEFAULT_CONFIRM_FRAMES, RW_PLAYING));
+          1000, DEFAULT_CONFIRM_FRAMES, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_QUIET_FRAMES,
       g_param_spec_uint ("quiet-frames", "Quiet frames",
           "Consecutive frames without motion before a motion event ends", 1,
-          100000, DEFAULT_QUIET_FRAMES, RW_PLAYING));
+          100000, DEFAULT_QUIET_FRAMES, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_GLOBAL_CHANGE,
       g_param_spec_double ("global-change-threshold", "Global change threshold",
           "When more than this fraction of the frame changes at once "
           "(lights, lightning, camera moved) the frame is not motion and the "
           "background is re-learned",
-          0.0, 1.0, DEFAULT_GLOBAL_CHANGE, RW_PLAYING));
+          0.0, 1.0, DEFAULT_GLOBAL_CHANGE, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MERGE_DISTANCE,
       g_param_spec_double ("merge-distance", "Merge distance",
           "Regions closer than this fraction of the frame width are merged "
           "into one",
-          0.0, 1.0, DEFAULT_MERGE_DISTANCE, RW_PLAYING));
+          0.0, 1.0, DEFAULT_MERGE_DISTANCE, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MAX_REGIONS,
       g_param_spec_uint ("max-regions", "Maximum regions",
           "Largest regions reported per frame", 1, 1024, DEFAULT_MAX_REGIONS,
-          RW_PLAYING));
+          GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MASK,
       g_param_spec_string ("mask", "Mask",
           "Polygons excluded from analysis, in fractions of the frame: "
           "\"x,y x,y x,y[; x,y x,y x,y ...]\" (e.g. \"0,0 1,0 1,0.1 0,0.1\" "
           "excludes the top 10%)",
-          NULL, RW_PLAYING));
+          NULL, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_ZONES,
       g_param_spec_string ("zones", "Zones",
           "Named zones with their own motion events and optional own "
           "sensitivity: \"name[@sensitivity]:x,y x,y x,y[|polygon...]; "
           "name2:...\" (fractions of the frame)",
-          NULL, RW_PLAYING));
+          NULL, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
           "Post \"axion-motion\" element messages on motion start and end "
           "(of the frame and of each zone)",
-          DEFAULT_POST_MESSAGES, RW_PLAYING));
+          DEFAULT_POST_MESSAGES, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "frames, motion-frames, motion-events, global-changes, regions, "

@@ -353,6 +353,33 @@ gst_axion_video_analyzer_class_init (GstAxionVideoAnalyzerClass *klass)
 }
 
 /**
+ * gst_axion_video_analyzer_post_frame_message:
+ * @analyzer: the element
+ * @s: (transfer full): the message structure with the element's own fields
+ * @meta: the frame's meta
+ * @pts: the buffer's PTS
+ * @event_id: the camera event id, or 0 for none
+ *
+ * Adds the fields every Axion frame message has (`camera-id`,
+ * `frame-number`, `timestamp`, `capture-time-us`, and `event-id` when
+ * given) and posts @s as an element message.
+ */
+void
+gst_axion_video_analyzer_post_frame_message (GstAxionVideoAnalyzer *analyzer,
+    GstStructure *s, const GstAxionFrameMeta *meta, GstClockTime pts,
+    gint64 event_id)
+{
+  gst_structure_set (s, "camera-id", G_TYPE_STRING, meta->camera_id,
+      "frame-number", G_TYPE_UINT64, meta->frame_number, "timestamp",
+      G_TYPE_UINT64, pts, "capture-time-us", G_TYPE_INT64,
+      meta->capture_time_us, NULL);
+  if (event_id)
+    gst_structure_set (s, "event-id", G_TYPE_INT64, event_id, NULL);
+  gst_element_post_message (GST_ELEMENT (analyzer),
+      gst_message_new_element (GST_OBJECT (analyzer), s));
+}
+
+/**
  * gst_axion_video_analyzer_class_add_pad_templates:
  *
  * Adds "sink" and "src" templates for every format Axion analysers read.

@@ -55,6 +55,15 @@ GST_AXION_API
 gchar *gst_axion_video_analyzer_get_camera_id (GstAxionVideoAnalyzer *analyzer);
 
 GST_AXION_API
+void gst_axion_video_analyzer_post_frame_message (
+    GstAxionVideoAnalyzer *analyzer, GstStructure *s,
+    const GstAxionFrameMeta *meta, GstClockTime pts, gint64 event_id);
+
+/* property flags of analyser settings that may change while playing */
+#define GST_AXION_PARAM_RW_PLAYING                                             \
+  (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)
+
+GST_AXION_API
 void gst_axion_video_analyzer_class_add_pad_templates (
     GstAxionVideoAnalyzerClass *klass);
 
