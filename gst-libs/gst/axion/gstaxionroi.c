@@ -28,7 +28,7 @@ gst_axion_roi_add_motion (GstBuffer *buffer, guint x, guint y, guint w, guint h)
 /**
  * gst_axion_roi_add_detection:
  * @buffer: a writable buffer
- * @label: class label, e.g. "person"
+ * @label: class label, e.g. "person" (invalid UTF-8 is replaced)
  * @confidence: 0..1 (clamped; NaN or negative means unknown and is not stored)
  *
  * Returns: (transfer none): the detection region in pixel coordinates
@@ -39,13 +39,17 @@ gst_axion_roi_add_detection (GstBuffer *buffer, const gchar *label,
 {
   GstVideoRegionOfInterestMeta *roi;
   GstStructure *s;
+  gchar *clean;
 
   g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
   g_return_val_if_fail (label != NULL && *label != '\0', NULL);
 
+  /* labels come from models and the network: keep them valid UTF-8 */
+  clean = g_utf8_make_valid (label, -1);
   roi = gst_buffer_add_video_region_of_interest_meta (
-      buffer, label, x, y, w, h);
-  s = gst_structure_new ("detection", "label", G_TYPE_STRING, label, NULL);
+      buffer, clean, x, y, w, h);
+  s = gst_structure_new ("detection", "label", G_TYPE_STRING, clean, NULL);
+  g_free (clean);
   if (!isnan (confidence) && confidence >= 0.0)
     gst_structure_set (
         s, "confidence", G_TYPE_DOUBLE, MIN (confidence, 1.0), NULL);

@@ -1015,7 +1015,8 @@ severity_from_risk (const gchar *risk)
 /**
  * gst_axion_row_alert:
  * @analysis: the analysis that asks for an alert
- * @alert_id: the row id, or 0 to take one from the default generator
+ * @alert_id: the row id, or 0 for the analysis id (one alert per analysis,
+ *   idempotent when the analysis is written again)
  * @error: return location for an error
  *
  * An alerts row for an analysis, following the schema document's write
@@ -1057,7 +1058,9 @@ gst_axion_row_alert (const GstAxionAnalysis *a, gint64 alert_id, GError **error)
                                 : title;
 
   row = row_new (GST_AXION_TABLE_ALERTS);
-  set_int (row, "alert_id", alert_id > 0 ? alert_id : gst_axion_id_next ());
+  /* one alert per analysis: by default the alert takes the analysis id,
+   * so writing the same analysis twice never makes a second alert */
+  set_int (row, "alert_id", alert_id > 0 ? alert_id : a->analysis_id);
   set_text (row, "alert_type", a->pattern_detected ? "pattern" : "anomaly");
   set_int (row, "severity", severity);
   set_text (row, "camera_id", a->camera_id);

@@ -1,0 +1,1628 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:element-axionpgsink
+ * @title: axionpgsink
+ *
+ * Writes the Axion metadata of each buffer to PostgreSQL: frame_metadata,
+ * camera_events, claude_analyses, alerts, the cameras registry,
+ * system_metrics and audit_log, with the schema of sql/.
+ *
+ * The streaming thread only turns metas into rows (gst-libs row functions)
+ * and appends them to an in-memory batch. A worker thread with its own
+ * connection writes batches (by size and by time) with COPY into a
+ * temporary staging table and INSERT ... SELECT ... ON CONFLICT DO NOTHING:
+ * ids are made in the pipeline, so a batch written twice adds nothing.
+ * When the server is away, slow, restarting or read-only, batches go to an
+ * on-disk spool and are replayed in order, before new rows, when it
+ * returns; a spool left by a crashed process is replayed by the next one
+ * that uses the same spool directory.
+ *
+ * |[
+ * gst-launch-1.0 videotestsrc ! axionmotion camera-id=CAM001 ! axionhash !
+ *   axionpgsink conninfo="host=/run/postgresql dbname=axion"
+ *   spool-dir=/var/spool/axion/CAM001
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstaxionpgsink.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <libpq-fe.h>
+#include <string.h>
+#include <unistd.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_axion_pg_sink_debug);
+#define GST_CAT_DEFAULT gst_axion_pg_sink_debug
+
+#define DEFAULT_BATCH_SIZE 1000
+#define DEFAULT_FLUSH_INTERVAL_MS 500
+#define DEFAULT_SPOOL_MAX_BYTES (G_GUINT64_CONSTANT (1) << 30)
+#define DEFAULT_SPOOL_FSYNC TRUE
+#define DEFAULT_FRAME_INTERVAL 1
+#define DEFAULT_MAX_QUEUED 64
+#define DEFAULT_EOS_TIMEOUT_MS 10000
+#define DEFAULT_CONNECT_TIMEOUT_S 5
+#define SPOOL_MAGIC "AXIONSPOOL 1\n"
+
+typedef enum
+{
+  SPOOL_FULL_BLOCK,
+  SPOOL_FULL_DROP,
+  SPOOL_FULL_ERROR,
+} SpoolFullPolicy;
+
+enum
+{
+  PROP_0,
+  PROP_CONNINFO,
+  PROP_BATCH_SIZE,
+  PROP_FLUSH_INTERVAL_MS,
+  PROP_SPOOL_DIR,
+  PROP_SPOOL_MAX_BYTES,
+  PROP_SPOOL_FSYNC,
+  PROP_SPOOL_FULL_POLICY,
+  PROP_FRAME_INTERVAL,
+  PROP_MOTION_EVENTS,
+  PROP_OBJECT_EVENTS,
+  PROP_SCENE_EVENTS,
+  PROP_QUALITY_EVENTS,
+  PROP_REQUIRE_CONNECTION,
+  PROP_CREATE_PARTITIONS,
+  PROP_MAX_QUEUED_BATCHES,
+  PROP_EOS_TIMEOUT_MS,
+  PROP_STATS,
+};
+
+typedef struct
+{
+  GString *data[GST_AXION_N_TABLES];
+  guint rows[GST_AXION_N_TABLES];
+  guint total;
+  gint64 first_us;   /* monotonic time of the first row */
+  gchar *spool_file; /* set when the batch came from the spool */
+} Batch;
+
+struct _GstAxionPgSink
+{
+  GstBaseSink parent;
+
+  /* properties (object lock) */
+  gchar *conninfo;
+  guint batch_size;
+  guint flush_interval_ms;
+  gchar *spool_dir;
+  guint64 spool_max_bytes;
+  gboolean spool_fsync;
+  SpoolFullPolicy spool_full_policy;
+  guint frame_interval;
+  gboolean motion_events, object_events, scene_events, quality_events;
+  gboolean require_connection;
+  gboolean create_partitions;
+  guint max_queued;
+  guint eos_timeout_ms;
+
+  /* shared between streaming thread and worker (lock) */
+  GMutex lock;
+  GCond cond;
+  Batch *pending;
+  GQueue queue; /* of Batch, oldest first */
+  gboolean stopping;
+  gboolean flush_now;
+  gboolean busy;  /* worker is writing */
+  gboolean fatal; /* configuration error posted */
+  guint64 spool_bytes;
+  guint spool_files;
+  GThread *worker;
+
+  /* stats (lock) */
+  guint64 rows_queued, rows_written, rows_spooled, rows_replayed;
+  guint64 rows_dropped, rows_rejected, batches, reconnects, spool_full;
+  guint64 buffers_without_meta, rows_invalid;
+  gchar *last_error;
+  gdouble last_lag_ms;
+  gboolean connected;
+
+  /* streaming thread */
+  GstVideoInfo vinfo;
+  gboolean have_info;
+  gdouble fps;
+  gchar *source_uri;
+  GHashTable *cameras_seen;
+
+  /* worker thread */
+  PGconn *conn;
+  guint backoff;
+  gint64 next_connect_us;
+  gchar *conninfo_used;
+};
+
+#define gst_axion_pg_sink_parent_class parent_class
+G_DEFINE_TYPE (GstAxionPgSink, gst_axion_pg_sink, GST_TYPE_BASE_SINK);
+GST_ELEMENT_REGISTER_DEFINE (
+    axionpgsink, "axionpgsink", GST_RANK_NONE, GST_TYPE_AXION_PG_SINK);
+
+#define GST_TYPE_AXION_PG_SPOOL_FULL (spool_full_get_type ())
+static GType
+spool_full_get_type (void)
+{
+  static GType t = 0;
+  static const GEnumValue values[] = {
+    { SPOOL_FULL_BLOCK, "Block the stream until there is room (no loss)",
+        "block" },
+    { SPOOL_FULL_DROP, "Drop the newest rows, counted in stats", "drop" },
+    { SPOOL_FULL_ERROR, "Post an element error (pipeline stops, no loss)",
+        "error" },
+    { 0, NULL, NULL },
+  };
+  if (g_once_init_enter (&t)) {
+    GType tt = g_enum_register_static ("GstAxionPgSinkSpoolFull", values);
+    g_once_init_leave (&t, tt);
+  }
+  return t;
+}
+
+/* ---- batches ------------------------------------------------------------ */
+
+static Batch *
+batch_new (void)
+{
+  Batch *b = g_new0 (Batch, 1);
+  for (gint t = 0; t < GST_AXION_N_TABLES; t++)
+    b->data[t] = g_string_new (NULL);
+  return b;
+}
+
+static void
+batch_free (Batch *b)
+{
+  if (b == NULL)
+    return;
+  for (gint t = 0; t < GST_AXION_N_TABLES; t++)
+    g_string_free (b->data[t], TRUE);
+  g_free (b->spool_file);
+  g_free (b);
+}
+
+static void
+free_rows (GPtrArray *rows)
+{
+  for (guint i = 0; i < rows->len; i++)
+    gst_axion_row_free (g_ptr_array_index (rows, i));
+  g_ptr_array_set_size (rows, 0);
+}
+
+/* lock held */
+static void
+batch_add_row (GstAxionPgSink *self, GstAxionRow *row)
+{
+  GstAxionTable t = gst_axion_row_get_table (row);
+
+  if (self->pending == NULL)
+    self->pending = batch_new ();
+  if (self->pending->total == 0)
+    self->pending->first_us = g_get_monotonic_time ();
+  gst_axion_row_append_copy_text (row, self->pending->data[t]);
+  self->pending->rows[t]++;
+  self->pending->total++;
+  self->rows_queued++;
+  gst_axion_row_free (row);
+}
+
+/* lock held: move the pending batch to the worker queue */
+static void
+queue_pending (GstAxionPgSink *self)
+{
+  if (self->pending && self->pending->total > 0) {
+    g_queue_push_tail (&self->queue, self->pending);
+    self->pending = NULL;
+    g_cond_broadcast (&self->cond);
+  }
+}
+
+/* ---- conninfo without secrets -------------------------------------------- */
+
+static gchar *
+redact_conninfo (const gchar *conninfo)
+{
+  PQconninfoOption *opts;
+  GString *s;
+
+  if (conninfo == NULL || *conninfo == '\0')
+    return g_strdup ("");
+  opts = PQconninfoParse (conninfo, NULL);
+  if (opts == NULL)
+    return g_strdup ("(unparsable conninfo)");
+  s = g_string_new (NULL);
+  for (PQconninfoOption *o = opts; o->keyword; o++) {
+    if (o->val == NULL || *o->val == '\0')
+      continue;
+    g_string_append_printf (s, "%s%s=%s", s->len ? " " : "", o->keyword,
+        g_str_equal (o->keyword, "password") ? "***" : o->val);
+  }
+  PQconninfoFree (opts);
+  return g_string_free (s, FALSE);
+}
+
+/* libpq messages never contain the password; strip a conninfo echo anyway */
+static gchar *
+clean_error (const gchar *msg)
+{
+  gchar *s = g_strstrip (g_strdup (msg ? msg : "unknown error"));
+  gchar *p = strstr (s, "password=");
+  if (p)
+    strcpy (p, "password=***");
+  return s;
+}
+
+static void
+set_last_error (GstAxionPgSink *self, const gchar *msg)
+{
+  gchar *clean = clean_error (msg);
+  g_mutex_lock (&self->lock);
+  g_free (self->last_error);
+  self->last_error = clean;
+  g_mutex_unlock (&self->lock);
+}
+
+/* ---- spool --------------------------------------------------------------- */
+
+static gboolean
+ensure_spool_dir (GstAxionPgSink *self, gchar **dir_out)
+{
+  gchar *dir;
+
+  GST_OBJECT_LOCK (self);
+  dir = g_strdup (self->spool_dir);
+  GST_OBJECT_UNLOCK (self);
+  if (dir == NULL)
+    return FALSE;
+  if (g_mkdir_with_parents (dir, 0700) != 0) {
+    GST_WARNING_OBJECT (
+        self, "cannot create spool directory %s: %s", dir, g_strerror (errno));
+    g_free (dir);
+    return FALSE;
+  }
+  *dir_out = dir;
+  return TRUE;
+}
+
+static void
+fsync_path (const gchar *path)
+{
+  int fd = open (path, O_RDONLY);
+  if (fd >= 0) {
+    fsync (fd);
+    close (fd);
+  }
+}
+
+/* Write @b as one spool file. Returns FALSE when there is no spool
+ * directory, no room or the write failed (the batch is kept by the caller). */
+static gboolean
+spool_write (GstAxionPgSink *self, Batch *b)
+{
+  gchar *dir, *tmp, *final;
+  GString *out;
+  gboolean ok, do_fsync;
+  guint64 max;
+  gint64 seq;
+  GError *err = NULL;
+
+  if (!ensure_spool_dir (self, &dir))
+    return FALSE;
+  out = g_string_new (SPOOL_MAGIC);
+  for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
+    if (b->rows[t] == 0)
+      continue;
+    g_string_append_printf (out, "%s %u %" G_GSIZE_FORMAT "\n",
+        gst_axion_table_name (t), b->rows[t], b->data[t]->len);
+    g_string_append_len (out, b->data[t]->str, b->data[t]->len);
+  }
+  GST_OBJECT_LOCK (self);
+  max = self->spool_max_bytes;
+  do_fsync = self->spool_fsync;
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->lock);
+  if (self->spool_bytes + out->len > max) {
+    self->spool_full++;
+    g_mutex_unlock (&self->lock);
+    GST_WARNING_OBJECT (self,
+        "spool full (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes)",
+        self->spool_bytes, max);
+    g_string_free (out, TRUE);
+    g_free (dir);
+    return FALSE;
+  }
+  g_mutex_unlock (&self->lock);
+
+  /* ids sort by time: file names sort in write order */
+  seq = gst_axion_id_next ();
+  tmp = g_strdup_printf ("%s/%020" G_GINT64_FORMAT ".tmp", dir, seq);
+  final = g_strdup_printf ("%s/%020" G_GINT64_FORMAT ".batch", dir, seq);
+  ok = g_file_set_contents (tmp, out->str, out->len, &err);
+  if (ok && do_fsync)
+    fsync_path (tmp);
+  if (ok && g_rename (tmp, final) != 0) {
+    ok = FALSE;
+    g_set_error (&err, G_FILE_ERROR, g_file_error_from_errno (errno), "%s",
+        g_strerror (errno));
+  }
+  if (ok && do_fsync)
+    fsync_path (dir);
+  if (!ok) {
+    GST_WARNING_OBJECT (
+        self, "cannot write spool file %s: %s", final, err->message);
+    g_clear_error (&err);
+    g_unlink (tmp);
+  } else {
+    g_mutex_lock (&self->lock);
+    self->spool_bytes += out->len;
+    self->spool_files++;
+    self->rows_spooled += b->total;
+    g_mutex_unlock (&self->lock);
+    GST_DEBUG_OBJECT (self, "spooled %u rows to %s", b->total, final);
+  }
+  g_string_free (out, TRUE);
+  g_free (tmp);
+  g_free (final);
+  g_free (dir);
+  return ok;
+}
+
+static Batch *
+spool_read (const gchar *path, gsize *size)
+{
+  gchar *contents, *p, *end;
+  gsize len;
+  Batch *b;
+
+  if (!g_file_get_contents (path, &contents, &len, NULL))
+    return NULL;
+  if (!g_str_has_prefix (contents, SPOOL_MAGIC)) {
+    g_free (contents);
+    return NULL;
+  }
+  b = batch_new ();
+  p = contents + strlen (SPOOL_MAGIC);
+  end = contents + len;
+  while (p < end) {
+    gchar name[64];
+    guint rows;
+    gsize bytes;
+    gchar *nl = memchr (p, '\n', end - p);
+    gint t;
+
+    if (nl == NULL ||
+        sscanf (p, "%63s %u %" G_GSIZE_FORMAT, name, &rows, &bytes) != 3 ||
+        (gsize) (end - nl - 1) < bytes)
+      goto bad;
+    for (t = 0; t < GST_AXION_N_TABLES; t++)
+      if (g_str_equal (name, gst_axion_table_name (t)))
+        break;
+    if (t == GST_AXION_N_TABLES)
+      goto bad;
+    g_string_append_len (b->data[t], nl + 1, bytes);
+    b->rows[t] += rows;
+    b->total += rows;
+    p = nl + 1 + bytes;
+  }
+  g_free (contents);
+  b->spool_file = g_strdup (path);
+  b->first_us = g_get_monotonic_time ();
+  *size = len;
+  return b;
+
+bad:
+  g_free (contents);
+  batch_free (b);
+  return NULL;
+}
+
+static gint
+cmp_str (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar **) a, *(const gchar **) b);
+}
+
+/* sorted full paths of the spool's batch files */
+static GPtrArray *
+spool_list (GstAxionPgSink *self, guint64 *total_bytes)
+{
+  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
+  gchar *dir;
+  GDir *d;
+  const gchar *name;
+
+  *total_bytes = 0;
+  if (!ensure_spool_dir (self, &dir))
+    return files;
+  d = g_dir_open (dir, 0, NULL);
+  while (d && (name = g_dir_read_name (d))) {
+    gchar *path = g_build_filename (dir, name, NULL);
+    GStatBuf st;
+    if (g_str_has_suffix (name, ".batch") && g_stat (path, &st) == 0) {
+      g_ptr_array_add (files, path);
+      *total_bytes += st.st_size;
+    } else {
+      if (g_str_has_suffix (name, ".tmp"))
+        g_unlink (path); /* a crash while writing: never renamed */
+      g_free (path);
+    }
+  }
+  if (d)
+    g_dir_close (d);
+  g_ptr_array_sort (files, cmp_str);
+  g_free (dir);
+  return files;
+}
+
+/* ---- database ------------------------------------------------------------ */
+
+static gboolean
+conn_ok (GstAxionPgSink *self)
+{
+  return self->conn && PQstatus (self->conn) == CONNECTION_OK;
+}
+
+static void
+disconnect (GstAxionPgSink *self)
+{
+  if (self->conn) {
+    PQfinish (self->conn);
+    self->conn = NULL;
+  }
+  g_mutex_lock (&self->lock);
+  self->connected = FALSE;
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+post_fatal (GstAxionPgSink *self, const gchar *what, const gchar *detail)
+{
+  gchar *ci;
+
+  g_mutex_lock (&self->lock);
+  if (self->fatal) {
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  self->fatal = TRUE;
+  g_mutex_unlock (&self->lock);
+  GST_OBJECT_LOCK (self);
+  ci = redact_conninfo (self->conninfo);
+  GST_OBJECT_UNLOCK (self);
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", what),
+      ("%s (conninfo: %s)", detail, ci));
+  g_free (ci);
+}
+
+static PGresult *
+exec (GstAxionPgSink *self, const gchar *sql)
+{
+  return PQexec (self->conn, sql);
+}
+
+/* Connect when due (backoff with jitter). Returns TRUE when connected. */
+static gboolean
+ensure_connected (GstAxionPgSink *self, gboolean force)
+{
+  const gchar *kw[4] = { "connect_timeout", "application_name", NULL, NULL };
+  const gchar *val[4] = { G_STRINGIFY (DEFAULT_CONNECT_TIMEOUT_S),
+    "axionpgsink", NULL, NULL };
+  gchar *ci;
+  PGresult *r;
+  gboolean has_schema;
+
+  if (conn_ok (self))
+    return TRUE;
+  if (self->conn)
+    disconnect (self);
+  if (!force && g_get_monotonic_time () < self->next_connect_us)
+    return FALSE;
+
+  GST_OBJECT_LOCK (self);
+  ci = g_strdup (self->conninfo);
+  GST_OBJECT_UNLOCK (self);
+  if (ci && *ci) {
+    kw[2] = "dbname";
+    val[2] = ci;
+  }
+  self->conn = PQconnectdbParams (kw, val, 1);
+  g_free (ci);
+
+  if (PQstatus (self->conn) != CONNECTION_OK) {
+    const gchar *msg = PQerrorMessage (self->conn);
+    gboolean auth = strstr (msg, "authentication failed") ||
+        strstr (msg, "no password supplied") || strstr (msg, "does not exist");
+    gint64 delay_ms = MIN (500 * (1 << MIN (self->backoff, 5)), 10000);
+
+    set_last_error (self, msg);
+    delay_ms = delay_ms / 2 + g_random_int_range (0, delay_ms / 2 + 1);
+    self->next_connect_us = g_get_monotonic_time () + delay_ms * 1000;
+    self->backoff++;
+    if (auth) {
+      gchar *m = clean_error (msg);
+      post_fatal (self,
+          "PostgreSQL refused the connection: check the user, "
+          "password and database of conninfo",
+          m);
+      g_free (m);
+    } else {
+      GST_WARNING_OBJECT (self,
+          "PostgreSQL unreachable (%s); spooling, next "
+          "attempt in %" G_GINT64_FORMAT " ms",
+          g_strstrip ((gchar *) msg), delay_ms);
+    }
+    PQfinish (self->conn);
+    self->conn = NULL;
+    return FALSE;
+  }
+
+  r = exec (self,
+      "SELECT to_regclass('camera_events') IS NOT NULL AND "
+      "to_regclass('frame_metadata') IS NOT NULL");
+  has_schema = PQresultStatus (r) == PGRES_TUPLES_OK && PQntuples (r) == 1 &&
+      PQgetvalue (r, 0, 0)[0] == 't';
+  PQclear (r);
+  if (!has_schema) {
+    post_fatal (self, "The database has no Axion schema",
+        "create it with: tools/axion-db -d '<conninfo>' migrate");
+    disconnect (self);
+    self->next_connect_us = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    return FALSE;
+  }
+  GST_OBJECT_LOCK (self);
+  if (self->create_partitions) {
+    GST_OBJECT_UNLOCK (self);
+    r = exec (self, "SELECT axion_create_partitions_ahead()");
+    if (PQresultStatus (r) != PGRES_TUPLES_OK)
+      GST_WARNING_OBJECT (self, "could not create partitions ahead: %s",
+          PQresultErrorMessage (r));
+    PQclear (r);
+  } else {
+    GST_OBJECT_UNLOCK (self);
+  }
+
+  g_mutex_lock (&self->lock);
+  if (self->backoff > 0)
+    self->reconnects++;
+  self->connected = TRUE;
+  g_mutex_unlock (&self->lock);
+  self->backoff = 0;
+  GST_INFO_OBJECT (
+      self, "connected to PostgreSQL %d", PQserverVersion (self->conn));
+  return TRUE;
+}
+
+typedef enum
+{
+  WRITE_OK,
+  WRITE_RETRY,    /* connection lost, server away: spool, retry */
+  WRITE_REJECTED, /* the data itself was refused */
+  WRITE_FATAL,    /* schema or permission problem */
+} WriteResult;
+
+static WriteResult
+classify (GstAxionPgSink *self, PGresult *r)
+{
+  const gchar *state = r ? PQresultErrorField (r, PG_DIAG_SQLSTATE) : NULL;
+  const gchar *msg = r && PQresultErrorMessage (r)[0]
+      ? PQresultErrorMessage (r)
+      : PQerrorMessage (self->conn);
+
+  set_last_error (self, msg);
+  if (!conn_ok (self) || state == NULL)
+    return WRITE_RETRY;
+  if (g_str_has_prefix (state, "42P01") || g_str_has_prefix (state, "42703") ||
+      g_str_has_prefix (state, "42883")) {
+    post_fatal (self, "The Axion schema is missing or outdated",
+        "run: tools/axion-db -d '<conninfo>' migrate");
+    return WRITE_FATAL;
+  }
+  if (g_str_has_prefix (state, "42501")) {
+    gchar *m = clean_error (msg);
+    post_fatal (self,
+        "Permission denied on the Axion tables: grant INSERT "
+        "and SELECT to the sink's user",
+        m);
+    g_free (m);
+    return WRITE_FATAL;
+  }
+  if (g_str_has_prefix (state, "22") || g_str_has_prefix (state, "23"))
+    return WRITE_REJECTED;
+  /* read-only standby, shutdown, serialization, timeouts...: transient */
+  return WRITE_RETRY;
+}
+
+static gchar *
+column_list (GstAxionTable t)
+{
+  guint n;
+  const GstAxionColumn *cols = gst_axion_table_columns (t, &n);
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%s", i ? ", " : "", cols[i].name);
+  return g_string_free (s, FALSE);
+}
+
+static WriteResult
+write_batch (GstAxionPgSink *self, Batch *b)
+{
+  PGresult *r;
+  WriteResult res = WRITE_OK;
+
+  r = exec (self, "BEGIN");
+  if (PQresultStatus (r) != PGRES_COMMAND_OK) {
+    res = classify (self, r);
+    PQclear (r);
+    return res;
+  }
+  PQclear (r);
+
+  for (gint t = 0; t < GST_AXION_N_TABLES && res == WRITE_OK; t++) {
+    const gchar *table = gst_axion_table_name (t);
+    gchar *cols, *sql;
+
+    if (b->rows[t] == 0)
+      continue;
+    cols = column_list (t);
+    /* staging table dies with the transaction: no session state, so
+     * PgBouncer transaction pooling works */
+    sql = g_strdup_printf ("CREATE TEMP TABLE axion_stage_%s ON COMMIT DROP "
+                           "AS SELECT %s FROM %s WITH NO DATA",
+        table, cols, table);
+    r = exec (self, sql);
+    g_free (sql);
+    if (PQresultStatus (r) != PGRES_COMMAND_OK)
+      res = classify (self, r);
+    PQclear (r);
+
+    if (res == WRITE_OK) {
+      sql = g_strdup_printf (
+          "COPY axion_stage_%s (%s) FROM STDIN", table, cols);
+      r = exec (self, sql);
+      g_free (sql);
+      if (PQresultStatus (r) != PGRES_COPY_IN) {
+        res = classify (self, r);
+        PQclear (r);
+      } else {
+        PQclear (r);
+        if (PQputCopyData (self->conn, b->data[t]->str, b->data[t]->len) != 1 ||
+            PQputCopyEnd (self->conn, NULL) != 1) {
+          res = WRITE_RETRY;
+          set_last_error (self, PQerrorMessage (self->conn));
+        }
+        while ((r = PQgetResult (self->conn))) {
+          if (res == WRITE_OK && PQresultStatus (r) != PGRES_COMMAND_OK)
+            res = classify (self, r);
+          PQclear (r);
+        }
+      }
+    }
+
+    if (res == WRITE_OK) {
+      if (t == GST_AXION_TABLE_CAMERAS)
+        sql = g_strdup_printf (
+            "INSERT INTO cameras (%s) SELECT DISTINCT ON (camera_id) %s "
+            "FROM axion_stage_cameras ORDER BY camera_id, last_seen_at DESC "
+            "ON CONFLICT (camera_id) DO UPDATE SET "
+            "rtsp_url = COALESCE (EXCLUDED.rtsp_url, cameras.rtsp_url), "
+            "ip_address = COALESCE (EXCLUDED.ip_address, cameras.ip_address), "
+            "active_resolution_width = EXCLUDED.active_resolution_width, "
+            "active_resolution_height = EXCLUDED.active_resolution_height, "
+            "active_fps = EXCLUDED.active_fps, status = EXCLUDED.status, "
+            "last_seen_at = GREATEST (EXCLUDED.last_seen_at, "
+            "cameras.last_seen_at)",
+            cols, cols);
+      else
+        sql = g_strdup_printf ("INSERT INTO %s (%s) SELECT %s FROM "
+                               "axion_stage_%s ON CONFLICT DO NOTHING",
+            table, cols, cols, table);
+      r = exec (self, sql);
+      g_free (sql);
+      if (PQresultStatus (r) != PGRES_COMMAND_OK)
+        res = classify (self, r);
+      PQclear (r);
+    }
+    g_free (cols);
+  }
+
+  if (res == WRITE_OK) {
+    r = exec (self, "COMMIT");
+    if (PQresultStatus (r) != PGRES_COMMAND_OK)
+      res = classify (self, r);
+    PQclear (r);
+  } else if (conn_ok (self)) {
+    PQclear (exec (self, "ROLLBACK"));
+  }
+  if (res == WRITE_RETRY)
+    disconnect (self);
+  return res;
+}
+
+/* Keep a batch the server refused as data under spool-dir/rejected/ */
+static void
+reject_batch (GstAxionPgSink *self, Batch *b)
+{
+  gchar *dir;
+
+  g_mutex_lock (&self->lock);
+  self->rows_rejected += b->total;
+  g_mutex_unlock (&self->lock);
+  GST_ELEMENT_WARNING (self, STREAM, FAILED,
+      ("PostgreSQL refused a batch of %u rows as invalid data", b->total),
+      ("%s; the batch is kept in the spool's rejected/ directory",
+          self->last_error));
+  if (ensure_spool_dir (self, &dir)) {
+    gchar *rej = g_build_filename (dir, "rejected", NULL);
+    GST_OBJECT_LOCK (self);
+    g_free (self->spool_dir);
+    self->spool_dir = rej;
+    GST_OBJECT_UNLOCK (self);
+    if (!b->spool_file)
+      spool_write (self, b);
+    else {
+      gchar *base = g_path_get_basename (b->spool_file);
+      gchar *dst = g_build_filename (rej, base, NULL);
+      g_mkdir_with_parents (rej, 0700);
+      g_rename (b->spool_file, dst);
+      g_free (base);
+      g_free (dst);
+      g_clear_pointer (&b->spool_file, g_free);
+    }
+    GST_OBJECT_LOCK (self);
+    self->spool_dir = dir;
+    GST_OBJECT_UNLOCK (self);
+    g_free (rej);
+  }
+}
+
+static void
+batch_written (GstAxionPgSink *self, Batch *b, gboolean replay)
+{
+  gdouble lag = (g_get_monotonic_time () - b->first_us) / 1000.0;
+
+  g_mutex_lock (&self->lock);
+  self->batches++;
+  if (replay)
+    self->rows_replayed += b->total;
+  else
+    self->rows_written += b->total;
+  self->last_lag_ms = lag;
+  g_mutex_unlock (&self->lock);
+  GST_LOG_OBJECT (self, "%s %u rows (lag %.1f ms)",
+      replay ? "replayed" : "wrote", b->total, lag);
+}
+
+/* Replay spool files in order. Returns TRUE when the spool is empty. */
+static gboolean
+replay_spool (GstAxionPgSink *self)
+{
+  guint64 bytes;
+  GPtrArray *files = spool_list (self, &bytes);
+  gboolean done = TRUE;
+
+  for (guint i = 0; i < files->len && done; i++) {
+    const gchar *path = g_ptr_array_index (files, i);
+    gsize size = 0;
+    Batch *b = spool_read (path, &size);
+    WriteResult wr;
+
+    if (b == NULL) {
+      GST_WARNING_OBJECT (self, "unreadable spool file %s moved aside", path);
+      gchar *bad = g_strconcat (path, ".corrupt", NULL);
+      g_rename (path, bad);
+      g_free (bad);
+      continue;
+    }
+    wr = write_batch (self, b);
+    if (wr == WRITE_OK) {
+      g_unlink (path);
+      batch_written (self, b, TRUE);
+      g_mutex_lock (&self->lock);
+      self->spool_bytes -= MIN (self->spool_bytes, size);
+      self->spool_files -= MIN (self->spool_files, 1);
+      g_mutex_unlock (&self->lock);
+    } else if (wr == WRITE_REJECTED) {
+      reject_batch (self, b);
+      g_mutex_lock (&self->lock);
+      self->spool_bytes -= MIN (self->spool_bytes, size);
+      self->spool_files -= MIN (self->spool_files, 1);
+      g_mutex_unlock (&self->lock);
+    } else {
+      done = FALSE;
+    }
+    batch_free (b);
+  }
+  g_ptr_array_unref (files);
+  return done;
+}
+
+static gpointer
+worker_main (GstAxionPgSink *self)
+{
+  gboolean spool_pending;
+
+  g_mutex_lock (&self->lock);
+  spool_pending = self->spool_files > 0;
+  g_mutex_unlock (&self->lock);
+
+  g_mutex_lock (&self->lock);
+  while (TRUE) {
+    Batch *b;
+    guint flush_ms;
+    gint64 now = g_get_monotonic_time (), wake;
+    gboolean stopping = self->stopping;
+
+    GST_OBJECT_LOCK (self);
+    flush_ms = self->flush_interval_ms;
+    GST_OBJECT_UNLOCK (self);
+
+    /* the time-based flush of the pending batch */
+    if (self->pending && self->pending->total > 0 &&
+        (stopping || self->flush_now ||
+            now - self->pending->first_us >= (gint64) flush_ms * 1000))
+      queue_pending (self);
+    self->flush_now = FALSE;
+
+    if (g_queue_is_empty (&self->queue) && !spool_pending) {
+      if (stopping)
+        break;
+      self->busy = FALSE;
+      g_cond_broadcast (&self->cond);
+      wake = now + (gint64) flush_ms * 1000;
+      if (self->pending && self->pending->total > 0)
+        wake = MIN (wake, self->pending->first_us + (gint64) flush_ms * 1000);
+      g_cond_wait_until (&self->cond, &self->lock, MAX (wake, now + 1000));
+      continue;
+    }
+    self->busy = TRUE;
+    b = g_queue_pop_head (&self->queue);
+    g_mutex_unlock (&self->lock);
+
+    if (ensure_connected (self, stopping)) {
+      spool_pending = !replay_spool (self);
+      if (b && !spool_pending) {
+        WriteResult wr = write_batch (self, b);
+        if (wr == WRITE_OK) {
+          batch_written (self, b, FALSE);
+          batch_free (b);
+          b = NULL;
+        } else if (wr == WRITE_REJECTED) {
+          reject_batch (self, b);
+          batch_free (b);
+          b = NULL;
+        }
+      }
+    } else {
+      spool_pending = self->spool_files > 0;
+    }
+
+    if (b) {
+      /* not written: to the spool, in order after older spooled batches */
+      if (spool_write (self, b)) {
+        batch_free (b);
+        spool_pending = TRUE;
+      } else {
+        /* no spool (or full): keep it in memory, at the head */
+        g_mutex_lock (&self->lock);
+        g_queue_push_head (&self->queue, b);
+        if (self->stopping) {
+          /* nowhere to put it: say so, loudly */
+          guint64 lost = 0;
+          while ((b = g_queue_pop_head (&self->queue))) {
+            lost += b->total;
+            batch_free (b);
+          }
+          self->rows_dropped += lost;
+          g_mutex_unlock (&self->lock);
+          GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+              ("%" G_GUINT64_FORMAT " rows could not be written nor spooled "
+               "at shutdown",
+                  lost),
+              ("set spool-dir (and enough spool-max-bytes) to keep rows "
+               "across outages"));
+          g_mutex_lock (&self->lock);
+          break;
+        }
+        g_mutex_unlock (&self->lock);
+      }
+    }
+
+    if (!conn_ok (self)) {
+      /* wait for the next connection attempt (or new work / stop) */
+      gint64 until = MAX (self->next_connect_us,
+          g_get_monotonic_time () + 10 * G_TIME_SPAN_MILLISECOND);
+      g_mutex_lock (&self->lock);
+      if (self->stopping) {
+        if (g_queue_is_empty (&self->queue))
+          break;
+        continue;
+      }
+      if (!(self->pending && self->pending->total >= 1 && self->flush_now))
+        g_cond_wait_until (&self->cond, &self->lock, until);
+      continue;
+    }
+    g_mutex_lock (&self->lock);
+  }
+  self->busy = FALSE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  disconnect (self);
+  return NULL;
+}
+
+/* ---- streaming thread ------------------------------------------------------
+ */
+
+static gboolean
+event_enabled (GstAxionPgSink *self, GstAxionEventType type)
+{
+  switch (type) {
+  case GST_AXION_EVENT_MOTION_START:
+  case GST_AXION_EVENT_MOTION_CONTINUE:
+  case GST_AXION_EVENT_MOTION_END:
+    return self->motion_events;
+  case GST_AXION_EVENT_OBJECT_DETECTED:
+    return self->object_events;
+  case GST_AXION_EVENT_SCENE_CHANGE:
+    return self->scene_events;
+  case GST_AXION_EVENT_QUALITY:
+    return self->quality_events;
+  default:
+    return TRUE;
+  }
+}
+
+static void
+add_camera_row (GstAxionPgSink *self, const gchar *camera_id,
+    const gchar *status, GPtrArray *rows)
+{
+  GstAxionCameraInfo ci = { 0 };
+  GstAxionRow *row;
+  GError *err = NULL;
+
+  ci.camera_id = camera_id;
+  ci.source_uri = self->source_uri;
+  ci.width = self->have_info ? GST_VIDEO_INFO_WIDTH (&self->vinfo) : 0;
+  ci.height = self->have_info ? GST_VIDEO_INFO_HEIGHT (&self->vinfo) : 0;
+  ci.fps = self->fps;
+  ci.status = status;
+  ci.time_us = g_get_real_time ();
+  row = gst_axion_row_camera (&ci, &err);
+  if (row)
+    g_ptr_array_add (rows, row);
+  else
+    g_clear_error (&err);
+}
+
+static GstFlowReturn
+gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
+{
+  GstAxionPgSink *self = GST_AXION_PG_SINK (bs);
+  GstAxionFrameMeta *meta = gst_buffer_get_axion_frame_meta (buf);
+  GPtrArray *rows = g_ptr_array_new ();
+  GstAxionFrameInfo info;
+  GError *err = NULL;
+  guint frame_interval, batch_size, max_queued;
+  SpoolFullPolicy policy;
+  gpointer state = NULL;
+  GstMeta *m;
+  guint invalid = 0;
+
+  GST_OBJECT_LOCK (self);
+  frame_interval = self->frame_interval;
+  batch_size = self->batch_size;
+  max_queued = self->max_queued;
+  policy = self->spool_full_policy;
+  GST_OBJECT_UNLOCK (self);
+
+  gst_axion_frame_info_init (&info);
+  if (self->have_info) {
+    info.width = GST_VIDEO_INFO_WIDTH (&self->vinfo);
+    info.height = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
+    info.format = g_intern_string (
+        gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&self->vinfo)));
+    info.fps = self->fps;
+  }
+  info.size_bytes = gst_buffer_get_size (buf);
+
+  if (meta && gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA)) {
+    GstAxionRow *row;
+
+    if (!g_hash_table_contains (self->cameras_seen, meta->camera_id)) {
+      g_hash_table_add (self->cameras_seen, g_strdup (meta->camera_id));
+      add_camera_row (self, meta->camera_id, "online", rows);
+    }
+    if (frame_interval > 0 && meta->frame_number % frame_interval == 0) {
+      row = gst_axion_row_frame_metadata (meta, 0, &info, &err);
+      if (row)
+        g_ptr_array_add (rows, row);
+      else {
+        GST_DEBUG_OBJECT (self, "no frame_metadata row: %s", err->message);
+        g_clear_error (&err);
+        invalid++;
+      }
+    }
+    GST_OBJECT_LOCK (self);
+    for (guint i = 0; i < meta->n_events; i++) {
+      if (!event_enabled (self, meta->events[i].type))
+        continue;
+      GST_OBJECT_UNLOCK (self);
+      row = gst_axion_row_camera_event (
+          meta, &meta->events[i], buf, &info, &err);
+      if (row)
+        g_ptr_array_add (rows, row);
+      else {
+        g_clear_error (&err);
+        invalid++;
+      }
+      GST_OBJECT_LOCK (self);
+    }
+    GST_OBJECT_UNLOCK (self);
+  } else {
+    g_mutex_lock (&self->lock);
+    self->buffers_without_meta++;
+    g_mutex_unlock (&self->lock);
+    GST_LOG_OBJECT (self, "buffer without Axion frame meta");
+  }
+
+  while ((m = gst_buffer_iterate_meta_filtered (
+              buf, &state, GST_AXION_ANALYSIS_META_API_TYPE))) {
+    GstAxionAnalysis *a = ((GstAxionAnalysisMeta *) m)->analysis;
+    GstAxionRow *row = gst_axion_row_claude_analysis (a, &err);
+    if (row) {
+      g_ptr_array_add (rows, row);
+      if (a->should_alert) {
+        row = gst_axion_row_alert (a, 0, &err);
+        if (row)
+          g_ptr_array_add (rows, row);
+      }
+    }
+    if (err) {
+      GST_WARNING_OBJECT (self, "analysis not written: %s", err->message);
+      g_clear_error (&err);
+      invalid++;
+    }
+  }
+
+  g_mutex_lock (&self->lock);
+  self->rows_invalid += invalid;
+  /* back-pressure when the worker cannot keep up and cannot spool */
+  while (g_queue_get_length (&self->queue) >= max_queued && !self->stopping) {
+    if (policy == SPOOL_FULL_DROP) {
+      self->rows_dropped += rows->len;
+      free_rows (rows);
+      break;
+    }
+    if (policy == SPOOL_FULL_ERROR) {
+      g_mutex_unlock (&self->lock);
+      free_rows (rows);
+      g_ptr_array_unref (rows);
+      GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+          ("PostgreSQL is away and the spool is full"),
+          ("raise spool-max-bytes or choose spool-full-policy=block"));
+      return GST_FLOW_ERROR;
+    }
+    g_cond_wait_until (
+        &self->cond, &self->lock, g_get_monotonic_time () + G_TIME_SPAN_SECOND);
+  }
+  for (guint i = 0; i < rows->len; i++)
+    batch_add_row (self, g_ptr_array_index (rows, i));
+  if (self->pending && self->pending->total >= batch_size)
+    queue_pending (self);
+  g_mutex_unlock (&self->lock);
+  g_ptr_array_unref (rows);
+  return GST_FLOW_OK;
+}
+
+/* Wait until everything queued was written or spooled (or @timeout_ms). */
+static gboolean
+drain (GstAxionPgSink *self, guint timeout_ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gboolean done;
+
+  g_mutex_lock (&self->lock);
+  queue_pending (self);
+  self->flush_now = TRUE;
+  g_cond_broadcast (&self->cond);
+  while (!(done = g_queue_is_empty (&self->queue) && !self->busy &&
+                 (self->pending == NULL || self->pending->total == 0) &&
+                 self->spool_files == 0) &&
+      !self->fatal) {
+    if (!g_cond_wait_until (&self->cond, &self->lock, until))
+      break;
+  }
+  g_mutex_unlock (&self->lock);
+  return done;
+}
+
+static gboolean
+gst_axion_pg_sink_event (GstBaseSink *bs, GstEvent *event)
+{
+  GstAxionPgSink *self = GST_AXION_PG_SINK (bs);
+  const gchar *id, *uri;
+
+  if (gst_axion_camera_id_event_parse (event, &id, &uri)) {
+    g_free (self->source_uri);
+    self->source_uri = g_strdup (uri);
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    guint timeout;
+    GST_OBJECT_LOCK (self);
+    timeout = self->eos_timeout_ms;
+    GST_OBJECT_UNLOCK (self);
+    if (!drain (self, timeout))
+      GST_WARNING_OBJECT (self,
+          "EOS: rows not yet written after %u ms stay "
+          "in the queue/spool and are written later",
+          timeout);
+    g_mutex_lock (&self->lock);
+    if (self->spool_files > 0)
+      GST_WARNING_OBJECT (self,
+          "EOS with %u batches in the spool (PostgreSQL "
+          "unreachable): the next start with this "
+          "spool-dir replays them",
+          self->spool_files);
+    g_mutex_unlock (&self->lock);
+  }
+  return GST_BASE_SINK_CLASS (parent_class)->event (bs, event);
+}
+
+static gboolean
+gst_axion_pg_sink_set_caps (GstBaseSink *bs, GstCaps *caps)
+{
+  GstAxionPgSink *self = GST_AXION_PG_SINK (bs);
+  GstVideoInfo vi;
+
+  if (gst_video_info_from_caps (&vi, caps)) {
+    self->vinfo = vi;
+    self->have_info = TRUE;
+    self->fps = vi.fps_d > 0 ? (gdouble) vi.fps_n / vi.fps_d : 0;
+  } else {
+    self->have_info = FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+gst_axion_pg_sink_start (GstBaseSink *bs)
+{
+  GstAxionPgSink *self = GST_AXION_PG_SINK (bs);
+  gboolean require;
+
+  self->stopping = FALSE;
+  self->fatal = FALSE;
+  self->backoff = 0;
+  self->next_connect_us = 0;
+  self->rows_queued = self->rows_written = self->rows_spooled = 0;
+  self->rows_replayed = self->rows_dropped = self->rows_rejected = 0;
+  self->batches = self->reconnects = self->spool_full = 0;
+  self->buffers_without_meta = self->rows_invalid = 0;
+  g_hash_table_remove_all (self->cameras_seen);
+
+  GST_OBJECT_LOCK (self);
+  require = self->require_connection;
+  GST_OBJECT_UNLOCK (self);
+  if (!ensure_connected (self, TRUE)) {
+    if (require || self->fatal) {
+      if (!self->fatal)
+        GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+            ("Cannot connect to PostgreSQL and require-connection=true"),
+            ("%s", self->last_error ? self->last_error : ""));
+      return FALSE;
+    }
+    GST_WARNING_OBJECT (self,
+        "PostgreSQL unreachable at start: rows are "
+        "spooled until it is back");
+  }
+  {
+    /* a spool left by a previous process: known before any EOS waits */
+    guint64 bytes;
+    GPtrArray *files = spool_list (self, &bytes);
+    g_mutex_lock (&self->lock);
+    self->spool_bytes = bytes;
+    self->spool_files = files->len;
+    g_mutex_unlock (&self->lock);
+    if (files->len)
+      GST_INFO_OBJECT (self,
+          "%u spool files (%" G_GUINT64_FORMAT " bytes) "
+          "to replay",
+          files->len, bytes);
+    g_ptr_array_unref (files);
+  }
+  self->worker = g_thread_new ("axionpgsink", (GThreadFunc) worker_main, self);
+  return TRUE;
+}
+
+static gboolean
+gst_axion_pg_sink_stop (GstBaseSink *bs)
+{
+  GstAxionPgSink *self = GST_AXION_PG_SINK (bs);
+
+  g_mutex_lock (&self->lock);
+  queue_pending (self);
+  self->stopping = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  if (self->worker) {
+    g_thread_join (self->worker);
+    self->worker = NULL;
+  }
+  disconnect (self);
+  return TRUE;
+}
+
+/* ---- properties ------------------------------------------------------------
+ */
+
+static GstStructure *
+make_stats (GstAxionPgSink *self)
+{
+  GstStructure *s;
+
+  g_mutex_lock (&self->lock);
+  s = gst_structure_new ("axionpgsink-stats", "rows-queued", G_TYPE_UINT64,
+      self->rows_queued, "rows-written", G_TYPE_UINT64, self->rows_written,
+      "rows-spooled", G_TYPE_UINT64, self->rows_spooled, "rows-replayed",
+      G_TYPE_UINT64, self->rows_replayed, "rows-dropped", G_TYPE_UINT64,
+      self->rows_dropped, "rows-rejected", G_TYPE_UINT64, self->rows_rejected,
+      "rows-invalid", G_TYPE_UINT64, self->rows_invalid, "batches",
+      G_TYPE_UINT64, self->batches, "reconnects", G_TYPE_UINT64,
+      self->reconnects, "spool-full", G_TYPE_UINT64, self->spool_full,
+      "spool-bytes", G_TYPE_UINT64, self->spool_bytes, "spool-files",
+      G_TYPE_UINT, self->spool_files, "queued-batches", G_TYPE_UINT,
+      g_queue_get_length (&self->queue), "connected", G_TYPE_BOOLEAN,
+      self->connected, "lag-ms", G_TYPE_DOUBLE, self->last_lag_ms,
+      "buffers-without-meta", G_TYPE_UINT64, self->buffers_without_meta,
+      "last-error", G_TYPE_STRING, self->last_error ? self->last_error : "",
+      NULL);
+  g_mutex_unlock (&self->lock);
+  return s;
+}
+
+static void
+audit_change (GstAxionPgSink *self, GParamSpec *pspec, const GValue *old,
+    const GValue *new_value)
+{
+  GstAxionAuditEntry e = { 0 };
+  gchar *o, *n;
+  GstAxionRow *row;
+  gboolean secret = g_str_equal (pspec->name, "conninfo");
+
+  if (GST_STATE (self) < GST_STATE_PAUSED)
+    return;
+  o = g_strdup_value_contents (old);
+  n = g_strdup_value_contents (new_value);
+  e.event_type = "config_change";
+  e.entity_type = "config";
+  e.entity_id = GST_OBJECT_NAME (self);
+  e.action = "config.property_changed";
+  e.action_status = "success";
+  e.service_name = GST_OBJECT_NAME (self);
+  e.property = pspec->name;
+  e.old_value = o;
+  e.new_value = n;
+  e.secret = secret;
+  row = gst_axion_row_audit_log (&e, 0, NULL);
+  if (row) {
+    g_mutex_lock (&self->lock);
+    batch_add_row (self, row);
+    g_mutex_unlock (&self->lock);
+  }
+  g_free (o);
+  g_free (n);
+}
+
+static void gst_axion_pg_sink_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec);
+
+static void
+gst_axion_pg_sink_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  GstAxionPgSink *self = GST_AXION_PG_SINK (object);
+  GValue old = G_VALUE_INIT;
+
+  g_value_init (&old, pspec->value_type);
+  gst_axion_pg_sink_get_property (object, prop_id, &old, pspec);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+  case PROP_CONNINFO:
+    g_free (self->conninfo);
+    self->conninfo = g_value_dup_string (value);
+    break;
+  case PROP_BATCH_SIZE:
+    self->batch_size = g_value_get_uint (value);
+    break;
+  case PROP_FLUSH_INTERVAL_MS:
+    self->flush_interval_ms = g_value_get_uint (value);
+    break;
+  case PROP_SPOOL_DIR:
+    g_free (self->spool_dir);
+    self->spool_dir = g_value_dup_string (value);
+    break;
+  case PROP_SPOOL_MAX_BYTES:
+    self->spool_max_bytes = g_value_get_uint64 (value);
+    break;
+  case PROP_SPOOL_FSYNC:
+    self->spool_fsync = g_value_get_boolean (value);
+    break;
+  case PROP_SPOOL_FULL_POLICY:
+    self->spool_full_policy = g_value_get_enum (value);
+    break;
+  case PROP_FRAME_INTERVAL:
+    self->frame_interval = g_value_get_uint (value);
+    break;
+  case PROP_MOTION_EVENTS:
+    self->motion_events = g_value_get_boolean (value);
+    break;
+  case PROP_OBJECT_EVENTS:
+    self->object_events = g_value_get_boolean (value);
+    break;
+  case PROP_SCENE_EVENTS:
+    self->scene_events = g_value_get_boolean (value);
+    break;
+  case PROP_QUALITY_EVENTS:
+    self->quality_events = g_value_get_boolean (value);
+    break;
+  case PROP_REQUIRE_CONNECTION:
+    self->require_connection = g_value_get_boolean (value);
+    break;
+  case PROP_CREATE_PARTITIONS:
+    self->create_partitions = g_value_get_boolean (value);
+    break;
+  case PROP_MAX_QUEUED_BATCHES:
+    self->max_queued = g_value_get_uint (value);
+    break;
+  case PROP_EOS_TIMEOUT_MS:
+    self->eos_timeout_ms = g_value_get_uint (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+  GST_OBJECT_UNLOCK (self);
+  audit_change (self, pspec, &old, value);
+  g_value_unset (&old);
+}
+
+static void
+gst_axion_pg_sink_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstAxionPgSink *self = GST_AXION_PG_SINK (object);
+
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, make_stats (self));
+    return;
+  }
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+  case PROP_CONNINFO:
+    /* never the password */
+    g_value_take_string (value, redact_conninfo (self->conninfo));
+    break;
+  case PROP_BATCH_SIZE:
+    g_value_set_uint (value, self->batch_size);
+    break;
+  case PROP_FLUSH_INTERVAL_MS:
+    g_value_set_uint (value, self->flush_interval_ms);
+    break;
+  case PROP_SPOOL_DIR:
+    g_value_set_string (value, self->spool_dir);
+    break;
+  case PROP_SPOOL_MAX_BYTES:
+    g_value_set_uint64 (value, self->spool_max_bytes);
+    break;
+  case PROP_SPOOL_FSYNC:
+    g_value_set_boolean (value, self->spool_fsync);
+    break;
+  case PROP_SPOOL_FULL_POLICY:
+    g_value_set_enum (value, self->spool_full_policy);
+    break;
+  case PROP_FRAME_INTERVAL:
+    g_value_set_uint (value, self->frame_interval);
+    break;
+  case PROP_MOTION_EVENTS:
+    g_value_set_boolean (value, self->motion_events);
+    break;
+  case PROP_OBJECT_EVENTS:
+    g_value_set_boolean (value, self->object_events);
+    break;
+  case PROP_SCENE_EVENTS:
+    g_value_set_boolean (value, self->scene_events);
+    break;
+  case PROP_QUALITY_EVENTS:
+    g_value_set_boolean (value, self->quality_events);
+    break;
+  case PROP_REQUIRE_CONNECTION:
+    g_value_set_boolean (value, self->require_connection);
+    break;
+  case PROP_CREATE_PARTITIONS:
+    g_value_set_boolean (value, self->create_partitions);
+    break;
+  case PROP_MAX_QUEUED_BATCHES:
+    g_value_set_uint (value, self->max_queued);
+    break;
+  case PROP_EOS_TIMEOUT_MS:
+    g_value_set_uint (value, self->eos_timeout_ms);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_axion_pg_sink_finalize (GObject *object)
+{
+  GstAxionPgSink *self = GST_AXION_PG_SINK (object);
+  Batch *b;
+
+  while ((b = g_queue_pop_head (&self->queue)))
+    batch_free (b);
+  batch_free (self->pending);
+  g_free (self->conninfo);
+  g_free (self->spool_dir);
+  g_free (self->last_error);
+  g_free (self->source_uri);
+  g_hash_table_unref (self->cameras_seen);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_axion_pg_sink_init (GstAxionPgSink *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  g_queue_init (&self->queue);
+  self->batch_size = DEFAULT_BATCH_SIZE;
+  self->flush_interval_ms = DEFAULT_FLUSH_INTERVAL_MS;
+  self->spool_max_bytes = DEFAULT_SPOOL_MAX_BYTES;
+  self->spool_fsync = DEFAULT_SPOOL_FSYNC;
+  self->spool_full_policy = SPOOL_FULL_BLOCK;
+  self->frame_interval = DEFAULT_FRAME_INTERVAL;
+  self->motion_events = self->object_events = TRUE;
+  self->scene_events = self->quality_events = TRUE;
+  self->create_partitions = TRUE;
+  self->max_queued = DEFAULT_MAX_QUEUED;
+  self->eos_timeout_ms = DEFAULT_EOS_TIMEOUT_MS;
+  self->cameras_seen = g_hash_table_new_full (
+      g_str_hash, g_str_equal, g_free, NULL);
+  /* rows are data, not timed rendering */
+  gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
+  gst_base_sink_set_async_enabled (GST_BASE_SINK (self), FALSE);
+}
+
+#define RW (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)
+#define RW_PLAYING GST_AXION_PARAM_RW_PLAYING
+
+static void
+gst_axion_pg_sink_class_init (GstAxionPgSinkClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSinkClass *bs_class = GST_BASE_SINK_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (
+      gst_axion_pg_sink_debug, "axionpgsink", 0, "Axion PostgreSQL sink");
+
+  gobject_class->set_property = gst_axion_pg_sink_set_property;
+  gobject_class->get_property = gst_axion_pg_sink_get_property;
+  gobject_class->finalize = gst_axion_pg_sink_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_CONNINFO,
+      g_param_spec_string ("conninfo", "Connection",
+          "libpq connection URI or key=value string; empty: the PG* "
+          "environment and service files. Reads back without the password",
+          NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
+      g_param_spec_uint ("batch-size", "Batch size",
+          "Rows per batch: a batch is written when it has this many rows", 1,
+          1000000, DEFAULT_BATCH_SIZE, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_FLUSH_INTERVAL_MS,
+      g_param_spec_uint ("flush-interval-ms", "Flush interval",
+          "A batch is written at the latest this many milliseconds after its "
+          "first row",
+          1, 3600000, DEFAULT_FLUSH_INTERVAL_MS, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_SPOOL_DIR,
+      g_param_spec_string ("spool-dir", "Spool directory",
+          "Directory for batches PostgreSQL could not take; replayed in "
+          "order when it is back, also by the next process using it. Unset: "
+          "no spool (rows wait in memory, bounded by max-queued-batches)",
+          NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_SPOOL_MAX_BYTES,
+      g_param_spec_uint64 ("spool-max-bytes", "Spool size limit",
+          "Largest total size of the spool files, in bytes", 4096, G_MAXUINT64,
+          DEFAULT_SPOOL_MAX_BYTES, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_SPOOL_FSYNC,
+      g_param_spec_boolean ("spool-fsync", "fsync spool files",
+          "fsync each spool file and its directory before counting the batch "
+          "as spooled (survives power loss); off: survives a process crash "
+          "only",
+          DEFAULT_SPOOL_FSYNC, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_SPOOL_FULL_POLICY,
+      g_param_spec_enum ("spool-full-policy", "When the spool is full",
+          "What happens when PostgreSQL is away, the spool is full and "
+          "max-queued-batches are waiting in memory",
+          GST_TYPE_AXION_PG_SPOOL_FULL, SPOOL_FULL_BLOCK, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_FRAME_INTERVAL,
+      g_param_spec_uint ("frame-interval", "Frame interval",
+          "Write a frame_metadata row for every Nth frame (by frame number; "
+          "0: none)",
+          0, G_MAXUINT, DEFAULT_FRAME_INTERVAL, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MOTION_EVENTS,
+      g_param_spec_boolean ("motion-events", "Motion events",
+          "Write motion start/continue/end camera_events", TRUE, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_OBJECT_EVENTS,
+      g_param_spec_boolean ("object-events", "Object events",
+          "Write object_detected camera_events", TRUE, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_SCENE_EVENTS,
+      g_param_spec_boolean ("scene-events", "Scene events",
+          "Write scene_change camera_events", TRUE, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_QUALITY_EVENTS,
+      g_param_spec_boolean ("quality-events", "Quality events",
+          "Write quality camera_events", TRUE, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_REQUIRE_CONNECTION,
+      g_param_spec_boolean ("require-connection", "Require connection",
+          "Fail at start when PostgreSQL is unreachable (default: start and "
+          "spool)",
+          FALSE, RW));
+  g_object_class_install_property (gobject_class, PROP_CREATE_PARTITIONS,
+      g_param_spec_boolean ("create-partitions", "Create partitions",
+          "On each connection, create the coming days' partitions "
+          "(axion_create_partitions_ahead())",
+          TRUE, RW));
+  g_object_class_install_property (gobject_class, PROP_MAX_QUEUED_BATCHES,
+      g_param_spec_uint ("max-queued-batches", "Max queued batches",
+          "Batches waiting in memory before spool-full-policy applies", 1,
+          100000, DEFAULT_MAX_QUEUED, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_EOS_TIMEOUT_MS,
+      g_param_spec_uint ("eos-timeout-ms", "EOS timeout",
+          "How long EOS waits for the rows to be written (the rest stays in "
+          "the spool)",
+          0, G_MAXUINT, DEFAULT_EOS_TIMEOUT_MS, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "rows-queued/written/spooled/replayed/dropped/rejected/invalid, "
+          "batches, reconnects, spool-full, spool-bytes, spool-files, "
+          "queued-batches, connected, lag-ms, last-error",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_set_static_metadata (element_class, "Axion PostgreSQL sink",
+      "Sink/Database",
+      "Writes Axion events, frame metadata, analyses, alerts and metrics to "
+      "PostgreSQL; spools across outages",
+      "Axion developers");
+  gst_element_class_add_pad_template (element_class,
+      gst_pad_template_new (
+          "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_CAPS_ANY));
+
+  bs_class->start = gst_axion_pg_sink_start;
+  bs_class->stop = gst_axion_pg_sink_stop;
+  bs_class->render = gst_axion_pg_sink_render;
+  bs_class->event = gst_axion_pg_sink_event;
+  bs_class->set_caps = gst_axion_pg_sink_set_caps;
+
+  gst_type_mark_as_plugin_api (GST_TYPE_AXION_PG_SPOOL_FULL, 0);
+}

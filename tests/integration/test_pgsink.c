@@ -1,0 +1,443 @@
+/* Integration test: axionpgsink against a real PostgreSQL 15 (run through
+ * tests/fixtures/with-servers --pg): exact rows, idempotent replays,
+ * outages with a spool, replay by the next process, errors, secrets. */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/axion/axion.h>
+#include <glib/gstdio.h>
+#include <libpq-fe.h>
+
+static PGconn *conn;
+static const gchar *conninfo;
+
+static gchar *
+scalar (const gchar *sql)
+{
+  PGresult *r = PQexec (conn, sql);
+  gchar *v = NULL;
+
+  fail_unless (PQresultStatus (r) == PGRES_TUPLES_OK, "%s: %s", sql,
+      PQerrorMessage (conn));
+  if (PQntuples (r) > 0 && !PQgetisnull (r, 0, 0))
+    v = g_strdup (PQgetvalue (r, 0, 0));
+  PQclear (r);
+  return v;
+}
+
+#define assert_sql(expected, ...)                                              \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    gchar *q_ = g_strdup_printf (__VA_ARGS__);                                 \
+    gchar *v_ = scalar (q_);                                                   \
+    fail_unless_equals_string (v_, expected);                                  \
+    g_free (v_);                                                               \
+    g_free (q_);                                                               \
+  }                                                                            \
+  G_STMT_END
+
+static gint64
+count_rows (const gchar *table, const gchar *camera)
+{
+  gchar *q = g_strdup_printf (
+      "SELECT count(*) FROM %s WHERE camera_id = '%s'", table, camera);
+  gchar *v = scalar (q);
+  gint64 n = g_ascii_strtoll (v, NULL, 10);
+  g_free (v);
+  g_free (q);
+  return n;
+}
+
+/* poll (no timing assertion: a generous bound only to end a broken run) */
+static gboolean
+wait_rows (const gchar *table, const gchar *camera, gint64 n)
+{
+  for (gint i = 0; i < 1200; i++) {
+    if (count_rows (table, camera) >= n)
+      return TRUE;
+    g_usleep (50000);
+  }
+  return FALSE;
+}
+
+static GstBuffer *
+make_frame (const gchar *camera, guint64 n, gint64 t0_us)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 64 * 48 * 3 / 2, NULL);
+  GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (buf);
+
+  gst_axion_frame_meta_set_camera_id (m, camera);
+  gst_axion_frame_meta_set_frame_number (m, n);
+  gst_axion_frame_meta_set_capture_time (
+      m, t0_us + (gint64) n * 100000, GST_AXION_CAPTURE_TIME_NTP);
+  gst_axion_frame_meta_set_frame_hash (m, "00112233445566ff");
+  if (n == 10)
+    gst_axion_frame_meta_set_motion (m, 0.3, GST_AXION_MOTION_STATE_START);
+  else if (n > 10 && n < 20)
+    gst_axion_frame_meta_set_motion (m, 0.3, GST_AXION_MOTION_STATE_CONTINUE);
+  else if (n == 20)
+    gst_axion_frame_meta_set_motion (m, 0.0, GST_AXION_MOTION_STATE_END);
+  else
+    gst_axion_frame_meta_set_motion (m, 0.0, GST_AXION_MOTION_STATE_IDLE);
+  if (n == 10)
+    gst_axion_frame_meta_add_event (m, GST_AXION_EVENT_MOTION_START);
+  else if (n > 10 && n < 20)
+    gst_axion_frame_meta_add_event (m, GST_AXION_EVENT_MOTION_CONTINUE);
+  else if (n == 20)
+    gst_axion_frame_meta_add_event (m, GST_AXION_EVENT_MOTION_END);
+  if (n >= 12 && n <= 14)
+    gst_axion_roi_add_detection (buf, "person", 0.9, 10, 10, 20, 30);
+  GST_BUFFER_PTS (buf) = n * GST_SECOND / 10;
+  return buf;
+}
+
+static GstHarness *
+new_sink (const gchar *extra)
+{
+  gchar *desc = g_strdup_printf ("axionpgsink name=s conninfo=\"%s\" "
+                                 "batch-size=16 flush-interval-ms=50 %s",
+      conninfo, extra ? extra : "");
+  GstHarness *h = gst_harness_new_parse (desc);
+
+  g_free (desc);
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=I420,width=64,"
+      "height=48,framerate=10/1");
+  return h;
+}
+
+static GstStructure *
+sink_stats (GstHarness *h)
+{
+  GstElement *s = gst_bin_get_by_name (GST_BIN (h->element), "s");
+  GstStructure *st;
+  g_object_get (s, "stats", &st, NULL);
+  gst_object_unref (s);
+  return st;
+}
+
+GST_START_TEST (test_rows_exact_and_idempotent)
+{
+  GstHarness *h = new_sink (NULL);
+  GstBuffer *bufs[50];
+  gint64 t0 = g_get_real_time ();
+  GstAxionAnalysis *a = gst_axion_analysis_new ();
+
+  for (guint i = 0; i < 50; i++)
+    bufs[i] = make_frame ("CAM_T1", i, t0);
+  a->analysis_id = gst_axion_id_next ();
+  a->trigger_event_id = gst_axion_frame_meta_get_event_id (
+      gst_buffer_get_axion_frame_meta (bufs[10]), GST_AXION_EVENT_MOTION_START);
+  a->camera_id = g_strdup ("CAM_T1");
+  a->event_time_us = t0 + 1000000;
+  a->frame_number = 10;
+  a->request_type = g_strdup ("anomaly_detection");
+  a->risk_assessment = g_strdup ("high");
+  a->should_alert = TRUE;
+  a->alert_reason = g_strdup ("person at night");
+  a->raw_json = g_strdup ("{\"id\":\"msg_x\"}");
+  gst_buffer_add_axion_analysis_meta (bufs[30], a);
+  gst_axion_analysis_free (a);
+
+  for (guint i = 0; i < 50; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, gst_buffer_ref (bufs[i])), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  /* EOS returned: everything is committed */
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_T1"), 50);
+  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_T1"), 11);
+  assert_sql ("1 9 1",
+      "SELECT sum((event_phase = 'start')::int) || ' ' || "
+      "sum((event_phase = 'continue')::int) || ' ' || "
+      "sum((event_phase = 'end')::int) FROM camera_events WHERE camera_id = "
+      "'CAM_T1'");
+  assert_sql ("3",
+      "SELECT count(*) FROM camera_events WHERE camera_id = 'CAM_T1' AND "
+      "objects_detected @> '[{\"class\": \"person\"}]'");
+  assert_sql ("1",
+      "SELECT count(*) FROM claude_analyses WHERE camera_id = "
+      "'CAM_T1' AND trigger_event_id IN (SELECT event_id FROM "
+      "camera_events WHERE event_phase = 'start')");
+  assert_sql ("4 person at night",
+      "SELECT severity || ' ' || description "
+      "FROM alerts WHERE camera_id = 'CAM_T1'");
+  assert_sql ("online 64x48 10",
+      "SELECT status || ' ' || active_resolution_width || 'x' || "
+      "active_resolution_height || ' ' || active_fps FROM cameras WHERE "
+      "camera_id = 'CAM_T1'");
+  assert_sql ("00112233445566ff",
+      "SELECT DISTINCT frame_hash FROM "
+      "frame_metadata WHERE camera_id = 'CAM_T1'");
+  gst_harness_teardown (h);
+
+  /* the same buffers again (a replay): nothing new */
+  h = new_sink (NULL);
+  for (guint i = 0; i < 50; i++)
+    gst_harness_push (h, bufs[i]);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_T1"), 50);
+  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_T1"), 11);
+  fail_unless_equals_int64 (count_rows ("claude_analyses", "CAM_T1"), 1);
+  fail_unless_equals_int64 (count_rows ("alerts", "CAM_T1"), 1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static void
+pg_ctl (const gchar *args)
+{
+  gchar *cmd = g_strdup_printf ("%s %s", g_getenv ("AXION_TEST_PG_CTL"), args);
+  gint status;
+  fail_unless (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL));
+  fail_unless (g_spawn_check_wait_status (status, NULL), "%s failed", cmd);
+  g_free (cmd);
+}
+
+GST_START_TEST (test_outage_spool_replay)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *extra = g_strdup_printf ("spool-dir=%s eos-timeout-ms=60000", spool);
+  GstHarness *h = new_sink (extra);
+  gint64 t0 = g_get_real_time ();
+  GstStructure *st;
+  guint64 spooled = 0;
+
+  for (guint i = 0; i < 30; i++)
+    gst_harness_push (h, make_frame ("CAM_T2", i, t0));
+  fail_unless (wait_rows ("frame_metadata", "CAM_T2", 30));
+
+  PQfinish (conn);
+  pg_ctl ("stop fast");
+  for (guint i = 30; i < 70; i++)
+    gst_harness_push (h, make_frame ("CAM_T2", i, t0));
+  /* they went to the spool */
+  for (gint k = 0; k < 400 && spooled < 40; k++) {
+    st = sink_stats (h);
+    gst_structure_get_uint64 (st, "rows-spooled", &spooled);
+    gst_structure_free (st);
+    g_usleep (50000);
+  }
+  fail_unless (
+      spooled >= 40, "only %" G_GUINT64_FORMAT " rows spooled", spooled);
+  pg_ctl ("start");
+  conn = PQconnectdb (conninfo);
+  for (guint i = 70; i < 100; i++)
+    gst_harness_push (h, make_frame ("CAM_T2", i, t0));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  /* every frame exactly once */
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_T2"), 100);
+  assert_sql ("100",
+      "SELECT count(DISTINCT frame_number) FROM "
+      "frame_metadata WHERE camera_id = 'CAM_T2'");
+  st = sink_stats (h);
+  {
+    guint spool_files;
+    guint64 replayed;
+    gst_structure_get_uint (st, "spool-files", &spool_files);
+    gst_structure_get_uint64 (st, "rows-replayed", &replayed);
+    fail_unless_equals_int (spool_files, 0);
+    fail_unless (replayed >= 40);
+  }
+  gst_structure_free (st);
+  gst_harness_teardown (h);
+  g_rmdir (spool);
+  g_free (spool);
+  g_free (extra);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_spool_replayed_by_next_process)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *desc = g_strdup_printf (
+      "axionpgsink conninfo=\"host=/nonexistent-axion dbname=x\" "
+      "spool-dir=%s eos-timeout-ms=200 flush-interval-ms=20",
+      spool);
+  GstHarness *h = gst_harness_new_parse (desc);
+  gint64 t0 = g_get_real_time ();
+  GDir *d;
+  guint files = 0;
+
+  /* PostgreSQL unreachable: the pipeline still runs and spools */
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=I420,width=64,"
+      "height=48,framerate=10/1");
+  for (guint i = 0; i < 20; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, make_frame ("CAM_T3", i, t0)), GST_FLOW_OK);
+  gst_harness_push_event (h, gst_event_new_eos ());
+  gst_harness_teardown (h);
+  d = g_dir_open (spool, 0, NULL);
+  while (g_dir_read_name (d))
+    files++;
+  g_dir_close (d);
+  fail_unless (files > 0, "nothing was spooled");
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_T3"), 0);
+
+  /* the next process with the same spool replays it */
+  g_free (desc);
+  desc = g_strdup_printf ("spool-dir=%s", spool);
+  h = new_sink (desc);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_T3"), 20);
+  gst_harness_teardown (h);
+  d = g_dir_open (spool, 0, NULL);
+  files = 0;
+  while (g_dir_read_name (d))
+    files++;
+  g_dir_close (d);
+  fail_unless_equals_int (files, 0);
+  g_rmdir (spool);
+  g_free (spool);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
+static gchar *
+start_error (const gchar *ci)
+{
+  GstElement *e = gst_element_factory_make ("axionpgsink", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+  gchar *text = NULL;
+  GError *err = NULL;
+  gchar *dbg = NULL;
+
+  gst_element_set_bus (e, bus);
+  g_object_set (e, "conninfo", ci, "require-connection", TRUE, NULL);
+  fail_unless_equals_int (
+      gst_element_set_state (e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL, "no error message");
+  gst_message_parse_error (m, &err, &dbg);
+  text = g_strdup_printf ("%s | %s", err->message, dbg);
+  g_error_free (err);
+  g_free (dbg);
+  gst_message_unref (m);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+  return text;
+}
+
+GST_START_TEST (test_errors_and_secrets)
+{
+  gchar *msg, *ci, *v;
+  GstElement *e;
+  PGresult *r;
+
+  /* unreachable + require-connection: a clear error, no password shown */
+  msg = start_error ("host=/nonexistent-axion dbname=x password=hunter2");
+  fail_unless (strstr (msg, "Cannot connect") != NULL, "%s", msg);
+  fail_if (strstr (msg, "hunter2") != NULL, "%s", msg);
+  g_free (msg);
+
+  /* a database without the schema: names the migrate command */
+  r = PQexec (conn, "CREATE DATABASE axion_empty");
+  PQclear (r);
+  ci = g_strdup_printf ("%s dbname=axion_empty password=hunter2", conninfo);
+  msg = start_error (ci);
+  fail_unless (
+      strstr (msg, "axion-db") != NULL && strstr (msg, "migrate") != NULL, "%s",
+      msg);
+  fail_if (strstr (msg, "hunter2") != NULL, "%s", msg);
+  g_free (msg);
+
+  /* read-back never has the password */
+  e = gst_element_factory_make ("axionpgsink", NULL);
+  g_object_set (e, "conninfo", ci, NULL);
+  g_object_get (e, "conninfo", &v, NULL);
+  fail_if (strstr (v, "hunter2") != NULL, "%s", v);
+  fail_unless (strstr (v, "password=***") != NULL, "%s", v);
+  g_free (v);
+  gst_object_unref (e);
+  g_free (ci);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_strange_strings_round_trip)
+{
+  GstHarness *h = new_sink (NULL);
+  const gchar *label = "O'Brien \"q\" back\\slash\ttab\nnew;DROP TABLE x;--";
+  const gchar *bad_utf8 = "caf\xc3\xa9 \xff\xfe end";
+  GstBuffer *b = make_frame ("CAM_T4", 1, g_get_real_time ());
+  GstAxionFrameMeta *m = gst_buffer_get_axion_frame_meta (b);
+  gchar *want_bad = g_utf8_make_valid (bad_utf8, -1);
+  gchar *q;
+
+  gst_axion_frame_meta_add_event (m, GST_AXION_EVENT_SCENE_CHANGE);
+  gst_axion_roi_add_detection (b, label, 0.5, 1, 2, 3, 4);
+  gst_axion_roi_add_detection (b, bad_utf8, 0.5, 1, 2, 3, 4);
+  gst_harness_push (h, b);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  /* compare inside the server: no quoting of the expected value needed */
+  q = g_strdup_printf ("SELECT objects_detected->0->>'class' FROM "
+                       "camera_events WHERE camera_id = 'CAM_T4'");
+  {
+    gchar *v = scalar (q);
+    fail_unless_equals_string (v, label);
+    g_free (v);
+  }
+  g_free (q);
+  {
+    gchar *v = scalar ("SELECT objects_detected->1->>'class' FROM "
+                       "camera_events WHERE camera_id = 'CAM_T4'");
+    fail_unless_equals_string (v, want_bad);
+    g_free (v);
+  }
+  assert_sql ("t", "SELECT to_regclass('frame_metadata') IS NOT NULL");
+  g_free (want_bad);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static Suite *
+pgsink_suite (void)
+{
+  Suite *s = suite_create ("axionpgsink");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_set_timeout (tc, 180);
+  tcase_add_test (tc, test_rows_exact_and_idempotent);
+  tcase_add_test (tc, test_outage_spool_replay);
+  tcase_add_test (tc, test_spool_replayed_by_next_process);
+  tcase_add_test (tc, test_errors_and_secrets);
+  tcase_add_test (tc, test_strange_strings_round_trip);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  gchar *cmd, *out = NULL, *errout = NULL;
+  gint status, rc;
+
+  conninfo = g_getenv ("AXION_TEST_PG_CONNINFO");
+  if (conninfo == NULL) {
+    g_printerr ("run through tests/fixtures/with-servers --pg\n");
+    return 2;
+  }
+  cmd = g_strdup_printf ("%s/tools/axion-db migrate", AXION_SRCDIR);
+  if (!g_spawn_command_line_sync (cmd, &out, &errout, &status, NULL) ||
+      !g_spawn_check_wait_status (status, NULL)) {
+    g_printerr ("migrate failed: %s%s\n", out, errout);
+    return 1;
+  }
+  g_free (cmd);
+  g_free (out);
+  g_free (errout);
+  g_setenv ("AXION_TEST_PG_CTL", AXION_SRCDIR "/tests/fixtures/pg-ctl", TRUE);
+  conn = PQconnectdb (conninfo);
+  /* one process: the tests stop and start the shared server */
+  g_setenv ("CK_FORK", "no", TRUE);
+  gst_check_init (&argc, &argv);
+  rc = gst_check_run_suite (pgsink_suite (), "axionpgsink", __FILE__);
+  PQfinish (conn);
+  return rc;
+}
