@@ -51,6 +51,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_pg_sink_debug);
 #define DEFAULT_MAX_QUEUED 64
 #define DEFAULT_EOS_TIMEOUT_MS 10000
 #define DEFAULT_CONNECT_TIMEOUT_S 5
+#define DEFAULT_METRICS_INTERVAL_MS 10000
 #define SPOOL_MAGIC "AXIONSPOOL 1\n"
 
 typedef enum
@@ -79,6 +80,7 @@ enum
   PROP_CREATE_PARTITIONS,
   PROP_MAX_QUEUED_BATCHES,
   PROP_EOS_TIMEOUT_MS,
+  PROP_METRICS_INTERVAL_MS,
   PROP_STATS,
 };
 
@@ -109,6 +111,7 @@ struct _GstAxionPgSink
   gboolean create_partitions;
   guint max_queued;
   guint eos_timeout_ms;
+  guint metrics_interval_ms;
 
   /* shared between streaming thread and worker (lock) */
   GMutex lock;
@@ -143,6 +146,8 @@ struct _GstAxionPgSink
   guint backoff;
   gint64 next_connect_us;
   gchar *conninfo_used;
+  gint64 last_metrics_us;
+  guint64 last_metrics_rows;
 };
 
 #define gst_axion_pg_sink_parent_class parent_class
@@ -662,10 +667,16 @@ write_batch (GstAxionPgSink *self, Batch *b)
   PGresult *r;
   WriteResult res = WRITE_OK;
 
-  r = exec (self, "BEGIN");
+  /* Durable whatever the server's default: with synchronous_commit=off
+   * (the schema document recommends it) a server crash can lose commits
+   * that were already acknowledged, and the sink would never resend them.
+   * SET LOCAL ends with the transaction (PgBouncer-safe). */
+  r = exec (self, "BEGIN; SET LOCAL synchronous_commit TO on");
   if (PQresultStatus (r) != PGRES_COMMAND_OK) {
     res = classify (self, r);
     PQclear (r);
+    if (res == WRITE_RETRY)
+      disconnect (self);
     return res;
   }
   PQclear (r);
@@ -849,6 +860,38 @@ replay_spool (GstAxionPgSink *self)
   return done;
 }
 
+/* lock held: the sink's own health as system_metrics rows */
+static void
+add_metrics (GstAxionPgSink *self, gint64 now_us)
+{
+  gdouble secs = (now_us - self->last_metrics_us) / 1e6;
+  guint64 done = self->rows_written + self->rows_replayed;
+  const gchar *name = GST_OBJECT_NAME (self);
+  struct
+  {
+    const gchar *name, *type, *unit;
+    gdouble value;
+  } m[] = {
+    { "rows_written_per_s", "rate", "count",
+        secs > 0 ? (done - self->last_metrics_rows) / secs : 0 },
+    { "write_lag", "gauge", "ms", self->last_lag_ms },
+    { "spool_bytes", "gauge", "bytes", (gdouble) self->spool_bytes },
+    { "queued_batches", "gauge", "count",
+        (gdouble) g_queue_get_length (&self->queue) },
+    { "rows_dropped", "counter", "count", (gdouble) self->rows_dropped },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (m); i++) {
+    GstAxionMetric metric = { m[i].name, m[i].type, "postgres", name,
+      MIN (m[i].value, 999999999.0), m[i].unit, NULL, g_get_real_time () };
+    GstAxionRow *row = gst_axion_row_system_metric (&metric, 0, NULL);
+    if (row)
+      batch_add_row (self, row);
+  }
+  self->last_metrics_rows = done;
+  self->last_metrics_us = now_us;
+}
+
 static gpointer
 worker_main (GstAxionPgSink *self)
 {
@@ -856,18 +899,25 @@ worker_main (GstAxionPgSink *self)
 
   g_mutex_lock (&self->lock);
   spool_pending = self->spool_files > 0;
+  self->last_metrics_us = g_get_monotonic_time ();
+  self->last_metrics_rows = 0;
   g_mutex_unlock (&self->lock);
 
   g_mutex_lock (&self->lock);
   while (TRUE) {
     Batch *b;
-    guint flush_ms;
+    guint flush_ms, metrics_ms;
     gint64 now = g_get_monotonic_time (), wake;
     gboolean stopping = self->stopping;
 
     GST_OBJECT_LOCK (self);
     flush_ms = self->flush_interval_ms;
+    metrics_ms = self->metrics_interval_ms;
     GST_OBJECT_UNLOCK (self);
+
+    if (metrics_ms > 0 && !stopping &&
+        now - self->last_metrics_us >= (gint64) metrics_ms * 1000)
+      add_metrics (self, now);
 
     /* the time-based flush of the pending batch */
     if (self->pending && self->pending->total > 0 &&
@@ -1390,6 +1440,9 @@ gst_axion_pg_sink_set_property (
   case PROP_EOS_TIMEOUT_MS:
     self->eos_timeout_ms = g_value_get_uint (value);
     break;
+  case PROP_METRICS_INTERVAL_MS:
+    self->metrics_interval_ms = g_value_get_uint (value);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -1460,6 +1513,9 @@ gst_axion_pg_sink_get_property (
   case PROP_EOS_TIMEOUT_MS:
     g_value_set_uint (value, self->eos_timeout_ms);
     break;
+  case PROP_METRICS_INTERVAL_MS:
+    g_value_set_uint (value, self->metrics_interval_ms);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -1503,6 +1559,7 @@ gst_axion_pg_sink_init (GstAxionPgSink *self)
   self->create_partitions = TRUE;
   self->max_queued = DEFAULT_MAX_QUEUED;
   self->eos_timeout_ms = DEFAULT_EOS_TIMEOUT_MS;
+  self->metrics_interval_ms = DEFAULT_METRICS_INTERVAL_MS;
   self->cameras_seen = g_hash_table_new_full (
       g_str_hash, g_str_equal, g_free, NULL);
   /* rows are data, not timed rendering */
@@ -1602,6 +1659,13 @@ gst_axion_pg_sink_class_init (GstAxionPgSinkClass *klass)
           "How long EOS waits for the rows to be written (the rest stays in "
           "the spool)",
           0, G_MAXUINT, DEFAULT_EOS_TIMEOUT_MS, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_METRICS_INTERVAL_MS,
+      g_param_spec_uint ("metrics-interval-ms", "Metrics interval",
+          "Every this many milliseconds, write the sink's health to "
+          "system_metrics (component 'postgres', source_id = element name: "
+          "rows_written_per_s, write_lag, spool_bytes, queued_batches, "
+          "rows_dropped); 0 disables",
+          0, G_MAXUINT, DEFAULT_METRICS_INTERVAL_MS, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "rows-queued/written/spooled/replayed/dropped/rejected/invalid, "

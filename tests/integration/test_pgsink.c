@@ -396,6 +396,94 @@ GST_START_TEST (test_strange_strings_round_trip)
 
 GST_END_TEST;
 
+GST_START_TEST (test_metrics_rows)
+{
+  GstHarness *h = new_sink ("metrics-interval-ms=50");
+  gint64 t0 = g_get_real_time ();
+  gchar *v = NULL;
+
+  for (guint i = 0; i < 5; i++)
+    gst_harness_push (h, make_frame ("CAM_T5", i, t0));
+  /* the worker writes its health periodically */
+  for (gint k = 0; k < 600; k++) {
+    g_free (v);
+    v = scalar ("SELECT count(*) FROM system_metrics WHERE component = "
+                "'postgres' AND source_id = 's' AND metric_name = "
+                "'rows_written_per_s'");
+    if (g_ascii_strtoll (v, NULL, 10) >= 2)
+      break;
+    g_usleep (50000);
+  }
+  fail_unless (g_ascii_strtoll (v, NULL, 10) >= 2, "metrics rows: %s", v);
+  g_free (v);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* 100,000 events; PostgreSQL stopped (fast and immediate, alternately) and
+ * started 10 times while they flow: every event exactly once. */
+GST_START_TEST (test_restarts_exactly_once)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *extra = g_strdup_printf ("spool-dir=%s eos-timeout-ms=120000 "
+                                  "batch-size=2000 spool-fsync=false",
+      spool);
+  GstHarness *h = new_sink (extra);
+  GstBuffer *tmpl = gst_buffer_new_allocate (NULL, 64 * 48 * 3 / 2, NULL);
+  gint64 t0 = g_get_real_time ();
+  const guint total = 100000, cycles = 10, per = total / cycles;
+  guint64 n = 0;
+
+  for (guint c = 0; c < cycles; c++) {
+    for (guint half = 0; half < 2; half++) {
+      for (guint i = 0; i < per / 2; i++, n++) {
+        GstBuffer *b = gst_buffer_copy (tmpl); /* shares the pixels */
+        GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (b);
+        gst_axion_frame_meta_set_camera_id (m, "CAM_R");
+        gst_axion_frame_meta_set_frame_number (m, n);
+        gst_axion_frame_meta_set_capture_time (
+            m, t0 + (gint64) n * 1000, GST_AXION_CAPTURE_TIME_NTP);
+        gst_axion_frame_meta_set_motion (
+            m, 0.5, GST_AXION_MOTION_STATE_CONTINUE);
+        gst_axion_frame_meta_add_event (m, GST_AXION_EVENT_MOTION_CONTINUE);
+        fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+      }
+      if (half == 0) {
+        PQfinish (conn);
+        pg_ctl (c % 2 ? "stop immediate" : "stop fast");
+      } else {
+        pg_ctl ("start");
+        conn = PQconnectdb (conninfo);
+      }
+    }
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_R"), total);
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_R"), total);
+  assert_sql ("100000",
+      "SELECT count(DISTINCT frame_number) FROM "
+      "camera_events WHERE camera_id = 'CAM_R'");
+  {
+    GstStructure *st = sink_stats (h);
+    guint64 reconnects = 0;
+    guint spool_files = 1;
+    gst_structure_get_uint64 (st, "reconnects", &reconnects);
+    gst_structure_get_uint (st, "spool-files", &spool_files);
+    fail_unless (reconnects >= 1);
+    fail_unless_equals_int (spool_files, 0);
+    gst_structure_free (st);
+  }
+  gst_harness_teardown (h);
+  gst_buffer_unref (tmpl);
+  g_rmdir (spool);
+  g_free (spool);
+  g_free (extra);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgsink_suite (void)
 {
@@ -403,12 +491,14 @@ pgsink_suite (void)
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
-  tcase_set_timeout (tc, 180);
+  tcase_set_timeout (tc, 500);
   tcase_add_test (tc, test_rows_exact_and_idempotent);
   tcase_add_test (tc, test_outage_spool_replay);
   tcase_add_test (tc, test_spool_replayed_by_next_process);
   tcase_add_test (tc, test_errors_and_secrets);
   tcase_add_test (tc, test_strange_strings_round_trip);
+  tcase_add_test (tc, test_metrics_rows);
+  tcase_add_test (tc, test_restarts_exactly_once);
   return s;
 }
 
