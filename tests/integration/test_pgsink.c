@@ -4,8 +4,11 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/axion/axion.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libpq-fe.h>
+#include <signal.h>
+#include <stdlib.h>
 
 static PGconn *conn;
 static const gchar *conninfo;
@@ -484,6 +487,98 @@ GST_START_TEST (test_restarts_exactly_once)
 
 GST_END_TEST;
 
+/* Child mode: push frames [0, n) of camera CAM_K with deterministic event
+ * ids (a source that can replay, e.g. a recording), then EOS. */
+static int
+child_push (const gchar *spool, guint n, guint sleep_every)
+{
+  GstAxionIdGenerator *gen = gst_axion_id_generator_new (4001);
+  gchar *extra = g_strdup_printf ("spool-dir=%s batch-size=200 "
+                                  "flush-interval-ms=20 eos-timeout-ms=60000",
+      spool);
+  GstHarness *h = new_sink (extra);
+  GstBuffer *tmpl = gst_buffer_new_allocate (NULL, 64, NULL);
+  gint64 t0 = G_GINT64_CONSTANT (1796000000000000); /* fixed: 2026-11-29 */
+
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *b = gst_buffer_copy (tmpl);
+    GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (b);
+    gst_axion_frame_meta_set_camera_id (m, "CAM_K");
+    gst_axion_frame_meta_set_frame_number (m, i);
+    gst_axion_frame_meta_set_capture_time (
+        m, t0 + (gint64) i * 1000, GST_AXION_CAPTURE_TIME_NTP);
+    gst_axion_frame_meta_add_event_with_id (m, GST_AXION_EVENT_MOTION_CONTINUE,
+        gst_axion_id_generator_next_at (gen, t0 / 1000));
+    gst_harness_push (h, b);
+    if (sleep_every && i % sleep_every == 0) {
+      g_print ("pushed %u\n", i);
+      g_usleep (2000);
+    }
+  }
+  gst_harness_push_event (h, gst_event_new_eos ());
+  gst_harness_teardown (h);
+  gst_buffer_unref (tmpl);
+  gst_axion_id_generator_free (gen);
+  g_free (extra);
+  return 0;
+}
+
+static gchar *self_exe;
+
+/* kill -9 the process mid-run (PostgreSQL away, rows in the spool), start
+ * it again with the same spool: every event exactly once */
+GST_START_TEST (test_kill9_then_restart)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  const guint n = 20000;
+  gchar *count = g_strdup_printf ("%u", n);
+  GSubprocess *p;
+  GError *err = NULL;
+  GDir *d;
+  guint files = 0;
+
+  /* first run: half of it with the server up, then the server goes away,
+   * then the process is killed */
+  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &err, self_exe,
+      "--child", spool, count, "10", NULL);
+  fail_unless (p != NULL, "%s", err ? err->message : "");
+  fail_unless (wait_rows ("camera_events", "CAM_K", 2000));
+  PQfinish (conn);
+  pg_ctl ("stop fast");
+  g_usleep (500000);
+  g_subprocess_send_signal (p, SIGKILL);
+  g_subprocess_wait (p, NULL, NULL);
+  fail_unless (g_subprocess_get_if_signaled (p));
+  g_object_unref (p);
+  d = g_dir_open (spool, 0, NULL);
+  while (g_dir_read_name (d))
+    files++;
+  g_dir_close (d);
+  fail_unless (files > 0, "the killed process left no spool");
+
+  /* restart: the server is back, the same source replays from the start */
+  pg_ctl ("start");
+  conn = PQconnectdb (conninfo);
+  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &err, self_exe,
+      "--child", spool, count, "0", NULL);
+  fail_unless (
+      g_subprocess_wait_check (p, NULL, &err), "%s", err ? err->message : "");
+  g_object_unref (p);
+  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_K"), n);
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_K"), n);
+  d = g_dir_open (spool, 0, NULL);
+  files = 0;
+  while (g_dir_read_name (d))
+    files++;
+  g_dir_close (d);
+  fail_unless_equals_int (files, 0);
+  g_rmdir (spool);
+  g_free (spool);
+  g_free (count);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgsink_suite (void)
 {
@@ -499,6 +594,7 @@ pgsink_suite (void)
   tcase_add_test (tc, test_strange_strings_round_trip);
   tcase_add_test (tc, test_metrics_rows);
   tcase_add_test (tc, test_restarts_exactly_once);
+  tcase_add_test (tc, test_kill9_then_restart);
   return s;
 }
 
@@ -509,6 +605,11 @@ main (int argc, char **argv)
   gint status, rc;
 
   conninfo = g_getenv ("AXION_TEST_PG_CONNINFO");
+  if (argc == 5 && g_str_equal (argv[1], "--child")) {
+    gst_init (NULL, NULL);
+    return child_push (argv[2], atoi (argv[3]), atoi (argv[4]));
+  }
+  self_exe = g_file_read_link ("/proc/self/exe", NULL);
   if (conninfo == NULL) {
     g_printerr ("run through tests/fixtures/with-servers --pg\n");
     return 2;
