@@ -124,6 +124,7 @@ struct _GstAxionPgSink
   gboolean fatal; /* configuration error posted */
   guint64 spool_bytes;
   guint spool_files;
+  gboolean spool_is_full; /* the last spool write found no room */
   GThread *worker;
 
   /* stats (lock) */
@@ -340,6 +341,7 @@ spool_write (GstAxionPgSink *self, Batch *b)
   g_mutex_lock (&self->lock);
   if (self->spool_bytes + out->len > max) {
     self->spool_full++;
+    self->spool_is_full = TRUE;
     g_mutex_unlock (&self->lock);
     GST_WARNING_OBJECT (self,
         "spool full (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes)",
@@ -373,6 +375,7 @@ spool_write (GstAxionPgSink *self, Batch *b)
     g_mutex_lock (&self->lock);
     self->spool_bytes += out->len;
     self->spool_files++;
+    self->spool_is_full = FALSE;
     self->rows_spooled += b->total;
     g_mutex_unlock (&self->lock);
     GST_DEBUG_OBJECT (self, "spooled %u rows to %s", b->total, final);
@@ -842,6 +845,7 @@ replay_spool (GstAxionPgSink *self)
       g_unlink (path);
       batch_written (self, b, TRUE);
       g_mutex_lock (&self->lock);
+      self->spool_is_full = FALSE;
       self->spool_bytes -= MIN (self->spool_bytes, size);
       self->spool_files -= MIN (self->spool_files, 1);
       g_mutex_unlock (&self->lock);
@@ -1067,6 +1071,7 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   GError *err = NULL;
   guint frame_interval, batch_size, max_queued;
   SpoolFullPolicy policy;
+  gboolean have_spool;
   gpointer state = NULL;
   GstMeta *m;
   guint invalid = 0;
@@ -1076,6 +1081,7 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   batch_size = self->batch_size;
   max_queued = self->max_queued;
   policy = self->spool_full_policy;
+  have_spool = self->spool_dir != NULL;
   GST_OBJECT_UNLOCK (self);
 
   gst_axion_frame_info_init (&info);
@@ -1151,12 +1157,15 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   self->rows_invalid += invalid;
   /* back-pressure when the worker cannot keep up and cannot spool */
   while (g_queue_get_length (&self->queue) >= max_queued && !self->stopping) {
-    if (policy == SPOOL_FULL_DROP) {
+    /* while the spool still has room the worker empties the queue soon:
+     * wait; the policy is for a full (or missing) spool */
+    gboolean spool_room = have_spool && !self->spool_is_full;
+    if (policy == SPOOL_FULL_DROP && !spool_room) {
       self->rows_dropped += rows->len;
       free_rows (rows);
       break;
     }
-    if (policy == SPOOL_FULL_ERROR) {
+    if (policy == SPOOL_FULL_ERROR && !spool_room) {
       g_mutex_unlock (&self->lock);
       free_rows (rows);
       g_ptr_array_unref (rows);

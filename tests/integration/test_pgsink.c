@@ -579,6 +579,57 @@ GST_START_TEST (test_kill9_then_restart)
 
 GST_END_TEST;
 
+/* Spool full with spool-full-policy=drop: the dropped rows are counted,
+ * and every row not counted as dropped is in the database. */
+GST_START_TEST (test_spool_full_drop_is_counted)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *extra = g_strdup_printf ("spool-dir=%s spool-max-bytes=8192 "
+                                  "spool-full-policy=drop "
+                                  "max-queued-batches=2 batch-size=10 "
+                                  "flush-interval-ms=10 eos-timeout-ms=60000",
+      spool);
+  GstHarness *h;
+  gint64 t0 = g_get_real_time ();
+  GstStructure *st;
+  guint64 dropped = 0, full = 0, queued = 0;
+  const guint n = 600;
+
+  PQfinish (conn);
+  pg_ctl ("stop fast");
+  h = new_sink (extra);
+  for (guint i = 0; i < n; i++) {
+    fail_unless_equals_int (
+        gst_harness_push (h, make_frame ("CAM_D", i, t0)), GST_FLOW_OK);
+    if (i % 50 == 0)
+      g_usleep (20000); /* let the worker fill the spool */
+  }
+  st = sink_stats (h);
+  gst_structure_get_uint64 (st, "rows-dropped", &dropped);
+  gst_structure_get_uint64 (st, "spool-full", &full);
+  gst_structure_free (st);
+  fail_unless (dropped > 0, "nothing dropped with a full spool");
+  fail_unless (full > 0, "spool-full not counted");
+  pg_ctl ("start");
+  conn = PQconnectdb (conninfo);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  st = sink_stats (h);
+  gst_structure_get_uint64 (st, "rows-dropped", &dropped);
+  gst_structure_get_uint64 (st, "rows-queued", &queued);
+  gst_structure_free (st);
+  /* exact accounting: written + dropped = produced */
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_D") +
+          count_rows ("camera_events", "CAM_D") +
+          count_rows ("cameras", "CAM_D") + (gint64) dropped,
+      (gint64) queued + (gint64) dropped);
+  gst_harness_teardown (h);
+  g_rmdir (spool);
+  g_free (spool);
+  g_free (extra);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgsink_suite (void)
 {
@@ -595,6 +646,7 @@ pgsink_suite (void)
   tcase_add_test (tc, test_metrics_rows);
   tcase_add_test (tc, test_restarts_exactly_once);
   tcase_add_test (tc, test_kill9_then_restart);
+  tcase_add_test (tc, test_spool_full_drop_is_counted);
   return s;
 }
 
