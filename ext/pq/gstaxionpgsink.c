@@ -134,6 +134,7 @@ struct _GstAxionPgSink
   gchar *last_error;
   gdouble last_lag_ms;
   gboolean connected;
+  gboolean ever_connected;
 
   /* streaming thread */
   GstVideoInfo vinfo;
@@ -602,8 +603,9 @@ ensure_connected (GstAxionPgSink *self, gboolean force)
   }
 
   g_mutex_lock (&self->lock);
-  if (self->backoff > 0)
+  if (self->ever_connected)
     self->reconnects++;
+  self->ever_connected = TRUE;
   self->connected = TRUE;
   g_mutex_unlock (&self->lock);
   self->backoff = 0;
@@ -1268,6 +1270,7 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
   self->rows_queued = self->rows_written = self->rows_spooled = 0;
   self->rows_replayed = self->rows_dropped = self->rows_rejected = 0;
   self->batches = self->reconnects = self->spool_full = 0;
+  self->ever_connected = FALSE;
   self->buffers_without_meta = self->rows_invalid = 0;
   g_hash_table_remove_all (self->cameras_seen);
 

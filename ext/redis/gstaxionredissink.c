@@ -1,0 +1,1258 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:element-axionredissink
+ * @title: axionredissink
+ *
+ * Keeps live camera state in Redis with the schema document's keys (§2.2
+ * camera state, metrics and active set; §2.4 bandwidth ranking; §2.5 scene
+ * memory, scene hash index and Claude context), and appends every camera
+ * event to a stream (`<prefix>:events`, XADD with MAXLEN ~).
+ *
+ * The streaming thread only updates an in-memory picture (latest state per
+ * camera, recent scene entries, pending events); a worker thread with its
+ * own connection sends it pipelined, at most every `state-interval-ms`.
+ * While Redis is away only the newest state is kept (bounded memory),
+ * events up to `max-pending-events` (oldest dropped, counted), and the
+ * worker reconnects with backoff and jitter; once back, state converges
+ * within one interval.
+ *
+ * |[
+ * gst-launch-1.0 videotestsrc ! axionmotion camera-id=CAM001 ! axionhash !
+ *   axionredissink redis-url=redis://127.0.0.1:6379/0
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstaxionredissink.h"
+
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_axion_redis_sink_debug);
+#define GST_CAT_DEFAULT gst_axion_redis_sink_debug
+
+#define DEFAULT_URL "redis://127.0.0.1:6379/0"
+#define DEFAULT_PREFIX "axion"
+#define DEFAULT_STATE_INTERVAL_MS 500
+#define DEFAULT_EVENTS_MAXLEN 100000
+#define DEFAULT_MAX_PENDING_EVENTS 10000
+#define DEFAULT_CONNECT_TIMEOUT_MS 2000
+#define DEFAULT_COMMAND_TIMEOUT_MS 2000
+#define MEMORY_LEN 30
+#define MEMORY_LAST 29 /* LTRIM 0 29 keeps 30 entries */
+#define MAX_PENDING_HASHES 1000
+
+enum
+{
+  PROP_0,
+  PROP_URL,
+  PROP_PREFIX,
+  PROP_STATE_INTERVAL_MS,
+  PROP_EVENTS_MAXLEN,
+  PROP_MAX_PENDING_EVENTS,
+  PROP_PUBLISH,
+  PROP_CONNECT_TIMEOUT_MS,
+  PROP_COMMAND_TIMEOUT_MS,
+  PROP_STATS,
+};
+
+typedef struct
+{
+  gchar *id;
+  gboolean dirty;
+  guint64 frames_delta;
+  guint64 last_frame_number;
+  gint64 last_frame_us;
+  gdouble motion_score;
+  gboolean motion;
+  guint objects;
+  gchar *last_event_type;
+  gint64 last_event_us;
+  gdouble fps;
+  gint64 fps_window_us;
+  guint fps_window_frames;
+  gint width, height;
+  gint64 bitrate;      /* bits/s, -1 unknown */
+  GQueue memory;       /* pending scene-memory JSON, oldest first */
+  GQueue hashes;       /* pending "ts hash" strings */
+  GHashTable *context; /* pending Claude context fields */
+  gboolean active;     /* in the active set */
+} CamState;
+
+typedef struct
+{
+  gchar *host;
+  gint port;
+  gchar *path; /* unix socket */
+  gint db;
+  gchar *user;
+  gchar *password;
+} RedisUrl;
+
+struct _GstAxionRedisSink
+{
+  GstBaseSink parent;
+
+  /* properties (object lock) */
+  gchar *url;
+  gchar *prefix;
+  guint state_interval_ms;
+  guint events_maxlen;
+  guint max_pending_events;
+  gboolean publish;
+  guint connect_timeout_ms;
+  guint command_timeout_ms;
+
+  /* shared (lock) */
+  GMutex lock;
+  GCond cond;
+  GHashTable *cams; /* id -> CamState */
+  GQueue events;    /* of GPtrArray argv (XADD ...) */
+  GQueue removals;  /* camera ids to SREM from the active set */
+  gboolean stopping;
+  gboolean flush_now;
+  GThread *worker;
+  gchar *camera_id; /* from the camera-id event */
+  GstVideoInfo vinfo;
+  gboolean have_info;
+
+  /* stats (lock) */
+  guint64 commands, batches, dropped_events, reconnects, errors, frames;
+  gboolean connected;
+  gboolean ever_connected;
+  gchar *last_error;
+
+  /* worker */
+  redisContext *ctx;
+  RedisUrl parsed;
+  guint backoff;
+  gint64 next_connect_us;
+};
+
+#define gst_axion_redis_sink_parent_class parent_class
+G_DEFINE_TYPE (GstAxionRedisSink, gst_axion_redis_sink, GST_TYPE_BASE_SINK);
+GST_ELEMENT_REGISTER_DEFINE (
+    axionredissink, "axionredissink", GST_RANK_NONE, GST_TYPE_AXION_REDIS_SINK);
+
+/* ---- URL --------------------------------------------------------------- */
+
+static void
+redis_url_clear (RedisUrl *u)
+{
+  g_free (u->host);
+  g_free (u->path);
+  g_free (u->user);
+  g_free (u->password);
+  memset (u, 0, sizeof (*u));
+}
+
+/* redis://[user:password@]host[:port][/db] or unix:///path[?db=N&password=P] */
+static gboolean
+redis_url_parse (const gchar *s, RedisUrl *u, GError **error)
+{
+  GUri *uri;
+  const gchar *scheme;
+
+  memset (u, 0, sizeof (*u));
+  uri = g_uri_parse (s ? s : "", G_URI_FLAGS_HAS_PASSWORD, error);
+  if (uri == NULL)
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  if (g_str_equal (scheme, "unix")) {
+    const gchar *q = g_uri_get_query (uri);
+    u->path = g_strdup (g_uri_get_path (uri));
+    if (q) {
+      GHashTable *params = g_uri_parse_params (
+          q, -1, "&", G_URI_PARAMS_NONE, NULL);
+      if (params) {
+        const gchar *db = g_hash_table_lookup (params, "db");
+        const gchar *pw = g_hash_table_lookup (params, "password");
+        if (db)
+          u->db = atoi (db);
+        u->password = g_strdup (pw);
+        g_hash_table_unref (params);
+      }
+    }
+  } else if (g_str_equal (scheme, "redis")) {
+    const gchar *path = g_uri_get_path (uri);
+    u->host = g_strdup (g_uri_get_host (uri));
+    u->port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 6379;
+    u->user = g_strdup (g_uri_get_user (uri));
+    u->password = g_strdup (g_uri_get_password (uri));
+    if (u->user && u->password == NULL) {
+      /* redis://:password@host: password only */
+      u->password = u->user;
+      u->user = NULL;
+    }
+    if (u->user && *u->user == '\0')
+      g_clear_pointer (&u->user, g_free);
+    if (path && path[0] == '/' && path[1])
+      u->db = atoi (path + 1);
+  } else {
+    g_set_error (error, G_URI_ERROR, G_URI_ERROR_BAD_SCHEME,
+        "unsupported scheme \"%s\": use redis://[user:password@]host:port/db "
+        "or unix:///path/to/redis.sock?db=N",
+        scheme);
+    g_uri_unref (uri);
+    return FALSE;
+  }
+  g_uri_unref (uri);
+  if ((u->path == NULL || *u->path == '\0') &&
+      (u->host == NULL || *u->host == '\0')) {
+    g_set_error (error, G_URI_ERROR, G_URI_ERROR_BAD_HOST,
+        "no host or socket path in the Redis URL");
+    redis_url_clear (u);
+    return FALSE;
+  }
+  if (u->db < 0 || u->db > 1000) {
+    g_set_error (error, G_URI_ERROR, G_URI_ERROR_BAD_PATH,
+        "database number %d out of range", u->db);
+    redis_url_clear (u);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gchar *
+redact_url (const gchar *url)
+{
+  gchar *s;
+
+  if (url == NULL)
+    return NULL;
+  s = gst_axion_uri_strip_credentials (url);
+  /* keep the user name visible would need parsing; none is shown */
+  return s;
+}
+
+/* ---- camera state ------------------------------------------------------- */
+
+static void
+cam_free (CamState *c)
+{
+  g_free (c->id);
+  g_free (c->last_event_type);
+  g_queue_clear_full (&c->memory, g_free);
+  g_queue_clear_full (&c->hashes, g_free);
+  g_hash_table_unref (c->context);
+  g_free (c);
+}
+
+static CamState *
+cam_get (GstAxionRedisSink *self, const gchar *id)
+{
+  CamState *c = g_hash_table_lookup (self->cams, id);
+
+  if (c == NULL) {
+    c = g_new0 (CamState, 1);
+    c->id = g_strdup (id);
+    c->bitrate = -1;
+    g_queue_init (&c->memory);
+    g_queue_init (&c->hashes);
+    c->context = g_hash_table_new_full (
+        g_str_hash, g_str_equal, g_free, g_free);
+    g_hash_table_insert (self->cams, c->id, c);
+  }
+  return c;
+}
+
+static gchar *
+key (GstAxionRedisSink *self, const gchar *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static gchar *
+key (GstAxionRedisSink *self, const gchar *fmt, ...)
+{
+  va_list ap;
+  gchar *rest, *k;
+
+  va_start (ap, fmt);
+  rest = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  GST_OBJECT_LOCK (self);
+  k = g_strdup_printf ("%s:%s", self->prefix, rest);
+  GST_OBJECT_UNLOCK (self);
+  g_free (rest);
+  return k;
+}
+
+/* "(<v>": an exclusive score bound */
+static gchar *
+exclusive (gdouble v)
+{
+  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+  return g_strconcat (
+      "(", g_ascii_formatd (buf, sizeof (buf), "%.3f", v), NULL);
+}
+
+static gchar *
+dtostr (gdouble v, const gchar *fmt)
+{
+  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+  return g_strdup (g_ascii_formatd (buf, sizeof (buf), fmt, v));
+}
+
+/* ---- streaming thread ---------------------------------------------------- */
+
+static void
+queue_event (GstAxionRedisSink *self, CamState *c, GstAxionFrameMeta *meta,
+    const GstAxionFrameEvent *ev, GstBuffer *buf)
+{
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+  GstAxionFrameInfo info;
+  GstAxionRow *row;
+  guint maxlen, max_pending;
+  gboolean publish;
+  const gchar *phase = gst_axion_event_type_phase (ev->type);
+
+  GST_OBJECT_LOCK (self);
+  maxlen = self->events_maxlen;
+  max_pending = self->max_pending_events;
+  GST_OBJECT_UNLOCK (self);
+
+  gst_axion_frame_info_init (&info);
+  row = gst_axion_row_camera_event (meta, ev, buf, &info, NULL);
+  g_ptr_array_add (argv, g_strdup ("XADD"));
+  g_ptr_array_add (argv, key (self, "events"));
+  g_ptr_array_add (argv, g_strdup ("MAXLEN"));
+  g_ptr_array_add (argv, g_strdup ("~"));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", maxlen));
+  g_ptr_array_add (argv, g_strdup ("*"));
+  g_ptr_array_add (argv, g_strdup ("camera_id"));
+  g_ptr_array_add (argv, g_strdup (c->id));
+  g_ptr_array_add (argv, g_strdup ("event_type"));
+  g_ptr_array_add (argv, g_strdup (gst_axion_event_type_db_name (ev->type)));
+  g_ptr_array_add (argv, g_strdup ("event_phase"));
+  g_ptr_array_add (argv, g_strdup (phase ? phase : ""));
+  g_ptr_array_add (argv, g_strdup ("event_id"));
+  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, ev->id));
+  g_ptr_array_add (argv, g_strdup ("frame_number"));
+  g_ptr_array_add (
+      argv, g_strdup_printf ("%" G_GUINT64_FORMAT, meta->frame_number));
+  g_ptr_array_add (argv, g_strdup ("row"));
+  g_ptr_array_add (argv, row ? gst_axion_row_to_json (row) : g_strdup ("{}"));
+
+  g_queue_push_tail (&self->events, argv);
+  GST_OBJECT_LOCK (self);
+  publish = self->publish;
+  GST_OBJECT_UNLOCK (self);
+  if (publish) {
+    GPtrArray *pub = g_ptr_array_new_with_free_func (g_free);
+    g_ptr_array_add (pub, g_strdup ("PUBLISH"));
+    g_ptr_array_add (pub, key (self, "events:%s", c->id));
+    g_ptr_array_add (pub, g_strdup (g_ptr_array_index (argv, argv->len - 1)));
+    g_queue_push_tail (&self->events, pub);
+  }
+  gst_axion_row_free (row);
+
+  g_free (c->last_event_type);
+  c->last_event_type = g_strdup (gst_axion_event_type_db_name (ev->type));
+  c->last_event_us = meta->capture_time_us;
+
+  while (g_queue_get_length (&self->events) > max_pending) {
+    g_ptr_array_unref (g_queue_pop_head (&self->events));
+    self->dropped_events++;
+  }
+}
+
+static GstFlowReturn
+gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
+{
+  GstAxionRedisSink *self = GST_AXION_REDIS_SINK (bs);
+  GstAxionFrameMeta *meta = gst_buffer_get_axion_frame_meta (buf);
+  CamState *c;
+  gint64 now = g_get_monotonic_time ();
+  gpointer state = NULL;
+  GstMeta *m;
+  GString *mem;
+  gchar hex[17];
+
+  if (meta == NULL ||
+      !gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA))
+    return GST_FLOW_OK;
+
+  g_mutex_lock (&self->lock);
+  self->frames++;
+  c = cam_get (self, meta->camera_id);
+  c->dirty = TRUE;
+  c->frames_delta++;
+  c->last_frame_number = meta->frame_number;
+  c->last_frame_us = meta->capture_time_us;
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_MOTION)) {
+    c->motion_score = meta->motion_score;
+    c->motion = meta->motion_state == GST_AXION_MOTION_STATE_START ||
+        meta->motion_state == GST_AXION_MOTION_STATE_CONTINUE;
+  }
+  c->objects = gst_axion_roi_count (buf, FALSE);
+  if (self->have_info) {
+    c->width = GST_VIDEO_INFO_WIDTH (&self->vinfo);
+    c->height = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
+  }
+  /* measured frame rate over ~2 s windows */
+  if (c->fps_window_us == 0)
+    c->fps_window_us = now;
+  c->fps_window_frames++;
+  if (now - c->fps_window_us >= 2 * G_USEC_PER_SEC) {
+    c->fps = c->fps_window_frames * 1e6 / (now - c->fps_window_us);
+    c->fps_window_us = now;
+    c->fps_window_frames = 0;
+  }
+
+  for (guint i = 0; i < meta->n_events; i++)
+    queue_event (self, c, meta, &meta->events[i], buf);
+
+  /* scene memory entry: compact JSON of hashes, motion, objects */
+  mem = g_string_new (NULL);
+  g_string_append_printf (
+      mem, "{\"frame\":%" G_GUINT64_FORMAT ",\"ts\":", meta->frame_number);
+  gst_axion_json_append_double (mem, meta->capture_time_us / 1e6);
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_SCENE_HASH)) {
+    gst_axion_hash64_to_hex (meta->scene_hash, hex);
+    g_string_append_printf (mem, ",\"hash\":\"%s\"", hex);
+    g_queue_push_tail (&c->hashes,
+        g_strdup_printf ("%.6f %s", meta->capture_time_us / 1e6, hex));
+    while (g_queue_get_length (&c->hashes) > MAX_PENDING_HASHES)
+      g_free (g_queue_pop_head (&c->hashes));
+  }
+  g_string_append (mem, ",\"objects\":[");
+  {
+    gboolean first = TRUE;
+    while ((m = gst_buffer_iterate_meta_filtered (
+                buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      const gchar *label;
+      if (!gst_axion_roi_get_detection (
+              (GstVideoRegionOfInterestMeta *) m, &label, NULL, NULL))
+        continue;
+      if (!first)
+        g_string_append_c (mem, ',');
+      gst_axion_json_append_string (mem, label);
+      first = FALSE;
+    }
+  }
+  g_string_append (mem, "],\"motion\":");
+  gst_axion_json_append_double (mem, c->motion_score);
+  g_string_append_c (mem, '}');
+  g_queue_push_tail (&c->memory, g_string_free (mem, FALSE));
+  while (g_queue_get_length (&c->memory) > MEMORY_LEN)
+    g_free (g_queue_pop_head (&c->memory));
+
+  /* Claude context from analysis metas */
+  state = NULL;
+  while ((m = gst_buffer_iterate_meta_filtered (
+              buf, &state, GST_AXION_ANALYSIS_META_API_TYPE))) {
+    GstAxionAnalysis *a = ((GstAxionAnalysisMeta *) m)->analysis;
+    GString *objs = g_string_new ("[");
+    for (gchar **o = a->objects_identified; o && *o; o++) {
+      if (o != a->objects_identified)
+        g_string_append_c (objs, ',');
+      gst_axion_json_append_string (objs, *o);
+    }
+    g_string_append_c (objs, ']');
+    g_hash_table_insert (c->context, g_strdup ("last_description"),
+        g_strdup (a->scene_description ? a->scene_description
+                : a->primary_insight   ? a->primary_insight
+                                       : ""));
+    g_hash_table_insert (
+        c->context, g_strdup ("last_objects"), g_string_free (objs, FALSE));
+    g_hash_table_insert (c->context, g_strdup ("last_analysis_at"),
+        g_strdup_printf ("%" G_GINT64_FORMAT, a->event_time_us / 1000000));
+    g_hash_table_insert (c->context, g_strdup ("pattern_detected"),
+        g_strdup (
+            a->pattern_detected && a->pattern_type ? a->pattern_type : "none"));
+    g_hash_table_insert (c->context, g_strdup ("alert_active"),
+        g_strdup (a->should_alert ? "true" : "false"));
+    g_hash_table_insert (c->context, g_strdup ("risk_assessment"),
+        g_strdup (a->risk_assessment ? a->risk_assessment : "none"));
+  }
+  g_mutex_unlock (&self->lock);
+  return GST_FLOW_OK;
+}
+
+/* ---- worker -------------------------------------------------------------- */
+
+typedef struct
+{
+  GPtrArray *cmds;  /* of GPtrArray argv */
+  GHashTable *sent; /* camera id -> sent counts (CamSent) */
+  guint events_sent;
+  guint removals_sent;
+} Flush;
+
+typedef struct
+{
+  guint64 frames;
+  guint memory;
+  guint hashes;
+  guint context;
+} CamSent;
+
+static GPtrArray *
+cmd (const gchar *first, ...)
+{
+  GPtrArray *a = g_ptr_array_new_with_free_func (g_free);
+  va_list ap;
+
+  va_start (ap, first);
+  for (const gchar *s = first; s; s = va_arg (ap, const gchar *))
+    g_ptr_array_add (a, g_strdup (s));
+  va_end (ap);
+  return a;
+}
+
+static GPtrArray *
+cmd_take (GPtrArray *a, gchar *s)
+{
+  g_ptr_array_add (a, s);
+  return a;
+}
+
+/* lock held: commands for everything pending */
+static Flush *
+build_flush (GstAxionRedisSink *self, gdouble now_s)
+{
+  Flush *f = g_new0 (Flush, 1);
+  GHashTableIter it;
+  CamState *c;
+  gchar *ts = dtostr (now_s, "%.3f");
+
+  f->cmds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  f->sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  g_hash_table_iter_init (&it, self->cams);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &c)) {
+    CamSent *sent = g_new0 (CamSent, 1);
+    gchar *k_state = key (self, "camera:%s:state", c->id);
+    gchar *k_metrics = key (self, "camera:%s:metrics", c->id);
+    gchar *k_active = key (self, "cameras:active");
+    GPtrArray *h;
+    GString *sample;
+
+    if (!c->dirty) {
+      g_free (k_state);
+      g_free (k_metrics);
+      g_free (k_active);
+      g_free (sent);
+      continue;
+    }
+    h = cmd ("HSET", k_state, "status", "online", NULL);
+    cmd_take (cmd_take (h, g_strdup ("fps_current")), dtostr (c->fps, "%.1f"));
+    cmd_take (cmd_take (h, g_strdup ("last_frame_number")),
+        g_strdup_printf ("%" G_GUINT64_FORMAT, c->last_frame_number));
+    cmd_take (cmd_take (h, g_strdup ("last_frame_at")),
+        dtostr (c->last_frame_us / 1e6, "%.3f"));
+    cmd_take (cmd_take (h, g_strdup ("motion_detected")),
+        g_strdup (c->motion ? "true" : "false"));
+    cmd_take (cmd_take (h, g_strdup ("motion_score")),
+        dtostr (c->motion_score, "%.4f"));
+    cmd_take (cmd_take (h, g_strdup ("objects_count")),
+        g_strdup_printf ("%u", c->objects));
+    cmd_take (cmd_take (h, g_strdup ("last_metadata_sent_at")), g_strdup (ts));
+    if (c->width > 0)
+      cmd_take (cmd_take (h, g_strdup ("resolution")),
+          g_strdup_printf ("%dx%d", c->width, c->height));
+    if (c->last_event_type) {
+      cmd_take (cmd_take (h, g_strdup ("last_event_type")),
+          g_strdup (c->last_event_type));
+      cmd_take (cmd_take (h, g_strdup ("last_event_timestamp")),
+          g_strdup_printf ("%" G_GINT64_FORMAT, c->last_event_us / 1000000));
+    }
+    g_ptr_array_add (f->cmds, h);
+    if (c->frames_delta) {
+      gchar *d = g_strdup_printf ("%" G_GUINT64_FORMAT, c->frames_delta);
+      g_ptr_array_add (
+          f->cmds, cmd ("HINCRBY", k_state, "frames_processed", d, NULL));
+      g_free (d);
+      sent->frames = c->frames_delta;
+    }
+    g_ptr_array_add (f->cmds, cmd ("SADD", k_active, c->id, NULL));
+
+    sample = g_string_new ("{\"fps\":");
+    gst_axion_json_append_double (sample, c->fps);
+    g_string_append (sample, ",\"motion\":");
+    gst_axion_json_append_double (sample, c->motion_score);
+    g_string_append_printf (sample,
+        ",\"objects\":%u,\"frame\":%" G_GUINT64_FORMAT "}", c->objects,
+        c->last_frame_number);
+    g_ptr_array_add (f->cmds, cmd ("ZADD", k_metrics, ts, sample->str, NULL));
+    g_string_free (sample, TRUE);
+    {
+      gchar *old = exclusive (now_s - 300);
+      g_ptr_array_add (
+          f->cmds, cmd ("ZREMRANGEBYSCORE", k_metrics, "-inf", old, NULL));
+      g_free (old);
+    }
+    g_ptr_array_add (f->cmds, cmd ("EXPIRE", k_metrics, "300", NULL));
+
+    if (c->memory.length) {
+      gchar *k = key (self, "scene:%s:memory", c->id);
+      GPtrArray *lp = cmd ("LPUSH", k, NULL);
+      for (GList *l = c->memory.head; l; l = l->next)
+        g_ptr_array_add (lp, g_strdup (l->data));
+      g_ptr_array_add (f->cmds, lp);
+      g_ptr_array_add (
+          f->cmds, cmd ("LTRIM", k, "0", G_STRINGIFY (MEMORY_LAST), NULL));
+      g_ptr_array_add (f->cmds, cmd ("EXPIRE", k, "3600", NULL));
+      sent->memory = c->memory.length;
+      g_free (k);
+    }
+    if (c->hashes.length) {
+      gchar *k = key (self, "scene:%s:hashes", c->id);
+      GPtrArray *za = cmd ("ZADD", k, NULL);
+      gchar *old = exclusive (now_s - 3600);
+      for (GList *l = c->hashes.head; l; l = l->next) {
+        gchar **parts = g_strsplit (l->data, " ", 2);
+        g_ptr_array_add (za, g_strdup (parts[0]));
+        g_ptr_array_add (za, g_strdup (parts[1]));
+        g_strfreev (parts);
+      }
+      g_ptr_array_add (f->cmds, za);
+      g_ptr_array_add (f->cmds, cmd ("ZREMRANGEBYSCORE", k, "-inf", old, NULL));
+      g_ptr_array_add (f->cmds, cmd ("EXPIRE", k, "3600", NULL));
+      sent->hashes = c->hashes.length;
+      g_free (old);
+      g_free (k);
+    }
+    if (g_hash_table_size (c->context)) {
+      gchar *k = key (self, "claude:%s:context", c->id);
+      GPtrArray *hs = cmd ("HSET", k, NULL);
+      GHashTableIter ci;
+      gpointer fk, fv;
+      g_hash_table_iter_init (&ci, c->context);
+      while (g_hash_table_iter_next (&ci, &fk, &fv)) {
+        g_ptr_array_add (hs, g_strdup (fk));
+        g_ptr_array_add (hs, g_strdup (fv));
+      }
+      g_ptr_array_add (f->cmds, hs);
+      g_ptr_array_add (f->cmds, cmd ("EXPIRE", k, "600", NULL));
+      sent->context = g_hash_table_size (c->context);
+      g_free (k);
+    }
+    if (c->bitrate > 0) {
+      gchar *k = key (self, "bandwidth:usage:ranking");
+      gchar *kbps = g_strdup_printf ("%" G_GINT64_FORMAT, c->bitrate / 1000);
+      g_ptr_array_add (f->cmds, cmd ("ZADD", k, kbps, c->id, NULL));
+      g_free (kbps);
+      g_free (k);
+    }
+    g_hash_table_insert (f->sent, g_strdup (c->id), sent);
+    g_free (k_state);
+    g_free (k_metrics);
+    g_free (k_active);
+  }
+
+  for (GList *l = self->events.head; l; l = l->next) {
+    g_ptr_array_add (f->cmds, g_ptr_array_ref (l->data));
+    f->events_sent++;
+  }
+  for (GList *l = self->removals.head; l; l = l->next) {
+    gchar *k = key (self, "cameras:active");
+    gchar *ks = key (self, "camera:%s:state", (gchar *) l->data);
+    g_ptr_array_add (f->cmds, cmd ("SREM", k, l->data, NULL));
+    g_ptr_array_add (f->cmds, cmd ("HSET", ks, "status", "offline", NULL));
+    g_free (k);
+    g_free (ks);
+    f->removals_sent++;
+  }
+  g_free (ts);
+  return f;
+}
+
+static void
+flush_free (Flush *f)
+{
+  g_ptr_array_unref (f->cmds);
+  g_hash_table_unref (f->sent);
+  g_free (f);
+}
+
+/* lock held: forget what was sent */
+static void
+flush_done (GstAxionRedisSink *self, Flush *f)
+{
+  GHashTableIter it;
+  gpointer id, v;
+
+  g_hash_table_iter_init (&it, f->sent);
+  while (g_hash_table_iter_next (&it, &id, &v)) {
+    CamSent *s = v;
+    CamState *c = g_hash_table_lookup (self->cams, id);
+    if (c == NULL)
+      continue;
+    c->frames_delta -= MIN (c->frames_delta, s->frames);
+    for (guint i = 0; i < s->memory && c->memory.length; i++)
+      g_free (g_queue_pop_head (&c->memory));
+    for (guint i = 0; i < s->hashes && c->hashes.length; i++)
+      g_free (g_queue_pop_head (&c->hashes));
+    if (s->context)
+      g_hash_table_remove_all (c->context);
+    c->dirty = c->frames_delta > 0 || c->memory.length || c->hashes.length;
+  }
+  for (guint i = 0; i < f->events_sent && self->events.length; i++)
+    g_ptr_array_unref (g_queue_pop_head (&self->events));
+  for (guint i = 0; i < f->removals_sent && self->removals.length; i++)
+    g_free (g_queue_pop_head (&self->removals));
+  self->commands += f->cmds->len;
+  self->batches++;
+}
+
+static void
+set_error (GstAxionRedisSink *self, const gchar *msg)
+{
+  g_mutex_lock (&self->lock);
+  g_free (self->last_error);
+  self->last_error = g_strdup (msg);
+  self->errors++;
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+disconnect (GstAxionRedisSink *self)
+{
+  if (self->ctx) {
+    redisFree (self->ctx);
+    self->ctx = NULL;
+  }
+  g_mutex_lock (&self->lock);
+  self->connected = FALSE;
+  g_mutex_unlock (&self->lock);
+}
+
+/* a command with a simple reply; returns FALSE (and the error) on failure */
+static gboolean
+simple (GstAxionRedisSink *self, gchar **err, const gchar *fmt, ...)
+{
+  va_list ap;
+  redisReply *r;
+  gboolean ok;
+
+  va_start (ap, fmt);
+  r = redisvCommand (self->ctx, fmt, ap);
+  va_end (ap);
+  if (r == NULL) {
+    *err = g_strdup (self->ctx->errstr);
+    return FALSE;
+  }
+  ok = r->type != REDIS_REPLY_ERROR;
+  if (!ok)
+    *err = g_strdup (r->str);
+  freeReplyObject (r);
+  return ok;
+}
+
+/* Returns TRUE when connected; a fatal configuration error posts an
+ * element error and returns FALSE. */
+static gboolean
+ensure_connected (GstAxionRedisSink *self, gboolean force, gboolean *fatal)
+{
+  struct timeval ct, cmdt;
+  guint ctms, cmdms;
+  gchar *err = NULL;
+
+  *fatal = FALSE;
+  if (self->ctx && self->ctx->err == 0)
+    return TRUE;
+  if (self->ctx)
+    disconnect (self);
+  if (!force && g_get_monotonic_time () < self->next_connect_us)
+    return FALSE;
+
+  GST_OBJECT_LOCK (self);
+  ctms = self->connect_timeout_ms;
+  cmdms = self->command_timeout_ms;
+  GST_OBJECT_UNLOCK (self);
+  ct.tv_sec = ctms / 1000;
+  ct.tv_usec = (ctms % 1000) * 1000;
+  cmdt.tv_sec = cmdms / 1000;
+  cmdt.tv_usec = (cmdms % 1000) * 1000;
+
+  if (self->parsed.path)
+    self->ctx = redisConnectUnixWithTimeout (self->parsed.path, ct);
+  else
+    self->ctx = redisConnectWithTimeout (
+        self->parsed.host, self->parsed.port, ct);
+  if (self->ctx == NULL || self->ctx->err) {
+    gint64 delay = MIN (200 * (1 << MIN (self->backoff, 6)), 10000);
+    delay = delay / 2 + g_random_int_range (0, delay / 2 + 1);
+    set_error (self, self->ctx ? self->ctx->errstr : "out of memory");
+    GST_WARNING_OBJECT (self,
+        "Redis unreachable (%s); keeping the newest "
+        "state, next attempt in %" G_GINT64_FORMAT " ms",
+        self->ctx ? self->ctx->errstr : "?", delay);
+    self->next_connect_us = g_get_monotonic_time () + delay * 1000;
+    self->backoff++;
+    disconnect (self);
+    return FALSE;
+  }
+  redisSetTimeout (self->ctx, cmdt);
+  if (self->parsed.password) {
+    gboolean ok = self->parsed.user
+        ? simple (self, &err, "AUTH %s %s", self->parsed.user,
+              self->parsed.password)
+        : simple (self, &err, "AUTH %s", self->parsed.password);
+    if (!ok) {
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+          ("Redis refused the credentials of redis-url"),
+          ("AUTH failed: %s", err));
+      set_error (self, err);
+      g_free (err);
+      disconnect (self);
+      *fatal = TRUE;
+      return FALSE;
+    }
+  }
+  if (self->parsed.db && !simple (self, &err, "SELECT %d", self->parsed.db)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+        ("Redis database %d cannot be selected", self->parsed.db), ("%s", err));
+    g_free (err);
+    disconnect (self);
+    *fatal = TRUE;
+    return FALSE;
+  }
+  g_mutex_lock (&self->lock);
+  if (self->ever_connected)
+    self->reconnects++;
+  self->ever_connected = TRUE;
+  self->connected = TRUE;
+  g_mutex_unlock (&self->lock);
+  self->backoff = 0;
+  GST_INFO_OBJECT (self, "connected to Redis");
+  return TRUE;
+}
+
+/* pipeline all commands, then read all replies */
+static gboolean
+send_flush (GstAxionRedisSink *self, Flush *f)
+{
+  for (guint i = 0; i < f->cmds->len; i++) {
+    GPtrArray *a = g_ptr_array_index (f->cmds, i);
+    size_t *lens = g_new (size_t, a->len);
+    for (guint k = 0; k < a->len; k++)
+      lens[k] = strlen (g_ptr_array_index (a, k));
+    redisAppendCommandArgv (self->ctx, a->len, (const char **) a->pdata, lens);
+    g_free (lens);
+  }
+  for (guint i = 0; i < f->cmds->len; i++) {
+    redisReply *r = NULL;
+    if (redisGetReply (self->ctx, (void **) &r) != REDIS_OK) {
+      set_error (self, self->ctx->errstr);
+      GST_WARNING_OBJECT (self, "Redis connection lost: %s", self->ctx->errstr);
+      disconnect (self);
+      return FALSE;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+      GST_WARNING_OBJECT (self, "Redis error: %s", r->str);
+      set_error (self, r->str);
+    }
+    freeReplyObject (r);
+  }
+  return TRUE;
+}
+
+static gpointer
+worker_main (GstAxionRedisSink *self)
+{
+  sigset_t pipe_set;
+
+  /* a write to a socket Redis closed raises SIGPIPE, which would kill the
+   * process: keep it blocked on this thread (writes fail with EPIPE) */
+  sigemptyset (&pipe_set);
+  sigaddset (&pipe_set, SIGPIPE);
+  pthread_sigmask (SIG_BLOCK, &pipe_set, NULL);
+
+  g_mutex_lock (&self->lock);
+  while (TRUE) {
+    guint interval;
+    gboolean stopping = self->stopping, fatal = FALSE, pending;
+    Flush *f;
+
+    GST_OBJECT_LOCK (self);
+    interval = self->state_interval_ms;
+    GST_OBJECT_UNLOCK (self);
+
+    if (!stopping && !self->flush_now)
+      g_cond_wait_until (&self->cond, &self->lock,
+          g_get_monotonic_time () + (gint64) interval * 1000);
+    stopping = self->stopping;
+    self->flush_now = FALSE;
+    f = build_flush (self, g_get_real_time () / 1e6);
+    pending = f->cmds->len > 0;
+    g_mutex_unlock (&self->lock);
+
+    if (pending && ensure_connected (self, stopping, &fatal) &&
+        send_flush (self, f)) {
+      g_mutex_lock (&self->lock);
+      flush_done (self, f);
+      g_cond_broadcast (&self->cond);
+      g_mutex_unlock (&self->lock);
+    }
+    flush_free (f);
+    g_mutex_lock (&self->lock);
+    if (stopping)
+      break;
+  }
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  disconnect (self);
+  return NULL;
+}
+
+/* ---- base sink -------------------------------------------------------------
+ */
+
+static gboolean
+gst_axion_redis_sink_start (GstBaseSink *bs)
+{
+  GstAxionRedisSink *self = GST_AXION_REDIS_SINK (bs);
+  GError *err = NULL;
+  gchar *url;
+  gboolean fatal = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  url = g_strdup (self->url);
+  GST_OBJECT_UNLOCK (self);
+  redis_url_clear (&self->parsed);
+  if (!redis_url_parse (url, &self->parsed, &err)) {
+    gchar *shown = redact_url (url);
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Invalid redis-url \"%s\"", shown ? shown : ""), ("%s", err->message));
+    g_free (shown);
+    g_error_free (err);
+    g_free (url);
+    return FALSE;
+  }
+  g_free (url);
+  self->stopping = FALSE;
+  self->backoff = 0;
+  self->next_connect_us = 0;
+  self->commands = self->batches = self->dropped_events = 0;
+  self->reconnects = self->errors = self->frames = 0;
+  self->ever_connected = FALSE;
+  if (!ensure_connected (self, TRUE, &fatal)) {
+    if (fatal)
+      return FALSE;
+    GST_WARNING_OBJECT (self,
+        "Redis unreachable at start: running without "
+        "it, state is sent once it is back");
+  }
+  self->worker = g_thread_new (
+      "axionredissink", (GThreadFunc) worker_main, self);
+  return TRUE;
+}
+
+/* wait until everything pending is sent (or the timeout) */
+static void
+drain (GstAxionRedisSink *self, gint64 timeout_us)
+{
+  gint64 until = g_get_monotonic_time () + timeout_us;
+  GHashTableIter it;
+  CamState *c;
+  gboolean busy = TRUE;
+
+  g_mutex_lock (&self->lock);
+  while (busy) {
+    busy = self->events.length > 0 || self->removals.length > 0;
+    g_hash_table_iter_init (&it, self->cams);
+    while (!busy && g_hash_table_iter_next (&it, NULL, (gpointer *) &c))
+      busy = c->dirty;
+    if (!busy || !self->connected)
+      break;
+    self->flush_now = TRUE;
+    g_cond_broadcast (&self->cond);
+    if (!g_cond_wait_until (&self->cond, &self->lock, until))
+      break;
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+gst_axion_redis_sink_stop (GstBaseSink *bs)
+{
+  GstAxionRedisSink *self = GST_AXION_REDIS_SINK (bs);
+  GHashTableIter it;
+  CamState *c;
+
+  /* leaving: the cameras are no longer active */
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&it, self->cams);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &c))
+    g_queue_push_tail (&self->removals, g_strdup (c->id));
+  self->stopping = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  if (self->worker) {
+    g_thread_join (self->worker);
+    self->worker = NULL;
+  }
+  g_mutex_lock (&self->lock);
+  g_hash_table_remove_all (self->cams);
+  g_queue_clear_full (&self->events, (GDestroyNotify) g_ptr_array_unref);
+  g_queue_clear_full (&self->removals, g_free);
+  g_mutex_unlock (&self->lock);
+  redis_url_clear (&self->parsed);
+  return TRUE;
+}
+
+static gboolean
+gst_axion_redis_sink_event (GstBaseSink *bs, GstEvent *event)
+{
+  GstAxionRedisSink *self = GST_AXION_REDIS_SINK (bs);
+  const gchar *id;
+
+  if (gst_axion_camera_id_event_parse (event, &id, NULL)) {
+    g_mutex_lock (&self->lock);
+    g_free (self->camera_id);
+    self->camera_id = g_strdup (id);
+    g_mutex_unlock (&self->lock);
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_TAG && self->camera_id) {
+    GstTagList *tags;
+    guint bitrate = 0;
+    gst_event_parse_tag (event, &tags);
+    if (gst_tag_list_get_uint (tags, GST_TAG_BITRATE, &bitrate) ||
+        gst_tag_list_get_uint (tags, GST_TAG_NOMINAL_BITRATE, &bitrate)) {
+      g_mutex_lock (&self->lock);
+      cam_get (self, self->camera_id)->bitrate = bitrate;
+      cam_get (self, self->camera_id)->dirty = TRUE;
+      g_mutex_unlock (&self->lock);
+    }
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    drain (self, 5 * G_USEC_PER_SEC);
+  }
+  return GST_BASE_SINK_CLASS (parent_class)->event (bs, event);
+}
+
+static gboolean
+gst_axion_redis_sink_set_caps (GstBaseSink *bs, GstCaps *caps)
+{
+  GstAxionRedisSink *self = GST_AXION_REDIS_SINK (bs);
+  GstVideoInfo vi;
+
+  g_mutex_lock (&self->lock);
+  self->have_info = gst_video_info_from_caps (&vi, caps);
+  if (self->have_info)
+    self->vinfo = vi;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/* ---- properties -------------------------------------------------------------
+ */
+
+static void
+gst_axion_redis_sink_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  GstAxionRedisSink *self = GST_AXION_REDIS_SINK (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+  case PROP_URL:
+    g_free (self->url);
+    self->url = g_value_dup_string (value);
+    break;
+  case PROP_PREFIX: {
+    const gchar *p = g_value_get_string (value);
+    g_free (self->prefix);
+    self->prefix = g_strdup (p && *p ? p : DEFAULT_PREFIX);
+    break;
+  }
+  case PROP_STATE_INTERVAL_MS:
+    self->state_interval_ms = g_value_get_uint (value);
+    break;
+  case PROP_EVENTS_MAXLEN:
+    self->events_maxlen = g_value_get_uint (value);
+    break;
+  case PROP_MAX_PENDING_EVENTS:
+    self->max_pending_events = g_value_get_uint (value);
+    break;
+  case PROP_PUBLISH:
+    self->publish = g_value_get_boolean (value);
+    break;
+  case PROP_CONNECT_TIMEOUT_MS:
+    self->connect_timeout_ms = g_value_get_uint (value);
+    break;
+  case PROP_COMMAND_TIMEOUT_MS:
+    self->command_timeout_ms = g_value_get_uint (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_axion_redis_sink_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstAxionRedisSink *self = GST_AXION_REDIS_SINK (object);
+
+  if (prop_id == PROP_STATS) {
+    g_mutex_lock (&self->lock);
+    g_value_take_boxed (value,
+        gst_structure_new ("axionredissink-stats", "frames", G_TYPE_UINT64,
+            self->frames, "commands", G_TYPE_UINT64, self->commands,
+            "pipelined-batches", G_TYPE_UINT64, self->batches, "dropped-events",
+            G_TYPE_UINT64, self->dropped_events, "pending-events", G_TYPE_UINT,
+            self->events.length, "reconnects", G_TYPE_UINT64, self->reconnects,
+            "errors", G_TYPE_UINT64, self->errors, "connected", G_TYPE_BOOLEAN,
+            self->connected, "last-error", G_TYPE_STRING,
+            self->last_error ? self->last_error : "", NULL));
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+  case PROP_URL:
+    g_value_take_string (value, redact_url (self->url));
+    break;
+  case PROP_PREFIX:
+    g_value_set_string (value, self->prefix);
+    break;
+  case PROP_STATE_INTERVAL_MS:
+    g_value_set_uint (value, self->state_interval_ms);
+    break;
+  case PROP_EVENTS_MAXLEN:
+    g_value_set_uint (value, self->events_maxlen);
+    break;
+  case PROP_MAX_PENDING_EVENTS:
+    g_value_set_uint (value, self->max_pending_events);
+    break;
+  case PROP_PUBLISH:
+    g_value_set_boolean (value, self->publish);
+    break;
+  case PROP_CONNECT_TIMEOUT_MS:
+    g_value_set_uint (value, self->connect_timeout_ms);
+    break;
+  case PROP_COMMAND_TIMEOUT_MS:
+    g_value_set_uint (value, self->command_timeout_ms);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_axion_redis_sink_finalize (GObject *object)
+{
+  GstAxionRedisSink *self = GST_AXION_REDIS_SINK (object);
+
+  g_hash_table_unref (self->cams);
+  g_queue_clear_full (&self->events, (GDestroyNotify) g_ptr_array_unref);
+  g_queue_clear_full (&self->removals, g_free);
+  g_free (self->url);
+  g_free (self->prefix);
+  g_free (self->camera_id);
+  g_free (self->last_error);
+  redis_url_clear (&self->parsed);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_axion_redis_sink_init (GstAxionRedisSink *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  g_queue_init (&self->events);
+  g_queue_init (&self->removals);
+  self->cams = g_hash_table_new_full (
+      g_str_hash, g_str_equal, NULL, (GDestroyNotify) cam_free);
+  self->url = g_strdup (DEFAULT_URL);
+  self->prefix = g_strdup (DEFAULT_PREFIX);
+  self->state_interval_ms = DEFAULT_STATE_INTERVAL_MS;
+  self->events_maxlen = DEFAULT_EVENTS_MAXLEN;
+  self->max_pending_events = DEFAULT_MAX_PENDING_EVENTS;
+  self->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+  self->command_timeout_ms = DEFAULT_COMMAND_TIMEOUT_MS;
+  gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
+  gst_base_sink_set_async_enabled (GST_BASE_SINK (self), FALSE);
+}
+
+static void
+gst_axion_redis_sink_class_init (GstAxionRedisSinkClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSinkClass *bs_class = GST_BASE_SINK_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (
+      gst_axion_redis_sink_debug, "axionredissink", 0, "Axion Redis sink");
+
+  gobject_class->set_property = gst_axion_redis_sink_set_property;
+  gobject_class->get_property = gst_axion_redis_sink_get_property;
+  gobject_class->finalize = gst_axion_redis_sink_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_URL,
+      g_param_spec_string ("redis-url", "Redis URL",
+          "redis://[user:password@]host[:port][/db] or "
+          "unix:///path/redis.sock[?db=N&password=P]; reads back without "
+          "credentials",
+          DEFAULT_URL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_PREFIX,
+      g_param_spec_string ("key-prefix", "Key prefix",
+          "Namespace of every key (<prefix>:camera:<id>:state, ...)",
+          DEFAULT_PREFIX,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+              GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_STATE_INTERVAL_MS,
+      g_param_spec_uint ("state-interval-ms", "State interval",
+          "State, metrics and scene memory are sent at most every this many "
+          "milliseconds (events go out with the next send)",
+          1, 3600000, DEFAULT_STATE_INTERVAL_MS, GST_AXION_PARAM_RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_EVENTS_MAXLEN,
+      g_param_spec_uint ("events-maxlen", "Event stream length",
+          "Approximate length the <prefix>:events stream is trimmed to "
+          "(XADD MAXLEN ~)",
+          1, G_MAXUINT, DEFAULT_EVENTS_MAXLEN, GST_AXION_PARAM_RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MAX_PENDING_EVENTS,
+      g_param_spec_uint ("max-pending-events", "Max pending events",
+          "Events kept while Redis is away; beyond, the oldest are dropped "
+          "(counted in stats)",
+          1, G_MAXUINT, DEFAULT_MAX_PENDING_EVENTS,
+          GST_AXION_PARAM_RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_PUBLISH,
+      g_param_spec_boolean ("publish", "Publish events",
+          "Also PUBLISH each event (its row as JSON) on "
+          "<prefix>:events:<camera-id> for pub/sub consumers",
+          FALSE, GST_AXION_PARAM_RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_CONNECT_TIMEOUT_MS,
+      g_param_spec_uint ("connect-timeout-ms", "Connect timeout",
+          "Connection timeout in milliseconds", 1, 600000,
+          DEFAULT_CONNECT_TIMEOUT_MS, GST_AXION_PARAM_RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_COMMAND_TIMEOUT_MS,
+      g_param_spec_uint ("command-timeout-ms", "Command timeout",
+          "Reply timeout in milliseconds", 1, 600000,
+          DEFAULT_COMMAND_TIMEOUT_MS, GST_AXION_PARAM_RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "frames, commands, pipelined-batches, dropped-events, "
+          "pending-events, reconnects, errors, connected, last-error",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_set_static_metadata (element_class, "Axion Redis sink",
+      "Sink/Database",
+      "Keeps live camera state, metrics, scene memory and an event stream "
+      "in Redis",
+      "Axion developers");
+  gst_element_class_add_pad_template (element_class,
+      gst_pad_template_new (
+          "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_CAPS_ANY));
+
+  bs_class->start = gst_axion_redis_sink_start;
+  bs_class->stop = gst_axion_redis_sink_stop;
+  bs_class->render = gst_axion_redis_sink_render;
+  bs_class->event = gst_axion_redis_sink_event;
+  bs_class->set_caps = gst_axion_redis_sink_set_caps;
+}

@@ -1,0 +1,22 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __GST_AXION_REDIS_SINK_H__
+#define __GST_AXION_REDIS_SINK_H__
+
+#include <gst/axion/axion.h>
+#include <gst/base/gstbasesink.h>
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_AXION_REDIS_SINK (gst_axion_redis_sink_get_type ())
+G_DECLARE_FINAL_TYPE (
+    GstAxionRedisSink, gst_axion_redis_sink, GST, AXION_REDIS_SINK, GstBaseSink)
+
+GST_ELEMENT_REGISTER_DECLARE (axionredissink);
+
+G_END_DECLS
+
+#endif /* __GST_AXION_REDIS_SINK_H__ */

@@ -1,0 +1,341 @@
+/* Integration test: axionredissink against a real Redis 7 (run through
+ * tests/fixtures/with-servers --redis): exact keys, types, fields and TTLs;
+ * Redis killed and restarted mid-stream; bad configuration. */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/axion/axion.h>
+#include <hiredis/hiredis.h>
+
+static const gchar *url, *sock;
+
+static redisReply *
+rcmd (const gchar *fmt, ...)
+{
+  redisContext *c = redisConnectUnix (sock);
+  redisReply *r;
+  va_list ap;
+
+  fail_unless (c && !c->err, "cannot reach Redis at %s", sock);
+  va_start (ap, fmt);
+  r = redisvCommand (c, fmt, ap);
+  va_end (ap);
+  fail_unless (r != NULL);
+  redisFree (c);
+  return r;
+}
+
+static gchar *
+rstr (const gchar *fmt, ...)
+{
+  redisContext *c = redisConnectUnix (sock);
+  redisReply *r;
+  va_list ap;
+  gchar *s = NULL;
+
+  fail_unless (c && !c->err);
+  va_start (ap, fmt);
+  r = redisvCommand (c, fmt, ap);
+  va_end (ap);
+  if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
+    s = g_strdup (r->str);
+  else if (r->type == REDIS_REPLY_INTEGER)
+    s = g_strdup_printf ("%lld", r->integer);
+  freeReplyObject (r);
+  redisFree (c);
+  return s;
+}
+
+#define assert_redis(expected, ...)                                            \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    gchar *v_ = rstr (__VA_ARGS__);                                            \
+    fail_unless_equals_string (v_, expected);                                  \
+    g_free (v_);                                                               \
+  }                                                                            \
+  G_STMT_END
+
+static gint64
+redis_int (const gchar *fmt, const gchar *arg)
+{
+  gchar *v = rstr (fmt, arg);
+  gint64 n = v ? g_ascii_strtoll (v, NULL, 10) : -999;
+  g_free (v);
+  return n;
+}
+
+static GstBuffer *
+make_frame (const gchar *camera, guint64 n)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 64, NULL);
+  GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (buf);
+
+  gst_axion_frame_meta_set_camera_id (m, camera);
+  gst_axion_frame_meta_set_frame_number (m, n);
+  gst_axion_frame_meta_set_capture_time (m,
+      G_GINT64_CONSTANT (1796000000000000) + (gint64) n * 100000,
+      GST_AXION_CAPTURE_TIME_NTP);
+  gst_axion_frame_meta_set_scene_hash (m, 0xa3f5c8);
+  if (n == 10) {
+    gst_axion_frame_meta_set_motion (m, 0.4, GST_AXION_MOTION_STATE_START);
+    gst_axion_frame_meta_add_event (m, GST_AXION_EVENT_MOTION_START);
+  } else if (n > 10 && n < 20) {
+    gst_axion_frame_meta_set_motion (m, 0.45, GST_AXION_MOTION_STATE_CONTINUE);
+    gst_axion_frame_meta_add_event (m, GST_AXION_EVENT_MOTION_CONTINUE);
+  } else {
+    gst_axion_frame_meta_set_motion (m, 0.0, GST_AXION_MOTION_STATE_IDLE);
+  }
+  if (n >= 12 && n <= 14)
+    gst_axion_roi_add_detection (buf, "person", 0.9, 1, 2, 3, 4);
+  return buf;
+}
+
+static GstHarness *
+new_sink (const gchar *extra)
+{
+  gchar *d = g_strdup_printf ("axionredissink name=s redis-url=\"%s\" "
+                              "state-interval-ms=30 %s",
+      url, extra ? extra : "");
+  GstHarness *h = gst_harness_new_parse (d);
+  g_free (d);
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=I420,width=64,"
+      "height=48,framerate=10/1");
+  return h;
+}
+
+GST_START_TEST (test_keys_exact)
+{
+  GstHarness *h = new_sink ("publish=true");
+  redisReply *r;
+  gint64 ttl;
+  GstAxionAnalysis *a = gst_axion_analysis_new ();
+  GstBuffer *b;
+
+  for (guint i = 0; i < 20; i++) {
+    b = make_frame ("CAM_R1", i);
+    if (i == 15) {
+      const gchar *objs[] = { "person", NULL };
+      a->analysis_id = 5;
+      a->trigger_event_id = 6;
+      a->camera_id = g_strdup ("CAM_R1");
+      a->request_type = g_strdup ("scene_description");
+      a->scene_description = g_strdup ("One person at the door");
+      a->objects_identified = g_strdupv ((gchar **) objs);
+      a->event_time_us = G_GINT64_CONSTANT (1796000001500000);
+      gst_buffer_add_axion_analysis_meta (b, a);
+    }
+    gst_harness_push (h, b);
+  }
+  gst_axion_analysis_free (a);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  /* §2.2 camera state */
+  assert_redis ("hash", "TYPE axion:camera:CAM_R1:state");
+  assert_redis ("online", "HGET axion:camera:CAM_R1:state status");
+  assert_redis ("19", "HGET axion:camera:CAM_R1:state last_frame_number");
+  assert_redis ("20", "HGET axion:camera:CAM_R1:state frames_processed");
+  assert_redis ("64x48", "HGET axion:camera:CAM_R1:state resolution");
+  /* frame 19 is still in the motion event */
+  assert_redis ("true", "HGET axion:camera:CAM_R1:state motion_detected");
+  assert_redis ("motion", "HGET axion:camera:CAM_R1:state last_event_type");
+  assert_redis ("-1", "TTL axion:camera:CAM_R1:state"); /* persistent */
+  assert_redis ("zset", "TYPE axion:camera:CAM_R1:metrics");
+  ttl = redis_int ("TTL %s", "axion:camera:CAM_R1:metrics");
+  fail_unless (ttl > 0 && ttl <= 300, "metrics TTL %" G_GINT64_FORMAT, ttl);
+  assert_redis ("1", "SISMEMBER axion:cameras:active CAM_R1");
+
+  /* §2.5 scene memory: newest first, 20 frames, TTL 1 h */
+  assert_redis ("list", "TYPE axion:scene:CAM_R1:memory");
+  assert_redis ("20", "LLEN axion:scene:CAM_R1:memory");
+  {
+    gchar *head = rstr ("LINDEX axion:scene:CAM_R1:memory 0");
+    fail_unless (g_str_has_prefix (head, "{\"frame\":19,"), "%s", head);
+    fail_unless (strstr (head, "\"hash\":\"0000000000a3f5c8\"") != NULL);
+    g_free (head);
+    head = rstr ("LINDEX axion:scene:CAM_R1:memory 7");
+    fail_unless (strstr (head, "\"objects\":[\"person\"]") != NULL, "%s", head);
+    g_free (head);
+  }
+  ttl = redis_int ("TTL %s", "axion:scene:CAM_R1:memory");
+  fail_unless (ttl > 3500 && ttl <= 3600);
+  assert_redis ("zset", "TYPE axion:scene:CAM_R1:hashes");
+  ttl = redis_int ("TTL %s", "axion:scene:CAM_R1:hashes");
+  fail_unless (ttl > 3500 && ttl <= 3600);
+  /* one hash, re-added with the newest time */
+  assert_redis ("1", "ZCARD axion:scene:CAM_R1:hashes");
+
+  /* Claude context cache */
+  assert_redis ("One person at the door",
+      "HGET axion:claude:CAM_R1:context last_description");
+  assert_redis (
+      "[\"person\"]", "HGET axion:claude:CAM_R1:context last_objects");
+  ttl = redis_int ("TTL %s", "axion:claude:CAM_R1:context");
+  fail_unless (ttl > 500 && ttl <= 600);
+
+  /* event stream: 1 start + 9 continue, in order */
+  assert_redis ("stream", "TYPE axion:events");
+  assert_redis ("10", "XLEN axion:events");
+  r = rcmd ("XRANGE axion:events - + COUNT 1");
+  fail_unless (r->type == REDIS_REPLY_ARRAY && r->elements == 1);
+  {
+    redisReply *fields = r->element[0]->element[1];
+    gboolean phase = FALSE;
+    for (size_t i = 0; i + 1 < fields->elements; i += 2)
+      if (g_str_equal (fields->element[i]->str, "event_phase"))
+        phase = g_str_equal (fields->element[i + 1]->str, "start");
+    fail_unless (phase);
+  }
+  freeReplyObject (r);
+
+  gst_harness_teardown (h);
+  /* stopped: no longer active */
+  assert_redis ("0", "SISMEMBER axion:cameras:active CAM_R1");
+  assert_redis ("offline", "HGET axion:camera:CAM_R1:state status");
+}
+
+GST_END_TEST;
+
+static void
+redis_ctl (const gchar *arg)
+{
+  gchar *cmd = g_strdup_printf (
+      "%s/tests/fixtures/redis-ctl %s", AXION_SRCDIR, arg);
+  gint status;
+  fail_unless (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL));
+  fail_unless (g_spawn_check_wait_status (status, NULL), "%s failed", cmd);
+  g_free (cmd);
+}
+
+GST_START_TEST (test_redis_restart)
+{
+  GstHarness *h = new_sink ("max-pending-events=50");
+  GstElement *s = gst_bin_get_by_name (GST_BIN (h->element), "s");
+  GstStructure *st;
+  guint64 dropped = 0, reconnects = 0;
+  gboolean converged = FALSE;
+
+  for (guint i = 0; i < 50; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, make_frame ("CAM_R2", i)), GST_FLOW_OK);
+  g_usleep (200000);
+  redis_ctl ("stop");
+  /* Redis away: the stream never stalls, events beyond the bound drop */
+  for (guint i = 50; i < 400; i++) {
+    GstBuffer *b = make_frame ("CAM_R2", i);
+    gst_axion_frame_meta_add_event (
+        gst_buffer_get_axion_frame_meta (b), GST_AXION_EVENT_SCENE_CHANGE);
+    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+  }
+  redis_ctl ("start");
+  gst_harness_push (h, make_frame ("CAM_R2", 400));
+  /* state converges to the latest frame once Redis is back */
+  for (gint k = 0; k < 400 && !converged; k++) {
+    gchar *v = rstr ("HGET axion:camera:CAM_R2:state last_frame_number");
+    converged = g_strcmp0 (v, "400") == 0;
+    g_free (v);
+    if (!converged)
+      g_usleep (50000);
+  }
+  fail_unless (converged, "state did not converge after Redis came back");
+  g_object_get (s, "stats", &st, NULL);
+  gst_structure_get_uint64 (st, "dropped-events", &dropped);
+  gst_structure_get_uint64 (st, "reconnects", &reconnects);
+  gst_structure_free (st);
+  fail_unless (dropped > 0, "no events counted as dropped");
+  fail_unless (reconnects >= 1);
+  gst_object_unref (s);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static gchar *
+start_error (const gchar *u)
+{
+  GstElement *e = gst_element_factory_make ("axionredissink", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+  GError *err = NULL;
+  gchar *dbg = NULL, *text;
+  GstStateChangeReturn ret;
+
+  gst_element_set_bus (e, bus);
+  g_object_set (e, "redis-url", u, NULL);
+  ret = gst_element_set_state (e, GST_STATE_PAUSED);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  if (m) {
+    gst_message_parse_error (m, &err, &dbg);
+    text = g_strdup_printf ("%s | %s", err->message, dbg);
+    g_error_free (err);
+    g_free (dbg);
+    gst_message_unref (m);
+  } else {
+    text = g_strdup (ret == GST_STATE_CHANGE_FAILURE ? "failure" : "ok");
+  }
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+  return text;
+}
+
+GST_START_TEST (test_bad_configuration)
+{
+  gchar *msg, *u, *v;
+  GstElement *e;
+
+  msg = start_error ("http://example.com/");
+  fail_unless (strstr (msg, "Invalid redis-url") != NULL, "%s", msg);
+  g_free (msg);
+
+  /* a password the server does not have: clear error, password hidden */
+  u = g_strdup_printf ("%s?password=hunter2", url);
+  msg = start_error (u);
+  fail_unless (strstr (msg, "credentials") != NULL, "%s", msg);
+  fail_if (strstr (msg, "hunter2") != NULL, "%s", msg);
+  g_free (msg);
+  g_free (u);
+
+  /* unreachable: degraded mode, the element starts */
+  msg = start_error ("unix:///nonexistent-axion/redis.sock");
+  fail_unless_equals_string (msg, "ok");
+  g_free (msg);
+
+  e = gst_element_factory_make ("axionredissink", NULL);
+  g_object_set (e, "redis-url", "redis://app:hunter2@cache:6379/2", NULL);
+  g_object_get (e, "redis-url", &v, NULL);
+  fail_if (strstr (v, "hunter2") != NULL, "%s", v);
+  fail_unless_equals_string (v, "redis://cache:6379/2");
+  g_free (v);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+static Suite *
+redissink_suite (void)
+{
+  Suite *s = suite_create ("axionredissink");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_set_timeout (tc, 120);
+  tcase_add_test (tc, test_keys_exact);
+  tcase_add_test (tc, test_redis_restart);
+  tcase_add_test (tc, test_bad_configuration);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  url = g_getenv ("AXION_TEST_REDIS_URL");
+  sock = g_getenv ("AXION_TEST_REDIS_SOCKET");
+  if (url == NULL || sock == NULL) {
+    g_printerr ("run through tests/fixtures/with-servers --redis\n");
+    return 2;
+  }
+  g_setenv ("CK_FORK", "no", TRUE);
+  gst_check_init (&argc, &argv);
+  return gst_check_run_suite (redissink_suite (), "axionredissink", __FILE__);
+}
