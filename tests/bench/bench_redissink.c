@@ -1,0 +1,108 @@
+/* Benchmark: commands/s through axionredissink against redis-benchmark -P 16
+ * on the same server, in one run. Run through tests/fixtures/with-servers
+ * --redis (meson does).
+ *
+ * The sink is fed frames of 10 cameras, each with one event; its stats give
+ * the commands it sent; the rate is commands / wall time from the first
+ * push until everything was sent (EOS). */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/axion/axion.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define N_FRAMES 200000
+
+int
+main (int argc, char **argv)
+{
+  const gchar *url = g_getenv ("AXION_TEST_REDIS_URL");
+  const gchar *sock = g_getenv ("AXION_TEST_REDIS_SOCKET");
+  GstHarness *h;
+  GstBuffer *tmpl, **frames;
+  gchar *desc, *cmd, *out = NULL;
+  gint64 t0;
+  gdouble secs, sink_rate, peer_rate = 0;
+  guint64 commands = 0;
+  GstStructure *st;
+  GstElement *s;
+  gint status;
+
+  gst_init (&argc, &argv);
+  if (!url || !sock) {
+    g_printerr ("run through tests/fixtures/with-servers --redis\n");
+    return 2;
+  }
+  tmpl = gst_buffer_new_allocate (NULL, 64, NULL);
+  frames = g_new (GstBuffer *, N_FRAMES);
+  for (guint i = 0; i < N_FRAMES; i++) {
+    GstBuffer *b = gst_buffer_copy (tmpl);
+    GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (b);
+    gchar cam[16];
+    g_snprintf (cam, sizeof (cam), "CAM%03u", i % 10);
+    gst_axion_frame_meta_set_camera_id (m, cam);
+    gst_axion_frame_meta_set_frame_number (m, i / 10);
+    gst_axion_frame_meta_set_capture_time (
+        m, g_get_real_time (), GST_AXION_CAPTURE_TIME_NTP);
+    gst_axion_frame_meta_set_motion (m, 0.5, GST_AXION_MOTION_STATE_CONTINUE);
+    gst_axion_frame_meta_set_scene_hash (m, i);
+    gst_axion_frame_meta_add_event (m, GST_AXION_EVENT_MOTION_CONTINUE);
+    frames[i] = b;
+  }
+
+  desc = g_strdup_printf ("axionredissink name=s redis-url=\"%s\" "
+                          "state-interval-ms=5 max-pending-events=1000000",
+      url);
+  h = gst_harness_new_parse (desc);
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=I420,width=1920,"
+      "height=1080,framerate=10/1");
+  t0 = g_get_monotonic_time ();
+  for (guint i = 0; i < N_FRAMES; i++)
+    gst_harness_push (h, frames[i]);
+  gst_harness_push_event (h, gst_event_new_eos ());
+  secs = (g_get_monotonic_time () - t0) / 1e6;
+  s = gst_bin_get_by_name (GST_BIN (h->element), "s");
+  g_object_get (s, "stats", &st, NULL);
+  gst_structure_get_uint64 (st, "commands", &commands);
+  gst_structure_free (st);
+  gst_object_unref (s);
+  gst_harness_teardown (h);
+  sink_rate = commands / secs;
+
+  /* the peer: redis-benchmark, pipelined by 16, on the same socket */
+  cmd = g_strdup_printf ("redis-benchmark -s %s -P 16 -n 1000000 -q -t "
+                         "set,hset,zadd,lpush,xadd --csv",
+      sock);
+  if (g_spawn_command_line_sync (cmd, &out, NULL, &status, NULL) &&
+      g_spawn_check_wait_status (status, NULL)) {
+    gchar **lines = g_strsplit (out, "\n", -1);
+    gdouble sum = 0;
+    guint n = 0;
+    for (gchar **l = lines; *l; l++) {
+      gchar *comma = strchr (*l, ',');
+      if (comma && comma[1] == '"' && g_ascii_isdigit (comma[2])) {
+        sum += g_ascii_strtod (comma + 2, NULL);
+        n++;
+        g_print ("  redis-benchmark %s\n", *l);
+      }
+    }
+    peer_rate = n ? sum / n : 0;
+    g_strfreev (lines);
+  }
+  g_print ("axionredissink: %" G_GUINT64_FORMAT " commands in %.2f s = %.0f "
+           "commands/s (%d frames of 10 cameras, one event each)\n",
+      commands, secs, sink_rate, N_FRAMES);
+  g_print ("redis-benchmark -P 16 (mean of the commands above): %.0f "
+           "requests/s; ratio %.2f (goals: >= 100000 commands/s: %s, >= 0.50 "
+           "of redis-benchmark: %s)\n",
+      peer_rate, peer_rate > 0 ? sink_rate / peer_rate : 0,
+      sink_rate >= 100000 ? "met" : "MISSED",
+      peer_rate > 0 && sink_rate / peer_rate >= 0.5 ? "met" : "MISSED");
+  g_free (out);
+  g_free (cmd);
+  g_free (desc);
+  g_free (frames);
+  gst_buffer_unref (tmpl);
+  return 0;
+}
