@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define N_FRAMES 200000
+static guint N_FRAMES = 200000;
 
 int
 main (int argc, char **argv)
@@ -29,6 +29,8 @@ main (int argc, char **argv)
   gint status;
 
   gst_init (&argc, &argv);
+  if (g_getenv ("AXION_BENCH_FRAMES"))
+    N_FRAMES = atoi (g_getenv ("AXION_BENCH_FRAMES"));
   if (!url || !sock) {
     g_printerr ("run through tests/fixtures/with-servers --redis\n");
     return 2;
@@ -91,7 +93,7 @@ main (int argc, char **argv)
     g_strfreev (lines);
   }
   g_print ("axionredissink: %" G_GUINT64_FORMAT " commands in %.2f s = %.0f "
-           "commands/s (%d frames of 10 cameras, one event each)\n",
+           "commands/s (%u frames of 10 cameras, one event each)\n",
       commands, secs, sink_rate, N_FRAMES);
   g_print ("redis-benchmark -P 16 (mean of the commands above): %.0f "
            "requests/s; ratio %.2f (goals: >= 100000 commands/s: %s, >= 0.50 "

@@ -444,12 +444,18 @@ gst_axion_format_timestamp (gint64 unix_us)
 void
 gst_axion_json_append_string (GString *out, const gchar *s)
 {
+  const guchar *p, *run;
+
   if (s == NULL) {
     g_string_append (out, "null");
     return;
   }
   g_string_append_c (out, '"');
-  for (const guchar *p = (const guchar *) s; *p; p++) {
+  /* copy runs of characters that need no escaping in one go */
+  for (p = run = (const guchar *) s; *p; p++) {
+    if (*p >= 0x20 && *p != '"' && *p != '\\')
+      continue;
+    g_string_append_len (out, (const gchar *) run, p - run);
     switch (*p) {
     case '"':
       g_string_append (out, "\\\"");
@@ -467,12 +473,11 @@ gst_axion_json_append_string (GString *out, const gchar *s)
       g_string_append (out, "\\t");
       break;
     default:
-      if (*p < 0x20)
-        g_string_append_printf (out, "\\u%04x", *p);
-      else
-        g_string_append_c (out, *p);
+      g_string_append_printf (out, "\\u%04x", *p);
     }
+    run = p + 1;
   }
+  g_string_append_len (out, (const gchar *) run, p - run);
   g_string_append_c (out, '"');
 }
 
