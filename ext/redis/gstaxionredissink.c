@@ -301,24 +301,23 @@ dtostr (gdouble v, const gchar *fmt)
 
 /* ---- streaming thread ---------------------------------------------------- */
 
+/* An event's XADD (and PUBLISH) command; no lock needed. */
 static void
-queue_event (GstAxionRedisSink *self, CamState *c, GstAxionFrameMeta *meta,
-    const GstAxionFrameEvent *ev, GstBuffer *buf)
+make_event_commands (GstAxionRedisSink *self, GstAxionFrameMeta *meta,
+    const GstAxionFrameEvent *ev, GstBuffer *buf, guint maxlen,
+    gboolean publish, GPtrArray *out)
 {
   GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
   GstAxionFrameInfo info;
   GstAxionRow *row;
-  guint maxlen, max_pending;
-  gboolean publish;
   const gchar *phase = gst_axion_event_type_phase (ev->type);
-
-  GST_OBJECT_LOCK (self);
-  maxlen = self->events_maxlen;
-  max_pending = self->max_pending_events;
-  GST_OBJECT_UNLOCK (self);
+  gchar *json;
 
   gst_axion_frame_info_init (&info);
   row = gst_axion_row_camera_event (meta, ev, buf, &info, NULL);
+  json = row ? gst_axion_row_to_json (row) : g_strdup ("{}");
+  gst_axion_row_free (row);
+
   g_ptr_array_add (argv, g_strdup ("XADD"));
   g_ptr_array_add (argv, key (self, "events"));
   g_ptr_array_add (argv, g_strdup ("MAXLEN"));
@@ -326,7 +325,7 @@ queue_event (GstAxionRedisSink *self, CamState *c, GstAxionFrameMeta *meta,
   g_ptr_array_add (argv, g_strdup_printf ("%u", maxlen));
   g_ptr_array_add (argv, g_strdup ("*"));
   g_ptr_array_add (argv, g_strdup ("camera_id"));
-  g_ptr_array_add (argv, g_strdup (c->id));
+  g_ptr_array_add (argv, g_strdup (meta->camera_id));
   g_ptr_array_add (argv, g_strdup ("event_type"));
   g_ptr_array_add (argv, g_strdup (gst_axion_event_type_db_name (ev->type)));
   g_ptr_array_add (argv, g_strdup ("event_phase"));
@@ -337,29 +336,57 @@ queue_event (GstAxionRedisSink *self, CamState *c, GstAxionFrameMeta *meta,
   g_ptr_array_add (
       argv, g_strdup_printf ("%" G_GUINT64_FORMAT, meta->frame_number));
   g_ptr_array_add (argv, g_strdup ("row"));
-  g_ptr_array_add (argv, row ? gst_axion_row_to_json (row) : g_strdup ("{}"));
-
-  g_queue_push_tail (&self->events, argv);
-  GST_OBJECT_LOCK (self);
-  publish = self->publish;
-  GST_OBJECT_UNLOCK (self);
   if (publish) {
     GPtrArray *pub = g_ptr_array_new_with_free_func (g_free);
     g_ptr_array_add (pub, g_strdup ("PUBLISH"));
-    g_ptr_array_add (pub, key (self, "events:%s", c->id));
-    g_ptr_array_add (pub, g_strdup (g_ptr_array_index (argv, argv->len - 1)));
-    g_queue_push_tail (&self->events, pub);
+    g_ptr_array_add (pub, key (self, "events:%s", meta->camera_id));
+    g_ptr_array_add (pub, g_strdup (json));
+    g_ptr_array_add (argv, json);
+    g_ptr_array_add (out, argv);
+    g_ptr_array_add (out, pub);
+  } else {
+    g_ptr_array_add (argv, json);
+    g_ptr_array_add (out, argv);
   }
-  gst_axion_row_free (row);
+}
 
-  g_free (c->last_event_type);
-  c->last_event_type = g_strdup (gst_axion_event_type_db_name (ev->type));
-  c->last_event_us = meta->capture_time_us;
+static GHashTable *
+make_context (GstBuffer *buf)
+{
+  GHashTable *ctx = NULL;
+  gpointer state = NULL;
+  GstMeta *m;
 
-  while (g_queue_get_length (&self->events) > max_pending) {
-    g_ptr_array_unref (g_queue_pop_head (&self->events));
-    self->dropped_events++;
+  while ((m = gst_buffer_iterate_meta_filtered (
+              buf, &state, GST_AXION_ANALYSIS_META_API_TYPE))) {
+    GstAxionAnalysis *a = ((GstAxionAnalysisMeta *) m)->analysis;
+    GString *objs = g_string_new ("[");
+
+    if (ctx == NULL)
+      ctx = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    for (gchar **o = a->objects_identified; o && *o; o++) {
+      if (o != a->objects_identified)
+        g_string_append_c (objs, ',');
+      gst_axion_json_append_string (objs, *o);
+    }
+    g_string_append_c (objs, ']');
+    g_hash_table_insert (ctx, g_strdup ("last_description"),
+        g_strdup (a->scene_description ? a->scene_description
+                : a->primary_insight   ? a->primary_insight
+                                       : ""));
+    g_hash_table_insert (
+        ctx, g_strdup ("last_objects"), g_string_free (objs, FALSE));
+    g_hash_table_insert (ctx, g_strdup ("last_analysis_at"),
+        g_strdup_printf ("%" G_GINT64_FORMAT, a->event_time_us / 1000000));
+    g_hash_table_insert (ctx, g_strdup ("pattern_detected"),
+        g_strdup (
+            a->pattern_detected && a->pattern_type ? a->pattern_type : "none"));
+    g_hash_table_insert (ctx, g_strdup ("alert_active"),
+        g_strdup (a->should_alert ? "true" : "false"));
+    g_hash_table_insert (ctx, g_strdup ("risk_assessment"),
+        g_strdup (a->risk_assessment ? a->risk_assessment : "none"));
   }
+  return ctx;
 }
 
 static GstFlowReturn
@@ -372,11 +399,58 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
   gpointer state = NULL;
   GstMeta *m;
   GString *mem;
-  gchar hex[17];
+  gchar hex[17], *hash_entry = NULL;
+  GPtrArray *events;
+  GHashTable *ctx;
+  guint maxlen, max_pending, n_objects = 0;
+  gboolean publish, first = TRUE;
 
   if (meta == NULL ||
       !gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA))
     return GST_FLOW_OK;
+
+  GST_OBJECT_LOCK (self);
+  maxlen = self->events_maxlen;
+  max_pending = self->max_pending_events;
+  publish = self->publish;
+  GST_OBJECT_UNLOCK (self);
+
+  /* everything that costs is prepared without the lock the worker needs */
+  events = g_ptr_array_new ();
+  for (guint i = 0; i < meta->n_events; i++)
+    make_event_commands (
+        self, meta, &meta->events[i], buf, maxlen, publish, events);
+
+  /* scene memory entry: compact JSON of hashes, motion, objects */
+  mem = g_string_new (NULL);
+  g_string_append_printf (
+      mem, "{\"frame\":%" G_GUINT64_FORMAT ",\"ts\":", meta->frame_number);
+  gst_axion_json_append_double (mem, meta->capture_time_us / 1e6);
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_SCENE_HASH)) {
+    gst_axion_hash64_to_hex (meta->scene_hash, hex);
+    g_string_append_printf (mem, ",\"hash\":\"%s\"", hex);
+    hash_entry = g_strdup_printf ("%.6f %s", meta->capture_time_us / 1e6, hex);
+  }
+  g_string_append (mem, ",\"objects\":[");
+  while ((m = gst_buffer_iterate_meta_filtered (
+              buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    const gchar *label;
+    if (!gst_axion_roi_get_detection (
+            (GstVideoRegionOfInterestMeta *) m, &label, NULL, NULL))
+      continue;
+    if (!first)
+      g_string_append_c (mem, ',');
+    gst_axion_json_append_string (mem, label);
+    first = FALSE;
+    n_objects++;
+  }
+  g_string_append (mem, "],\"motion\":");
+  gst_axion_json_append_double (mem,
+      gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_MOTION)
+          ? meta->motion_score
+          : 0.0);
+  g_string_append_c (mem, '}');
+  ctx = make_context (buf);
 
   g_mutex_lock (&self->lock);
   self->frames++;
@@ -390,7 +464,7 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
     c->motion = meta->motion_state == GST_AXION_MOTION_STATE_START ||
         meta->motion_state == GST_AXION_MOTION_STATE_CONTINUE;
   }
-  c->objects = gst_axion_roi_count (buf, FALSE);
+  c->objects = n_objects;
   if (self->have_info) {
     c->width = GST_VIDEO_INFO_WIDTH (&self->vinfo);
     c->height = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
@@ -404,74 +478,40 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
     c->fps_window_us = now;
     c->fps_window_frames = 0;
   }
-
-  for (guint i = 0; i < meta->n_events; i++)
-    queue_event (self, c, meta, &meta->events[i], buf);
-
-  /* scene memory entry: compact JSON of hashes, motion, objects */
-  mem = g_string_new (NULL);
-  g_string_append_printf (
-      mem, "{\"frame\":%" G_GUINT64_FORMAT ",\"ts\":", meta->frame_number);
-  gst_axion_json_append_double (mem, meta->capture_time_us / 1e6);
-  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_SCENE_HASH)) {
-    gst_axion_hash64_to_hex (meta->scene_hash, hex);
-    g_string_append_printf (mem, ",\"hash\":\"%s\"", hex);
-    g_queue_push_tail (&c->hashes,
-        g_strdup_printf ("%.6f %s", meta->capture_time_us / 1e6, hex));
-    while (g_queue_get_length (&c->hashes) > MAX_PENDING_HASHES)
-      g_free (g_queue_pop_head (&c->hashes));
+  if (meta->n_events > 0) {
+    const GstAxionFrameEvent *last = &meta->events[meta->n_events - 1];
+    g_free (c->last_event_type);
+    c->last_event_type = g_strdup (gst_axion_event_type_db_name (last->type));
+    c->last_event_us = meta->capture_time_us;
   }
-  g_string_append (mem, ",\"objects\":[");
-  {
-    gboolean first = TRUE;
-    while ((m = gst_buffer_iterate_meta_filtered (
-                buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-      const gchar *label;
-      if (!gst_axion_roi_get_detection (
-              (GstVideoRegionOfInterestMeta *) m, &label, NULL, NULL))
-        continue;
-      if (!first)
-        g_string_append_c (mem, ',');
-      gst_axion_json_append_string (mem, label);
-      first = FALSE;
-    }
+  for (guint i = 0; i < events->len; i++)
+    g_queue_push_tail (&self->events, g_ptr_array_index (events, i));
+  while (g_queue_get_length (&self->events) > max_pending) {
+    g_ptr_array_unref (g_queue_pop_head (&self->events));
+    self->dropped_events++;
   }
-  g_string_append (mem, "],\"motion\":");
-  gst_axion_json_append_double (mem, c->motion_score);
-  g_string_append_c (mem, '}');
   g_queue_push_tail (&c->memory, g_string_free (mem, FALSE));
   while (g_queue_get_length (&c->memory) > MEMORY_LEN)
     g_free (g_queue_pop_head (&c->memory));
-
-  /* Claude context from analysis metas */
-  state = NULL;
-  while ((m = gst_buffer_iterate_meta_filtered (
-              buf, &state, GST_AXION_ANALYSIS_META_API_TYPE))) {
-    GstAxionAnalysis *a = ((GstAxionAnalysisMeta *) m)->analysis;
-    GString *objs = g_string_new ("[");
-    for (gchar **o = a->objects_identified; o && *o; o++) {
-      if (o != a->objects_identified)
-        g_string_append_c (objs, ',');
-      gst_axion_json_append_string (objs, *o);
+  if (hash_entry) {
+    g_queue_push_tail (&c->hashes, hash_entry);
+    while (g_queue_get_length (&c->hashes) > MAX_PENDING_HASHES)
+      g_free (g_queue_pop_head (&c->hashes));
+  }
+  if (ctx) {
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init (&it, ctx);
+    while (g_hash_table_iter_next (&it, &k, &v)) {
+      g_hash_table_iter_steal (&it);
+      g_hash_table_insert (c->context, k, v);
     }
-    g_string_append_c (objs, ']');
-    g_hash_table_insert (c->context, g_strdup ("last_description"),
-        g_strdup (a->scene_description ? a->scene_description
-                : a->primary_insight   ? a->primary_insight
-                                       : ""));
-    g_hash_table_insert (
-        c->context, g_strdup ("last_objects"), g_string_free (objs, FALSE));
-    g_hash_table_insert (c->context, g_strdup ("last_analysis_at"),
-        g_strdup_printf ("%" G_GINT64_FORMAT, a->event_time_us / 1000000));
-    g_hash_table_insert (c->context, g_strdup ("pattern_detected"),
-        g_strdup (
-            a->pattern_detected && a->pattern_type ? a->pattern_type : "none"));
-    g_hash_table_insert (c->context, g_strdup ("alert_active"),
-        g_strdup (a->should_alert ? "true" : "false"));
-    g_hash_table_insert (c->context, g_strdup ("risk_assessment"),
-        g_strdup (a->risk_assessment ? a->risk_assessment : "none"));
   }
   g_mutex_unlock (&self->lock);
+
+  g_ptr_array_unref (events);
+  if (ctx)
+    g_hash_table_unref (ctx);
   return GST_FLOW_OK;
 }
 

@@ -243,11 +243,25 @@ gst_axion_table_time_column (GstAxionTable table)
 gint
 gst_axion_row_column_index (GstAxionTable table, const gchar *column)
 {
+  static GHashTable *index[GST_AXION_N_TABLES];
+  static gsize inited = 0;
+  gpointer v;
+
   g_return_val_if_fail (table < GST_AXION_N_TABLES, -1);
-  for (guint i = 0; i < tables[table].n_cols; i++)
-    if (strcmp (tables[table].cols[i].name, column) == 0)
-      return (gint) i;
-  return -1;
+  g_return_val_if_fail (column != NULL, -1);
+
+  /* name -> position + 1, built once: rows are made per event */
+  if (g_once_init_enter (&inited)) {
+    for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
+      index[t] = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < tables[t].n_cols; i++)
+        g_hash_table_insert (index[t], (gpointer) tables[t].cols[i].name,
+            GUINT_TO_POINTER (i + 1));
+    }
+    g_once_init_leave (&inited, 1);
+  }
+  v = g_hash_table_lookup (index[table], column);
+  return v ? (gint) GPOINTER_TO_UINT (v) - 1 : -1;
 }
 
 void
