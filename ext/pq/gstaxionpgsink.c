@@ -553,10 +553,9 @@ ensure_connected (GstAxionPgSink *self, gboolean force)
     const gchar *msg = PQerrorMessage (self->conn);
     gboolean auth = strstr (msg, "authentication failed") ||
         strstr (msg, "no password supplied") || strstr (msg, "does not exist");
-    gint64 delay_ms = MIN (500 * (1 << MIN (self->backoff, 5)), 10000);
+    gint64 delay_ms = gst_axion_backoff_ms (self->backoff, 500, 10000);
 
     set_last_error (self, msg);
-    delay_ms = delay_ms / 2 + g_random_int_range (0, delay_ms / 2 + 1);
     self->next_connect_us = g_get_monotonic_time () + delay_ms * 1000;
     self->backoff++;
     if (auth) {

@@ -818,8 +818,7 @@ ensure_connected (GstAxionRedisSink *self, gboolean force, gboolean *fatal)
     self->ctx = redisConnectWithTimeout (
         self->parsed.host, self->parsed.port, ct);
   if (self->ctx == NULL || self->ctx->err) {
-    gint64 delay = MIN (200 * (1 << MIN (self->backoff, 6)), 10000);
-    delay = delay / 2 + g_random_int_range (0, delay / 2 + 1);
+    gint64 delay = gst_axion_backoff_ms (self->backoff, 200, 10000);
     set_error (self, self->ctx ? self->ctx->errstr : "out of memory");
     GST_WARNING_OBJECT (self,
         "Redis unreachable (%s); keeping the newest "

@@ -330,6 +330,21 @@ GST_START_TEST (test_capture_time)
 
 GST_END_TEST;
 
+GST_START_TEST (test_backoff)
+{
+  for (gint i = 0; i < 200; i++) {
+    gint64 first = gst_axion_backoff_ms (0, 500, 10000);
+    gint64 later = gst_axion_backoff_ms (3, 500, 10000);
+    gint64 capped = gst_axion_backoff_ms (40, 500, 10000);
+    fail_unless (first >= 250 && first <= 500, "%" G_GINT64_FORMAT, first);
+    fail_unless (later >= 2000 && later <= 4000, "%" G_GINT64_FORMAT, later);
+    fail_unless (
+        capped >= 5000 && capped <= 10000, "%" G_GINT64_FORMAT, capped);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 axion_meta_suite (void)
 {
@@ -345,6 +360,7 @@ axion_meta_suite (void)
   tcase_add_test (tc, test_roi_helpers);
   tcase_add_test (tc, test_camera_ids_and_uris);
   tcase_add_test (tc, test_capture_time);
+  tcase_add_test (tc, test_backoff);
   return s;
 }
 

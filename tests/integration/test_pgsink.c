@@ -4,6 +4,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/axion/axion.h>
+#include "startcheck.h"
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libpq-fe.h>
@@ -301,28 +302,11 @@ GST_END_TEST;
 static gchar *
 start_error (const gchar *ci)
 {
-  GstElement *e = gst_element_factory_make ("axionpgsink", NULL);
-  GstBus *bus = gst_bus_new ();
-  GstMessage *m;
-  gchar *text = NULL;
-  GError *err = NULL;
-  gchar *dbg = NULL;
+  GstStateChangeReturn ret;
+  gchar *text = start_error_of (
+      "axionpgsink", "conninfo", ci, "require-connection", &ret);
 
-  gst_element_set_bus (e, bus);
-  g_object_set (e, "conninfo", ci, "require-connection", TRUE, NULL);
-  fail_unless_equals_int (
-      gst_element_set_state (e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
-  m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (m != NULL, "no error message");
-  gst_message_parse_error (m, &err, &dbg);
-  text = g_strdup_printf ("%s | %s", err->message, dbg);
-  g_error_free (err);
-  g_free (dbg);
-  gst_message_unref (m);
-  gst_element_set_state (e, GST_STATE_NULL);
-  gst_element_set_bus (e, NULL);
-  gst_object_unref (bus);
-  gst_object_unref (e);
+  fail_unless_equals_int (ret, GST_STATE_CHANGE_FAILURE);
   return text;
 }
 

@@ -4,6 +4,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/axion/axion.h>
+#include "startcheck.h"
 #include <hiredis/hiredis.h>
 
 static const gchar *url, *sock;
@@ -252,31 +253,7 @@ GST_END_TEST;
 static gchar *
 start_error (const gchar *u)
 {
-  GstElement *e = gst_element_factory_make ("axionredissink", NULL);
-  GstBus *bus = gst_bus_new ();
-  GstMessage *m;
-  GError *err = NULL;
-  gchar *dbg = NULL, *text;
-  GstStateChangeReturn ret;
-
-  gst_element_set_bus (e, bus);
-  g_object_set (e, "redis-url", u, NULL);
-  ret = gst_element_set_state (e, GST_STATE_PAUSED);
-  m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  if (m) {
-    gst_message_parse_error (m, &err, &dbg);
-    text = g_strdup_printf ("%s | %s", err->message, dbg);
-    g_error_free (err);
-    g_free (dbg);
-    gst_message_unref (m);
-  } else {
-    text = g_strdup (ret == GST_STATE_CHANGE_FAILURE ? "failure" : "ok");
-  }
-  gst_element_set_state (e, GST_STATE_NULL);
-  gst_element_set_bus (e, NULL);
-  gst_object_unref (bus);
-  gst_object_unref (e);
-  return text;
+  return start_error_of ("axionredissink", "redis-url", u, NULL, NULL);
 }
 
 GST_START_TEST (test_bad_configuration)

@@ -50,6 +50,9 @@ GST_AXION_API
 gint64 gst_axion_capture_time_us (GstBuffer *buffer, GstElement *element,
     const GstSegment *segment, GstAxionCaptureTimeSource *source);
 
+GST_AXION_API
+gint64 gst_axion_backoff_ms (guint attempt, guint base_ms, guint max_ms);
+
 G_END_DECLS
 
 #endif /* __GST_AXION_CAMERA_H__ */
