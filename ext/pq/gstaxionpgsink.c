@@ -766,41 +766,85 @@ write_batch (GstAxionPgSink *self, Batch *b)
   return res;
 }
 
-/* Keep a batch the server refused as data under spool-dir/rejected/ */
+/* Keep rows the server refused as data in spool-dir/rejected/ (never
+ * replayed automatically: an operator looks at them). */
 static void
-reject_batch (GstAxionPgSink *self, Batch *b)
+keep_rejected (GstAxionPgSink *self, Batch *b)
 {
-  gchar *dir;
+  gchar *dir, *rej, *path;
+  GString *out;
 
   g_mutex_lock (&self->lock);
   self->rows_rejected += b->total;
   g_mutex_unlock (&self->lock);
-  GST_ELEMENT_WARNING (self, STREAM, FAILED,
-      ("PostgreSQL refused a batch of %u rows as invalid data", b->total),
-      ("%s; the batch is kept in the spool's rejected/ directory",
-          self->last_error));
-  if (ensure_spool_dir (self, &dir)) {
-    gchar *rej = g_build_filename (dir, "rejected", NULL);
-    GST_OBJECT_LOCK (self);
-    g_free (self->spool_dir);
-    self->spool_dir = rej;
-    GST_OBJECT_UNLOCK (self);
-    if (!b->spool_file)
-      spool_write (self, b);
-    else {
-      gchar *base = g_path_get_basename (b->spool_file);
-      gchar *dst = g_build_filename (rej, base, NULL);
-      g_mkdir_with_parents (rej, 0700);
-      g_rename (b->spool_file, dst);
-      g_free (base);
-      g_free (dst);
-      g_clear_pointer (&b->spool_file, g_free);
-    }
-    GST_OBJECT_LOCK (self);
-    self->spool_dir = dir;
-    GST_OBJECT_UNLOCK (self);
-    g_free (rej);
+  if (!ensure_spool_dir (self, &dir)) {
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("PostgreSQL refused %u rows as invalid data", b->total),
+        ("%s; no spool-dir to keep them", self->last_error));
+    return;
   }
+  rej = g_build_filename (dir, "rejected", NULL);
+  g_mkdir_with_parents (rej, 0700);
+  path = g_strdup_printf (
+      "%s/%020" G_GINT64_FORMAT ".batch", rej, gst_axion_id_next ());
+  out = g_string_new (SPOOL_MAGIC);
+  for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
+    if (b->rows[t] == 0)
+      continue;
+    g_string_append_printf (out, "%s %u %" G_GSIZE_FORMAT "\n",
+        gst_axion_table_name (t), b->rows[t], b->data[t]->len);
+    g_string_append_len (out, b->data[t]->str, b->data[t]->len);
+  }
+  g_file_set_contents (path, out->str, out->len, NULL);
+  GST_ELEMENT_WARNING (self, STREAM, FAILED,
+      ("PostgreSQL refused %u rows as invalid data", b->total),
+      ("%s; kept in %s", self->last_error, path));
+  g_string_free (out, TRUE);
+  g_free (path);
+  g_free (rej);
+  g_free (dir);
+}
+
+/* A batch was refused as data: write it row by row so that only the bad
+ * rows are set aside. Returns WRITE_OK when every row was either written
+ * or kept as rejected, else the first connection/fatal result (the caller
+ * keeps the whole batch; rows already written are not duplicated on
+ * replay). */
+static WriteResult
+write_row_by_row (GstAxionPgSink *self, Batch *b)
+{
+  Batch *bad = batch_new ();
+  WriteResult res = WRITE_OK;
+
+  for (gint t = 0; t < GST_AXION_N_TABLES && res == WRITE_OK; t++) {
+    const gchar *p = b->data[t]->str, *end = p + b->data[t]->len;
+    while (p < end && res == WRITE_OK) {
+      const gchar *nl = memchr (p, '\n', end - p);
+      gsize len = nl ? (gsize) (nl - p) + 1 : (gsize) (end - p);
+      Batch *one = batch_new ();
+      WriteResult wr;
+
+      g_string_append_len (one->data[t], p, len);
+      one->rows[t] = one->total = 1;
+      one->first_us = b->first_us;
+      wr = write_batch (self, one);
+      if (wr == WRITE_REJECTED) {
+        g_string_append_len (bad->data[t], p, len);
+        bad->rows[t]++;
+        bad->total++;
+      } else if (wr != WRITE_OK) {
+        res = wr;
+      }
+      batch_free (one);
+      p += len;
+    }
+  }
+  if (res == WRITE_OK && bad->total > 0) {
+    keep_rejected (self, bad);
+    b->total -= bad->total; /* the caller counts the written rows */
+  }
+  batch_free (bad);
+  return res;
 }
 
 static void
@@ -850,8 +894,9 @@ replay_spool (GstAxionPgSink *self)
       self->spool_bytes -= MIN (self->spool_bytes, size);
       self->spool_files -= MIN (self->spool_files, 1);
       g_mutex_unlock (&self->lock);
-    } else if (wr == WRITE_REJECTED) {
-      reject_batch (self, b);
+    } else if (wr == WRITE_REJECTED && write_row_by_row (self, b) == WRITE_OK) {
+      g_unlink (path);
+      batch_written (self, b, TRUE);
       g_mutex_lock (&self->lock);
       self->spool_bytes -= MIN (self->spool_bytes, size);
       self->spool_files -= MIN (self->spool_files, 1);
@@ -954,8 +999,9 @@ worker_main (GstAxionPgSink *self)
           batch_written (self, b, FALSE);
           batch_free (b);
           b = NULL;
-        } else if (wr == WRITE_REJECTED) {
-          reject_batch (self, b);
+        } else if (wr == WRITE_REJECTED &&
+            write_row_by_row (self, b) == WRITE_OK) {
+          batch_written (self, b, FALSE);
           batch_free (b);
           b = NULL;
         }

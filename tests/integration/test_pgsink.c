@@ -614,6 +614,58 @@ GST_START_TEST (test_spool_full_drop_is_counted)
 
 GST_END_TEST;
 
+/* A row the server refuses as data costs that row only: the rest of its
+ * batch is written, the row is kept in spool-dir/rejected/ and counted. */
+GST_START_TEST (test_refused_row_set_aside)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *extra = g_strdup_printf ("spool-dir=%s", spool);
+  gchar *rejdir = g_build_filename (spool, "rejected", NULL);
+  GstHarness *h;
+  gint64 t0 = g_get_real_time ();
+  guint64 rejected = 0;
+  GstStructure *st;
+  GDir *d;
+  guint files = 0;
+  PGresult *r;
+
+  /* (only this camera: other tests' rows must not violate it) */
+  r = PQexec (conn,
+      "ALTER TABLE camera_events ADD CONSTRAINT "
+      "axion_test_reject CHECK (camera_id <> 'CAM_X' OR "
+      "frame_number <> 13)");
+  fail_unless (
+      PQresultStatus (r) == PGRES_COMMAND_OK, "%s", PQerrorMessage (conn));
+  PQclear (r);
+  h = new_sink (extra);
+  for (guint i = 0; i < 20; i++)
+    gst_harness_push (h, make_frame ("CAM_X", i, t0));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  r = PQexec (conn,
+      "ALTER TABLE camera_events DROP CONSTRAINT "
+      "axion_test_reject");
+  PQclear (r);
+  /* events of frames 10..19 except 13; every frame row */
+  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_X"), 9);
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_X"), 20);
+  st = sink_stats (h);
+  gst_structure_get_uint64 (st, "rows-rejected", &rejected);
+  gst_structure_free (st);
+  fail_unless_equals_uint64 (rejected, 1);
+  d = g_dir_open (rejdir, 0, NULL);
+  fail_unless (d != NULL);
+  while (g_dir_read_name (d))
+    files++;
+  g_dir_close (d);
+  fail_unless_equals_int (files, 1);
+  gst_harness_teardown (h);
+  g_free (rejdir);
+  g_free (extra);
+  g_free (spool);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgsink_suite (void)
 {
@@ -631,6 +683,7 @@ pgsink_suite (void)
   tcase_add_test (tc, test_restarts_exactly_once);
   tcase_add_test (tc, test_kill9_then_restart);
   tcase_add_test (tc, test_spool_full_drop_is_counted);
+  tcase_add_test (tc, test_refused_row_set_aside);
   return s;
 }
 
