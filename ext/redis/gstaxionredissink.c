@@ -283,6 +283,18 @@ key (GstAxionRedisSink *self, const gchar *fmt, ...)
   return k;
 }
 
+/* the scene hash index key, shared with axionclaude (gstaxionscene.h) */
+static gchar *
+scene_key (GstAxionRedisSink *self, const gchar *camera_id)
+{
+  gchar *k;
+
+  GST_OBJECT_LOCK (self);
+  k = gst_axion_scene_hashes_key (self->prefix, camera_id);
+  GST_OBJECT_UNLOCK (self);
+  return k;
+}
+
 /* "(<v>": an exclusive score bound */
 static gchar *
 exclusive (gdouble v)
@@ -427,7 +439,7 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
       mem, "{\"frame\":%" G_GUINT64_FORMAT ",\"ts\":", meta->frame_number);
   gst_axion_json_append_double (mem, meta->capture_time_us / 1e6);
   if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_SCENE_HASH)) {
-    gst_axion_hash64_to_hex (meta->scene_hash, hex);
+    gst_axion_scene_hash_member (meta->scene_hash, hex);
     g_string_append_printf (mem, ",\"hash\":\"%s\"", hex);
     hash_entry = g_strdup_printf ("%.6f %s", meta->capture_time_us / 1e6, hex);
   }
@@ -643,7 +655,7 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
       g_free (k);
     }
     if (c->hashes.length) {
-      gchar *k = key (self, "scene:%s:hashes", c->id);
+      gchar *k = scene_key (self, c->id);
       GPtrArray *za = cmd ("ZADD", k, NULL);
       gchar *old = exclusive (now_s - 3600);
       for (GList *l = c->hashes.head; l; l = l->next) {

@@ -345,6 +345,34 @@ GST_START_TEST (test_backoff)
 
 GST_END_TEST;
 
+GST_START_TEST (test_scene_index)
+{
+  GstAxionSceneIndex *idx = gst_axion_scene_index_new (3600);
+  gchar *k = gst_axion_scene_hashes_key ("axion", "CAM001");
+  gchar hex[17];
+
+  /* the schema document's key and member (§2.5) */
+  fail_unless_equals_string (k, "axion:scene:CAM001:hashes");
+  gst_axion_scene_hash_member (0xa3f5c8, hex);
+  fail_unless_equals_string (hex, "0000000000a3f5c8");
+  g_free (k);
+
+  fail_if (gst_axion_scene_index_check_and_add (idx, "CAM001", 42, 1000, 300));
+  /* seen 100 s ago: a duplicate within 5 minutes */
+  fail_unless (
+      gst_axion_scene_index_check_and_add (idx, "CAM001", 42, 1100, 300));
+  /* another camera, another hash: new */
+  fail_if (gst_axion_scene_index_check_and_add (idx, "CAM002", 42, 1100, 300));
+  fail_if (gst_axion_scene_index_check_and_add (idx, "CAM001", 43, 1100, 300));
+  /* last seen at 1100: 301 s later it is new again */
+  fail_if (gst_axion_scene_index_check_and_add (idx, "CAM001", 42, 1401, 300));
+  fail_unless (gst_axion_scene_is_recent (10, 20, 10));
+  fail_if (gst_axion_scene_is_recent (-1, 20, 10));
+  gst_axion_scene_index_free (idx);
+}
+
+GST_END_TEST;
+
 static Suite *
 axion_meta_suite (void)
 {
@@ -361,6 +389,7 @@ axion_meta_suite (void)
   tcase_add_test (tc, test_camera_ids_and_uris);
   tcase_add_test (tc, test_capture_time);
   tcase_add_test (tc, test_backoff);
+  tcase_add_test (tc, test_scene_index);
   return s;
 }
 

@@ -18,5 +18,6 @@
 #include <gst/axion/gstaxionrows.h>
 #include <gst/axion/gstaxionluma.h>
 #include <gst/axion/gstaxionvideoanalyzer.h>
+#include <gst/axion/gstaxionscene.h>
 
 #endif /* __GST_AXION_H__ */
