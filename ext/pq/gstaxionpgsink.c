@@ -89,8 +89,7 @@ typedef struct
   GString *data[GST_AXION_N_TABLES];
   guint rows[GST_AXION_N_TABLES];
   guint total;
-  gint64 first_us;   /* monotonic time of the first row */
-  gchar *spool_file; /* set when the batch came from the spool */
+  gint64 first_us; /* monotonic time of the first row */
 } Batch;
 
 struct _GstAxionPgSink
@@ -147,7 +146,6 @@ struct _GstAxionPgSink
   PGconn *conn;
   guint backoff;
   gint64 next_connect_us;
-  gchar *conninfo_used;
   gint64 last_metrics_us;
   guint64 last_metrics_rows;
 };
@@ -195,7 +193,6 @@ batch_free (Batch *b)
     return;
   for (gint t = 0; t < GST_AXION_N_TABLES; t++)
     g_string_free (b->data[t], TRUE);
-  g_free (b->spool_file);
   g_free (b);
 }
 
@@ -312,6 +309,23 @@ fsync_path (const gchar *path)
   }
 }
 
+/* The spool file format: a magic line, then per table "<table> <rows>
+ * <bytes>\n" and that many bytes of COPY text (read back by spool_read). */
+static GString *
+batch_serialize (const Batch *b)
+{
+  GString *out = g_string_new (SPOOL_MAGIC);
+
+  for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
+    if (b->rows[t] == 0)
+      continue;
+    g_string_append_printf (out, "%s %u %" G_GSIZE_FORMAT "\n",
+        gst_axion_table_name (t), b->rows[t], b->data[t]->len);
+    g_string_append_len (out, b->data[t]->str, b->data[t]->len);
+  }
+  return out;
+}
+
 /* Write @b as one spool file. Returns FALSE when there is no spool
  * directory, no room or the write failed (the batch is kept by the caller). */
 static gboolean
@@ -326,14 +340,7 @@ spool_write (GstAxionPgSink *self, Batch *b)
 
   if (!ensure_spool_dir (self, &dir))
     return FALSE;
-  out = g_string_new (SPOOL_MAGIC);
-  for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
-    if (b->rows[t] == 0)
-      continue;
-    g_string_append_printf (out, "%s %u %" G_GSIZE_FORMAT "\n",
-        gst_axion_table_name (t), b->rows[t], b->data[t]->len);
-    g_string_append_len (out, b->data[t]->str, b->data[t]->len);
-  }
+  out = batch_serialize (b);
   GST_OBJECT_LOCK (self);
   max = self->spool_max_bytes;
   do_fsync = self->spool_fsync;
@@ -426,7 +433,6 @@ spool_read (const gchar *path, gsize *size)
     p = nl + 1 + bytes;
   }
   g_free (contents);
-  b->spool_file = g_strdup (path);
   b->first_us = g_get_monotonic_time ();
   *size = len;
   return b;
@@ -787,14 +793,7 @@ keep_rejected (GstAxionPgSink *self, Batch *b)
   g_mkdir_with_parents (rej, 0700);
   path = g_strdup_printf (
       "%s/%020" G_GINT64_FORMAT ".batch", rej, gst_axion_id_next ());
-  out = g_string_new (SPOOL_MAGIC);
-  for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
-    if (b->rows[t] == 0)
-      continue;
-    g_string_append_printf (out, "%s %u %" G_GSIZE_FORMAT "\n",
-        gst_axion_table_name (t), b->rows[t], b->data[t]->len);
-    g_string_append_len (out, b->data[t]->str, b->data[t]->len);
-  }
+  out = batch_serialize (b);
   g_file_set_contents (path, out->str, out->len, NULL);
   GST_ELEMENT_WARNING (self, STREAM, FAILED,
       ("PostgreSQL refused %u rows as invalid data", b->total),

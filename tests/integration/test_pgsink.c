@@ -63,6 +63,21 @@ wait_rows (const gchar *table, const gchar *camera, gint64 n)
   return FALSE;
 }
 
+/* entries in @dir (-1 when it cannot be opened) */
+static gint
+count_files (const gchar *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  gint n = 0;
+
+  if (d == NULL)
+    return -1;
+  while (g_dir_read_name (d))
+    n++;
+  g_dir_close (d);
+  return n;
+}
+
 static GstBuffer *
 make_frame (const gchar *camera, guint64 n, gint64 t0_us)
 {
@@ -260,8 +275,7 @@ GST_START_TEST (test_spool_replayed_by_next_process)
       spool);
   GstHarness *h = gst_harness_new_parse (desc);
   gint64 t0 = g_get_real_time ();
-  GDir *d;
-  guint files = 0;
+  gint files = 0;
 
   /* PostgreSQL unreachable: the pipeline still runs and spools */
   gst_harness_set_src_caps_str (h,
@@ -272,10 +286,7 @@ GST_START_TEST (test_spool_replayed_by_next_process)
         gst_harness_push (h, make_frame ("CAM_T3", i, t0)), GST_FLOW_OK);
   gst_harness_push_event (h, gst_event_new_eos ());
   gst_harness_teardown (h);
-  d = g_dir_open (spool, 0, NULL);
-  while (g_dir_read_name (d))
-    files++;
-  g_dir_close (d);
+  files = count_files (spool);
   fail_unless (files > 0, "nothing was spooled");
   fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_T3"), 0);
 
@@ -286,11 +297,7 @@ GST_START_TEST (test_spool_replayed_by_next_process)
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_T3"), 20);
   gst_harness_teardown (h);
-  d = g_dir_open (spool, 0, NULL);
-  files = 0;
-  while (g_dir_read_name (d))
-    files++;
-  g_dir_close (d);
+  files = count_files (spool);
   fail_unless_equals_int (files, 0);
   g_rmdir (spool);
   g_free (spool);
@@ -518,8 +525,7 @@ GST_START_TEST (test_kill9_then_restart)
   gchar *count = g_strdup_printf ("%u", n);
   GSubprocess *p;
   GError *err = NULL;
-  GDir *d;
-  guint files = 0;
+  gint files = 0;
 
   /* first run: half of it with the server up, then the server goes away,
    * then the process is killed */
@@ -534,10 +540,7 @@ GST_START_TEST (test_kill9_then_restart)
   g_subprocess_wait (p, NULL, NULL);
   fail_unless (g_subprocess_get_if_signaled (p));
   g_object_unref (p);
-  d = g_dir_open (spool, 0, NULL);
-  while (g_dir_read_name (d))
-    files++;
-  g_dir_close (d);
+  files = count_files (spool);
   fail_unless (files > 0, "the killed process left no spool");
 
   /* restart: the server is back, the same source replays from the start */
@@ -550,11 +553,7 @@ GST_START_TEST (test_kill9_then_restart)
   g_object_unref (p);
   fail_unless_equals_int64 (count_rows ("camera_events", "CAM_K"), n);
   fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_K"), n);
-  d = g_dir_open (spool, 0, NULL);
-  files = 0;
-  while (g_dir_read_name (d))
-    files++;
-  g_dir_close (d);
+  files = count_files (spool);
   fail_unless_equals_int (files, 0);
   g_rmdir (spool);
   g_free (spool);
@@ -625,8 +624,7 @@ GST_START_TEST (test_refused_row_set_aside)
   gint64 t0 = g_get_real_time ();
   guint64 rejected = 0;
   GstStructure *st;
-  GDir *d;
-  guint files = 0;
+  gint files = 0;
   PGresult *r;
 
   /* (only this camera: other tests' rows must not violate it) */
@@ -652,11 +650,7 @@ GST_START_TEST (test_refused_row_set_aside)
   gst_structure_get_uint64 (st, "rows-rejected", &rejected);
   gst_structure_free (st);
   fail_unless_equals_uint64 (rejected, 1);
-  d = g_dir_open (rejdir, 0, NULL);
-  fail_unless (d != NULL);
-  while (g_dir_read_name (d))
-    files++;
-  g_dir_close (d);
+  files = count_files (rejdir);
   fail_unless_equals_int (files, 1);
   gst_harness_teardown (h);
   g_free (rejdir);
