@@ -87,15 +87,6 @@ typedef struct
   gboolean active;     /* in the active set */
 } CamState;
 
-typedef struct
-{
-  gchar *host;
-  gint port;
-  gchar *path; /* unix socket */
-  gint db;
-  gchar *user;
-  gchar *password;
-} RedisUrl;
 
 struct _GstAxionRedisSink
 {
@@ -132,7 +123,7 @@ struct _GstAxionRedisSink
 
   /* worker */
   redisContext *ctx;
-  RedisUrl parsed;
+  GstAxionRedisUrl parsed;
   guint backoff;
   gint64 next_connect_us;
 };
@@ -143,95 +134,6 @@ GST_ELEMENT_REGISTER_DEFINE (
     axionredissink, "axionredissink", GST_RANK_NONE, GST_TYPE_AXION_REDIS_SINK);
 
 /* ---- URL --------------------------------------------------------------- */
-
-static void
-redis_url_clear (RedisUrl *u)
-{
-  g_free (u->host);
-  g_free (u->path);
-  g_free (u->user);
-  g_free (u->password);
-  memset (u, 0, sizeof (*u));
-}
-
-/* redis://[user:password@]host[:port][/db] or unix:///path[?db=N&password=P] */
-static gboolean
-redis_url_parse (const gchar *s, RedisUrl *u, GError **error)
-{
-  GUri *uri;
-  const gchar *scheme;
-
-  memset (u, 0, sizeof (*u));
-  uri = g_uri_parse (s ? s : "", G_URI_FLAGS_HAS_PASSWORD, error);
-  if (uri == NULL)
-    return FALSE;
-  scheme = g_uri_get_scheme (uri);
-  if (g_str_equal (scheme, "unix")) {
-    const gchar *q = g_uri_get_query (uri);
-    u->path = g_strdup (g_uri_get_path (uri));
-    if (q) {
-      GHashTable *params = g_uri_parse_params (
-          q, -1, "&", G_URI_PARAMS_NONE, NULL);
-      if (params) {
-        const gchar *db = g_hash_table_lookup (params, "db");
-        const gchar *pw = g_hash_table_lookup (params, "password");
-        if (db)
-          u->db = atoi (db);
-        u->password = g_strdup (pw);
-        g_hash_table_unref (params);
-      }
-    }
-  } else if (g_str_equal (scheme, "redis")) {
-    const gchar *path = g_uri_get_path (uri);
-    u->host = g_strdup (g_uri_get_host (uri));
-    u->port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 6379;
-    u->user = g_strdup (g_uri_get_user (uri));
-    u->password = g_strdup (g_uri_get_password (uri));
-    if (u->user && u->password == NULL) {
-      /* redis://:password@host: password only */
-      u->password = u->user;
-      u->user = NULL;
-    }
-    if (u->user && *u->user == '\0')
-      g_clear_pointer (&u->user, g_free);
-    if (path && path[0] == '/' && path[1])
-      u->db = atoi (path + 1);
-  } else {
-    g_set_error (error, G_URI_ERROR, G_URI_ERROR_BAD_SCHEME,
-        "unsupported scheme \"%s\": use redis://[user:password@]host:port/db "
-        "or unix:///path/to/redis.sock?db=N",
-        scheme);
-    g_uri_unref (uri);
-    return FALSE;
-  }
-  g_uri_unref (uri);
-  if ((u->path == NULL || *u->path == '\0') &&
-      (u->host == NULL || *u->host == '\0')) {
-    g_set_error (error, G_URI_ERROR, G_URI_ERROR_BAD_HOST,
-        "no host or socket path in the Redis URL");
-    redis_url_clear (u);
-    return FALSE;
-  }
-  if (u->db < 0 || u->db > 1000) {
-    g_set_error (error, G_URI_ERROR, G_URI_ERROR_BAD_PATH,
-        "database number %d out of range", u->db);
-    redis_url_clear (u);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gchar *
-redact_url (const gchar *url)
-{
-  gchar *s;
-
-  if (url == NULL)
-    return NULL;
-  s = gst_axion_uri_strip_credentials (url);
-  /* keep the user name visible would need parsing; none is shown */
-  return s;
-}
 
 /* ---- camera state ------------------------------------------------------- */
 
@@ -968,9 +870,9 @@ gst_axion_redis_sink_start (GstBaseSink *bs)
   GST_OBJECT_LOCK (self);
   url = g_strdup (self->url);
   GST_OBJECT_UNLOCK (self);
-  redis_url_clear (&self->parsed);
-  if (!redis_url_parse (url, &self->parsed, &err)) {
-    gchar *shown = redact_url (url);
+  gst_axion_redis_url_clear (&self->parsed);
+  if (!gst_axion_redis_url_parse (url, &self->parsed, &err)) {
+    gchar *shown = gst_axion_redis_url_redact (url);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Invalid redis-url \"%s\"", shown ? shown : ""), ("%s", err->message));
     g_free (shown);
@@ -1046,7 +948,7 @@ gst_axion_redis_sink_stop (GstBaseSink *bs)
   g_queue_clear_full (&self->events, (GDestroyNotify) g_ptr_array_unref);
   g_queue_clear_full (&self->removals, g_free);
   g_mutex_unlock (&self->lock);
-  redis_url_clear (&self->parsed);
+  gst_axion_redis_url_clear (&self->parsed);
   return TRUE;
 }
 
@@ -1161,7 +1063,7 @@ gst_axion_redis_sink_get_property (
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
   case PROP_URL:
-    g_value_take_string (value, redact_url (self->url));
+    g_value_take_string (value, gst_axion_redis_url_redact (self->url));
     break;
   case PROP_PREFIX:
     g_value_set_string (value, self->prefix);
@@ -1203,7 +1105,7 @@ gst_axion_redis_sink_finalize (GObject *object)
   g_free (self->prefix);
   g_free (self->camera_id);
   g_free (self->last_error);
-  redis_url_clear (&self->parsed);
+  gst_axion_redis_url_clear (&self->parsed);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);

@@ -9,6 +9,7 @@
 
 #include "gstaxionmotion.h"
 #include "gstaxionhash.h"
+#include "gstaxiondlpusched.h"
 
 static gboolean
 plugin_init (GstPlugin *plugin)
@@ -17,9 +18,10 @@ plugin_init (GstPlugin *plugin)
 
   ret |= GST_ELEMENT_REGISTER (axionmotion, plugin);
   ret |= GST_ELEMENT_REGISTER (axionhash, plugin);
+  ret |= GST_ELEMENT_REGISTER (axiondlpusched, plugin);
   return ret;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, axion,
-    "Axion frame analysis: motion, hashes, quality", plugin_init, VERSION,
-    GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
+    "Axion frame analysis: motion, hashes, quality, accelerator scheduling",
+    plugin_init, VERSION, GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

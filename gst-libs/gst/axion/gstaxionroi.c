@@ -159,3 +159,38 @@ gst_axion_roi_count (GstBuffer *buffer, gboolean motion)
   }
   return n;
 }
+
+/**
+ * gst_axion_roi_copy_scaled:
+ * @dest: a writable buffer
+ * @roi: a region of another buffer
+ * @scale_x: factor from @roi's frame width to @dest's
+ * @scale_y: factor from @roi's frame height to @dest's
+ *
+ * Copies @roi (type, id, parent id, params such as "detection") onto
+ * @dest, scaled: used when a detector ran on a scaled copy of a frame.
+ * The box is clamped to be non-negative.
+ *
+ * Returns: (transfer none): the new region on @dest
+ */
+GstVideoRegionOfInterestMeta *
+gst_axion_roi_copy_scaled (GstBuffer *dest, GstVideoRegionOfInterestMeta *roi,
+    gdouble scale_x, gdouble scale_y)
+{
+  GstVideoRegionOfInterestMeta *n;
+  guint x, y, w, h;
+
+  g_return_val_if_fail (GST_IS_BUFFER (dest) && roi != NULL, NULL);
+  x = (guint) MAX (0.0, roi->x * scale_x + 0.5);
+  y = (guint) MAX (0.0, roi->y * scale_y + 0.5);
+  w = (guint) MAX (0.0, roi->w * scale_x + 0.5);
+  h = (guint) MAX (0.0, roi->h * scale_y + 0.5);
+  n = gst_buffer_add_video_region_of_interest_meta_id (
+      dest, roi->roi_type, x, y, w, h);
+  n->id = roi->id;
+  n->parent_id = roi->parent_id;
+  for (GList *l = roi->params; l; l = l->next)
+    gst_video_region_of_interest_meta_add_param (
+        n, gst_structure_copy (l->data));
+  return n;
+}

@@ -49,6 +49,10 @@ gboolean gst_axion_roi_get_detection (GstVideoRegionOfInterestMeta *roi,
     const gchar **label, gdouble *confidence, gint64 *track_id);
 
 GST_AXION_API
+GstVideoRegionOfInterestMeta *gst_axion_roi_copy_scaled (GstBuffer *dest,
+    GstVideoRegionOfInterestMeta *roi, gdouble scale_x, gdouble scale_y);
+
+GST_AXION_API
 guint gst_axion_roi_count (GstBuffer *buffer, gboolean motion);
 
 G_END_DECLS

@@ -1,0 +1,876 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "axionsched.h"
+
+#include <gst/gst.h>
+#include <gst/axion/axion.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef HAVE_HIREDIS
+#include <hiredis/hiredis.h>
+#endif
+
+GST_DEBUG_CATEGORY_STATIC (axion_sched_debug);
+#define GST_CAT_DEFAULT axion_sched_debug
+
+typedef enum
+{
+  REQ_WAITING,
+  REQ_GRANTED,
+  REQ_DISPLACED,
+} ReqState;
+
+typedef struct
+{
+  AxionSchedClient *client;
+  AxionSchedClass cls;
+  ReqState state;
+} Request;
+
+typedef struct _RedisSide RedisSide;
+
+/* At most this many frames wait for the accelerator at any time; the rest
+ * are skipped at once. Two keep the accelerator busy when cameras deliver
+ * their frames at the same moment (same frame rate, synchronised clocks). */
+#define AXION_SCHED_LOOKAHEAD 2
+/* An idle accelerator waits this long for the requests that arrive at the
+ * same moment, so the best of them (not the first) gets it. */
+#define AXION_SCHED_GATHER_US 2000
+
+struct _AxionSched
+{
+  gint refcount;
+  gchar *name;
+  gchar *redis_url; /* as given, for the same-accelerator check */
+
+  GMutex lock;
+  GCond cond;
+  gboolean busy;
+  AxionSchedClient *owner;
+  Request *waiting[AXION_SCHED_LOOKAHEAD]; /* requests waiting for a slot */
+  guint n_waiting;
+  gint64 gather_until; /* idle accelerator: grant the best request then */
+  /* per class: start tag of the last inference granted in that class
+   * (virtual ms); a camera's start tag is never below its class's clock,
+   * so time spent idle or in another class earns no credit */
+  gdouble vclock[3];
+  guint n_clients;
+  gint64 first_us;
+  gint64 run_start_us;
+  gdouble busy_ms;
+  guint64 inferences;
+  gdouble avg_ms;
+  guint64 contentions;
+
+  RedisSide *redis; /* NULL: in-process only */
+};
+
+struct _AxionSchedClient
+{
+  AxionSched *sched;
+  gchar *camera_id;
+  gdouble weight;
+  guint max_idle_ms;
+  guint stale_ms;
+  gdouble finish;    /* finish tag (virtual ms) */
+  gdouble cur_start; /* start tag of its running inference */
+  gint64 last_run_us;
+  gint64 redis_wait_us;
+  AxionSchedClientStats st;
+};
+
+static GMutex registry_lock;
+static GHashTable *registry; /* name -> AxionSched */
+
+/* ---- Redis backend ------------------------------------------------------ */
+
+#ifdef HAVE_HIREDIS
+struct _RedisSide
+{
+  GstAxionRedisUrl url;
+  guint ttl_ms;
+  gchar *k_lock, *k_queue, *k_slots, *k_stats;
+  gchar *host_pid; /* "host:pid", part of the lock value */
+
+  redisContext *ctx; /* used by the local owner only */
+  guint backoff;
+  gint64 next_connect_us;
+
+  /* lock keeper: renews the lock while an inference runs */
+  GThread *keeper;
+  GMutex klock;
+  GCond kcond;
+  gboolean stop;
+  gchar *held; /* lock value we hold, or NULL */
+};
+
+/* Prunes requests older than stale-ms from the head of the queue (gone or
+ * crashed waiters), then takes the lock if it is free and our request is
+ * the best one. Returns 1 taken, 0 lock busy, -1 not our turn, -2 our
+ * request was pruned. */
+static const gchar ACQUIRE_LUA[] =
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local head = redis.call('ZRANGE', KEYS[2], 0, 31)\n"
+    "for _, m in ipairs(head) do\n"
+    "  local e = tonumber(string.match(m, ':(%d+)$'))\n"
+    "  if e == nil or now - e > tonumber(ARGV[4]) then\n"
+    "    redis.call('ZREM', KEYS[2], m)\n"
+    "  end\n"
+    "end\n"
+    "if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return -2 end\n"
+    "if redis.call('EXISTS', KEYS[1]) == 1 then\n"
+    "  if ARGV[5] == '1' then\n"
+    "    redis.call('HINCRBY', KEYS[3], 'contentions_count', 1)\n"
+    "    redis.call('HSET', KEYS[3], 'last_contention_at', t[1])\n"
+    "  end\n"
+    "  return 0\n"
+    "end\n"
+    "local first = redis.call('ZRANGE', KEYS[2], 0, 0)\n"
+    "if first[1] ~= ARGV[1] then return -1 end\n"
+    "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])\n"
+    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "local vk = 'virtual_clock:' .. ARGV[7]\n"
+    "local v = tonumber(redis.call('HGET', KEYS[3], vk) or '0')\n"
+    "if tonumber(ARGV[6]) > v then\n"
+    "  redis.call('HSET', KEYS[3], vk, ARGV[6])\n"
+    "end\n"
+    "return 1\n";
+
+/* Enqueues "camera:frame_N:<enqueue ms>" with score class * 1e12 + start
+ * tag; the start tag is max(virtual clock, camera's finish tag). */
+static const gchar ENQUEUE_LUA[] =
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local f = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')\n"
+    "local v = tonumber(redis.call('HGET', KEYS[3], 'virtual_clock:' .. "
+    "ARGV[3]) or '0')\n"
+    "local s = math.max(f, v)\n"
+    "local m = ARGV[1] .. ':frame_' .. ARGV[2] .. ':' .. now\n"
+    "redis.call('ZADD', KEYS[1], tonumber(ARGV[3]) * 1e12 + s, m)\n"
+    "return {m, string.format('%.3f', s)}\n";
+
+/* Releases our own lock only, then books the inference. */
+static const gchar RELEASE_LUA[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+    "  redis.call('DEL', KEYS[1])\n"
+    "end\n"
+    "if ARGV[2] ~= '' then\n"
+    "  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])\n"
+    "  redis.call('HINCRBY', KEYS[3], 'total_inferences', 1)\n"
+    "  local run = tonumber(ARGV[4])\n"
+    "  local wait = tonumber(ARGV[5])\n"
+    "  local a = tonumber(redis.call('HGET', KEYS[3], 'avg_inference_ms') "
+    "or ARGV[4])\n"
+    "  local q = tonumber(redis.call('HGET', KEYS[3], 'queue_wait_avg_ms') "
+    "or ARGV[5])\n"
+    "  redis.call('HSET', KEYS[3], 'avg_inference_ms',\n"
+    "    string.format('%.2f', a + (run - a) * 0.05),\n"
+    "    'last_inference_ms', string.format('%.0f', run),\n"
+    "    'queue_wait_avg_ms', string.format('%.2f', q + (wait - q) * 0.05))\n"
+    "end\n"
+    "return 1\n";
+
+static const gchar RENEW_LUA[] =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+    "  return redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+    "end\n"
+    "return 0\n";
+
+static redisContext *
+redis_connect (RedisSide *r, gchar **err)
+{
+  struct timeval tv = { 1, 0 };
+  redisContext *ctx;
+  redisReply *rep;
+
+  if (r->url.path)
+    ctx = redisConnectUnixWithTimeout (r->url.path, tv);
+  else
+    ctx = redisConnectWithTimeout (r->url.host, r->url.port, tv);
+  if (ctx == NULL || ctx->err) {
+    *err = g_strdup_printf (
+        "cannot connect to Redis: %s", ctx ? ctx->errstr : "out of memory");
+    if (ctx)
+      redisFree (ctx);
+    return NULL;
+  }
+  redisSetTimeout (ctx, tv);
+  if (r->url.password) {
+    rep = r->url.user
+        ? redisCommand (ctx, "AUTH %s %s", r->url.user, r->url.password)
+        : redisCommand (ctx, "AUTH %s", r->url.password);
+    if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+      *err = g_strdup ("Redis refused the credentials of redis-url");
+      if (rep)
+        freeReplyObject (rep);
+      redisFree (ctx);
+      return NULL;
+    }
+    freeReplyObject (rep);
+  }
+  if (r->url.db) {
+    rep = redisCommand (ctx, "SELECT %d", r->url.db);
+    if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+      *err = g_strdup_printf (
+          "Redis database %d cannot be selected", r->url.db);
+      if (rep)
+        freeReplyObject (rep);
+      redisFree (ctx);
+      return NULL;
+    }
+    freeReplyObject (rep);
+  }
+  return ctx;
+}
+
+static gpointer
+keeper_main (gpointer data)
+{
+  RedisSide *r = data;
+  redisContext *ctx = NULL;
+  gchar *err = NULL;
+
+  g_mutex_lock (&r->klock);
+  while (!r->stop) {
+    gint64 until;
+    gchar *held;
+    gchar ttl[16];
+
+    if (r->held == NULL) {
+      g_cond_wait (&r->kcond, &r->klock);
+      continue;
+    }
+    until = g_get_monotonic_time () + (gint64) r->ttl_ms * 1000 / 3;
+    g_cond_wait_until (&r->kcond, &r->klock, until);
+    if (r->stop || r->held == NULL || g_get_monotonic_time () < until)
+      continue;
+    held = g_strdup (r->held);
+    g_mutex_unlock (&r->klock);
+
+    if (ctx == NULL) {
+      ctx = redis_connect (r, &err);
+      g_clear_pointer (&err, g_free);
+    }
+    if (ctx) {
+      redisReply *rep;
+      g_snprintf (ttl, sizeof (ttl), "%u", r->ttl_ms);
+      rep = redisCommand (
+          ctx, "EVAL %s 1 %s %s %s", RENEW_LUA, r->k_lock, held, ttl);
+      if (rep == NULL) {
+        redisFree (ctx);
+        ctx = NULL;
+      } else {
+        if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 0)
+          GST_WARNING ("DLPU lock %s was lost while the inference ran "
+                       "(inference longer than lock-ttl-ms and not renewed?)",
+              r->k_lock);
+        freeReplyObject (rep);
+      }
+    }
+    g_free (held);
+    g_mutex_lock (&r->klock);
+  }
+  g_mutex_unlock (&r->klock);
+  if (ctx)
+    redisFree (ctx);
+  return NULL;
+}
+
+static RedisSide *
+redis_side_new (
+    const gchar *url, const gchar *prefix, guint ttl_ms, GError **error)
+{
+  RedisSide *r = g_new0 (RedisSide, 1);
+  gchar host[128] = "host";
+
+  if (!gst_axion_redis_url_parse (url, &r->url, error)) {
+    g_free (r);
+    return NULL;
+  }
+  gethostname (host, sizeof (host) - 1);
+  r->ttl_ms = ttl_ms;
+  r->k_lock = g_strconcat (prefix, "dlpu:scheduler:lock", NULL);
+  r->k_queue = g_strconcat (prefix, "dlpu:queue", NULL);
+  r->k_slots = g_strconcat (prefix, "dlpu:timeslots", NULL);
+  r->k_stats = g_strconcat (prefix, "dlpu:stats", NULL);
+  r->host_pid = g_strdup_printf ("%s:%d", host, (int) getpid ());
+  g_mutex_init (&r->klock);
+  g_cond_init (&r->kcond);
+  r->keeper = g_thread_new ("axion-dlpu-lock", keeper_main, r);
+  return r;
+}
+
+static void
+redis_side_free (RedisSide *r)
+{
+  g_mutex_lock (&r->klock);
+  r->stop = TRUE;
+  g_cond_broadcast (&r->kcond);
+  g_mutex_unlock (&r->klock);
+  g_thread_join (r->keeper);
+  if (r->ctx)
+    redisFree (r->ctx);
+  gst_axion_redis_url_clear (&r->url);
+  g_free (r->k_lock);
+  g_free (r->k_queue);
+  g_free (r->k_slots);
+  g_free (r->k_stats);
+  g_free (r->host_pid);
+  g_free (r->held);
+  g_mutex_clear (&r->klock);
+  g_cond_clear (&r->kcond);
+  g_free (r);
+}
+
+static void
+redis_fail (RedisSide *r, AxionSchedClient *c, const gchar *what)
+{
+  c->st.redis_errors++;
+  GST_WARNING ("camera %s: Redis %s failed (%s); no inference until it "
+               "answers again",
+      c->camera_id, what,
+      r->ctx && r->ctx->err ? r->ctx->errstr : "error reply");
+  if (r->ctx) {
+    redisFree (r->ctx);
+    r->ctx = NULL;
+  }
+  r->next_connect_us = g_get_monotonic_time () +
+      gst_axion_backoff_ms (r->backoff++, 100, 5000) * 1000;
+}
+
+static gboolean
+redis_ready (RedisSide *r, AxionSchedClient *c)
+{
+  gchar *err = NULL;
+
+  if (r->ctx)
+    return TRUE;
+  if (g_get_monotonic_time () < r->next_connect_us)
+    return FALSE;
+  r->ctx = redis_connect (r, &err);
+  if (r->ctx == NULL) {
+    c->st.redis_errors++;
+    GST_WARNING (
+        "camera %s: %s; no inference until Redis answers", c->camera_id, err);
+    g_free (err);
+    r->next_connect_us = g_get_monotonic_time () +
+        gst_axion_backoff_ms (r->backoff++, 100, 5000) * 1000;
+    return FALSE;
+  }
+  r->backoff = 0;
+  return TRUE;
+}
+
+/* Runs in the local owner's thread. Returns RUN with the lock taken,
+ * STALE when the wait ran past stale-ms, SKIP when Redis is unusable. */
+static AxionSchedVerdict
+redis_acquire (RedisSide *r, AxionSchedClient *c, AxionSchedClass cls,
+    guint64 frame_number, gint64 deadline_us, guint64 *contentions)
+{
+  redisReply *rep;
+  gchar *member, *token;
+  gchar cls_s[8], fn[24], ttl[16], stale[16], start_s[32];
+  gboolean first = TRUE;
+  AxionSchedVerdict verdict = AXION_SCHED_SKIP;
+
+  if (!redis_ready (r, c))
+    return AXION_SCHED_SKIP;
+
+  g_snprintf (cls_s, sizeof (cls_s), "%d", (int) cls);
+  g_snprintf (fn, sizeof (fn), "%" G_GUINT64_FORMAT, frame_number);
+  rep = redisCommand (r->ctx, "EVAL %s 3 %s %s %s %s %s %s", ENQUEUE_LUA,
+      r->k_queue, r->k_slots, r->k_stats, c->camera_id, fn, cls_s);
+  if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+      rep->element[0]->type != REDIS_REPLY_STRING ||
+      rep->element[1]->type != REDIS_REPLY_STRING) {
+    if (rep)
+      freeReplyObject (rep);
+    redis_fail (r, c, "enqueue");
+    return AXION_SCHED_SKIP;
+  }
+  member = g_strdup (rep->element[0]->str);
+  g_strlcpy (start_s, rep->element[1]->str, sizeof (start_s));
+  freeReplyObject (rep);
+  token = g_strdup_printf ("%s:%s", member, r->host_pid);
+  g_snprintf (ttl, sizeof (ttl), "%u", r->ttl_ms);
+  g_snprintf (stale, sizeof (stale), "%u", c->stale_ms);
+
+  for (;;) {
+    long long res;
+
+    rep = redisCommand (r->ctx, "EVAL %s 3 %s %s %s %s %s %s %s %s %s %s",
+        ACQUIRE_LUA, r->k_lock, r->k_queue, r->k_stats, member, token, ttl,
+        stale, first ? "1" : "0", start_s, cls_s);
+    if (rep == NULL || rep->type != REDIS_REPLY_INTEGER) {
+      if (rep)
+        freeReplyObject (rep);
+      redis_fail (r, c, "lock");
+      verdict = AXION_SCHED_SKIP;
+      break;
+    }
+    res = rep->integer;
+    freeReplyObject (rep);
+    if (res == 0 && first)
+      (*contentions)++;
+    first = FALSE;
+    if (res == 1) {
+      c->cur_start = g_ascii_strtod (start_s, NULL);
+      g_mutex_lock (&r->klock);
+      g_free (r->held);
+      r->held = token;
+      token = NULL;
+      g_cond_broadcast (&r->kcond);
+      g_mutex_unlock (&r->klock);
+      verdict = AXION_SCHED_RUN;
+      break;
+    }
+    if (res == -2) {
+      verdict = AXION_SCHED_STALE;
+      break;
+    }
+    if (g_get_monotonic_time () >= deadline_us) {
+      rep = redisCommand (r->ctx, "ZREM %s %s", r->k_queue, member);
+      if (rep)
+        freeReplyObject (rep);
+      else
+        redis_fail (r, c, "dequeue");
+      verdict = AXION_SCHED_STALE;
+      break;
+    }
+    g_usleep (1000);
+  }
+  g_free (member);
+  g_free (token);
+  return verdict;
+}
+
+static void
+redis_release (RedisSide *r, AxionSchedClient *c, gboolean ran, gdouble run_ms,
+    gdouble wait_ms)
+{
+  redisReply *rep;
+  gchar *held;
+  gchar finish[32], run[32], wait[32];
+
+  g_mutex_lock (&r->klock);
+  held = r->held;
+  r->held = NULL;
+  g_cond_broadcast (&r->kcond);
+  g_mutex_unlock (&r->klock);
+  if (held == NULL || r->ctx == NULL) {
+    g_free (held);
+    return;
+  }
+  g_snprintf (finish, sizeof (finish), "%.3f", c->finish);
+  g_snprintf (run, sizeof (run), "%.3f", run_ms);
+  g_snprintf (wait, sizeof (wait), "%.3f", wait_ms);
+  rep = redisCommand (r->ctx, "EVAL %s 3 %s %s %s %s %s %s %s %s", RELEASE_LUA,
+      r->k_lock, r->k_slots, r->k_stats, held, ran ? c->camera_id : "", finish,
+      run, wait);
+  if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+    if (rep)
+      freeReplyObject (rep);
+    redis_fail (r, c, "unlock");
+  } else {
+    freeReplyObject (rep);
+  }
+  g_free (held);
+}
+#else
+struct _RedisSide
+{
+  int unused;
+};
+#endif
+
+/* ---- registry ----------------------------------------------------------- */
+
+AxionSched *
+axion_sched_get (const gchar *accelerator, const gchar *redis_url,
+    const gchar *prefix, guint lock_ttl_ms, GError **error)
+{
+  AxionSched *s;
+
+  g_mutex_lock (&registry_lock);
+  if (registry == NULL) {
+    registry = g_hash_table_new (g_str_hash, g_str_equal);
+    GST_DEBUG_CATEGORY_INIT (
+        axion_sched_debug, "axiondlpusched", 0, "Axion accelerator scheduler");
+  }
+  if (redis_url && *redis_url == '\0')
+    redis_url = NULL;
+  s = g_hash_table_lookup (registry, accelerator);
+  if (s) {
+    if (g_strcmp0 (s->redis_url, redis_url) != 0) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+          "accelerator \"%s\" is already used in this process %s; give every "
+          "axiondlpusched of one accelerator the same redis-url",
+          accelerator, s->redis_url ? "with a Redis URL" : "without Redis");
+      g_mutex_unlock (&registry_lock);
+      return NULL;
+    }
+    s->refcount++;
+    g_mutex_unlock (&registry_lock);
+    return s;
+  }
+  s = g_new0 (AxionSched, 1);
+  if (redis_url) {
+#ifdef HAVE_HIREDIS
+    s->redis = redis_side_new (redis_url, prefix, lock_ttl_ms, error);
+    if (s->redis == NULL) {
+      g_free (s);
+      g_mutex_unlock (&registry_lock);
+      return NULL;
+    }
+#else
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "this build of axiondlpusched has no Redis support (hiredis was not "
+        "found at build time); unset redis-url or rebuild with libhiredis-dev");
+    g_free (s);
+    g_mutex_unlock (&registry_lock);
+    return NULL;
+#endif
+  }
+  s->refcount = 1;
+  s->name = g_strdup (accelerator);
+  s->redis_url = g_strdup (redis_url);
+  g_mutex_init (&s->lock);
+  g_cond_init (&s->cond);
+  g_hash_table_insert (registry, s->name, s);
+  g_mutex_unlock (&registry_lock);
+  return s;
+}
+
+void
+axion_sched_unref (AxionSched *s)
+{
+  g_mutex_lock (&registry_lock);
+  if (--s->refcount > 0) {
+    g_mutex_unlock (&registry_lock);
+    return;
+  }
+  g_hash_table_remove (registry, s->name);
+  g_mutex_unlock (&registry_lock);
+#ifdef HAVE_HIREDIS
+  if (s->redis)
+    redis_side_free (s->redis);
+#endif
+  g_mutex_clear (&s->lock);
+  g_cond_clear (&s->cond);
+  g_free (s->name);
+  g_free (s->redis_url);
+  g_free (s);
+}
+
+void
+axion_sched_get_stats (AxionSched *s, AxionSchedStats *out)
+{
+  g_mutex_lock (&s->lock);
+  out->inferences = s->inferences;
+  out->busy_ms = s->busy_ms;
+  if (s->busy)
+    out->busy_ms += (g_get_monotonic_time () - s->run_start_us) / 1000.0;
+  out->elapsed_ms = s->first_us
+      ? (g_get_monotonic_time () - s->first_us) / 1000.0
+      : 0;
+  out->avg_inference_ms = s->avg_ms;
+  out->clients = s->n_clients;
+  out->lock_contentions = s->contentions;
+  out->redis = s->redis != NULL;
+  g_mutex_unlock (&s->lock);
+}
+
+/* ---- clients ------------------------------------------------------------ */
+
+AxionSchedClient *
+axion_sched_client_new (AxionSched *s, const gchar *camera_id)
+{
+  AxionSchedClient *c = g_new0 (AxionSchedClient, 1);
+
+  c->sched = s;
+  c->camera_id = g_strdup (camera_id);
+  c->weight = 1.0;
+  c->max_idle_ms = 2000;
+  c->stale_ms = 1000;
+  c->last_run_us = g_get_monotonic_time ();
+  g_mutex_lock (&s->lock);
+  s->n_clients++;
+  /* a newcomer starts level with the others, not with a backlog */
+  c->finish = s->vclock[AXION_SCHED_CLASS_STATIC];
+  g_mutex_unlock (&s->lock);
+  return c;
+}
+
+void
+axion_sched_client_free (AxionSchedClient *c)
+{
+  AxionSched *s = c->sched;
+
+  g_mutex_lock (&s->lock);
+  g_warn_if_fail (s->owner != c);
+  for (guint i = s->n_waiting; i-- > 0;) {
+    if (s->waiting[i]->client == c) {
+      s->waiting[i]->state = REQ_DISPLACED;
+      s->waiting[i] = s->waiting[--s->n_waiting];
+      g_cond_broadcast (&s->cond);
+    }
+  }
+  s->n_clients--;
+  g_mutex_unlock (&s->lock);
+  g_free (c->camera_id);
+  g_free (c);
+}
+
+void
+axion_sched_client_configure (
+    AxionSchedClient *c, gdouble weight, guint max_idle_ms, guint stale_ms)
+{
+  g_mutex_lock (&c->sched->lock);
+  c->weight = MAX (weight, 1e-3);
+  c->max_idle_ms = max_idle_ms;
+  c->stale_ms = MAX (stale_ms, 1);
+  g_mutex_unlock (&c->sched->lock);
+}
+
+void
+axion_sched_client_get_stats (AxionSchedClient *c, AxionSchedClientStats *out)
+{
+  g_mutex_lock (&c->sched->lock);
+  *out = c->st;
+  out->finish_tag = c->finish;
+  g_mutex_unlock (&c->sched->lock);
+}
+
+/* ---- scheduling --------------------------------------------------------- */
+
+static inline gdouble
+start_tag (AxionSched *s, AxionSchedClient *c, AxionSchedClass cls)
+{
+  return MAX (s->vclock[cls], c->finish);
+}
+
+static gboolean
+better (AxionSched *s, const Request *a, const Request *b)
+{
+  if (a->cls != b->cls)
+    return a->cls < b->cls;
+  return start_tag (s, a->client, a->cls) < start_tag (s, b->client, b->cls);
+}
+
+static void
+grant_locked (
+    AxionSched *s, AxionSchedClient *c, AxionSchedClass cls, gint64 now)
+{
+  s->busy = TRUE;
+  s->owner = c;
+  c->cur_start = start_tag (s, c, cls);
+  s->vclock[cls] = MAX (s->vclock[cls], c->cur_start);
+  s->run_start_us = now;
+}
+
+static void
+remove_waiting (AxionSched *s, guint i)
+{
+  s->waiting[i] = s->waiting[--s->n_waiting];
+}
+
+static gint
+best_waiting (AxionSched *s)
+{
+  gint best = -1;
+
+  for (guint i = 0; i < s->n_waiting; i++) {
+    if (best < 0 || better (s, s->waiting[i], s->waiting[best]))
+      best = i;
+  }
+  return best;
+}
+
+/* Gives the accelerator to the best waiting request, or frees it. */
+static void
+grant_best_locked (AxionSched *s, gint64 now)
+{
+  gint best = best_waiting (s);
+
+  s->gather_until = 0;
+  if (best >= 0) {
+    Request *r = s->waiting[best];
+    remove_waiting (s, best);
+    r->state = REQ_GRANTED;
+    grant_locked (s, r->client, r->cls, now);
+    g_cond_broadcast (&s->cond);
+  } else {
+    s->busy = FALSE;
+    s->owner = NULL;
+  }
+}
+
+/* The owner is done: account its time, hand the accelerator on. */
+static void
+pass_on_locked (AxionSched *s, gint64 now)
+{
+  if (s->busy)
+    s->busy_ms += (now - s->run_start_us) / 1000.0;
+  s->busy = FALSE;
+  s->owner = NULL;
+  grant_best_locked (s, now);
+}
+
+AxionSchedVerdict
+axion_sched_acquire (AxionSchedClient *c, gboolean active, guint64 frame_number,
+    gint64 frame_age_us, gdouble *wait_ms)
+{
+  AxionSched *s = c->sched;
+  gint64 now, deadline;
+  AxionSchedClass cls;
+  Request req;
+
+  *wait_ms = 0;
+  g_mutex_lock (&s->lock);
+  now = g_get_monotonic_time ();
+  if (s->first_us == 0)
+    s->first_us = now;
+  if (frame_age_us > (gint64) c->stale_ms * 1000) {
+    c->st.stale++;
+    g_mutex_unlock (&s->lock);
+    return AXION_SCHED_STALE;
+  }
+  if (c->max_idle_ms > 0 && now - c->last_run_us >= c->max_idle_ms * 1000LL)
+    cls = AXION_SCHED_CLASS_OVERDUE;
+  else
+    cls = active ? AXION_SCHED_CLASS_ACTIVE : AXION_SCHED_CLASS_STATIC;
+
+  deadline = now + (gint64) c->stale_ms * 1000 - MAX (frame_age_us, 0);
+  if (!s->busy && s->n_waiting == 0 && s->n_clients <= 1) {
+    grant_locked (s, c, cls, now);
+  } else {
+    req.client = c;
+    req.cls = cls;
+    req.state = REQ_WAITING;
+    if (!s->busy && s->n_waiting == 0)
+      s->gather_until = now + AXION_SCHED_GATHER_US;
+    if (s->n_waiting < AXION_SCHED_LOOKAHEAD) {
+      s->waiting[s->n_waiting++] = &req;
+    } else {
+      guint worst = 0;
+      for (guint i = 1; i < s->n_waiting; i++) {
+        if (better (s, s->waiting[worst], s->waiting[i]))
+          worst = i;
+      }
+      if (!better (s, &req, s->waiting[worst])) {
+        c->st.skipped++;
+        g_mutex_unlock (&s->lock);
+        return AXION_SCHED_SKIP;
+      }
+      s->waiting[worst]->state = REQ_DISPLACED;
+      s->waiting[worst] = &req;
+      g_cond_broadcast (&s->cond);
+    }
+    while (req.state == REQ_WAITING) {
+      gint64 wake = deadline;
+      gint64 t = g_get_monotonic_time ();
+      if (!s->busy && s->gather_until) {
+        if (t >= s->gather_until) {
+          grant_best_locked (s, t);
+          continue;
+        }
+        wake = MIN (wake, s->gather_until);
+      }
+      if (t >= deadline) {
+        for (guint i = 0; i < s->n_waiting; i++) {
+          if (s->waiting[i] == &req) {
+            remove_waiting (s, i);
+            break;
+          }
+        }
+        c->st.stale++;
+        g_mutex_unlock (&s->lock);
+        return AXION_SCHED_STALE;
+      }
+      g_cond_wait_until (&s->cond, &s->lock, wake);
+    }
+    if (req.state == REQ_DISPLACED) {
+      c->st.skipped++;
+      c->st.displaced++;
+      g_mutex_unlock (&s->lock);
+      return AXION_SCHED_SKIP;
+    }
+  }
+  /* we own the accelerator in this process */
+  g_mutex_unlock (&s->lock);
+
+#ifdef HAVE_HIREDIS
+  if (s->redis) {
+    guint64 contentions = 0;
+    AxionSchedVerdict v = redis_acquire (
+        s->redis, c, cls, frame_number, deadline, &contentions);
+    g_mutex_lock (&s->lock);
+    s->contentions += contentions;
+    if (v != AXION_SCHED_RUN) {
+      if (v == AXION_SCHED_STALE)
+        c->st.stale++;
+      else
+        c->st.skipped++;
+      pass_on_locked (s, g_get_monotonic_time ());
+      g_mutex_unlock (&s->lock);
+      return v;
+    }
+    /* the Redis wait is not accelerator time of this process */
+    s->run_start_us = g_get_monotonic_time ();
+    s->vclock[cls] = MAX (s->vclock[cls], c->cur_start);
+    g_mutex_unlock (&s->lock);
+  }
+#else
+  (void) frame_number;
+#endif
+
+  *wait_ms = (g_get_monotonic_time () - now) / 1000.0;
+  c->redis_wait_us = (gint64) (*wait_ms * 1000);
+  g_mutex_lock (&s->lock);
+  c->last_run_us = g_get_monotonic_time ();
+  c->st.wait_ms_sum += *wait_ms;
+  c->st.wait_ms_max = MAX (c->st.wait_ms_max, *wait_ms);
+  g_mutex_unlock (&s->lock);
+  return AXION_SCHED_RUN;
+}
+
+void
+axion_sched_release (AxionSchedClient *c, gdouble run_ms)
+{
+  AxionSched *s = c->sched;
+  gint64 now;
+
+  g_mutex_lock (&s->lock);
+  if (s->owner != c) {
+    g_mutex_unlock (&s->lock);
+    g_critical ("axion_sched_release: camera %s does not own the accelerator",
+        c->camera_id);
+    return;
+  }
+  c->finish = c->cur_start + MAX (run_ms, 0.001) / c->weight;
+  c->st.ran++;
+  c->st.run_ms_sum += run_ms;
+  s->inferences++;
+  s->avg_ms = s->inferences == 1 ? run_ms
+                                 : s->avg_ms + (run_ms - s->avg_ms) * 0.05;
+  g_mutex_unlock (&s->lock);
+
+#ifdef HAVE_HIREDIS
+  if (s->redis)
+    redis_release (s->redis, c, TRUE, run_ms, c->redis_wait_us / 1000.0);
+#endif
+
+  g_mutex_lock (&s->lock);
+  now = g_get_monotonic_time ();
+  pass_on_locked (s, now);
+  g_mutex_unlock (&s->lock);
+}
