@@ -113,6 +113,7 @@ struct _GstAxionDlpuSched
   gboolean capturing;
   gboolean flushing;
   guint64 timeouts, extra_outputs, detector_errors;
+  guint64 last_redis_errors, last_ran;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
@@ -180,14 +181,25 @@ ensure_client (GstAxionDlpuSched *self)
   if (self->sched == NULL) {
     self->sched = axion_sched_get (accel, url, prefix, ttl, &err);
     if (self->sched == NULL) {
+      gchar *shown = gst_axion_redis_url_redact (url);
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-          ("Cannot share accelerator \"%s\"", accel), ("%s", err->message));
+          ("Cannot share accelerator \"%s\"%s%s", accel,
+              shown ? " through " : "", shown ? shown : ""),
+          ("%s", err->message));
+      g_free (shown);
       g_error_free (err);
       g_free (accel);
       g_free (url);
       g_free (prefix);
       return FALSE;
     }
+  }
+  if (self->camera_id == NULL) {
+    /* at start: only the scheduler is checked */
+    g_free (accel);
+    g_free (url);
+    g_free (prefix);
+    return TRUE;
   }
   self->client = axion_sched_client_new (self->sched, self->camera_id);
   GST_INFO_OBJECT (self, "camera %s joins accelerator \"%s\" (%s)",
@@ -549,6 +561,20 @@ sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
                                         : "stale",
       active ? " (active)" : "", wait_ms, run_ms);
 
+  if (verdict != AXION_SCHED_RUN) {
+    AxionSchedClientStats cs;
+    axion_sched_client_get_stats (self->client, &cs);
+    if (cs.redis_errors > self->last_redis_errors) {
+      if (self->last_redis_errors == 0 || cs.ran > self->last_ran)
+        GST_ELEMENT_WARNING (self, RESOURCE, READ,
+            ("The shared accelerator's Redis does not answer"),
+            ("no inferences run until it answers again (frames pass on "
+             "skipped, counted in stats redis-errors); check redis-url"));
+      self->last_redis_errors = cs.redis_errors;
+      self->last_ran = cs.ran;
+    }
+  }
+
   buf = gst_buffer_make_writable (buf);
   if (out) {
     copy_detections (self, buf, out);
@@ -833,6 +859,10 @@ gst_axion_dlpu_sched_change_state (
     self->announce = FALSE;
     gst_pad_set_active (self->det_src, TRUE);
     gst_pad_set_active (self->det_sink, TRUE);
+    self->last_redis_errors = self->last_ran = 0;
+    /* bad accelerator / redis-url settings fail here, not at a frame */
+    if (!ensure_client (self))
+      return GST_STATE_CHANGE_FAILURE;
     break;
   case GST_STATE_CHANGE_PAUSED_TO_READY:
     g_mutex_lock (&self->cap_lock);

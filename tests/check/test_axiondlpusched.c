@@ -127,6 +127,51 @@ GST_START_TEST (test_bad_detector)
 }
 GST_END_TEST;
 
+/* Redis away: frames pass on skipped, counted, with one warning; a bad
+ * URL fails at start. */
+GST_START_TEST (test_redis_unreachable)
+{
+  GstHarness *h = gst_harness_new_parse (
+      "axiondlpusched accelerator=gone camera-id=camR "
+      "redis-url=unix:///nonexistent/redis.sock "
+      "detector=\"axiontestaccel latency-ms=1\"");
+  GstElement *e = gst_harness_find_element (h, "axiondlpusched");
+  GstStructure *st;
+  guint64 errors = 0, ran = 1;
+  GstMessage *m;
+  GstBus *bus = gst_bus_new ();
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, GRAY_CAPS);
+  for (int i = 0; i < 3; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, gray_frame ());
+    fail_unless_equals_int (
+        state_of (out, NULL, NULL), GST_AXION_INFERENCE_SKIPPED);
+    gst_buffer_unref (out);
+  }
+  g_object_get (e, "stats", &st, NULL);
+  gst_structure_get_uint64 (st, "redis-errors", &errors);
+  gst_structure_get_uint64 (st, "inferences-run", &ran);
+  gst_structure_free (st);
+  fail_unless (errors >= 1);
+  fail_unless_equals_int (ran, 0);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (m != NULL, "no warning posted");
+  gst_message_unref (m);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL,
+      "one warning per outage, not per frame");
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+  gst_harness_teardown (h);
+
+  expect_state_change_error ("videotestsrc ! axiondlpusched "
+                             "redis-url=\"http://user:secret@x\" "
+                             "detector=axiontestaccel ! fakesink",
+      "unsupported scheme");
+}
+GST_END_TEST;
+
 typedef struct
 {
   GstHarness *h;
@@ -449,6 +494,7 @@ dlpusched_suite (void)
   tcase_add_test (tc, test_detections_copied_and_scaled);
   tcase_add_test (tc, test_bad_detector);
   tcase_add_test (tc, test_verdicts);
+  tcase_add_test (tc, test_redis_unreachable);
   tcase_add_test (tc, test_facedetect);
   suite_add_tcase (s, live);
   tcase_set_timeout (live, 120);
