@@ -58,10 +58,7 @@ struct _AxionSched
   Request *waiting[AXION_SCHED_LOOKAHEAD]; /* requests waiting for a slot */
   guint n_waiting;
   gint64 gather_until; /* idle accelerator: grant the best request then */
-  /* per class: start tag of the last inference granted in that class
-   * (virtual ms); a camera's start tag is never below its class's clock,
-   * so time spent idle or in another class earns no credit */
-  gdouble vclock[3];
+  GList *clients;
   guint n_clients;
   gint64 first_us;
   gint64 run_start_us;
@@ -83,6 +80,7 @@ struct _AxionSchedClient
   gdouble finish;    /* finish tag (virtual ms) */
   gdouble cur_start; /* start tag of its running inference */
   gint64 last_run_us;
+  gint64 last_req_us[3]; /* last request per class */
   gint64 redis_wait_us;
   AxionSchedClientStats st;
 };
@@ -604,8 +602,7 @@ axion_sched_client_new (AxionSched *s, const gchar *camera_id)
   c->last_run_us = g_get_monotonic_time ();
   g_mutex_lock (&s->lock);
   s->n_clients++;
-  /* a newcomer starts level with the others, not with a backlog */
-  c->finish = s->vclock[AXION_SCHED_CLASS_STATIC];
+  s->clients = g_list_prepend (s->clients, c);
   g_mutex_unlock (&s->lock);
   return c;
 }
@@ -625,6 +622,7 @@ axion_sched_client_free (AxionSchedClient *c)
     }
   }
   s->n_clients--;
+  s->clients = g_list_remove (s->clients, c);
   g_mutex_unlock (&s->lock);
   g_free (c->camera_id);
   g_free (c);
@@ -652,10 +650,46 @@ axion_sched_client_get_stats (AxionSchedClient *c, AxionSchedClientStats *out)
 
 /* ---- scheduling --------------------------------------------------------- */
 
-static inline gdouble
-start_tag (AxionSched *s, AxionSchedClient *c, AxionSchedClass cls)
+/* A camera that asks in a class after a pause (or for the first time)
+ * starts level with the cameras already asking in that class: its finish
+ * tag is lifted to theirs, so time spent idle or in another class earns
+ * no credit (the "S = max(V, F)" of start-time fair queueing). */
+#define RECENT_US (2 * G_USEC_PER_SEC)
+
+static void
+lift_returning (
+    AxionSched *s, AxionSchedClient *c, AxionSchedClass cls, gint64 now)
 {
-  return MAX (s->vclock[cls], c->finish);
+  gboolean any = FALSE;
+  gdouble floor = 0;
+
+  if (c->last_req_us[cls] && now - c->last_req_us[cls] <= RECENT_US)
+    return;
+  for (GList *l = s->clients; l; l = l->next) {
+    AxionSchedClient *o = l->data;
+    if (o == c || o->last_req_us[cls] == 0 ||
+        now - o->last_req_us[cls] > RECENT_US)
+      continue;
+    floor = any ? MIN (floor, o->finish) : o->finish;
+    any = TRUE;
+  }
+  if (any)
+    c->finish = MAX (c->finish, floor);
+}
+
+/* Lowest finish tag of the cameras asking in @cls (with @c). */
+static gdouble
+class_floor (
+    AxionSched *s, AxionSchedClient *c, AxionSchedClass cls, gint64 now)
+{
+  gdouble floor = c->finish;
+
+  for (GList *l = s->clients; l; l = l->next) {
+    AxionSchedClient *o = l->data;
+    if (o->last_req_us[cls] && now - o->last_req_us[cls] <= RECENT_US)
+      floor = MIN (floor, o->finish);
+  }
+  return floor;
 }
 
 static gboolean
@@ -663,7 +697,10 @@ better (AxionSched *s, const Request *a, const Request *b)
 {
   if (a->cls != b->cls)
     return a->cls < b->cls;
-  return start_tag (s, a->client, a->cls) < start_tag (s, b->client, b->cls);
+  if (a->client->finish != b->client->finish)
+    return a->client->finish < b->client->finish;
+  /* equal tags: the one that waited longest since its last inference */
+  return a->client->last_run_us < b->client->last_run_us;
 }
 
 static void
@@ -672,8 +709,8 @@ grant_locked (
 {
   s->busy = TRUE;
   s->owner = c;
-  c->cur_start = start_tag (s, c, cls);
-  s->vclock[cls] = MAX (s->vclock[cls], c->cur_start);
+  (void) cls;
+  c->cur_start = c->finish;
   s->run_start_us = now;
 }
 
@@ -748,11 +785,21 @@ axion_sched_acquire (AxionSchedClient *c, gboolean active, guint64 frame_number,
     cls = AXION_SCHED_CLASS_OVERDUE;
   else
     cls = active ? AXION_SCHED_CLASS_ACTIVE : AXION_SCHED_CLASS_STATIC;
+  lift_returning (s, c, cls, now);
+  c->last_req_us[cls] = now;
 
   deadline = now + (gint64) c->stale_ms * 1000 - MAX (frame_age_us, 0);
   if (!s->busy && s->n_waiting == 0 && s->n_clients <= 1) {
     grant_locked (s, c, cls, now);
   } else {
+    /* busy: a camera ahead of its class by more than two inferences steps
+     * aside, whatever the phase of its frames, so the others catch up */
+    if (s->busy && cls != AXION_SCHED_CLASS_OVERDUE &&
+        c->finish > class_floor (s, c, cls, now) + 2 * MAX (s->avg_ms, 1.0)) {
+      c->st.skipped++;
+      g_mutex_unlock (&s->lock);
+      return AXION_SCHED_SKIP;
+    }
     req.client = c;
     req.cls = cls;
     req.state = REQ_WAITING;
@@ -826,7 +873,6 @@ axion_sched_acquire (AxionSchedClient *c, gboolean active, guint64 frame_number,
     }
     /* the Redis wait is not accelerator time of this process */
     s->run_start_us = g_get_monotonic_time ();
-    s->vclock[cls] = MAX (s->vclock[cls], c->cur_start);
     g_mutex_unlock (&s->lock);
   }
 #else

@@ -27,10 +27,12 @@ G_BEGIN_DECLS
  *
  * Requests are ordered by class (overdue: no inference for max-idle-ms;
  * then frames with motion or a scene change; then the rest) and inside a
- * class by start-time fair queueing: start tag S = max(V_class, F_camera),
- * where V_class is the start tag of the last inference granted in that
- * class and F_camera the camera's finish tag, F = S + inference_ms / weight.
- * Equal weights get equal accelerator time; weight 2 gets twice as much.
+ * class by start-time fair queueing on finish tags: F += inference_ms /
+ * weight after each inference, lowest F first (ties: longest since its last
+ * inference). A camera that asks in a class after a pause is lifted to the
+ * lowest F of the cameras asking in that class, so idle time earns no
+ * credit. Equal weights get equal accelerator time; weight 2 gets twice as
+ * much.
  * An idle accelerator waits AXION_SCHED_GATHER_US for requests arriving at
  * the same moment so the best, not the first, gets it.
  *
