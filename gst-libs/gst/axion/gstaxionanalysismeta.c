@@ -48,6 +48,7 @@ gst_axion_analysis_copy (const GstAxionAnalysis *a)
   c->pattern_type = g_strdup (a->pattern_type);
   c->alert_reason = g_strdup (a->alert_reason);
   c->raw_json = g_strdup (a->raw_json);
+  c->error = g_strdup (a->error);
   return c;
 }
 
@@ -69,6 +70,7 @@ gst_axion_analysis_free (GstAxionAnalysis *a)
   g_free (a->pattern_type);
   g_free (a->alert_reason);
   g_free (a->raw_json);
+  g_free (a->error);
   g_free (a);
 }
 

@@ -49,6 +49,9 @@ G_BEGIN_DECLS
  * @api_call_duration_ms: wall time of the API call(s)
  * @tokens_used: input + output tokens
  * @raw_json: the full API response (claude_response), valid JSON
+ * @error: %NULL for a usable analysis; else what went wrong (API error,
+ *   refusal, truncated or malformed answer) — the analysis is kept as a record
+ *   of the attempt, with @raw_json describing the error
  */
 typedef struct
 {
@@ -83,6 +86,8 @@ typedef struct
   gint tokens_used;
 
   gchar *raw_json;
+
+  gchar *error;
 } GstAxionAnalysis;
 
 GST_AXION_API GType gst_axion_analysis_get_type (void);

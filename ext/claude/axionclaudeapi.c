@@ -1,0 +1,785 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "axionclaudeapi.h"
+
+#include <curl/curl.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TEXT 8192
+#define MAX_ITEMS 64
+#define MAX_ITEM_TEXT 256
+
+/* ---- request ------------------------------------------------------------ */
+
+static void
+add_string_prop (JsonBuilder *b, const gchar *name, const gchar *desc)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "string");
+  json_builder_set_member_name (b, "description");
+  json_builder_add_string_value (b, desc);
+  json_builder_end_object (b);
+}
+
+static void
+add_array_prop (JsonBuilder *b, const gchar *name, const gchar *desc)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "array");
+  json_builder_set_member_name (b, "items");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "string");
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "description");
+  json_builder_add_string_value (b, desc);
+  json_builder_end_object (b);
+}
+
+static void
+add_number_prop (JsonBuilder *b, const gchar *name, const gchar *type,
+    gdouble min, gdouble max, const gchar *desc)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, type);
+  json_builder_set_member_name (b, "minimum");
+  if (g_str_equal (type, "integer"))
+    json_builder_add_int_value (b, (gint64) min);
+  else
+    json_builder_add_double_value (b, min);
+  json_builder_set_member_name (b, "maximum");
+  if (g_str_equal (type, "integer"))
+    json_builder_add_int_value (b, (gint64) max);
+  else
+    json_builder_add_double_value (b, max);
+  json_builder_set_member_name (b, "description");
+  json_builder_add_string_value (b, desc);
+  json_builder_end_object (b);
+}
+
+static void
+add_bool_prop (JsonBuilder *b, const gchar *name, const gchar *desc)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "boolean");
+  json_builder_set_member_name (b, "description");
+  json_builder_add_string_value (b, desc);
+  json_builder_end_object (b);
+}
+
+static void
+add_tool (JsonBuilder *b)
+{
+  static const gchar *required[] = { "primary_insight", "objects_identified",
+    "activities_detected", "anomalies_flagged", "scene_description",
+    "risk_assessment", "pattern_detected", "should_alert" };
+  static const gchar *risks[] = { "none", "low", "medium", "high", "critical" };
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, AXION_CLAUDE_TOOL_NAME);
+  json_builder_set_member_name (b, "description");
+  json_builder_add_string_value (b,
+      "Record the analysis of one security camera frame. Always call this "
+      "tool exactly once with your findings.");
+  json_builder_set_member_name (b, "input_schema");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "object");
+  json_builder_set_member_name (b, "properties");
+  json_builder_begin_object (b);
+  add_string_prop (b, "primary_insight",
+      "One sentence: the most important thing in this frame for security "
+      "staff");
+  add_number_prop (b, "confidence_score", "number", 0, 1,
+      "Confidence in the insight, 0 to 1");
+  add_array_prop (b, "objects_identified", "Objects visible, e.g. person");
+  add_array_prop (b, "activities_detected", "What is happening");
+  add_array_prop (b, "anomalies_flagged", "Anything unusual for this scene");
+  add_string_prop (b, "scene_description", "A short description of the scene");
+  json_builder_set_member_name (b, "risk_assessment");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "string");
+  json_builder_set_member_name (b, "enum");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < G_N_ELEMENTS (risks); i++)
+    json_builder_add_string_value (b, risks[i]);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  add_bool_prop (b, "pattern_detected",
+      "Whether this continues a pattern seen in the recent analyses given");
+  add_string_prop (b, "pattern_type", "The pattern, e.g. loitering");
+  add_number_prop (b, "pattern_confidence", "number", 0, 1,
+      "Confidence in the pattern, 0 to 1");
+  add_bool_prop (b, "should_alert", "Whether staff should be alerted now");
+  add_string_prop (b, "alert_reason", "Why staff should be alerted");
+  add_number_prop (b, "alert_severity", "integer", 1, 5,
+      "1 (informational) to 5 (critical)");
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "required");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < G_N_ELEMENTS (required); i++)
+    json_builder_add_string_value (b, required[i]);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+}
+
+gchar *
+axion_claude_build_request (const gchar *model, guint max_tokens,
+    const gchar *system, const gchar *prompt, const gchar *jpeg_base64)
+{
+  JsonBuilder *b = json_builder_new ();
+  JsonGenerator *g;
+  JsonNode *root;
+  gchar *out;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, model);
+  json_builder_set_member_name (b, "max_tokens");
+  json_builder_add_int_value (b, max_tokens);
+  if (system && *system) {
+    json_builder_set_member_name (b, "system");
+    json_builder_add_string_value (b, system);
+  }
+  json_builder_set_member_name (b, "messages");
+  json_builder_begin_array (b);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "role");
+  json_builder_add_string_value (b, "user");
+  json_builder_set_member_name (b, "content");
+  json_builder_begin_array (b);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "image");
+  json_builder_set_member_name (b, "source");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "base64");
+  json_builder_set_member_name (b, "media_type");
+  json_builder_add_string_value (b, "image/jpeg");
+  json_builder_set_member_name (b, "data");
+  json_builder_add_string_value (b, jpeg_base64);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "text");
+  json_builder_set_member_name (b, "text");
+  json_builder_add_string_value (b, prompt);
+  json_builder_end_object (b);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "tools");
+  json_builder_begin_array (b);
+  add_tool (b);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "tool_choice");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "tool");
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, AXION_CLAUDE_TOOL_NAME);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  g = json_generator_new ();
+  json_generator_set_root (g, root);
+  out = json_generator_to_data (g, NULL);
+  json_node_unref (root);
+  g_object_unref (g);
+  g_object_unref (b);
+  return out;
+}
+
+/* ---- response ----------------------------------------------------------- */
+
+/* Refuses bodies nested deeper than AXION_CLAUDE_MAX_DEPTH before any
+ * parser recursion sees them. */
+static gboolean
+depth_ok (const gchar *s, gsize len)
+{
+  gint depth = 0;
+  gboolean in_str = FALSE, esc = FALSE;
+
+  for (gsize i = 0; i < len; i++) {
+    gchar c = s[i];
+    if (in_str) {
+      if (esc)
+        esc = FALSE;
+      else if (c == '\\')
+        esc = TRUE;
+      else if (c == '"')
+        in_str = FALSE;
+      continue;
+    }
+    if (c == '"')
+      in_str = TRUE;
+    else if (c == '{' || c == '[') {
+      if (++depth > AXION_CLAUDE_MAX_DEPTH)
+        return FALSE;
+    } else if (c == '}' || c == ']')
+      depth--;
+  }
+  return TRUE;
+}
+
+/* A strict RFC 8259 syntax check (depth already bounded), so that only
+ * well-formed JSON reaches json-glib, whose scanner leaks on some
+ * malformed input (found by tests/fuzz). */
+typedef struct
+{
+  const gchar *p, *end;
+} Cursor;
+
+static void
+skip_ws (Cursor *c)
+{
+  while (c->p < c->end &&
+      (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+    c->p++;
+}
+
+static gboolean
+lit (Cursor *c, const gchar *word)
+{
+  gsize n = strlen (word);
+  if ((gsize) (c->end - c->p) < n || memcmp (c->p, word, n) != 0)
+    return FALSE;
+  c->p += n;
+  return TRUE;
+}
+
+static gboolean
+str_ok (Cursor *c)
+{
+  if (c->p >= c->end || *c->p != '"')
+    return FALSE;
+  c->p++;
+  while (c->p < c->end) {
+    guchar ch = (guchar) *c->p++;
+    if (ch == '"')
+      return TRUE;
+    if (ch < 0x20)
+      return FALSE;
+    if (ch == '\\') {
+      if (c->p >= c->end)
+        return FALSE;
+      ch = (guchar) *c->p++;
+      if (ch == 'u') {
+        for (int i = 0; i < 4; i++) {
+          if (c->p >= c->end || !g_ascii_isxdigit (*c->p))
+            return FALSE;
+          c->p++;
+        }
+      } else if (!strchr ("\"\\/bfnrt", ch) || ch == '\0') {
+        return FALSE;
+      }
+    }
+  }
+  return FALSE;
+}
+
+static gboolean
+num_ok (Cursor *c)
+{
+  const gchar *start = c->p;
+  if (c->p < c->end && *c->p == '-')
+    c->p++;
+  if (c->p >= c->end || !g_ascii_isdigit (*c->p))
+    return FALSE;
+  if (*c->p == '0')
+    c->p++;
+  else
+    while (c->p < c->end && g_ascii_isdigit (*c->p))
+      c->p++;
+  if (c->p < c->end && *c->p == '.') {
+    c->p++;
+    if (c->p >= c->end || !g_ascii_isdigit (*c->p))
+      return FALSE;
+    while (c->p < c->end && g_ascii_isdigit (*c->p))
+      c->p++;
+  }
+  if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
+    c->p++;
+    if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
+      c->p++;
+    if (c->p >= c->end || !g_ascii_isdigit (*c->p))
+      return FALSE;
+    while (c->p < c->end && g_ascii_isdigit (*c->p))
+      c->p++;
+  }
+  return c->p - start < 64;
+}
+
+static gboolean
+value_ok (Cursor *c, gint depth)
+{
+  skip_ws (c);
+  if (c->p >= c->end || depth > AXION_CLAUDE_MAX_DEPTH)
+    return FALSE;
+  switch (*c->p) {
+  case '{':
+    c->p++;
+    skip_ws (c);
+    if (c->p < c->end && *c->p == '}') {
+      c->p++;
+      return TRUE;
+    }
+    for (;;) {
+      skip_ws (c);
+      if (!str_ok (c))
+        return FALSE;
+      skip_ws (c);
+      if (c->p >= c->end || *c->p++ != ':')
+        return FALSE;
+      if (!value_ok (c, depth + 1))
+        return FALSE;
+      skip_ws (c);
+      if (c->p >= c->end)
+        return FALSE;
+      if (*c->p == '}') {
+        c->p++;
+        return TRUE;
+      }
+      if (*c->p++ != ',')
+        return FALSE;
+    }
+  case '[':
+    c->p++;
+    skip_ws (c);
+    if (c->p < c->end && *c->p == ']') {
+      c->p++;
+      return TRUE;
+    }
+    for (;;) {
+      if (!value_ok (c, depth + 1))
+        return FALSE;
+      skip_ws (c);
+      if (c->p >= c->end)
+        return FALSE;
+      if (*c->p == ']') {
+        c->p++;
+        return TRUE;
+      }
+      if (*c->p++ != ',')
+        return FALSE;
+    }
+  case '"':
+    return str_ok (c);
+  case 't':
+    return lit (c, "true");
+  case 'f':
+    return lit (c, "false");
+  case 'n':
+    return lit (c, "null");
+  default:
+    return num_ok (c);
+  }
+}
+
+static gboolean
+json_syntax_ok (const gchar *s, gsize len)
+{
+  Cursor c = { s, s + len };
+  if (!value_ok (&c, 0))
+    return FALSE;
+  skip_ws (&c);
+  return c.p == c.end;
+}
+
+static JsonNode *
+parse_json (const gchar *body, gsize len, gchar **why)
+{
+  JsonParser *p;
+  JsonNode *root = NULL;
+  GError *err = NULL;
+
+  if (body == NULL || len == 0) {
+    *why = g_strdup ("empty body");
+    return NULL;
+  }
+  if (len > AXION_CLAUDE_MAX_RESPONSE) {
+    *why = g_strdup_printf (
+        "body of %" G_GSIZE_FORMAT " bytes is too large", len);
+    return NULL;
+  }
+  if (memchr (body, '\0', len) != NULL || !g_utf8_validate (body, len, NULL)) {
+    *why = g_strdup ("body is not valid UTF-8 text");
+    return NULL;
+  }
+  if (!depth_ok (body, len)) {
+    *why = g_strdup_printf (
+        "JSON nested deeper than %d", AXION_CLAUDE_MAX_DEPTH);
+    return NULL;
+  }
+  if (!json_syntax_ok (body, len)) {
+    *why = g_strdup ("not JSON (syntax error)");
+    return NULL;
+  }
+  p = json_parser_new_immutable ();
+  if (json_parser_load_from_data (p, body, len, &err))
+    root = json_parser_steal_root (p);
+  else
+    *why = g_strdup_printf ("not JSON: %s", err->message);
+  g_clear_error (&err);
+  g_object_unref (p);
+  if (root && !JSON_NODE_HOLDS_OBJECT (root)) {
+    *why = g_strdup ("JSON is not an object");
+    json_node_unref (root);
+    root = NULL;
+  }
+  return root;
+}
+
+static const gchar *
+get_str (JsonObject *o, const gchar *name)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  if (n && JSON_NODE_HOLDS_VALUE (n) &&
+      json_node_get_value_type (n) == G_TYPE_STRING)
+    return json_node_get_string (n);
+  return NULL;
+}
+
+static gboolean
+get_int (JsonObject *o, const gchar *name, gint64 *out)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  if (n && JSON_NODE_HOLDS_VALUE (n) &&
+      json_node_get_value_type (n) == G_TYPE_INT64) {
+    *out = json_node_get_int (n);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+get_num (JsonObject *o, const gchar *name, gdouble *out)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  if (n && JSON_NODE_HOLDS_VALUE (n)) {
+    GType t = json_node_get_value_type (n);
+    if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE) {
+      *out = json_node_get_double (n);
+      return isfinite (*out);
+    }
+  }
+  return FALSE;
+}
+
+static gboolean
+get_bool (JsonObject *o, const gchar *name, gboolean *out)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  if (n && JSON_NODE_HOLDS_VALUE (n) &&
+      json_node_get_value_type (n) == G_TYPE_BOOLEAN) {
+    *out = json_node_get_boolean (n);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static JsonObject *
+get_obj (JsonObject *o, const gchar *name)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
+/* A bounded copy of model text: valid UTF-8 (it was validated), at most
+ * @max characters. */
+static gchar *
+text_copy (const gchar *s, glong max)
+{
+  if (s == NULL)
+    return NULL;
+  if (g_utf8_strlen (s, max + 1) > max)
+    return g_utf8_substring (s, 0, max);
+  return g_strdup (s);
+}
+
+static gboolean
+get_strv (JsonObject *o, const gchar *name, gchar ***out)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  JsonArray *a;
+  GPtrArray *v;
+  guint len;
+
+  if (n == NULL || !JSON_NODE_HOLDS_ARRAY (n))
+    return FALSE;
+  a = json_node_get_array (n);
+  len = json_array_get_length (a);
+  v = g_ptr_array_new ();
+  for (guint i = 0; i < len && v->len < MAX_ITEMS; i++) {
+    JsonNode *e = json_array_get_element (a, i);
+    if (!JSON_NODE_HOLDS_VALUE (e) ||
+        json_node_get_value_type (e) != G_TYPE_STRING) {
+      g_ptr_array_free (v, TRUE);
+      return FALSE;
+    }
+    g_ptr_array_add (v, text_copy (json_node_get_string (e), MAX_ITEM_TEXT));
+  }
+  g_ptr_array_add (v, NULL);
+  *out = (gchar **) g_ptr_array_free (v, FALSE);
+  return TRUE;
+}
+
+static gboolean
+fail (gchar **type, gchar **msg, const gchar *t, gchar *m)
+{
+  *type = g_strdup (t);
+  *msg = m;
+  return FALSE;
+}
+
+gboolean
+axion_claude_parse_error (
+    const gchar *body, gsize len, gchar **type, gchar **message)
+{
+  gchar *why = NULL;
+  JsonNode *root = parse_json (body, len, &why);
+  JsonObject *err;
+  gboolean ok = FALSE;
+
+  *type = *message = NULL;
+  g_free (why);
+  if (root == NULL)
+    return FALSE;
+  if (g_strcmp0 (get_str (json_node_get_object (root), "type"), "error") == 0 &&
+      (err = get_obj (json_node_get_object (root), "error"))) {
+    *type = text_copy (get_str (err, "type"), 64);
+    *message = text_copy (get_str (err, "message"), 1024);
+    ok = *type != NULL;
+  }
+  if (!ok) {
+    g_clear_pointer (type, g_free);
+    g_clear_pointer (message, g_free);
+  }
+  json_node_unref (root);
+  return ok;
+}
+
+gboolean
+axion_claude_parse_response (const gchar *body, gsize len,
+    GstAxionAnalysis *out, gint *input_tokens, gint *output_tokens,
+    gchar **error_type, gchar **error_message)
+{
+  gchar *why = NULL;
+  JsonNode *root = parse_json (body, len, &why);
+  JsonObject *o, *usage, *input = NULL, *errobj;
+  JsonArray *content;
+  JsonNode *cn;
+  const gchar *stop, *risk;
+  gint64 v;
+  gdouble d;
+  gboolean b, ok = FALSE;
+
+  *error_type = *error_message = NULL;
+  *input_tokens = *output_tokens = 0;
+  if (root == NULL)
+    return fail (error_type, error_message, "parse", why);
+  o = json_node_get_object (root);
+  g_free (out->raw_json);
+  out->raw_json = g_strndup (body, len);
+
+  if ((usage = get_obj (o, "usage"))) {
+    if (get_int (usage, "input_tokens", &v) && v >= 0 && v < G_MAXINT)
+      *input_tokens = (gint) v;
+    if (get_int (usage, "output_tokens", &v) && v >= 0 && v < G_MAXINT)
+      *output_tokens = (gint) v;
+  }
+  if (g_strcmp0 (get_str (o, "type"), "error") == 0) {
+    errobj = get_obj (o, "error");
+    ok = fail (error_type, error_message, "api_error",
+        g_strdup_printf ("%s: %s",
+            errobj && get_str (errobj, "type") ? get_str (errobj, "type") : "?",
+            errobj && get_str (errobj, "message") ? get_str (errobj, "message")
+                                                  : "(no message)"));
+    goto done;
+  }
+  if (g_strcmp0 (get_str (o, "type"), "message") != 0) {
+    ok = fail (error_type, error_message, "parse",
+        g_strdup ("not a Messages API message (\"type\" is not \"message\")"));
+    goto done;
+  }
+  stop = get_str (o, "stop_reason");
+  if (g_strcmp0 (stop, "refusal") == 0) {
+    ok = fail (error_type, error_message, "refusal",
+        g_strdup ("the model declined to analyse this frame"));
+    goto done;
+  }
+  if (g_strcmp0 (stop, "max_tokens") == 0) {
+    ok = fail (error_type, error_message, "max_tokens",
+        g_strdup ("the answer was cut at max-tokens; raise max-tokens"));
+    goto done;
+  }
+  cn = json_object_get_member (o, "content");
+  content = cn && JSON_NODE_HOLDS_ARRAY (cn) ? json_node_get_array (cn) : NULL;
+  for (guint i = 0; content && i < json_array_get_length (content); i++) {
+    JsonNode *e = json_array_get_element (content, i);
+    JsonObject *blk = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e)
+                                                 : NULL;
+    if (g_strcmp0 (get_str (blk, "type"), "tool_use") == 0 &&
+        g_strcmp0 (get_str (blk, "name"), AXION_CLAUDE_TOOL_NAME) == 0) {
+      input = get_obj (blk, "input");
+      break;
+    }
+  }
+  if (input == NULL) {
+    ok = fail (error_type, error_message, "schema",
+        g_strdup ("no " AXION_CLAUDE_TOOL_NAME " tool_use block with an "
+                  "input object in the answer"));
+    goto done;
+  }
+
+  /* required fields, with their types */
+  if (!get_str (input, "primary_insight") ||
+      !get_str (input, "scene_description") ||
+      !(risk = get_str (input, "risk_assessment")) ||
+      !get_bool (input, "pattern_detected", &out->pattern_detected) ||
+      !get_bool (input, "should_alert", &out->should_alert) ||
+      !get_strv (input, "objects_identified", &out->objects_identified) ||
+      !get_strv (input, "activities_detected", &out->activities_detected) ||
+      !get_strv (input, "anomalies_flagged", &out->anomalies_flagged)) {
+    ok = fail (error_type, error_message, "schema",
+        g_strdup ("the tool input lacks a required field or has a wrong "
+                  "type"));
+    goto done;
+  }
+  if (!g_strv_contains ((const gchar *[]){ "none", "low", "medium", "high",
+                            "critical", NULL },
+          risk)) {
+    ok = fail (error_type, error_message, "schema",
+        g_strdup ("risk_assessment is not one of none|low|medium|high|"
+                  "critical"));
+    goto done;
+  }
+  out->primary_insight = text_copy (
+      get_str (input, "primary_insight"), MAX_TEXT);
+  out->scene_description = text_copy (
+      get_str (input, "scene_description"), MAX_TEXT);
+  out->risk_assessment = g_strdup (risk);
+  out->confidence_score = -1;
+  if (get_num (input, "confidence_score", &d))
+    out->confidence_score = CLAMP (d, 0.0, 1.0);
+  out->pattern_type = text_copy (get_str (input, "pattern_type"), 64);
+  if (get_num (input, "pattern_confidence", &d))
+    out->pattern_confidence = CLAMP (d, 0.0, 1.0);
+  out->alert_reason = text_copy (get_str (input, "alert_reason"), MAX_TEXT);
+  if (get_int (input, "alert_severity", &v))
+    out->alert_severity = (gint) CLAMP (v, 1, 5);
+  if (get_bool (input, "pattern_detected", &b))
+    out->pattern_detected = b;
+  ok = TRUE;
+
+done:
+  if (!ok) {
+    /* nothing of a rejected answer is used: no alert, no fields */
+    out->should_alert = FALSE;
+    out->pattern_detected = FALSE;
+    g_clear_pointer (&out->objects_identified, g_strfreev);
+    g_clear_pointer (&out->activities_detected, g_strfreev);
+    g_clear_pointer (&out->anomalies_flagged, g_strfreev);
+  }
+  json_node_unref (root);
+  return ok;
+}
+
+/* ---- retries ------------------------------------------------------------ */
+
+gboolean
+axion_claude_should_retry (long status, const gchar *x_should_retry)
+{
+  if (x_should_retry) {
+    if (g_ascii_strcasecmp (x_should_retry, "true") == 0)
+      return TRUE;
+    if (g_ascii_strcasecmp (x_should_retry, "false") == 0)
+      return FALSE;
+  }
+  return status == 0 || status == 408 || status == 409 || status == 429 ||
+      status >= 500;
+}
+
+gint64
+axion_claude_retry_delay_ms (guint attempt, const gchar *retry_after_ms,
+    const gchar *retry_after, gint64 now_s, gdouble random01)
+{
+  gdouble s = -1;
+
+  if (retry_after_ms) {
+    gchar *end;
+    gdouble ms = g_ascii_strtod (retry_after_ms, &end);
+    if (end != retry_after_ms && isfinite (ms))
+      s = ms / 1000.0;
+  }
+  if (s < 0 && retry_after) {
+    gchar *end;
+    gdouble sec = g_ascii_strtod (retry_after, &end);
+    if (end != retry_after && *end == '\0' && isfinite (sec)) {
+      s = sec;
+    } else {
+      time_t t = curl_getdate (retry_after, NULL);
+      if (t != (time_t) -1)
+        s = (gdouble) (t - now_s);
+    }
+  }
+  if (s > 0 && s <= 60)
+    return (gint64) (s * 1000);
+  s = MIN (0.5 * pow (2.0, MIN (attempt, 100)), 8.0);
+  return (gint64) (s * (1.0 - 0.25 * CLAMP (random01, 0.0, 1.0)) * 1000);
+}
+
+/* ---- images ------------------------------------------------------------- */
+
+void
+axion_claude_fit_image (gint w, gint h, gint max_edge, gint *out_w, gint *out_h)
+{
+  gdouble scale = 1.0;
+
+  if (w <= 0 || h <= 0) {
+    *out_w = *out_h = 0;
+    return;
+  }
+  if (max_edge <= 0 || max_edge > AXION_CLAUDE_MAX_EDGE)
+    max_edge = AXION_CLAUDE_MAX_EDGE;
+  if (MAX (w, h) > max_edge)
+    scale = (gdouble) max_edge / MAX (w, h);
+  if ((gdouble) w * h * scale * scale > AXION_CLAUDE_MAX_PIXELS)
+    scale = sqrt ((gdouble) AXION_CLAUDE_MAX_PIXELS / ((gdouble) w * h));
+  *out_w = MAX (2, ((gint) (w * scale)) & ~1);
+  *out_h = MAX (2, ((gint) (h * scale)) & ~1);
+  if (scale >= 1.0) {
+    *out_w = MAX (1, w);
+    *out_h = MAX (1, h);
+  }
+}
+
+gint
+axion_claude_image_tokens (gint w, gint h)
+{
+  return (gint) (((gint64) w * h + 749) / 750);
+}

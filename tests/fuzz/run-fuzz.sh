@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the axionclaude answer-parser fuzzer with clang (libFuzzer +
+# AddressSanitizer + UBSan) and runs it for FUZZ_SECONDS (default 20) on the
+# seed corpus. Exit 0 = no crash; 77 (skipped) when clang is missing.
+# usage: run-fuzz.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+src=$1 build=$2
+secs=${FUZZ_SECONDS:-20}
+cc=$(command -v clang || true)
+if [ -z "$cc" ]; then
+  echo "clang not found: fuzzer skipped (apt-get install clang)"
+  exit 77
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# shellcheck disable=SC2046
+"$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -I"$src/ext/claude" -I"$src/gst-libs" \
+  $(pkg-config --cflags gstreamer-1.0 gstreamer-video-1.0 json-glib-1.0 libcurl) \
+  "$src/tests/fuzz/fuzz_claude_response.c" "$src/ext/claude/axionclaudeapi.c" \
+  -L"$build/gst-libs/gst/axion" -lgstaxion-1.0 -Wl,-rpath,"$build/gst-libs/gst/axion" \
+  $(pkg-config --libs gstreamer-1.0 gstreamer-video-1.0 json-glib-1.0 libcurl) -lm \
+  -o "$work/fuzz_claude_response"
+mkdir -p "$work/corpus"
+cp "$src"/tests/fuzz/corpus/claude/* "$work/corpus/"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0
+export LSAN_OPTIONS="suppressions=$src/tests/sanitizers/lsan.supp:print_suppressions=0"
+export G_SLICE=always-malloc
+# (libFuzzer's own failure exit code, 77, would read as "skipped")
+status=0
+"$work/fuzz_claude_response" "$work/corpus" -max_total_time="$secs" \
+  -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+  -error_exitcode=1 -timeout_exitcode=1 \
+  -artifact_prefix="$work/" > "$work/log" 2>&1 || status=$?
+grep -v '^#[0-9]' "$work/log" | tail -n 60
+if [ "$status" -ne 0 ]; then
+  echo "fuzzer found a failure (exit $status); the input:"
+  for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
+    [ -e "$f" ] && base64 < "$f" | head -c 4000 && echo
+  done
+  exit 1
+fi
+echo "fuzzer: no failure in ${secs} s"

@@ -1,0 +1,628 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * axionclaude against a local server that speaks the Messages API and
+ * validates every request (tests/integration/claudemock.c); budgets and
+ * dedupe shared by two pipelines through the real Redis of the fixtures.
+ */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/axion/axion.h>
+#include <gio/gio.h>
+#include <hiredis/hiredis.h>
+#include <string.h>
+
+#include "claudemock.h"
+#include "../../ext/claude/axionclaudeapi.h"
+
+#define KEY "sk-ant-test-7f3a9c1e5b2d4SECRET"
+
+static ClaudeMock *mock;
+static gchar *mock_url;
+
+static void
+setup (void)
+{
+  mock = claude_mock_new (KEY);
+  mock_url = claude_mock_url (mock);
+}
+
+static void
+teardown (void)
+{
+  claude_mock_free (mock);
+  g_free (mock_url);
+}
+
+static GstHarness *
+claude_harness_full (const gchar *extra, gint w, gint h, gboolean key_in_desc)
+{
+  gchar *d = g_strdup_printf ("axionclaude api-url=%s %s%s "
+                              "camera-id=camA min-interval-ms=0 %s",
+      mock_url, key_in_desc ? "api-key=" : "", key_in_desc ? KEY : "",
+      extra ? extra : "");
+  GstHarness *hh = gst_harness_new_parse (d);
+  gchar *caps = g_strdup_printf (
+      "video/x-raw,format=GRAY8,width=%d,height=%d,framerate=10/1", w, h);
+  g_free (d);
+  gst_harness_set_src_caps_str (hh, caps);
+  g_free (caps);
+  return hh;
+}
+
+static GstHarness *
+claude_harness (const gchar *extra, gint w, gint h)
+{
+  return claude_harness_full (extra, w, h, TRUE);
+}
+
+static GstBuffer *
+frame (gint w, gint h, guint64 n, gboolean motion_start, guint64 scene)
+{
+  GstBuffer *b = gst_buffer_new_allocate (NULL, (gsize) w * h, NULL);
+  GstAxionFrameMeta *fm = gst_buffer_add_axion_frame_meta (b);
+  GstMapInfo map;
+
+  gst_buffer_map (b, &map, GST_MAP_WRITE);
+  for (gsize i = 0; i < map.size; i++)
+    map.data[i] = (guint8) ((i * 7 + n * 13) & 0xff);
+  gst_buffer_unmap (b, &map);
+  gst_axion_frame_meta_set_frame_number (fm, n);
+  gst_axion_frame_meta_set_motion (fm, motion_start ? 0.4 : 0.0,
+      motion_start ? GST_AXION_MOTION_STATE_START
+                   : GST_AXION_MOTION_STATE_IDLE);
+  if (scene)
+    gst_axion_frame_meta_set_scene_hash (fm, scene);
+  GST_BUFFER_PTS (b) = n * GST_SECOND / 10;
+  return b;
+}
+
+static guint64
+stat_u64 (GstHarness *h, const gchar *field)
+{
+  GstElement *e = gst_harness_find_element (h, "axionclaude");
+  GstStructure *s;
+  guint64 v = 0;
+  g_object_get (e, "stats", &s, NULL);
+  gst_structure_get_uint64 (s, field, &v);
+  gst_structure_free (s);
+  gst_object_unref (e);
+  return v;
+}
+
+/* pushes plain frames until one carries an analysis (or ~10 s) */
+static GstAxionAnalysis *
+wait_analysis (GstHarness *h, gint w, gint hgt, guint64 *n)
+{
+  for (int i = 0; i < 500; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (
+        h, frame (w, hgt, (*n)++, FALSE, 0));
+    GstAxionAnalysisMeta *am = gst_buffer_get_axion_analysis_meta (out);
+    GstAxionAnalysis *a = am ? gst_axion_analysis_copy (am->analysis) : NULL;
+    gst_buffer_unref (out);
+    if (a)
+      return a;
+    g_usleep (20000);
+  }
+  return NULL;
+}
+
+GST_START_TEST (test_success)
+{
+  GstHarness *h = claude_harness (NULL, 2000, 1500);
+  GstBuffer *out;
+  GstAxionAnalysis *a;
+  gint64 trigger_id;
+  guint64 n = 1;
+  gchar *prompt;
+  gint w, hh;
+
+  out = gst_harness_push_and_pull (h, frame (2000, 1500, 0, TRUE, 0x1234));
+  trigger_id = gst_axion_frame_meta_get_event_id (
+      gst_buffer_get_axion_frame_meta (out), GST_AXION_EVENT_MOTION_START);
+  fail_unless (trigger_id > 0, "no motion-start event id on the frame");
+  gst_buffer_unref (out);
+
+  a = wait_analysis (h, 2000, 1500, &n);
+  fail_unless (a != NULL, "no analysis arrived");
+  fail_unless_equals_int (claude_mock_invalid (mock), 0);
+  fail_unless (a->error == NULL, "error: %s", a->error);
+  fail_unless_equals_string (a->primary_insight, CLAUDE_MOCK_INSIGHT);
+  fail_unless_equals_string (a->risk_assessment, "low");
+  fail_unless_equals_string (a->objects_identified[0], "person");
+  fail_unless_equals_string (a->objects_identified[1], "door");
+  fail_unless (a->objects_identified[2] == NULL);
+  fail_unless (a->anomalies_flagged && a->anomalies_flagged[0] == NULL);
+  fail_unless (a->should_alert);
+  fail_unless_equals_int (a->alert_severity, 3);
+  fail_unless (a->pattern_detected);
+  fail_unless_equals_int (a->tokens_used, 1234 + 56);
+  fail_unless_equals_int64 (a->trigger_event_id, trigger_id);
+  fail_unless_equals_string (a->camera_id, "camA");
+  fail_unless_equals_int (a->frame_number, 0);
+  fail_unless (a->analysis_id > 0);
+  fail_unless (a->raw_json && strstr (a->raw_json, "tool_use"));
+
+  /* the rows the sinks write from it */
+  {
+    GError *err = NULL;
+    GstAxionRow *row = gst_axion_row_claude_analysis (a, &err);
+    fail_unless (row != NULL, "%s", err ? err->message : "");
+    gst_axion_row_free (row);
+    row = gst_axion_row_alert (a, 0, &err);
+    fail_unless (row != NULL, "%s", err ? err->message : "");
+    gst_axion_row_free (row);
+  }
+
+  /* downscaled for the API: 2000x1500 -> <= 1.15 MP */
+  claude_mock_last_image (mock, &w, &hh);
+  fail_unless (w > 0 && MAX (w, hh) <= 1568 && (gint64) w * hh <= 1150000,
+      "image %dx%d", w, hh);
+  prompt = claude_mock_last_prompt (mock);
+  fail_unless (strstr (prompt, "camA") && strstr (prompt, "motion_start"),
+      "prompt: %s", prompt);
+  g_free (prompt);
+  fail_unless_equals_int (stat_u64 (h, "answers"), 1);
+  fail_unless_equals_int (stat_u64 (h, "tokens-in"), 1234);
+  gst_axion_analysis_free (a);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+typedef struct
+{
+  guint status;
+  const gchar *headers;
+  const gchar *body;
+  guint requests;     /* expected requests */
+  const gchar *error; /* expected in the error, or NULL for success */
+} ErrCase;
+
+static void
+run_case (const ErrCase *c, const gchar *extra)
+{
+  GstHarness *h = claude_harness (extra, 64, 48);
+  GstAxionAnalysis *a;
+  guint64 n = 1;
+
+  if (c->status)
+    claude_mock_push (mock, c->status, c->headers, c->body, 0);
+  gst_buffer_unref (gst_harness_push_and_pull (h, frame (64, 48, 0, TRUE, 0)));
+  a = wait_analysis (h, 64, 48, &n);
+  fail_unless (a != NULL, "no analysis for HTTP %u", c->status);
+  fail_unless_equals_int (claude_mock_requests (mock), c->requests);
+  if (c->error) {
+    fail_unless (a->error != NULL, "HTTP %u: no error", c->status);
+    fail_unless (strstr (a->error, c->error) != NULL, "error \"%s\" lacks %s",
+        a->error, c->error);
+    fail_unless (a->raw_json != NULL);
+    fail_unless (!a->should_alert);
+  } else {
+    fail_unless (a->error == NULL, "%s", a->error);
+  }
+  gst_axion_analysis_free (a);
+  gst_harness_teardown (h);
+}
+
+#define ERR(t, m)                                                              \
+  "{\"type\":\"error\",\"error\":{\"type\":\"" t "\",\"message\":\"" m "\"}}"
+
+GST_START_TEST (test_bad_request_no_retry)
+{
+  ErrCase c = { 400, NULL, ERR ("invalid_request_error", "bad"), 1,
+    "invalid_request_error" };
+  run_case (&c, NULL);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_unauthorized_no_retry)
+{
+  ErrCase c = { 401, NULL, ERR ("authentication_error", "invalid x-api-key"), 1,
+    "authentication_error" };
+  run_case (&c, NULL);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_429_retry_after)
+{
+  ErrCase c = { 429, "retry-after: 1\r\n", ERR ("rate_limit_error", "slow"), 2,
+    NULL };
+  gint64 gap;
+
+  run_case (&c, NULL);
+  gap = claude_mock_request_time (mock, 1) - claude_mock_request_time (mock, 0);
+  /* it waited the second the server asked for (not the 0.5 s backoff) */
+  fail_unless (gap >= 950000, "retried after %" G_GINT64_FORMAT " us", gap);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_529_and_500_then_success)
+{
+  GstHarness *h = claude_harness ("max-retries=2", 64, 48);
+  GstAxionAnalysis *a;
+  guint64 n = 1;
+  GstElement *e;
+  GstStructure *s, *by;
+
+  claude_mock_push (mock, 529, NULL, ERR ("overloaded_error", "busy"), 0);
+  claude_mock_push (mock, 500, NULL, ERR ("api_error", "oops"), 0);
+  gst_buffer_unref (gst_harness_push_and_pull (h, frame (64, 48, 0, TRUE, 0)));
+  a = wait_analysis (h, 64, 48, &n);
+  fail_unless (a && a->error == NULL);
+  fail_unless_equals_int (claude_mock_requests (mock), 3);
+  e = gst_harness_find_element (h, "axionclaude");
+  g_object_get (e, "stats", &s, NULL);
+  fail_unless (gst_structure_get (
+      s, "retries-by-status", GST_TYPE_STRUCTURE, &by, NULL));
+  fail_unless (gst_structure_has_field (by, "http-529"));
+  fail_unless (gst_structure_has_field (by, "http-500"));
+  gst_structure_free (by);
+  gst_structure_free (s);
+  gst_object_unref (e);
+  gst_axion_analysis_free (a);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_should_retry_false)
+{
+  ErrCase c = { 500, "x-should-retry: false\r\n", ERR ("api_error", "no"), 1,
+    "api_error" };
+  run_case (&c, NULL);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_connection_refused)
+{
+  GstHarness *h;
+  GstAxionAnalysis *a;
+  guint64 n = 1;
+  GSocketListener *l = g_socket_listener_new ();
+  guint16 port = g_socket_listener_add_any_inet_port (l, NULL, NULL);
+  gchar *extra;
+
+  /* a port that was free a moment ago: nobody listens */
+  g_socket_listener_close (l);
+  g_object_unref (l);
+  extra = g_strdup_printf ("api-url=http://127.0.0.1:%u max-retries=1", port);
+  h = claude_harness (extra, 64, 48);
+  gst_buffer_unref (gst_harness_push_and_pull (h, frame (64, 48, 0, TRUE, 0)));
+  a = wait_analysis (h, 64, 48, &n);
+  fail_unless (a && a->error && strstr (a->error, "connection"), "%s",
+      a ? a->error : "no analysis");
+  fail_unless_equals_int (stat_u64 (h, "calls"), 2);
+  gst_axion_analysis_free (a);
+  gst_harness_teardown (h);
+  g_free (extra);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_stall_past_timeout)
+{
+  GstHarness *h = claude_harness ("timeout-ms=300 max-retries=1", 64, 48);
+  GstAxionAnalysis *a;
+  guint64 n = 1;
+
+  claude_mock_push (mock, 200, NULL, NULL, 3000);
+  claude_mock_push (mock, 200, NULL, NULL, 3000);
+  gst_buffer_unref (gst_harness_push_and_pull (h, frame (64, 48, 0, TRUE, 0)));
+  a = wait_analysis (h, 64, 48, &n);
+  fail_unless (a && a->error && strstr (a->error, "timeout"), "%s",
+      a ? a->error : "no analysis");
+  fail_unless_equals_int (claude_mock_requests (mock), 2);
+  gst_axion_analysis_free (a);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* hostile answers with status 200: recorded as failed analyses */
+GST_START_TEST (test_bad_answers)
+{
+  const gchar *bodies[] = {
+    "<html><body>502 Bad Gateway</body></html>",
+    ERR ("overloaded_error", "200 with an error body"),
+    "{\"type\":\"message\",\"content\":[{\"type\":\"tool_use\",\"name\":",
+    "{\"type\":\"message\",\"stop_reason\":\"max_tokens\",\"content\":[],"
+    "\"usage\":{\"input_tokens\":10,\"output_tokens\":1024}}",
+    "{\"type\":\"message\",\"stop_reason\":\"refusal\",\"content\":[]}",
+    "{\"type\":\"message\",\"stop_reason\":\"tool_use\",\"content\":[{"
+    "\"type\":\"tool_use\",\"name\":\"record_scene_analysis\",\"input\":{"
+    "\"primary_insight\":\"x\",\"scene_description\":\"y\","
+    "\"risk_assessment\":\"extreme\",\"pattern_detected\":false,"
+    "\"should_alert\":true,\"objects_identified\":[],"
+    "\"activities_detected\":[],\"anomalies_flagged\":[]}}]}",
+  };
+  const gchar *expect[] = { "parse", "api_error", "parse", "max_tokens",
+    "refusal", "schema" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++) {
+    ErrCase c = { 200, NULL, bodies[i], i + 1, expect[i] };
+    run_case (&c, NULL);
+  }
+}
+GST_END_TEST;
+
+/* The server stalls: 300 frames flow before the first answer. */
+GST_START_TEST (test_never_stalls_video)
+{
+  GstHarness *h = claude_harness (NULL, 64, 48);
+
+  claude_mock_push (mock, 200, NULL, NULL, 8000);
+  for (guint i = 0; i < 300; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (
+        h, frame (64, 48, i, i == 0, 0));
+    fail_unless (out != NULL);
+    gst_buffer_unref (out);
+  }
+  /* all 300 frames went through; the call is out, unanswered */
+  for (int i = 0; i < 500 && claude_mock_requests (mock) < 1; i++)
+    g_usleep (10000);
+  fail_unless_equals_int (claude_mock_requests (mock), 1);
+  fail_unless_equals_int (claude_mock_answered (mock), 0);
+  gst_harness_teardown (h); /* stops the worker in the middle of the call */
+}
+GST_END_TEST;
+
+/* a full queue skips (and counts) instead of growing */
+GST_START_TEST (test_queue_bound)
+{
+  GstHarness *h = claude_harness ("queue-size=1 workers=1", 64, 48);
+
+  for (guint i = 0; i < 6; i++)
+    claude_mock_push (mock, 200, NULL, NULL, 3000);
+  for (guint i = 0; i < 20; i++)
+    gst_buffer_unref (
+        gst_harness_push_and_pull (h, frame (64, 48, i, TRUE, 0)));
+  fail_unless (stat_u64 (h, "skipped-queue") >= 15);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* The key never shows: not at debug level 9, not in read-back or stats. */
+static guint key_seen;
+
+static void
+scan_log (GstDebugCategory *cat, GstDebugLevel level, const gchar *file,
+    const gchar *function, gint line, GObject *object, GstDebugMessage *message,
+    gpointer data)
+{
+  const gchar *s = gst_debug_message_get (message);
+  if (s && strstr (s, "SECRET")) {
+    key_seen++;
+    g_printerr ("key seen in %s:%d %s: %s\n", file, line, function, s);
+  }
+}
+
+GST_START_TEST (test_key_never_shown)
+{
+  GstHarness *h;
+  GstAxionAnalysis *a;
+  GstElement *e;
+  GstStructure *st;
+  gchar *s;
+  guint64 n = 1;
+  GParamSpec *ps;
+
+  gst_debug_add_log_function (scan_log, NULL, NULL);
+  gst_debug_remove_log_function (gst_debug_log_default);
+  gst_debug_set_active (TRUE);
+  gst_debug_set_default_threshold (GST_LEVEL_MEMDUMP);
+  /* the key from the environment, as documented: a key written into a
+   * pipeline description is logged by GStreamer's own parser */
+  g_setenv ("ANTHROPIC_API_KEY", KEY, TRUE);
+  h = claude_harness_full (NULL, 64, 48, FALSE);
+  gst_buffer_unref (gst_harness_push_and_pull (h, frame (64, 48, 0, TRUE, 0)));
+  a = wait_analysis (h, 64, 48, &n);
+  fail_unless (a && a->error == NULL);
+  gst_debug_set_default_threshold (GST_LEVEL_NONE);
+  gst_debug_remove_log_function (scan_log);
+  gst_debug_add_log_function (gst_debug_log_default, NULL, NULL);
+  g_unsetenv ("ANTHROPIC_API_KEY");
+  fail_unless_equals_int (key_seen, 0);
+  fail_unless (strstr (a->raw_json, "SECRET") == NULL);
+
+  e = gst_harness_find_element (h, "axionclaude");
+  ps = g_object_class_find_property (G_OBJECT_GET_CLASS (e), "api-key");
+  fail_unless (ps && !(ps->flags & G_PARAM_READABLE), "api-key is readable");
+  g_object_get (e, "stats", &st, NULL);
+  s = gst_structure_to_string (st);
+  fail_unless (strstr (s, "SECRET") == NULL);
+  g_free (s);
+  gst_structure_free (st);
+  gst_object_unref (e);
+  gst_axion_analysis_free (a);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* ---- API module (parser, retry rules, image size) ---------------------- */
+
+GST_START_TEST (test_api_rules)
+{
+  gint w, h;
+  GstAxionAnalysis *a = gst_axion_analysis_new ();
+  gint tin, tout;
+  gchar *et, *em, *deep, *body = claude_mock_success_body ();
+
+  fail_unless (axion_claude_should_retry (429, NULL));
+  fail_unless (axion_claude_should_retry (529, NULL));
+  fail_unless (axion_claude_should_retry (408, NULL));
+  fail_unless (axion_claude_should_retry (409, NULL));
+  fail_unless (axion_claude_should_retry (0, NULL));
+  fail_if (axion_claude_should_retry (400, NULL));
+  fail_if (axion_claude_should_retry (401, NULL));
+  fail_if (axion_claude_should_retry (500, "false"));
+  fail_unless (axion_claude_should_retry (400, "true"));
+  fail_unless_equals_int64 (
+      axion_claude_retry_delay_ms (0, "1500", NULL, 0, 0), 1500);
+  fail_unless_equals_int64 (
+      axion_claude_retry_delay_ms (0, NULL, "2", 0, 0), 2000);
+  /* beyond 60 s: the SDK backoff instead */
+  fail_unless_equals_int64 (
+      axion_claude_retry_delay_ms (0, NULL, "120", 0, 0), 500);
+  fail_unless_equals_int64 (
+      axion_claude_retry_delay_ms (3, NULL, NULL, 0, 0), 4000);
+  fail_unless_equals_int64 (
+      axion_claude_retry_delay_ms (9, NULL, NULL, 0, 0), 8000);
+  fail_unless_equals_int64 (
+      axion_claude_retry_delay_ms (9, NULL, NULL, 0, 0.999), 6002);
+  axion_claude_fit_image (1920, 1080, 1568, &w, &h);
+  fail_unless (MAX (w, h) <= 1568 && (gint64) w * h <= 1150000);
+  fail_unless (ABS ((gdouble) w / h - 1920.0 / 1080) < 0.01);
+  axion_claude_fit_image (640, 480, 1568, &w, &h);
+  fail_unless (w == 640 && h == 480);
+  fail_unless_equals_int (axion_claude_image_tokens (1092, 1092), 1590);
+
+  fail_unless (axion_claude_parse_response (
+      body, strlen (body), a, &tin, &tout, &et, &em));
+  fail_unless_equals_int (tin, 1234);
+  gst_axion_analysis_free (a);
+  g_free (body);
+
+  /* 10000 levels of nesting: refused before parsing */
+  deep = g_strnfill (10000, '[');
+  a = gst_axion_analysis_new ();
+  fail_if (axion_claude_parse_response (
+      deep, strlen (deep), a, &tin, &tout, &et, &em));
+  fail_unless_equals_string (et, "parse");
+  g_free (et);
+  g_free (em);
+  g_free (deep);
+  gst_axion_analysis_free (a);
+
+  /* invalid UTF-8 */
+  a = gst_axion_analysis_new ();
+  fail_if (axion_claude_parse_response (
+      "{\"type\":\"\xff\"}", 13, a, &tin, &tout, &et, &em));
+  g_free (et);
+  g_free (em);
+  gst_axion_analysis_free (a);
+}
+GST_END_TEST;
+
+/* ---- Redis: budgets and dedupe shared by two pipelines ------------------ */
+
+static redisReply *
+rcmd (const gchar *fmt, ...)
+{
+  redisContext *c = redisConnectUnix (g_getenv ("AXION_TEST_REDIS_SOCKET"));
+  redisReply *r;
+  va_list ap;
+  fail_unless (c && !c->err);
+  va_start (ap, fmt);
+  r = redisvCommand (c, fmt, ap);
+  va_end (ap);
+  redisFree (c);
+  return r;
+}
+
+GST_START_TEST (test_redis_budget_and_dedupe)
+{
+  const gchar *url = g_getenv ("AXION_TEST_REDIS_URL");
+  gchar *extra;
+  GstHarness *p1, *p2;
+  gint64 now;
+  redisReply *r;
+  guint64 budget_skips;
+
+  if (url == NULL) {
+    GST_WARNING ("no test Redis: skipped");
+    return;
+  }
+  /* stay inside one budget minute */
+  now = g_get_real_time () / G_USEC_PER_SEC;
+  if (now % 60 > 45)
+    g_usleep ((61 - now % 60) * G_USEC_PER_SEC);
+  r = rcmd ("FLUSHDB");
+  freeReplyObject (r);
+
+  /* budget: 3 calls a minute for both pipelines together */
+  extra = g_strdup_printf ("redis-url=%s calls-per-minute=3 "
+                           "camera-calls-per-minute=0 workers=1",
+      url);
+  p1 = claude_harness (extra, 64, 48);
+  p2 = claude_harness (extra, 64, 48);
+  for (guint i = 0; i < 5; i++) {
+    gst_buffer_unref (
+        gst_harness_push_and_pull (p1, frame (64, 48, i, TRUE, 0x1000 + i)));
+    gst_buffer_unref (
+        gst_harness_push_and_pull (p2, frame (64, 48, i, TRUE, 0x2000 + i)));
+    g_usleep (300000);
+  }
+  for (int i = 0; i < 200 &&
+       stat_u64 (p1, "skipped-budget") + stat_u64 (p2, "skipped-budget") +
+               claude_mock_answered (mock) <
+           10;
+       i++)
+    g_usleep (50000);
+  budget_skips = stat_u64 (p1, "skipped-budget") +
+      stat_u64 (p2, "skipped-budget");
+  fail_unless_equals_int (claude_mock_requests (mock), 3);
+  fail_unless_equals_int (budget_skips, 7);
+  r = rcmd ("HGET axion:ratelimit:claude:tokens total_used");
+  fail_unless (r->type == REDIS_REPLY_STRING);
+  fail_unless_equals_int (atoi (r->str), 3 * (1234 + 56));
+  freeReplyObject (r);
+  r = rcmd ("ZSCORE axion:ratelimit:camera:claude_calls camA");
+  fail_unless (r->type == REDIS_REPLY_STRING);
+  freeReplyObject (r);
+  gst_harness_teardown (p1);
+  gst_harness_teardown (p2);
+  g_free (extra);
+
+  /* dedupe: the same scene seen by two pipelines of camera camA */
+  r = rcmd ("FLUSHDB");
+  freeReplyObject (r);
+  extra = g_strdup_printf ("redis-url=%s calls-per-minute=0 "
+                           "camera-calls-per-minute=0 workers=1",
+      url);
+  p1 = claude_harness (extra, 64, 48);
+  p2 = claude_harness (extra, 64, 48);
+  gst_buffer_unref (
+      gst_harness_push_and_pull (p1, frame (64, 48, 0, TRUE, 0xabc)));
+  for (int i = 0; i < 200 && claude_mock_answered (mock) < 4; i++)
+    g_usleep (50000);
+  gst_buffer_unref (
+      gst_harness_push_and_pull (p2, frame (64, 48, 0, TRUE, 0xabc)));
+  for (int i = 0; i < 200 && stat_u64 (p2, "skipped-dedupe") < 1; i++)
+    g_usleep (50000);
+  fail_unless_equals_int (stat_u64 (p2, "skipped-dedupe"), 1);
+  fail_unless_equals_int (claude_mock_requests (mock), 4);
+  r = rcmd ("ZSCORE axion:claude:camA:scenes 0000000000000abc");
+  fail_unless (r->type == REDIS_REPLY_STRING);
+  freeReplyObject (r);
+  gst_harness_teardown (p1);
+  gst_harness_teardown (p2);
+  g_free (extra);
+}
+GST_END_TEST;
+
+static Suite *
+claude_suite (void)
+{
+  Suite *s = suite_create ("axionclaude");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_set_timeout (tc, 120);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_api_rules);
+  tcase_add_test (tc, test_success);
+  tcase_add_test (tc, test_bad_request_no_retry);
+  tcase_add_test (tc, test_unauthorized_no_retry);
+  tcase_add_test (tc, test_429_retry_after);
+  tcase_add_test (tc, test_529_and_500_then_success);
+  tcase_add_test (tc, test_should_retry_false);
+  tcase_add_test (tc, test_connection_refused);
+  tcase_add_test (tc, test_stall_past_timeout);
+  tcase_add_test (tc, test_bad_answers);
+  tcase_add_test (tc, test_never_stalls_video);
+  tcase_add_test (tc, test_queue_bound);
+  tcase_add_test (tc, test_key_never_shown);
+  tcase_add_test (tc, test_redis_budget_and_dedupe);
+  return s;
+}
+
+GST_CHECK_MAIN (claude);
