@@ -43,7 +43,7 @@
 #include <string.h>
 
 #ifdef HAVE_HIREDIS
-#include <hiredis/hiredis.h>
+#include <gst/axion/axionredisconn.h>
 #endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_axion_claude_debug);
@@ -294,46 +294,15 @@ redis_call (GstAxionClaude *self, const gchar *fmt, ...)
   va_list ap;
 
   if (self->rctx == NULL) {
-    struct timeval tv = { 1, 0 };
+    AxionRedisFailure failure;
+    gchar *err = NULL;
     if (g_get_monotonic_time () < self->redis_retry_us)
       return NULL;
-    self->rctx = self->rurl.path
-        ? redisConnectUnixWithTimeout (self->rurl.path, tv)
-        : redisConnectWithTimeout (self->rurl.host, self->rurl.port, tv);
-    if (self->rctx && !self->rctx->err) {
-      redisSetTimeout (self->rctx, tv);
-      if (self->rurl.password) {
-        r = self->rurl.user
-            ? redisCommand (self->rctx, "AUTH %s %s", self->rurl.user,
-                  self->rurl.password)
-            : redisCommand (self->rctx, "AUTH %s", self->rurl.password);
-        if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-          GST_WARNING_OBJECT (self,
-              "Redis refused the credentials of "
-              "redis-url; budgets are per process");
-          if (r)
-            freeReplyObject (r);
-          redisFree (self->rctx);
-          self->rctx = NULL;
-        } else {
-          freeReplyObject (r);
-        }
-      }
-      if (self->rctx && self->rurl.db) {
-        r = redisCommand (self->rctx, "SELECT %d", self->rurl.db);
-        if (r)
-          freeReplyObject (r);
-      }
-    } else {
-      GST_WARNING_OBJECT (self,
-          "Redis unreachable (%s); budgets and dedupe "
-          "are per process until it answers",
-          self->rctx ? self->rctx->errstr : "out of memory");
-      if (self->rctx)
-        redisFree (self->rctx);
-      self->rctx = NULL;
-    }
+    self->rctx = axion_redis_connect (&self->rurl, 1000, 1000, &failure, &err);
     if (self->rctx == NULL) {
+      GST_WARNING_OBJECT (self,
+          "%s; budgets and dedupe are per process until Redis answers", err);
+      g_free (err);
       self->redis_retry_us = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
       return NULL;
     }

@@ -31,7 +31,7 @@
 
 #include "gstaxionredissink.h"
 
-#include <hiredis/hiredis.h>
+#include <gst/axion/axionredisconn.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -678,36 +678,12 @@ disconnect (GstAxionRedisSink *self)
   g_mutex_unlock (&self->lock);
 }
 
-/* a command with a simple reply; returns FALSE (and the error) on failure */
-static gboolean
-simple (GstAxionRedisSink *self, gchar **err, const gchar *fmt, ...)
-{
-  va_list ap;
-  redisReply *r;
-  gboolean ok;
-
-  va_start (ap, fmt);
-  r = redisvCommand (self->ctx, fmt, ap);
-  va_end (ap);
-  if (r == NULL) {
-    *err = g_strdup (self->ctx->errstr);
-    return FALSE;
-  }
-  ok = r->type != REDIS_REPLY_ERROR;
-  if (!ok)
-    *err = g_strdup (r->str);
-  freeReplyObject (r);
-  return ok;
-}
-
-/* Returns TRUE when connected; a fatal configuration error posts an
- * element error and returns FALSE. */
 static gboolean
 ensure_connected (GstAxionRedisSink *self, gboolean force, gboolean *fatal)
 {
-  struct timeval ct, cmdt;
   guint ctms, cmdms;
   gchar *err = NULL;
+  AxionRedisFailure failure;
 
   *fatal = FALSE;
   if (self->ctx && self->ctx->err == 0)
@@ -721,50 +697,29 @@ ensure_connected (GstAxionRedisSink *self, gboolean force, gboolean *fatal)
   ctms = self->connect_timeout_ms;
   cmdms = self->command_timeout_ms;
   GST_OBJECT_UNLOCK (self);
-  ct.tv_sec = ctms / 1000;
-  ct.tv_usec = (ctms % 1000) * 1000;
-  cmdt.tv_sec = cmdms / 1000;
-  cmdt.tv_usec = (cmdms % 1000) * 1000;
 
-  if (self->parsed.path)
-    self->ctx = redisConnectUnixWithTimeout (self->parsed.path, ct);
-  else
-    self->ctx = redisConnectWithTimeout (
-        self->parsed.host, self->parsed.port, ct);
-  if (self->ctx == NULL || self->ctx->err) {
+  self->ctx = axion_redis_connect (&self->parsed, ctms, cmdms, &failure, &err);
+  if (self->ctx == NULL && failure == AXION_REDIS_UNREACHABLE) {
     gint64 delay = gst_axion_backoff_ms (self->backoff, 200, 10000);
-    set_error (self, self->ctx ? self->ctx->errstr : "out of memory");
+    set_error (self, err);
     GST_WARNING_OBJECT (self,
-        "Redis unreachable (%s); keeping the newest "
-        "state, next attempt in %" G_GINT64_FORMAT " ms",
-        self->ctx ? self->ctx->errstr : "?", delay);
+        "%s; keeping the newest state, next attempt in %" G_GINT64_FORMAT " ms",
+        err, delay);
+    g_free (err);
     self->next_connect_us = g_get_monotonic_time () + delay * 1000;
     self->backoff++;
-    disconnect (self);
     return FALSE;
   }
-  redisSetTimeout (self->ctx, cmdt);
-  if (self->parsed.password) {
-    gboolean ok = self->parsed.user
-        ? simple (self, &err, "AUTH %s %s", self->parsed.user,
-              self->parsed.password)
-        : simple (self, &err, "AUTH %s", self->parsed.password);
-    if (!ok) {
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-          ("Redis refused the credentials of redis-url"),
-          ("AUTH failed: %s", err));
-      set_error (self, err);
-      g_free (err);
-      disconnect (self);
-      *fatal = TRUE;
-      return FALSE;
-    }
-  }
-  if (self->parsed.db && !simple (self, &err, "SELECT %d", self->parsed.db)) {
+  if (self->ctx == NULL) {
+    /* refused credentials or database: configuration, not an outage */
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-        ("Redis database %d cannot be selected", self->parsed.db), ("%s", err));
+        ("%s",
+            failure == AXION_REDIS_AUTH_REFUSED
+                ? "Redis refused the credentials of redis-url"
+                : "Redis database of redis-url cannot be selected"),
+        ("%s", err));
+    set_error (self, err);
     g_free (err);
-    disconnect (self);
     *fatal = TRUE;
     return FALSE;
   }

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #ifdef HAVE_HIREDIS
-#include <hiredis/hiredis.h>
+#include <gst/axion/axionredisconn.h>
 #endif
 
 GST_DEBUG_CATEGORY_STATIC (axion_sched_debug);
@@ -186,48 +186,8 @@ static const gchar RENEW_LUA[] =
 static redisContext *
 redis_connect (RedisSide *r, gchar **err)
 {
-  struct timeval tv = { 1, 0 };
-  redisContext *ctx;
-  redisReply *rep;
-
-  if (r->url.path)
-    ctx = redisConnectUnixWithTimeout (r->url.path, tv);
-  else
-    ctx = redisConnectWithTimeout (r->url.host, r->url.port, tv);
-  if (ctx == NULL || ctx->err) {
-    *err = g_strdup_printf (
-        "cannot connect to Redis: %s", ctx ? ctx->errstr : "out of memory");
-    if (ctx)
-      redisFree (ctx);
-    return NULL;
-  }
-  redisSetTimeout (ctx, tv);
-  if (r->url.password) {
-    rep = r->url.user
-        ? redisCommand (ctx, "AUTH %s %s", r->url.user, r->url.password)
-        : redisCommand (ctx, "AUTH %s", r->url.password);
-    if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-      *err = g_strdup ("Redis refused the credentials of redis-url");
-      if (rep)
-        freeReplyObject (rep);
-      redisFree (ctx);
-      return NULL;
-    }
-    freeReplyObject (rep);
-  }
-  if (r->url.db) {
-    rep = redisCommand (ctx, "SELECT %d", r->url.db);
-    if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-      *err = g_strdup_printf (
-          "Redis database %d cannot be selected", r->url.db);
-      if (rep)
-        freeReplyObject (rep);
-      redisFree (ctx);
-      return NULL;
-    }
-    freeReplyObject (rep);
-  }
-  return ctx;
+  AxionRedisFailure failure;
+  return axion_redis_connect (&r->url, 1000, 1000, &failure, err);
 }
 
 static gpointer

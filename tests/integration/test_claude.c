@@ -492,6 +492,26 @@ GST_START_TEST (test_api_rules)
   g_free (deep);
   gst_axion_analysis_free (a);
 
+  /* a 3 MB string: parsed, the text kept bounded */
+  {
+    gchar *huge = g_strnfill (3 * 1024 * 1024, 'a');
+    gchar *hb = g_strdup_printf (
+        "{\"type\":\"message\",\"stop_reason\":\"tool_use\",\"content\":[{"
+        "\"type\":\"tool_use\",\"name\":\"record_scene_analysis\",\"input\":{"
+        "\"primary_insight\":\"%s\",\"scene_description\":\"y\","
+        "\"risk_assessment\":\"none\",\"pattern_detected\":false,"
+        "\"should_alert\":false,\"objects_identified\":[],"
+        "\"activities_detected\":[],\"anomalies_flagged\":[]}}]}",
+        huge);
+    a = gst_axion_analysis_new ();
+    fail_unless (axion_claude_parse_response (
+        hb, strlen (hb), a, &tin, &tout, &et, &em));
+    fail_unless (strlen (a->primary_insight) <= 8192);
+    gst_axion_analysis_free (a);
+    g_free (hb);
+    g_free (huge);
+  }
+
   /* invalid UTF-8 */
   a = gst_axion_analysis_new ();
   fail_if (axion_claude_parse_response (
