@@ -68,6 +68,7 @@ enum
   PROP_LOCK_TTL_MS,
   PROP_INFERENCE_TIMEOUT_MS,
   PROP_CAMERA_ID,
+  PROP_OBJECT_EVENTS,
   PROP_STATS,
 };
 
@@ -94,6 +95,7 @@ struct _GstAxionDlpuSched
   guint inference_timeout_ms;
   gchar *camera_id_prop;
   gboolean reconfigure;
+  gboolean object_events;
 
   /* streaming */
   AxionSched *sched;
@@ -501,9 +503,11 @@ frame_age_us (GstAxionDlpuSched *self, GstBuffer *buf)
   return age;
 }
 
-static void
+/* Returns how many regions were copied. */
+static guint
 copy_detections (GstAxionDlpuSched *self, GstBuffer *dest, GstBuffer *out)
 {
+  guint n = 0;
   gdouble sx = 1.0, sy = 1.0;
   gpointer state = NULL;
   GstMeta *m;
@@ -520,7 +524,9 @@ copy_detections (GstAxionDlpuSched *self, GstBuffer *dest, GstBuffer *out)
               out, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     gst_axion_roi_copy_scaled (
         dest, (GstVideoRegionOfInterestMeta *) m, sx, sy);
+    n++;
   }
+  return n;
 }
 
 static GstFlowReturn
@@ -531,6 +537,8 @@ sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   GstAxionFrameMeta *fm;
   GstBuffer *out = NULL;
   guint64 number;
+  guint detections = 0;
+  gboolean object_events;
   gboolean active;
   gdouble wait_ms = 0, run_ms = 0;
   gboolean reconfigure;
@@ -577,10 +585,17 @@ sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 
   buf = gst_buffer_make_writable (buf);
   if (out) {
-    copy_detections (self, buf, out);
+    detections = copy_detections (self, buf, out);
     gst_buffer_unref (out);
   }
   fm = gst_buffer_get_or_add_axion_frame_meta (buf);
+  GST_OBJECT_LOCK (self);
+  object_events = self->object_events;
+  GST_OBJECT_UNLOCK (self);
+  /* this element decided the detections: it also owns their event, so
+   * every sink writes the same camera_events row (same id) */
+  if (detections > 0 && object_events)
+    gst_axion_frame_meta_add_event (fm, GST_AXION_EVENT_OBJECT_DETECTED);
   if (!gst_axion_frame_meta_has (fm, GST_AXION_FRAME_FIELD_CAMERA))
     gst_axion_frame_meta_set_camera_id (fm, self->camera_id);
   gst_axion_frame_meta_set_inference (fm,
@@ -764,6 +779,9 @@ gst_axion_dlpu_sched_set_property (
   case PROP_INFERENCE_TIMEOUT_MS:
     self->inference_timeout_ms = g_value_get_uint (value);
     break;
+  case PROP_OBJECT_EVENTS:
+    self->object_events = g_value_get_boolean (value);
+    break;
   case PROP_CAMERA_ID: {
     const gchar *id = g_value_get_string (value);
     if (id && *id && !gst_axion_camera_id_is_valid (id)) {
@@ -825,6 +843,9 @@ gst_axion_dlpu_sched_get_property (
     break;
   case PROP_INFERENCE_TIMEOUT_MS:
     g_value_set_uint (value, self->inference_timeout_ms);
+    break;
+  case PROP_OBJECT_EVENTS:
+    g_value_set_boolean (value, self->object_events);
     break;
   case PROP_CAMERA_ID:
     g_value_set_string (
@@ -1001,6 +1022,12 @@ gst_axion_dlpu_sched_class_init (GstAxionDlpuSchedClass *klass)
           "Camera id (1-64 of [A-Za-z0-9_.-]); default: from upstream Axion "
           "elements or the element name. Announced downstream when set",
           NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_OBJECT_EVENTS,
+      g_param_spec_boolean ("object-events", "Object events",
+          "Add an object_detected camera event to every frame on which the "
+          "detector found regions (sinks write it to camera_events and the "
+          "event stream)",
+          TRUE, rw_playing));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Inferences run/skipped/stale for this camera, wait and inference "
@@ -1060,5 +1087,6 @@ gst_axion_dlpu_sched_init (GstAxionDlpuSched *self)
   self->redis_prefix = g_strdup (DEFAULT_REDIS_PREFIX);
   self->lock_ttl_ms = DEFAULT_LOCK_TTL_MS;
   self->inference_timeout_ms = DEFAULT_INFERENCE_TIMEOUT_MS;
+  self->object_events = TRUE;
   gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
 }

@@ -84,6 +84,10 @@ GST_START_TEST (test_detections_copied_and_scaled)
   fail_unless (run_ms >= 1.0);
   fail_unless_equals_string (
       gst_buffer_get_axion_frame_meta (out)->camera_id, "camA");
+  /* the detections are an object_detected event of this frame */
+  fail_unless (
+      gst_axion_frame_meta_get_event_id (gst_buffer_get_axion_frame_meta (out),
+          GST_AXION_EVENT_OBJECT_DETECTED) > 0);
   gst_buffer_unref (out);
   gst_harness_teardown (h);
 }
