@@ -12,6 +12,7 @@
 #include <gst/axion/axion.h>
 #include <gio/gio.h>
 #include <hiredis/hiredis.h>
+#include <libpq-fe.h>
 #include <string.h>
 
 #include "claudemock.h"
@@ -70,6 +71,8 @@ frame (gint w, gint h, guint64 n, gboolean motion_start, guint64 scene)
     map.data[i] = (guint8) ((i * 7 + n * 13) & 0xff);
   gst_buffer_unmap (b, &map);
   gst_axion_frame_meta_set_frame_number (fm, n);
+  gst_axion_frame_meta_set_capture_time (fm,
+      g_get_real_time () + (gint64) n * 100000, GST_AXION_CAPTURE_TIME_CLOCK);
   gst_axion_frame_meta_set_motion (fm, motion_start ? 0.4 : 0.0,
       motion_start ? GST_AXION_MOTION_STATE_START
                    : GST_AXION_MOTION_STATE_IDLE);
@@ -619,6 +622,80 @@ GST_START_TEST (test_redis_budget_and_dedupe)
 }
 GST_END_TEST;
 
+/* ---- through axionpgsink into PostgreSQL -------------------------------- */
+
+static gint64
+pg_count (PGconn *c, const gchar *sql)
+{
+  PGresult *r = PQexec (c, sql);
+  gint64 n = -1;
+  if (PQresultStatus (r) == PGRES_TUPLES_OK && PQntuples (r) == 1)
+    n = g_ascii_strtoll (PQgetvalue (r, 0, 0), NULL, 10);
+  else
+    g_printerr ("%s: %s\n", sql, PQerrorMessage (c));
+  PQclear (r);
+  return n;
+}
+
+/* should_alert answers become claude_analyses + alerts rows; the analysis
+ * points at the motion-start event row of its frame. Results still in
+ * flight at EOS are drained into the sink. */
+GST_START_TEST (test_rows_in_postgres)
+{
+  const gchar *conninfo = g_getenv ("AXION_TEST_PG_CONNINFO");
+  gchar *cmd, *d, *sql;
+  GstHarness *h;
+  PGconn *c;
+  gint status;
+
+  if (conninfo == NULL) {
+    GST_WARNING ("no test PostgreSQL: skipped");
+    return;
+  }
+  cmd = g_strdup_printf ("%s/tools/axion-db migrate", AXION_SRCDIR);
+  fail_unless (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL) &&
+      g_spawn_check_wait_status (status, NULL));
+  g_free (cmd);
+
+  d = g_strdup_printf ("axionclaude api-url=%s api-key=%s camera-id=camPG "
+                       "min-interval-ms=0 ! axionpgsink conninfo=\"%s\" "
+                       "flush-interval-ms=50",
+      mock_url, KEY, conninfo);
+  h = gst_harness_new_parse (d);
+  g_free (d);
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=GRAY8,width=64,height=48,framerate=10/1");
+  claude_mock_push (mock, 200, NULL, NULL, 500); /* still in flight at EOS */
+  for (guint i = 0; i < 3; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, frame (64, 48, i, i == 0, 0)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+
+  c = PQconnectdb (conninfo);
+  fail_unless (PQstatus (c) == CONNECTION_OK);
+  fail_unless_equals_int64 (
+      pg_count (c,
+          "SELECT count(*) FROM claude_analyses WHERE camera_id = 'camPG' "
+          "AND should_alert AND primary_insight = '" CLAUDE_MOCK_INSIGHT "' "
+          "AND tokens_used = 1290 AND risk_assessment = 'low'"),
+      1);
+  fail_unless_equals_int64 (
+      pg_count (c,
+          "SELECT count(*) FROM alerts a JOIN claude_analyses c "
+          "ON a.claude_analysis_id = c.analysis_id AND a.trigger_event_id = "
+          "c.trigger_event_id WHERE c.camera_id = 'camPG' AND a.severity = 3"),
+      1);
+  sql = g_strdup ("SELECT count(*) FROM claude_analyses c JOIN camera_events e "
+                  "ON e.event_id = c.trigger_event_id WHERE c.camera_id = "
+                  "'camPG' AND e.event_type = 'motion' AND e.event_phase = "
+                  "'start'");
+  fail_unless_equals_int64 (pg_count (c, sql), 1);
+  g_free (sql);
+  PQfinish (c);
+}
+GST_END_TEST;
+
 static Suite *
 claude_suite (void)
 {
@@ -642,6 +719,7 @@ claude_suite (void)
   tcase_add_test (tc, test_queue_bound);
   tcase_add_test (tc, test_key_never_shown);
   tcase_add_test (tc, test_redis_budget_and_dedupe);
+  tcase_add_test (tc, test_rows_in_postgres);
   return s;
 }
 
