@@ -5,8 +5,8 @@
  *
  * axiondlpusched across processes through a real Redis: four processes
  * share one stand-in accelerator (which checks with flock() that no two
- * processes are ever inside it), fairly; kill -9 of the lock holder lets
- * the others go on within the lock TTL + 100 ms.
+ * processes are ever inside it), fairly; kill -9 of the lock holder (one
+ * of four processes) lets the others go on within the lock TTL + 100 ms.
  *
  * The same binary is the child: --child N SECONDS TAG LOCKFILE LOGFILE runs
  * N live cameras and prints "ran <camera> <count>" lines.
@@ -225,8 +225,8 @@ GST_START_TEST (test_kill_lock_holder)
 {
   gchar *lockf = tmp_path ("accel-kill.lock");
   gchar *logf = tmp_path ("accel-kill.log");
-  const gchar *tags[3] = { "ka", "kb", "kc" };
-  GSubprocess *p[3];
+  const gchar *tags[4] = { "ka", "kb", "kc", "kd" };
+  GSubprocess *p[4];
   GHashTable *counts = g_hash_table_new_full (
       g_str_hash, g_str_equal, g_free, NULL);
   gchar *holder = NULL, *contents = NULL, **lines;
@@ -236,9 +236,9 @@ GST_START_TEST (test_kill_lock_holder)
 
   r = rcmd ("DEL axion:dlpu:stats axion:dlpu:timeslots axion:dlpu:queue");
   freeReplyObject (r);
-  gint pids[3];
+  gint pids[4];
 
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 4; i++) {
     p[i] = spawn_child (2, 7, tags[i], lockf, logf);
     pids[i] = atoi (g_subprocess_get_identifier (p[i]));
   }
@@ -267,7 +267,7 @@ GST_START_TEST (test_kill_lock_holder)
       "the holder released before the kill; cannot test the crash case");
   freeReplyObject (r);
 
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 4; i++) {
     collect (p[i], counts, pids[i] != victim);
     g_object_unref (p[i]);
   }
