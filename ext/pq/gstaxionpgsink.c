@@ -70,6 +70,7 @@ enum
   PROP_SPOOL_DIR,
   PROP_SPOOL_MAX_BYTES,
   PROP_SPOOL_FSYNC,
+  PROP_JOURNAL,
   PROP_SPOOL_FULL_POLICY,
   PROP_FRAME_INTERVAL,
   PROP_MOTION_EVENTS,
@@ -90,6 +91,12 @@ typedef struct
   guint rows[GST_AXION_N_TABLES];
   guint total;
   gint64 first_us; /* monotonic time of the first row */
+  /* write-ahead journal of this batch in the spool directory (pending
+   * batches only): what of data[] is already in it */
+  gchar *journal;
+  int jfd;
+  gsize jlen[GST_AXION_N_TABLES];
+  guint jrows[GST_AXION_N_TABLES];
 } Batch;
 
 struct _GstAxionPgSink
@@ -103,6 +110,9 @@ struct _GstAxionPgSink
   gchar *spool_dir;
   guint64 spool_max_bytes;
   gboolean spool_fsync;
+  gboolean journal;
+  gchar *journal_dir; /* spool dir while journaling (set at start) */
+  gboolean journal_warned;
   SpoolFullPolicy spool_full_policy;
   guint frame_interval;
   gboolean motion_events, object_events, scene_events, quality_events;
@@ -183,9 +193,12 @@ batch_new (void)
   Batch *b = g_new0 (Batch, 1);
   for (gint t = 0; t < GST_AXION_N_TABLES; t++)
     b->data[t] = g_string_new (NULL);
+  b->jfd = -1;
   return b;
 }
 
+/* Frees the batch; its journal file (if any) stays: the rows are not in
+ * the database nor the spool yet, the next start replays them. */
 static void
 batch_free (Batch *b)
 {
@@ -193,7 +206,20 @@ batch_free (Batch *b)
     return;
   for (gint t = 0; t < GST_AXION_N_TABLES; t++)
     g_string_free (b->data[t], TRUE);
+  if (b->jfd >= 0)
+    close (b->jfd);
+  g_free (b->journal);
   g_free (b);
+}
+
+/* The batch's rows are in the database or a spool file (or counted as
+ * dropped): its journal goes, then the batch. */
+static void
+batch_retire (Batch *b)
+{
+  if (b && b->journal)
+    g_unlink (b->journal);
+  batch_free (b);
 }
 
 static void
@@ -221,11 +247,71 @@ batch_add_row (GstAxionPgSink *self, GstAxionRow *row)
   gst_axion_row_free (row);
 }
 
+/* lock held. Appends the rows of @b not yet journaled to its journal file
+ * (spool format sections; one write per call, no fsync: the rows survive
+ * the process being killed, not the machine losing power). */
+static void
+journal_append (GstAxionPgSink *self, Batch *b)
+{
+  GString *out;
+  gssize n;
+
+  if (self->journal_dir == NULL || b == NULL || b->total == 0)
+    return;
+  if (b->journal == NULL) {
+    b->journal = g_strdup_printf ("%s/%020" G_GINT64_FORMAT ".journal",
+        self->journal_dir, gst_axion_id_next ());
+    b->jfd = open (b->journal, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (b->jfd < 0)
+      goto failed;
+    if (write (b->jfd, SPOOL_MAGIC, strlen (SPOOL_MAGIC)) !=
+        (gssize) strlen (SPOOL_MAGIC))
+      goto failed;
+  }
+  if (b->jfd < 0)
+    return;
+  out = g_string_new (NULL);
+  for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
+    gsize len = b->data[t]->len - b->jlen[t];
+    if (len == 0)
+      continue;
+    g_string_append_printf (out, "%s %u %" G_GSIZE_FORMAT "\n",
+        gst_axion_table_name (t), b->rows[t] - b->jrows[t], len);
+    g_string_append_len (out, b->data[t]->str + b->jlen[t], len);
+  }
+  n = write (b->jfd, out->str, out->len);
+  if (n == (gssize) out->len) {
+    for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
+      b->jlen[t] = b->data[t]->len;
+      b->jrows[t] = b->rows[t];
+    }
+    g_string_free (out, TRUE);
+    return;
+  }
+  g_string_free (out, TRUE);
+
+failed:
+  if (!self->journal_warned) {
+    self->journal_warned = TRUE;
+    GST_WARNING_OBJECT (self,
+        "cannot write the journal %s (%s): this batch's rows are in memory "
+        "only until written or spooled",
+        b->journal, g_strerror (errno));
+  }
+  if (b->jfd >= 0)
+    close (b->jfd);
+  b->jfd = -1;
+  if (b->journal)
+    g_unlink (b->journal);
+  g_clear_pointer (&b->journal, g_free);
+}
+
 /* lock held: move the pending batch to the worker queue */
 static void
 queue_pending (GstAxionPgSink *self)
 {
   if (self->pending && self->pending->total > 0) {
+    journal_append (self, self->pending);
     g_queue_push_tail (&self->queue, self->pending);
     self->pending = NULL;
     g_cond_broadcast (&self->cond);
@@ -395,19 +481,23 @@ spool_write (GstAxionPgSink *self, Batch *b)
   return ok;
 }
 
-static Batch *
-spool_read (const gchar *path, gsize *size)
+static gint
+cmp_str (gconstpointer a, gconstpointer b)
 {
-  gchar *contents, *p, *end;
-  gsize len;
+  return strcmp (*(const gchar **) a, *(const gchar **) b);
+}
+
+/* Parses a spool (or journal) file. A journal may end in a section cut by
+ * the process dying: with @tolerant the complete sections are kept. */
+static Batch *
+spool_parse (gchar *contents, gsize len, gboolean tolerant)
+{
+  gchar *p, *end;
   Batch *b;
 
-  if (!g_file_get_contents (path, &contents, &len, NULL))
+  if (len < strlen (SPOOL_MAGIC) ||
+      memcmp (contents, SPOOL_MAGIC, strlen (SPOOL_MAGIC)) != 0)
     return NULL;
-  if (!g_str_has_prefix (contents, SPOOL_MAGIC)) {
-    g_free (contents);
-    return NULL;
-  }
   b = batch_new ();
   p = contents + strlen (SPOOL_MAGIC);
   end = contents + len;
@@ -420,8 +510,11 @@ spool_read (const gchar *path, gsize *size)
 
     if (nl == NULL ||
         sscanf (p, "%63s %u %" G_GSIZE_FORMAT, name, &rows, &bytes) != 3 ||
-        (gsize) (end - nl - 1) < bytes)
+        (gsize) (end - nl - 1) < bytes) {
+      if (tolerant)
+        break;
       goto bad;
+    }
     for (t = 0; t < GST_AXION_N_TABLES; t++)
       if (g_str_equal (name, gst_axion_table_name (t)))
         break;
@@ -432,21 +525,69 @@ spool_read (const gchar *path, gsize *size)
     b->total += rows;
     p = nl + 1 + bytes;
   }
-  g_free (contents);
   b->first_us = g_get_monotonic_time ();
-  *size = len;
   return b;
 
 bad:
-  g_free (contents);
   batch_free (b);
   return NULL;
 }
 
-static gint
-cmp_str (gconstpointer a, gconstpointer b)
+static Batch *
+spool_read (const gchar *path, gsize *size)
 {
-  return strcmp (*(const gchar **) a, *(const gchar **) b);
+  gchar *contents;
+  gsize len;
+  Batch *b;
+
+  if (!g_file_get_contents (path, &contents, &len, NULL))
+    return NULL;
+  b = spool_parse (contents, len, FALSE);
+  g_free (contents);
+  *size = len;
+  return b;
+}
+
+/* Journals left by a process that died (killed, crashed) hold rows that
+ * reached render() but neither the database nor a spool file: they become
+ * spool files, replayed in order after the older ones. */
+static void
+journal_recover (GstAxionPgSink *self, const gchar *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  const gchar *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    if (g_str_has_suffix (name, ".journal"))
+      g_ptr_array_add (paths, g_build_filename (dir, name, NULL));
+  if (d)
+    g_dir_close (d);
+  g_ptr_array_sort (paths, cmp_str);
+  for (guint i = 0; i < paths->len; i++) {
+    const gchar *path = g_ptr_array_index (paths, i);
+    gchar *contents = NULL;
+    gsize len = 0;
+    Batch *b = NULL;
+
+    if (g_file_get_contents (path, &contents, &len, NULL))
+      b = spool_parse (contents, len, TRUE);
+    g_free (contents);
+    if (b == NULL || b->total == 0) {
+      g_unlink (path); /* nothing usable: cut before the first section */
+    } else if (spool_write (self, b)) {
+      GST_INFO_OBJECT (self, "recovered %u rows of a previous process from %s",
+          b->total, path);
+      g_unlink (path);
+    } else {
+      GST_WARNING_OBJECT (self,
+          "journal %s (%u rows) kept: the spool is "
+          "full; it is recovered at the next start",
+          path, b->total);
+    }
+    batch_free (b);
+  }
+  g_ptr_array_unref (paths);
 }
 
 /* sorted full paths of the spool's batch files */
@@ -996,12 +1137,12 @@ worker_main (GstAxionPgSink *self)
         WriteResult wr = write_batch (self, b);
         if (wr == WRITE_OK) {
           batch_written (self, b, FALSE);
-          batch_free (b);
+          batch_retire (b);
           b = NULL;
         } else if (wr == WRITE_REJECTED &&
             write_row_by_row (self, b) == WRITE_OK) {
           batch_written (self, b, FALSE);
-          batch_free (b);
+          batch_retire (b);
           b = NULL;
         }
       }
@@ -1012,7 +1153,7 @@ worker_main (GstAxionPgSink *self)
     if (b) {
       /* not written: to the spool, in order after older spooled batches */
       if (spool_write (self, b)) {
-        batch_free (b);
+        batch_retire (b);
         spool_pending = TRUE;
       } else {
         /* no spool (or full): keep it in memory, at the head */
@@ -1023,7 +1164,7 @@ worker_main (GstAxionPgSink *self)
           guint64 lost = 0;
           while ((b = g_queue_pop_head (&self->queue))) {
             lost += b->total;
-            batch_free (b);
+            batch_retire (b);
           }
           self->rows_dropped += lost;
           g_mutex_unlock (&self->lock);
@@ -1225,6 +1366,7 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   }
   for (guint i = 0; i < rows->len; i++)
     batch_add_row (self, g_ptr_array_index (rows, i));
+  journal_append (self, self->pending);
   if (self->pending && self->pending->total >= batch_size)
     queue_pending (self);
   g_mutex_unlock (&self->lock);
@@ -1332,6 +1474,23 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
     GST_WARNING_OBJECT (self,
         "PostgreSQL unreachable at start: rows are "
         "spooled until it is back");
+  }
+  {
+    gchar *dir = NULL;
+    gboolean journal;
+
+    GST_OBJECT_LOCK (self);
+    journal = self->journal;
+    GST_OBJECT_UNLOCK (self);
+    g_clear_pointer (&self->journal_dir, g_free);
+    self->journal_warned = FALSE;
+    if (ensure_spool_dir (self, &dir)) {
+      journal_recover (self, dir);
+      if (journal)
+        self->journal_dir = dir;
+      else
+        g_free (dir);
+    }
   }
   {
     /* a spool left by a previous process: known before any EOS waits */
@@ -1466,6 +1625,9 @@ gst_axion_pg_sink_set_property (
   case PROP_SPOOL_FSYNC:
     self->spool_fsync = g_value_get_boolean (value);
     break;
+  case PROP_JOURNAL:
+    self->journal = g_value_get_boolean (value);
+    break;
   case PROP_SPOOL_FULL_POLICY:
     self->spool_full_policy = g_value_get_enum (value);
     break;
@@ -1539,6 +1701,9 @@ gst_axion_pg_sink_get_property (
   case PROP_SPOOL_FSYNC:
     g_value_set_boolean (value, self->spool_fsync);
     break;
+  case PROP_JOURNAL:
+    g_value_set_boolean (value, self->journal);
+    break;
   case PROP_SPOOL_FULL_POLICY:
     g_value_set_enum (value, self->spool_full_policy);
     break;
@@ -1590,6 +1755,7 @@ gst_axion_pg_sink_finalize (GObject *object)
   batch_free (self->pending);
   g_free (self->conninfo);
   g_free (self->spool_dir);
+  g_free (self->journal_dir);
   g_free (self->last_error);
   g_free (self->source_uri);
   g_hash_table_unref (self->cameras_seen);
@@ -1608,6 +1774,7 @@ gst_axion_pg_sink_init (GstAxionPgSink *self)
   self->flush_interval_ms = DEFAULT_FLUSH_INTERVAL_MS;
   self->spool_max_bytes = DEFAULT_SPOOL_MAX_BYTES;
   self->spool_fsync = DEFAULT_SPOOL_FSYNC;
+  self->journal = TRUE;
   self->spool_full_policy = SPOOL_FULL_BLOCK;
   self->frame_interval = DEFAULT_FRAME_INTERVAL;
   self->motion_events = self->object_events = TRUE;
@@ -1674,6 +1841,15 @@ gst_axion_pg_sink_class_init (GstAxionPgSinkClass *klass)
           "as spooled (survives power loss); off: survives a process crash "
           "only",
           DEFAULT_SPOOL_FSYNC, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_JOURNAL,
+      g_param_spec_boolean ("journal", "Journal",
+          "With spool-dir: append every row to a journal file in the spool "
+          "directory before render returns, so rows of a process that is "
+          "killed or crashes before writing them are replayed by the next "
+          "start with the same spool-dir (one write per buffer, no fsync: "
+          "survives the process dying, not a power loss). Set before "
+          "starting",
+          TRUE, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_SPOOL_FULL_POLICY,
       g_param_spec_enum ("spool-full-policy", "When the spool is full",
           "What happens when PostgreSQL is away, the spool is full and "

@@ -8,7 +8,9 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libpq-fe.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 static PGconn *conn;
@@ -514,10 +516,103 @@ child_push (const gchar *spool, guint n, guint sleep_every)
   return 0;
 }
 
+/* Child for the journal test: rows stay pending in memory (huge batch,
+ * long flush interval); after each push returns, the count is written to
+ * @progress (fixed width, in place). */
+static int
+child_pending (const gchar *spool, guint n, const gchar *progress)
+{
+  gchar *extra = g_strdup_printf ("spool-dir=%s batch-size=1000000 "
+                                  "flush-interval-ms=600000",
+      spool);
+  GstHarness *h = new_sink (extra);
+  GstAxionIdGenerator *gen = gst_axion_id_generator_new (4002);
+  gint64 t0 = G_GINT64_CONSTANT (1796000000000000);
+  int fd = open (progress, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *b = gst_buffer_new_allocate (NULL, 64, NULL);
+    GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (b);
+    gchar num[16];
+    gst_axion_frame_meta_set_camera_id (m, "CAM_J");
+    gst_axion_frame_meta_set_frame_number (m, i);
+    gst_axion_frame_meta_set_capture_time (
+        m, t0 + (gint64) i * 1000, GST_AXION_CAPTURE_TIME_NTP);
+    gst_axion_frame_meta_add_event_with_id (m, GST_AXION_EVENT_MOTION_CONTINUE,
+        gst_axion_id_generator_next_at (gen, t0 / 1000));
+    gst_harness_push (h, b);
+    g_snprintf (num, sizeof (num), "%010u\n", i + 1);
+    if (pwrite (fd, num, 11, 0) != 11)
+      return 3;
+    if (i % 10 == 0)
+      g_usleep (1000);
+  }
+  g_usleep (60 * G_USEC_PER_SEC); /* the parent kills us before this ends */
+  return 0;
+}
+
 static gchar *self_exe;
 
 /* kill -9 the process mid-run (PostgreSQL away, rows in the spool), start
  * it again with the same spool: every event exactly once */
+/* kill -9 while rows are only pending in memory (not yet written nor
+ * spooled): the journal in the spool dir gives them to the next start,
+ * exactly once. The source is not replayed. */
+GST_START_TEST (test_kill9_pending_rows_journaled)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *progress = g_strconcat (spool, ".progress", NULL);
+  GSubprocess *p;
+  GError *err = NULL;
+  gchar *contents = NULL;
+  guint64 pushed = 0;
+  gint64 events, frames;
+  GstHarness *h;
+  gchar *extra;
+
+  p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &err, self_exe,
+      "--child-pending", spool, "5000", progress, NULL);
+  fail_unless (p != NULL, "%s", err ? err->message : "");
+  for (int i = 0; i < 3000 && pushed < 1500; i++) {
+    g_usleep (10000);
+    if (g_file_get_contents (progress, &contents, NULL, NULL))
+      pushed = g_ascii_strtoull (contents, NULL, 10);
+    g_clear_pointer (&contents, g_free);
+  }
+  fail_unless (
+      pushed >= 1500, "the child pushed only %" G_GUINT64_FORMAT, pushed);
+  g_subprocess_force_exit (p);
+  g_subprocess_wait (p, NULL, NULL);
+  fail_unless (g_subprocess_get_if_signaled (p));
+  g_object_unref (p);
+  fail_unless (g_file_get_contents (progress, &contents, NULL, NULL));
+  pushed = g_ascii_strtoull (contents, NULL, 10);
+  g_free (contents);
+  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_J"), 0);
+
+  /* the next start with the same spool: nothing pushed, EOS */
+  extra = g_strdup_printf ("spool-dir=%s", spool);
+  h = new_sink (extra);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  events = count_rows ("camera_events", "CAM_J");
+  frames = count_rows ("frame_metadata", "CAM_J");
+  /* every push that returned is there; the one being pushed at the kill
+   * may be too */
+  fail_unless (events >= (gint64) pushed && events <= (gint64) pushed + 1,
+      "%" G_GINT64_FORMAT " events in the database, %" G_GUINT64_FORMAT
+      " pushed",
+      events, pushed);
+  fail_unless_equals_int64 (frames, events);
+  fail_unless_equals_int (count_files (spool), 0);
+  g_rmdir (spool);
+  g_unlink (progress);
+  g_free (progress);
+  g_free (spool);
+  g_free (extra);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_kill9_then_restart)
 {
   gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
@@ -678,6 +773,7 @@ pgsink_suite (void)
   tcase_add_test (tc, test_metrics_rows);
   tcase_add_test (tc, test_restarts_exactly_once);
   tcase_add_test (tc, test_kill9_then_restart);
+  tcase_add_test (tc, test_kill9_pending_rows_journaled);
   tcase_add_test (tc, test_spool_full_drop_is_counted);
   tcase_add_test (tc, test_refused_row_set_aside);
   return s;
@@ -690,6 +786,10 @@ main (int argc, char **argv)
   gint status, rc;
 
   conninfo = g_getenv ("AXION_TEST_PG_CONNINFO");
+  if (argc == 5 && g_str_equal (argv[1], "--child-pending")) {
+    gst_init (NULL, NULL);
+    return child_pending (argv[2], atoi (argv[3]), argv[4]);
+  }
   if (argc == 5 && g_str_equal (argv[1], "--child")) {
     gst_init (NULL, NULL);
     return child_push (argv[2], atoi (argv[3]), atoi (argv[4]));
