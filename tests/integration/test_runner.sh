@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# tools/axion-run end to end on the real servers: configuration errors,
+# cameras into PostgreSQL and Redis, a camera that never answers (reconnect
+# with backoff, the others unaffected, credentials never printed), SIGINT
+# (EOS through every pipeline, every row committed, exit 0).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+top=$(cd "$here/../.." && pwd)
+run="${AXION_BUILD_DIR:?}/tools/axion-run"
+t=$AXION_TEST_TMPDIR
+cd "$top"
+"$top/tools/axion-db" migrate >/dev/null || { not_ok "migrate" "failed"; finish; }
+q() { psql -X -At -c "$1"; }
+
+# ---- configuration errors (exit 2, the line and what to do) -------------
+cfg() { printf '%s\n' "$@" > "$t/bad.ini"; }
+cfg "[axion]" "pipeline = pipelines/synthetic-camera.pipeline" "frobnicate = 1"
+expect_fail_with "unknown key: file and line" 'bad.ini:3: unknown key "frobnicate" in \[axion\]' "$run" -c "$t/bad.ini"
+cfg "[cameras x]"
+expect_fail_with "unknown section" 'bad.ini:1: unknown section \[cameras x\]' "$run" -c "$t/bad.ini"
+cfg "[axion]" "pipeline = pipelines/synthetic-camera.pipeline" "[camera c1]" "protocols = tcp"
+expect_fail_with "camera without url" 'camera c1 has no url' "$run" -c "$t/bad.ini"
+cfg "[camera c1]" "url = rtsp://x" "pipeline = /nonexistent.pipeline"
+expect_fail_with "missing pipeline file" 'pipeline file /nonexistent.pipeline does not exist' "$run" -c "$t/bad.ini"
+printf 'videotestsrc ! ${NOPE} ! fakesink\n' > "$t/unset.pipeline"
+expect_fail_with "unset variable: file, line, fix" 'unset.pipeline:1: \$\{NOPE\} is not set' "$run" --camera c1=x -p "$t/unset.pipeline" -t 1
+printf '# header\nvideotestsrc ! nosuchelement ! fakesink\n' > "$t/noplugin.pipeline"
+expect_fail_with "missing plugin" 'no element "nosuchelement".*is the plugin installed' "$run" --camera c1=x -p "$t/noplugin.pipeline" -t 1
+expect_fail_with "bad --camera" '--camera takes ID=URL' "$run" --camera nourl -p pipelines/synthetic-camera.pipeline
+expect_fail_with "no cameras" 'no cameras' "$run" -p pipelines/synthetic-camera.pipeline
+
+# ---- three cameras, one of them never answers ---------------------------
+cat > "$t/c.ini" <<INI
+# two generated cameras and one RTSP camera nobody serves
+[axion]
+database = $AXION_TEST_PG_CONNINFO
+redis = $AXION_TEST_REDIS_URL
+spool-dir = $t/spool
+pipeline = pipelines/synthetic-camera.pipeline
+
+[camera camA]
+url = synthetic://a
+
+[camera camB]
+url = rtsp://admin:hunter2secret@127.0.0.1:1/stream
+pipeline = pipelines/camera-basic.pipeline
+INI
+out=$("$run" -c "$t/c.ini" --camera camC=synthetic://c -t 4 2>&1); st=$?
+expect_eq "bounded run exits 0" 0 "$st"
+expect_ok "the dead camera is retried" grep -q 'camera camB offline: .*reconnecting in' <<< "$out"
+outages=$(sed -n 's/.*camera camB: 0 frames, \([0-9]*\) outages.*/\1/p' <<< "$out")
+expect_ok "its outages are counted (${outages:-none})" test "${outages:-0}" -ge 2
+expect_eq "the password is never printed" "" "$(grep -o hunter2secret <<< "$out")"
+for cam in camA camC; do
+  frames=$(sed -n "s/.*camera $cam: \([0-9]*\) frames.*/\1/p" <<< "$out")
+  expect_ok "$cam ran while camB was down (${frames:-0} frames)" test "${frames:-0}" -ge 20
+  expect_eq "$cam: every frame is a row" "$frames" "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = '$cam'")"
+  expect_eq "$cam: live state in Redis" "hash" "$(redis-cli -s "$AXION_TEST_REDIS_SOCKET" TYPE "axion:camera:$cam:state")"
+done
+
+# ---- SIGINT: EOS through every pipeline, rows committed, exit 0 ---------
+"$run" --camera camS=synthetic://s -p pipelines/synthetic-camera.pipeline \
+  -d "$AXION_TEST_PG_CONNINFO" -r "$AXION_TEST_REDIS_URL" --spool-dir "$t/spool" \
+  > "$t/sig.out" 2>&1 &
+pid=$!
+sleep 3
+kill -INT $pid
+wait $pid; st=$?
+expect_eq "SIGINT: exit 0" 0 "$st"
+expect_ok "SIGINT: says it flushes" grep -q 'SIGINT: sending EOS' "$t/sig.out"
+frames=$(sed -n 's/.*camera camS: \([0-9]*\) frames.*/\1/p' "$t/sig.out")
+expect_ok "SIGINT: frames were processed (${frames:-0})" test "${frames:-0}" -ge 10
+expect_eq "SIGINT: every frame committed" "$frames" "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = 'camS'")"
+
+finish

@@ -1,0 +1,751 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * axion-run: runs N cameras in one process, each from a pipeline
+ * description file (pipelines/), restarting a camera whose stream fails
+ * (with backoff) without touching the others. SIGINT/SIGTERM: EOS through
+ * every pipeline so the sinks flush, then exit 0; a second signal exits at
+ * once. See docs/running.md.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+#include <gst/axion/axion.h>
+#include <glib-unix.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef enum
+{
+  CAM_STARTING,
+  CAM_ONLINE,
+  CAM_OFFLINE, /* waiting to restart */
+  CAM_DONE,
+} CamState;
+
+typedef struct
+{
+  gchar *id;
+  gchar *url;
+  gchar *pipeline_file;
+  gchar *protocols;
+  GHashTable *vars; /* extra variables of this camera */
+  GstElement *pipe;
+  CamState state;
+  guint backoff, outages, restart_id;
+  guint frames, frames_at_tick;
+  gdouble fps;
+  gint64 online_since;
+  gchar *last_error;
+} Camera;
+
+static GPtrArray *cameras;
+static GHashTable *global_vars; /* DB, REDIS_URL, ... and [vars] */
+static GMainLoop *loop;
+static gboolean stopping, tty;
+static guint stop_timeout_s = 30;
+static gint64 started_us;
+static const gchar *prog = "axion-run";
+static gboolean config_error; /* a pipeline file that cannot be used */
+
+/* ---- pipeline files ----------------------------------------------------- */
+
+/* ${NAME} and ${NAME:-default}; values from @vars, then the environment.
+ * Comment lines (#) are dropped and lines joined. */
+static gchar *
+expand_file (const gchar *path, GHashTable *vars, GError **error)
+{
+  gchar *text = NULL, **lines;
+  GString *out = g_string_new (NULL);
+  gboolean ok = TRUE;
+
+  if (!g_file_get_contents (path, &text, NULL, error)) {
+    g_string_free (out, TRUE);
+    return NULL;
+  }
+  lines = g_strsplit (text, "\n", -1);
+  for (guint ln = 0; lines[ln] && ok; ln++) {
+    const gchar *p = lines[ln];
+    while (*p == ' ' || *p == '\t')
+      p++;
+    if (*p == '#' || *p == '\0')
+      continue;
+    while (*p && ok) {
+      if (p[0] == '$' && p[1] == '{') {
+        const gchar *end = strchr (p, '}');
+        gchar *name, *def = NULL, *colon;
+        const gchar *val;
+        if (end == NULL) {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+              "%s:%u: unterminated ${", path, ln + 1);
+          ok = FALSE;
+          break;
+        }
+        name = g_strndup (p + 2, end - p - 2);
+        if ((colon = strstr (name, ":-"))) {
+          def = g_strdup (colon + 2);
+          *colon = '\0';
+        }
+        val = g_hash_table_lookup (vars, name);
+        if (val == NULL || *val == '\0')
+          val = g_getenv (name);
+        if (val == NULL || *val == '\0')
+          val = def;
+        if (val == NULL) {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+              "%s:%u: ${%s} is not set (set it in the config, the "
+              "environment, or give a default: ${%s:-value})",
+              path, ln + 1, name, name);
+          ok = FALSE;
+        } else {
+          g_string_append (out, val);
+        }
+        g_free (name);
+        g_free (def);
+        p = end + 1;
+      } else {
+        g_string_append_c (out, *p++);
+      }
+    }
+    g_string_append_c (out, ' ');
+  }
+  g_strfreev (lines);
+  g_free (text);
+  if (!ok) {
+    g_string_free (out, TRUE);
+    return NULL;
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* ---- cameras ------------------------------------------------------------ */
+
+static void start_camera (Camera *c);
+
+static GstPadProbeReturn
+count_frames (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  Camera *c = data;
+  g_atomic_int_inc (&c->frames);
+  return GST_PAD_PROBE_OK;
+}
+
+/* counts buffers reaching the first sink of the pipeline */
+static void
+add_frame_probe (Camera *c)
+{
+  GstIterator *it = gst_bin_iterate_sinks (GST_BIN (c->pipe));
+  GValue v = G_VALUE_INIT;
+
+  if (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *sink = g_value_get_object (&v);
+    GstPad *pad = gst_element_get_static_pad (sink, "sink");
+    if (pad) {
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_frames, c, NULL);
+      gst_object_unref (pad);
+    }
+    g_value_unset (&v);
+  }
+  gst_iterator_free (it);
+}
+
+static gboolean
+restart_cb (gpointer data)
+{
+  Camera *c = data;
+  c->restart_id = 0;
+  if (!stopping)
+    start_camera (c);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+maybe_quit (void)
+{
+  for (guint i = 0; i < cameras->len; i++) {
+    Camera *c = g_ptr_array_index (cameras, i);
+    if (c->state != CAM_DONE)
+      return;
+  }
+  g_main_loop_quit (loop);
+}
+
+static void
+stop_pipeline (Camera *c)
+{
+  if (c->pipe) {
+    gst_element_set_state (c->pipe, GST_STATE_NULL);
+    gst_object_unref (c->pipe);
+    c->pipe = NULL;
+  }
+}
+
+static void
+outage (Camera *c, const gchar *why)
+{
+  guint delay;
+
+  stop_pipeline (c);
+  if (stopping) {
+    c->state = CAM_DONE;
+    maybe_quit ();
+    return;
+  }
+  c->outages++;
+  delay = (guint) gst_axion_backoff_ms (c->backoff++, 1000, 30000);
+  g_free (c->last_error);
+  c->last_error = g_strdup (why);
+  c->state = CAM_OFFLINE;
+  g_print ("%s: camera %s offline: %s; reconnecting in %.1f s\n", prog, c->id,
+      why, delay / 1000.0);
+  c->restart_id = g_timeout_add (delay, restart_cb, c);
+}
+
+static gboolean
+on_bus (GstBus *bus, GstMessage *m, gpointer data)
+{
+  Camera *c = data;
+
+  if (c->pipe == NULL || GST_MESSAGE_SRC (m) == NULL)
+    return G_SOURCE_CONTINUE;
+  switch (GST_MESSAGE_TYPE (m)) {
+  case GST_MESSAGE_ERROR: {
+    GError *err = NULL;
+    gchar *dbg = NULL, *why;
+    gst_message_parse_error (m, &err, &dbg);
+    why = g_strdup_printf (
+        "%s (%s)", err->message, GST_OBJECT_NAME (GST_MESSAGE_SRC (m)));
+    g_printerr ("%s: camera %s: error: %s\n", prog, c->id, why);
+    outage (c, why);
+    g_free (why);
+    g_error_free (err);
+    g_free (dbg);
+    break;
+  }
+  case GST_MESSAGE_WARNING: {
+    GError *err = NULL;
+    gst_message_parse_warning (m, &err, NULL);
+    g_printerr ("%s: camera %s: warning: %s\n", prog, c->id, err->message);
+    g_error_free (err);
+    break;
+  }
+  case GST_MESSAGE_EOS:
+    if (stopping) {
+      stop_pipeline (c);
+      c->state = CAM_DONE;
+      maybe_quit ();
+    } else {
+      outage (c, "the stream ended");
+    }
+    break;
+  case GST_MESSAGE_STATE_CHANGED:
+    if (GST_MESSAGE_SRC (m) == GST_OBJECT (c->pipe)) {
+      GstState news;
+      gst_message_parse_state_changed (m, NULL, &news, NULL);
+      if (news == GST_STATE_PLAYING && c->state == CAM_STARTING) {
+        c->state = CAM_ONLINE;
+        c->online_since = g_get_monotonic_time ();
+        g_print ("%s: camera %s online\n", prog, c->id);
+      }
+    }
+    break;
+  default:
+    break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_camera (Camera *c)
+{
+  GHashTable *vars = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter it;
+  gpointer k, v;
+  GError *err = NULL;
+  gchar *desc, *spool;
+  GstBus *bus;
+
+  g_hash_table_iter_init (&it, global_vars);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (vars, k, v);
+  g_hash_table_iter_init (&it, c->vars);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (vars, k, v);
+  spool = g_build_filename (
+      g_hash_table_lookup (global_vars, "SPOOL_ROOT"), c->id, NULL);
+  g_hash_table_insert (vars, "CAMERA_ID", c->id);
+  g_hash_table_insert (vars, "CAMERA_URL", c->url);
+  g_hash_table_insert (vars, "RTSP_PROTOCOLS", c->protocols);
+  g_hash_table_insert (vars, "SPOOL_DIR", spool);
+
+  desc = expand_file (c->pipeline_file, vars, &err);
+  g_hash_table_unref (vars);
+  g_free (spool);
+  if (desc == NULL) {
+    g_printerr ("%s: camera %s: %s\n", prog, c->id, err->message);
+    g_error_free (err);
+    config_error = TRUE;
+    c->state = CAM_DONE;
+    maybe_quit ();
+    return;
+  }
+  c->pipe = gst_parse_launch_full (
+      desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  g_free (desc);
+  if (c->pipe == NULL) {
+    g_printerr ("%s: camera %s: pipeline %s: %s%s\n", prog, c->id,
+        c->pipeline_file, err->message,
+        g_error_matches (err, GST_PARSE_ERROR, GST_PARSE_ERROR_NO_SUCH_ELEMENT)
+            ? " (is the plugin installed? gst-inspect-1.0 lists the "
+              "elements; Axion's need GST_PLUGIN_PATH when not installed)"
+            : "");
+    g_error_free (err);
+    config_error = TRUE;
+    c->state = CAM_DONE;
+    maybe_quit ();
+    return;
+  }
+  c->state = CAM_STARTING;
+  bus = gst_element_get_bus (c->pipe);
+  gst_bus_add_watch (bus, on_bus, c);
+  gst_object_unref (bus);
+  add_frame_probe (c);
+  if (gst_element_set_state (c->pipe, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    /* the error message on the bus says why; without one: */
+    GstBus *b = gst_element_get_bus (c->pipe);
+    GstMessage *m = gst_bus_pop_filtered (b, GST_MESSAGE_ERROR);
+    gst_object_unref (b);
+    if (m) {
+      on_bus (NULL, m, c);
+      gst_message_unref (m);
+    } else {
+      outage (c, "the pipeline did not start");
+    }
+  }
+}
+
+static void
+camera_free (Camera *c)
+{
+  if (c->restart_id)
+    g_source_remove (c->restart_id);
+  if (c->pipe) {
+    GstBus *bus = gst_element_get_bus (c->pipe);
+    gst_bus_remove_watch (bus);
+    gst_object_unref (bus);
+  }
+  stop_pipeline (c);
+  g_hash_table_unref (c->vars);
+  g_free (c->id);
+  g_free (c->url);
+  g_free (c->pipeline_file);
+  g_free (c->protocols);
+  g_free (c->last_error);
+  g_free (c);
+}
+
+/* ---- status ------------------------------------------------------------- */
+
+static const gchar *
+state_name (CamState s)
+{
+  switch (s) {
+  case CAM_STARTING:
+    return "starting";
+  case CAM_ONLINE:
+    return "online";
+  case CAM_OFFLINE:
+    return "offline";
+  default:
+    return "stopped";
+  }
+}
+
+static gboolean
+tick (gpointer data)
+{
+  static guint n;
+  gboolean log_now = !tty && (++n % 10 == 0);
+
+  if (tty)
+    g_print ("\r");
+  for (guint i = 0; i < cameras->len; i++) {
+    Camera *c = g_ptr_array_index (cameras, i);
+    guint f = g_atomic_int_get (&c->frames);
+    c->fps = (gdouble) (f - c->frames_at_tick);
+    c->frames_at_tick = f;
+    if (tty)
+      g_print ("%s %s %.0ffps %uf%s%s", i ? "|" : "", c->id, c->fps, f,
+          c->state == CAM_ONLINE ? "" : " ",
+          c->state == CAM_ONLINE ? "" : state_name (c->state));
+    else if (log_now)
+      g_print ("%s: status camera=%s state=%s fps=%.1f frames=%u outages=%u\n",
+          prog, c->id, state_name (c->state), c->fps, f, c->outages);
+  }
+  if (tty)
+    g_print ("   ");
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- shutdown ------------------------------------------------------------ */
+
+static gboolean
+force_quit (gpointer data)
+{
+  g_printerr ("%s: pipelines did not finish within %u s; stopping them\n", prog,
+      stop_timeout_s);
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+begin_shutdown (const gchar *why)
+{
+  if (stopping)
+    return;
+  stopping = TRUE;
+  g_print ("%s%s: %s: sending EOS through every pipeline (sinks flush)\n",
+      tty ? "\n" : "", prog, why);
+  for (guint i = 0; i < cameras->len; i++) {
+    Camera *c = g_ptr_array_index (cameras, i);
+    if (c->restart_id) {
+      g_source_remove (c->restart_id);
+      c->restart_id = 0;
+    }
+    if (c->pipe && c->state != CAM_DONE)
+      gst_element_send_event (c->pipe, gst_event_new_eos ());
+    else
+      c->state = CAM_DONE;
+  }
+  g_timeout_add_seconds (stop_timeout_s, force_quit, NULL);
+  maybe_quit ();
+}
+
+static gboolean
+on_signal (gpointer data)
+{
+  if (stopping) {
+    g_printerr ("%s: second signal: exiting now\n", prog);
+    _exit (130);
+  }
+  begin_shutdown (GPOINTER_TO_INT (data) == SIGINT ? "SIGINT" : "SIGTERM");
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_duration (gpointer data)
+{
+  begin_shutdown ("--duration reached");
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+static Camera *
+camera_new (const gchar *id, const gchar *url)
+{
+  Camera *c = g_new0 (Camera, 1);
+  c->id = g_strdup (id);
+  c->url = g_strdup (url);
+  c->protocols = g_strdup ("tcp");
+  c->vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return c;
+}
+
+static gboolean
+config_fail (const gchar *path, guint line, const gchar *fmt, ...)
+{
+  va_list ap;
+  gchar *msg;
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_printerr ("%s: %s:%u: %s\n", prog, path, line, msg);
+  g_free (msg);
+  return FALSE;
+}
+
+/* INI: [axion] database, redis, pipeline, spool-dir, duration,
+ * stop-timeout; [vars] NAME = value; [camera ID] url, pipeline,
+ * protocols, and UPPERCASE variables. */
+static gboolean
+load_config (const gchar *path, gchar **pipeline, gdouble *duration)
+{
+  gchar *text = NULL, **lines;
+  Camera *cur = NULL;
+  gchar *section = NULL;
+  gboolean ok = TRUE;
+  GError *err = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, &err)) {
+    g_printerr ("%s: cannot read config: %s\n", prog, err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] && ok; i++) {
+    gchar *l = g_strstrip (lines[i]), *eq, *key, *val;
+    guint ln = i + 1;
+    if (*l == '\0' || *l == '#' || *l == ';')
+      continue;
+    if (*l == '[') {
+      gchar *end = strchr (l, ']');
+      if (end == NULL || end[1] != '\0') {
+        ok = config_fail (path, ln,
+            "a section header is [axion], [vars] or "
+            "[camera ID]");
+        break;
+      }
+      *end = '\0';
+      g_free (section);
+      section = g_strdup (g_strstrip (l + 1));
+      cur = NULL;
+      if (g_str_has_prefix (section, "camera ")) {
+        const gchar *id = g_strstrip (section + 7);
+        if (!gst_axion_camera_id_is_valid (id)) {
+          ok = config_fail (path, ln,
+              "camera id \"%s\" is invalid: 1-64 "
+              "characters of [A-Za-z0-9_.-]",
+              id);
+          break;
+        }
+        for (guint k = 0; k < cameras->len; k++)
+          if (g_str_equal (((Camera *) g_ptr_array_index (cameras, k))->id, id))
+            ok = config_fail (path, ln, "camera %s appears twice", id);
+        cur = camera_new (id, NULL);
+        g_ptr_array_add (cameras, cur);
+      } else if (!g_str_equal (section, "axion") &&
+          !g_str_equal (section, "vars")) {
+        ok = config_fail (path, ln,
+            "unknown section [%s] (use [axion], "
+            "[vars] or [camera ID])",
+            section);
+      }
+      continue;
+    }
+    if (section == NULL) {
+      ok = config_fail (path, ln, "key outside a section");
+      break;
+    }
+    eq = strchr (l, '=');
+    if (eq == NULL) {
+      ok = config_fail (path, ln, "expected \"key = value\"");
+      break;
+    }
+    *eq = '\0';
+    key = g_strstrip (l);
+    val = g_strstrip (eq + 1);
+    if (g_str_equal (section, "axion")) {
+      if (g_str_equal (key, "database"))
+        g_hash_table_replace (global_vars, g_strdup ("DB"), g_strdup (val));
+      else if (g_str_equal (key, "redis"))
+        g_hash_table_replace (
+            global_vars, g_strdup ("REDIS_URL"), g_strdup (val));
+      else if (g_str_equal (key, "spool-dir"))
+        g_hash_table_replace (
+            global_vars, g_strdup ("SPOOL_ROOT"), g_strdup (val));
+      else if (g_str_equal (key, "pipeline")) {
+        g_free (*pipeline);
+        *pipeline = g_strdup (val);
+      } else if (g_str_equal (key, "duration"))
+        *duration = g_ascii_strtod (val, NULL);
+      else if (g_str_equal (key, "stop-timeout"))
+        stop_timeout_s = (guint) g_ascii_strtoull (val, NULL, 10);
+      else
+        ok = config_fail (path, ln,
+            "unknown key \"%s\" in [axion] (known: "
+            "database, redis, pipeline, spool-dir, "
+            "duration, stop-timeout)",
+            key);
+    } else if (g_str_equal (section, "vars")) {
+      g_hash_table_replace (global_vars, g_strdup (key), g_strdup (val));
+    } else if (cur) {
+      if (g_str_equal (key, "url")) {
+        g_free (cur->url);
+        cur->url = g_strdup (val);
+      } else if (g_str_equal (key, "pipeline")) {
+        g_free (cur->pipeline_file);
+        cur->pipeline_file = g_strdup (val);
+      } else if (g_str_equal (key, "protocols")) {
+        if (!g_str_equal (val, "tcp") && !g_str_equal (val, "udp") &&
+            !g_str_equal (val, "tcp+udp"))
+          ok = config_fail (path, ln, "protocols is tcp, udp or tcp+udp");
+        g_free (cur->protocols);
+        cur->protocols = g_strdup (val);
+      } else if (g_ascii_isupper (key[0])) {
+        g_hash_table_replace (cur->vars, g_strdup (key), g_strdup (val));
+      } else {
+        ok = config_fail (path, ln,
+            "unknown key \"%s\" in [camera %s] "
+            "(known: url, pipeline, protocols, or "
+            "UPPERCASE pipeline variables)",
+            key, cur->id);
+      }
+    }
+  }
+  for (guint k = 0; ok && k < cameras->len; k++) {
+    Camera *c = g_ptr_array_index (cameras, k);
+    if (c->url == NULL)
+      ok = config_fail (path, 0, "camera %s has no url", c->id);
+  }
+  g_strfreev (lines);
+  g_free (text);
+  g_free (section);
+  return ok;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+int
+main (int argc, char **argv)
+{
+  gchar *config = NULL, *pipeline = NULL, **cams = NULL, *db = NULL,
+        *redis = NULL, *spool = NULL;
+  gdouble duration = 0;
+  gboolean ok = TRUE;
+  GError *err = NULL;
+  GOptionEntry entries[] = { { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
+                                 "Configuration file (docs/running.md)",
+                                 "FILE" },
+    { "camera", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cams, "A camera (repeatable)",
+        "ID=URL" },
+    { "pipeline", 'p', 0, G_OPTION_ARG_FILENAME, &pipeline,
+        "Default pipeline file", "FILE" },
+    { "db", 'd', 0, G_OPTION_ARG_STRING, &db,
+        "PostgreSQL conninfo (default AXION_DB_CONNINFO)", "CONNINFO" },
+    { "redis", 'r', 0, G_OPTION_ARG_STRING, &redis,
+        "Redis URL (default AXION_REDIS_URL)", "URL" },
+    { "spool-dir", 0, 0, G_OPTION_ARG_FILENAME, &spool,
+        "Spool root; each camera uses <root>/<id>", "DIR" },
+    { "duration", 't', 0, G_OPTION_ARG_DOUBLE, &duration,
+        "Stop after this many seconds (0 = until a signal)", "S" },
+    { NULL } };
+  GOptionContext *ctx = g_option_context_new ("- run Axion cameras");
+  guint summary_ok = 0;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
+    g_printerr ("%s: %s (see --help)\n", prog, err->message);
+    return 2;
+  }
+  g_option_context_free (ctx);
+  tty = isatty (STDOUT_FILENO);
+  cameras = g_ptr_array_new_with_free_func ((GDestroyNotify) camera_free);
+  global_vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_replace (global_vars, g_strdup ("DB"),
+      g_strdup (db                             ? db
+              : g_getenv ("AXION_DB_CONNINFO") ? g_getenv ("AXION_DB_CONNINFO")
+                                               : ""));
+  g_hash_table_replace (global_vars, g_strdup ("REDIS_URL"),
+      g_strdup (redis                        ? redis
+              : g_getenv ("AXION_REDIS_URL") ? g_getenv ("AXION_REDIS_URL")
+                                             : "redis://127.0.0.1:6379/0"));
+  g_hash_table_replace (global_vars, g_strdup ("SPOOL_ROOT"),
+      g_strdup (spool ? spool : "/var/lib/axion/spool"));
+
+  if (config)
+    ok = load_config (config, &pipeline, &duration);
+  if (ok && db) /* the command line wins over the file */
+    g_hash_table_replace (global_vars, g_strdup ("DB"), g_strdup (db));
+  if (ok && redis)
+    g_hash_table_replace (
+        global_vars, g_strdup ("REDIS_URL"), g_strdup (redis));
+  if (ok && spool)
+    g_hash_table_replace (
+        global_vars, g_strdup ("SPOOL_ROOT"), g_strdup (spool));
+  for (guint i = 0; ok && cams && cams[i]; i++) {
+    gchar *eq = strchr (cams[i], '=');
+    if (eq == NULL || eq == cams[i]) {
+      g_printerr ("%s: --camera takes ID=URL, not \"%s\"\n", prog, cams[i]);
+      ok = FALSE;
+      break;
+    }
+    *eq = '\0';
+    if (!gst_axion_camera_id_is_valid (cams[i])) {
+      g_printerr ("%s: camera id \"%s\" is invalid: 1-64 characters of "
+                  "[A-Za-z0-9_.-]\n",
+          prog, cams[i]);
+      ok = FALSE;
+      break;
+    }
+    g_ptr_array_add (cameras, camera_new (cams[i], eq + 1));
+  }
+  if (ok && cameras->len == 0) {
+    g_printerr ("%s: no cameras: give --camera ID=URL or a --config with "
+                "[camera ID] sections\n",
+        prog);
+    ok = FALSE;
+  }
+  for (guint i = 0; ok && i < cameras->len; i++) {
+    Camera *c = g_ptr_array_index (cameras, i);
+    if (c->pipeline_file == NULL)
+      c->pipeline_file = g_strdup (pipeline);
+    if (c->pipeline_file == NULL) {
+      g_printerr ("%s: camera %s has no pipeline file: give --pipeline or "
+                  "pipeline = in [axion] or its [camera] section\n",
+          prog, c->id);
+      ok = FALSE;
+    } else if (!g_file_test (c->pipeline_file, G_FILE_TEST_IS_REGULAR)) {
+      g_printerr ("%s: camera %s: pipeline file %s does not exist\n", prog,
+          c->id, c->pipeline_file);
+      ok = FALSE;
+    }
+  }
+  if (!ok) {
+    g_ptr_array_unref (cameras);
+    g_hash_table_unref (global_vars);
+    return 2;
+  }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, on_signal, GINT_TO_POINTER (SIGINT));
+  g_unix_signal_add (SIGTERM, on_signal, GINT_TO_POINTER (SIGTERM));
+  if (duration > 0)
+    g_timeout_add ((guint) (duration * 1000), on_duration, NULL);
+  g_timeout_add_seconds (1, tick, NULL);
+  started_us = g_get_monotonic_time ();
+  for (guint i = 0; i < cameras->len; i++) {
+    Camera *c = g_ptr_array_index (cameras, i);
+    gchar *shown = gst_axion_uri_strip_credentials (c->url);
+    g_print ("%s: camera %s: %s (%s)\n", prog, c->id, shown, c->pipeline_file);
+    g_free (shown);
+    start_camera (c);
+  }
+  {
+    gboolean any = FALSE;
+    for (guint i = 0; i < cameras->len; i++)
+      any |= ((Camera *) g_ptr_array_index (cameras, i))->state != CAM_DONE;
+    if (any && !stopping)
+      g_main_loop_run (loop);
+  }
+
+  g_print ("%s%s: summary after %.1f s\n", tty ? "\n" : "", prog,
+      (g_get_monotonic_time () - started_us) / 1e6);
+  for (guint i = 0; i < cameras->len; i++) {
+    Camera *c = g_ptr_array_index (cameras, i);
+    g_print ("  camera %s: %u frames, %u outages%s%s\n", c->id,
+        (guint) g_atomic_int_get (&c->frames), c->outages,
+        c->last_error ? ", last error: " : "",
+        c->last_error ? c->last_error : "");
+    summary_ok += c->frames > 0;
+  }
+  g_ptr_array_unref (cameras);
+  g_hash_table_unref (global_vars);
+  g_main_loop_unref (loop);
+  g_strfreev (cams);
+  g_free (config);
+  g_free (pipeline);
+  g_free (db);
+  g_free (redis);
+  g_free (spool);
+  gst_deinit ();
+  return config_error ? 2 : summary_ok > 0 ? 0 : 1;
+}
