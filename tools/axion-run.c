@@ -40,6 +40,7 @@ typedef struct
   CamState state;
   guint backoff, outages, restart_id;
   guint frames, frames_at_tick;
+  gint64 last_frame_us; /* monotonic time frames last advanced */
   gdouble fps;
   gint64 online_since;
   gchar *last_error;
@@ -50,6 +51,7 @@ static GHashTable *global_vars; /* DB, REDIS_URL, ... and [vars] */
 static GMainLoop *loop;
 static gboolean stopping, tty;
 static guint stop_timeout_s = 30;
+static guint stall_s = 10;
 static gint64 started_us;
 static const gchar *prog = "axion-run";
 static gboolean config_error; /* a pipeline file that cannot be used */
@@ -312,6 +314,7 @@ start_camera (Camera *c)
     return;
   }
   c->state = CAM_STARTING;
+  c->last_frame_us = g_get_monotonic_time ();
   bus = gst_element_get_bus (c->pipe);
   gst_bus_add_watch (bus, on_bus, c);
   gst_object_unref (bus);
@@ -379,8 +382,20 @@ tick (gpointer data)
   for (guint i = 0; i < cameras->len; i++) {
     Camera *c = g_ptr_array_index (cameras, i);
     guint f = g_atomic_int_get (&c->frames);
+    gint64 now = g_get_monotonic_time ();
     c->fps = (gdouble) (f - c->frames_at_tick);
+    if (f != c->frames_at_tick || c->last_frame_us == 0)
+      c->last_frame_us = now;
     c->frames_at_tick = f;
+    /* a camera that stops sending without closing the stream (or never
+     * starts) is an outage too */
+    if (!stopping && stall_s > 0 &&
+        (c->state == CAM_ONLINE || c->state == CAM_STARTING) &&
+        now - c->last_frame_us > (gint64) stall_s * G_USEC_PER_SEC) {
+      gchar *why = g_strdup_printf ("no frames for %u s", stall_s);
+      outage (c, why);
+      g_free (why);
+    }
     if (tty)
       g_print ("%s %s %.0ffps %uf%s%s", i ? "|" : "", c->id, c->fps, f,
           c->state == CAM_ONLINE ? "" : " ",
@@ -558,11 +573,13 @@ load_config (const gchar *path, gchar **pipeline, gdouble *duration)
         *duration = g_ascii_strtod (val, NULL);
       else if (g_str_equal (key, "stop-timeout"))
         stop_timeout_s = (guint) g_ascii_strtoull (val, NULL, 10);
+      else if (g_str_equal (key, "stall-timeout"))
+        stall_s = (guint) g_ascii_strtoull (val, NULL, 10);
       else
         ok = config_fail (path, ln,
             "unknown key \"%s\" in [axion] (known: "
             "database, redis, pipeline, spool-dir, "
-            "duration, stop-timeout)",
+            "duration, stop-timeout, stall-timeout)",
             key);
     } else if (g_str_equal (section, "vars")) {
       g_hash_table_replace (global_vars, g_strdup (key), g_strdup (val));
@@ -609,6 +626,7 @@ main (int argc, char **argv)
   gchar *config = NULL, *pipeline = NULL, **cams = NULL, *db = NULL,
         *redis = NULL, *spool = NULL;
   gdouble duration = 0;
+  gint stall_cli = -1;
   gboolean ok = TRUE;
   GError *err = NULL;
   GOptionEntry entries[] = { { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
@@ -626,6 +644,10 @@ main (int argc, char **argv)
         "Spool root; each camera uses <root>/<id>", "DIR" },
     { "duration", 't', 0, G_OPTION_ARG_DOUBLE, &duration,
         "Stop after this many seconds (0 = until a signal)", "S" },
+    { "stall-timeout", 0, 0, G_OPTION_ARG_INT, &stall_cli,
+        "A camera without frames this long is reconnected (default 10, 0 = "
+        "never)",
+        "S" },
     { NULL } };
   GOptionContext *ctx = g_option_context_new ("- run Axion cameras");
   guint summary_ok = 0;
@@ -653,6 +675,8 @@ main (int argc, char **argv)
 
   if (config)
     ok = load_config (config, &pipeline, &duration);
+  if (stall_cli >= 0)
+    stall_s = (guint) stall_cli;
   if (ok && db) /* the command line wins over the file */
     g_hash_table_replace (global_vars, g_strdup ("DB"), g_strdup (db));
   if (ok && redis)
