@@ -73,4 +73,44 @@ frames=$(sed -n 's/.*camera camS: \([0-9]*\) frames.*/\1/p' "$t/sig.out")
 expect_ok "SIGINT: frames were processed (${frames:-0})" test "${frames:-0}" -ge 10
 expect_eq "SIGINT: every frame committed" "$frames" "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = 'camS'")"
 
+# ---- RTSP: three cameras from the local server, one taken off the air ---
+srv="${AXION_BUILD_DIR}/tools/axion-rtsp-server"
+if [ -x "$srv" ]; then
+  mkfifo "$t/ctl"
+  "$srv" -n 3 --width 320 --height 240 --port 0 --cache "$t/cameras" \
+    < "$t/ctl" > "$t/srv.log" 2>&1 &
+  srvpid=$!
+  exec 3> "$t/ctl"
+  for _ in $(seq 300); do grep -q 'cameras at' "$t/srv.log" && break; sleep 0.2; done
+  port=$(sed -n 's/.*127.0.0.1:\([0-9]*\)\/cam1.*/\1/p' "$t/srv.log")
+  expect_ok "the RTSP server listens (port ${port:-none})" test -n "$port"
+  if [ -z "$port" ]; then
+    sed 's/^/#   server: /' "$t/srv.log"
+    kill $srvpid 2>/dev/null
+    finish
+    exit 1
+  fi
+  (sleep 5; echo "stop cam2" >&3; sleep 5; echo "start cam2" >&3) &
+  out=$("$run" -p pipelines/camera-basic.pipeline -d "$AXION_TEST_PG_CONNINFO" \
+    -r "$AXION_TEST_REDIS_URL" --spool-dir "$t/spool" --stall-timeout 3 \
+    --camera rtsp1="rtsp://127.0.0.1:$port/cam1" \
+    --camera rtsp2="rtsp://127.0.0.1:$port/cam2" \
+    --camera rtsp3="rtsp://127.0.0.1:$port/cam3" -t 20 2>&1); st=$?
+  echo quit >&3
+  exec 3>&-
+  wait $srvpid
+  expect_eq "RTSP run exits 0" 0 "$st"
+  expect_ok "rtsp2 goes offline when its stream stops" grep -q 'camera rtsp2 offline' <<< "$out"
+  expect_eq "rtsp2 comes back online" 2 "$(grep -c 'camera rtsp2 online' <<< "$out")"
+  for cam in rtsp1 rtsp3; do
+    frames=$(sed -n "s/.*camera $cam: \([0-9]*\) frames, 0 outages.*/\1/p" <<< "$out")
+    expect_ok "$cam unaffected: no outage, ${frames:-?} frames" test "${frames:-0}" -ge 150
+    expect_eq "$cam: every frame is a row" "$frames" "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = '$cam'")"
+  done
+  f2=$(sed -n 's/.*camera rtsp2: \([0-9]*\) frames.*/\1/p' <<< "$out")
+  expect_ok "rtsp2 delivered frames after its return (${f2:-0} in all)" test "${f2:-0}" -ge 80
+else
+  not_ok "axion-rtsp-server" "not built (libgstrtspserver-1.0-dev missing)"
+fi
+
 finish
