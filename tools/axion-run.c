@@ -21,6 +21,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef HAVE_PQ
+#include <libpq-fe.h>
+#endif
+#ifdef HAVE_HIREDIS
+#include <gst/axion/axionredisconn.h>
+#endif
+
 typedef enum
 {
   CAM_STARTING,
@@ -40,7 +47,9 @@ typedef struct
   CamState state;
   guint backoff, outages, restart_id;
   guint frames, frames_at_tick;
-  gint64 last_frame_us; /* monotonic time frames last advanced */
+  gint64 last_frame_us;    /* monotonic time frames last advanced */
+  gint64 offline_since_us; /* real time the current outage began */
+  guint frames_at_metrics;
   gdouble fps;
   gint64 online_since;
   gchar *last_error;
@@ -126,6 +135,186 @@ expand_file (const gchar *path, GHashTable *vars, GError **error)
   return g_string_free (out, FALSE);
 }
 
+/* ---- camera status in PostgreSQL and Redis ------------------------------ */
+
+/* Outages are recorded where the sinks keep the camera's data: the
+ * cameras table and a camera_offline / camera_online event (migration 003),
+ * the Redis state hash and active set. Best effort: the stores may be the
+ * reason of the outage; a store that does not answer is retried later. */
+
+#ifdef HAVE_PQ
+static PGconn *pg;
+static gint64 pg_retry_us;
+static gboolean pg_warned;
+
+static gboolean
+pg_ready (void)
+{
+  const gchar *conninfo = g_hash_table_lookup (global_vars, "DB");
+
+  if (pg && PQstatus (pg) == CONNECTION_OK)
+    return TRUE;
+  if (g_get_monotonic_time () < pg_retry_us)
+    return FALSE;
+  g_clear_pointer (&pg, PQfinish);
+  pg = PQconnectdb (conninfo ? conninfo : "");
+  if (PQstatus (pg) != CONNECTION_OK) {
+    if (!pg_warned)
+      g_printerr ("%s: PostgreSQL unreachable for camera status (%s); "
+                  "retrying every 10 s\n",
+          prog, PQerrorMessage (pg));
+    pg_warned = TRUE;
+    g_clear_pointer (&pg, PQfinish);
+    pg_retry_us = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    return FALSE;
+  }
+  pg_warned = FALSE;
+  return TRUE;
+}
+
+static void
+pg_run (const gchar *sql, gint n, const gchar *const *params)
+{
+  PGresult *r;
+
+  if (!pg_ready ())
+    return;
+  r = PQexecParams (pg, sql, n, NULL, params, NULL, NULL, 0);
+  if (PQresultStatus (r) != PGRES_COMMAND_OK &&
+      PQresultStatus (r) != PGRES_TUPLES_OK)
+    g_printerr ("%s: %s\n", prog, PQerrorMessage (pg));
+  PQclear (r);
+}
+#endif
+
+#ifdef HAVE_HIREDIS
+static redisContext *rds;
+static gint64 rds_retry_us;
+
+static void
+redis_run (const gchar *fmt, ...)
+{
+  va_list ap;
+  redisReply *r;
+
+  if (rds == NULL) {
+    GstAxionRedisUrl u;
+    AxionRedisFailure failure;
+    gchar *err = NULL;
+    if (g_get_monotonic_time () < rds_retry_us ||
+        !gst_axion_redis_url_parse (
+            g_hash_table_lookup (global_vars, "REDIS_URL"), &u, NULL))
+      return;
+    rds = axion_redis_connect (&u, 1000, 1000, &failure, &err);
+    gst_axion_redis_url_clear (&u);
+    if (rds == NULL) {
+      g_free (err);
+      rds_retry_us = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      return;
+    }
+  }
+  va_start (ap, fmt);
+  r = redisvCommand (rds, fmt, ap);
+  va_end (ap);
+  if (r == NULL) {
+    redisFree (rds);
+    rds = NULL;
+  } else {
+    freeReplyObject (r);
+  }
+}
+#endif
+
+static void
+record_status (Camera *c, gboolean online, const gchar *why)
+{
+  gint64 now = g_get_real_time ();
+  gchar *data, *frames = g_strdup_printf ("%u", g_atomic_int_get (&c->frames));
+  gchar *id = g_strdup_printf ("%" G_GINT64_FORMAT, gst_axion_id_next ());
+
+  if (online) {
+    data = g_strdup_printf ("{\"offline_s\": %.1f}",
+        c->offline_since_us ? (now - c->offline_since_us) / 1e6 : 0.0);
+    c->offline_since_us = 0;
+  } else {
+    gchar *esc = g_strescape (why ? why : "", NULL);
+    data = g_strdup_printf (
+        "{\"reason\": \"%s\", \"outage\": %u}", esc, c->outages);
+    g_free (esc);
+    c->offline_since_us = now;
+  }
+#ifdef HAVE_PQ
+  {
+    const gchar *p[5] = { id, c->id,
+      online ? "camera_online" : "camera_offline", frames, data };
+    const gchar *u[2] = { c->id, online ? "online" : "offline" };
+    pg_run ("INSERT INTO camera_events (event_id, camera_id, event_type, "
+            "event_timestamp, frame_number, event_data) VALUES ($1, $2, $3, "
+            "now(), $4, $5::jsonb) ON CONFLICT DO NOTHING",
+        5, p);
+    pg_run ("UPDATE cameras SET status = $2 WHERE camera_id = $1", 2, u);
+  }
+#endif
+#ifdef HAVE_HIREDIS
+  {
+    gchar *key = g_strdup_printf ("axion:camera:%s:state", c->id);
+    gchar *ts = g_strdup_printf ("%.3f", now / 1e6);
+    redis_run ("HSET %s status %s last_status_change %s", key,
+        online ? "online" : "offline", ts);
+    if (online)
+      redis_run ("SADD axion:cameras:active %s", c->id);
+    else
+      redis_run ("SREM axion:cameras:active %s", c->id);
+    g_free (key);
+    g_free (ts);
+  }
+#endif
+  g_free (data);
+  g_free (frames);
+  g_free (id);
+}
+
+/* per camera every 10 s: fps, frames, outages, online (component
+ * 'runner'); the 1-minute rollup is kept current each minute */
+static void
+write_metrics (void)
+{
+#ifdef HAVE_PQ
+  static gint64 last_rollup;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  for (guint i = 0; i < cameras->len; i++) {
+    Camera *c = g_ptr_array_index (cameras, i);
+    guint f = g_atomic_int_get (&c->frames);
+    gchar *fps = g_strdup_printf ("%.3f", (f - c->frames_at_metrics) / 10.0);
+    gchar *frames = g_strdup_printf ("%u", f);
+    gchar *outages = g_strdup_printf ("%u", c->outages);
+    const gchar *names[4] = { "fps", "frames", "outages", "online" };
+    const gchar *types[4] = { "gauge", "counter", "counter", "gauge" };
+    const gchar *units[4] = { "fps", "count", "count", "bool" };
+    const gchar *vals[4] = { fps, frames, outages,
+      c->state == CAM_ONLINE ? "1" : "0" };
+    c->frames_at_metrics = f;
+    for (guint k = 0; k < 4; k++) {
+      gchar *id = g_strdup_printf ("%" G_GINT64_FORMAT, gst_axion_id_next ());
+      const gchar *p[6] = { id, names[k], types[k], c->id, vals[k], units[k] };
+      pg_run ("INSERT INTO system_metrics (metric_id, metric_name, "
+              "metric_type, component, source_id, value, unit) VALUES ($1, "
+              "$2, $3, 'runner', $4, $5, $6)",
+          6, p);
+      g_free (id);
+    }
+    g_free (fps);
+    g_free (frames);
+    g_free (outages);
+  }
+  if (now / 60 != last_rollup / 60) {
+    pg_run ("SELECT rollup_system_metrics()", 0, NULL);
+    last_rollup = now;
+  }
+#endif
+}
+
 /* ---- cameras ------------------------------------------------------------ */
 
 static void start_camera (Camera *c);
@@ -200,6 +389,8 @@ outage (Camera *c, const gchar *why)
     return;
   }
   c->outages++;
+  if (c->offline_since_us == 0)
+    record_status (c, FALSE, why);
   delay = (guint) gst_axion_backoff_ms (c->backoff++, 1000, 30000);
   g_free (c->last_error);
   c->last_error = g_strdup (why);
@@ -253,7 +444,10 @@ on_bus (GstBus *bus, GstMessage *m, gpointer data)
       if (news == GST_STATE_PLAYING && c->state == CAM_STARTING) {
         c->state = CAM_ONLINE;
         c->online_since = g_get_monotonic_time ();
+        c->backoff = 0;
         g_print ("%s: camera %s online\n", prog, c->id);
+        if (c->offline_since_us)
+          record_status (c, TRUE, NULL);
       }
     }
     break;
@@ -375,7 +569,7 @@ static gboolean
 tick (gpointer data)
 {
   static guint n;
-  gboolean log_now = !tty && (++n % 10 == 0);
+  gboolean log_now = (++n % 10 == 0) && !tty;
 
   if (tty)
     g_print ("\r");
@@ -406,6 +600,8 @@ tick (gpointer data)
   }
   if (tty)
     g_print ("   ");
+  if (n % 10 == 0 && !stopping)
+    write_metrics ();
   return G_SOURCE_CONTINUE;
 }
 
@@ -764,6 +960,12 @@ main (int argc, char **argv)
   g_ptr_array_unref (cameras);
   g_hash_table_unref (global_vars);
   g_main_loop_unref (loop);
+#ifdef HAVE_PQ
+  g_clear_pointer (&pg, PQfinish);
+#endif
+#ifdef HAVE_HIREDIS
+  g_clear_pointer (&rds, redisFree);
+#endif
   g_strfreev (cams);
   g_free (config);
   g_free (pipeline);

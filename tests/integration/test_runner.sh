@@ -109,6 +109,11 @@ if [ -x "$srv" ]; then
   done
   f2=$(sed -n 's/.*camera rtsp2: \([0-9]*\) frames.*/\1/p' <<< "$out")
   expect_ok "rtsp2 delivered frames after its return (${f2:-0} in all)" test "${f2:-0}" -ge 80
+  expect_eq "the outage is one camera_offline event" "1" "$(q "SELECT count(*) FROM camera_events WHERE camera_id = 'rtsp2' AND event_type = 'camera_offline' AND event_data ? 'reason'")"
+  expect_eq "and the return one camera_online event" "1" "$(q "SELECT count(*) FROM camera_events WHERE camera_id = 'rtsp2' AND event_type = 'camera_online' AND (event_data->>'offline_s')::numeric > 0")"
+  expect_eq "the others had no outage event" "0" "$(q "SELECT count(*) FROM camera_events WHERE camera_id IN ('rtsp1', 'rtsp3') AND event_type LIKE 'camera_%'")"
+  n=$(q "SELECT count(*) FROM system_metrics WHERE component = 'runner' AND source_id = 'rtsp1' AND metric_name = 'fps'")
+  expect_ok "runner metrics every 10 s ($n fps rows for rtsp1)" test "$n" -ge 1
 else
   not_ok "axion-rtsp-server" "not built (libgstrtspserver-1.0-dev missing)"
 fi
