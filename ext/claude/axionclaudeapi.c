@@ -272,6 +272,21 @@ lit (Cursor *c, const gchar *word)
   return TRUE;
 }
 
+/* four hex digits, or -1 */
+static gint
+hex4 (Cursor *c)
+{
+  gint v = 0;
+
+  for (int i = 0; i < 4; i++) {
+    if (c->p >= c->end || !g_ascii_isxdigit (*c->p))
+      return -1;
+    v = v * 16 + g_ascii_xdigit_value (*c->p);
+    c->p++;
+  }
+  return v;
+}
+
 static gboolean
 str_ok (Cursor *c)
 {
@@ -289,10 +304,19 @@ str_ok (Cursor *c)
         return FALSE;
       ch = (guchar) *c->p++;
       if (ch == 'u') {
-        for (int i = 0; i < 4; i++) {
-          if (c->p >= c->end || !g_ascii_isxdigit (*c->p))
+        /* a UTF-16 unit: no NUL, surrogates only as high + low pairs
+         * (json-glib's scanner leaks on a broken pair) */
+        gint u = hex4 (c);
+        if (u <= 0 || (u >= 0xDC00 && u <= 0xDFFF))
+          return FALSE;
+        if (u >= 0xD800 && u <= 0xDBFF) {
+          gint lo;
+          if (c->end - c->p < 2 || c->p[0] != '\\' || c->p[1] != 'u')
             return FALSE;
-          c->p++;
+          c->p += 2;
+          lo = hex4 (c);
+          if (lo < 0xDC00 || lo > 0xDFFF)
+            return FALSE;
         }
       } else if (!strchr ("\"\\/bfnrt", ch) || ch == '\0') {
         return FALSE;

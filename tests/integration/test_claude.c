@@ -515,6 +515,18 @@ GST_START_TEST (test_api_rules)
     g_free (huge);
   }
 
+  /* a broken UTF-16 surrogate pair in an escape: refused as not JSON */
+  {
+    const gchar *bad = "{\"type\":\"message\",\"x\":\"\\ud83d\\uda00\"}";
+    a = gst_axion_analysis_new ();
+    fail_if (axion_claude_parse_response (
+        bad, strlen (bad), a, &tin, &tout, &et, &em));
+    fail_unless_equals_string (et, "parse");
+    g_free (et);
+    g_free (em);
+    gst_axion_analysis_free (a);
+  }
+
   /* invalid UTF-8 */
   a = gst_axion_analysis_new ();
   fail_if (axion_claude_parse_response (
