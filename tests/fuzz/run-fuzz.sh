@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds the axionclaude answer-parser fuzzer with clang (libFuzzer +
-# AddressSanitizer + UBSan) and runs it for FUZZ_SECONDS (default 20) on the
-# seed corpus. Exit 0 = no crash; 77 (skipped) when clang is missing.
+# AddressSanitizer + UBSan) and runs FUZZ_RUNS inputs (default 120000, seed
+# FUZZ_SEED=1, at most FUZZ_SECONDS=60) grown from the seed corpus. Exit 0 =
+# no crash, leak or UB; 77 (skipped) when clang is missing.
 # usage: run-fuzz.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src=$1 build=$2
-secs=${FUZZ_SECONDS:-20}
+secs=${FUZZ_SECONDS:-60}
 cc=$(command -v clang || true)
 if [ -z "$cc" ]; then
   echo "clang not found: fuzzer skipped (apt-get install clang)"
@@ -28,7 +29,10 @@ export LSAN_OPTIONS="suppressions=$src/tests/sanitizers/lsan.supp:print_suppress
 export G_SLICE=always-malloc
 # (libFuzzer's own failure exit code, 77, would read as "skipped")
 status=0
-"$work/fuzz_claude_response" "$work/corpus" -max_total_time="$secs" \
+# a fixed seed and number of runs: the same inputs every time (a test run
+# must not depend on luck); FUZZ_SEED / FUZZ_RUNS explore further
+"$work/fuzz_claude_response" "$work/corpus" -seed="${FUZZ_SEED:-1}" \
+  -runs="${FUZZ_RUNS:-120000}" -max_total_time="$secs" \
   -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
   -error_exitcode=1 -timeout_exitcode=1 \
   -artifact_prefix="$work/" > "$work/log" 2>&1 || status=$?
@@ -40,4 +44,4 @@ if [ "$status" -ne 0 ]; then
   done
   exit 1
 fi
-echo "fuzzer: no failure in ${secs} s"
+echo "fuzzer: no failure ($(grep -o 'number_of_executed_units: [0-9]*' "$work/log"))"
