@@ -274,8 +274,74 @@ record_status (Camera *c, gboolean online, const gchar *why)
   g_free (id);
 }
 
+#ifdef HAVE_PQ
+static void
+metric_row (const gchar *name, const gchar *type, const gchar *component,
+    const gchar *source, gdouble value, const gchar *unit)
+{
+  gchar *id = g_strdup_printf ("%" G_GINT64_FORMAT, gst_axion_id_next ());
+  gchar v[G_ASCII_DTOSTR_BUF_SIZE];
+  const gchar *p[7] = { id, name, type, component, source,
+    g_ascii_dtostr (v, sizeof (v), value), unit };
+
+  pg_run ("INSERT INTO system_metrics (metric_id, metric_name, metric_type, "
+          "component, source_id, value, unit) VALUES ($1, $2, $3, $4, $5, "
+          "$6, $7)",
+      7, p);
+  g_free (id);
+}
+
+/* the pipeline's own counters: accelerator share and sink queues */
+static void
+element_metrics (Camera *c)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (c->pipe));
+  GValue v = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&v);
+    GstElementFactory *f = gst_element_get_factory (e);
+    const gchar *name = f ? GST_OBJECT_NAME (f) : "";
+    GstStructure *st = NULL;
+    gdouble d;
+    guint u;
+    guint64 u64;
+
+    if (g_str_equal (name, "axiondlpusched")) {
+      g_object_get (e, "stats", &st, NULL);
+      if (gst_structure_get_double (st, "accelerator-utilisation", &d))
+        metric_row ("dlpu_utilisation", "gauge", "dlpu", c->id, d, "ratio");
+      if (gst_structure_get_double (st, "wait-ms-avg", &d))
+        metric_row ("dlpu_wait_ms", "gauge", "dlpu", c->id, d, "ms");
+      if (gst_structure_get_uint64 (st, "inferences-run", &u64))
+        metric_row ("dlpu_inferences", "counter", "dlpu", c->id, u64, "count");
+    } else if (g_str_equal (name, "axionpgsink")) {
+      g_object_get (e, "stats", &st, NULL);
+      if (gst_structure_get_uint (st, "queued-batches", &u))
+        metric_row ("db_queued_batches", "gauge", "runner", c->id, u, "count");
+      if (gst_structure_get_double (st, "lag-ms", &d))
+        metric_row ("db_lag_ms", "gauge", "runner", c->id, d, "ms");
+    } else if (g_str_equal (name, "axionredissink")) {
+      g_object_get (e, "stats", &st, NULL);
+      if (gst_structure_get_uint (st, "pending-events", &u))
+        metric_row (
+            "redis_pending_events", "gauge", "runner", c->id, u, "count");
+      if (gst_structure_get_uint64 (st, "dropped-events", &u64))
+        metric_row (
+            "redis_dropped_events", "counter", "runner", c->id, u64, "count");
+    }
+    if (st)
+      gst_structure_free (st);
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+}
+#endif
+
 /* per camera every 10 s: fps, frames, outages, online (component
- * 'runner'); the 1-minute rollup is kept current each minute */
+ * 'runner'), the accelerator share and sink queues of its pipeline; the
+ * 1-minute rollup is kept current each minute */
 static void
 write_metrics (void)
 {
@@ -295,6 +361,8 @@ write_metrics (void)
     const gchar *vals[4] = { fps, frames, outages,
       c->state == CAM_ONLINE ? "1" : "0" };
     c->frames_at_metrics = f;
+    if (c->pipe)
+      element_metrics (c);
     for (guint k = 0; k < 4; k++) {
       gchar *id = g_strdup_printf ("%" G_GINT64_FORMAT, gst_axion_id_next ());
       const gchar *p[6] = { id, names[k], types[k], c->id, vals[k], units[k] };

@@ -114,6 +114,8 @@ if [ -x "$srv" ]; then
   expect_eq "the others had no outage event" "0" "$(q "SELECT count(*) FROM camera_events WHERE camera_id IN ('rtsp1', 'rtsp3') AND event_type LIKE 'camera_%'")"
   n=$(q "SELECT count(*) FROM system_metrics WHERE component = 'runner' AND source_id = 'rtsp1' AND metric_name = 'fps'")
   expect_ok "runner metrics every 10 s ($n fps rows for rtsp1)" test "$n" -ge 1
+  n=$(q "SELECT count(*) FROM system_metrics WHERE source_id = 'rtsp1' AND metric_name IN ('db_lag_ms', 'db_queued_batches', 'redis_pending_events')")
+  expect_ok "and the sinks' queues ($n rows)" test "$n" -ge 3
 else
   not_ok "axion-rtsp-server" "not built (libgstrtspserver-1.0-dev missing)"
 fi
