@@ -30,6 +30,19 @@ expect_fail_with "missing plugin" 'no element "nosuchelement".*is the plugin ins
 expect_fail_with "bad --camera" '--camera takes ID=URL' "$run" --camera nourl -p pipelines/synthetic-camera.pipeline
 expect_fail_with "no cameras" 'no cameras' "$run" -p pipelines/synthetic-camera.pipeline
 
+# ---- every pipeline file expands and parses (elements and properties
+# exist); a camera nobody serves is an outage, never a configuration error
+for f in pipelines/*.pipeline; do
+  FILE=/nonexistent.mp4 "$run" -p "$f" --camera pf=rtsp://127.0.0.1:1/x \
+    -d "$AXION_TEST_PG_CONNINFO" -r "$AXION_TEST_REDIS_URL" \
+    --spool-dir "$t/spool" -t 1 > "$t/pf.out" 2>&1; st=$?
+  if [ $st = 2 ] || grep -q 'no element\|not set\|no property' "$t/pf.out"; then
+    not_ok "$f parses" "$(cat "$t/pf.out")"
+  else
+    ok "$f parses"
+  fi
+done
+
 # ---- three cameras, one of them never answers ---------------------------
 cat > "$t/c.ini" <<INI
 # two generated cameras and one RTSP camera nobody serves
@@ -102,6 +115,7 @@ if [ -x "$srv" ]; then
   expect_eq "RTSP run exits 0" 0 "$st"
   expect_ok "rtsp2 goes offline when its stream stops" grep -q 'camera rtsp2 offline' <<< "$out"
   expect_eq "rtsp2 comes back online" 2 "$(grep -c 'camera rtsp2 online' <<< "$out")"
+  expect_eq "rtsp1: live state in Redis" "hash" "$(redis-cli -s "$AXION_TEST_REDIS_SOCKET" TYPE axion:camera:rtsp1:state)"
   for cam in rtsp1 rtsp3; do
     frames=$(sed -n "s/.*camera $cam: \([0-9]*\) frames, 0 outages.*/\1/p" <<< "$out")
     expect_ok "$cam unaffected: no outage, ${frames:-?} frames" test "${frames:-0}" -ge 150
