@@ -663,8 +663,10 @@ tick (gpointer data)
           c->state == CAM_ONLINE ? "" : " ",
           c->state == CAM_ONLINE ? "" : state_name (c->state));
     else if (log_now)
-      g_print ("%s: status camera=%s state=%s fps=%.1f frames=%u outages=%u\n",
-          prog, c->id, state_name (c->state), c->fps, f, c->outages);
+      g_print ("%s: status camera=%s state=%s fps=%.1f frames=%u outages=%u "
+               "uptime=%.3f\n",
+          prog, c->id, state_name (c->state), c->fps, f, c->outages,
+          (now - started_us) / 1e6);
   }
   if (tty)
     g_print ("   ");
@@ -998,7 +1000,8 @@ main (int argc, char **argv)
   g_unix_signal_add (SIGTERM, on_signal, GINT_TO_POINTER (SIGTERM));
   if (duration > 0)
     g_timeout_add ((guint) (duration * 1000), on_duration, NULL);
-  g_timeout_add_seconds (1, tick, NULL);
+  /* not g_timeout_add_seconds: its coarse grouping shifts the second */
+  g_timeout_add (1000, tick, NULL);
   started_us = g_get_monotonic_time ();
   for (guint i = 0; i < cameras->len; i++) {
     Camera *c = g_ptr_array_index (cameras, i);

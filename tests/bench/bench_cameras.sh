@@ -38,8 +38,11 @@ measure() {
   # frames= of the first and second status line of every camera
   f1=$(grep 'status camera=' "$t/run.out" | awk -v n="$n" 'NR<=n' | sed 's/.*frames=\([0-9]*\).*/\1/' | paste -sd+ | bc)
   f2=$(grep 'status camera=' "$t/run.out" | awk -v n="$n" 'NR>n && NR<=2*n' | sed 's/.*frames=\([0-9]*\).*/\1/' | paste -sd+ | bc)
-  if [ -z "$f2" ]; then echo "0 $(echo "$c2 - $c1" | bc)"; return; fi
-  echo "$(( f2 - ${f1:-0} )) $(echo "$c2 - $c1" | bc)"
+  u1=$(grep 'status camera=' "$t/run.out" | awk 'NR==1' | sed 's/.*uptime=\([0-9.]*\).*/\1/')
+  u2=$(grep 'status camera=' "$t/run.out" | awk -v n="$n" 'NR==n+1' | sed 's/.*uptime=\([0-9.]*\).*/\1/')
+  if [ -z "$f2" ] || [ -z "$u2" ]; then echo "0 $(echo "$c2 - $c1" | bc) 10"; return; fi
+  # frames in the window, CPU seconds, and the window's exact length
+  echo "$(( f2 - ${f1:-0} )) $(echo "$c2 - $c1" | bc) $(echo "$u2 - $u1" | bc)"
 }
 
 printf '%-6s %4s %9s %9s %10s %10s %12s\n' res N frames% decode-cpu job-cpu axion-share "(cpu in cores)"
@@ -56,10 +59,9 @@ for res in 1920x1080 1280x720; do
   best=0
   for n in 1 2 4 6 8 10 12 16 20 24; do
     [ "$n" -le "$max" ] || break
-    read -r fd cd <<< "$(measure "$n" "$here/decode-only.pipeline" "$port")"
-    read -r fj cj <<< "$(measure "$n" "$here/axion-standin.pipeline" "$port")"
-    expect=$((n * 10 * secs))
-    pct=$(echo "scale=1; 100 * $fj / $expect" | bc)
+    read -r fd cd wd <<< "$(measure "$n" "$here/decode-only.pipeline" "$port")"
+    read -r fj cj wj <<< "$(measure "$n" "$here/axion-standin.pipeline" "$port")"
+    pct=$(echo "scale=1; 100 * $fj / ($n * 10 * $wj)" | bc)
     share=$(echo "scale=1; if ($cd > 0) 100 * ($cj - $cd) / $cd else 0" | bc)
     printf '%-6s %4d %8s%% %9.2f %10.2f %9s%%\n' "${h}p" "$n" "$pct" \
       "$(echo "$cd / $secs" | bc -l)" "$(echo "$cj / $secs" | bc -l)" "$share"
