@@ -59,7 +59,9 @@ url = synthetic://a
 url = rtsp://admin:hunter2secret@127.0.0.1:1/stream
 pipeline = pipelines/camera-basic.pipeline
 INI
-out=$("$run" -c "$t/c.ini" --camera camC=synthetic://c -t 4 2>&1); st=$?
+# (6 s: enough for two reconnect attempts and 20 frames even in the
+# sanitizer build)
+out=$("$run" -c "$t/c.ini" --camera camC=synthetic://c -t 6 2>&1); st=$?
 expect_eq "bounded run exits 0" 0 "$st"
 expect_ok "the dead camera is retried" grep -q 'camera camB offline: .*reconnecting in' <<< "$out"
 outages=$(sed -n 's/.*camera camB: 0 frames, \([0-9]*\) outages.*/\1/p' <<< "$out")
