@@ -1530,19 +1530,10 @@ gst_axion_claude_set_property (
     if (self->redis_prefix == NULL)
       self->redis_prefix = g_strdup ("");
     break;
-  case PROP_CAMERA_ID: {
-    const gchar *id = g_value_get_string (value);
-    if (id && *id && !gst_axion_camera_id_is_valid (id)) {
-      GST_OBJECT_UNLOCK (self);
-      g_warning ("%s: invalid camera-id \"%s\": use 1-64 characters of "
-                 "[A-Za-z0-9_.-]",
-          GST_OBJECT_NAME (self), id);
-      return;
-    }
-    g_free (self->camera_id_prop);
-    self->camera_id_prop = (id && *id) ? g_strdup (id) : NULL;
+  case PROP_CAMERA_ID:
+    gst_axion_camera_id_property_set (
+        GST_OBJECT (self), &self->camera_id_prop, g_value_get_string (value));
     break;
-  }
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;

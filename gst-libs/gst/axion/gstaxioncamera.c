@@ -42,6 +42,32 @@ gst_axion_camera_id_is_valid (const gchar *camera_id)
 }
 
 /**
+ * gst_axion_camera_id_property_set:
+ * @owner: the element whose camera-id property is set (for the warning)
+ * @slot: where the property's value is kept
+ * @camera_id: (nullable): the new value; %NULL or "" unsets it
+ *
+ * The camera-id property setter every Axion element shares: a valid id (or
+ * none) replaces *@slot; an invalid one leaves it and warns.
+ *
+ * Returns: %TRUE when *@slot was changed
+ */
+gboolean
+gst_axion_camera_id_property_set (
+    GstObject *owner, gchar **slot, const gchar *camera_id)
+{
+  if (camera_id && *camera_id && !gst_axion_camera_id_is_valid (camera_id)) {
+    g_warning ("%s: invalid camera-id \"%s\": use 1-64 characters of "
+               "A-Z a-z 0-9 _ . - ; property unchanged",
+        GST_OBJECT_NAME (owner), camera_id);
+    return FALSE;
+  }
+  g_free (*slot);
+  *slot = (camera_id && *camera_id) ? g_strdup (camera_id) : NULL;
+  return TRUE;
+}
+
+/**
  * gst_axion_uri_strip_credentials:
  * @uri: a URI such as rtsp://user:secret@cam1:554/stream
  *

@@ -33,6 +33,10 @@ GST_AXION_API
 gboolean gst_axion_camera_id_is_valid (const gchar *camera_id);
 
 GST_AXION_API
+gboolean gst_axion_camera_id_property_set (
+    GstObject *owner, gchar **slot, const gchar *camera_id);
+
+GST_AXION_API
 gchar *gst_axion_uri_strip_credentials (const gchar *uri);
 
 GST_AXION_API

@@ -47,21 +47,13 @@ gst_axion_video_analyzer_set_property (
   GstAxionVideoAnalyzerPrivate *priv = PRIV (self);
 
   switch (prop_id) {
-  case PROP_CAMERA_ID: {
-    const gchar *id = g_value_get_string (value);
-    if (id && *id && !gst_axion_camera_id_is_valid (id)) {
-      g_warning ("%s: invalid camera-id \"%s\": use 1-64 characters of "
-                 "A-Z a-z 0-9 _ . - ; property unchanged",
-          GST_OBJECT_NAME (self), id);
-      break;
-    }
+  case PROP_CAMERA_ID:
     GST_OBJECT_LOCK (self);
-    g_free (priv->camera_id_prop);
-    priv->camera_id_prop = (id && *id) ? g_strdup (id) : NULL;
-    priv->prop_changed = TRUE;
+    if (gst_axion_camera_id_property_set (GST_OBJECT (self),
+            &priv->camera_id_prop, g_value_get_string (value)))
+      priv->prop_changed = TRUE;
     GST_OBJECT_UNLOCK (self);
     break;
-  }
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
