@@ -139,6 +139,7 @@ struct _GstAxionPgSink
   /* stats (lock) */
   guint64 rows_queued, rows_written, rows_spooled, rows_replayed;
   guint64 rows_dropped, rows_rejected, batches, reconnects, spool_full;
+  guint64 rows_duplicate; /* already in the database: skipped */
   guint64 buffers_without_meta, rows_invalid;
   gchar *last_error;
   gdouble last_lag_ms;
@@ -766,6 +767,7 @@ typedef enum
   WRITE_RETRY,    /* connection lost, server away: spool, retry */
   WRITE_REJECTED, /* the data itself was refused */
   WRITE_FATAL,    /* schema or permission problem */
+  WRITE_CONFLICT, /* direct COPY met rows already written (a replay) */
 } WriteResult;
 
 static WriteResult
@@ -812,11 +814,27 @@ column_list (GstAxionTable t)
   return g_string_free (s, FALSE);
 }
 
+/* unique_violation: rows that are already there */
+static gboolean
+is_conflict (PGresult *r)
+{
+  const gchar *state = r ? PQresultErrorField (r, PG_DIAG_SQLSTATE) : NULL;
+  return state && strcmp (state, "23505") == 0;
+}
+
+/* One transaction for the whole batch. direct: COPY straight into the
+ * tables (half the server's work); a row that is already there fails the
+ * COPY with unique_violation and the caller writes the batch again through
+ * the staging tables (ON CONFLICT DO NOTHING). Staged: COPY into a
+ * temporary table that dies with the transaction, then INSERT ... SELECT
+ * ... ON CONFLICT DO NOTHING. The cameras registry is always staged (an
+ * upsert). */
 static WriteResult
-write_batch (GstAxionPgSink *self, Batch *b)
+write_batch_mode (GstAxionPgSink *self, Batch *b, gboolean direct)
 {
   PGresult *r;
   WriteResult res = WRITE_OK;
+  guint64 duplicates = 0;
 
   /* Durable whatever the server's default: with synchronous_commit=off
    * (the schema document recommends it) a server crash can lose commits
@@ -836,23 +854,27 @@ write_batch (GstAxionPgSink *self, Batch *b)
     const gchar *table = gst_axion_table_name (t);
     gchar *cols, *sql;
 
+    gboolean staged = !direct || t == GST_AXION_TABLE_CAMERAS;
+
     if (b->rows[t] == 0)
       continue;
     cols = column_list (t);
-    /* staging table dies with the transaction: no session state, so
-     * PgBouncer transaction pooling works */
-    sql = g_strdup_printf ("CREATE TEMP TABLE axion_stage_%s ON COMMIT DROP "
-                           "AS SELECT %s FROM %s WITH NO DATA",
-        table, cols, table);
-    r = exec (self, sql);
-    g_free (sql);
-    if (PQresultStatus (r) != PGRES_COMMAND_OK)
-      res = classify (self, r);
-    PQclear (r);
+    if (staged) {
+      /* staging table dies with the transaction: no session state, so
+       * PgBouncer transaction pooling works */
+      sql = g_strdup_printf ("CREATE TEMP TABLE axion_stage_%s ON COMMIT "
+                             "DROP AS SELECT %s FROM %s WITH NO DATA",
+          table, cols, table);
+      r = exec (self, sql);
+      g_free (sql);
+      if (PQresultStatus (r) != PGRES_COMMAND_OK)
+        res = classify (self, r);
+      PQclear (r);
+    }
 
     if (res == WRITE_OK) {
-      sql = g_strdup_printf (
-          "COPY axion_stage_%s (%s) FROM STDIN", table, cols);
+      sql = g_strdup_printf ("COPY %s%s (%s) FROM STDIN",
+          staged ? "axion_stage_" : "", table, cols);
       r = exec (self, sql);
       g_free (sql);
       if (PQresultStatus (r) != PGRES_COPY_IN) {
@@ -867,13 +889,14 @@ write_batch (GstAxionPgSink *self, Batch *b)
         }
         while ((r = PQgetResult (self->conn))) {
           if (res == WRITE_OK && PQresultStatus (r) != PGRES_COMMAND_OK)
-            res = classify (self, r);
+            res = !staged && is_conflict (r) ? WRITE_CONFLICT
+                                             : classify (self, r);
           PQclear (r);
         }
       }
     }
 
-    if (res == WRITE_OK) {
+    if (res == WRITE_OK && staged) {
       if (t == GST_AXION_TABLE_CAMERAS)
         sql = g_strdup_printf (
             "INSERT INTO cameras (%s) SELECT DISTINCT ON (camera_id) %s "
@@ -895,6 +918,9 @@ write_batch (GstAxionPgSink *self, Batch *b)
       g_free (sql);
       if (PQresultStatus (r) != PGRES_COMMAND_OK)
         res = classify (self, r);
+      else if (t != GST_AXION_TABLE_CAMERAS)
+        duplicates += b->rows[t] -
+            MIN (b->rows[t], g_ascii_strtoull (PQcmdTuples (r), NULL, 10));
       PQclear (r);
     }
     g_free (cols);
@@ -905,12 +931,35 @@ write_batch (GstAxionPgSink *self, Batch *b)
     if (PQresultStatus (r) != PGRES_COMMAND_OK)
       res = classify (self, r);
     PQclear (r);
+    if (res == WRITE_OK && duplicates > 0) {
+      g_mutex_lock (&self->lock);
+      self->rows_duplicate += duplicates;
+      g_mutex_unlock (&self->lock);
+      GST_DEBUG_OBJECT (self,
+          "%" G_GUINT64_FORMAT " rows were already written: skipped",
+          duplicates);
+    }
   } else if (conn_ok (self)) {
     PQclear (exec (self, "ROLLBACK"));
   }
   if (res == WRITE_RETRY)
     disconnect (self);
   return res;
+}
+
+/* Fresh batches go direct; replays (which may hold rows that were
+ * committed before the acknowledgement was lost) and batches that meet
+ * such rows go through staging. */
+static WriteResult
+write_batch (GstAxionPgSink *self, Batch *b, gboolean replay)
+{
+  if (!replay) {
+    WriteResult res = write_batch_mode (self, b, TRUE);
+    if (res != WRITE_CONFLICT)
+      return res;
+    GST_DEBUG_OBJECT (self, "batch meets rows already written: staging it");
+  }
+  return write_batch_mode (self, b, FALSE);
 }
 
 /* Keep rows the server refused as data in spool-dir/rejected/ (never
@@ -967,7 +1016,7 @@ write_row_by_row (GstAxionPgSink *self, Batch *b)
       g_string_append_len (one->data[t], p, len);
       one->rows[t] = one->total = 1;
       one->first_us = b->first_us;
-      wr = write_batch (self, one);
+      wr = write_batch (self, one, TRUE);
       if (wr == WRITE_REJECTED) {
         g_string_append_len (bad->data[t], p, len);
         bad->rows[t]++;
@@ -1025,7 +1074,7 @@ replay_spool (GstAxionPgSink *self)
       g_free (bad);
       continue;
     }
-    wr = write_batch (self, b);
+    wr = write_batch (self, b, TRUE);
     if (wr == WRITE_OK) {
       g_unlink (path);
       batch_written (self, b, TRUE);
@@ -1134,7 +1183,7 @@ worker_main (GstAxionPgSink *self)
     if (ensure_connected (self, stopping)) {
       spool_pending = !replay_spool (self);
       if (b && !spool_pending) {
-        WriteResult wr = write_batch (self, b);
+        WriteResult wr = write_batch (self, b, FALSE);
         if (wr == WRITE_OK) {
           batch_written (self, b, FALSE);
           batch_retire (b);
@@ -1455,6 +1504,7 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
   self->next_connect_us = 0;
   self->rows_queued = self->rows_written = self->rows_spooled = 0;
   self->rows_replayed = self->rows_dropped = self->rows_rejected = 0;
+  self->rows_duplicate = 0;
   self->batches = self->reconnects = self->spool_full = 0;
   self->ever_connected = FALSE;
   self->buffers_without_meta = self->rows_invalid = 0;
@@ -1543,11 +1593,12 @@ make_stats (GstAxionPgSink *self)
       "rows-spooled", G_TYPE_UINT64, self->rows_spooled, "rows-replayed",
       G_TYPE_UINT64, self->rows_replayed, "rows-dropped", G_TYPE_UINT64,
       self->rows_dropped, "rows-rejected", G_TYPE_UINT64, self->rows_rejected,
-      "rows-invalid", G_TYPE_UINT64, self->rows_invalid, "batches",
-      G_TYPE_UINT64, self->batches, "reconnects", G_TYPE_UINT64,
-      self->reconnects, "spool-full", G_TYPE_UINT64, self->spool_full,
-      "spool-bytes", G_TYPE_UINT64, self->spool_bytes, "spool-files",
-      G_TYPE_UINT, self->spool_files, "queued-batches", G_TYPE_UINT,
+      "rows-invalid", G_TYPE_UINT64, self->rows_invalid, "rows-duplicate",
+      G_TYPE_UINT64, self->rows_duplicate, "batches", G_TYPE_UINT64,
+      self->batches, "reconnects", G_TYPE_UINT64, self->reconnects,
+      "spool-full", G_TYPE_UINT64, self->spool_full, "spool-bytes",
+      G_TYPE_UINT64, self->spool_bytes, "spool-files", G_TYPE_UINT,
+      self->spool_files, "queued-batches", G_TYPE_UINT,
       g_queue_get_length (&self->queue), "connected", G_TYPE_BOOLEAN,
       self->connected, "lag-ms", G_TYPE_DOUBLE, self->last_lag_ms,
       "buffers-without-meta", G_TYPE_UINT64, self->buffers_without_meta,

@@ -41,9 +41,9 @@ count (PGconn *c, const gchar *q)
 }
 
 static GstBuffer *
-frame (GstBuffer *tmpl, const gchar *cam, guint64 n, gint64 t0)
+frame (const gchar *cam, guint64 n, gint64 t0)
 {
-  GstBuffer *b = gst_buffer_copy (tmpl);
+  GstBuffer *b = gst_buffer_new_allocate (NULL, 64, NULL); /* own memory */
   GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (b);
   static const gchar *labels[] = { "person", "car", "bicycle" };
 
@@ -88,7 +88,7 @@ int
 main (int argc, char **argv)
 {
   PGconn *c;
-  GstBuffer *tmpl, **frames;
+  GstBuffer **frames;
   GstHarness *h;
   gint64 t0 = g_get_real_time ();
   gdouble ts, sink_rate, copy_rate;
@@ -108,10 +108,9 @@ main (int argc, char **argv)
     g_error ("migrate failed");
   g_free (cmd);
   c = PQconnectdb (conninfo);
-  tmpl = gst_buffer_new_allocate (NULL, 64, NULL);
   frames = g_new (GstBuffer *, N_FRAMES);
   for (guint i = 0; i < N_FRAMES; i++)
-    frames[i] = frame (tmpl, "BENCH", i, t0);
+    frames[i] = frame ("BENCH", i, t0);
 
   /* 1. the sink */
   h = sink ("batch-size=5000 flush-interval-ms=200 spool-fsync=false");
@@ -196,7 +195,7 @@ main (int argc, char **argv)
     gdouble start;
 
     for (guint i = 0; i < n; i++)
-      lf[i] = frame (tmpl, "LAT", i, t0);
+      lf[i] = frame ("LAT", i, t0);
     h = sink (extra);
     start = now_s ();
     /* push on schedule from this thread, poll between pushes */
@@ -239,7 +238,6 @@ main (int argc, char **argv)
   for (guint i = 0; i < N_FRAMES; i++)
     gst_buffer_unref (frames[i]);
   g_free (frames);
-  gst_buffer_unref (tmpl);
   g_unlink (ev_path);
   g_unlink (fm_path);
   g_rmdir (dir);

@@ -19,7 +19,7 @@ main (int argc, char **argv)
   const gchar *url = g_getenv ("AXION_TEST_REDIS_URL");
   const gchar *sock = g_getenv ("AXION_TEST_REDIS_SOCKET");
   GstHarness *h;
-  GstBuffer *tmpl, **frames;
+  GstBuffer **frames;
   gchar *desc, *cmd, *out = NULL;
   gint64 t0;
   gdouble secs, sink_rate, peer_rate = 0;
@@ -35,10 +35,11 @@ main (int argc, char **argv)
     g_printerr ("run through tests/fixtures/with-servers --redis\n");
     return 2;
   }
-  tmpl = gst_buffer_new_allocate (NULL, 64, NULL);
   frames = g_new (GstBuffer *, N_FRAMES);
   for (guint i = 0; i < N_FRAMES; i++) {
-    GstBuffer *b = gst_buffer_copy (tmpl);
+    /* a buffer of its own each (copies of one template would share one
+     * memory with 200 000 parents) */
+    GstBuffer *b = gst_buffer_new_allocate (NULL, 64, NULL);
     GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (b);
     gchar cam[16];
     g_snprintf (cam, sizeof (cam), "CAM%03u", i % 10);
@@ -105,6 +106,5 @@ main (int argc, char **argv)
   g_free (cmd);
   g_free (desc);
   g_free (frames);
-  gst_buffer_unref (tmpl);
   return 0;
 }

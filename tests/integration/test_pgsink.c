@@ -199,6 +199,18 @@ GST_START_TEST (test_rows_exact_and_idempotent)
   fail_unless_equals_int64 (count_rows ("camera_events", "CAM_T1"), 11);
   fail_unless_equals_int64 (count_rows ("claude_analyses", "CAM_T1"), 1);
   fail_unless_equals_int64 (count_rows ("alerts", "CAM_T1"), 1);
+  {
+    /* the replayed rows were recognised, not silently lost: 50 frames,
+     * 11 events, 1 analysis, 1 alert already present */
+    GstElement *s = gst_harness_find_element (h, "axionpgsink");
+    GstStructure *st;
+    guint64 dup = 0;
+    g_object_get (s, "stats", &st, NULL);
+    fail_unless (gst_structure_get_uint64 (st, "rows-duplicate", &dup));
+    fail_unless_equals_int64 (dup, 63);
+    gst_structure_free (st);
+    gst_object_unref (s);
+  }
   gst_harness_teardown (h);
 }
 
