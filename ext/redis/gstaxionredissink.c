@@ -106,12 +106,14 @@ struct _GstAxionRedisSink
   GMutex lock;
   GCond cond;
   GHashTable *cams; /* id -> CamState */
-  GQueue events;    /* of GPtrArray argv (XADD ...) */
+  GQueue events;    /* of Encoded (XADD [+ PUBLISH]) */
+  guint inflight;   /* events the worker is sending */
   GQueue removals;  /* camera ids to SREM from the active set */
   gboolean stopping;
   gboolean flush_now;
   GThread *worker;
   gchar *camera_id; /* from the camera-id event */
+  GString *scratch; /* streaming thread: event encoding */
   GstVideoInfo vinfo;
   gboolean have_info;
 
@@ -197,6 +199,55 @@ scene_key (GstAxionRedisSink *self, const gchar *camera_id)
   return k;
 }
 
+/* ---- RESP ----------------------------------------------------------------
+ * Events are encoded in the Redis protocol by the streaming thread, once,
+ * into one allocation; the worker writes the bytes as they are (no argv
+ * copies, no per-argument allocations crossing threads). */
+
+typedef struct
+{
+  gsize len;
+  guint n_cmds; /* commands in data (XADD, or XADD + PUBLISH) */
+  gchar data[];
+} Encoded;
+
+static void
+resp_uint (GString *s, gchar kind, guint64 v)
+{
+  gchar b[24];
+  gint i = sizeof (b);
+
+  b[--i] = '\n';
+  b[--i] = '\r';
+  do
+    b[--i] = '0' + v % 10;
+  while ((v /= 10) != 0);
+  b[--i] = kind;
+  g_string_append_len (s, b + i, sizeof (b) - i);
+}
+
+static void
+resp_arg_len (GString *s, const gchar *a, gsize len)
+{
+  resp_uint (s, '$', len);
+  g_string_append_len (s, a, len);
+  g_string_append_len (s, "\r\n", 2);
+}
+
+static void
+resp_arg (GString *s, const gchar *a)
+{
+  resp_arg_len (s, a, strlen (a));
+}
+
+static void
+resp_arg_uint (GString *s, guint64 v)
+{
+  gchar b[24];
+  gint n = g_snprintf (b, sizeof (b), "%" G_GUINT64_FORMAT, v);
+  resp_arg_len (s, b, n);
+}
+
 /* "(<v>": an exclusive score bound */
 static gchar *
 exclusive (gdouble v)
@@ -215,53 +266,62 @@ dtostr (gdouble v, const gchar *fmt)
 
 /* ---- streaming thread ---------------------------------------------------- */
 
-/* An event's XADD (and PUBLISH) command; no lock needed. */
-static void
-make_event_commands (GstAxionRedisSink *self, GstAxionFrameMeta *meta,
-    const GstAxionFrameEvent *ev, GstBuffer *buf, guint maxlen,
-    gboolean publish, GPtrArray *out)
+/* An event's XADD (and PUBLISH), encoded; no lock needed. */
+static Encoded *
+encode_event (GstAxionRedisSink *self, GstAxionFrameMeta *meta,
+    const GstAxionFrameEvent *ev, GstBuffer *buf, const gchar *prefix,
+    guint maxlen, gboolean publish, GString *scratch)
 {
-  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
   GstAxionFrameInfo info;
   GstAxionRow *row;
   const gchar *phase = gst_axion_event_type_phase (ev->type);
   gchar *json;
+  gsize json_len;
+  Encoded *e;
 
   gst_axion_frame_info_init (&info);
   row = gst_axion_row_camera_event (meta, ev, buf, &info, NULL);
   json = row ? gst_axion_row_to_json (row) : g_strdup ("{}");
   gst_axion_row_free (row);
+  json_len = strlen (json);
 
-  g_ptr_array_add (argv, g_strdup ("XADD"));
-  g_ptr_array_add (argv, key (self, "events"));
-  g_ptr_array_add (argv, g_strdup ("MAXLEN"));
-  g_ptr_array_add (argv, g_strdup ("~"));
-  g_ptr_array_add (argv, g_strdup_printf ("%u", maxlen));
-  g_ptr_array_add (argv, g_strdup ("*"));
-  g_ptr_array_add (argv, g_strdup ("camera_id"));
-  g_ptr_array_add (argv, g_strdup (meta->camera_id));
-  g_ptr_array_add (argv, g_strdup ("event_type"));
-  g_ptr_array_add (argv, g_strdup (gst_axion_event_type_db_name (ev->type)));
-  g_ptr_array_add (argv, g_strdup ("event_phase"));
-  g_ptr_array_add (argv, g_strdup (phase ? phase : ""));
-  g_ptr_array_add (argv, g_strdup ("event_id"));
-  g_ptr_array_add (argv, g_strdup_printf ("%" G_GINT64_FORMAT, ev->id));
-  g_ptr_array_add (argv, g_strdup ("frame_number"));
-  g_ptr_array_add (
-      argv, g_strdup_printf ("%" G_GUINT64_FORMAT, meta->frame_number));
-  g_ptr_array_add (argv, g_strdup ("row"));
+  g_string_truncate (scratch, 0);
+  resp_uint (scratch, '*', 18);
+  resp_arg (scratch, "XADD");
+  resp_uint (scratch, '$', strlen (prefix) + 7);
+  g_string_append (scratch, prefix);
+  g_string_append (scratch, ":events\r\n");
+  resp_arg (scratch, "MAXLEN");
+  resp_arg (scratch, "~");
+  resp_arg_uint (scratch, maxlen);
+  resp_arg (scratch, "*");
+  resp_arg (scratch, "camera_id");
+  resp_arg (scratch, meta->camera_id);
+  resp_arg (scratch, "event_type");
+  resp_arg (scratch, gst_axion_event_type_db_name (ev->type));
+  resp_arg (scratch, "event_phase");
+  resp_arg (scratch, phase ? phase : "");
+  resp_arg (scratch, "event_id");
+  resp_arg_uint (scratch, (guint64) ev->id);
+  resp_arg (scratch, "frame_number");
+  resp_arg_uint (scratch, meta->frame_number);
+  resp_arg (scratch, "row");
+  resp_arg_len (scratch, json, json_len);
   if (publish) {
-    GPtrArray *pub = g_ptr_array_new_with_free_func (g_free);
-    g_ptr_array_add (pub, g_strdup ("PUBLISH"));
-    g_ptr_array_add (pub, key (self, "events:%s", meta->camera_id));
-    g_ptr_array_add (pub, g_strdup (json));
-    g_ptr_array_add (argv, json);
-    g_ptr_array_add (out, argv);
-    g_ptr_array_add (out, pub);
-  } else {
-    g_ptr_array_add (argv, json);
-    g_ptr_array_add (out, argv);
+    gchar *channel = g_strdup_printf ("%s:events:%s", prefix, meta->camera_id);
+    resp_uint (scratch, '*', 3);
+    resp_arg (scratch, "PUBLISH");
+    resp_arg (scratch, channel);
+    resp_arg_len (scratch, json, json_len);
+    g_free (channel);
   }
+  g_free (json);
+
+  e = g_malloc (sizeof (Encoded) + scratch->len);
+  e->len = scratch->len;
+  e->n_cmds = publish ? 2 : 1;
+  memcpy (e->data, scratch->str, scratch->len);
+  return e;
 }
 
 static GHashTable *
@@ -318,6 +378,7 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
   GHashTable *ctx;
   guint maxlen, max_pending, n_objects = 0;
   gboolean publish, first = TRUE;
+  gchar *prefix;
 
   if (meta == NULL ||
       !gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA))
@@ -327,13 +388,16 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
   maxlen = self->events_maxlen;
   max_pending = self->max_pending_events;
   publish = self->publish;
+  prefix = g_strdup (self->prefix);
   GST_OBJECT_UNLOCK (self);
 
   /* everything that costs is prepared without the lock the worker needs */
   events = g_ptr_array_new ();
   for (guint i = 0; i < meta->n_events; i++)
-    make_event_commands (
-        self, meta, &meta->events[i], buf, maxlen, publish, events);
+    g_ptr_array_add (events,
+        encode_event (self, meta, &meta->events[i], buf, prefix, maxlen,
+            publish, self->scratch));
+  g_free (prefix);
 
   /* scene memory entry: compact JSON of hashes, motion, objects */
   mem = g_string_new (NULL);
@@ -401,7 +465,7 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
   for (guint i = 0; i < events->len; i++)
     g_queue_push_tail (&self->events, g_ptr_array_index (events, i));
   while (g_queue_get_length (&self->events) > max_pending) {
-    g_ptr_array_unref (g_queue_pop_head (&self->events));
+    g_free (g_queue_pop_head (&self->events));
     self->dropped_events++;
   }
   g_queue_push_tail (&c->memory, g_string_free (mem, FALSE));
@@ -435,7 +499,8 @@ typedef struct
 {
   GPtrArray *cmds;  /* of GPtrArray argv */
   GHashTable *sent; /* camera id -> sent counts (CamSent) */
-  guint events_sent;
+  GQueue events;    /* of Encoded: taken from the sink, oldest first */
+  guint event_cmds;
   guint removals_sent;
 } Flush;
 
@@ -601,10 +666,12 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
     g_free (k_active);
   }
 
-  for (GList *l = self->events.head; l; l = l->next) {
-    g_ptr_array_add (f->cmds, g_ptr_array_ref (l->data));
-    f->events_sent++;
-  }
+  /* the events are taken whole (O(1)); given back if sending fails */
+  f->events = self->events;
+  g_queue_init (&self->events);
+  self->inflight = f->events.length;
+  for (GList *l = f->events.head; l; l = l->next)
+    f->event_cmds += ((Encoded *) l->data)->n_cmds;
   for (GList *l = self->removals.head; l; l = l->next) {
     gchar *k = key (self, "cameras:active");
     gchar *ks = key (self, "camera:%s:state", (gchar *) l->data);
@@ -621,6 +688,7 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
 static void
 flush_free (Flush *f)
 {
+  g_queue_clear_full (&f->events, g_free);
   g_ptr_array_unref (f->cmds);
   g_hash_table_unref (f->sent);
   g_free (f);
@@ -648,12 +716,32 @@ flush_done (GstAxionRedisSink *self, Flush *f)
       g_hash_table_remove_all (c->context);
     c->dirty = c->frames_delta > 0 || c->memory.length || c->hashes.length;
   }
-  for (guint i = 0; i < f->events_sent && self->events.length; i++)
-    g_ptr_array_unref (g_queue_pop_head (&self->events));
   for (guint i = 0; i < f->removals_sent && self->removals.length; i++)
     g_free (g_queue_pop_head (&self->removals));
-  self->commands += f->cmds->len;
+  self->commands += f->cmds->len + f->event_cmds;
+  self->inflight = 0;
   self->batches++;
+}
+
+/* lock held: sending failed; the events go back in front of the newer
+ * ones, the oldest dropped (counted) beyond max-pending-events */
+static void
+flush_failed (GstAxionRedisSink *self, Flush *f)
+{
+  guint max_pending;
+
+  GST_OBJECT_LOCK (self);
+  max_pending = self->max_pending_events;
+  GST_OBJECT_UNLOCK (self);
+  while (self->events.length)
+    g_queue_push_tail (&f->events, g_queue_pop_head (&self->events));
+  self->events = f->events;
+  g_queue_init (&f->events);
+  while (self->events.length > max_pending) {
+    g_free (g_queue_pop_head (&self->events));
+    self->dropped_events++;
+  }
+  self->inflight = 0;
 }
 
 static void
@@ -738,15 +826,24 @@ ensure_connected (GstAxionRedisSink *self, gboolean force, gboolean *fatal)
 static gboolean
 send_flush (GstAxionRedisSink *self, Flush *f)
 {
+  guint n = f->cmds->len + f->event_cmds;
+
   for (guint i = 0; i < f->cmds->len; i++) {
     GPtrArray *a = g_ptr_array_index (f->cmds, i);
-    size_t *lens = g_new (size_t, a->len);
+    size_t small[64];
+    size_t *lens = a->len <= G_N_ELEMENTS (small) ? small
+                                                  : g_new (size_t, a->len);
     for (guint k = 0; k < a->len; k++)
       lens[k] = strlen (g_ptr_array_index (a, k));
     redisAppendCommandArgv (self->ctx, a->len, (const char **) a->pdata, lens);
-    g_free (lens);
+    if (lens != small)
+      g_free (lens);
   }
-  for (guint i = 0; i < f->cmds->len; i++) {
+  for (GList *l = f->events.head; l; l = l->next) {
+    Encoded *e = l->data;
+    redisAppendFormattedCommand (self->ctx, e->data, e->len);
+  }
+  for (guint i = 0; i < n; i++) {
     redisReply *r = NULL;
     if (redisGetReply (self->ctx, (void **) &r) != REDIS_OK) {
       set_error (self, self->ctx->errstr);
@@ -790,7 +887,7 @@ worker_main (GstAxionRedisSink *self)
     stopping = self->stopping;
     self->flush_now = FALSE;
     f = build_flush (self, g_get_real_time () / 1e6);
-    pending = f->cmds->len > 0;
+    pending = f->cmds->len > 0 || f->events.length > 0;
     g_mutex_unlock (&self->lock);
 
     if (pending && ensure_connected (self, stopping, &fatal) &&
@@ -798,6 +895,10 @@ worker_main (GstAxionRedisSink *self)
       g_mutex_lock (&self->lock);
       flush_done (self, f);
       g_cond_broadcast (&self->cond);
+      g_mutex_unlock (&self->lock);
+    } else {
+      g_mutex_lock (&self->lock);
+      flush_failed (self, f);
       g_mutex_unlock (&self->lock);
     }
     flush_free (f);
@@ -865,7 +966,8 @@ drain (GstAxionRedisSink *self, gint64 timeout_us)
 
   g_mutex_lock (&self->lock);
   while (busy) {
-    busy = self->events.length > 0 || self->removals.length > 0;
+    busy = self->events.length > 0 || self->inflight > 0 ||
+        self->removals.length > 0;
     g_hash_table_iter_init (&it, self->cams);
     while (!busy && g_hash_table_iter_next (&it, NULL, (gpointer *) &c))
       busy = c->dirty;
@@ -900,7 +1002,7 @@ gst_axion_redis_sink_stop (GstBaseSink *bs)
   }
   g_mutex_lock (&self->lock);
   g_hash_table_remove_all (self->cams);
-  g_queue_clear_full (&self->events, (GDestroyNotify) g_ptr_array_unref);
+  g_queue_clear_full (&self->events, g_free);
   g_queue_clear_full (&self->removals, g_free);
   g_mutex_unlock (&self->lock);
   gst_axion_redis_url_clear (&self->parsed);
@@ -1008,10 +1110,10 @@ gst_axion_redis_sink_get_property (
             self->frames, "commands", G_TYPE_UINT64, self->commands,
             "pipelined-batches", G_TYPE_UINT64, self->batches, "dropped-events",
             G_TYPE_UINT64, self->dropped_events, "pending-events", G_TYPE_UINT,
-            self->events.length, "reconnects", G_TYPE_UINT64, self->reconnects,
-            "errors", G_TYPE_UINT64, self->errors, "connected", G_TYPE_BOOLEAN,
-            self->connected, "last-error", G_TYPE_STRING,
-            self->last_error ? self->last_error : "", NULL));
+            self->events.length + self->inflight, "reconnects", G_TYPE_UINT64,
+            self->reconnects, "errors", G_TYPE_UINT64, self->errors,
+            "connected", G_TYPE_BOOLEAN, self->connected, "last-error",
+            G_TYPE_STRING, self->last_error ? self->last_error : "", NULL));
     g_mutex_unlock (&self->lock);
     return;
   }
@@ -1054,7 +1156,8 @@ gst_axion_redis_sink_finalize (GObject *object)
   GstAxionRedisSink *self = GST_AXION_REDIS_SINK (object);
 
   g_hash_table_unref (self->cams);
-  g_queue_clear_full (&self->events, (GDestroyNotify) g_ptr_array_unref);
+  g_queue_clear_full (&self->events, g_free);
+  g_string_free (self->scratch, TRUE);
   g_queue_clear_full (&self->removals, g_free);
   g_free (self->url);
   g_free (self->prefix);
@@ -1073,6 +1176,7 @@ gst_axion_redis_sink_init (GstAxionRedisSink *self)
   g_cond_init (&self->cond);
   g_queue_init (&self->events);
   g_queue_init (&self->removals);
+  self->scratch = g_string_sized_new (1024);
   self->cams = g_hash_table_new_full (
       g_str_hash, g_str_equal, NULL, (GDestroyNotify) cam_free);
   self->url = g_strdup (DEFAULT_URL);

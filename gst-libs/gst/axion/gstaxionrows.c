@@ -423,14 +423,64 @@ set_strv (GstAxionRow *row, const gchar *column, gchar **strv)
 
 /* ---- text forms ------------------------------------------------------ */
 
-/**
- * gst_axion_format_timestamp:
- * @unix_us: microseconds since the Unix epoch
- *
- * Returns: (transfer full): ISO 8601 UTC, e.g. "2026-11-28T07:22:40.123456Z"
- */
-gchar *
-gst_axion_format_timestamp (gint64 unix_us)
+/* Number formatting without printf: rows are made for every frame, and
+ * printf's float path costs more than the rest of a row. */
+
+static void
+append_digits (GString *out, guint64 v, guint min_digits)
+{
+  gchar b[24];
+  gint i = sizeof (b);
+
+  do {
+    b[--i] = '0' + v % 10;
+    v /= 10;
+  } while (v != 0 || (gint) sizeof (b) - i < (gint) min_digits);
+  g_string_append_len (out, b + i, sizeof (b) - i);
+}
+
+static void
+append_int (GString *out, gint64 v)
+{
+  if (v < 0) {
+    g_string_append_c (out, '-');
+    append_digits (out, (guint64) 0 - (guint64) v, 1);
+  } else {
+    append_digits (out, (guint64) v, 1);
+  }
+}
+
+static const gdouble pow10_table[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+  1e8, 1e9 };
+
+/* like printf "%.<scale>f" */
+static void
+append_fixed (GString *out, gdouble d, guint scale)
+{
+  gdouble scaled;
+  guint64 n, unit;
+
+  if (scale < G_N_ELEMENTS (pow10_table) && isfinite (d) &&
+      fabs (scaled = d * pow10_table[scale]) < 9e15) {
+    n = (guint64) llround (fabs (scaled));
+    unit = (guint64) pow10_table[scale];
+    if (d < 0 && n > 0)
+      g_string_append_c (out, '-');
+    append_digits (out, n / unit, 1);
+    if (scale > 0) {
+      g_string_append_c (out, '.');
+      append_digits (out, n % unit, scale);
+    }
+  } else {
+    gchar fmt[16], buf[G_ASCII_DTOSTR_BUF_SIZE];
+    g_snprintf (fmt, sizeof (fmt), "%%.%uf", scale);
+    g_string_append (out, g_ascii_formatd (buf, sizeof (buf), fmt, d));
+  }
+}
+
+/* ISO 8601 UTC with microseconds */
+static void
+append_timestamp (GString *out, gint64 unix_us)
 {
   gint64 secs = unix_us / G_USEC_PER_SEC;
   gint64 usec = unix_us % G_USEC_PER_SEC;
@@ -443,9 +493,34 @@ gst_axion_format_timestamp (gint64 unix_us)
   }
   t = (time_t) secs;
   gmtime_r (&t, &tm);
-  return g_strdup_printf ("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-      tm.tm_sec, (gint) usec);
+  append_digits (out, tm.tm_year + 1900, 4);
+  g_string_append_c (out, '-');
+  append_digits (out, tm.tm_mon + 1, 2);
+  g_string_append_c (out, '-');
+  append_digits (out, tm.tm_mday, 2);
+  g_string_append_c (out, 'T');
+  append_digits (out, tm.tm_hour, 2);
+  g_string_append_c (out, ':');
+  append_digits (out, tm.tm_min, 2);
+  g_string_append_c (out, ':');
+  append_digits (out, tm.tm_sec, 2);
+  g_string_append_c (out, '.');
+  append_digits (out, usec, 6);
+  g_string_append_c (out, 'Z');
+}
+
+/**
+ * gst_axion_format_timestamp:
+ * @unix_us: microseconds since the Unix epoch
+ *
+ * Returns: (transfer full): ISO 8601 UTC, e.g. "2026-11-28T07:22:40.123456Z"
+ */
+gchar *
+gst_axion_format_timestamp (gint64 unix_us)
+{
+  GString *s = g_string_sized_new (32);
+  append_timestamp (s, unix_us);
+  return g_string_free (s, FALSE);
 }
 
 /**
@@ -505,8 +580,41 @@ gst_axion_json_append_double (GString *out, gdouble v)
 {
   gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
 
+  gdouble a = fabs (v);
+
   if (!isfinite (v)) {
     g_string_append (out, "null");
+    return;
+  }
+  if (a == 0) {
+    g_string_append_c (out, '0');
+    return;
+  }
+  /* "%.6g" without printf where it prints fixed notation */
+  if (a >= 1e-4 && a < 999999.5) {
+    gint dec = 5 - (gint) floor (log10 (a));
+    guint64 n, unit;
+
+    if (dec < 0)
+      dec = 0;
+    n = (guint64) llround (a * pow10_table[dec]);
+    if (n >= 1000000 && dec > 0) { /* rounded up to one more digit */
+      dec--;
+      n = (guint64) llround (a * pow10_table[dec]);
+    }
+    unit = (guint64) pow10_table[dec];
+    while (dec > 0 && n % 10 == 0) { /* %g drops trailing zeros */
+      n /= 10;
+      unit /= 10;
+      dec--;
+    }
+    if (v < 0)
+      g_string_append_c (out, '-');
+    append_digits (out, n / unit, 1);
+    if (dec > 0) {
+      g_string_append_c (out, '.');
+      append_digits (out, n % unit, dec);
+    }
     return;
   }
   g_string_append (out, g_ascii_formatd (buf, sizeof (buf), "%.6g", v));
@@ -515,10 +623,9 @@ gst_axion_json_append_double (GString *out, gdouble v)
 static gchar *
 format_numeric (gdouble d, guint scale)
 {
-  gchar fmt[16], buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  g_snprintf (fmt, sizeof (fmt), "%%.%uf", scale);
-  return g_strdup (g_ascii_formatd (buf, sizeof (buf), fmt, d));
+  GString *s = g_string_sized_new (24);
+  append_fixed (s, d, scale);
+  return g_string_free (s, FALSE);
 }
 
 static void
@@ -544,7 +651,9 @@ cell_to_text (const GstAxionColumn *col, const Cell *c)
   case GST_AXION_COLUMN_INET:
     return g_strdup (c->v.s);
   case GST_AXION_COLUMN_INT:
-    return g_strdup_printf ("%" G_GINT64_FORMAT, c->v.i);
+    s = g_string_sized_new (24);
+    append_int (s, c->v.i);
+    return g_string_free (s, FALSE);
   case GST_AXION_COLUMN_NUMERIC:
     return format_numeric (c->v.d, col->size);
   case GST_AXION_COLUMN_BOOL:
@@ -562,9 +671,11 @@ cell_to_text (const GstAxionColumn *col, const Cell *c)
     return g_string_free (s, FALSE);
   case GST_AXION_COLUMN_INT_ARRAY:
     s = g_string_new ("{");
-    for (guint i = 0; i < c->v.ints->len; i++)
-      g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? "," : "",
-          g_array_index (c->v.ints, gint64, i));
+    for (guint i = 0; i < c->v.ints->len; i++) {
+      if (i)
+        g_string_append_c (s, ',');
+      append_int (s, g_array_index (c->v.ints, gint64, i));
+    }
     g_string_append_c (s, '}');
     return g_string_free (s, FALSE);
   }
@@ -683,23 +794,19 @@ gst_axion_row_to_json (const GstAxionRow *row)
       g_string_append (out, c->v.s);
       break;
     case GST_AXION_COLUMN_INT:
-      g_string_append_printf (out, "%" G_GINT64_FORMAT, c->v.i);
+      append_int (out, c->v.i);
       break;
-    case GST_AXION_COLUMN_NUMERIC: {
-      gchar *t = format_numeric (c->v.d, col->size);
-      g_string_append (out, t);
-      g_free (t);
+    case GST_AXION_COLUMN_NUMERIC:
+      append_fixed (out, c->v.d, col->size);
       break;
-    }
     case GST_AXION_COLUMN_BOOL:
       g_string_append (out, c->v.b ? "true" : "false");
       break;
-    case GST_AXION_COLUMN_TIMESTAMP: {
-      gchar *t = gst_axion_format_timestamp (c->v.i);
-      gst_axion_json_append_string (out, t);
-      g_free (t);
+    case GST_AXION_COLUMN_TIMESTAMP:
+      g_string_append_c (out, '"');
+      append_timestamp (out, c->v.i);
+      g_string_append_c (out, '"');
       break;
-    }
     case GST_AXION_COLUMN_TEXT_ARRAY:
       g_string_append_c (out, '[');
       for (gchar **p = c->v.strv; *p; p++) {
@@ -711,9 +818,11 @@ gst_axion_row_to_json (const GstAxionRow *row)
       break;
     case GST_AXION_COLUMN_INT_ARRAY:
       g_string_append_c (out, '[');
-      for (guint k = 0; k < c->v.ints->len; k++)
-        g_string_append_printf (out, "%s%" G_GINT64_FORMAT, k ? "," : "",
-            g_array_index (c->v.ints, gint64, k));
+      for (guint k = 0; k < c->v.ints->len; k++) {
+        if (k)
+          g_string_append_c (out, ',');
+        append_int (out, g_array_index (c->v.ints, gint64, k));
+      }
       g_string_append_c (out, ']');
       break;
     }
