@@ -41,9 +41,22 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_axion_motion_debug);
 #define GST_CAT_DEFAULT gst_axion_motion_debug
+
+/* Per-pixel passes work on PAD pixels at a time with GCC/Clang vector
+ * extensions: 16-byte vectors, native on x86-64 (SSE2) and ARM (NEON). */
+#define PAD 4 /* pixels per vector */
+typedef gfloat v4f __attribute__ ((vector_size (16)));
+typedef gint32 v4i __attribute__ ((vector_size (16)));
+typedef guint8 v4b __attribute__ ((vector_size (4)));
+typedef guint8 v16b __attribute__ ((vector_size (16)));
+#define V4F(x) ((v4f){ (x), (x), (x), (x) })
+
 
 #define MOTION_ERROR (g_quark_from_static_string ("axionmotion-error"))
 
@@ -129,8 +142,9 @@ struct _GstAxionMotion
   gfloat *bg, *var;
   guint8 *fgpad, *hsum, *fg2, *prev_fg;
   guint8 *active;  /* 1 = not masked */
-  gfloat *kmap;    /* threshold in std devs per pixel */
-  gfloat *mindiff; /* minimum difference per pixel */
+  gfloat *k2map;   /* squared threshold in std devs per pixel */
+  gfloat *m2map;   /* squared minimum difference per pixel */
+  guint8 *fg;      /* raw foreground, rows packed */
   guint8 *zone_of; /* zone index + 1, 0 = none */
   gint32 *labels;
   gint32 *parent_lbl;
@@ -358,8 +372,8 @@ rebuild_maps (GstAxionMotion *self)
       gboolean act = !(self->mask_polys && in_any (self->mask_polys, nx, ny));
 
       self->active[i] = act;
-      self->kmap[i] = k;
-      self->mindiff[i] = mind;
+      self->k2map[i] = k * k;
+      self->m2map[i] = mind * mind;
       self->zone_of[i] = 0;
       if (!act)
         continue;
@@ -369,9 +383,12 @@ rebuild_maps (GstAxionMotion *self)
         if (in_any (zone->polygons, nx, ny)) {
           self->zone_of[i] = z + 1;
           zone->active_px++;
-          if (zone->sensitivity >= 0)
-            sensitivity_params (
-                zone->sensitivity, &self->kmap[i], &self->mindiff[i]);
+          if (zone->sensitivity >= 0) {
+            gfloat zk, zm;
+            sensitivity_params (zone->sensitivity, &zk, &zm);
+            self->k2map[i] = zk * zk;
+            self->m2map[i] = zm * zm;
+          }
           break;
         }
       }
@@ -391,8 +408,9 @@ free_buffers (GstAxionMotion *self)
   g_clear_pointer (&self->fg2, g_free);
   g_clear_pointer (&self->prev_fg, g_free);
   g_clear_pointer (&self->active, g_free);
-  g_clear_pointer (&self->kmap, g_free);
-  g_clear_pointer (&self->mindiff, g_free);
+  g_clear_pointer (&self->k2map, g_free);
+  g_clear_pointer (&self->m2map, g_free);
+  g_clear_pointer (&self->fg, g_free);
   g_clear_pointer (&self->zone_of, g_free);
   g_clear_pointer (&self->labels, g_free);
   g_clear_pointer (&self->parent_lbl, g_free);
@@ -425,18 +443,21 @@ gst_axion_motion_set_info (GstVideoFilter *vf, GstCaps *incaps,
     free_buffers (self);
     self->aw = aw;
     self->ah = ah;
-    n = (gsize) aw * ah;
-    self->cur = g_malloc (n);
-    self->bg = g_new (gfloat, n);
-    self->var = g_new (gfloat, n);
+    /* per-pixel planes are padded to whole vectors (PAD pixels); the
+     * padding is zero, i.e. masked */
+    n = ((gsize) aw * ah + PAD - 1) / PAD * PAD;
+    self->cur = g_malloc0 (n);
+    self->bg = g_new0 (gfloat, n);
+    self->var = g_new0 (gfloat, n);
     self->fgpad = g_malloc0 ((gsize) (aw + 2) * (ah + 2));
     self->hsum = g_malloc0 ((gsize) (aw + 2) * (ah + 2));
+    self->fg = g_malloc0 (n);
     self->fg2 = g_malloc0 (n);
     self->prev_fg = g_malloc0 (n);
-    self->active = g_malloc (n);
-    self->kmap = g_new (gfloat, n);
-    self->mindiff = g_new (gfloat, n);
-    self->zone_of = g_malloc (n);
+    self->active = g_malloc0 (n);
+    self->k2map = g_new0 (gfloat, n);
+    self->m2map = g_new0 (gfloat, n);
+    self->zone_of = g_malloc0 (n);
     self->labels = g_new (gint32, n);
     self->parent_lbl = g_new (gint32, n / 2 + 2);
     self->have_bg = FALSE;
@@ -498,18 +519,27 @@ find_boxes (GstAxionMotion *self, const guint8 *fg)
   GArray *boxes = g_array_new (FALSE, FALSE, sizeof (Box));
   gint32 *map;
 
+  /* labels are written (and read) for foreground pixels only; runs of 8
+   * still pixels are skipped a word at a time */
   par[0] = 0;
   for (gint y = 0; y < ah; y++) {
+    const guint8 *row = fg + (gsize) y * aw;
     for (gint x = 0; x < aw; x++) {
       gint i = y * aw + x;
       gint32 l = 0, u = 0;
-      if (!fg[i]) {
-        lab[i] = 0;
-        continue;
+      if (x + 8 <= aw) {
+        guint64 word;
+        memcpy (&word, row + x, 8);
+        if (word == 0) {
+          x += 7;
+          continue;
+        }
       }
-      if (x > 0)
+      if (!row[x])
+        continue;
+      if (x > 0 && row[x - 1])
         l = lab[i - 1];
-      if (y > 0)
+      if (y > 0 && fg[i - aw])
         u = lab[i - aw];
       if (l && u) {
         gint32 a = uf_find (par, l), b = uf_find (par, u);
@@ -528,10 +558,19 @@ find_boxes (GstAxionMotion *self, const guint8 *fg)
 
   map = g_new0 (gint32, next);
   for (gint y = 0; y < ah; y++) {
+    const guint8 *row = fg + (gsize) y * aw;
     for (gint x = 0; x < aw; x++) {
-      gint32 l = lab[y * aw + x], r;
+      gint32 l, r;
       Box *b;
-      if (!l)
+      if (x + 8 <= aw) {
+        guint64 word;
+        memcpy (&word, row + x, 8);
+        if (word == 0) {
+          x += 7;
+          continue;
+        }
+      }
+      if (!row[x] || !(l = lab[y * aw + x]))
         continue;
       r = uf_find (par, l);
       if (!map[r]) {
@@ -590,6 +629,101 @@ merge_boxes (GArray *boxes, gint dist)
       }
     }
   }
+}
+
+/* ---- vectors ------------------------------------------------------------ */
+
+static inline v4f
+load4f (const gfloat *p)
+{
+  v4f v;
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+
+static inline void
+store4f (gfloat *p, v4f v)
+{
+  memcpy (p, &v, sizeof (v));
+}
+
+/* PAD bytes widened to 32-bit lanes (SSE2 unpacks where there are; GCC
+ * lowers __builtin_convertvector of bytes lane by lane) */
+static inline v4i
+load4b (const guint8 *p)
+{
+#if defined(__SSE2__)
+  gint32 w;
+  __m128i x, z = _mm_setzero_si128 ();
+  memcpy (&w, p, sizeof (w));
+  x = _mm_cvtsi32_si128 (w);
+  return (v4i) _mm_unpacklo_epi16 (_mm_unpacklo_epi8 (x, z), z);
+#else
+  v4b b;
+  memcpy (&b, p, sizeof (b));
+  return __builtin_convertvector(b, v4i);
+#endif
+}
+
+/* lanes 0..255 narrowed to bytes */
+static inline void
+store4b (guint8 *p, v4i v)
+{
+#if defined(__SSE2__)
+  __m128i x = _mm_packs_epi32 ((__m128i) v, (__m128i) v);
+  gint32 w = _mm_cvtsi128_si32 (_mm_packus_epi16 (x, x));
+  memcpy (p, &w, sizeof (w));
+#else
+  v4b b = __builtin_convertvector(v, v4b);
+  memcpy (p, &b, sizeof (b));
+#endif
+}
+
+static inline v16b
+load16b (const guint8 *p)
+{
+  v16b v;
+  memcpy (&v, p, sizeof (v));
+  return v;
+}
+
+static inline void
+store16b (guint8 *p, v16b v)
+{
+  memcpy (p, &v, sizeof (v));
+}
+
+/* m ? a : b, lane by lane (m from a comparison: all ones or zero) */
+static inline v4f
+sel4f (v4i m, v4f a, v4f b)
+{
+  return (v4f) ((m & (v4i) a) | (~m & (v4i) b));
+}
+
+static inline v4f
+max4f (v4f a, v4f b)
+{
+#if defined(__SSE2__)
+  return (v4f) _mm_max_ps ((__m128) a, (__m128) b);
+#else
+  return sel4f (a > b, a, b);
+#endif
+}
+
+static inline v4f
+min4f (v4f a, v4f b)
+{
+#if defined(__SSE2__)
+  return (v4f) _mm_min_ps ((__m128) a, (__m128) b);
+#else
+  return sel4f (a < b, a, b);
+#endif
+}
+
+static inline gdouble
+hsum4f (v4f v)
+{
+  return (gdouble) (v[0] + v[1]) + (gdouble) (v[2] + v[3]);
 }
 
 /* ---- per frame --------------------------------------------------------- */
@@ -670,11 +804,11 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
 
   aw = self->aw;
   ah = self->ah;
-  n = (gsize) aw * ah;
+  n = ((gsize) aw * ah + PAD - 1) / PAD * PAD; /* padded planes */
   alpha_fg = alpha / 20.0f;
 
-  /* average of up to 3x3 samples per analysis pixel */
-  gst_axion_luma_downscale (frame, self->cur, aw, ah, 3);
+  /* one row per block, every column of it (gstaxionluma.c) */
+  gst_axion_luma_downscale_fast (frame, self->cur, aw, ah);
 
   if (!self->have_bg) {
     for (gsize i = 0; i < n; i++) {
@@ -685,32 +819,40 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
     self->have_bg = TRUE;
   }
 
-  /* global gain/offset fit of the frame to the background, over pixels that
-   * were background in the previous frame */
-  for (gint y = 0; y < ah; y++) {
-    const guint8 *cur = self->cur + (gsize) y * aw;
-    const guint8 *act = self->active + (gsize) y * aw;
-    const guint8 *pf = self->prev_fg + (gsize) y * aw;
-    const gfloat *bg = self->bg + (gsize) y * aw;
-    gfloat ra = 0, rb = 0, raa = 0, rbb = 0, rab = 0, rc = 0;
+  /* The per-pixel passes run on PAD pixels at a time (GCC/Clang vector
+   * extensions: SSE/AVX on x86, NEON on ARM); planes are padded with
+   * masked pixels, so no tail loop. */
 
-    /* per-row float sums (exact enough for 320 pixels), branch-free */
-    for (gint x = 0; x < aw; x++) {
-      gfloat wt = (gfloat) (act[x] & !pf[x]);
-      gfloat av = cur[x] * wt, bv = bg[x] * wt;
+  /* global gain/offset fit of the frame to the background, over pixels that
+   * were background in the previous frame; float partial sums per 1024
+   * pixels, added up in double */
+  {
+    const v4f one = V4F (1.0f);
+    v4f ra = V4F (0), rb = ra, raa = ra, rbb = ra, rab = ra, rc = ra;
+
+    for (gsize i = 0; i < n; i += PAD) {
+      v4i wm = (load4b (self->active + i) != 0) &
+          (load4b (self->prev_fg + i) == 0);
+      v4f wt = (v4f) (wm & (v4i) one);
+      v4f a = __builtin_convertvector(load4b (self->cur + i), v4f);
+      v4f b = load4f (self->bg + i);
+      v4f av = a * wt, bv = b * wt;
       ra += av;
       rb += bv;
-      raa += av * cur[x];
-      rbb += bv * bg[x];
-      rab += av * bg[x];
+      raa += av * a;
+      rbb += bv * b;
+      rab += av * b;
       rc += wt;
+      if ((i / PAD) % 256 == 255 || i + PAD >= n) {
+        sa += hsum4f (ra);
+        sb += hsum4f (rb);
+        saa += hsum4f (raa);
+        sbb += hsum4f (rbb);
+        sab += hsum4f (rab);
+        cnt += hsum4f (rc);
+        ra = rb = raa = rbb = rab = rc = V4F (0);
+      }
     }
-    sa += ra;
-    sb += rb;
-    saa += raa;
-    sbb += rbb;
-    sab += rab;
-    cnt += rc;
   }
   if (cnt > 16) {
     gdouble ma = sa / cnt, mb = sb / cnt;
@@ -729,33 +871,32 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
   /* foreground test and model update in one pass: residual against the
    * illumination-corrected background, in running standard deviations.
    * The background follows the frame (and so slow illumination ramps);
-   * moving pixels learn 20x slower, so stopped objects fade in. fg is
-   * written into a zero-bordered (aw+2)x(ah+2) plane for the filter. */
-  for (gint y = 0; y < ah; y++) {
-    const guint8 *cur = self->cur + (gsize) y * aw;
-    const guint8 *act = self->active + (gsize) y * aw;
-    const gfloat *kmap = self->kmap + (gsize) y * aw;
-    const gfloat *mind = self->mindiff + (gsize) y * aw;
-    gfloat *bg = self->bg + (gsize) y * aw;
-    gfloat *var = self->var + (gsize) y * aw;
-    guint8 *fgp = self->fgpad + (gsize) (y + 1) * (aw + 2) + 1;
+   * moving pixels learn 20x slower, so stopped objects fade in. */
+  {
+    const v4f vgain = V4F (gain), voff = V4F (off), valpha = V4F (alpha);
+    const v4f valpha_fg = V4F (alpha_fg), vmin = V4F (4.0f);
+    const v4f vmax = V4F (900.0f);
+    v4i vchanged = { 0 };
 
-    /* branch-free so that it vectorises */
-    for (gint x = 0; x < aw; x++) {
-      gfloat a = cur[x], k = kmap[x], m = mind[x];
-      gfloat d = a - (gain * bg[x] + off);
-      gfloat d2 = d * d;
-      gfloat thr = MAX (k * k * var[x], m * m);
-      guint8 f = (d2 > thr) & act[x];
-      gfloat still = (gfloat) (act[x] & !f);
-      gfloat rate = f ? alpha_fg : alpha * still;
-      gfloat v = var[x] + alpha * still * (d2 - var[x]);
+    for (gsize i = 0; i < n; i += PAD) {
+      v4i act = load4b (self->active + i) != 0;
+      v4f a = __builtin_convertvector(load4b (self->cur + i), v4f);
+      v4f b = load4f (self->bg + i), v = load4f (self->var + i);
+      v4f d = a - (vgain * b + voff);
+      v4f d2 = d * d;
+      v4f t1 = load4f (self->k2map + i) * v, t2 = load4f (self->m2map + i);
+      v4i f = (d2 > max4f (t1, t2)) & act;
+      v4i still = act & ~f;
+      v4f rate = (v4f) ((f & (v4i) valpha_fg) | (still & (v4i) valpha));
+      v4f nv = v + (v4f) (still & (v4i) valpha) * (d2 - v);
 
-      fgp[x] = f;
-      changed += f;
-      bg[x] += rate * (a - bg[x]);
-      var[x] = MIN (MAX (v, 4.0f), 900.0f);
+      store4f (self->var + i, max4f (min4f (nv, vmax), vmin));
+      store4f (self->bg + i, b + rate * (a - b));
+      vchanged -= f;
+      store4b (self->fg + i, f & 1);
     }
+    for (gint k = 0; k < PAD; k++)
+      changed += (guint) vchanged[k];
   }
 
   if (self->active_px > 0 &&
@@ -764,7 +905,7 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
     is_global = TRUE;
     for (gsize i = 0; i < n; i++)
       self->bg[i] = self->cur[i];
-    memset (self->fgpad, 0, (gsize) (aw + 2) * (ah + 2));
+    memset (self->fg, 0, n);
     GST_OBJECT_LOCK (self);
     self->global_changes++;
     GST_OBJECT_UNLOCK (self);
@@ -774,29 +915,47 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
   }
 
   /* 3x3 majority (at least 5 of 9, outside the frame counts as still):
-   * drops isolated pixels and fills pinholes. Separable box sums. */
+   * drops isolated pixels and fills pinholes. Separable box sums over a
+   * zero-bordered (aw+2)x(ah+2) copy. */
   {
     gint pw = aw + 2;
     guint8 *hs = self->hsum;
 
+    for (gint y = 0; y < ah; y++)
+      memcpy (self->fgpad + (gsize) (y + 1) * pw + 1, self->fg + (gsize) y * aw,
+          aw);
     for (gint y = 0; y < ah + 2; y++) {
       const guint8 *r = self->fgpad + (gsize) y * pw;
       guint8 *o = hs + (gsize) y * pw;
-      for (gint x = 1; x <= aw; x++)
+      gint x = 1;
+      for (; x + 16 <= aw + 1; x += 16)
+        store16b (
+            o + x, load16b (r + x - 1) + load16b (r + x) + load16b (r + x + 1));
+      for (; x <= aw; x++)
         o[x] = r[x - 1] + r[x] + r[x + 1];
     }
     for (gint y = 0; y < ah; y++) {
-      const guint8 *h0 = hs + (gsize) y * pw, *h1 = h0 + pw, *h2 = h1 + pw;
+      const guint8 *h0 = hs + (gsize) y * pw + 1, *h1 = h0 + pw, *h2 = h1 + pw;
       const guint8 *act = self->active + (gsize) y * aw;
       guint8 *o = self->fg2 + (gsize) y * aw;
-      for (gint x = 0; x < aw; x++) {
-        guint8 f = (h0[x + 1] + h1[x + 1] + h2[x + 1] >= 5) & act[x];
+      v16b acc = { 0 };
+      gint x = 0;
+      for (; x + 16 <= aw; x += 16) {
+        v16b sum = load16b (h0 + x) + load16b (h1 + x) + load16b (h2 + x);
+        v16b f = (v16b) (sum >= 5) & load16b (act + x) & 1;
+        store16b (o + x, f);
+        acc += f;
+      }
+      for (gint k = 0; k < 16; k++)
+        fg_count += acc[k];
+      for (; x < aw; x++) {
+        guint8 f = (h0[x] + h1[x] + h2[x] >= 5) & act[x];
         o[x] = f;
         fg_count += f;
       }
     }
   }
-  memcpy (self->prev_fg, self->fg2, n);
+  memcpy (self->prev_fg, self->fg2, (gsize) aw * ah);
 
   /* regions */
   if (fg_count > 0) {

@@ -218,3 +218,103 @@ gst_axion_luma_downscale (const GstVideoFrame *frame, guint8 *dst,
   g_free (acc);
   gst_axion_luma_reader_clear (&rd);
 }
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* sum of the first k (1..8) of the 8 bytes at p */
+static inline guint
+sum_bytes (const guint8 *p, guint64 mask)
+{
+  guint64 v;
+
+  memcpy (&v, p, 8);
+  v &= mask;
+#if defined(__SSE2__)
+  return (guint) _mm_cvtsi128_si32 (
+      _mm_sad_epu8 (_mm_cvtsi64_si128 ((gint64) v), _mm_setzero_si128 ()));
+#else
+  v = (v & G_GUINT64_CONSTANT (0x00FF00FF00FF00FF)) +
+      ((v >> 8) & G_GUINT64_CONSTANT (0x00FF00FF00FF00FF));
+  return (guint) ((v * G_GUINT64_CONSTANT (0x0001000100010001)) >> 48);
+#endif
+}
+
+/**
+ * gst_axion_luma_downscale_fast:
+ * @frame: a frame mapped for reading
+ * @dst: @dst_width x @dst_height bytes, rows packed
+ * @dst_width: output width (1..frame width)
+ * @dst_height: output height (1..frame height)
+ *
+ * Downscale for per-frame analysis at camera rates: one source row per
+ * output row (the middle row of the block) and, across it, the average of
+ * every column of the block when blocks are a whole number of columns wide
+ * (at most 8, e.g. 1920 or 1280 to 320), else of three evenly spaced
+ * columns. It reads 1/6 of a 1080p luma plane for a 320-pixel-wide output,
+ * and fetches the next row ahead while averaging the current one, so it is
+ * bound by memory latency rather than arithmetic.
+ */
+void
+gst_axion_luma_downscale_fast (
+    const GstVideoFrame *frame, guint8 *dst, gint dst_width, gint dst_height)
+{
+  GstAxionLumaReader rd;
+  gint w = GST_VIDEO_FRAME_WIDTH (frame), h = GST_VIDEO_FRAME_HEIGHT (frame);
+  gint k = w / dst_width;
+  gboolean whole;
+  guint64 mask;
+  guint recip;
+  gint ox_fast;
+
+  g_return_if_fail (dst_width >= 1 && dst_width <= w);
+  g_return_if_fail (dst_height >= 1 && dst_height <= h);
+
+  whole = w % dst_width == 0 && k >= 1 && k <= 8;
+  if (!whole) {
+    gst_axion_luma_downscale (frame, dst, dst_width, dst_height, 3);
+    return;
+  }
+  /* (sum * recip + 32768) >> 16 == round (sum / k) for sum <= 8 * 255 */
+  recip = (65536 + k / 2) / k;
+  mask = k == 8 ? G_MAXUINT64 : ((G_GUINT64_CONSTANT (1) << (8 * k)) - 1);
+  /* blocks whose 8-byte read stays inside the row */
+  ox_fast = (w - 8) / k + 1;
+  if (w < 8)
+    ox_fast = 0;
+  ox_fast = MIN (ox_fast, dst_width);
+
+  gst_axion_luma_reader_init (&rd, frame);
+  for (gint oy = 0; oy < dst_height; oy++) {
+    gint y0 = (gint) ((gint64) oy * h / dst_height);
+    gint y1 = (gint) ((gint64) (oy + 1) * h / dst_height);
+    const guint8 *row;
+    guint8 *out = dst + (gsize) oy * dst_width;
+
+    if (y1 <= y0)
+      y1 = y0 + 1;
+    if (!rd.packed && oy + 1 < dst_height) {
+      /* the next row from memory while this one is averaged */
+      gint ny0 = (gint) ((gint64) (oy + 1) * h / dst_height);
+      gint ny1 = (gint) ((gint64) (oy + 2) * h / dst_height);
+      const guint8 *next = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (
+                               frame, 0) +
+          (gsize) ((ny0 + MAX (ny1, ny0 + 1)) / 2) *
+              GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
+      for (gint x = 0; x < w; x += 64)
+        __builtin_prefetch (next + x);
+    }
+    row = gst_axion_luma_reader_row (&rd, (y0 + y1) / 2);
+    for (gint ox = 0; ox < ox_fast; ox++)
+      out[ox] = (guint8) ((sum_bytes (row + ox * k, mask) * recip + 32768) >>
+          16);
+    for (gint ox = ox_fast; ox < dst_width; ox++) {
+      guint sum = 0;
+      for (gint i = 0; i < k; i++)
+        sum += row[ox * k + i];
+      out[ox] = (guint8) ((sum * recip + 32768) >> 16);
+    }
+  }
+  gst_axion_luma_reader_clear (&rd);
+}

@@ -54,6 +54,10 @@ GST_AXION_API
 void gst_axion_luma_downscale (const GstVideoFrame *frame, guint8 *dst,
     gint dst_width, gint dst_height, gint max_samples);
 
+GST_AXION_API
+void gst_axion_luma_downscale_fast (
+    const GstVideoFrame *frame, guint8 *dst, gint dst_width, gint dst_height);
+
 G_END_DECLS
 
 #endif /* __GST_AXION_LUMA_H__ */
