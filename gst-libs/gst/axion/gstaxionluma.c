@@ -223,6 +223,8 @@ gst_axion_luma_downscale (const GstVideoFrame *frame, guint8 *dst,
 #include <emmintrin.h>
 #endif
 
+#define AHEAD 2 /* rows prefetched ahead */
+
 /* sum of the first k (1..8) of the 8 bytes at p */
 static inline guint
 sum_bytes (const guint8 *p, guint64 mask)
@@ -294,10 +296,10 @@ gst_axion_luma_downscale_fast (
 
     if (y1 <= y0)
       y1 = y0 + 1;
-    if (!rd.packed && oy + 1 < dst_height) {
-      /* the next row from memory while this one is averaged */
-      gint ny0 = (gint) ((gint64) (oy + 1) * h / dst_height);
-      gint ny1 = (gint) ((gint64) (oy + 2) * h / dst_height);
+    if (!rd.packed && oy + AHEAD < dst_height) {
+      /* a later row from memory while this one is averaged */
+      gint ny0 = (gint) ((gint64) (oy + AHEAD) * h / dst_height);
+      gint ny1 = (gint) ((gint64) (oy + AHEAD + 1) * h / dst_height);
       const guint8 *next = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (
                                frame, 0) +
           (gsize) ((ny0 + MAX (ny1, ny0 + 1)) / 2) *
