@@ -78,11 +78,12 @@ speed (gint w, gint h)
   gchar *cr = g_strdup_printf ("video/x-raw,format=RGB,width=%d,height=%d,"
                                "framerate=10/1",
       w, h);
-  gdouble m, hs, both, mc, floor_ms;
+  gdouble m, m160, hs, both, mc, floor_ms;
 
   /* the harness's own cost per frame (push, pull, buffer handling) */
   floor_ms = time_element ("identity", ci, i420, N_FRAMES);
   m = time_element ("axionmotion", ci, i420, N_FRAMES);
+  m160 = time_element ("axionmotion analysis-width=160", ci, i420, N_FRAMES);
   hs = time_element ("axionhash", ci, i420, N_FRAMES);
   both = time_element ("axionmotion ! axionhash", ci, i420, N_FRAMES);
   mc = time_element (
@@ -98,6 +99,9 @@ speed (gint w, gint h)
            "1080p: %s)\n",
       w, h, mc / m, mc / m >= 25 ? "met" : "MISSED", both,
       (h < 1080 || both <= 1.5) ? "met" : "MISSED");
+  g_print ("%dx%d  axionmotion analysis-width=160: %.3f ms/frame, ratio "
+           "%.1fx\n",
+      w, h, m160, mc / m160);
   for (gint i = 0; i < N_FRAMES; i++) {
     gst_buffer_unref (i420[i]);
     gst_buffer_unref (rgb[i]);
@@ -144,7 +148,7 @@ print_score (const gchar *name, Score *sc)
 {
   gdouble p = (gdouble) sc->tp / MAX (sc->tp + sc->fp, 1);
   gdouble r = (gdouble) sc->tp / MAX (sc->tp + sc->fn, 1);
-  g_print ("  %-12s precision %.3f recall %.3f F1 %.3f (tp %u fp %u fn %u)\n",
+  g_print ("  %-31s precision %.3f recall %.3f F1 %.3f (tp %u fp %u fn %u)\n",
       name, p, r, p + r > 0 ? 2 * p * r / (p + r) : 0, sc->tp, sc->fp, sc->fn);
 }
 
@@ -287,6 +291,47 @@ accuracy (void)
   g_free (desc);
 }
 
+/* axionmotion alone on 1080p synthetic frames, for an analysis width */
+static void
+accuracy_1080p (const gchar *desc)
+{
+  const gint w = 1920, h = 1080, n = 80;
+  SynthBox (*truth)[4] = g_malloc_n (n, sizeof (SynthBox[4]));
+  guint *nt = g_new (guint, n);
+  GstBuffer **i420 = render (w, h, GST_VIDEO_FORMAT_I420, n, truth, nt);
+  GstHarness *ha = gst_harness_new_parse (desc);
+  Score sa = { 0 };
+
+  gst_harness_set_src_caps_str (ha,
+      "video/x-raw,format=I420,width=1920,"
+      "height=1080,framerate=10/1");
+  for (gint i = 0; i < n; i++) {
+    SynthBox pred[256];
+    guint np = 0;
+    GstBuffer *out = gst_harness_push_and_pull (ha, i420[i]);
+    gpointer st = NULL;
+    GstMeta *m;
+
+    while ((m = gst_buffer_iterate_meta_filtered (
+                out, &st, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)) &&
+        np < 256) {
+      GstVideoRegionOfInterestMeta *r = (GstVideoRegionOfInterestMeta *) m;
+      SynthBox b = { r->x, r->y, r->w, r->h };
+      pred[np++] = b;
+    }
+    gst_buffer_unref (out);
+    if (i >= 20)
+      score_frame (&sa, truth[i], nt[i], pred, np);
+  }
+  g_print ("detection on %d synthetic 1920x1080 frames, IoU >= %.1f:\n", n - 20,
+      IOU_MIN);
+  print_score (desc, &sa);
+  gst_harness_teardown (ha);
+  g_free (i420);
+  g_free (truth);
+  g_free (nt);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -302,5 +347,7 @@ main (int argc, char **argv)
   speed (1920, 1080);
   speed (1280, 720);
   accuracy ();
+  accuracy_1080p ("axionmotion");
+  accuracy_1080p ("axionmotion analysis-width=160");
   return 0;
 }

@@ -253,10 +253,10 @@ sum_bytes (const guint8 *p, guint64 mask)
  * Downscale for per-frame analysis at camera rates: one source row per
  * output row (the middle row of the block) and, across it, the average of
  * every column of the block when blocks are a whole number of columns wide
- * (at most 8, e.g. 1920 or 1280 to 320), else of three evenly spaced
- * columns. It reads 1/6 of a 1080p luma plane for a 320-pixel-wide output,
- * and fetches the next row ahead while averaging the current one, so it is
- * bound by memory latency rather than arithmetic.
+ * (at most 16, e.g. 1920 or 1280 to 320 or 160), else of three evenly
+ * spaced columns. It reads 1/6 of a 1080p luma plane for a 320-pixel-wide
+ * output, and fetches the next row ahead while averaging the current one, so it
+ * is bound by memory latency rather than arithmetic.
  */
 void
 gst_axion_luma_downscale_fast (
@@ -268,23 +268,24 @@ gst_axion_luma_downscale_fast (
   gboolean whole;
   guint64 mask;
   guint recip;
-  gint ox_fast;
+  gint ox_fast, kl, span;
 
   g_return_if_fail (dst_width >= 1 && dst_width <= w);
   g_return_if_fail (dst_height >= 1 && dst_height <= h);
 
-  whole = w % dst_width == 0 && k >= 1 && k <= 8;
+  whole = w % dst_width == 0 && k >= 1 && k <= 16;
   if (!whole) {
     gst_axion_luma_downscale (frame, dst, dst_width, dst_height, 3);
     return;
   }
-  /* (sum * recip + 32768) >> 16 == round (sum / k) for sum <= 8 * 255 */
+  /* (sum * recip + 32768) >> 16 == round (sum / k) for sum <= 16 * 255 */
   recip = (65536 + k / 2) / k;
-  mask = k == 8 ? G_MAXUINT64 : ((G_GUINT64_CONSTANT (1) << (8 * k)) - 1);
-  /* blocks whose 8-byte read stays inside the row */
-  ox_fast = (w - 8) / k + 1;
-  if (w < 8)
-    ox_fast = 0;
+  /* the bytes of the block in the last (or only) 8-byte word */
+  kl = k > 8 ? k - 8 : k;
+  mask = kl == 8 ? G_MAXUINT64 : ((G_GUINT64_CONSTANT (1) << (8 * kl)) - 1);
+  /* blocks whose 8- or 16-byte read stays inside the row */
+  span = k > 8 ? 16 : 8;
+  ox_fast = w >= span ? (w - span) / k + 1 : 0;
   ox_fast = MIN (ox_fast, dst_width);
 
   gst_axion_luma_reader_init (&rd, frame);
@@ -308,9 +309,17 @@ gst_axion_luma_downscale_fast (
         __builtin_prefetch (next + x);
     }
     row = gst_axion_luma_reader_row (&rd, (y0 + y1) / 2);
-    for (gint ox = 0; ox < ox_fast; ox++)
-      out[ox] = (guint8) ((sum_bytes (row + ox * k, mask) * recip + 32768) >>
-          16);
+    if (k <= 8) {
+      for (gint ox = 0; ox < ox_fast; ox++)
+        out[ox] = (guint8) ((sum_bytes (row + ox * k, mask) * recip + 32768) >>
+            16);
+    } else {
+      for (gint ox = 0; ox < ox_fast; ox++) {
+        const guint8 *p = row + ox * k;
+        guint sum = sum_bytes (p, G_MAXUINT64) + sum_bytes (p + 8, mask);
+        out[ox] = (guint8) ((sum * recip + 32768) >> 16);
+      }
+    }
     for (gint ox = ox_fast; ox < dst_width; ox++) {
       guint sum = 0;
       for (gint i = 0; i < k; i++)
