@@ -44,6 +44,12 @@ typedef struct _RedisSide RedisSide;
 /* An idle accelerator waits this long for the requests that arrive at the
  * same moment, so the best of them (not the first) gets it. */
 #define AXION_SCHED_GATHER_US 2000
+/* A camera's thread may spend at most this fraction of real time waiting
+ * for and running inferences, so its stream keeps up with the camera; the
+ * time it may still spend is a budget that fills at this rate, up to
+ * BUDGET_CAP_MS (or three inferences, when they are longer). */
+#define AXION_SCHED_BLOCK_FRACTION 0.9
+#define BUDGET_CAP_MS 200.0
 
 struct _AxionSched
 {
@@ -82,6 +88,9 @@ struct _AxionSchedClient
   gint64 last_run_us;
   gint64 last_req_us[3]; /* last request per class */
   gint64 redis_wait_us;
+  gdouble budget_ms;      /* blocking time it may still spend */
+  gint64 budget_us;       /* when the budget was last filled */
+  gint64 blocked_from_us; /* when the running frame asked */
   AxionSchedClientStats st;
 };
 
@@ -560,6 +569,8 @@ axion_sched_client_new (AxionSched *s, const gchar *camera_id)
   c->max_idle_ms = 2000;
   c->stale_ms = 1000;
   c->last_run_us = g_get_monotonic_time ();
+  c->budget_ms = BUDGET_CAP_MS;
+  c->budget_us = c->last_run_us;
   g_mutex_lock (&s->lock);
   s->n_clients++;
   s->clients = g_list_prepend (s->clients, c);
@@ -712,6 +723,30 @@ grant_best_locked (AxionSched *s, gint64 now)
 }
 
 /* The owner is done: account its time, hand the accelerator on. */
+/* lock held: fill the camera's blocking budget for the time that passed */
+static void
+budget_fill_locked (AxionSched *s, AxionSchedClient *c, gint64 now)
+{
+  gdouble cap = MAX (BUDGET_CAP_MS, 3 * s->avg_ms);
+
+  c->budget_ms = MIN (cap,
+      c->budget_ms +
+          AXION_SCHED_BLOCK_FRACTION * (now - c->budget_us) / 1000.0);
+  c->budget_us = now;
+}
+
+/* lock held: how long a request made now would likely block (waiting for
+ * the running inference and the ones that wait, then its own) */
+static gdouble
+expected_block_ms_locked (AxionSched *s, gint64 now)
+{
+  gdouble ms = s->avg_ms * (1 + s->n_waiting);
+
+  if (s->busy)
+    ms += MAX (s->avg_ms - (now - s->run_start_us) / 1000.0, 0.0);
+  return ms;
+}
+
 static void
 pass_on_locked (AxionSched *s, gint64 now)
 {
@@ -747,6 +782,17 @@ axion_sched_acquire (AxionSchedClient *c, gboolean active, guint64 frame_number,
     cls = active ? AXION_SCHED_CLASS_ACTIVE : AXION_SCHED_CLASS_STATIC;
   lift_returning (s, c, cls, now);
   c->last_req_us[cls] = now;
+
+  /* a camera that would block longer than its budget lets this frame pass
+   * without inference: its stream keeps up with real time */
+  budget_fill_locked (s, c, now);
+  if (c->budget_ms < expected_block_ms_locked (s, now)) {
+    c->st.skipped++;
+    c->st.budget_skipped++;
+    g_mutex_unlock (&s->lock);
+    return AXION_SCHED_SKIP;
+  }
+  c->blocked_from_us = now;
 
   deadline = now + (gint64) c->stale_ms * 1000 - MAX (frame_age_us, 0);
   if (!s->busy && s->n_waiting == 0 && s->n_clients <= 1) {
@@ -800,6 +846,7 @@ axion_sched_acquire (AxionSchedClient *c, gboolean active, guint64 frame_number,
           }
         }
         c->st.stale++;
+        c->budget_ms -= (t - now) / 1000.0;
         g_mutex_unlock (&s->lock);
         return AXION_SCHED_STALE;
       }
@@ -808,6 +855,7 @@ axion_sched_acquire (AxionSchedClient *c, gboolean active, guint64 frame_number,
     if (req.state == REQ_DISPLACED) {
       c->st.skipped++;
       c->st.displaced++;
+      c->budget_ms -= (g_get_monotonic_time () - now) / 1000.0;
       g_mutex_unlock (&s->lock);
       return AXION_SCHED_SKIP;
     }
@@ -827,6 +875,7 @@ axion_sched_acquire (AxionSchedClient *c, gboolean active, guint64 frame_number,
         c->st.stale++;
       else
         c->st.skipped++;
+      c->budget_ms -= (g_get_monotonic_time () - now) / 1000.0;
       pass_on_locked (s, g_get_monotonic_time ());
       g_mutex_unlock (&s->lock);
       return v;
@@ -863,6 +912,7 @@ axion_sched_release (AxionSchedClient *c, gdouble run_ms)
     return;
   }
   c->finish = c->cur_start + MAX (run_ms, 0.001) / c->weight;
+  c->budget_ms -= (g_get_monotonic_time () - c->blocked_from_us) / 1000.0;
   c->st.ran++;
   c->st.run_ms_sum += run_ms;
   s->inferences++;

@@ -64,6 +64,7 @@ typedef struct
   guint64 ran, skipped, stale, displaced, redis_errors;
   gdouble wait_ms_sum, wait_ms_max, run_ms_sum;
   gdouble finish_tag;
+  guint64 budget_skipped; /* skipped: the camera would fall behind */
 } AxionSchedClientStats;
 
 typedef struct

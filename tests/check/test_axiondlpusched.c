@@ -445,6 +445,67 @@ GST_START_TEST (test_max_idle)
 }
 GST_END_TEST;
 
+/* A live camera (10 fps) and an accelerator that takes 150 ms: more than
+ * a frame interval per inference. The stream keeps up with real time
+ * anyway (frames that would make the camera fall behind pass without
+ * inference) and the accelerator stays busy. */
+#define N_RT 1
+GST_START_TEST (test_keeps_real_time)
+{
+  GstElement *pipes[N_RT], *sched[N_RT];
+  guint64 f0[N_RT], f1[N_RT], behind = 0;
+  gdouble busy0, elapsed0, busy1, elapsed1, util;
+
+  for (guint i = 0; i < N_RT; i++) {
+    gchar *d = g_strdup_printf (
+        "videotestsrc is-live=true ! " GRAY_CAPS " ! "
+        "axiondlpusched name=s camera-id=rt%u accelerator=realtime "
+        "detector=\"axiontestaccel latency-ms=150\" ! fakesink sync=false",
+        i);
+    pipes[i] = gst_parse_launch (d, NULL);
+    g_free (d);
+    fail_unless (pipes[i] != NULL);
+    sched[i] = gst_bin_get_by_name (GST_BIN (pipes[i]), "s");
+  }
+  for (guint i = 0; i < N_RT; i++)
+    fail_unless (gst_element_set_state (pipes[i], GST_STATE_PLAYING) !=
+        GST_STATE_CHANGE_FAILURE);
+  g_usleep (1500 * 1000);
+  for (guint i = 0; i < N_RT; i++)
+    f0[i] = stat_u64 (sched[i], "inferences-run") +
+        stat_u64 (sched[i], "inferences-skipped") +
+        stat_u64 (sched[i], "inferences-stale");
+  busy0 = stat_double (sched[0], "accelerator-busy-ms");
+  elapsed0 = stat_double (sched[0], "accelerator-elapsed-ms");
+  g_usleep (4000 * 1000);
+  for (guint i = 0; i < N_RT; i++) {
+    f1[i] = stat_u64 (sched[i], "inferences-run") +
+        stat_u64 (sched[i], "inferences-skipped") +
+        stat_u64 (sched[i], "inferences-stale");
+    behind += stat_u64 (sched[i], "skipped-behind");
+  }
+  busy1 = stat_double (sched[0], "accelerator-busy-ms");
+  elapsed1 = stat_double (sched[0], "accelerator-elapsed-ms");
+  util = (busy1 - busy0) / (elapsed1 - elapsed0);
+  for (guint i = 0; i < N_RT; i++) {
+    gst_element_set_state (pipes[i], GST_STATE_NULL);
+    gst_object_unref (sched[i]);
+    gst_object_unref (pipes[i]);
+  }
+  GST_INFO ("real time: frames %" G_GUINT64_FORMAT " in 4 s, %" G_GUINT64_FORMAT
+            " skipped to keep up, utilisation %.3f",
+      f1[0] - f0[0], behind, util);
+  /* 40 frames each in the window (one late frame either side allowed) */
+  for (guint i = 0; i < N_RT; i++)
+    fail_unless (f1[i] - f0[i] >= 38,
+        "camera %u passed %" G_GUINT64_FORMAT " frames in 4 s", i,
+        f1[i] - f0[i]);
+  fail_unless (behind > 0);
+  fail_unless (util >= 0.8, "utilisation %.3f", util);
+  fail_unless_equals_int (axion_test_accel_violations (), 0);
+}
+GST_END_TEST;
+
 /* A real detector: opencv facedetect with the full-body cascade. */
 GST_START_TEST (test_facedetect)
 {
@@ -505,6 +566,7 @@ dlpusched_suite (void)
   tcase_add_test (live, test_ten_equal_cameras);
   tcase_add_test (live, test_motion_and_priority);
   tcase_add_test (live, test_max_idle);
+  tcase_add_test (live, test_keeps_real_time);
   return s;
 }
 
