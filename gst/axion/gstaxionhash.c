@@ -190,6 +190,10 @@ feed_pixels (
       self->scratch_size = cw;
       self->scratch = g_malloc (cw);
     }
+    if (ps == 1 && stride == cw) { /* no padding: the plane at once */
+      feed (state, base, (gsize) cw * ch);
+      continue;
+    }
     for (gint y = 0; y < ch; y++) {
       const guint8 *row = base + (gsize) y * stride;
       if (ps == 1) {
@@ -324,23 +328,40 @@ measure_quality (GstVideoFrame *frame, GstAxionQuality *q)
     const guint8 *row;
 
     if (h >= 3 && y >= 1 && y < h - 1) {
-      memcpy (r0, gst_axion_luma_reader_row (&rd, y - 1), w);
-      memcpy (r1, gst_axion_luma_reader_row (&rd, y), w);
+      const guint8 *a, *b;
+      /* integer sums per row (exact), added up in double */
+      gint64 rn = 0, rls = 0, rlss = 0, rnoise = 0, rs = 0, rss = 0;
+
+      if (rd.packed) { /* converted rows: keep copies of the first two */
+        memcpy (r0, gst_axion_luma_reader_row (&rd, y - 1), w);
+        memcpy (r1, gst_axion_luma_reader_row (&rd, y), w);
+        a = r0;
+        b = r1;
+      } else { /* plane rows: no copies */
+        a = gst_axion_luma_reader_row (&rd, y - 1);
+        b = gst_axion_luma_reader_row (&rd, y);
+      }
       row = gst_axion_luma_reader_row (&rd, y + 1);
       for (gint x = 1; x < w - 1; x += step) {
-        gint c = r1[x];
-        gint lap = 4 * c - r0[x] - row[x] - r1[x - 1] - r1[x + 1];
+        gint c = b[x];
+        gint lap = 4 * c - a[x] - row[x] - b[x - 1] - b[x + 1];
         /* Immerkaer's noise mask [1 -2 1; -2 4 -2; 1 -2 1] */
-        gint m = r0[x - 1] - 2 * r0[x] + r0[x + 1] - 2 * r1[x - 1] + 4 * c -
-            2 * r1[x + 1] + row[x - 1] - 2 * row[x] + row[x + 1];
-        ln++;
-        ls += lap;
-        lss += (gdouble) lap * lap;
-        noise_sum += abs (m);
-        s += c;
-        ss += (gdouble) c * c;
-        n++;
+        gint m = a[x - 1] - 2 * a[x] + a[x + 1] - 2 * b[x - 1] + 4 * c -
+            2 * b[x + 1] + row[x - 1] - 2 * row[x] + row[x + 1];
+        rn++;
+        rls += lap;
+        rlss += lap * lap;
+        rnoise += abs (m);
+        rs += c;
+        rss += c * c;
       }
+      ln += rn;
+      n += rn;
+      ls += rls;
+      lss += rlss;
+      noise_sum += rnoise;
+      s += rs;
+      ss += rss;
     } else {
       row = gst_axion_luma_reader_row (&rd, y);
       for (gint x = 0; x < w; x += step) {
