@@ -373,6 +373,68 @@ GST_START_TEST (test_scene_index)
 
 GST_END_TEST;
 
+
+/* the fast downscale: each output pixel is the rounded mean of its block's
+ * middle row, for every block width (SIMD, word and scalar paths) and for
+ * planar and packed formats */
+GST_START_TEST (test_luma_downscale_fast)
+{
+  static const gint sizes[][3] = { { 1920, 1080, 320 }, { 1280, 720, 320 },
+    { 640, 360, 320 }, { 2560, 1440, 320 }, { 3840, 2160, 320 },
+    { 1920, 1080, 160 }, { 1000, 600, 320 }, { 15, 9, 5 }, { 1, 1, 1 },
+    { 24, 4, 3 } };
+  GRand *r = g_rand_new_with_seed (7);
+
+  for (guint t = 0; t < G_N_ELEMENTS (sizes); t++) {
+    gint w = sizes[t][0], h = sizes[t][1], dw = sizes[t][2];
+    gint dh = MAX (1, h * dw / w), k = w / dw;
+    for (gint f = 0; f < 2; f++) {
+      GstVideoFormat fmt = f ? GST_VIDEO_FORMAT_RGBx : GST_VIDEO_FORMAT_GRAY8;
+      GstVideoInfo info;
+      GstBuffer *buf;
+      GstVideoFrame frame;
+      guint8 *out = g_malloc (dw * dh);
+
+      gst_video_info_set_format (&info, fmt, w, h);
+      buf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&info), NULL);
+      fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_WRITE));
+      for (gint y = 0; y < h; y++) {
+        guint8 *row = (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0) +
+            y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
+        for (gint x = 0; x < GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0); x++)
+          row[x] = f ? 128 : g_rand_int_range (r, 0, 256);
+      }
+      gst_axion_luma_downscale_fast (&frame, out, dw, dh);
+      if (w % dw == 0 && k <= 16) {
+        for (gint oy = 0; oy < dh; oy++) {
+          gint y0 = oy * h / dh, y1 = MAX ((oy + 1) * h / dh, y0 + 1);
+          const guint8 *row = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (
+                                  &frame, 0) +
+              ((y0 + y1) / 2) * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0);
+          for (gint ox = 0; ox < dw; ox++) {
+            gint sum = 0, want;
+            for (gint i = 0; i < k; i++)
+              sum += f ? 128 : row[ox * k + i];
+            want = (sum + k / 2) / k;
+            fail_unless (ABS ((gint) out[oy * dw + ox] - want) <= 1,
+                "%dx%d -> %d, %s: pixel %d,%d is %d, want %d", w, h, dw,
+                f ? "RGBx" : "GRAY8", ox, oy, out[oy * dw + ox], want);
+          }
+        }
+      } else {
+        /* other block widths: the sampled average stays within the range */
+        for (gint i = 0; i < dw * dh; i++)
+          fail_unless (!f || out[i] == 128);
+      }
+      gst_video_frame_unmap (&frame);
+      gst_buffer_unref (buf);
+      g_free (out);
+    }
+  }
+  g_rand_free (r);
+}
+GST_END_TEST;
+
 static Suite *
 axion_meta_suite (void)
 {
@@ -390,6 +452,7 @@ axion_meta_suite (void)
   tcase_add_test (tc, test_capture_time);
   tcase_add_test (tc, test_backoff);
   tcase_add_test (tc, test_scene_index);
+  tcase_add_test (tc, test_luma_downscale_fast);
   return s;
 }
 
