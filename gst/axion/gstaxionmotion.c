@@ -147,6 +147,7 @@ struct _GstAxionMotion
   gfloat *m2map;   /* squared minimum difference per pixel */
   guint8 *fg;      /* raw foreground, rows packed */
   guint8 *zone_of; /* zone index + 1, 0 = none */
+  guint *row_fg;   /* foreground pixels per row (after the filter) */
   gint32 *labels;
   gint32 *parent_lbl;
   guint active_px;
@@ -413,6 +414,7 @@ free_buffers (GstAxionMotion *self)
   g_clear_pointer (&self->m2map, g_free);
   g_clear_pointer (&self->fg, g_free);
   g_clear_pointer (&self->zone_of, g_free);
+  g_clear_pointer (&self->row_fg, g_free);
   g_clear_pointer (&self->labels, g_free);
   g_clear_pointer (&self->parent_lbl, g_free);
   self->aw = self->ah = 0;
@@ -459,6 +461,7 @@ gst_axion_motion_set_info (GstVideoFilter *vf, GstCaps *incaps,
     self->k2map = g_new0 (gfloat, n);
     self->m2map = g_new0 (gfloat, n);
     self->zone_of = g_malloc0 (n);
+    self->row_fg = g_new0 (guint, ah);
     self->labels = g_new (gint32, n);
     self->parent_lbl = g_new (gint32, n / 2 + 2);
     self->have_bg = FALSE;
@@ -525,6 +528,8 @@ find_boxes (GstAxionMotion *self, const guint8 *fg)
   par[0] = 0;
   for (gint y = 0; y < ah; y++) {
     const guint8 *row = fg + (gsize) y * aw;
+    if (self->row_fg[y] == 0)
+      continue;
     for (gint x = 0; x < aw; x++) {
       gint i = y * aw + x;
       gint32 l = 0, u = 0;
@@ -560,6 +565,8 @@ find_boxes (GstAxionMotion *self, const guint8 *fg)
   map = g_new0 (gint32, next);
   for (gint y = 0; y < ah; y++) {
     const guint8 *row = fg + (gsize) y * aw;
+    if (self->row_fg[y] == 0)
+      continue;
     for (gint x = 0; x < aw; x++) {
       gint32 l, r;
       gint xe;
@@ -948,20 +955,23 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
       const guint8 *act = self->active + (gsize) y * aw;
       guint8 *o = self->fg2 + (gsize) y * aw;
       v16b acc = { 0 };
+      guint rc = 0;
       gint x = 0;
       for (; x + 16 <= aw; x += 16) {
         v16b sum = load16b (h0 + x) + load16b (h1 + x) + load16b (h2 + x);
         v16b f = (v16b) (sum >= 5) & load16b (act + x) & 1;
         store16b (o + x, f);
-        acc += f;
+        acc += f; /* at most aw / 16 <= 240 per lane */
       }
       for (gint k = 0; k < 16; k++)
-        fg_count += acc[k];
+        rc += acc[k];
       for (; x < aw; x++) {
         guint8 f = (h0[x] + h1[x] + h2[x] >= 5) & act[x];
         o[x] = f;
-        fg_count += f;
+        rc += f;
       }
+      self->row_fg[y] = rc;
+      fg_count += rc;
     }
   }
   memcpy (self->prev_fg, self->fg2, (gsize) aw * ah);
