@@ -342,6 +342,15 @@ measure_quality (GstVideoFrame *frame, GstAxionQuality *q)
         b = gst_axion_luma_reader_row (&rd, y);
       }
       row = gst_axion_luma_reader_row (&rd, y + 1);
+      if (!rd.packed && y + 2 * step + 1 < h) {
+        /* the rows after next from memory while these are measured */
+        for (gint k = -1; k <= 1; k++) {
+          const guint8 *next = gst_axion_luma_reader_row (
+              &rd, y + 2 * step + k);
+          for (gint x = 0; x < w; x += 64)
+            __builtin_prefetch (next + x);
+        }
+      }
       for (gint x = 1; x < w - 1; x += step) {
         gint c = b[x];
         gint lap = 4 * c - a[x] - row[x] - b[x - 1] - b[x + 1];
