@@ -1362,6 +1362,22 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
       }
       GST_OBJECT_LOCK (self);
     }
+    {
+      /* detections from a detector that adds no event (outside Axion) */
+      GstAxionFrameEvent derived;
+      if (self->object_events &&
+          gst_axion_frame_meta_derived_object_event (meta, buf, &derived)) {
+        GST_OBJECT_UNLOCK (self);
+        row = gst_axion_row_camera_event (meta, &derived, buf, &info, &err);
+        if (row)
+          g_ptr_array_add (rows, row);
+        else {
+          g_clear_error (&err);
+          invalid++;
+        }
+        GST_OBJECT_LOCK (self);
+      }
+    }
     GST_OBJECT_UNLOCK (self);
   } else {
     g_mutex_lock (&self->lock);

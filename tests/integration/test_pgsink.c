@@ -165,7 +165,13 @@ GST_START_TEST (test_rows_exact_and_idempotent)
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   /* EOS returned: everything is committed */
   fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_T1"), 50);
-  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_T1"), 11);
+  /* 11 motion events, and an object_detected for each of frames 12-14
+   * (detection regions without an event: derived by the sink) */
+  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_T1"), 14);
+  assert_sql ("12,13,14 person",
+      "SELECT string_agg (frame_number::text, ',' ORDER BY frame_number) "
+      "|| ' ' || min (objects_detected->0->>'class') FROM camera_events "
+      "WHERE camera_id = 'CAM_T1' AND event_type = 'object_detected'");
   assert_sql ("1 9 1",
       "SELECT sum((event_phase = 'start')::int) || ' ' || "
       "sum((event_phase = 'continue')::int) || ' ' || "
@@ -173,6 +179,7 @@ GST_START_TEST (test_rows_exact_and_idempotent)
       "'CAM_T1'");
   assert_sql ("3",
       "SELECT count(*) FROM camera_events WHERE camera_id = 'CAM_T1' AND "
+      "event_type <> 'object_detected' AND "
       "objects_detected @> '[{\"class\": \"person\"}]'");
   assert_sql ("1",
       "SELECT count(*) FROM claude_analyses WHERE camera_id = "
@@ -196,18 +203,19 @@ GST_START_TEST (test_rows_exact_and_idempotent)
     gst_harness_push (h, bufs[i]);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_T1"), 50);
-  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_T1"), 11);
+  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_T1"), 14);
   fail_unless_equals_int64 (count_rows ("claude_analyses", "CAM_T1"), 1);
   fail_unless_equals_int64 (count_rows ("alerts", "CAM_T1"), 1);
   {
     /* the replayed rows were recognised, not silently lost: 50 frames,
-     * 11 events, 1 analysis, 1 alert already present */
+     * 14 events (the derived ones too: same ids), 1 analysis, 1 alert
+     * already present */
     GstElement *s = gst_harness_find_element (h, "axionpgsink");
     GstStructure *st;
     guint64 dup = 0;
     g_object_get (s, "stats", &st, NULL);
     fail_unless (gst_structure_get_uint64 (st, "rows-duplicate", &dup));
-    fail_unless_equals_int64 (dup, 63);
+    fail_unless_equals_int64 (dup, 66);
     gst_structure_free (st);
     gst_object_unref (s);
   }
@@ -752,13 +760,14 @@ GST_START_TEST (test_refused_row_set_aside)
       "ALTER TABLE camera_events DROP CONSTRAINT "
       "axion_test_reject");
   PQclear (r);
-  /* events of frames 10..19 except 13; every frame row */
-  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_X"), 9);
+  /* events of frames 10..19 and the object_detected of 12 and 14 (frame
+   * 13's two are refused); every frame row */
+  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_X"), 11);
   fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_X"), 20);
   st = sink_stats (h);
   gst_structure_get_uint64 (st, "rows-rejected", &rejected);
   gst_structure_free (st);
-  fail_unless_equals_uint64 (rejected, 1);
+  fail_unless_equals_uint64 (rejected, 2);
   files = count_files (rejdir);
   fail_unless_equals_int (files, 1);
   gst_harness_teardown (h);

@@ -173,9 +173,10 @@ GST_START_TEST (test_keys_exact)
   ttl = redis_int ("TTL %s", "axion:claude:CAM_R1:context");
   fail_unless (ttl > 500 && ttl <= 600);
 
-  /* event stream: 1 start + 9 continue, in order */
+  /* event stream: 1 start + 9 continue, in order, and an object_detected
+   * for each of frames 12-14 (detections, no event from a detector) */
   assert_redis ("stream", "TYPE axion:events");
-  assert_redis ("10", "XLEN axion:events");
+  assert_redis ("13", "XLEN axion:events");
   r = rcmd ("XRANGE axion:events - + COUNT 1");
   fail_unless (r->type == REDIS_REPLY_ARRAY && r->elements == 1);
   {

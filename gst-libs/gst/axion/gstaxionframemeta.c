@@ -9,6 +9,7 @@
 
 #include "gstaxionframemeta.h"
 #include "gstaxionid.h"
+#include "gstaxionroi.h"
 #include "gstaxion-private.h"
 
 #include <math.h>
@@ -51,6 +52,7 @@ frame_meta_init (GstMeta *meta, gpointer params, GstBuffer *buffer)
   fm->inference_wait_ms = 0.0;
   fm->inference_run_ms = 0.0;
   fm->n_events = 0;
+  fm->spare_event_id = gst_axion_id_next ();
   return TRUE;
 }
 
@@ -116,10 +118,14 @@ static gboolean
 frame_meta_transform (GstBuffer *dest, GstMeta *meta, GstBuffer *buffer,
     GQuark type, gpointer data)
 {
+  gboolean fresh = gst_buffer_get_axion_frame_meta (dest) == NULL;
   GstAxionFrameMeta *dmeta = gst_buffer_get_or_add_axion_frame_meta (dest);
 
   if (dmeta == NULL)
     return FALSE;
+  /* a copy is the same frame: the same spare id */
+  if (fresh)
+    dmeta->spare_event_id = ((GstAxionFrameMeta *) meta)->spare_event_id;
   /* Copies, scaling and conversions alike: nothing in the meta depends on
    * the pixel geometry. */
   frame_meta_merge (dmeta, (GstAxionFrameMeta *) meta);
@@ -469,4 +475,41 @@ void
 gst_axion_hash64_to_hex (guint64 hash, gchar out[17])
 {
   g_snprintf (out, 17, "%016" G_GINT64_MODIFIER "x", hash);
+}
+
+/**
+ * gst_axion_frame_meta_derived_object_event:
+ * @meta: the frame's meta
+ * @buffer: the frame
+ * @ev: (out): the event
+ *
+ * The object_detected event that sinks write for a frame on which a
+ * detector placed detection regions (GstVideoRegionOfInterestMeta with a
+ * "detection" structure) without adding the event itself (detectors
+ * outside Axion). Its id is the meta's spare id, so a buffer written twice
+ * writes it once.
+ *
+ * Returns: %TRUE and @ev filled when the frame has detection regions and no
+ * object_detected event.
+ */
+gboolean
+gst_axion_frame_meta_derived_object_event (
+    const GstAxionFrameMeta *meta, GstBuffer *buffer, GstAxionFrameEvent *ev)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+
+  g_return_val_if_fail (meta != NULL && ev != NULL, FALSE);
+  if (gst_axion_frame_meta_get_event_id (meta, GST_AXION_EVENT_OBJECT_DETECTED))
+    return FALSE;
+  while ((m = gst_buffer_iterate_meta_filtered (
+              buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    if (gst_axion_roi_get_detection (
+            (GstVideoRegionOfInterestMeta *) m, NULL, NULL, NULL)) {
+      ev->type = GST_AXION_EVENT_OBJECT_DETECTED;
+      ev->id = meta->spare_event_id;
+      return TRUE;
+    }
+  }
+  return FALSE;
 }

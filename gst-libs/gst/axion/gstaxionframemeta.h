@@ -182,6 +182,10 @@ typedef struct _GstAxionFrameMeta GstAxionFrameMeta;
  * @inference_run_ms: time the inference took
  * @n_events: number of valid entries in @events
  * @events: camera events this frame produced, with their ids
+ * @spare_event_id: an id taken when the meta was made, kept by its copies:
+ *   the id of an event a sink derives from the frame (see
+ *   gst_axion_frame_meta_derived_object_event()), so that writing the same
+ *   buffer twice writes that event once
  *
  * Read the public fields directly; change them only through the setters.
  */
@@ -214,6 +218,8 @@ struct _GstAxionFrameMeta
 
   guint n_events;
   GstAxionFrameEvent events[GST_AXION_FRAME_MAX_EVENTS];
+
+  gint64 spare_event_id;
 };
 
 GST_AXION_API GType gst_axion_frame_meta_api_get_type (void);
@@ -291,6 +297,10 @@ gboolean gst_axion_frame_meta_add_event_with_id (
 GST_AXION_API
 gint64 gst_axion_frame_meta_get_event_id (
     const GstAxionFrameMeta *meta, GstAxionEventType type);
+
+GST_AXION_API
+gboolean gst_axion_frame_meta_derived_object_event (
+    const GstAxionFrameMeta *meta, GstBuffer *buffer, GstAxionFrameEvent *ev);
 
 GST_AXION_API
 const gchar *gst_axion_event_type_db_name (GstAxionEventType type);
