@@ -30,6 +30,12 @@
 #include <string.h>
 #ifdef HAVE_XXHASH
 #include <xxhash.h>
+#if defined(__x86_64__) && __has_include(<xxh_x86dispatch.h>)
+/* libxxhash's run-time dispatch: the AVX2/AVX-512 loop where the CPU has
+ * it (the same hash, bit for bit) */
+#include <xxh_x86dispatch.h>
+#define AXION_XXH_DISPATCH 1
+#endif
 #endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_axion_hash_debug);
