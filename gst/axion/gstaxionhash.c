@@ -461,7 +461,7 @@ gst_axion_hash_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
     guint64 ph;
 
     if (tw == THUMB && th == THUMB) {
-      gst_axion_luma_downscale (frame, t, THUMB, THUMB, 8);
+      gst_axion_luma_downscale (frame, t, THUMB, THUMB, 4);
     } else {
       /* tiny frames: nearest-neighbour upscale of the luma */
       guint8 small[THUMB * THUMB];

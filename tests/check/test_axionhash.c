@@ -217,6 +217,12 @@ GST_START_TEST (test_perceptual_hash_robust)
     darker = phash_of (frame, NULL, w, h);
     synth_free (s);
 
+    GST_INFO ("scene %d: pHash distance JPEG q50 %d, 0.5x %d, +10%% %d, "
+              "-10%% %d",
+        k, __builtin_popcountll (base[k] ^ jpeg),
+        __builtin_popcountll (base[k] ^ half),
+        __builtin_popcountll (base[k] ^ brighter),
+        __builtin_popcountll (base[k] ^ darker));
     fail_unless (__builtin_popcountll (base[k] ^ jpeg) <= 8,
         "JPEG q50: distance %d", __builtin_popcountll (base[k] ^ jpeg));
     fail_unless (__builtin_popcountll (base[k] ^ half) <= 8,
@@ -230,6 +236,8 @@ GST_START_TEST (test_perceptual_hash_robust)
     for (gint j = i + 1; j < n; j++)
       dists[nd++] = __builtin_popcountll (base[i] ^ base[j]);
   qsort (dists, nd, sizeof (gint), cmp_int);
+  GST_INFO ("pHash distance of unrelated frames: median %d, min %d",
+      dists[nd / 2], dists[0]);
   fail_unless (dists[nd / 2] >= 24, "median distance of unrelated frames %d",
       dists[nd / 2]);
 }
