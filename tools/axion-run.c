@@ -315,6 +315,15 @@ element_metrics (Camera *c)
         metric_row ("dlpu_wait_ms", "gauge", "dlpu", c->id, d, "ms");
       if (gst_structure_get_uint64 (st, "inferences-run", &u64))
         metric_row ("dlpu_inferences", "counter", "dlpu", c->id, u64, "count");
+    } else if (g_str_equal (name, "axionmotion") ||
+        g_str_equal (name, "axionhash")) {
+      /* CPU of the analysis per frame (the element's own thread time) */
+      g_object_get (e, "stats", &st, NULL);
+      if (gst_structure_get_double (st, "cpu-ms-per-frame", &d)) {
+        gchar *m = g_strdup_printf ("%s_cpu_ms_per_frame", name + 5);
+        metric_row (m, "gauge", name, c->id, d, "ms");
+        g_free (m);
+      }
     } else if (g_str_equal (name, "axionpgsink")) {
       g_object_get (e, "stats", &st, NULL);
       if (gst_structure_get_uint (st, "queued-batches", &u))

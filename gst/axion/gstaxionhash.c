@@ -107,7 +107,7 @@ struct _GstAxionHash
 
   /* stats (object lock) */
   guint64 frames, analysed, scene_changes, scene_hash_changes, quality_events;
-  gdouble total_ms;
+  gdouble total_ms, cpu_ms;
 };
 
 #define gst_axion_hash_parent_class parent_class
@@ -423,7 +423,7 @@ gst_axion_hash_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
     GstAxionFrameMeta *meta)
 {
   GstAxionHash *self = GST_AXION_HASH (analyzer);
-  gint64 t0 = g_get_monotonic_time ();
+  gint64 t0 = g_get_monotonic_time (), c0 = gst_axion_thread_cpu_us ();
   GstAxionHashAlgorithm algo;
   gboolean perceptual, scene, quality, post;
   guint interval, bits;
@@ -568,6 +568,7 @@ gst_axion_hash_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
   self->scene_hash_changes += new_scene;
   self->quality_events += quality_event;
   self->total_ms += (g_get_monotonic_time () - t0) / 1000.0;
+  self->cpu_ms += (gst_axion_thread_cpu_us () - c0) / 1000.0;
   GST_OBJECT_UNLOCK (self);
   return GST_FLOW_OK;
 }
@@ -604,7 +605,7 @@ gst_axion_hash_start (GstBaseTransform *bt)
   GST_OBJECT_LOCK (self);
   self->frames = self->analysed = self->scene_changes = 0;
   self->scene_hash_changes = self->quality_events = 0;
-  self->total_ms = 0;
+  self->total_ms = self->cpu_ms = 0;
   GST_OBJECT_UNLOCK (self);
   return GST_BASE_TRANSFORM_CLASS (parent_class)->start (bt);
 }
@@ -702,7 +703,9 @@ gst_axion_hash_get_property (
             "scene-hash-changes", G_TYPE_UINT64, self->scene_hash_changes,
             "quality-events", G_TYPE_UINT64, self->quality_events,
             "avg-ms-per-frame", G_TYPE_DOUBLE,
-            self->analysed ? self->total_ms / self->analysed : 0.0, NULL));
+            self->analysed ? self->total_ms / self->analysed : 0.0,
+            "cpu-ms-per-frame", G_TYPE_DOUBLE,
+            self->analysed ? self->cpu_ms / self->analysed : 0.0, NULL));
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

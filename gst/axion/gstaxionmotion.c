@@ -170,7 +170,7 @@ struct _GstAxionMotion
   /* stats (object lock) */
   guint64 frames, motion_frames, starts, global_changes, regions_total;
   gdouble last_score;
-  gdouble total_ms;
+  gdouble total_ms, cpu_ms;
 };
 
 #define gst_axion_motion_parent_class parent_class
@@ -500,7 +500,7 @@ gst_axion_motion_start (GstBaseTransform *bt)
   self->frames = self->motion_frames = self->starts = 0;
   self->global_changes = self->regions_total = 0;
   self->last_score = 0;
-  self->total_ms = 0;
+  self->total_ms = self->cpu_ms = 0;
   GST_OBJECT_UNLOCK (self);
   return GST_BASE_TRANSFORM_CLASS (parent_class)->start (bt);
 }
@@ -898,7 +898,7 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
     GstAxionFrameMeta *meta)
 {
   GstAxionMotion *self = GST_AXION_MOTION (analyzer);
-  gint64 t0 = g_get_monotonic_time ();
+  gint64 t0 = g_get_monotonic_time (), c0 = gst_axion_thread_cpu_us ();
   gint aw, ah, w = GST_VIDEO_FRAME_WIDTH (frame),
                h = GST_VIDEO_FRAME_HEIGHT (frame);
   gsize n;
@@ -1175,6 +1175,7 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
   self->regions_total += n_regions;
   self->last_score = score;
   self->total_ms += (g_get_monotonic_time () - t0) / 1000.0;
+  self->cpu_ms += (gst_axion_thread_cpu_us () - c0) / 1000.0;
   GST_OBJECT_UNLOCK (self);
   return GST_FLOW_OK;
 }
@@ -1194,8 +1195,9 @@ make_stats (GstAxionMotion *self)
       self->regions_total, "in-motion", G_TYPE_BOOLEAN, self->in_motion,
       "last-score", G_TYPE_DOUBLE, self->last_score, "avg-ms-per-frame",
       G_TYPE_DOUBLE, self->frames ? self->total_ms / self->frames : 0.0,
-      "analysis-width", G_TYPE_INT, self->aw, "analysis-height", G_TYPE_INT,
-      self->ah, NULL);
+      "cpu-ms-per-frame", G_TYPE_DOUBLE,
+      self->frames ? self->cpu_ms / self->frames : 0.0, "analysis-width",
+      G_TYPE_INT, self->aw, "analysis-height", G_TYPE_INT, self->ah, NULL);
   if (self->zones && self->zones->len) {
     GstStructure *zs = gst_structure_new_empty ("zones");
     for (guint z = 0; z < self->zones->len; z++) {

@@ -23,16 +23,41 @@ cpu_of() { # pid -> user+sys seconds
   awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"
 }
 
-# runs N cameras of pipeline P for 21 s; prints "frames cpu_s" over the
-# steady window between the runner's status lines at 10 s and 20 s
+sinks_cpu_of() { # pid -> user+sys seconds of the sinks' threads (the queue
+  # threads that run axionpgsink/axionredissink, and their workers)
+  local tot=0 d n st
+  for d in /proc/"$1"/task/*; do
+    n=$(cat "$d/comm" 2>/dev/null) || continue
+    case "$n" in queue*|axionpgsink*|axionredissink*) ;; *) continue ;; esac
+    st=$(sed 's/^.*) //' "$d/stat" 2>/dev/null) || continue
+    set -- $st
+    tot=$(( tot + ${12} + ${13} ))
+  done
+  echo "scale=2; $tot / 100" | bc
+}
+
+# mean over the cameras of the last cpu_ms_per_frame metric the runner
+# wrote for an element since $2 (epoch seconds)
+element_ms() {
+  psql -X -At -c "SELECT coalesce(round(avg(v)::numeric, 4), 0) FROM (
+      SELECT DISTINCT ON (source_id) value AS v FROM system_metrics
+      WHERE metric_name = '$1' AND metric_timestamp >= to_timestamp($2)
+      ORDER BY source_id, metric_timestamp DESC) x" 2>/dev/null || echo 0
+}
+
+# runs N cameras of pipeline P for 21 s; prints "frames cpu_s window_s
+# axion_cpu_s" over the steady window between the runner's status lines at
+# 10 s and 20 s (axion_cpu_s: axionmotion + axionhash by their own thread
+# CPU per frame, plus the sinks' threads)
 measure() {
-  local n=$1 p=$2 port=$3 args=() pid f1 f2 c1 c2
+  local n=$1 p=$2 port=$3 args=() pid f1 f2 c1 c2 s1 s2 t0 mm hm
   for i in $(seq 1 "$n"); do args+=(--camera "c$i=rtsp://127.0.0.1:$port/cam$i"); done
   "$run" -p "$p" -d "$AXION_TEST_PG_CONNINFO" -r "$AXION_TEST_REDIS_URL" \
     --spool-dir "$t/spool" --stall-timeout 0 "${args[@]}" > "$t/run.out" 2>&1 &
   pid=$!
-  sleep 10.5; c1=$(cpu_of $pid)
-  sleep 10; c2=$(cpu_of $pid)
+  t0=$(date +%s)
+  sleep 10.5; c1=$(cpu_of $pid); s1=$(sinks_cpu_of $pid)
+  sleep 10; c2=$(cpu_of $pid); s2=$(sinks_cpu_of $pid)
   sleep 1.5 # the status line of the 20th second is out
   kill -INT $pid; wait $pid
   # frames= of the first and second status line of every camera
@@ -40,12 +65,18 @@ measure() {
   f2=$(grep 'status camera=' "$t/run.out" | awk -v n="$n" 'NR>n && NR<=2*n' | sed 's/.*frames=\([0-9]*\).*/\1/' | paste -sd+ | bc)
   u1=$(grep 'status camera=' "$t/run.out" | awk 'NR==1' | sed 's/.*uptime=\([0-9.]*\).*/\1/')
   u2=$(grep 'status camera=' "$t/run.out" | awk -v n="$n" 'NR==n+1' | sed 's/.*uptime=\([0-9.]*\).*/\1/')
-  if [ -z "$f2" ] || [ -z "$u2" ]; then echo "0 $(echo "$c2 - $c1" | bc) 10"; return; fi
-  # frames in the window, CPU seconds, and the window's exact length
-  echo "$(( f2 - ${f1:-0} )) $(echo "$c2 - $c1" | bc) $(echo "$u2 - $u1" | bc)"
+  if [ -z "$f2" ] || [ -z "$u2" ]; then echo "0 $(echo "$c2 - $c1" | bc) 10 0"; return; fi
+  mm=$(element_ms motion_cpu_ms_per_frame "$t0")
+  hm=$(element_ms hash_cpu_ms_per_frame "$t0")
+  # frames in the window, CPU seconds, the window's exact length, Axion CPU
+  echo "$(( f2 - ${f1:-0} )) $(echo "$c2 - $c1" | bc) $(echo "$u2 - $u1" | bc)" \
+    "$(echo "scale=3; ($f2 - ${f1:-0}) * ($mm + $hm) / 1000 + $s2 - $s1" | bc)"
 }
 
-printf '%-6s %4s %9s %9s %10s %10s %12s\n' res N frames% decode-cpu job-cpu axion-share "(cpu in cores)"
+printf '%-6s %4s %9s %10s %8s %9s %11s %12s\n' res N frames% decode-cpu job-cpu axion-cpu share-2runs share-1run
+echo "(cpu in cores; share-2runs = (job - decode-only) / decode-only from two runs;"
+echo " share-1run = axion-cpu / (job - axion-cpu) within the job run, axion-cpu ="
+echo " axionmotion + axionhash by their own thread CPU per frame + the sinks' threads)"
 for res in 1920x1080 1280x720; do
   w=${res%x*} h=${res#*x}
   max=${BENCH_MAX_CAMERAS:-24}
@@ -60,14 +91,16 @@ for res in 1920x1080 1280x720; do
   for n in 1 2 4 6 8 10 12 16 20 24; do
     [ "$n" -le "$max" ] || break
     read -r fd cd wd <<< "$(measure "$n" "$here/decode-only.pipeline" "$port")"
-    read -r fj cj wj <<< "$(measure "$n" "$here/axion-standin.pipeline" "$port")"
+    read -r fj cj wj aj <<< "$(measure "$n" "$here/axion-standin.pipeline" "$port")"
     pct=$(echo "scale=1; 100 * $fj / ($n * 10 * $wj)" | bc)
     share=$(echo "scale=1; if ($cd > 0) 100 * ($cj - $cd) / $cd else 0" | bc)
-    printf '%-6s %4d %8s%% %9.2f %10.2f %9s%%\n' "${h}p" "$n" "$pct" \
-      "$(echo "$cd / $secs" | bc -l)" "$(echo "$cj / $secs" | bc -l)" "$share"
+    share1=$(echo "scale=1; if ($cj > $aj) 100 * $aj / ($cj - $aj) else 0" | bc)
+    printf '%-6s %4d %8s%% %10.2f %8.2f %9.2f %10s%% %11s%%\n' "${h}p" "$n" "$pct" \
+      "$(echo "$cd / $secs" | bc -l)" "$(echo "$cj / $secs" | bc -l)" \
+      "$(echo "$aj / $secs" | bc -l)" "$share" "$share1"
     if [ "$(echo "$pct >= 99" | bc)" = 1 ]; then best=$n; else break; fi
   done
   echo "${h}p: largest N with >= 99% of frames processed: $best"
   echo quit >&3; exec 3>&-; wait $spid
 done
-echo "goal: >= 20 cameras at 1080p and Axion <= 15% of the decode cost (see the axion-share column)"
+echo "goal: >= 20 cameras at 1080p and Axion <= 15% of the decode cost (share columns)"

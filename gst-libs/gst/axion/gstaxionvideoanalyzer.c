@@ -8,6 +8,8 @@
 #endif
 
 #include "gstaxionvideoanalyzer.h"
+
+#include <time.h>
 #include "gstaxioncamera.h"
 
 GST_DEBUG_CATEGORY_STATIC (analyzer_debug);
@@ -389,4 +391,20 @@ gst_axion_video_analyzer_class_add_pad_templates (
   gst_element_class_add_pad_template (
       eclass, gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
   gst_caps_unref (caps);
+}
+
+/**
+ * gst_axion_thread_cpu_us:
+ *
+ * Returns: the CPU time the calling thread has used, in microseconds (for
+ * elements' cpu-ms-per-frame stats)
+ */
+gint64
+gst_axion_thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }

@@ -67,6 +67,9 @@ GST_AXION_API
 void gst_axion_video_analyzer_class_add_pad_templates (
     GstAxionVideoAnalyzerClass *klass);
 
+GST_AXION_API
+gint64 gst_axion_thread_cpu_us (void);
+
 G_END_DECLS
 
 #endif /* __GST_AXION_VIDEO_ANALYZER_H__ */
