@@ -123,6 +123,12 @@ typedef struct
   guint count;
 } Box;
 
+typedef struct
+{
+  gint y, xs, xe; /* row, first and one past the last pixel */
+  gint32 label;
+} Run;
+
 struct _GstAxionMotion
 {
   GstAxionVideoAnalyzer parent;
@@ -156,11 +162,12 @@ struct _GstAxionMotion
   gfloat *m2map;        /* squared minimum difference per pixel */
   gboolean uniform_thr; /* no zone sensitivity: k2all/m2all everywhere */
   gfloat k2all, m2all;
-  guint8 *fg;      /* raw foreground, rows packed */
-  guint8 *zone_of; /* zone index + 1, 0 = none */
-  guint *row_fg;   /* foreground pixels per row (after the filter) */
-  gint32 *labels;
-  gint32 *parent_lbl;
+  guint8 *fg;         /* raw foreground, rows packed */
+  guint8 *zone_of;    /* zone index + 1, 0 = none */
+  guint *row_fg;      /* foreground pixels per row (after the filter) */
+  Run *runs;          /* foreground runs of a frame */
+  guint max_runs;     /* room in runs */
+  gint32 *parent_lbl; /* union-find over run labels */
   guint active_px;
   gboolean have_bg;
   guint run, quiet;
@@ -430,7 +437,7 @@ free_buffers (GstAxionMotion *self)
   g_clear_pointer (&self->fg, g_free);
   g_clear_pointer (&self->zone_of, g_free);
   g_clear_pointer (&self->row_fg, g_free);
-  g_clear_pointer (&self->labels, g_free);
+  g_clear_pointer (&self->runs, g_free);
   g_clear_pointer (&self->parent_lbl, g_free);
   self->aw = self->ah = 0;
 }
@@ -477,8 +484,10 @@ gst_axion_motion_set_info (GstVideoFilter *vf, GstCaps *incaps,
     self->m2map = g_new0 (gfloat, n);
     self->zone_of = g_malloc0 (n);
     self->row_fg = g_new0 (guint, ah);
-    self->labels = g_new (gint32, n);
-    self->parent_lbl = g_new (gint32, n / 2 + 2);
+    /* at most ceil (aw / 2) runs per row */
+    self->max_runs = (guint) ((aw + 1) / 2) * ah;
+    self->runs = g_new (Run, self->max_runs);
+    self->parent_lbl = g_new (gint32, self->max_runs + 2);
     self->have_bg = FALSE;
   }
   rebuild_maps (self);
@@ -533,21 +542,29 @@ static GArray *
 find_boxes (GstAxionMotion *self, const guint8 *fg)
 {
   gint aw = self->aw, ah = self->ah;
-  gint32 *lab = self->labels, *par = self->parent_lbl;
-  gint32 next = 1, max_labels = (aw * ah) / 2 + 1;
+  gint32 *par = self->parent_lbl;
+  gint32 next = 1, max_labels = self->max_runs + 1;
+  Run *runs = self->runs;
+  guint nruns = 0, prev_start = 0, prev_end = 0;
   GArray *boxes = g_array_new (FALSE, FALSE, sizeof (Box));
   gint32 *map;
 
-  /* labels are written (and read) for foreground pixels only; runs of 8
-   * still pixels are skipped a word at a time */
+  /* Run-based labelling: horizontal runs of foreground, each joined with
+   * the runs of the row above that it touches (4-connected). Rows without
+   * foreground are skipped, and runs of 8 still pixels a word at a time. */
   par[0] = 0;
   for (gint y = 0; y < ah; y++) {
     const guint8 *row = fg + (gsize) y * aw;
-    if (self->row_fg[y] == 0)
+    guint cur_start = nruns, p = prev_start;
+
+    if (self->row_fg[y] == 0) {
+      prev_start = prev_end = nruns;
       continue;
+    }
     for (gint x = 0; x < aw; x++) {
-      gint i = y * aw + x;
-      gint32 l = 0, u = 0;
+      gint xs, xe;
+      gint32 label = 0;
+      guint q;
       if (x + 8 <= aw) {
         guint64 word;
         memcpy (&word, row + x, 8);
@@ -558,62 +575,58 @@ find_boxes (GstAxionMotion *self, const guint8 *fg)
       }
       if (!row[x])
         continue;
-      if (x > 0 && row[x - 1])
-        l = lab[i - 1];
-      if (y > 0 && fg[i - aw])
-        u = lab[i - aw];
-      if (l && u) {
-        gint32 a = uf_find (par, l), b = uf_find (par, u);
-        lab[i] = MIN (a, b);
-        par[MAX (a, b)] = MIN (a, b);
-      } else if (l || u) {
-        lab[i] = l ? l : u;
-      } else if (next < max_labels) {
-        par[next] = next;
-        lab[i] = next++;
-      } else {
-        lab[i] = 0; /* cannot happen with a majority filter */
-      }
-    }
-  }
-
-  map = g_new0 (gint32, next);
-  for (gint y = 0; y < ah; y++) {
-    const guint8 *row = fg + (gsize) y * aw;
-    if (self->row_fg[y] == 0)
-      continue;
-    for (gint x = 0; x < aw; x++) {
-      gint32 l, r;
-      gint xe;
-      Box *b;
-      if (x + 8 <= aw) {
-        guint64 word;
-        memcpy (&word, row + x, 8);
-        if (word == 0) {
-          x += 7;
-          continue;
-        }
-      }
-      if (!row[x] || !(l = lab[y * aw + x]))
-        continue;
-      /* a horizontal run shares one component */
+      xs = x;
       xe = x + 1;
       while (xe < aw && row[xe])
         xe++;
-      r = uf_find (par, l);
-      if (!map[r]) {
-        Box nb = { x, y, x, y, 0 };
-        g_array_append_val (boxes, nb);
-        map[r] = boxes->len;
+      /* runs above that overlap [xs, xe) */
+      while (p < prev_end && runs[p].xe <= xs)
+        p++;
+      for (q = p; q < prev_end && runs[q].xs < xe; q++) {
+        gint32 l = uf_find (par, runs[q].label);
+        if (label == 0) {
+          label = l;
+        } else if (l != label) {
+          gint32 lo = MIN (l, label), hi = MAX (l, label);
+          par[hi] = lo;
+          label = lo;
+        }
       }
-      b = &g_array_index (boxes, Box, map[r] - 1);
-      b->x0 = MIN (b->x0, x);
-      b->x1 = MAX (b->x1, xe - 1);
-      b->y0 = MIN (b->y0, y);
-      b->y1 = MAX (b->y1, y);
-      b->count += xe - x;
+      if (q > p)
+        p = q - 1; /* the last one may touch the next run too */
+      if (label == 0) {
+        if (next >= max_labels)
+          break; /* cannot happen: at most one label per run */
+        par[next] = next;
+        label = next++;
+      }
+      runs[nruns].y = y;
+      runs[nruns].xs = xs;
+      runs[nruns].xe = xe;
+      runs[nruns].label = label;
+      nruns++;
       x = xe; /* row[xe] is still (or the end) */
     }
+    prev_start = cur_start;
+    prev_end = nruns;
+  }
+
+  map = g_new0 (gint32, next);
+  for (guint k = 0; k < nruns; k++) {
+    const Run *r = &runs[k];
+    gint32 root = uf_find (par, r->label);
+    Box *b;
+    if (!map[root]) {
+      Box nb = { r->xs, r->y, r->xe - 1, r->y, 0 };
+      g_array_append_val (boxes, nb);
+      map[root] = boxes->len;
+    }
+    b = &g_array_index (boxes, Box, map[root] - 1);
+    b->x0 = MIN (b->x0, r->xs);
+    b->x1 = MAX (b->x1, r->xe - 1);
+    b->y0 = MIN (b->y0, r->y);
+    b->y1 = MAX (b->y1, r->y);
+    b->count += r->xe - r->xs;
   }
   g_free (map);
   return boxes;
