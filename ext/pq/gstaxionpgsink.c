@@ -1311,6 +1311,8 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   gpointer state = NULL;
   GstMeta *m;
   guint invalid = 0;
+  GstAxionFrameEvent events[GST_AXION_FRAME_MAX_EVENTS + 1];
+  guint n_events;
 
   GST_OBJECT_LOCK (self);
   frame_interval = self->frame_interval;
@@ -1347,13 +1349,13 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
         invalid++;
       }
     }
+    n_events = gst_axion_frame_meta_sink_events (meta, buf, events);
     GST_OBJECT_LOCK (self);
-    for (guint i = 0; i < meta->n_events; i++) {
-      if (!event_enabled (self, meta->events[i].type))
+    for (guint i = 0; i < n_events; i++) {
+      if (!event_enabled (self, events[i].type))
         continue;
       GST_OBJECT_UNLOCK (self);
-      row = gst_axion_row_camera_event (
-          meta, &meta->events[i], buf, &info, &err);
+      row = gst_axion_row_camera_event (meta, &events[i], buf, &info, &err);
       if (row)
         g_ptr_array_add (rows, row);
       else {
@@ -1361,22 +1363,6 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
         invalid++;
       }
       GST_OBJECT_LOCK (self);
-    }
-    {
-      /* detections from a detector that adds no event (outside Axion) */
-      GstAxionFrameEvent derived;
-      if (self->object_events &&
-          gst_axion_frame_meta_derived_object_event (meta, buf, &derived)) {
-        GST_OBJECT_UNLOCK (self);
-        row = gst_axion_row_camera_event (meta, &derived, buf, &info, &err);
-        if (row)
-          g_ptr_array_add (rows, row);
-        else {
-          g_clear_error (&err);
-          invalid++;
-        }
-        GST_OBJECT_LOCK (self);
-      }
     }
     GST_OBJECT_UNLOCK (self);
   } else {

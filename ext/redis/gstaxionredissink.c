@@ -379,8 +379,8 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
   guint maxlen, max_pending, n_objects = 0;
   gboolean publish, first = TRUE;
   gchar *prefix;
-  GstAxionFrameEvent derived;
-  gboolean have_derived = FALSE;
+  GstAxionFrameEvent frame_events[GST_AXION_FRAME_MAX_EVENTS + 1];
+  guint n_events;
 
   if (meta == NULL ||
       !gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA))
@@ -395,17 +395,13 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
 
   /* everything that costs is prepared without the lock the worker needs */
   events = g_ptr_array_new ();
-  for (guint i = 0; i < meta->n_events; i++)
+  /* the meta's events, and object_detected for detections from a
+   * detector outside Axion */
+  n_events = gst_axion_frame_meta_sink_events (meta, buf, frame_events);
+  for (guint i = 0; i < n_events; i++)
     g_ptr_array_add (events,
-        encode_event (self, meta, &meta->events[i], buf, prefix, maxlen,
+        encode_event (self, meta, &frame_events[i], buf, prefix, maxlen,
             publish, self->scratch));
-  /* detections from a detector that adds no event (outside Axion) */
-  if (gst_axion_frame_meta_derived_object_event (meta, buf, &derived)) {
-    g_ptr_array_add (events,
-        encode_event (
-            self, meta, &derived, buf, prefix, maxlen, publish, self->scratch));
-    have_derived = TRUE;
-  }
   g_free (prefix);
 
   /* scene memory entry: compact JSON of hashes, motion, objects */
@@ -465,10 +461,8 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
     c->fps_window_us = now;
     c->fps_window_frames = 0;
   }
-  if (meta->n_events > 0 || have_derived) {
-    const GstAxionFrameEvent *last = have_derived
-        ? &derived
-        : &meta->events[meta->n_events - 1];
+  if (n_events > 0) {
+    const GstAxionFrameEvent *last = &frame_events[n_events - 1];
     g_free (c->last_event_type);
     c->last_event_type = g_strdup (gst_axion_event_type_db_name (last->type));
     c->last_event_us = meta->capture_time_us;

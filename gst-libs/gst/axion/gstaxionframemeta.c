@@ -478,38 +478,41 @@ gst_axion_hash64_to_hex (guint64 hash, gchar out[17])
 }
 
 /**
- * gst_axion_frame_meta_derived_object_event:
+ * gst_axion_frame_meta_sink_events:
  * @meta: the frame's meta
  * @buffer: the frame
- * @ev: (out): the event
+ * @events: (out caller-allocates) (array fixed-size=9): room for
+ *   %GST_AXION_FRAME_MAX_EVENTS + 1 events
  *
- * The object_detected event that sinks write for a frame on which a
- * detector placed detection regions (GstVideoRegionOfInterestMeta with a
- * "detection" structure) without adding the event itself (detectors
- * outside Axion). Its id is the meta's spare id, so a buffer written twice
- * writes it once.
+ * The camera events sinks write for a frame: the meta's events, then an
+ * object_detected event when a detector placed detection regions
+ * (GstVideoRegionOfInterestMeta other than motion) without adding the
+ * event itself (detectors outside Axion). That one's id is the meta's spare
+ * id, so a buffer written twice writes it once.
  *
- * Returns: %TRUE and @ev filled when the frame has detection regions and no
- * object_detected event.
+ * Returns: the number of events in @events
  */
-gboolean
-gst_axion_frame_meta_derived_object_event (
-    const GstAxionFrameMeta *meta, GstBuffer *buffer, GstAxionFrameEvent *ev)
+guint
+gst_axion_frame_meta_sink_events (const GstAxionFrameMeta *meta,
+    GstBuffer *buffer, GstAxionFrameEvent *events)
 {
   gpointer state = NULL;
   GstMeta *m;
+  guint n;
 
-  g_return_val_if_fail (meta != NULL && ev != NULL, FALSE);
+  g_return_val_if_fail (meta != NULL && events != NULL, 0);
+  n = meta->n_events;
+  memcpy (events, meta->events, n * sizeof (GstAxionFrameEvent));
   if (gst_axion_frame_meta_get_event_id (meta, GST_AXION_EVENT_OBJECT_DETECTED))
-    return FALSE;
+    return n;
   while ((m = gst_buffer_iterate_meta_filtered (
               buffer, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     if (gst_axion_roi_get_detection (
             (GstVideoRegionOfInterestMeta *) m, NULL, NULL, NULL)) {
-      ev->type = GST_AXION_EVENT_OBJECT_DETECTED;
-      ev->id = meta->spare_event_id;
-      return TRUE;
+      events[n].type = GST_AXION_EVENT_OBJECT_DETECTED;
+      events[n].id = meta->spare_event_id;
+      return n + 1;
     }
   }
-  return FALSE;
+  return n;
 }

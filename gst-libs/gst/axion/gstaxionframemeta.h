@@ -184,7 +184,7 @@ typedef struct _GstAxionFrameMeta GstAxionFrameMeta;
  * @events: camera events this frame produced, with their ids
  * @spare_event_id: an id taken when the meta was made, kept by its copies:
  *   the id of an event a sink derives from the frame (see
- *   gst_axion_frame_meta_derived_object_event()), so that writing the same
+ *   gst_axion_frame_meta_sink_events()), so that writing the same
  *   buffer twice writes that event once
  *
  * Read the public fields directly; change them only through the setters.
@@ -299,8 +299,8 @@ gint64 gst_axion_frame_meta_get_event_id (
     const GstAxionFrameMeta *meta, GstAxionEventType type);
 
 GST_AXION_API
-gboolean gst_axion_frame_meta_derived_object_event (
-    const GstAxionFrameMeta *meta, GstBuffer *buffer, GstAxionFrameEvent *ev);
+guint gst_axion_frame_meta_sink_events (const GstAxionFrameMeta *meta,
+    GstBuffer *buffer, GstAxionFrameEvent *events);
 
 GST_AXION_API
 const gchar *gst_axion_event_type_db_name (GstAxionEventType type);
