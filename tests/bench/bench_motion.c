@@ -243,19 +243,10 @@ accuracy (void)
       "height=360,framerate=10/1");
   for (gint i = 0; i < n; i++) {
     SynthBox pred[256];
-    guint np = 0;
     GstBuffer *out = gst_harness_push_and_pull (ha, gst_buffer_ref (i420[i]));
-    gpointer st = NULL;
-    GstMeta *m;
+    guint np = synth_motion_boxes (out, pred, G_N_ELEMENTS (pred));
     GstMessage *msg;
 
-    while ((m = gst_buffer_iterate_meta_filtered (
-                out, &st, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)) &&
-        np < 256) {
-      GstVideoRegionOfInterestMeta *r = (GstVideoRegionOfInterestMeta *) m;
-      SynthBox b = { r->x, r->y, r->w, r->h };
-      pred[np++] = b;
-    }
     gst_buffer_unref (out);
     if (i >= 20)
       score_frame (&sa, truth[i], nt[i], pred, np);
@@ -313,18 +304,9 @@ accuracy_1080p (const gchar *desc)
       "height=1080,framerate=10/1");
   for (gint i = 0; i < n; i++) {
     SynthBox pred[256];
-    guint np = 0;
     GstBuffer *out = gst_harness_push_and_pull (ha, i420[i]);
-    gpointer st = NULL;
-    GstMeta *m;
+    guint np = synth_motion_boxes (out, pred, G_N_ELEMENTS (pred));
 
-    while ((m = gst_buffer_iterate_meta_filtered (
-                out, &st, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)) &&
-        np < 256) {
-      GstVideoRegionOfInterestMeta *r = (GstVideoRegionOfInterestMeta *) m;
-      SynthBox b = { r->x, r->y, r->w, r->h };
-      pred[np++] = b;
-    }
     gst_buffer_unref (out);
     if (i >= 20)
       score_frame (&sa, truth[i], nt[i], pred, np);

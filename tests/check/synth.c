@@ -1,5 +1,6 @@
 /* Synthetic camera sequences with ground truth (see synth.h). */
 #include "synth.h"
+#include <gst/axion/axion.h>
 
 #include <math.h>
 #include <string.h>
@@ -248,4 +249,22 @@ synth_iou (const SynthBox *a, const SynthBox *b)
   inter = (gdouble) (x1 - x0) * (y1 - y0);
   uni = (gdouble) a->w * a->h + (gdouble) b->w * b->h - inter;
   return inter / uni;
+}
+
+guint
+synth_motion_boxes (GstBuffer *buf, SynthBox *boxes, guint max)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+  guint n = 0;
+
+  while ((m = gst_buffer_iterate_meta_filtered (
+              buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+    if (gst_axion_roi_is_motion (roi) && n < max) {
+      SynthBox b = { roi->x, roi->y, roi->w, roi->h };
+      boxes[n++] = b;
+    }
+  }
+  return n;
 }

@@ -48,6 +48,8 @@ synth_render (Synth *s, gint index, guint8 *y, gint stride, SynthBox *boxes);
 GstBuffer *synth_buffer (Synth *s, gint index, GstVideoFormat format,
     SynthBox *boxes, guint *n_boxes);
 gdouble synth_iou (const SynthBox *a, const SynthBox *b);
+/* the motion regions an element put on @buf, at most @max, into @boxes */
+guint synth_motion_boxes (GstBuffer *buf, SynthBox *boxes, guint max);
 
 G_END_DECLS
 

@@ -75,26 +75,14 @@ run_sequence (
   memset (r, 0, sizeof (*r));
   for (gint i = 0; i < n; i++) {
     SynthBox truth[4], pred[64];
-    guint nt, np = 0;
+    guint nt, np;
     GstBuffer *out;
-    gpointer state = NULL;
-    GstMeta *m;
     gboolean used[64] = { FALSE };
 
     out = gst_harness_push_and_pull (
         h, synth_buffer (s, i, GST_VIDEO_FORMAT_GRAY8, truth, &nt));
     fail_unless (out != NULL);
-    while ((m = gst_buffer_iterate_meta_filtered (
-                out, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-      GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
-      if (gst_axion_roi_is_motion (roi) && np < 64) {
-        pred[np].x = roi->x;
-        pred[np].y = roi->y;
-        pred[np].w = roi->w;
-        pred[np].h = roi->h;
-        np++;
-      }
-    }
+    np = synth_motion_boxes (out, pred, G_N_ELEMENTS (pred));
     r->frames++;
     r->motion_frames += np > 0;
     if (i >= eval_from) {
