@@ -500,6 +500,24 @@ GST_START_TEST (test_restarts_exactly_once)
 
 GST_END_TEST;
 
+/* Frame i of a kill test's camera: capture time and event id follow from
+ * i and the generator (a source that can replay, e.g. a recording). */
+static GstBuffer *
+kill_test_frame (const gchar *camera, guint i, GstAxionIdGenerator *gen)
+{
+  const gint64 t0 = G_GINT64_CONSTANT (1796000000000000); /* 2026-11-29 */
+  GstBuffer *b = gst_buffer_new_allocate (NULL, 64, NULL);
+  GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (b);
+
+  gst_axion_frame_meta_set_camera_id (m, camera);
+  gst_axion_frame_meta_set_frame_number (m, i);
+  gst_axion_frame_meta_set_capture_time (
+      m, t0 + (gint64) i * 1000, GST_AXION_CAPTURE_TIME_NTP);
+  gst_axion_frame_meta_add_event_with_id (m, GST_AXION_EVENT_MOTION_CONTINUE,
+      gst_axion_id_generator_next_at (gen, t0 / 1000));
+  return b;
+}
+
 /* Child mode: push frames [0, n) of camera CAM_K with deterministic event
  * ids (a source that can replay, e.g. a recording), then EOS. */
 static int
@@ -510,19 +528,9 @@ child_push (const gchar *spool, guint n, guint sleep_every)
                                   "flush-interval-ms=20 eos-timeout-ms=60000",
       spool);
   GstHarness *h = new_sink (extra);
-  GstBuffer *tmpl = gst_buffer_new_allocate (NULL, 64, NULL);
-  gint64 t0 = G_GINT64_CONSTANT (1796000000000000); /* fixed: 2026-11-29 */
 
   for (guint i = 0; i < n; i++) {
-    GstBuffer *b = gst_buffer_copy (tmpl);
-    GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (b);
-    gst_axion_frame_meta_set_camera_id (m, "CAM_K");
-    gst_axion_frame_meta_set_frame_number (m, i);
-    gst_axion_frame_meta_set_capture_time (
-        m, t0 + (gint64) i * 1000, GST_AXION_CAPTURE_TIME_NTP);
-    gst_axion_frame_meta_add_event_with_id (m, GST_AXION_EVENT_MOTION_CONTINUE,
-        gst_axion_id_generator_next_at (gen, t0 / 1000));
-    gst_harness_push (h, b);
+    gst_harness_push (h, kill_test_frame ("CAM_K", i, gen));
     if (sleep_every && i % sleep_every == 0) {
       g_print ("pushed %u\n", i);
       g_usleep (2000);
@@ -530,7 +538,6 @@ child_push (const gchar *spool, guint n, guint sleep_every)
   }
   gst_harness_push_event (h, gst_event_new_eos ());
   gst_harness_teardown (h);
-  gst_buffer_unref (tmpl);
   gst_axion_id_generator_free (gen);
   g_free (extra);
   return 0;
@@ -547,20 +554,11 @@ child_pending (const gchar *spool, guint n, const gchar *progress)
       spool);
   GstHarness *h = new_sink (extra);
   GstAxionIdGenerator *gen = gst_axion_id_generator_new (4002);
-  gint64 t0 = G_GINT64_CONSTANT (1796000000000000);
   int fd = open (progress, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
   for (guint i = 0; i < n; i++) {
-    GstBuffer *b = gst_buffer_new_allocate (NULL, 64, NULL);
-    GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (b);
     gchar num[16];
-    gst_axion_frame_meta_set_camera_id (m, "CAM_J");
-    gst_axion_frame_meta_set_frame_number (m, i);
-    gst_axion_frame_meta_set_capture_time (
-        m, t0 + (gint64) i * 1000, GST_AXION_CAPTURE_TIME_NTP);
-    gst_axion_frame_meta_add_event_with_id (m, GST_AXION_EVENT_MOTION_CONTINUE,
-        gst_axion_id_generator_next_at (gen, t0 / 1000));
-    gst_harness_push (h, b);
+    gst_harness_push (h, kill_test_frame ("CAM_J", i, gen));
     g_snprintf (num, sizeof (num), "%010u\n", i + 1);
     if (pwrite (fd, num, 11, 0) != 11)
       return 3;
