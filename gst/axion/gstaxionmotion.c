@@ -156,7 +156,7 @@ struct _GstAxionMotion
   gint aw, ah;
   guint8 *cur;
   gfloat *bg, *var;
-  guint8 *fgpad, *hsum, *fg2, *prev_fg;
+  guint8 *zero_row, *hsum, *row_any, *fg2, *prev_fg;
   guint8 *active;       /* 1 = not masked */
   gfloat *k2map;        /* squared threshold in std devs per pixel */
   gfloat *m2map;        /* squared minimum difference per pixel */
@@ -427,7 +427,8 @@ free_buffers (GstAxionMotion *self)
   g_clear_pointer (&self->cur, g_free);
   g_clear_pointer (&self->bg, g_free);
   g_clear_pointer (&self->var, g_free);
-  g_clear_pointer (&self->fgpad, g_free);
+  g_clear_pointer (&self->zero_row, g_free);
+  g_clear_pointer (&self->row_any, g_free);
   g_clear_pointer (&self->hsum, g_free);
   g_clear_pointer (&self->fg2, g_free);
   g_clear_pointer (&self->prev_fg, g_free);
@@ -474,8 +475,9 @@ gst_axion_motion_set_info (GstVideoFilter *vf, GstCaps *incaps,
     self->cur = g_malloc0 (n);
     self->bg = g_new0 (gfloat, n);
     self->var = g_new0 (gfloat, n);
-    self->fgpad = g_malloc0 ((gsize) (aw + 2) * (ah + 2));
-    self->hsum = g_malloc0 ((gsize) (aw + 2) * (ah + 2));
+    self->zero_row = g_malloc0 (aw);
+    self->hsum = g_malloc0 ((gsize) aw * ah);
+    self->row_any = g_malloc0 (ah);
     self->fg = g_malloc0 (n);
     self->fg2 = g_malloc0 (n);
     self->prev_fg = g_malloc0 (n);
@@ -809,49 +811,64 @@ step_state (gboolean motion, guint confirm, guint quiet_needed, guint *run,
 }
 
 /* Foreground test and model update over n pixels (see analyze);
- * returns the number of foreground pixels. */
-static guint
-update_pass (GstAxionMotion *self, gsize n, gfloat gain, gfloat off,
-    gfloat alpha, gfloat alpha_fg)
+ * returns the number of foreground pixels. The planes are read through
+ * local restrict pointers (the byte stores would otherwise make the
+ * compiler reload every plane pointer from self each step) and the body is
+ * specialised for uniform thresholds (no threshold maps to read). */
+static inline __attribute__ ((always_inline)) guint
+update_pass_body (GstAxionMotion *self, gsize n, gfloat gain, gfloat off,
+    gfloat alpha, gfloat alpha_fg, const gboolean uniform)
 {
   const v4f vgain = V4F (gain), voff = V4F (off), valpha = V4F (alpha);
   const v4f valpha_fg = V4F (alpha_fg), vmin = V4F (4.0f);
   const v4f vmax = V4F (900.0f);
   const v4f vk2 = V4F (self->k2all), vm2 = V4F (self->m2all);
-  const gboolean uniform = self->uniform_thr; /* no threshold maps to read */
+  const guint8 *restrict active = self->active, *restrict cur = self->cur;
+  const gfloat *restrict k2map = self->k2map, *restrict m2map = self->m2map;
+  gfloat *restrict bg = self->bg, *restrict var = self->var;
+  guint8 *restrict fg = self->fg;
   v4i vchanged = { 0 };
   guint changed = 0;
 
   for (gsize i = 0; i < n; i += PAD) {
-    v4i act = load4b (self->active + i) != 0;
-    v4f a = __builtin_convertvector(load4b (self->cur + i), v4f);
-    v4f b = load4f (self->bg + i), v = load4f (self->var + i);
+    v4i act = load4b (active + i) != 0;
+    v4f a = __builtin_convertvector(load4b (cur + i), v4f);
+    v4f b = load4f (bg + i), v = load4f (var + i);
     v4f d = a - (vgain * b + voff);
     v4f d2 = d * d;
-    v4f t1 = (uniform ? vk2 : load4f (self->k2map + i)) * v;
-    v4f t2 = uniform ? vm2 : load4f (self->m2map + i);
+    v4f t1 = (uniform ? vk2 : load4f (k2map + i)) * v;
+    v4f t2 = uniform ? vm2 : load4f (m2map + i);
     v4i f = (d2 > max4f (t1, t2)) & act;
     v4i still = act & ~f;
     v4f rate = (v4f) ((f & (v4i) valpha_fg) | (still & (v4i) valpha));
     v4f nv = v + (v4f) (still & (v4i) valpha) * (d2 - v);
 
-    store4f (self->var + i, max4f (min4f (nv, vmax), vmin));
-    store4f (self->bg + i, b + rate * (a - b));
+    store4f (var + i, max4f (min4f (nv, vmax), vmin));
+    store4f (bg + i, b + rate * (a - b));
     vchanged -= f;
-    store4b (self->fg + i, f & 1);
+    store4b (fg + i, f & 1);
   }
   for (gint k = 0; k < PAD; k++)
     changed += (guint) vchanged[k];
   return changed;
 }
 
+static guint
+update_pass (GstAxionMotion *self, gsize n, gfloat gain, gfloat off,
+    gfloat alpha, gfloat alpha_fg)
+{
+  if (self->uniform_thr)
+    return update_pass_body (self, n, gain, off, alpha, alpha_fg, TRUE);
+  return update_pass_body (self, n, gain, off, alpha, alpha_fg, FALSE);
+}
+
 #if AXION_HAVE_AVX2
 /* The same, eight pixels at a time, for CPUs with AVX2 (chosen at run
  * time). Same operations in the same order: the same results bit for
  * bit. */
-__attribute__ ((target ("avx2"))) static guint
-update_pass_avx2 (GstAxionMotion *self, gsize n, gfloat gain, gfloat off,
-    gfloat alpha, gfloat alpha_fg)
+static inline __attribute__ ((always_inline, target ("avx2"))) guint
+update_pass_avx2_body (GstAxionMotion *self, gsize n, gfloat gain, gfloat off,
+    gfloat alpha, gfloat alpha_fg, const gboolean uniform)
 {
   const __m256 vgain = _mm256_set1_ps (gain), voff = _mm256_set1_ps (off);
   const __m256i valpha = _mm256_castps_si256 (_mm256_set1_ps (alpha));
@@ -860,25 +877,27 @@ update_pass_avx2 (GstAxionMotion *self, gsize n, gfloat gain, gfloat off,
   const __m256 vk2 = _mm256_set1_ps (self->k2all);
   const __m256 vm2 = _mm256_set1_ps (self->m2all);
   const __m256i zero = _mm256_setzero_si256 (), one = _mm256_set1_epi32 (1);
-  const gboolean uniform = self->uniform_thr;
+  const guint8 *restrict active = self->active, *restrict cur = self->cur;
+  const gfloat *restrict k2map = self->k2map, *restrict m2map = self->m2map;
+  gfloat *restrict bg = self->bg, *restrict var = self->var;
+  guint8 *restrict fg = self->fg;
   __m256i vchanged = zero;
   gint32 lanes[8];
   guint changed = 0;
 
   for (gsize i = 0; i < n; i += 8) {
-    __m256i act = _mm256_cmpgt_epi32 (_mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((
-                                          const __m128i *) (self->active + i))),
+    __m256i act = _mm256_cmpgt_epi32 (
+        _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) (active + i))),
         zero);
-    __m256 a = _mm256_cvtepi32_ps (_mm256_cvtepu8_epi32 (
-        _mm_loadl_epi64 ((const __m128i *) (self->cur + i))));
-    __m256 b = _mm256_loadu_ps (self->bg + i);
-    __m256 v = _mm256_loadu_ps (self->var + i);
+    __m256 a = _mm256_cvtepi32_ps (
+        _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) (cur + i))));
+    __m256 b = _mm256_loadu_ps (bg + i);
+    __m256 v = _mm256_loadu_ps (var + i);
     __m256 d = _mm256_sub_ps (
         a, _mm256_add_ps (_mm256_mul_ps (vgain, b), voff));
     __m256 d2 = _mm256_mul_ps (d, d);
-    __m256 t1 = _mm256_mul_ps (
-        uniform ? vk2 : _mm256_loadu_ps (self->k2map + i), v);
-    __m256 t2 = uniform ? vm2 : _mm256_loadu_ps (self->m2map + i);
+    __m256 t1 = _mm256_mul_ps (uniform ? vk2 : _mm256_loadu_ps (k2map + i), v);
+    __m256 t2 = uniform ? vm2 : _mm256_loadu_ps (m2map + i);
     __m256i f = _mm256_and_si256 (_mm256_castps_si256 (_mm256_cmp_ps (
                                       d2, _mm256_max_ps (t1, t2), _CMP_GT_OQ)),
         act);
@@ -892,17 +911,102 @@ update_pass_avx2 (GstAxionMotion *self, gsize n, gfloat gain, gfloat off,
     __m128i p16 = _mm_packs_epi32 (
         _mm256_castsi256_si128 (fb), _mm256_extracti128_si256 (fb, 1));
 
+    _mm256_storeu_ps (var + i, _mm256_max_ps (_mm256_min_ps (nv, vmax), vmin));
     _mm256_storeu_ps (
-        self->var + i, _mm256_max_ps (_mm256_min_ps (nv, vmax), vmin));
-    _mm256_storeu_ps (self->bg + i,
-        _mm256_add_ps (b, _mm256_mul_ps (rate, _mm256_sub_ps (a, b))));
+        bg + i, _mm256_add_ps (b, _mm256_mul_ps (rate, _mm256_sub_ps (a, b))));
     vchanged = _mm256_sub_epi32 (vchanged, f);
-    _mm_storel_epi64 ((__m128i *) (self->fg + i), _mm_packus_epi16 (p16, p16));
+    _mm_storel_epi64 ((__m128i *) (fg + i), _mm_packus_epi16 (p16, p16));
   }
   _mm256_storeu_si256 ((__m256i *) lanes, vchanged);
   for (gint k = 0; k < 8; k++)
     changed += (guint) lanes[k];
   return changed;
+}
+
+__attribute__ ((target ("avx2"))) static guint
+update_pass_avx2 (GstAxionMotion *self, gsize n, gfloat gain, gfloat off,
+    gfloat alpha, gfloat alpha_fg)
+{
+  if (self->uniform_thr)
+    return update_pass_avx2_body (self, n, gain, off, alpha, alpha_fg, TRUE);
+  return update_pass_avx2_body (self, n, gain, off, alpha, alpha_fg, FALSE);
+}
+#endif
+
+/* Sums for the global gain/offset fit of the frame to the background, over
+ * pixels that were background in the previous frame: a, b, a², b², ab and
+ * their count (a: frame, b: background). A global statistic: every
+ * FIT_STEP-th row (a quarter of the frame, spread evenly, and a quarter of
+ * the memory) gives the same fit. Eight pixels a time (the row's span
+ * widened to whole vectors), float partial sums per row added up in
+ * double. One body for the baseline and the AVX2 build: the same results
+ * bit for bit. */
+typedef gfloat v8f __attribute__ ((vector_size (32)));
+typedef gint32 v8i __attribute__ ((vector_size (32)));
+typedef guint8 v8b __attribute__ ((vector_size (8)));
+
+/* WIDEN8 (p): the 8 bytes at p as floats. GCC's generic widening of
+ * bytes goes lane by lane (or through the stack), so each build gives its
+ * own: two SSE2 unpacks, or one AVX2 pmovzxbd. */
+#define FIT_SUMS_BODY(WIDEN8)                                                  \
+  const v8f one = { 1, 1, 1, 1, 1, 1, 1, 1 };                                  \
+  gdouble s[6] = { 0 };                                                        \
+                                                                               \
+  for (gint y = 0; y < self->ah; y += FIT_STEP) {                              \
+    gsize i0 = (gsize) y * self->aw / 8 * 8;                                   \
+    gsize i1 = MIN (n, ((gsize) (y + 1) * self->aw + 7) / 8 * 8);              \
+    v8f ra = { 0 }, rb = ra, raa = ra, rbb = ra, rab = ra, rc = ra;            \
+                                                                               \
+    for (gsize i = i0; i < i1; i += 8) {                                       \
+      v8b act, pfg;                                                            \
+      v8f a, b, wt, av, bv;                                                    \
+      v8i wm;                                                                  \
+                                                                               \
+      memcpy (&act, self->active + i, 8);                                      \
+      memcpy (&pfg, self->prev_fg + i, 8);                                     \
+      memcpy (&b, self->bg + i, sizeof (b));                                   \
+      wm = __builtin_convertvector((act != 0) & (pfg == 0), v8i);              \
+      wt = (v8f) (wm & (v8i) one);                                             \
+      a = WIDEN8 (self->cur + i);                                              \
+      av = a * wt;                                                             \
+      bv = b * wt;                                                             \
+      ra += av;                                                                \
+      rb += bv;                                                                \
+      raa += av * a;                                                           \
+      rbb += bv * b;                                                           \
+      rab += av * b;                                                           \
+      rc += wt;                                                                \
+    }                                                                          \
+    for (gint k = 0; k < 8; k++) {                                             \
+      s[0] += ra[k];                                                           \
+      s[1] += rb[k];                                                           \
+      s[2] += raa[k];                                                          \
+      s[3] += rbb[k];                                                          \
+      s[4] += rab[k];                                                          \
+      s[5] += rc[k];                                                           \
+    }                                                                          \
+  }                                                                            \
+  memcpy (out, s, sizeof (s))
+
+#define WIDEN8_GENERIC(p)                                                      \
+  __builtin_shufflevector (__builtin_convertvector(load4b (p), v4f),           \
+      __builtin_convertvector(load4b ((p) + 4), v4f), 0, 1, 2, 3, 4, 5, 6, 7)
+
+static void
+fit_sums (const GstAxionMotion *self, gsize n, gdouble out[6])
+{
+  FIT_SUMS_BODY (WIDEN8_GENERIC);
+}
+
+#if AXION_HAVE_AVX2
+#define WIDEN8_AVX2(p)                                                         \
+  ((v8f) _mm256_cvtepi32_ps (                                                  \
+      _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) (p)))))
+
+__attribute__ ((target ("avx2"))) static void
+fit_sums_avx2 (const GstAxionMotion *self, gsize n, gdouble out[6])
+{
+  FIT_SUMS_BODY (WIDEN8_AVX2);
 }
 #endif
 
@@ -969,34 +1073,19 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
    * of the memory) gives the same fit; float partial sums per row, added
    * up in double */
   {
-    const v4f one = V4F (1.0f);
-    v4f ra = V4F (0), rb = ra, raa = ra, rbb = ra, rab = ra, rc = ra;
-
-    for (gint y = 0; y < ah; y += FIT_STEP) {
-      gsize i0 = (gsize) y * aw / PAD * PAD;
-      gsize i1 = MIN (n, ((gsize) (y + 1) * aw + PAD - 1) / PAD * PAD);
-      for (gsize i = i0; i < i1; i += PAD) {
-        v4i wm = (load4b (self->active + i) != 0) &
-            (load4b (self->prev_fg + i) == 0);
-        v4f wt = (v4f) (wm & (v4i) one);
-        v4f a = __builtin_convertvector(load4b (self->cur + i), v4f);
-        v4f b = load4f (self->bg + i);
-        v4f av = a * wt, bv = b * wt;
-        ra += av;
-        rb += bv;
-        raa += av * a;
-        rbb += bv * b;
-        rab += av * b;
-        rc += wt;
-      }
-      sa += hsum4f (ra);
-      sb += hsum4f (rb);
-      saa += hsum4f (raa);
-      sbb += hsum4f (rbb);
-      sab += hsum4f (rab);
-      cnt += hsum4f (rc);
-      ra = rb = raa = rbb = rab = rc = V4F (0);
-    }
+    gdouble sums[6];
+#if AXION_HAVE_AVX2
+    if (use_avx2)
+      fit_sums_avx2 (self, n, sums);
+    else
+#endif
+      fit_sums (self, n, sums);
+    sa = sums[0];
+    sb = sums[1];
+    saa = sums[2];
+    sbb = sums[3];
+    sab = sums[4];
+    cnt = sums[5];
   }
   if (cnt > 16) {
     gdouble ma = sa / cnt, mb = sb / cnt;
@@ -1041,32 +1130,53 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
   }
 
   /* 3x3 majority (at least 5 of 9, outside the frame counts as still):
-   * drops isolated pixels and fills pinholes. Separable box sums over a
-   * zero-bordered (aw+2)x(ah+2) copy. */
+   * drops isolated pixels and fills pinholes. Separable box sums; rows
+   * with no foreground pixel are skipped (most rows of most frames). */
   {
-    gint pw = aw + 2;
     guint8 *hs = self->hsum;
 
-    for (gint y = 0; y < ah; y++)
-      memcpy (self->fgpad + (gsize) (y + 1) * pw + 1, self->fg + (gsize) y * aw,
-          aw);
-    for (gint y = 0; y < ah + 2; y++) {
-      const guint8 *r = self->fgpad + (gsize) y * pw;
-      guint8 *o = hs + (gsize) y * pw;
-      gint x = 1;
-      for (; x + 16 <= aw + 1; x += 16)
+    for (gint y = 0; y < ah; y++) {
+      const guint8 *r = self->fg + (gsize) y * aw;
+      guint8 *o = hs + (gsize) y * aw;
+      v16b any = { 0 };
+      guint8 a = 0;
+      gint x = 0;
+
+      for (; x + 16 <= aw; x += 16)
+        any |= load16b (r + x);
+      for (gint k = 0; k < 16; k++)
+        a |= any[k];
+      for (; x < aw; x++)
+        a |= r[x];
+      self->row_any[y] = a;
+      if (!a)
+        continue;
+      /* horizontal sums of 3, the pixels beyond the row count as 0 */
+      o[0] = r[0] + (aw > 1 ? r[1] : 0);
+      x = 1;
+      for (; x + 17 <= aw; x += 16)
         store16b (
             o + x, load16b (r + x - 1) + load16b (r + x) + load16b (r + x + 1));
-      for (; x <= aw; x++)
-        o[x] = r[x - 1] + r[x] + r[x + 1];
+      for (; x < aw; x++)
+        o[x] = r[x - 1] + r[x] + (x + 1 < aw ? r[x + 1] : 0);
     }
     for (gint y = 0; y < ah; y++) {
-      const guint8 *h0 = hs + (gsize) y * pw + 1, *h1 = h0 + pw, *h2 = h1 + pw;
+      gboolean a0 = y > 0 && self->row_any[y - 1], a1 = self->row_any[y];
+      gboolean a2 = y + 1 < ah && self->row_any[y + 1];
+      const guint8 *h0 = a0 ? hs + (gsize) (y - 1) * aw : self->zero_row;
+      const guint8 *h1 = a1 ? hs + (gsize) y * aw : self->zero_row;
+      const guint8 *h2 = a2 ? hs + (gsize) (y + 1) * aw : self->zero_row;
       const guint8 *act = self->active + (gsize) y * aw;
       guint8 *o = self->fg2 + (gsize) y * aw;
       v16b acc = { 0 };
       guint rc = 0;
       gint x = 0;
+
+      if (!a0 && !a1 && !a2) {
+        memset (o, 0, aw);
+        self->row_fg[y] = 0;
+        continue;
+      }
       for (; x + 16 <= aw; x += 16) {
         v16b sum = load16b (h0 + x) + load16b (h1 + x) + load16b (h2 + x);
         v16b f = (v16b) (sum >= 5) & load16b (act + x) & 1;
@@ -1084,7 +1194,6 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
       fg_count += rc;
     }
   }
-  memcpy (self->prev_fg, self->fg2, (gsize) aw * ah);
 
   /* regions */
   if (fg_count > 0) {
@@ -1180,6 +1289,13 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
       "frame %" G_GUINT64_FORMAT ": score %.4f, %u regions, "
       "gain %.3f offset %.1f, state %d",
       meta->frame_number, score, n_regions, gain, off, state);
+
+  /* this frame's foreground is the next one's previous */
+  {
+    guint8 *t = self->prev_fg;
+    self->prev_fg = self->fg2;
+    self->fg2 = t;
+  }
 
   GST_OBJECT_LOCK (self);
   self->frames++;

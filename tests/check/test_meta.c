@@ -382,7 +382,7 @@ GST_START_TEST (test_luma_downscale_fast)
   static const gint sizes[][3] = { { 1920, 1080, 320 }, { 1280, 720, 320 },
     { 640, 360, 320 }, { 2560, 1440, 320 }, { 3840, 2160, 320 },
     { 1920, 1080, 160 }, { 1000, 600, 320 }, { 15, 9, 5 }, { 1, 1, 1 },
-    { 24, 4, 3 } };
+    { 24, 4, 3 }, { 1284, 12, 321 }, { 68, 4, 17 } };
   GRand *r = g_rand_new_with_seed (7);
 
   for (guint t = 0; t < G_N_ELEMENTS (sizes); t++) {
