@@ -317,13 +317,7 @@ element_metrics (Camera *c)
         metric_row ("dlpu_inferences", "counter", "dlpu", c->id, u64, "count");
     } else if (g_str_equal (name, "axionmotion") ||
         g_str_equal (name, "axionhash")) {
-      /* CPU of the analysis per frame (the element's own thread time) */
       g_object_get (e, "stats", &st, NULL);
-      if (gst_structure_get_double (st, "cpu-ms-per-frame", &d)) {
-        gchar *m = g_strdup_printf ("%s_cpu_ms_per_frame", name + 5);
-        metric_row (m, "gauge", name, c->id, d, "ms");
-        g_free (m);
-      }
     } else if (g_str_equal (name, "axionpgsink")) {
       g_object_get (e, "stats", &st, NULL);
       if (gst_structure_get_uint (st, "queued-batches", &u))
@@ -338,6 +332,13 @@ element_metrics (Camera *c)
       if (gst_structure_get_uint64 (st, "dropped-events", &u64))
         metric_row (
             "redis_dropped_events", "counter", "runner", c->id, u64, "count");
+    }
+    /* each Axion element's own CPU per frame (its thread time: analysis,
+     * or a sink's render and worker) */
+    if (st && gst_structure_get_double (st, "cpu-ms-per-frame", &d)) {
+      gchar *m = g_strdup_printf ("%s_cpu_ms_per_frame", name + 5);
+      metric_row (m, "gauge", name, c->id, d, "ms");
+      g_free (m);
     }
     if (st)
       gst_structure_free (st);

@@ -140,6 +140,10 @@ struct _GstAxionPgSink
   guint64 rows_queued, rows_written, rows_spooled, rows_replayed;
   guint64 rows_dropped, rows_rejected, batches, reconnects, spool_full;
   guint64 rows_duplicate; /* already in the database: skipped */
+  /* CPU time: render (streaming thread) and the worker thread, for the
+   * cpu-ms-per-frame stat */
+  gint64 render_cpu_us, worker_cpu_us;
+  guint64 rendered;
   guint64 buffers_without_meta, rows_invalid;
   gchar *last_error;
   gdouble last_lag_ms;
@@ -1149,6 +1153,8 @@ worker_main (GstAxionPgSink *self)
     gint64 now = g_get_monotonic_time (), wake;
     gboolean stopping = self->stopping;
 
+    self->worker_cpu_us = gst_axion_thread_cpu_us ();
+
     GST_OBJECT_LOCK (self);
     flush_ms = self->flush_interval_ms;
     metrics_ms = self->metrics_interval_ms;
@@ -1313,6 +1319,7 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   guint invalid = 0;
   GstAxionFrameEvent events[GST_AXION_FRAME_MAX_EVENTS + 1];
   guint n_events;
+  gint64 c0 = gst_axion_thread_cpu_us ();
 
   GST_OBJECT_LOCK (self);
   frame_interval = self->frame_interval;
@@ -1420,6 +1427,8 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   journal_append (self, self->pending);
   if (self->pending && self->pending->total >= batch_size)
     queue_pending (self);
+  self->render_cpu_us += gst_axion_thread_cpu_us () - c0;
+  self->rendered++;
   g_mutex_unlock (&self->lock);
   g_ptr_array_unref (rows);
   return GST_FLOW_OK;
@@ -1507,6 +1516,8 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
   self->rows_queued = self->rows_written = self->rows_spooled = 0;
   self->rows_replayed = self->rows_dropped = self->rows_rejected = 0;
   self->rows_duplicate = 0;
+  self->render_cpu_us = self->worker_cpu_us = 0;
+  self->rendered = 0;
   self->batches = self->reconnects = self->spool_full = 0;
   self->ever_connected = FALSE;
   self->buffers_without_meta = self->rows_invalid = 0;
@@ -1577,6 +1588,12 @@ gst_axion_pg_sink_stop (GstBaseSink *bs)
     g_thread_join (self->worker);
     self->worker = NULL;
   }
+  GST_INFO_OBJECT (self,
+      "CPU per frame over %" G_GUINT64_FORMAT " frames: render %.4f ms, "
+      "worker %.4f ms",
+      self->rendered,
+      self->rendered ? self->render_cpu_us / 1000.0 / self->rendered : 0.0,
+      self->rendered ? self->worker_cpu_us / 1000.0 / self->rendered : 0.0);
   disconnect (self);
   return TRUE;
 }
@@ -1604,6 +1621,10 @@ make_stats (GstAxionPgSink *self)
       g_queue_get_length (&self->queue), "connected", G_TYPE_BOOLEAN,
       self->connected, "lag-ms", G_TYPE_DOUBLE, self->last_lag_ms,
       "buffers-without-meta", G_TYPE_UINT64, self->buffers_without_meta,
+      "cpu-ms-per-frame", G_TYPE_DOUBLE,
+      self->rendered ? (self->render_cpu_us + self->worker_cpu_us) / 1000.0 /
+              self->rendered
+                     : 0.0,
       "last-error", G_TYPE_STRING, self->last_error ? self->last_error : "",
       NULL);
   g_mutex_unlock (&self->lock);

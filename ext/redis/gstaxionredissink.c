@@ -119,6 +119,9 @@ struct _GstAxionRedisSink
 
   /* stats (lock) */
   guint64 commands, batches, dropped_events, reconnects, errors, frames;
+  /* CPU time: render (streaming thread) and the worker thread, for the
+   * cpu-ms-per-frame stat */
+  gint64 render_cpu_us, worker_cpu_us;
   gboolean connected;
   gboolean ever_connected;
   gchar *last_error;
@@ -381,6 +384,7 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
   gchar *prefix;
   GstAxionFrameEvent frame_events[GST_AXION_FRAME_MAX_EVENTS + 1];
   guint n_events;
+  gint64 c0 = gst_axion_thread_cpu_us ();
 
   if (meta == NULL ||
       !gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA))
@@ -490,6 +494,7 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
       g_hash_table_insert (c->context, k, v);
     }
   }
+  self->render_cpu_us += gst_axion_thread_cpu_us () - c0;
   g_mutex_unlock (&self->lock);
 
   g_ptr_array_unref (events);
@@ -882,6 +887,7 @@ worker_main (GstAxionRedisSink *self)
     gboolean stopping = self->stopping, fatal = FALSE, pending;
     Flush *f;
 
+    self->worker_cpu_us = gst_axion_thread_cpu_us ();
     GST_OBJECT_LOCK (self);
     interval = self->state_interval_ms;
     GST_OBJECT_UNLOCK (self);
@@ -947,6 +953,7 @@ gst_axion_redis_sink_start (GstBaseSink *bs)
   self->next_connect_us = 0;
   self->commands = self->batches = self->dropped_events = 0;
   self->reconnects = self->errors = self->frames = 0;
+  self->render_cpu_us = self->worker_cpu_us = 0;
   self->ever_connected = FALSE;
   if (!ensure_connected (self, TRUE, &fatal)) {
     if (fatal)
@@ -1005,6 +1012,12 @@ gst_axion_redis_sink_stop (GstBaseSink *bs)
     g_thread_join (self->worker);
     self->worker = NULL;
   }
+  GST_INFO_OBJECT (self,
+      "CPU per frame over %" G_GUINT64_FORMAT " frames: render %.4f ms, "
+      "worker %.4f ms",
+      self->frames,
+      self->frames ? self->render_cpu_us / 1000.0 / self->frames : 0.0,
+      self->frames ? self->worker_cpu_us / 1000.0 / self->frames : 0.0);
   g_mutex_lock (&self->lock);
   g_hash_table_remove_all (self->cams);
   g_queue_clear_full (&self->events, g_free);
@@ -1117,8 +1130,13 @@ gst_axion_redis_sink_get_property (
             G_TYPE_UINT64, self->dropped_events, "pending-events", G_TYPE_UINT,
             self->events.length + self->inflight, "reconnects", G_TYPE_UINT64,
             self->reconnects, "errors", G_TYPE_UINT64, self->errors,
-            "connected", G_TYPE_BOOLEAN, self->connected, "last-error",
-            G_TYPE_STRING, self->last_error ? self->last_error : "", NULL));
+            "connected", G_TYPE_BOOLEAN, self->connected, "cpu-ms-per-frame",
+            G_TYPE_DOUBLE,
+            self->frames ? (self->render_cpu_us + self->worker_cpu_us) /
+                    1000.0 / self->frames
+                         : 0.0,
+            "last-error", G_TYPE_STRING,
+            self->last_error ? self->last_error : "", NULL));
     g_mutex_unlock (&self->lock);
     return;
   }

@@ -46,11 +46,15 @@ element_ms() {
 }
 
 # runs N cameras of pipeline P for 21 s; prints "frames cpu_s window_s
-# axion_cpu_s" over the steady window between the runner's status lines at
-# 10 s and 20 s (axion_cpu_s: axionmotion + axionhash by their own thread
-# CPU per frame, plus the sinks' threads)
+# axion_cpu_s queues_cpu_s" over the steady window between the runner's
+# status lines at 10 s and 20 s (axion_cpu_s: every Axion element's own CPU
+# per frame, as its stats report it: axionmotion and axionhash their
+# analysis, axionpgsink and axionredissink their render and worker
+# threads; queues_cpu_s: axionmotion + axionhash as above plus every thread
+# of the sink branches from /proc: the queue threads, which also do the
+# queues' hand-off, and the sinks' workers)
 measure() {
-  local n=$1 p=$2 port=$3 args=() pid f1 f2 c1 c2 s1 s2 t0 mm hm
+  local n=$1 p=$2 port=$3 args=() pid f1 f2 c1 c2 s1 s2 t0 mm hm pm rm
   for i in $(seq 1 "$n"); do args+=(--camera "c$i=rtsp://127.0.0.1:$port/cam$i"); done
   "$run" -p "$p" -d "$AXION_TEST_PG_CONNINFO" -r "$AXION_TEST_REDIS_URL" \
     --spool-dir "$t/spool" --stall-timeout 0 "${args[@]}" > "$t/run.out" 2>&1 &
@@ -65,18 +69,25 @@ measure() {
   f2=$(grep 'status camera=' "$t/run.out" | awk -v n="$n" 'NR>n && NR<=2*n' | sed 's/.*frames=\([0-9]*\).*/\1/' | paste -sd+ | bc)
   u1=$(grep 'status camera=' "$t/run.out" | awk 'NR==1' | sed 's/.*uptime=\([0-9.]*\).*/\1/')
   u2=$(grep 'status camera=' "$t/run.out" | awk -v n="$n" 'NR==n+1' | sed 's/.*uptime=\([0-9.]*\).*/\1/')
-  if [ -z "$f2" ] || [ -z "$u2" ]; then echo "0 $(echo "$c2 - $c1" | bc) 10 0"; return; fi
+  if [ -z "$f2" ] || [ -z "$u2" ]; then echo "0 $(echo "$c2 - $c1" | bc) 10 0 0"; return; fi
   mm=$(element_ms motion_cpu_ms_per_frame "$t0")
   hm=$(element_ms hash_cpu_ms_per_frame "$t0")
+  pm=$(element_ms pgsink_cpu_ms_per_frame "$t0")
+  rm=$(element_ms redissink_cpu_ms_per_frame "$t0")
+  [ "$aj_detail" = 1 ] && echo "       ms/frame: axionmotion $mm axionhash $hm axionpgsink $pm axionredissink $rm" >&2
   # frames in the window, CPU seconds, the window's exact length, Axion CPU
   echo "$(( f2 - ${f1:-0} )) $(echo "$c2 - $c1" | bc) $(echo "$u2 - $u1" | bc)" \
+    "$(echo "scale=3; ($f2 - ${f1:-0}) * ($mm + $hm + $pm + $rm) / 1000" | bc)" \
     "$(echo "scale=3; ($f2 - ${f1:-0}) * ($mm + $hm) / 1000 + $s2 - $s1" | bc)"
 }
 
-printf '%-6s %4s %9s %10s %8s %9s %11s %12s\n' res N frames% decode-cpu job-cpu axion-cpu share-2runs share-1run
+printf '%-6s %4s %9s %10s %8s %9s %11s %12s %13s\n' res N frames% decode-cpu job-cpu axion-cpu share-2runs share-1run share-queues
 echo "(cpu in cores; share-2runs = (job - decode-only) / decode-only from two runs;"
 echo " share-1run = axion-cpu / (job - axion-cpu) within the job run, axion-cpu ="
-echo " axionmotion + axionhash by their own thread CPU per frame + the sinks' threads)"
+echo " the Axion elements' own CPU per frame from their stats: axionmotion and"
+echo " axionhash analysis, axionpgsink and axionredissink render + worker thread;"
+echo " share-queues = the same with the sink branches' queue threads (their"
+echo " hand-off included) and workers from /proc in place of the sinks' stats)"
 for res in 1920x1080 1280x720; do
   w=${res%x*} h=${res#*x}
   max=${BENCH_MAX_CAMERAS:-24}
@@ -90,14 +101,18 @@ for res in 1920x1080 1280x720; do
   best=0
   for n in 1 2 4 6 8 10 12 16 20 24; do
     [ "$n" -le "$max" ] || break
+    aj_detail=0
     read -r fd cd wd <<< "$(measure "$n" "$here/decode-only.pipeline" "$port")"
-    read -r fj cj wj aj <<< "$(measure "$n" "$here/axion-standin.pipeline" "$port")"
+    aj_detail=1
+    read -r fj cj wj aj qj <<< "$(measure "$n" "$here/axion-standin.pipeline" "$port")"
+    aj_detail=0
     pct=$(echo "scale=1; 100 * $fj / ($n * 10 * $wj)" | bc)
     share=$(echo "scale=1; if ($cd > 0) 100 * ($cj - $cd) / $cd else 0" | bc)
     share1=$(echo "scale=1; if ($cj > $aj) 100 * $aj / ($cj - $aj) else 0" | bc)
-    printf '%-6s %4d %8s%% %10.2f %8.2f %9.2f %10s%% %11s%%\n' "${h}p" "$n" "$pct" \
+    shareq=$(echo "scale=1; if ($cj > $qj) 100 * $qj / ($cj - $qj) else 0" | bc)
+    printf '%-6s %4d %8s%% %10.2f %8.2f %9.3f %10s%% %11s%% %12s%%\n' "${h}p" "$n" "$pct" \
       "$(echo "$cd / $secs" | bc -l)" "$(echo "$cj / $secs" | bc -l)" \
-      "$(echo "$aj / $secs" | bc -l)" "$share" "$share1"
+      "$(echo "$aj / $secs" | bc -l)" "$share" "$share1" "$shareq"
     if [ "$(echo "$pct >= 99" | bc)" = 1 ]; then best=$n; else break; fi
   done
   echo "${h}p: largest N with >= 99% of frames processed: $best"
