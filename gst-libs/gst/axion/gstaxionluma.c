@@ -296,13 +296,15 @@ block_sums8 (const guint8 *p, gint k)
  * byte-pair sums (pmaddubsw) and horizontal adds of the pairs, exact like
  * the other paths ((sum + 2) / 4). Returns the outputs written. */
 __attribute__ ((target ("ssse3"))) static gint
-row_k4_ssse3 (const guint8 *row, guint8 *out, gint n_out)
+row_k4_ssse3 (const guint8 *row, const guint8 *next, guint8 *out, gint n_out)
 {
   const __m128i ones = _mm_set1_epi8 (1), two = _mm_set1_epi16 (2);
   gint ox = 0;
 
   for (; ox + 16 <= n_out; ox += 16) {
     const __m128i *p = (const __m128i *) (row + 4 * ox);
+    if (next)
+      __builtin_prefetch (next + 4 * ox, 0, 2);
     __m128i q0 = _mm_hadd_epi16 (_mm_maddubs_epi16 (_mm_loadu_si128 (p), ones),
         _mm_maddubs_epi16 (_mm_loadu_si128 (p + 1), ones));
     __m128i q1 = _mm_hadd_epi16 (
@@ -382,7 +384,7 @@ gst_axion_luma_downscale_fast (
   for (gint oy = 0; oy < dst_height; oy++) {
     gint y0 = (gint) ((gint64) oy * h / dst_height);
     gint y1 = (gint) ((gint64) (oy + 1) * h / dst_height);
-    const guint8 *row;
+    const guint8 *row, *nextrow = NULL;
     guint8 *out = dst + (gsize) oy * dst_width;
 
     if (y1 <= y0)
@@ -397,14 +399,17 @@ gst_axion_luma_downscale_fast (
                                frame, 0) +
           (gsize) ((ny0 + MAX (ny1, ny0 + 1)) / 2) *
               GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
-      for (gint x = 0; x < w; x += 64)
-        __builtin_prefetch (next + x, 0, 2);
+      if (k == 4 && ssse3)
+        nextrow = next; /* prefetched line by line as the row is read */
+      else
+        for (gint x = 0; x < w; x += 64)
+          __builtin_prefetch (next + x, 0, 2);
     }
     row = gst_axion_luma_reader_row (&rd, (y0 + y1) / 2);
     ox = 0;
 #if AXION_HAVE_SSSE3
     if (k == 4 && ssse3)
-      ox = row_k4_ssse3 (row, out, MIN (dst_width, w / 4));
+      ox = row_k4_ssse3 (row, nextrow, out, MIN (dst_width, w / 4));
 #endif
 #if defined(__SSE2__)
     if (k == 2 || k == 4 || k == 6 || k == 8) {
