@@ -182,6 +182,27 @@ GST_START_TEST (test_claude_analysis_and_alert_rows)
   /* VARCHAR(32): cut, never rejected by the server */
   fail_unless_equals_int (
       strlen (gst_axion_row_get_text (row, "model_version")), 32);
+  {
+    /* non-ASCII: cut at 32 characters (not bytes), invalid bytes replaced */
+    GstAxionAnalysis *u = sample_analysis ();
+    GstAxionRow *ur;
+    const gchar *mv;
+    g_free (u->model);
+    u->model = g_strdup ("\xff\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                         "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                         "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                         "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                         "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                         "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+    ur = gst_axion_row_claude_analysis (u, NULL);
+    fail_unless (ur != NULL);
+    mv = gst_axion_row_get_text (ur, "model_version");
+    fail_unless (g_utf8_validate (mv, -1, NULL));
+    fail_unless_equals_int (g_utf8_strlen (mv, -1), 32);
+    fail_unless (g_str_has_prefix (mv, "\xef\xbf\xbd\xc3\xa9"));
+    gst_axion_row_free (ur);
+    gst_axion_analysis_free (u);
+  }
   fail_unless_equals_string (
       gst_axion_row_get_text (row, "pattern_detected"), "t");
   fail_unless (gst_axion_row_is_null (row, "confidence_score"));

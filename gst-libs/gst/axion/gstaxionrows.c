@@ -330,10 +330,32 @@ gst_axion_row_get_table (const GstAxionRow *row)
   return row->table;
 }
 
+/* The column index for the row builders below, which name columns with
+ * string literals: a per-thread cache keyed by the literal's address (no
+ * hashing of the name, no shared table touched per cell), falling back to
+ * the name index. */
+static gint
+col_index (GstAxionTable table, const gchar *column)
+{
+  static _Thread_local struct
+  {
+    const gchar *name;
+    gint table, index;
+  } cache[256];
+  guint slot = (guint) (((guintptr) column >> 2) ^ (guint) table) & 255;
+
+  if (cache[slot].name == column && cache[slot].table == (gint) table)
+    return cache[slot].index;
+  cache[slot].index = gst_axion_row_column_index (table, column);
+  cache[slot].table = table;
+  cache[slot].name = column;
+  return cache[slot].index;
+}
+
 static Cell *
 cell (GstAxionRow *row, const gchar *column, GstAxionColumnType type)
 {
-  gint i = gst_axion_row_column_index (row->table, column);
+  gint i = col_index (row->table, column);
 
   /* programming error in this file: the column lists above are fixed */
   g_assert (i >= 0);
@@ -347,7 +369,16 @@ cell (GstAxionRow *row, const gchar *column, GstAxionColumnType type)
 static gchar *
 clean_text (const gchar *s, guint max_chars)
 {
-  gchar *v = g_utf8_make_valid (s, -1);
+  gchar *v;
+  gsize n = 0;
+
+  /* ASCII (ids, names, hashes: nearly all text here): valid as it is, a
+   * character per byte */
+  while (s[n] && !(s[n] & 0x80))
+    n++;
+  if (s[n] == '\0')
+    return g_strndup (s, max_chars > 0 ? MIN (n, max_chars) : n);
+  v = g_utf8_make_valid (s, -1);
 
   if (max_chars > 0 && g_utf8_strlen (v, -1) > (glong) max_chars)
     *g_utf8_offset_to_pointer (v, max_chars) = '\0';
@@ -361,7 +392,7 @@ set_text (GstAxionRow *row, const gchar *column, const gchar *s)
 
   if (s == NULL)
     return;
-  i = gst_axion_row_column_index (row->table, column);
+  i = col_index (row->table, column);
   cell (row, column, GST_AXION_COLUMN_TEXT)->v.s = clean_text (
       s, tables[row->table].cols[i].size);
 }
