@@ -344,7 +344,8 @@ col_index (GstAxionTable table, const gchar *column)
   } cache[256];
   guint slot = (guint) (((guintptr) column >> 2) ^ (guint) table) & 255;
 
-  if (cache[slot].name == column && cache[slot].table == (gint) table)
+  if (column != NULL && cache[slot].name == column &&
+      cache[slot].table == (gint) table)
     return cache[slot].index;
   cache[slot].index = gst_axion_row_column_index (table, column);
   cache[slot].table = table;
