@@ -43,7 +43,6 @@
 GST_DEBUG_CATEGORY_STATIC (gst_axion_pg_sink_debug);
 #define GST_CAT_DEFAULT gst_axion_pg_sink_debug
 
-#define RENDER_CPU_SAMPLE 8
 #define DEFAULT_BATCH_SIZE 1000
 #define DEFAULT_FLUSH_INTERVAL_MS 500
 #define DEFAULT_SPOOL_MAX_BYTES (G_GUINT64_CONSTANT (1) << 30)
@@ -143,9 +142,8 @@ struct _GstAxionPgSink
   guint64 rows_duplicate; /* already in the database: skipped */
   /* CPU time: render (streaming thread) and the worker thread, for the
    * cpu-ms-per-frame stat */
-  gint64 render_cpu_us, worker_cpu_us;
-  guint render_seq; /* renders, streaming thread only: every
-                     * RENDER_CPU_SAMPLE-th is timed */
+  GstAxionCpuMeter render_cpu;
+  gint64 worker_cpu_us;
   guint64 rendered;
   guint64 buffers_without_meta, rows_invalid;
   gchar *last_error;
@@ -1322,12 +1320,8 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   guint invalid = 0;
   GstAxionFrameEvent events[GST_AXION_FRAME_MAX_EVENTS + 1];
   guint n_events;
-  /* the render's CPU time is sampled (a thread-clock read is a system
-   * call): every RENDER_CPU_SAMPLE-th frame counts for that many */
-  gint64 c0 = self->render_seq++ % RENDER_CPU_SAMPLE == 0
-      ? gst_axion_thread_cpu_us ()
-      : -1;
 
+  gst_axion_cpu_meter_begin (&self->render_cpu);
   GST_OBJECT_LOCK (self);
   frame_interval = self->frame_interval;
   batch_size = self->batch_size;
@@ -1434,9 +1428,7 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   journal_append (self, self->pending);
   if (self->pending && self->pending->total >= batch_size)
     queue_pending (self);
-  if (c0 >= 0)
-    self->render_cpu_us += RENDER_CPU_SAMPLE *
-        (gst_axion_thread_cpu_us () - c0);
+  gst_axion_cpu_meter_end (&self->render_cpu);
   self->rendered++;
   g_mutex_unlock (&self->lock);
   g_ptr_array_unref (rows);
@@ -1525,8 +1517,8 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
   self->rows_queued = self->rows_written = self->rows_spooled = 0;
   self->rows_replayed = self->rows_dropped = self->rows_rejected = 0;
   self->rows_duplicate = 0;
-  self->render_cpu_us = self->worker_cpu_us = 0;
-  self->render_seq = 0;
+  memset (&self->render_cpu, 0, sizeof (self->render_cpu));
+  self->worker_cpu_us = 0;
   self->rendered = 0;
   self->batches = self->reconnects = self->spool_full = 0;
   self->ever_connected = FALSE;
@@ -1602,7 +1594,7 @@ gst_axion_pg_sink_stop (GstBaseSink *bs)
       "CPU per frame over %" G_GUINT64_FORMAT " frames: render %.4f ms, "
       "worker %.4f ms",
       self->rendered,
-      self->rendered ? self->render_cpu_us / 1000.0 / self->rendered : 0.0,
+      self->rendered ? self->render_cpu.cpu_us / 1000.0 / self->rendered : 0.0,
       self->rendered ? self->worker_cpu_us / 1000.0 / self->rendered : 0.0);
   disconnect (self);
   return TRUE;
@@ -1632,8 +1624,8 @@ make_stats (GstAxionPgSink *self)
       self->connected, "lag-ms", G_TYPE_DOUBLE, self->last_lag_ms,
       "buffers-without-meta", G_TYPE_UINT64, self->buffers_without_meta,
       "cpu-ms-per-frame", G_TYPE_DOUBLE,
-      self->rendered ? (self->render_cpu_us + self->worker_cpu_us) / 1000.0 /
-              self->rendered
+      self->rendered ? (self->render_cpu.cpu_us + self->worker_cpu_us) /
+              1000.0 / self->rendered
                      : 0.0,
       "last-error", G_TYPE_STRING, self->last_error ? self->last_error : "",
       NULL);

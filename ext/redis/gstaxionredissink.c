@@ -39,7 +39,6 @@
 GST_DEBUG_CATEGORY_STATIC (gst_axion_redis_sink_debug);
 #define GST_CAT_DEFAULT gst_axion_redis_sink_debug
 
-#define RENDER_CPU_SAMPLE 8
 #define DEFAULT_URL "redis://127.0.0.1:6379/0"
 #define DEFAULT_PREFIX "axion"
 #define DEFAULT_STATE_INTERVAL_MS 500
@@ -122,9 +121,8 @@ struct _GstAxionRedisSink
   guint64 commands, batches, dropped_events, reconnects, errors, frames;
   /* CPU time: render (streaming thread) and the worker thread, for the
    * cpu-ms-per-frame stat */
-  gint64 render_cpu_us, worker_cpu_us;
-  guint render_seq; /* renders, streaming thread only: every
-                     * RENDER_CPU_SAMPLE-th is timed */
+  GstAxionCpuMeter render_cpu;
+  gint64 worker_cpu_us;
   gboolean connected;
   gboolean ever_connected;
   gchar *last_error;
@@ -387,15 +385,11 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
   gchar *prefix;
   GstAxionFrameEvent frame_events[GST_AXION_FRAME_MAX_EVENTS + 1];
   guint n_events;
-  /* the render's CPU time is sampled (a thread-clock read is a system
-   * call): every RENDER_CPU_SAMPLE-th frame counts for that many */
-  gint64 c0 = self->render_seq++ % RENDER_CPU_SAMPLE == 0
-      ? gst_axion_thread_cpu_us ()
-      : -1;
 
   if (meta == NULL ||
       !gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA))
     return GST_FLOW_OK;
+  gst_axion_cpu_meter_begin (&self->render_cpu);
 
   GST_OBJECT_LOCK (self);
   maxlen = self->events_maxlen;
@@ -501,9 +495,7 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
       g_hash_table_insert (c->context, k, v);
     }
   }
-  if (c0 >= 0)
-    self->render_cpu_us += RENDER_CPU_SAMPLE *
-        (gst_axion_thread_cpu_us () - c0);
+  gst_axion_cpu_meter_end (&self->render_cpu);
   g_mutex_unlock (&self->lock);
 
   g_ptr_array_unref (events);
@@ -962,8 +954,8 @@ gst_axion_redis_sink_start (GstBaseSink *bs)
   self->next_connect_us = 0;
   self->commands = self->batches = self->dropped_events = 0;
   self->reconnects = self->errors = self->frames = 0;
-  self->render_cpu_us = self->worker_cpu_us = 0;
-  self->render_seq = 0;
+  memset (&self->render_cpu, 0, sizeof (self->render_cpu));
+  self->worker_cpu_us = 0;
   self->ever_connected = FALSE;
   if (!ensure_connected (self, TRUE, &fatal)) {
     if (fatal)
@@ -1026,7 +1018,7 @@ gst_axion_redis_sink_stop (GstBaseSink *bs)
       "CPU per frame over %" G_GUINT64_FORMAT " frames: render %.4f ms, "
       "worker %.4f ms",
       self->frames,
-      self->frames ? self->render_cpu_us / 1000.0 / self->frames : 0.0,
+      self->frames ? self->render_cpu.cpu_us / 1000.0 / self->frames : 0.0,
       self->frames ? self->worker_cpu_us / 1000.0 / self->frames : 0.0);
   g_mutex_lock (&self->lock);
   g_hash_table_remove_all (self->cams);
@@ -1142,7 +1134,7 @@ gst_axion_redis_sink_get_property (
             self->reconnects, "errors", G_TYPE_UINT64, self->errors,
             "connected", G_TYPE_BOOLEAN, self->connected, "cpu-ms-per-frame",
             G_TYPE_DOUBLE,
-            self->frames ? (self->render_cpu_us + self->worker_cpu_us) /
+            self->frames ? (self->render_cpu.cpu_us + self->worker_cpu_us) /
                     1000.0 / self->frames
                          : 0.0,
             "last-error", G_TYPE_STRING,

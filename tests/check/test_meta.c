@@ -377,6 +377,49 @@ GST_END_TEST;
 /* the fast downscale: each output pixel is the rounded mean of its block's
  * middle row, for every block width (SIMD, word and scalar paths) and for
  * planar and packed formats */
+/* spins for about @us of this thread's CPU time */
+static void
+spin_cpu_us (gint64 us)
+{
+  gint64 end = gst_axion_thread_cpu_us () + us;
+  volatile guint x = 0;
+
+  while (gst_axion_thread_cpu_us () < end)
+    for (gint i = 0; i < 1000; i++)
+      x += i;
+}
+
+GST_START_TEST (test_cpu_meter)
+{
+  GstAxionCpuMeter m = { 0 };
+  gint64 t0 = gst_axion_thread_cpu_us (), actual;
+
+  /* camera rate (calls more than 1 ms apart): every call timed */
+  for (gint i = 0; i < 5; i++) {
+    g_usleep (3000);
+    gst_axion_cpu_meter_begin (&m);
+    spin_cpu_us (2000);
+    gst_axion_cpu_meter_end (&m);
+  }
+  fail_unless (m.cpu_us >= 5 * 2000 && m.cpu_us < 5 * 2000 + 5000,
+      "5 x 2 ms measured as %" G_GINT64_FORMAT " us", m.cpu_us);
+
+  /* back to back: sampled, and the estimate stays near the truth */
+  memset (&m, 0, sizeof (m));
+  t0 = gst_axion_thread_cpu_us ();
+  for (gint i = 0; i < 400; i++) {
+    gst_axion_cpu_meter_begin (&m);
+    spin_cpu_us (200);
+    gst_axion_cpu_meter_end (&m);
+  }
+  actual = gst_axion_thread_cpu_us () - t0;
+  fail_unless (m.cpu_us > actual * 0.7 && m.cpu_us < actual * 1.3,
+      "estimated %" G_GINT64_FORMAT " us of %" G_GINT64_FORMAT " us", m.cpu_us,
+      actual);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_luma_downscale_fast)
 {
   static const gint sizes[][3] = { { 1920, 1080, 320 }, { 1280, 720, 320 },
@@ -453,6 +496,7 @@ axion_meta_suite (void)
   tcase_add_test (tc, test_backoff);
   tcase_add_test (tc, test_scene_index);
   tcase_add_test (tc, test_luma_downscale_fast);
+  tcase_add_test (tc, test_cpu_meter);
   return s;
 }
 

@@ -408,3 +408,40 @@ gst_axion_thread_cpu_us (void)
     return 0;
   return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
+
+#define CPU_METER_SAMPLE 8
+
+/**
+ * gst_axion_cpu_meter_begin:
+ * @meter: a meter
+ *
+ * Starts timing one call (see #GstAxionCpuMeter).
+ */
+void
+gst_axion_cpu_meter_begin (GstAxionCpuMeter *meter)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - meter->last_us > 1000)
+    meter->weight = 1;
+  else
+    meter->weight = meter->seq++ % CPU_METER_SAMPLE == 0 ? CPU_METER_SAMPLE : 0;
+  meter->last_us = now;
+  if (meter->weight)
+    meter->t0 = gst_axion_thread_cpu_us ();
+}
+
+/**
+ * gst_axion_cpu_meter_end:
+ * @meter: a meter
+ *
+ * Ends timing the call begun last, adding its CPU time to @meter's
+ * cpu_us.
+ */
+void
+gst_axion_cpu_meter_end (GstAxionCpuMeter *meter)
+{
+  if (meter->weight)
+    meter->cpu_us += (gint64) meter->weight *
+        (gst_axion_thread_cpu_us () - meter->t0);
+}

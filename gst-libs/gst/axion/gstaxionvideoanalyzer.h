@@ -70,6 +70,30 @@ void gst_axion_video_analyzer_class_add_pad_templates (
 GST_AXION_API
 gint64 gst_axion_thread_cpu_us (void);
 
+/**
+ * GstAxionCpuMeter:
+ * @cpu_us: the thread CPU time measured so far (an estimate when sampled)
+ *
+ * CPU time of a piece of work done once per buffer by one thread (a sink's
+ * render), for cpu-ms-per-frame stats. Zero-initialise it. At camera rates
+ * every call is timed; when calls come faster than one per millisecond
+ * (benchmarks, file input) every 8th is, counting for 8 (a thread-clock
+ * read is a system call).
+ */
+typedef struct
+{
+  gint64 cpu_us;
+  /*< private >*/
+  gint64 last_us, t0;
+  guint seq, weight;
+} GstAxionCpuMeter;
+
+GST_AXION_API
+void gst_axion_cpu_meter_begin (GstAxionCpuMeter *meter);
+
+GST_AXION_API
+void gst_axion_cpu_meter_end (GstAxionCpuMeter *meter);
+
 G_END_DECLS
 
 #endif /* __GST_AXION_VIDEO_ANALYZER_H__ */
