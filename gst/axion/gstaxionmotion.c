@@ -764,12 +764,6 @@ min4f (v4f a, v4f b)
 #endif
 }
 
-static inline gdouble
-hsum4f (v4f v)
-{
-  return (gdouble) (v[0] + v[1]) + (gdouble) (v[2] + v[3]);
-}
-
 /* ---- per frame --------------------------------------------------------- */
 
 static void
@@ -1067,11 +1061,7 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
    * extensions: SSE/AVX on x86, NEON on ARM); planes are padded with
    * masked pixels, so no tail loop. */
 
-  /* global gain/offset fit of the frame to the background, over pixels that
-   * were background in the previous frame. A global statistic: every
-   * FIT_STEP-th row (a quarter of the frame, spread evenly, and a quarter
-   * of the memory) gives the same fit; float partial sums per row, added
-   * up in double */
+  /* global gain/offset fit of the frame to the background (fit_sums) */
   {
     gdouble sums[6];
 #if AXION_HAVE_AVX2
