@@ -368,11 +368,32 @@ hsum32 (__m128i v)
 }
 #endif
 
+/* One point's Laplacian, its square, |noise mask|, luma and luma² added
+ * to r[1..5] (r[0]: points); a, b, c: the rows above, at and below. */
+static inline void
+quality_point (
+    const guint8 *a, const guint8 *b, const guint8 *c, gint x, gint64 r[6])
+{
+  gint v = b[x];
+  gint lap = 4 * v - a[x] - c[x] - b[x - 1] - b[x + 1];
+  /* Immerkaer's noise mask [1 -2 1; -2 4 -2; 1 -2 1] */
+  gint m = a[x - 1] - 2 * a[x] + a[x + 1] - 2 * b[x - 1] + 4 * v -
+      2 * b[x + 1] + c[x - 1] - 2 * c[x] + c[x + 1];
+
+  r[0]++;
+  r[1] += lap;
+  r[2] += lap * lap;
+  r[3] += abs (m);
+  r[4] += v;
+  r[5] += v * v;
+}
+
 /* On a grid of about 160 points per row, every step-th row (14,400
  * points at 16:9, plenty for these statistics), with the full-resolution
  * 3x3 neighbourhood of each point. The points of a row come in groups of
- * 8 neighbouring pixels, a group every 8 * step pixels (SSE2: one group
- * per step); rows narrower than a group take every step-th pixel. */
+ * 8 neighbouring pixels, a group every 8 * step pixels (measured 8 at a
+ * time with SSE2); rows narrower than 16 pixels take every step-th
+ * pixel. */
 static void
 measure_quality (GstVideoFrame *frame, GstAxionQuality *q)
 {
@@ -391,8 +412,10 @@ measure_quality (GstVideoFrame *frame, GstAxionQuality *q)
 
     if (h >= 3 && y >= 1 && y < h - 1) {
       const guint8 *a, *b;
-      /* integer sums per row (exact), added up in double */
-      gint64 rn = 0, rls = 0, rlss = 0, rnoise = 0, rs = 0, rss = 0;
+      /* integer sums per row (exact), added up in double: points,
+       * Laplacian, its square, |noise mask|, luma, luma² */
+      gint64 r[6] = { 0 };
+      gint x = 1;
 
       if (rd.packed) { /* converted rows: keep copies of the first two */
         memcpy (r0, gst_axion_luma_reader_row (&rd, y - 1), w);
@@ -409,51 +432,42 @@ measure_quality (GstVideoFrame *frame, GstAxionQuality *q)
         for (gint k = -1; k <= 1; k++) {
           const guint8 *next = gst_axion_luma_reader_row (
               &rd, y + 2 * step + k);
-          for (gint x = 0; x < w; x += 64)
-            __builtin_prefetch (next + x);
+          for (gint off = 0; off < w; off += 64)
+            __builtin_prefetch (next + off);
         }
       }
-      {
-        gint x = 1;
+      /* groups of 8 neighbouring points, one every 8 * step pixels, in
+       * the SSE2 and the scalar build alike */
 #if defined(__SSE2__)
+      {
         /* sums of one row in 32-bit lanes: at most 2 * 1020² per lane
          * and group, at most ~21 groups per row (spacing 8 * step >=
          * w / 20) */
         __m128i acc[5] = { _mm_setzero_si128 (), _mm_setzero_si128 (),
           _mm_setzero_si128 (), _mm_setzero_si128 (), _mm_setzero_si128 () };
-        if (w >= 16) {
-          for (; x + 15 <= w; x += 8 * step) {
-            quality_group8 (a, b, row, x, acc);
-            rn += 8;
-          }
-          rls += hsum32 (acc[0]);
-          rlss += hsum32 (acc[1]);
-          rnoise += hsum32 (acc[2]);
-          rs += hsum32 (acc[3]);
-          rss += hsum32 (acc[4]);
+        for (; x + 15 <= w; x += 8 * step) {
+          quality_group8 (a, b, row, x, acc);
+          r[0] += 8;
         }
-#endif
-        for (; x < w - 1; x += step) {
-          gint c = b[x];
-          gint lap = 4 * c - a[x] - row[x] - b[x - 1] - b[x + 1];
-          /* Immerkaer's noise mask [1 -2 1; -2 4 -2; 1 -2 1] */
-          gint m = a[x - 1] - 2 * a[x] + a[x + 1] - 2 * b[x - 1] + 4 * c -
-              2 * b[x + 1] + row[x - 1] - 2 * row[x] + row[x + 1];
-          rn++;
-          rls += lap;
-          rlss += lap * lap;
-          rnoise += abs (m);
-          rs += c;
-          rss += c * c;
-        }
+        for (gint k = 0; k < 5; k++)
+          r[k + 1] += hsum32 (acc[k]);
       }
-      ln += rn;
-      n += rn;
-      ls += rls;
-      lss += rlss;
-      noise_sum += rnoise;
-      s += rs;
-      ss += rss;
+#else
+      for (; x + 15 <= w; x += 8 * step)
+        for (gint j = 0; j < 8; j++)
+          quality_point (a, b, row, x + j, r);
+#endif
+      /* the rest of the row (or a row narrower than 16): every step-th
+       * pixel */
+      for (; x < w - 1; x += step)
+        quality_point (a, b, row, x, r);
+      n += r[0];
+      ln += r[0];
+      ls += r[1];
+      lss += r[2];
+      noise_sum += r[3];
+      s += r[4];
+      ss += r[5];
     } else {
       row = gst_axion_luma_reader_row (&rd, y);
       for (gint x = 0; x < w; x += step) {
