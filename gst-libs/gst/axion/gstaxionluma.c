@@ -316,19 +316,6 @@ row_k4_ssse3 (const guint8 *row, const guint8 *next, guint8 *out, gint n_out)
   }
   return ox;
 }
-
-static gboolean
-have_ssse3 (void)
-{
-  static gsize once = 0;
-  static gboolean yes;
-
-  if (g_once_init_enter (&once)) {
-    yes = __builtin_cpu_supports ("ssse3");
-    g_once_init_leave (&once, 1);
-  }
-  return yes;
-}
 #endif
 
 /**
@@ -358,7 +345,7 @@ gst_axion_luma_downscale_fast (
   guint recip;
   gint ox_fast, kl, span, ox;
 #if AXION_HAVE_SSSE3
-  gboolean ssse3 = have_ssse3 ();
+  gboolean ssse3 = __builtin_cpu_supports ("ssse3");
 #endif
 
   g_return_if_fail (dst_width >= 1 && dst_width <= w);
