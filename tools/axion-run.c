@@ -291,7 +291,8 @@ metric_row (const gchar *name, const gchar *type, const gchar *component,
   g_free (id);
 }
 
-/* the pipeline's own counters: accelerator share and sink queues */
+/* the pipeline's own counters: accelerator share, sink queues and each
+ * Axion element's CPU per frame */
 static void
 element_metrics (Camera *c)
 {
@@ -307,25 +308,27 @@ element_metrics (Camera *c)
     guint u;
     guint64 u64;
 
-    if (g_str_equal (name, "axiondlpusched")) {
+    /* the Axion elements' stats (axionclaude's too, unused here) */
+    if (g_str_has_prefix (name, "axion") &&
+        g_object_class_find_property (G_OBJECT_GET_CLASS (e), "stats"))
       g_object_get (e, "stats", &st, NULL);
+    if (st == NULL) {
+      g_value_reset (&v);
+      continue;
+    }
+    if (g_str_equal (name, "axiondlpusched")) {
       if (gst_structure_get_double (st, "accelerator-utilisation", &d))
         metric_row ("dlpu_utilisation", "gauge", "dlpu", c->id, d, "ratio");
       if (gst_structure_get_double (st, "wait-ms-avg", &d))
         metric_row ("dlpu_wait_ms", "gauge", "dlpu", c->id, d, "ms");
       if (gst_structure_get_uint64 (st, "inferences-run", &u64))
         metric_row ("dlpu_inferences", "counter", "dlpu", c->id, u64, "count");
-    } else if (g_str_equal (name, "axionmotion") ||
-        g_str_equal (name, "axionhash")) {
-      g_object_get (e, "stats", &st, NULL);
     } else if (g_str_equal (name, "axionpgsink")) {
-      g_object_get (e, "stats", &st, NULL);
       if (gst_structure_get_uint (st, "queued-batches", &u))
         metric_row ("db_queued_batches", "gauge", "runner", c->id, u, "count");
       if (gst_structure_get_double (st, "lag-ms", &d))
         metric_row ("db_lag_ms", "gauge", "runner", c->id, d, "ms");
     } else if (g_str_equal (name, "axionredissink")) {
-      g_object_get (e, "stats", &st, NULL);
       if (gst_structure_get_uint (st, "pending-events", &u))
         metric_row (
             "redis_pending_events", "gauge", "runner", c->id, u, "count");
@@ -335,13 +338,12 @@ element_metrics (Camera *c)
     }
     /* each Axion element's own CPU per frame (its thread time: analysis,
      * or a sink's render and worker) */
-    if (st && gst_structure_get_double (st, "cpu-ms-per-frame", &d)) {
+    if (gst_structure_get_double (st, "cpu-ms-per-frame", &d)) {
       gchar *m = g_strdup_printf ("%s_cpu_ms_per_frame", name + 5);
       metric_row (m, "gauge", name, c->id, d, "ms");
       g_free (m);
     }
-    if (st)
-      gst_structure_free (st);
+    gst_structure_free (st);
     g_value_reset (&v);
   }
   g_value_unset (&v);

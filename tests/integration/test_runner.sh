@@ -132,6 +132,8 @@ if [ -x "$srv" ]; then
   expect_ok "runner metrics every 10 s ($n fps rows for rtsp1)" test "$n" -ge 1
   n=$(q "SELECT count(*) FROM system_metrics WHERE source_id = 'rtsp1' AND metric_name IN ('db_lag_ms', 'db_queued_batches', 'redis_pending_events')")
   expect_ok "and the sinks' queues ($n rows)" test "$n" -ge 3
+  n=$(q "SELECT count(DISTINCT metric_name) FROM system_metrics WHERE source_id = 'rtsp1' AND metric_name IN ('motion_cpu_ms_per_frame', 'hash_cpu_ms_per_frame', 'pgsink_cpu_ms_per_frame', 'redissink_cpu_ms_per_frame') AND value > 0")
+  expect_eq "and each Axion element's CPU per frame" "4" "$n"
 else
   not_ok "axion-rtsp-server" "not built (libgstrtspserver-1.0-dev missing)"
 fi
