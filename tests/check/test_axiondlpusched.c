@@ -309,6 +309,42 @@ stat_double (GstElement *e, const gchar *field)
   return v;
 }
 
+/* Parses @desc (freed), whose scheduler is named "s": the pipeline, and
+ * its scheduler in @sched */
+static GstElement *
+launch_cam (gchar *desc, GstElement **sched)
+{
+  GstElement *p = gst_parse_launch (desc, NULL);
+
+  g_free (desc);
+  fail_unless (p != NULL);
+  *sched = gst_bin_get_by_name (GST_BIN (p), "s");
+  return p;
+}
+
+static void
+play_cams (GstElement **pipes, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    fail_unless (gst_element_set_state (pipes[i], GST_STATE_PLAYING) !=
+        GST_STATE_CHANGE_FAILURE);
+}
+
+/* stops and frees the cameras, none of which may have posted an error */
+static void
+stop_cams (GstElement **pipes, GstElement **sched, guint n)
+{
+  for (guint i = 0; i < n; i++) {
+    GstBus *bus = gst_element_get_bus (pipes[i]);
+    GstMessage *err = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    fail_unless (err == NULL, "camera %u posted an error", i);
+    gst_object_unref (bus);
+    gst_element_set_state (pipes[i], GST_STATE_NULL);
+    gst_object_unref (sched[i]);
+    gst_object_unref (pipes[i]);
+  }
+}
+
 /* Runs n live cameras (10 fps) against a 50 ms stand-in accelerator;
  * counts inferences per camera in a window after a warm-up. */
 static void
@@ -327,14 +363,9 @@ run_cameras (const gchar *accel, const CamSpec *spec, guint n, guint window_ms,
         "detector=\"axiontestaccel latency-ms=50\" ! fakesink sync=false",
         spec[i].motion ? "ball" : "solid-color", i, accel, spec[i].priority,
         spec[i].max_idle_ms);
-    pipes[i] = gst_parse_launch (d, NULL);
-    g_free (d);
-    fail_unless (pipes[i] != NULL);
-    sched[i] = gst_bin_get_by_name (GST_BIN (pipes[i]), "s");
+    pipes[i] = launch_cam (d, &sched[i]);
   }
-  for (guint i = 0; i < n; i++)
-    fail_unless (gst_element_set_state (pipes[i], GST_STATE_PLAYING) !=
-        GST_STATE_CHANGE_FAILURE);
+  play_cams (pipes, n);
   g_usleep (1500 * 1000); /* warm-up: motion detection settles */
   for (guint i = 0; i < n; i++)
     ran0[i] = stat_u64 (sched[i], "inferences-run");
@@ -346,15 +377,7 @@ run_cameras (const gchar *accel, const CamSpec *spec, guint n, guint window_ms,
   busy1 = stat_double (sched[0], "accelerator-busy-ms");
   elapsed1 = stat_double (sched[0], "accelerator-elapsed-ms");
   res->utilisation = (busy1 - busy0) / (elapsed1 - elapsed0);
-  for (guint i = 0; i < n; i++) {
-    GstBus *bus = gst_element_get_bus (pipes[i]);
-    GstMessage *err = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-    fail_unless (err == NULL, "camera %u posted an error", i);
-    gst_object_unref (bus);
-    gst_element_set_state (pipes[i], GST_STATE_NULL);
-    gst_object_unref (sched[i]);
-    gst_object_unref (pipes[i]);
-  }
+  stop_cams (pipes, sched, n);
   fail_unless_equals_int (axion_test_accel_violations (), 0);
 }
 
@@ -462,14 +485,9 @@ GST_START_TEST (test_keeps_real_time)
         "axiondlpusched name=s camera-id=rt%u accelerator=realtime "
         "detector=\"axiontestaccel latency-ms=150\" ! fakesink sync=false",
         i);
-    pipes[i] = gst_parse_launch (d, NULL);
-    g_free (d);
-    fail_unless (pipes[i] != NULL);
-    sched[i] = gst_bin_get_by_name (GST_BIN (pipes[i]), "s");
+    pipes[i] = launch_cam (d, &sched[i]);
   }
-  for (guint i = 0; i < N_RT; i++)
-    fail_unless (gst_element_set_state (pipes[i], GST_STATE_PLAYING) !=
-        GST_STATE_CHANGE_FAILURE);
+  play_cams (pipes, N_RT);
   g_usleep (1500 * 1000);
   for (guint i = 0; i < N_RT; i++)
     f0[i] = stat_u64 (sched[i], "inferences-run") +
@@ -487,11 +505,7 @@ GST_START_TEST (test_keeps_real_time)
   busy1 = stat_double (sched[0], "accelerator-busy-ms");
   elapsed1 = stat_double (sched[0], "accelerator-elapsed-ms");
   util = (busy1 - busy0) / (elapsed1 - elapsed0);
-  for (guint i = 0; i < N_RT; i++) {
-    gst_element_set_state (pipes[i], GST_STATE_NULL);
-    gst_object_unref (sched[i]);
-    gst_object_unref (pipes[i]);
-  }
+  stop_cams (pipes, sched, N_RT);
   GST_INFO ("real time: frames %" G_GUINT64_FORMAT " in 4 s, %" G_GUINT64_FORMAT
             " skipped to keep up, utilisation %.3f",
       f1[0] - f0[0], behind, util);
