@@ -114,6 +114,7 @@ struct _GstAxionRedisSink
   GThread *worker;
   gchar *camera_id; /* from the camera-id event */
   GString *scratch; /* streaming thread: event encoding */
+  GString *json;    /* streaming thread: an event's row as JSON */
   GstVideoInfo vinfo;
   gboolean have_info;
 
@@ -227,15 +228,15 @@ resp_uint (GString *s, gchar kind, guint64 v)
     b[--i] = '0' + v % 10;
   while ((v /= 10) != 0);
   b[--i] = kind;
-  g_string_append_len (s, b + i, sizeof (b) - i);
+  gst_axion_string_append_len (s, b + i, sizeof (b) - i);
 }
 
 static void
 resp_arg_len (GString *s, const gchar *a, gsize len)
 {
   resp_uint (s, '$', len);
-  g_string_append_len (s, a, len);
-  g_string_append_len (s, "\r\n", 2);
+  gst_axion_string_append_len (s, a, len);
+  gst_axion_string_append_len (s, "\r\n", 2);
 }
 
 static void
@@ -248,8 +249,12 @@ static void
 resp_arg_uint (GString *s, guint64 v)
 {
   gchar b[24];
-  gint n = g_snprintf (b, sizeof (b), "%" G_GUINT64_FORMAT, v);
-  resp_arg_len (s, b, n);
+  gint i = sizeof (b);
+
+  do
+    b[--i] = '0' + v % 10;
+  while ((v /= 10) != 0);
+  resp_arg_len (s, b + i, sizeof (b) - i);
 }
 
 /* "(<v>": an exclusive score bound */
@@ -274,20 +279,25 @@ dtostr (gdouble v, const gchar *fmt)
 static Encoded *
 encode_event (GstAxionRedisSink *self, GstAxionFrameMeta *meta,
     const GstAxionFrameEvent *ev, GstBuffer *buf, const gchar *prefix,
-    guint maxlen, gboolean publish, GString *scratch)
+    guint maxlen, gboolean publish, GString *scratch, GString *json_buf)
 {
   GstAxionFrameInfo info;
   GstAxionRow *row;
   const gchar *phase = gst_axion_event_type_phase (ev->type);
-  gchar *json;
+  const gchar *json;
   gsize json_len;
   Encoded *e;
 
   gst_axion_frame_info_init (&info);
   row = gst_axion_row_camera_event (meta, ev, buf, &info, NULL);
-  json = row ? gst_axion_row_to_json (row) : g_strdup ("{}");
+  g_string_truncate (json_buf, 0);
+  if (row)
+    gst_axion_row_append_json (row, json_buf);
+  else
+    g_string_append (json_buf, "{}");
   gst_axion_row_free (row);
-  json_len = strlen (json);
+  json = json_buf->str;
+  json_len = json_buf->len;
 
   g_string_truncate (scratch, 0);
   resp_uint (scratch, '*', 18);
@@ -319,7 +329,6 @@ encode_event (GstAxionRedisSink *self, GstAxionFrameMeta *meta,
     resp_arg_len (scratch, json, json_len);
     g_free (channel);
   }
-  g_free (json);
 
   e = g_malloc (sizeof (Encoded) + scratch->len);
   e->len = scratch->len;
@@ -376,9 +385,9 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
   gint64 now = g_get_monotonic_time ();
   gpointer state = NULL;
   GstMeta *m;
-  GString *mem;
-  gchar hex[17], *hash_entry = NULL;
-  GPtrArray *events;
+  GString *mem = self->scratch;
+  gchar hex[17], *mem_entry, *hash_entry = NULL;
+  Encoded *events[GST_AXION_FRAME_MAX_EVENTS + 1];
   GHashTable *ctx;
   guint maxlen, max_pending, n_objects = 0;
   gboolean publish, first = TRUE;
@@ -399,25 +408,33 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
   GST_OBJECT_UNLOCK (self);
 
   /* everything that costs is prepared without the lock the worker needs */
-  events = g_ptr_array_new ();
   /* the meta's events, and object_detected for detections from a
    * detector outside Axion */
   n_events = gst_axion_frame_meta_sink_events (meta, buf, frame_events);
   for (guint i = 0; i < n_events; i++)
-    g_ptr_array_add (events,
-        encode_event (self, meta, &frame_events[i], buf, prefix, maxlen,
-            publish, self->scratch));
+    events[i] = encode_event (self, meta, &frame_events[i], buf, prefix, maxlen,
+        publish, self->scratch, self->json);
   g_free (prefix);
 
   /* scene memory entry: compact JSON of hashes, motion, objects */
-  mem = g_string_new (NULL);
-  g_string_append_printf (
-      mem, "{\"frame\":%" G_GUINT64_FORMAT ",\"ts\":", meta->frame_number);
-  gst_axion_json_append_double (mem, meta->capture_time_us / 1e6);
+  g_string_truncate (mem, 0);
+  g_string_append (mem, "{\"frame\":");
+  gst_axion_append_uint (mem, meta->frame_number);
+  /* Unix seconds to the microsecond */
+  g_string_append (mem, ",\"ts\":");
+  gst_axion_append_fixed (mem, meta->capture_time_us / 1e6, 6);
   if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_SCENE_HASH)) {
+    GString *he = self->json;
     gst_axion_scene_hash_member (meta->scene_hash, hex);
-    g_string_append_printf (mem, ",\"hash\":\"%s\"", hex);
-    hash_entry = g_strdup_printf ("%.6f %s", meta->capture_time_us / 1e6, hex);
+    g_string_append (mem, ",\"hash\":\"");
+    gst_axion_string_append_len (mem, hex, 16);
+    g_string_append_c (mem, '"');
+    /* "<score> <member>" for the worker's ZADD */
+    g_string_truncate (he, 0);
+    gst_axion_append_fixed (he, meta->capture_time_us / 1e6, 6);
+    g_string_append_c (he, ' ');
+    gst_axion_string_append_len (he, hex, 16);
+    hash_entry = g_strndup (he->str, he->len);
   }
   g_string_append (mem, ",\"objects\":[");
   while ((m = gst_buffer_iterate_meta_filtered (
@@ -438,6 +455,7 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
           ? meta->motion_score
           : 0.0);
   g_string_append_c (mem, '}');
+  mem_entry = g_strndup (mem->str, mem->len);
   ctx = make_context (buf);
 
   g_mutex_lock (&self->lock);
@@ -472,13 +490,13 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
     c->last_event_type = g_strdup (gst_axion_event_type_db_name (last->type));
     c->last_event_us = meta->capture_time_us;
   }
-  for (guint i = 0; i < events->len; i++)
-    g_queue_push_tail (&self->events, g_ptr_array_index (events, i));
+  for (guint i = 0; i < n_events; i++)
+    g_queue_push_tail (&self->events, events[i]);
   while (g_queue_get_length (&self->events) > max_pending) {
     g_free (g_queue_pop_head (&self->events));
     self->dropped_events++;
   }
-  g_queue_push_tail (&c->memory, g_string_free (mem, FALSE));
+  g_queue_push_tail (&c->memory, mem_entry);
   while (g_queue_get_length (&c->memory) > MEMORY_LEN)
     g_free (g_queue_pop_head (&c->memory));
   if (hash_entry) {
@@ -498,7 +516,6 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
   gst_axion_cpu_meter_end (&self->render_cpu);
   g_mutex_unlock (&self->lock);
 
-  g_ptr_array_unref (events);
   if (ctx)
     g_hash_table_unref (ctx);
   return GST_FLOW_OK;
@@ -1183,6 +1200,7 @@ gst_axion_redis_sink_finalize (GObject *object)
   g_hash_table_unref (self->cams);
   g_queue_clear_full (&self->events, g_free);
   g_string_free (self->scratch, TRUE);
+  g_string_free (self->json, TRUE);
   g_queue_clear_full (&self->removals, g_free);
   g_free (self->url);
   g_free (self->prefix);
@@ -1202,6 +1220,7 @@ gst_axion_redis_sink_init (GstAxionRedisSink *self)
   g_queue_init (&self->events);
   g_queue_init (&self->removals);
   self->scratch = g_string_sized_new (1024);
+  self->json = g_string_sized_new (1024);
   self->cams = g_hash_table_new_full (
       g_str_hash, g_str_equal, NULL, (GDestroyNotify) cam_free);
   self->url = g_strdup (DEFAULT_URL);

@@ -319,6 +319,80 @@ GST_START_TEST (test_json_escaping)
 
 GST_END_TEST;
 
+/* the printf-free writers against GLib's and printf's own forms */
+GST_START_TEST (test_number_and_time_forms)
+{
+  GString *s = g_string_new (NULL);
+  GRand *r = g_rand_new_with_seed (7);
+  /* day and leap-year edges: 1970, 2000-02-29, 2100-03-01, 9999-12-31,
+   * before 1970 */
+  const gint64 fixed[] = { 0, 951782400000000, 4107542400000000,
+    253402300799999999, -1, -86400000001, 1732375223250000 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (fixed) + 20000; i++) {
+    gint64 us = i < G_N_ELEMENTS (fixed)
+        ? fixed[i]
+        : (gint64) (g_rand_double (r) * 253402300799e6) -
+            (i % 2 ? 0 : G_GINT64_CONSTANT (2208988800000000));
+    GDateTime *dt = g_date_time_new_from_unix_utc (
+        us >= 0 ? us / G_USEC_PER_SEC : (us - 999999) / G_USEC_PER_SEC);
+    gchar *want_s = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
+    gint64 frac = ((us % G_USEC_PER_SEC) + G_USEC_PER_SEC) % G_USEC_PER_SEC;
+    gchar *want = g_strdup_printf ("%s.%06" G_GINT64_FORMAT "Z", want_s, frac);
+    gchar *got = gst_axion_format_timestamp (us);
+
+    fail_unless_equals_string (got, want);
+    g_free (got);
+    g_free (want);
+    g_free (want_s);
+    g_date_time_unref (dt);
+  }
+
+  for (guint i = 0; i < 20000; i++) {
+    gdouble v = (g_rand_double (r) - 0.3) *
+        pow (10, g_rand_int_range (r, -3, 10));
+    guint scale = g_rand_int_range (r, 0, 7);
+    guint64 u = g_rand_int (r) * (guint64) g_rand_int (r);
+    gchar want[64];
+
+    /* halfway cases round differently (llround vs printf's exact binary
+     * value); skip values within 1e-9 of one */
+    if (fabs (fmod (fabs (v) * pow (10, scale), 1.0) - 0.5) < 1e-6)
+      continue;
+    g_string_truncate (s, 0);
+    gst_axion_append_fixed (s, v, scale);
+    g_ascii_formatd (want, sizeof (want),
+        scale == 0       ? "%.0f"
+            : scale == 1 ? "%.1f"
+            : scale == 2 ? "%.2f"
+            : scale == 3 ? "%.3f"
+            : scale == 4 ? "%.4f"
+            : scale == 5 ? "%.5f"
+                         : "%.6f",
+        v);
+    /* a negative number that rounds to zero is written without the sign */
+    fail_unless_equals_string (s->str,
+        want[0] == '-' && strspn (want + 1, "0.") == strlen (want + 1)
+            ? want + 1
+            : want);
+    g_string_truncate (s, 0);
+    gst_axion_append_uint (s, u);
+    g_snprintf (want, sizeof (want), "%" G_GUINT64_FORMAT, u);
+    fail_unless_equals_string (s->str, want);
+  }
+  {
+    gchar hex[17];
+    gst_axion_hash64_to_hex (G_GUINT64_CONSTANT (0x0123456789abcdef), hex);
+    fail_unless_equals_string (hex, "0123456789abcdef");
+    gst_axion_hash64_to_hex (0, hex);
+    fail_unless_equals_string (hex, "0000000000000000");
+  }
+  g_rand_free (r);
+  g_string_free (s, TRUE);
+}
+
+GST_END_TEST;
+
 static Suite *
 axion_rows_suite (void)
 {
@@ -331,6 +405,7 @@ axion_rows_suite (void)
   tcase_add_test (tc, test_claude_analysis_and_alert_rows);
   tcase_add_test (tc, test_metric_camera_audit_rows);
   tcase_add_test (tc, test_json_escaping);
+  tcase_add_test (tc, test_number_and_time_forms);
   return s;
 }
 

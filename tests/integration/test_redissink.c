@@ -150,7 +150,10 @@ GST_START_TEST (test_keys_exact)
   assert_redis ("20", "LLEN axion:scene:CAM_R1:memory");
   {
     gchar *head = rstr ("LINDEX axion:scene:CAM_R1:memory 0");
-    fail_unless (g_str_has_prefix (head, "{\"frame\":19,"), "%s", head);
+    /* the capture time in Unix seconds, to the microsecond */
+    fail_unless (
+        g_str_has_prefix (head, "{\"frame\":19,\"ts\":1796000001.900000,"),
+        "%s", head);
     fail_unless (strstr (head, "\"hash\":\"0000000000a3f5c8\"") != NULL);
     g_free (head);
     head = rstr ("LINDEX axion:scene:CAM_R1:memory 7");

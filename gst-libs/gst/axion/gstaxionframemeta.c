@@ -474,7 +474,13 @@ gst_axion_event_type_phase (GstAxionEventType type)
 void
 gst_axion_hash64_to_hex (guint64 hash, gchar out[17])
 {
-  g_snprintf (out, 17, "%016" G_GINT64_MODIFIER "x", hash);
+  static const gchar digits[] = "0123456789abcdef";
+
+  for (gint i = 15; i >= 0; i--) {
+    out[i] = digits[hash & 15];
+    hash >>= 4;
+  }
+  out[16] = '\0';
 }
 
 /**

@@ -185,7 +185,8 @@ static const struct
 
 typedef struct
 {
-  gboolean set; /* FALSE: SQL NULL */
+  gboolean set;      /* FALSE: SQL NULL */
+  gboolean borrowed; /* v.s is a static string, not freed */
   union
   {
     gchar *s;     /* TEXT, JSON, INET */
@@ -279,11 +280,15 @@ gst_axion_frame_info_init (GstAxionFrameInfo *info)
 static GstAxionRow *
 row_new (GstAxionTable table)
 {
-  GstAxionRow *row = g_new0 (GstAxionRow, 1);
+  guint n = tables[table].n_cols;
+  /* one block: the row, its cells, its text forms (rows are made per
+   * event) */
+  GstAxionRow *row = g_malloc0 (
+      sizeof (GstAxionRow) + n * sizeof (Cell) + n * sizeof (gchar *));
 
   row->table = table;
-  row->cells = g_new0 (Cell, tables[table].n_cols);
-  row->text = g_new0 (gchar *, tables[table].n_cols);
+  row->cells = (Cell *) (row + 1);
+  row->text = (gchar **) (row->cells + n);
   return row;
 }
 
@@ -296,7 +301,8 @@ cell_clear (const GstAxionColumn *col, Cell *c)
   case GST_AXION_COLUMN_TEXT:
   case GST_AXION_COLUMN_JSON:
   case GST_AXION_COLUMN_INET:
-    g_free (c->v.s);
+    if (!c->borrowed)
+      g_free (c->v.s);
     break;
   case GST_AXION_COLUMN_TEXT_ARRAY:
     g_strfreev (c->v.strv);
@@ -308,6 +314,7 @@ cell_clear (const GstAxionColumn *col, Cell *c)
     break;
   }
   c->set = FALSE;
+  c->borrowed = FALSE;
 }
 
 void
@@ -319,8 +326,6 @@ gst_axion_row_free (GstAxionRow *row)
     cell_clear (&tables[row->table].cols[i], &row->cells[i]);
     g_free (row->text[i]);
   }
-  g_free (row->cells);
-  g_free (row->text);
   g_free (row);
 }
 
@@ -398,6 +403,20 @@ set_text (GstAxionRow *row, const gchar *column, const gchar *s)
       s, tables[row->table].cols[i].size);
 }
 
+/* a string from this library's static tables (event type names, phases):
+ * valid, short, lives as long as the process; not copied */
+static void
+set_static_text (GstAxionRow *row, const gchar *column, const gchar *s)
+{
+  Cell *c;
+
+  if (s == NULL)
+    return;
+  c = cell (row, column, GST_AXION_COLUMN_TEXT);
+  c->v.s = (gchar *) s;
+  c->borrowed = TRUE;
+}
+
 static void
 set_inet (GstAxionRow *row, const gchar *column, const gchar *s)
 {
@@ -468,7 +487,7 @@ append_digits (GString *out, guint64 v, guint min_digits)
     b[--i] = '0' + v % 10;
     v /= 10;
   } while (v != 0 || (gint) sizeof (b) - i < (gint) min_digits);
-  g_string_append_len (out, b + i, sizeof (b) - i);
+  gst_axion_string_append_len (out, b + i, sizeof (b) - i);
 }
 
 static void
@@ -485,9 +504,30 @@ append_int (GString *out, gint64 v)
 static const gdouble pow10_table[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
   1e8, 1e9 };
 
-/* like printf "%.<scale>f" */
-static void
-append_fixed (GString *out, gdouble d, guint scale)
+/**
+ * gst_axion_append_uint:
+ * @out: where to append
+ * @v: a number
+ *
+ * Appends @v in decimal (no printf).
+ */
+void
+gst_axion_append_uint (GString *out, guint64 v)
+{
+  append_digits (out, v, 1);
+}
+
+/**
+ * gst_axion_append_fixed:
+ * @out: where to append
+ * @d: a number
+ * @scale: digits after the decimal point
+ *
+ * Appends @d like printf's "%.<scale>f" in the C locale, without printf
+ * for the common range (|@d| × 10^@scale below 9e15, @scale ≤ 9).
+ */
+void
+gst_axion_append_fixed (GString *out, gdouble d, guint scale)
 {
   gdouble scaled;
   guint64 n, unit;
@@ -516,29 +556,66 @@ append_timestamp (GString *out, gint64 unix_us)
 {
   gint64 secs = unix_us / G_USEC_PER_SEC;
   gint64 usec = unix_us % G_USEC_PER_SEC;
-  time_t t;
-  struct tm tm;
+  gint64 days, sod, era, doe, yoe, doy, mp, y;
+  guint m, d;
+  gchar b[32], *p = b;
 
   if (usec < 0) {
     usec += G_USEC_PER_SEC;
     secs--;
   }
-  t = (time_t) secs;
-  gmtime_r (&t, &tm);
-  append_digits (out, tm.tm_year + 1900, 4);
-  g_string_append_c (out, '-');
-  append_digits (out, tm.tm_mon + 1, 2);
-  g_string_append_c (out, '-');
-  append_digits (out, tm.tm_mday, 2);
-  g_string_append_c (out, 'T');
-  append_digits (out, tm.tm_hour, 2);
-  g_string_append_c (out, ':');
-  append_digits (out, tm.tm_min, 2);
-  g_string_append_c (out, ':');
-  append_digits (out, tm.tm_sec, 2);
-  g_string_append_c (out, '.');
-  append_digits (out, usec, 6);
-  g_string_append_c (out, 'Z');
+  days = secs / 86400;
+  sod = secs % 86400;
+  if (sod < 0) {
+    sod += 86400;
+    days--;
+  }
+  /* the proleptic Gregorian date of a day count (H. Hinnant's
+   * civil_from_days): no gmtime_r, which takes glibc's time zone lock */
+  days += 719468;
+  era = (days >= 0 ? days : days - 146096) / 146097;
+  doe = days - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  d = (guint) (doy - (153 * mp + 2) / 5 + 1);
+  m = (guint) (mp < 10 ? mp + 3 : mp - 9);
+  y = yoe + era * 400 + (m <= 2);
+
+  if (y < 0 || y > 9999) { /* outside ISO 8601's four digits */
+    append_int (out, y);
+  } else {
+    *p++ = '0' + y / 1000;
+    *p++ = '0' + y / 100 % 10;
+    *p++ = '0' + y / 10 % 10;
+    *p++ = '0' + y % 10;
+  }
+#define TWO(v)                                                                 \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    *p++ = '0' + (v) / 10;                                                     \
+    *p++ = '0' + (v) % 10;                                                     \
+  }                                                                            \
+  G_STMT_END
+  *p++ = '-';
+  TWO (m);
+  *p++ = '-';
+  TWO (d);
+  *p++ = 'T';
+  TWO ((guint) (sod / 3600));
+  *p++ = ':';
+  TWO ((guint) (sod / 60 % 60));
+  *p++ = ':';
+  TWO ((guint) (sod % 60));
+  *p++ = '.';
+  for (gint k = 5; k >= 0; k--) {
+    p[k] = '0' + usec % 10;
+    usec /= 10;
+  }
+  p += 6;
+  *p++ = 'Z';
+#undef TWO
+  gst_axion_string_append_len (out, b, p - b);
 }
 
 /**
@@ -576,7 +653,7 @@ gst_axion_json_append_string (GString *out, const gchar *s)
   for (p = run = (const guchar *) s; *p; p++) {
     if (*p >= 0x20 && *p != '"' && *p != '\\')
       continue;
-    g_string_append_len (out, (const gchar *) run, p - run);
+    gst_axion_string_append_len (out, (const gchar *) run, p - run);
     switch (*p) {
     case '"':
       g_string_append (out, "\\\"");
@@ -598,7 +675,7 @@ gst_axion_json_append_string (GString *out, const gchar *s)
     }
     run = p + 1;
   }
-  g_string_append_len (out, (const gchar *) run, p - run);
+  gst_axion_string_append_len (out, (const gchar *) run, p - run);
   g_string_append_c (out, '"');
 }
 
@@ -656,7 +733,7 @@ static gchar *
 format_numeric (gdouble d, guint scale)
 {
   GString *s = g_string_sized_new (24);
-  append_fixed (s, d, scale);
+  gst_axion_append_fixed (s, d, scale);
   return g_string_free (s, FALSE);
 }
 
@@ -803,18 +880,38 @@ gst_axion_row_append_copy_text (GstAxionRow *row, GString *out)
 gchar *
 gst_axion_row_to_json (const GstAxionRow *row)
 {
-  GString *out = g_string_new ("{");
+  GString *out = g_string_sized_new (512);
 
+  gst_axion_row_append_json (row, out);
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * gst_axion_row_append_json:
+ * @row: a row
+ * @out: where to append
+ *
+ * Appends what gst_axion_row_to_json() returns.
+ */
+void
+gst_axion_row_append_json (const GstAxionRow *row, GString *out)
+{
+  g_return_if_fail (row != NULL);
+  g_return_if_fail (out != NULL);
+
+  g_string_append_c (out, '{');
   for (guint i = 0; i < tables[row->table].n_cols; i++) {
     const GstAxionColumn *col = &tables[row->table].cols[i];
     const Cell *c = &row->cells[i];
 
     if (i > 0)
       g_string_append_c (out, ',');
-    gst_axion_json_append_string (out, col->name);
-    g_string_append_c (out, ':');
+    /* column names are plain ASCII identifiers: nothing to escape */
+    g_string_append_c (out, '"');
+    gst_axion_string_append_len (out, col->name, strlen (col->name));
+    gst_axion_string_append_len (out, "\":", 2);
     if (!c->set) {
-      g_string_append (out, "null");
+      gst_axion_string_append_len (out, "null", 4);
       continue;
     }
     switch (col->type) {
@@ -823,13 +920,13 @@ gst_axion_row_to_json (const GstAxionRow *row)
       gst_axion_json_append_string (out, c->v.s);
       break;
     case GST_AXION_COLUMN_JSON:
-      g_string_append (out, c->v.s);
+      gst_axion_string_append_len (out, c->v.s, strlen (c->v.s));
       break;
     case GST_AXION_COLUMN_INT:
       append_int (out, c->v.i);
       break;
     case GST_AXION_COLUMN_NUMERIC:
-      append_fixed (out, c->v.d, col->size);
+      gst_axion_append_fixed (out, c->v.d, col->size);
       break;
     case GST_AXION_COLUMN_BOOL:
       g_string_append (out, c->v.b ? "true" : "false");
@@ -860,7 +957,6 @@ gst_axion_row_to_json (const GstAxionRow *row)
     }
   }
   g_string_append_c (out, '}');
-  return g_string_free (out, FALSE);
 }
 
 /* ---- row builders ---------------------------------------------------- */
@@ -907,8 +1003,15 @@ round_ms (gdouble ms)
 static void
 append_bbox (GString *json, const GstVideoRegionOfInterestMeta *roi)
 {
-  g_string_append_printf (
-      json, "[%u,%u,%u,%u]", roi->x, roi->y, roi->w, roi->h);
+  g_string_append_c (json, '[');
+  append_digits (json, roi->x, 1);
+  g_string_append_c (json, ',');
+  append_digits (json, roi->y, 1);
+  g_string_append_c (json, ',');
+  append_digits (json, roi->w, 1);
+  g_string_append_c (json, ',');
+  append_digits (json, roi->h, 1);
+  g_string_append_c (json, ']');
 }
 
 /**
@@ -950,9 +1053,10 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
   row = row_new (GST_AXION_TABLE_CAMERA_EVENTS);
   set_int (row, "event_id", event->id);
   set_text (row, "camera_id", meta->camera_id);
-  set_text (row, "event_type", gst_axion_event_type_db_name (event->type));
+  set_static_text (
+      row, "event_type", gst_axion_event_type_db_name (event->type));
   phase = gst_axion_event_type_phase (event->type);
-  set_text (row, "event_phase", phase);
+  set_static_text (row, "event_phase", phase);
   set_ts (row, "event_timestamp", meta->capture_time_us);
   set_int (row, "frame_number", (gint64) meta->frame_number);
   if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_FRAME_HASH))
@@ -978,7 +1082,8 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
     set_int (row, "total_processing_ms", MIN (info->processing_ms, G_MAXINT32));
 
   if (buffer) {
-    GString *objects = g_string_new ("["), *motion = g_string_new ("[");
+    /* made when the first region needs them (most frames have none) */
+    GString *objects = NULL, *motion = NULL;
     gpointer state = NULL;
     GstMeta *m;
     guint n_objects = 0, n_motion = 0;
@@ -992,11 +1097,15 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
       gint64 track;
 
       if (!gst_axion_roi_get_detection (roi, &label, &conf, &track)) {
+        if (motion == NULL)
+          motion = g_string_new ("[");
         if (n_motion++)
           g_string_append_c (motion, ',');
         append_bbox (motion, roi);
         continue;
       }
+      if (objects == NULL)
+        objects = g_string_new ("[");
       if (n_objects++)
         g_string_append_c (objects, ',');
       g_string_append (objects, "{\"class\":");
@@ -1012,21 +1121,30 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
       }
       g_string_append (objects, ",\"bbox\":");
       append_bbox (objects, roi);
-      if (track >= 0)
-        g_string_append_printf (
-            objects, ",\"track_id\":%" G_GINT64_FORMAT, track);
+      if (track >= 0) {
+        g_string_append (objects, ",\"track_id\":");
+        append_int (objects, track);
+      }
       g_string_append_c (objects, '}');
     }
-    g_string_append_c (objects, ']');
-    g_string_append_c (motion, ']');
-    set_json (row, "objects_detected", objects->str);
+    if (objects) {
+      g_string_append_c (objects, ']');
+      set_json (row, "objects_detected", objects->str); /* (labels: UTF-8?) */
+      g_string_free (objects, TRUE);
+    } else {
+      Cell *c = cell (row, "objects_detected", GST_AXION_COLUMN_JSON);
+      c->v.s = (gchar *) "[]";
+      c->borrowed = TRUE;
+    }
     set_int (row, "object_count", n_objects);
     if (max_conf >= 0)
       set_num (row, "max_object_confidence", max_conf);
-    if (n_motion > 0)
-      set_json (row, "motion_regions", motion->str);
-    g_string_free (objects, TRUE);
-    g_string_free (motion, TRUE);
+    if (motion) {
+      g_string_append_c (motion, ']');
+      /* digits and punctuation only: valid as it is */
+      cell (row, "motion_regions", GST_AXION_COLUMN_JSON)->v.s = g_string_free (
+          motion, FALSE);
+    }
   }
   return row;
 }
