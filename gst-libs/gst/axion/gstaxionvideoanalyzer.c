@@ -409,7 +409,7 @@ gst_axion_thread_cpu_us (void)
   return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
-#define CPU_METER_SAMPLE 8
+#define CPU_METER_SAMPLE 64
 
 /**
  * gst_axion_cpu_meter_begin:

@@ -77,8 +77,8 @@ gint64 gst_axion_thread_cpu_us (void);
  * CPU time of a piece of work done once per buffer by one thread (a sink's
  * render), for cpu-ms-per-frame stats. Zero-initialise it. At camera rates
  * every call is timed; when calls come faster than one per millisecond
- * (benchmarks, file input) every 8th is, counting for 8 (a thread-clock
- * read is a system call).
+ * (benchmarks, file input) every 64th is, counting for 64 (a thread-clock
+ * read is a system call that takes the run-queue lock).
  */
 typedef struct
 {
