@@ -319,6 +319,75 @@ GST_START_TEST (test_json_escaping)
 
 GST_END_TEST;
 
+/* a COPY line made the slow, obvious way: each column's text form,
+ * escaped byte by byte */
+static gchar *
+copy_line_reference (GstAxionRow *row)
+{
+  guint n;
+  const GstAxionColumn *cols = gst_axion_table_columns (
+      gst_axion_row_get_table (row), &n);
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++) {
+    const gchar *v = gst_axion_row_get_text (row, cols[i].name);
+    if (i)
+      g_string_append_c (s, '\t');
+    if (v == NULL) {
+      g_string_append (s, "\\N");
+      continue;
+    }
+    for (; *v; v++) {
+      if (*v == '\\')
+        g_string_append (s, "\\\\");
+      else if (*v == '\n')
+        g_string_append (s, "\\n");
+      else if (*v == '\r')
+        g_string_append (s, "\\r");
+      else if (*v == '\t')
+        g_string_append (s, "\\t");
+      else
+        g_string_append_c (s, *v);
+    }
+  }
+  g_string_append_c (s, '\n');
+  return g_string_free (s, FALSE);
+}
+
+GST_START_TEST (test_copy_text)
+{
+  GstBuffer *buf = frame_with_meta ();
+  GstAxionFrameMeta *m = gst_buffer_get_axion_frame_meta (buf);
+  GstAxionAnalysis *a = sample_analysis ();
+  GstAxionRow *rows[3];
+  GString *copy = g_string_new (NULL);
+
+  g_free (a->scene_description);
+  a->scene_description = g_strdup ("tab\there\\back\nline\rcr");
+  rows[0] = gst_axion_row_camera_event (m, &m->events[0], buf, NULL, NULL);
+  rows[1] = gst_axion_row_frame_metadata (m, 42, NULL, NULL);
+  rows[2] = gst_axion_row_claude_analysis (a, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++) {
+    gchar *want;
+
+    fail_unless (rows[i] != NULL);
+    g_string_truncate (copy, 0);
+    gst_axion_row_append_copy_text (rows[i], copy);
+    want = copy_line_reference (rows[i]);
+    fail_unless_equals_string (copy->str, want);
+    g_free (want);
+    gst_axion_row_free (rows[i]);
+  }
+  /* the escapes themselves */
+  fail_unless (strstr (copy->str, "tab\\there\\\\back\\nline\\rcr") != NULL,
+      "%s", copy->str);
+  g_string_free (copy, TRUE);
+  gst_axion_analysis_free (a);
+  gst_buffer_unref (buf);
+}
+
+GST_END_TEST;
+
 /* the printf-free writers against GLib's and printf's own forms */
 GST_START_TEST (test_number_and_time_forms)
 {
@@ -406,6 +475,7 @@ axion_rows_suite (void)
   tcase_add_test (tc, test_metric_camera_audit_rows);
   tcase_add_test (tc, test_json_escaping);
   tcase_add_test (tc, test_number_and_time_forms);
+  tcase_add_test (tc, test_copy_text);
   return s;
 }
 

@@ -838,33 +838,60 @@ gst_axion_row_append_copy_text (GstAxionRow *row, GString *out)
   guint n = tables[row->table].n_cols;
 
   for (guint i = 0; i < n; i++) {
-    const gchar *v = gst_axion_row_get_text (
-        row, tables[row->table].cols[i].name);
+    const GstAxionColumn *col = &tables[row->table].cols[i];
+    const Cell *c = &row->cells[i];
+    const guchar *v, *run, *p;
 
     if (i > 0)
       g_string_append_c (out, '\t');
-    if (v == NULL) {
-      g_string_append (out, "\\N");
+    if (!c->set) {
+      gst_axion_string_append_len (out, "\\N", 2);
       continue;
     }
-    for (const gchar *p = v; *p; p++) {
+    /* numbers, booleans and timestamps need no escaping: written straight
+     * into @out (rows are made per frame) */
+    switch (col->type) {
+    case GST_AXION_COLUMN_INT:
+      append_int (out, c->v.i);
+      continue;
+    case GST_AXION_COLUMN_NUMERIC:
+      gst_axion_append_fixed (out, c->v.d, col->size);
+      continue;
+    case GST_AXION_COLUMN_BOOL:
+      g_string_append_c (out, c->v.b ? 't' : 'f');
+      continue;
+    case GST_AXION_COLUMN_TIMESTAMP:
+      append_timestamp (out, c->v.i);
+      continue;
+    default:
+      break;
+    }
+    v = (const guchar *) gst_axion_row_get_text (row, col->name);
+    /* copy runs that need no escaping in one go */
+    for (p = run = v; *p; p++) {
+      const gchar *esc;
+
       switch (*p) {
       case '\\':
-        g_string_append (out, "\\\\");
+        esc = "\\\\";
         break;
       case '\n':
-        g_string_append (out, "\\n");
+        esc = "\\n";
         break;
       case '\r':
-        g_string_append (out, "\\r");
+        esc = "\\r";
         break;
       case '\t':
-        g_string_append (out, "\\t");
+        esc = "\\t";
         break;
       default:
-        g_string_append_c (out, *p);
+        continue;
       }
+      gst_axion_string_append_len (out, (const gchar *) run, p - run);
+      gst_axion_string_append_len (out, esc, 2);
+      run = p + 1;
     }
+    gst_axion_string_append_len (out, (const gchar *) run, p - run);
   }
   g_string_append_c (out, '\n');
 }
