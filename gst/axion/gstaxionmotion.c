@@ -58,9 +58,14 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_motion_debug);
 
 /* Per-pixel passes work on PAD pixels at a time with GCC/Clang vector
  * extensions: 16-byte vectors, native on x86-64 (SSE2) and ARM (NEON). */
-#define PAD 4       /* pixels per vector */
-#define PLANE_PAD 8 /* planes are padded to this many pixels (AVX2) */
-#define FIT_STEP 4  /* the illumination fit samples 1 row in 4 */
+#define PAD 4        /* pixels per vector */
+#define PLANE_PAD 16 /* planes are padded to this many pixels (AVX2) */
+#define FIT_STEP 4   /* the illumination fit samples 1 row in 4 */
+/* the model's mean absolute deviation (update_pass), 1/64 grey level */
+#define MAD_TO_SIGMA 1.2533141f /* sqrt (pi / 2) */
+#define MAD_MIN 102             /* sigma 2 grey levels */
+#define MAD_MAX 1532            /* sigma 30 */
+#define MAD_INIT 204            /* sigma 4 */
 typedef gfloat v4f __attribute__ ((vector_size (16)));
 typedef gint32 v4i __attribute__ ((vector_size (16)));
 typedef guint8 v4b __attribute__ ((vector_size (4)));
@@ -155,19 +160,21 @@ struct _GstAxionMotion
   /* analysis state (streaming thread) */
   gint aw, ah;
   guint8 *cur;
-  gfloat *bg, *var;
+  gint16 *bg, *mad; /* background, mean absolute deviation: 1/64 grey */
   guint8 *zero_row, *hsum, *row_any, *fg2, *prev_fg;
   guint8 *active;       /* 1 = not masked */
-  gfloat *k2map;        /* squared threshold in std devs per pixel */
-  gfloat *m2map;        /* squared minimum difference per pixel */
-  gboolean uniform_thr; /* no zone sensitivity: k2all/m2all everywhere */
-  gfloat k2all, m2all;
-  guint8 *fg;         /* raw foreground, rows packed */
-  guint8 *zone_of;    /* zone index + 1, 0 = none */
-  guint *row_fg;      /* foreground pixels per row (after the filter) */
-  Run *runs;          /* foreground runs of a frame */
-  guint max_runs;     /* room in runs */
-  gint32 *parent_lbl; /* union-find over run labels */
+  guint16 *kmap;        /* threshold in mean abs deviations, 1/2048 */
+  gint16 *mmap;         /* minimum difference per pixel, 1/64 grey */
+  gboolean uniform_thr; /* no zone sensitivity: kall/mall everywhere */
+  guint16 kall;
+  gint16 mall;
+  guint64 model_frames; /* frames the model has seen (rate schedule) */
+  guint8 *fg;           /* raw foreground, rows packed */
+  guint8 *zone_of;      /* zone index + 1, 0 = none */
+  guint *row_fg;        /* foreground pixels per row (after the filter) */
+  Run *runs;            /* foreground runs of a frame */
+  guint max_runs;       /* room in runs */
+  gint32 *parent_lbl;   /* union-find over run labels */
   guint active_px;
   gboolean have_bg;
   guint run, quiet;
@@ -373,6 +380,19 @@ sensitivity_params (gdouble s, gfloat *k, gfloat *mind)
   *mind = (gfloat) (24.0 - 20.0 * s); /* 0.5 -> 14 levels */
 }
 
+/* the threshold factor in the model's fixed point (see update_pass) */
+static guint16
+k_fixed (gfloat k)
+{
+  return (guint16) lrintf (k * MAD_TO_SIGMA * 2048.0f);
+}
+
+static gint16
+m_fixed (gfloat mind)
+{
+  return (gint16) lrintf (mind * 64.0f);
+}
+
 /* Rebuild mask, zone and threshold maps. Object lock held. */
 static void
 rebuild_maps (GstAxionMotion *self)
@@ -382,8 +402,8 @@ rebuild_maps (GstAxionMotion *self)
 
   sensitivity_params (self->sensitivity, &k, &mind);
   self->uniform_thr = TRUE;
-  self->k2all = k * k;
-  self->m2all = mind * mind;
+  self->kall = k_fixed (k);
+  self->mall = m_fixed (mind);
   self->active_px = 0;
   for (guint z = 0; self->zones && z < self->zones->len; z++)
     ((Zone *) g_ptr_array_index (self->zones, z))->active_px = 0;
@@ -395,8 +415,8 @@ rebuild_maps (GstAxionMotion *self)
       gboolean act = !(self->mask_polys && in_any (self->mask_polys, nx, ny));
 
       self->active[i] = act;
-      self->k2map[i] = k * k;
-      self->m2map[i] = mind * mind;
+      self->kmap[i] = self->kall;
+      self->mmap[i] = self->mall;
       self->zone_of[i] = 0;
       if (!act)
         continue;
@@ -409,8 +429,8 @@ rebuild_maps (GstAxionMotion *self)
           if (zone->sensitivity >= 0) {
             gfloat zk, zm;
             sensitivity_params (zone->sensitivity, &zk, &zm);
-            self->k2map[i] = zk * zk;
-            self->m2map[i] = zm * zm;
+            self->kmap[i] = k_fixed (zk);
+            self->mmap[i] = m_fixed (zm);
             self->uniform_thr = FALSE;
           }
           break;
@@ -426,15 +446,15 @@ free_buffers (GstAxionMotion *self)
 {
   g_clear_pointer (&self->cur, g_free);
   g_clear_pointer (&self->bg, g_free);
-  g_clear_pointer (&self->var, g_free);
+  g_clear_pointer (&self->mad, g_free);
   g_clear_pointer (&self->zero_row, g_free);
   g_clear_pointer (&self->row_any, g_free);
   g_clear_pointer (&self->hsum, g_free);
   g_clear_pointer (&self->fg2, g_free);
   g_clear_pointer (&self->prev_fg, g_free);
   g_clear_pointer (&self->active, g_free);
-  g_clear_pointer (&self->k2map, g_free);
-  g_clear_pointer (&self->m2map, g_free);
+  g_clear_pointer (&self->kmap, g_free);
+  g_clear_pointer (&self->mmap, g_free);
   g_clear_pointer (&self->fg, g_free);
   g_clear_pointer (&self->zone_of, g_free);
   g_clear_pointer (&self->row_fg, g_free);
@@ -473,8 +493,8 @@ gst_axion_motion_set_info (GstVideoFilter *vf, GstCaps *incaps,
      * padding is zero, i.e. masked */
     n = ((gsize) aw * ah + PLANE_PAD - 1) / PLANE_PAD * PLANE_PAD;
     self->cur = g_malloc0 (n);
-    self->bg = g_new0 (gfloat, n);
-    self->var = g_new0 (gfloat, n);
+    self->bg = g_new0 (gint16, n);
+    self->mad = g_new0 (gint16, n);
     self->zero_row = g_malloc0 (aw);
     self->hsum = g_malloc0 ((gsize) aw * ah);
     self->row_any = g_malloc0 (ah);
@@ -482,8 +502,8 @@ gst_axion_motion_set_info (GstVideoFilter *vf, GstCaps *incaps,
     self->fg2 = g_malloc0 (n);
     self->prev_fg = g_malloc0 (n);
     self->active = g_malloc0 (n);
-    self->k2map = g_new0 (gfloat, n);
-    self->m2map = g_new0 (gfloat, n);
+    self->kmap = g_new0 (guint16, n);
+    self->mmap = g_new0 (gint16, n);
     self->zone_of = g_malloc0 (n);
     self->row_fg = g_new0 (guint, ah);
     /* at most ceil (aw / 2) runs per row */
@@ -804,112 +824,167 @@ step_state (gboolean motion, guint confirm, guint quiet_needed, guint *run,
   return GST_AXION_MOTION_STATE_CONTINUE;
 }
 
-/* Foreground test and model update over n pixels (see analyze);
- * returns the number of foreground pixels. The planes are read through
- * local restrict pointers (the byte stores would otherwise make the
- * compiler reload every plane pointer from self each step) and the body is
- * specialised for uniform thresholds (no threshold maps to read). */
-static inline __attribute__ ((always_inline)) guint
-update_pass_body (GstAxionMotion *self, gsize n, gfloat gain, gfloat off,
-    gfloat alpha, gfloat alpha_fg, const gboolean uniform)
+/* The model in 16-bit fixed point: background and mean absolute deviation
+ * in 1/64 grey level (Q6), learning rates in Q15. Eight bytes per pixel of
+ * float state became four, and an AVX2 register holds 16 pixels.
+ *
+ * Per pixel: predicted = gain * bg + off; d = |frame - predicted|;
+ * foreground when d > max (k * sigma, m), sigma estimated as
+ * sqrt (pi / 2) * mad (exact for Gaussian noise; the factor is folded into
+ * k). Background pixels: bg += rate * (frame - bg) and
+ * mad += rate * (d - mad), mad kept within [MAD_MIN, MAD_MAX]; foreground
+ * pixels learn at the foreground rate, mad unchanged.
+ *
+ * The operations are those of the AVX2 instructions (pmulhuw, pmulhrsw,
+ * saturating adds), written out for the portable pass, so both give the
+ * same model bit for bit. */
+
+typedef struct
 {
-  const v4f vgain = V4F (gain), voff = V4F (off), valpha = V4F (alpha);
-  const v4f valpha_fg = V4F (alpha_fg), vmin = V4F (4.0f);
-  const v4f vmax = V4F (900.0f);
-  const v4f vk2 = V4F (self->k2all), vm2 = V4F (self->m2all);
+  guint16 gain;   /* Q14 */
+  gint16 off;     /* Q6 */
+  gint16 rate;    /* background pixels, Q15 (0: not this frame) */
+  gint16 rate_fg; /* foreground pixels, Q15 */
+} ModelStep;
+
+static inline gint16
+sat16 (gint32 v)
+{
+  return (gint16) CLAMP (v, G_MININT16, G_MAXINT16);
+}
+
+/* pmulhuw */
+static inline gint16
+mulhi_u16 (guint16 a, guint16 b)
+{
+  return (gint16) (guint16) (((guint32) a * b) >> 16);
+}
+
+/* pmulhrsw */
+static inline gint16
+mulhrs16 (gint16 a, gint16 b)
+{
+  return (gint16) (((gint32) a * b + 0x4000) >> 15);
+}
+
+/* Foreground test and model update over n pixels (see analyze); returns
+ * the number of foreground pixels. Specialised for uniform thresholds (no
+ * threshold maps to read). */
+/* A learning rate as this frame's Q15 rate. Rates below 1/64 would move a
+ * 1/64-level background by less than half a step per frame for most
+ * differences and round to nothing: they are applied every k-th frame,
+ * k times over (the same exponential average, sampled). */
+static gint16
+model_rate (gfloat alpha, guint64 frame)
+{
+  guint every = 1;
+
+  if (alpha < 1.0f / 64)
+    every = (guint) ceilf ((1.0f / 64) / alpha);
+  if (frame % every != 0)
+    return 0;
+  return (gint16) MIN (lrintf (alpha * every * 32768.0f), G_MAXINT16);
+}
+
+static inline __attribute__ ((always_inline)) guint
+update_pass_body (
+    GstAxionMotion *self, gsize n, const ModelStep *st, const gboolean uniform)
+{
   const guint8 *restrict active = self->active, *restrict cur = self->cur;
-  const gfloat *restrict k2map = self->k2map, *restrict m2map = self->m2map;
-  gfloat *restrict bg = self->bg, *restrict var = self->var;
+  const guint16 *restrict kmap = self->kmap;
+  const gint16 *restrict mmap = self->mmap;
+  gint16 *restrict bg = self->bg, *restrict mad = self->mad;
   guint8 *restrict fg = self->fg;
-  v4i vchanged = { 0 };
+  const guint16 kall = self->kall;
+  const gint16 mall = self->mall;
   guint changed = 0;
 
-  for (gsize i = 0; i < n; i += PAD) {
-    v4i act = load4b (active + i) != 0;
-    v4f a = __builtin_convertvector(load4b (cur + i), v4f);
-    v4f b = load4f (bg + i), v = load4f (var + i);
-    v4f d = a - (vgain * b + voff);
-    v4f d2 = d * d;
-    v4f t1 = (uniform ? vk2 : load4f (k2map + i)) * v;
-    v4f t2 = uniform ? vm2 : load4f (m2map + i);
-    v4i f = (d2 > max4f (t1, t2)) & act;
-    v4i still = act & ~f;
-    v4f rate = (v4f) ((f & (v4i) valpha_fg) | (still & (v4i) valpha));
-    v4f nv = v + (v4f) (still & (v4i) valpha) * (d2 - v);
+  for (gsize i = 0; i < n; i++) {
+    gint16 a = (gint16) (cur[i] << 6), b = bg[i], m = mad[i];
+    gint16 pred = sat16 (mulhi_u16 ((guint16) (b << 2), st->gain) + st->off);
+    gint16 d = (gint16) ABS (sat16 (a - pred));
+    gint16 thr = MAX (mulhi_u16 ((guint16) (m << 5), uniform ? kall : kmap[i]),
+        uniform ? mall : mmap[i]);
+    gboolean act = active[i] != 0, f = act && d > thr, still = act && !f;
+    gint16 rate = f ? st->rate_fg : still ? st->rate : 0;
 
-    store4f (var + i, max4f (min4f (nv, vmax), vmin));
-    store4f (bg + i, b + rate * (a - b));
-    vchanged -= f;
-    store4b (fg + i, f & 1);
+    bg[i] = (gint16) (b + mulhrs16 ((gint16) (a - b), rate));
+    m = (gint16) (m + mulhrs16 (sat16 (d - m), still ? st->rate : 0));
+    mad[i] = CLAMP (m, MAD_MIN, MAD_MAX);
+    fg[i] = f;
+    changed += f;
   }
-  for (gint k = 0; k < PAD; k++)
-    changed += (guint) vchanged[k];
   return changed;
 }
 
 static guint
-update_pass (GstAxionMotion *self, gsize n, gfloat gain, gfloat off,
-    gfloat alpha, gfloat alpha_fg)
+update_pass (GstAxionMotion *self, gsize n, const ModelStep *st)
 {
   if (self->uniform_thr)
-    return update_pass_body (self, n, gain, off, alpha, alpha_fg, TRUE);
-  return update_pass_body (self, n, gain, off, alpha, alpha_fg, FALSE);
+    return update_pass_body (self, n, st, TRUE);
+  return update_pass_body (self, n, st, FALSE);
 }
 
 #if AXION_HAVE_AVX2
-/* The same, eight pixels at a time, for CPUs with AVX2 (chosen at run
- * time). Same operations in the same order: the same results bit for
- * bit. */
+/* The same, 16 pixels at a time, for CPUs with AVX2 (chosen at run
+ * time). */
 static inline __attribute__ ((always_inline, target ("avx2"))) guint
-update_pass_avx2_body (GstAxionMotion *self, gsize n, gfloat gain, gfloat off,
-    gfloat alpha, gfloat alpha_fg, const gboolean uniform)
+update_pass_avx2_body (
+    GstAxionMotion *self, gsize n, const ModelStep *st, const gboolean uniform)
 {
-  const __m256 vgain = _mm256_set1_ps (gain), voff = _mm256_set1_ps (off);
-  const __m256i valpha = _mm256_castps_si256 (_mm256_set1_ps (alpha));
-  const __m256i valpha_fg = _mm256_castps_si256 (_mm256_set1_ps (alpha_fg));
-  const __m256 vmin = _mm256_set1_ps (4.0f), vmax = _mm256_set1_ps (900.0f);
-  const __m256 vk2 = _mm256_set1_ps (self->k2all);
-  const __m256 vm2 = _mm256_set1_ps (self->m2all);
-  const __m256i zero = _mm256_setzero_si256 (), one = _mm256_set1_epi32 (1);
+  const __m256i vgain = _mm256_set1_epi16 ((gint16) st->gain);
+  const __m256i voff = _mm256_set1_epi16 (st->off);
+  const __m256i vrate = _mm256_set1_epi16 (st->rate);
+  const __m256i vrate_fg = _mm256_set1_epi16 (st->rate_fg);
+  const __m256i vk = _mm256_set1_epi16 ((gint16) self->kall);
+  const __m256i vm = _mm256_set1_epi16 (self->mall);
+  const __m256i vmin = _mm256_set1_epi16 (MAD_MIN);
+  const __m256i vmax = _mm256_set1_epi16 (MAD_MAX);
+  const __m256i zero = _mm256_setzero_si256 (), ones = _mm256_set1_epi16 (1);
+  const __m128i one8 = _mm_set1_epi8 (1);
   const guint8 *restrict active = self->active, *restrict cur = self->cur;
-  const gfloat *restrict k2map = self->k2map, *restrict m2map = self->m2map;
-  gfloat *restrict bg = self->bg, *restrict var = self->var;
+  const guint16 *restrict kmap = self->kmap;
+  const gint16 *restrict mmap = self->mmap;
+  gint16 *restrict bg = self->bg, *restrict mad = self->mad;
   guint8 *restrict fg = self->fg;
   __m256i vchanged = zero;
   gint32 lanes[8];
   guint changed = 0;
 
-  for (gsize i = 0; i < n; i += 8) {
-    __m256i act = _mm256_cmpgt_epi32 (
-        _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) (active + i))),
+  for (gsize i = 0; i < n; i += 16) {
+    __m256i act = _mm256_cmpgt_epi16 (
+        _mm256_cvtepu8_epi16 (_mm_loadu_si128 ((const __m128i *) (active + i))),
         zero);
-    __m256 a = _mm256_cvtepi32_ps (
-        _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) (cur + i))));
-    __m256 b = _mm256_loadu_ps (bg + i);
-    __m256 v = _mm256_loadu_ps (var + i);
-    __m256 d = _mm256_sub_ps (
-        a, _mm256_add_ps (_mm256_mul_ps (vgain, b), voff));
-    __m256 d2 = _mm256_mul_ps (d, d);
-    __m256 t1 = _mm256_mul_ps (uniform ? vk2 : _mm256_loadu_ps (k2map + i), v);
-    __m256 t2 = uniform ? vm2 : _mm256_loadu_ps (m2map + i);
-    __m256i f = _mm256_and_si256 (_mm256_castps_si256 (_mm256_cmp_ps (
-                                      d2, _mm256_max_ps (t1, t2), _CMP_GT_OQ)),
-        act);
+    __m256i a = _mm256_slli_epi16 (
+        _mm256_cvtepu8_epi16 (_mm_loadu_si128 ((const __m128i *) (cur + i))),
+        6);
+    __m256i b = _mm256_loadu_si256 ((const __m256i *) (bg + i));
+    __m256i m = _mm256_loadu_si256 ((const __m256i *) (mad + i));
+    __m256i pred = _mm256_adds_epi16 (
+        _mm256_mulhi_epu16 (_mm256_slli_epi16 (b, 2), vgain), voff);
+    __m256i d = _mm256_abs_epi16 (_mm256_subs_epi16 (a, pred));
+    __m256i thr = _mm256_max_epi16 (
+        _mm256_mulhi_epu16 (_mm256_slli_epi16 (m, 5),
+            uniform ? vk : _mm256_loadu_si256 ((const __m256i *) (kmap + i))),
+        uniform ? vm : _mm256_loadu_si256 ((const __m256i *) (mmap + i)));
+    __m256i f = _mm256_and_si256 (_mm256_cmpgt_epi16 (d, thr), act);
     __m256i still = _mm256_andnot_si256 (f, act);
-    __m256 rate = _mm256_castsi256_ps (_mm256_or_si256 (
-        _mm256_and_si256 (f, valpha_fg), _mm256_and_si256 (still, valpha)));
-    __m256 nv = _mm256_add_ps (v,
-        _mm256_mul_ps (_mm256_castsi256_ps (_mm256_and_si256 (still, valpha)),
-            _mm256_sub_ps (d2, v)));
-    __m256i fb = _mm256_and_si256 (f, one);
-    __m128i p16 = _mm_packs_epi32 (
-        _mm256_castsi256_si128 (fb), _mm256_extracti128_si256 (fb, 1));
+    __m256i rs = _mm256_and_si256 (still, vrate);
+    __m256i rate = _mm256_or_si256 (_mm256_and_si256 (f, vrate_fg), rs);
+    __m128i f8;
 
-    _mm256_storeu_ps (var + i, _mm256_max_ps (_mm256_min_ps (nv, vmax), vmin));
-    _mm256_storeu_ps (
-        bg + i, _mm256_add_ps (b, _mm256_mul_ps (rate, _mm256_sub_ps (a, b))));
-    vchanged = _mm256_sub_epi32 (vchanged, f);
-    _mm_storel_epi64 ((__m128i *) (fg + i), _mm_packus_epi16 (p16, p16));
+    _mm256_storeu_si256 ((__m256i *) (bg + i),
+        _mm256_add_epi16 (
+            b, _mm256_mulhrs_epi16 (_mm256_sub_epi16 (a, b), rate)));
+    m = _mm256_add_epi16 (
+        m, _mm256_mulhrs_epi16 (_mm256_subs_epi16 (d, m), rs));
+    _mm256_storeu_si256 ((__m256i *) (mad + i),
+        _mm256_min_epi16 (_mm256_max_epi16 (m, vmin), vmax));
+    f8 = _mm_packs_epi16 (
+        _mm256_castsi256_si128 (f), _mm256_extracti128_si256 (f, 1));
+    _mm_storeu_si128 ((__m128i *) (fg + i), _mm_and_si128 (f8, one8));
+    /* f is 0 or -1 per pixel: pair sums of -f in 32-bit lanes */
+    vchanged = _mm256_sub_epi32 (vchanged, _mm256_madd_epi16 (f, ones));
   }
   _mm256_storeu_si256 ((__m256i *) lanes, vchanged);
   for (gint k = 0; k < 8; k++)
@@ -918,12 +993,11 @@ update_pass_avx2_body (GstAxionMotion *self, gsize n, gfloat gain, gfloat off,
 }
 
 __attribute__ ((target ("avx2"))) static guint
-update_pass_avx2 (GstAxionMotion *self, gsize n, gfloat gain, gfloat off,
-    gfloat alpha, gfloat alpha_fg)
+update_pass_avx2 (GstAxionMotion *self, gsize n, const ModelStep *st)
 {
   if (self->uniform_thr)
-    return update_pass_avx2_body (self, n, gain, off, alpha, alpha_fg, TRUE);
-  return update_pass_avx2_body (self, n, gain, off, alpha, alpha_fg, FALSE);
+    return update_pass_avx2_body (self, n, st, TRUE);
+  return update_pass_avx2_body (self, n, st, FALSE);
 }
 #endif
 
@@ -939,10 +1013,12 @@ typedef gfloat v8f __attribute__ ((vector_size (32)));
 typedef gint32 v8i __attribute__ ((vector_size (32)));
 typedef guint8 v8b __attribute__ ((vector_size (8)));
 
-/* WIDEN8 (p): the 8 bytes at p as floats. GCC's generic widening of
- * bytes goes lane by lane (or through the stack), so each build gives its
- * own: two SSE2 unpacks, or one AVX2 pmovzxbd. */
-#define FIT_SUMS_BODY(WIDEN8)                                                  \
+/* WIDEN8 (p): the 8 bytes at p as floats; WIDEN16 (p): the 8 16-bit
+ * values at p. GCC's generic widening goes lane by lane (or through the
+ * stack), so each build gives its own: SSE2 unpacks, or AVX2 pmovzx/sx.
+ * The background is in 1/64 grey levels: scaled by a power of two, so the
+ * sums are exactly those of grey levels. */
+#define FIT_SUMS_BODY(WIDEN8, WIDEN16)                                         \
   const v8f one = { 1, 1, 1, 1, 1, 1, 1, 1 };                                  \
   gdouble s[6] = { 0 };                                                        \
                                                                                \
@@ -958,7 +1034,7 @@ typedef guint8 v8b __attribute__ ((vector_size (8)));
                                                                                \
       memcpy (&act, self->active + i, 8);                                      \
       memcpy (&pfg, self->prev_fg + i, 8);                                     \
-      memcpy (&b, self->bg + i, sizeof (b));                                   \
+      b = WIDEN16 (self->bg + i) * (1.0f / 64);                                \
       wm = __builtin_convertvector((act != 0) & (pfg == 0), v8i);              \
       wt = (v8f) (wm & (v8i) one);                                             \
       a = WIDEN8 (self->cur + i);                                              \
@@ -986,10 +1062,39 @@ typedef guint8 v8b __attribute__ ((vector_size (8)));
   __builtin_shufflevector (__builtin_convertvector(load4b (p), v4f),           \
       __builtin_convertvector(load4b ((p) + 4), v4f), 0, 1, 2, 3, 4, 5, 6, 7)
 
+typedef gint16 v8s __attribute__ ((vector_size (16)));
+
+/* the 8 16-bit values at p as floats (SSE2 unpacks where there are) */
+#if defined(__SSE2__)
+static inline __m128i
+load16s (const gint16 *p)
+{
+  return _mm_loadu_si128 ((const __m128i *) p);
+}
+
+#define WIDEN16_GENERIC(p)                                                     \
+  __builtin_shufflevector (                                                    \
+      (v4f) _mm_cvtepi32_ps (                                                  \
+          _mm_srai_epi32 (_mm_unpacklo_epi16 (load16s (p), load16s (p)), 16)), \
+      (v4f) _mm_cvtepi32_ps (                                                  \
+          _mm_srai_epi32 (_mm_unpackhi_epi16 (load16s (p), load16s (p)), 16)), \
+      0, 1, 2, 3, 4, 5, 6, 7)
+#else
+static inline v8s
+load8s (const gint16 *p)
+{
+  v8s x;
+  memcpy (&x, p, sizeof (x));
+  return x;
+}
+
+#define WIDEN16_GENERIC(p) __builtin_convertvector(load8s (p), v8f)
+#endif
+
 static void
 fit_sums (const GstAxionMotion *self, gsize n, gdouble out[6])
 {
-  FIT_SUMS_BODY (WIDEN8_GENERIC);
+  FIT_SUMS_BODY (WIDEN8_GENERIC, WIDEN16_GENERIC);
 }
 
 #if AXION_HAVE_AVX2
@@ -997,10 +1102,14 @@ fit_sums (const GstAxionMotion *self, gsize n, gdouble out[6])
   ((v8f) _mm256_cvtepi32_ps (                                                  \
       _mm256_cvtepu8_epi32 (_mm_loadl_epi64 ((const __m128i *) (p)))))
 
+#define WIDEN16_AVX2(p)                                                        \
+  ((v8f) _mm256_cvtepi32_ps (                                                  \
+      _mm256_cvtepi16_epi32 (_mm_loadu_si128 ((const __m128i *) (p)))))
+
 __attribute__ ((target ("avx2"))) static void
 fit_sums_avx2 (const GstAxionMotion *self, gsize n, gdouble out[6])
 {
-  FIT_SUMS_BODY (WIDEN8_AVX2);
+  FIT_SUMS_BODY (WIDEN8_AVX2, WIDEN16_AVX2);
 }
 #endif
 
@@ -1050,8 +1159,8 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
 
   if (!self->have_bg) {
     for (gsize i = 0; i < n; i++) {
-      self->bg[i] = self->cur[i];
-      self->var[i] = 16.0f;
+      self->bg[i] = (gint16) (self->cur[i] << 6);
+      self->mad[i] = MAD_INIT;
       self->prev_fg[i] = 0;
     }
     self->have_bg = TRUE;
@@ -1096,12 +1205,19 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
    * The background follows the frame (and so slow illumination ramps);
    * moving pixels learn 20x slower, so stopped objects fade in. */
   {
+    ModelStep st;
+
+    st.gain = (guint16) lrintf (gain * 16384.0f);
+    st.off = (gint16) CLAMP (lrintf (off * 64.0f), -16320, 16320);
+    st.rate = model_rate (alpha, self->model_frames);
+    st.rate_fg = model_rate (alpha_fg, self->model_frames);
+    self->model_frames++;
 #if AXION_HAVE_AVX2
     if (use_avx2)
-      changed = update_pass_avx2 (self, n, gain, off, alpha, alpha_fg);
+      changed = update_pass_avx2 (self, n, &st);
     else
 #endif
-      changed = update_pass (self, n, gain, off, alpha, alpha_fg);
+      changed = update_pass (self, n, &st);
   }
 
   if (self->active_px > 0 &&
@@ -1109,7 +1225,7 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
     /* lights switched, lightning, camera moved: not motion; re-learn */
     is_global = TRUE;
     for (gsize i = 0; i < n; i++)
-      self->bg[i] = self->cur[i];
+      self->bg[i] = (gint16) (self->cur[i] << 6);
     memset (self->fg, 0, n);
     GST_OBJECT_LOCK (self);
     self->global_changes++;

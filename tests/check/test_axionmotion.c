@@ -238,6 +238,38 @@ GST_START_TEST (test_start_end_messages)
 
 GST_END_TEST;
 
+/* An object that arrives and stays fades into the background: moving
+ * pixels learn at 1/20 of learning-rate. Both rates here are below the
+ * model's 1/64 step for moving pixels (0.015 and 0.0025 per frame), so
+ * they are applied every few frames; the larger one ends the motion within
+ * the run, the smaller one not yet. */
+GST_START_TEST (test_stopped_object_fades_in)
+{
+  SynthParams p;
+  Result fast, slow;
+
+  /* standing still, the first object would stay just outside the frame:
+   * the second one is the object */
+  synth_params_init (&p, W, H, 11);
+  p.n_objects = 2;
+  p.objects_from = 20;
+  p.speed = 0.0;
+  run_sequence (&p, 300, 0, "learning-rate=0.3 quiet-frames=10", &fast);
+  run_sequence (&p, 300, 0, "learning-rate=0.05 quiet-frames=10", &slow);
+  fail_unless_equals_int (fast.n_start, 1);
+  fail_unless_equals_int (fast.n_end, 1);
+  /* (1 - 0.015)^t: an edge of ~60 levels under the ~16-level threshold in
+   * ~90 frames, plus the quiet frames */
+  fail_unless (fast.end_frames[0] > 40 && fast.end_frames[0] < 250, "end at %d",
+      fast.end_frames[0]);
+  fail_unless_equals_int (slow.n_start, 1);
+  fail_unless_equals_int (slow.n_end, 0);
+  result_clear (&fast);
+  result_clear (&slow);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_mask_and_zones)
 {
   SynthParams p;
@@ -368,6 +400,7 @@ axionmotion_suite (void)
   tcase_add_test (tc, test_illumination_ramp);
   tcase_add_test (tc, test_illumination_step_and_flicker);
   tcase_add_test (tc, test_start_end_messages);
+  tcase_add_test (tc, test_stopped_object_fades_in);
   tcase_add_test (tc, test_mask_and_zones);
   tcase_add_test (tc, test_frame_meta_and_no_copy);
   tcase_add_test (tc, test_bad_properties);
