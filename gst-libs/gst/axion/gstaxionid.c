@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -34,8 +35,18 @@ struct _GstAxionIdGenerator
   gboolean warned_regression;
   /* default generator only: re-claim a node after fork () */
   gboolean is_default;
-  pid_t pid;
+  gint forks_seen;
 };
+
+/* fork () calls in this process's ancestry line, counted in the child
+ * (ids are made per event: no getpid () system call per id) */
+static gint forks;
+
+static void
+on_fork_child (void)
+{
+  g_atomic_int_inc (&forks);
+}
 
 GstDebugCategory *
 _gst_axion_lib_debug_get (void)
@@ -62,7 +73,7 @@ gst_axion_id_generator_new (guint node_id)
   gen->node = node_id;
   gen->last_ms = -1;
   gen->last_wall_ms = -1;
-  gen->pid = getpid ();
+  gen->forks_seen = g_atomic_int_get (&forks);
   return gen;
 }
 
@@ -116,10 +127,10 @@ gst_axion_id_generator_next_at (GstAxionIdGenerator *gen, gint64 unix_ms)
   t = CLAMP (t, 0, TIME_MAX);
 
   g_mutex_lock (&gen->lock);
-  if (gen->is_default && gen->pid != getpid ()) {
+  if (gen->is_default && gen->forks_seen != g_atomic_int_get (&forks)) {
     /* We are a forked child sharing the parent's node: claim our own. */
     gen->node = gst_axion_id_claim_node (NULL);
-    gen->pid = getpid ();
+    gen->forks_seen = g_atomic_int_get (&forks);
   }
   if (t < gen->last_wall_ms) {
     gen->regressions++;
@@ -302,6 +313,7 @@ gst_axion_id_generator_get_default (void)
 
     g->node = gst_axion_id_claim_node (&how);
     g->is_default = TRUE;
+    pthread_atfork (NULL, NULL, on_fork_child);
     GST_INFO ("event id generator: %s", how);
     g_free (how);
     g_once_init_leave (&def, g);
