@@ -1188,7 +1188,10 @@ worker_main (GstAxionPgSink *self)
     g_mutex_unlock (&self->lock);
 
     if (ensure_connected (self, stopping)) {
-      spool_pending = !replay_spool (self);
+      /* the spool directory is read only when this worker spooled
+       * something or found files at start (not at every flush) */
+      if (spool_pending)
+        spool_pending = !replay_spool (self);
       if (b && !spool_pending) {
         WriteResult wr = write_batch (self, b, FALSE);
         if (wr == WRITE_OK) {
