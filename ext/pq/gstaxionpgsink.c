@@ -37,9 +37,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <libpq-fe.h>
-#include <stdatomic.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_axion_pg_sink_debug);
@@ -99,16 +97,7 @@ typedef struct
   int jfd;
   gsize jlen[GST_AXION_N_TABLES];
   guint jrows[GST_AXION_N_TABLES];
-  /* the journal file mapped (NULL: written with write ()) */
-  guint8 *jmap;
-  gsize jcap, jpos;
 } Batch;
-
-/* Journal sections in a mapped file: a header slot of this many bytes
- * ("table rows bytes", space-padded, ending with a newline, as in spool
- * files) before the data */
-#define JOURNAL_HEADER 64
-#define JOURNAL_INITIAL (64 * 1024)
 
 struct _GstAxionPgSink
 {
@@ -223,8 +212,6 @@ batch_free (Batch *b)
     return;
   for (gint t = 0; t < GST_AXION_N_TABLES; t++)
     g_string_free (b->data[t], TRUE);
-  if (b->jmap)
-    munmap (b->jmap, b->jcap);
   if (b->jfd >= 0)
     close (b->jfd);
   g_free (b->journal);
@@ -266,36 +253,9 @@ batch_add_row (GstAxionPgSink *self, GstAxionRow *row)
   gst_axion_row_free (row);
 }
 
-/* (Re)maps @b's journal with room for @cap bytes. The blocks are
- * allocated first (posix_fallocate): a store into a mapped page with no
- * disk block behind it would raise SIGBUS on a full disk. */
-static gboolean
-journal_map (Batch *b, gsize cap)
-{
-  gint err = posix_fallocate (b->jfd, 0, (off_t) cap);
-  gpointer m;
-
-  if (err != 0) {
-    errno = err;
-    return FALSE;
-  }
-  m = mmap (NULL, cap, PROT_READ | PROT_WRITE, MAP_SHARED, b->jfd, 0);
-  if (m == MAP_FAILED)
-    return FALSE;
-  if (b->jmap)
-    munmap (b->jmap, b->jcap);
-  b->jmap = m;
-  b->jcap = cap;
-  return TRUE;
-}
-
 /* lock held. Appends the rows of @b not yet journaled to its journal file
- * (spool format sections; no fsync: the rows survive the process being
- * killed, not the machine losing power). The file is mapped: a section
- * is a copy into the page cache, no system call per frame. Its data is
- * stored before its header, so a process killed in between leaves a
- * zero header the recovery stops at; the zero tail of the file ends it
- * too. Where mapping fails, one write () per call. */
+ * (spool format sections; one write per call, no fsync: the rows survive
+ * the process being killed, not the machine losing power). */
 static void
 journal_append (GstAxionPgSink *self, Batch *b)
 {
@@ -307,46 +267,15 @@ journal_append (GstAxionPgSink *self, Batch *b)
   if (b->journal == NULL) {
     b->journal = g_strdup_printf ("%s/%020" G_GINT64_FORMAT ".journal",
         self->journal_dir, gst_axion_id_next ());
-    b->jfd = open (b->journal, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    b->jfd = open (b->journal, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (b->jfd < 0)
       goto failed;
-    if (journal_map (b, JOURNAL_INITIAL)) {
-      memcpy (b->jmap, SPOOL_MAGIC, strlen (SPOOL_MAGIC));
-      b->jpos = strlen (SPOOL_MAGIC);
-    } else if (write (b->jfd, SPOOL_MAGIC, strlen (SPOOL_MAGIC)) !=
-        (gssize) strlen (SPOOL_MAGIC)) {
+    if (write (b->jfd, SPOOL_MAGIC, strlen (SPOOL_MAGIC)) !=
+        (gssize) strlen (SPOOL_MAGIC))
       goto failed;
-    }
   }
   if (b->jfd < 0)
     return;
-  if (b->jmap) {
-    for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
-      gsize len = b->data[t]->len - b->jlen[t];
-      gchar hdr[JOURNAL_HEADER + 1];
-      gint hl;
-
-      if (len == 0)
-        continue;
-      if (b->jpos + JOURNAL_HEADER + len > b->jcap &&
-          !journal_map (
-              b, MAX (2 * b->jcap, b->jpos + JOURNAL_HEADER + len + 4096)))
-        goto failed;
-      memcpy (b->jmap + b->jpos + JOURNAL_HEADER, b->data[t]->str + b->jlen[t],
-          len);
-      /* the data, then the header: never reordered by the compiler */
-      atomic_signal_fence (memory_order_release);
-      hl = g_snprintf (hdr, sizeof (hdr), "%s %u %" G_GSIZE_FORMAT,
-          gst_axion_table_name (t), b->rows[t] - b->jrows[t], len);
-      memset (hdr + hl, ' ', JOURNAL_HEADER - 1 - hl);
-      hdr[JOURNAL_HEADER - 1] = '\n';
-      memcpy (b->jmap + b->jpos, hdr, JOURNAL_HEADER);
-      b->jpos += JOURNAL_HEADER + len;
-      b->jlen[t] = b->data[t]->len;
-      b->jrows[t] = b->rows[t];
-    }
-    return;
-  }
   out = g_string_new (NULL);
   for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
     gsize len = b->data[t]->len - b->jlen[t];
@@ -375,10 +304,6 @@ failed:
         "only until written or spooled",
         b->journal, g_strerror (errno));
   }
-  if (b->jmap)
-    munmap (b->jmap, b->jcap);
-  b->jmap = NULL;
-  b->jcap = b->jpos = 0;
   if (b->jfd >= 0)
     close (b->jfd);
   b->jfd = -1;
