@@ -387,6 +387,87 @@ GST_START_TEST (test_bad_properties)
 
 GST_END_TEST;
 
+/* A digest of everything axionmotion reports (score, state, regions) on
+ * two sequences: uniform thresholds with a slow learning rate, and a mask
+ * with a zone of its own sensitivity (threshold maps). */
+static gchar *
+model_digest (void)
+{
+  GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
+  const gchar *props[] = { "learning-rate=0.005",
+    "mask=\"0,0 0.3,0 0.3,0.3 0,0.3\" "
+    "zones=\"door@0.8:0.5,0 1,0 1,1 0.5,1\"" };
+  gchar *out;
+
+  for (guint k = 0; k < G_N_ELEMENTS (props); k++) {
+    SynthParams p;
+    Synth *s;
+    GstBus *bus;
+    GstHarness *h;
+
+    synth_params_init (&p, W, H, 5 + k);
+    p.n_objects = 3;
+    p.objects_from = 10;
+    p.ramp_from = 1.0;
+    p.ramp_to = 1.3;
+    p.ramp_frames = 80;
+    s = synth_new (&p);
+    h = new_motion_harness (props[k], &bus);
+    for (gint i = 0; i < 120; i++) {
+      GstBuffer *b = gst_harness_push_and_pull (
+          h, synth_buffer (s, i, GST_VIDEO_FORMAT_GRAY8, NULL, NULL));
+      GstAxionFrameMeta *m = gst_buffer_get_axion_frame_meta (b);
+      SynthBox boxes[64];
+      guint nb = synth_motion_boxes (b, boxes, G_N_ELEMENTS (boxes));
+
+      g_checksum_update (
+          sum, (const guchar *) &m->motion_score, sizeof (m->motion_score));
+      g_checksum_update (
+          sum, (const guchar *) &m->motion_state, sizeof (m->motion_state));
+      g_checksum_update (sum, (const guchar *) boxes, nb * sizeof (SynthBox));
+      gst_buffer_unref (b);
+    }
+    gst_element_set_bus (h->element, NULL);
+    gst_object_unref (bus);
+    gst_harness_teardown (h);
+    synth_free (s);
+  }
+  out = g_strdup (g_checksum_get_string (sum));
+  g_checksum_free (sum);
+  return out;
+}
+
+static gchar *self_exe;
+
+/* The AVX2 model pass and the portable one give the same model bit for
+ * bit: the same outputs here and in a process with the other pass
+ * (AXION_NO_AVX2 toggled). On a CPU without AVX2 both are the portable
+ * pass. */
+GST_START_TEST (test_model_passes_identical)
+{
+  gchar *here = model_digest (), *there = NULL;
+  gchar **env = g_get_environ ();
+  gchar *argv[] = { self_exe, (gchar *) "--digest", NULL };
+  gint status = 0;
+  GError *err = NULL;
+
+  if (g_environ_getenv (env, "AXION_NO_AVX2"))
+    env = g_environ_unsetenv (env, "AXION_NO_AVX2");
+  else
+    env = g_environ_setenv (env, "AXION_NO_AVX2", "1", TRUE);
+  fail_unless (g_spawn_sync (NULL, argv, env, G_SPAWN_DEFAULT, NULL, NULL,
+                   &there, NULL, &status, &err),
+      "%s", err ? err->message : "");
+  fail_unless (g_spawn_check_wait_status (status, NULL));
+  g_strstrip (there);
+  fail_unless_equals_string (here, there);
+  g_free (here);
+  g_free (there);
+  g_strfreev (env);
+}
+
+GST_END_TEST;
+
 static Suite *
 axionmotion_suite (void)
 {
@@ -404,7 +485,22 @@ axionmotion_suite (void)
   tcase_add_test (tc, test_mask_and_zones);
   tcase_add_test (tc, test_frame_meta_and_no_copy);
   tcase_add_test (tc, test_bad_properties);
+  tcase_add_test (tc, test_model_passes_identical);
   return s;
 }
 
-GST_CHECK_MAIN (axionmotion);
+int
+main (int argc, char **argv)
+{
+  if (argc == 2 && g_str_equal (argv[1], "--digest")) {
+    gchar *d;
+    gst_init (NULL, NULL);
+    d = model_digest ();
+    g_print ("%s\n", d);
+    g_free (d);
+    return 0;
+  }
+  self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  gst_check_init (&argc, &argv);
+  return gst_check_run_suite (axionmotion_suite (), "axionmotion", __FILE__);
+}
