@@ -827,6 +827,17 @@ is_conflict (PGresult *r)
   return state && strcmp (state, "23505") == 0;
 }
 
+/* the cameras registry: an upsert that keeps known URLs and the newest
+ * time */
+#define CAMERAS_UPSERT                                                         \
+  "ON CONFLICT (camera_id) DO UPDATE SET "                                     \
+  "rtsp_url = COALESCE (EXCLUDED.rtsp_url, cameras.rtsp_url), "                \
+  "ip_address = COALESCE (EXCLUDED.ip_address, cameras.ip_address), "          \
+  "active_resolution_width = EXCLUDED.active_resolution_width, "               \
+  "active_resolution_height = EXCLUDED.active_resolution_height, "             \
+  "active_fps = EXCLUDED.active_fps, status = EXCLUDED.status, "               \
+  "last_seen_at = GREATEST (EXCLUDED.last_seen_at, cameras.last_seen_at)"
+
 /* One transaction for the whole batch. direct: COPY straight into the
  * tables (half the server's work); a row that is already there fails the
  * COPY with unique_violation and the caller writes the batch again through
@@ -905,15 +916,8 @@ write_batch_mode (GstAxionPgSink *self, Batch *b, gboolean direct)
       if (t == GST_AXION_TABLE_CAMERAS)
         sql = g_strdup_printf (
             "INSERT INTO cameras (%s) SELECT DISTINCT ON (camera_id) %s "
-            "FROM axion_stage_cameras ORDER BY camera_id, last_seen_at DESC "
-            "ON CONFLICT (camera_id) DO UPDATE SET "
-            "rtsp_url = COALESCE (EXCLUDED.rtsp_url, cameras.rtsp_url), "
-            "ip_address = COALESCE (EXCLUDED.ip_address, cameras.ip_address), "
-            "active_resolution_width = EXCLUDED.active_resolution_width, "
-            "active_resolution_height = EXCLUDED.active_resolution_height, "
-            "active_fps = EXCLUDED.active_fps, status = EXCLUDED.status, "
-            "last_seen_at = GREATEST (EXCLUDED.last_seen_at, "
-            "cameras.last_seen_at)",
+            "FROM axion_stage_cameras ORDER BY camera_id, last_seen_at "
+            "DESC " CAMERAS_UPSERT,
             cols, cols);
       else
         sql = g_strdup_printf ("INSERT INTO %s (%s) SELECT %s FROM "
@@ -952,12 +956,131 @@ write_batch_mode (GstAxionPgSink *self, Batch *b, gboolean direct)
   return res;
 }
 
+/* Appends the COPY text lines of @data as SQL row constructors
+ * "(E'..',NULL,..)," (E'' literals: the same whatever
+ * standard_conforming_strings says). */
+static void
+append_values (GString *sql, const GString *data)
+{
+  const gchar *p = data->str, *end = data->str + data->len;
+
+  while (p < end) {
+    g_string_append_c (sql, '(');
+    while (TRUE) {
+      if (p[0] == '\\' && p[1] == 'N' && (p[2] == '\t' || p[2] == '\n')) {
+        g_string_append (sql, "NULL");
+        p += 2;
+      } else {
+        g_string_append (sql, "E'");
+        for (; *p != '\t' && *p != '\n'; p++) {
+          gchar c = *p;
+          if (c == '\\') {
+            c = *++p;
+            c = c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c;
+          }
+          if (c == '\\' || c == '\'')
+            g_string_append_c (sql, c);
+          g_string_append_c (sql, c);
+        }
+        g_string_append_c (sql, '\'');
+      }
+      if (*p++ == '\n')
+        break;
+      g_string_append_c (sql, ',');
+    }
+    g_string_append (sql, "),");
+  }
+  g_string_truncate (sql, sql->len - 1);
+}
+
+/* Small fresh batches (camera rates: a few rows per flush) in one round
+ * trip: BEGIN, an INSERT ... VALUES ... ON CONFLICT DO NOTHING per table
+ * and COMMIT in one query string. COPY needs two round trips per table
+ * plus BEGIN and COMMIT, and each round trip costs the worker two system
+ * calls and a sleep; large batches still go through COPY, which the server
+ * loads faster. Any failure is rolled back and the batch written again
+ * the COPY way (with its error handling); WRITE_RETRY only when the
+ * connection is gone. */
+#define VALUES_MAX_ROWS 100
+
+static gboolean
+values_eligible (const Batch *b)
+{
+  return b->total <= VALUES_MAX_ROWS;
+}
+
+static WriteResult
+write_batch_values (GstAxionPgSink *self, Batch *b)
+{
+  GString *sql = g_string_new ("BEGIN; SET LOCAL synchronous_commit TO on");
+  PGresult *r;
+  gboolean ok;
+  guint64 duplicates = 0;
+  gint tables[GST_AXION_N_TABLES], n_tables = 0, k = -2;
+
+  for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
+    gchar *cols;
+    if (b->rows[t] == 0)
+      continue;
+    cols = column_list (t);
+    g_string_append_printf (
+        sql, "; INSERT INTO %s (%s) VALUES ", gst_axion_table_name (t), cols);
+    append_values (sql, b->data[t]);
+    /* (two rows of one camera in a batch make the upsert fail: COPY then,
+     * through staging) */
+    g_string_append (sql,
+        t == GST_AXION_TABLE_CAMERAS ? " " CAMERAS_UPSERT
+                                     : " ON CONFLICT DO NOTHING");
+    tables[n_tables++] = t;
+    g_free (cols);
+  }
+  g_string_append (sql, "; COMMIT");
+  ok = PQsendQuery (self->conn, sql->str) == 1;
+  g_string_free (sql, TRUE);
+  /* results in order: BEGIN, SET, one per INSERT, COMMIT */
+  while (ok && (r = PQgetResult (self->conn))) {
+    if (PQresultStatus (r) != PGRES_COMMAND_OK) {
+      GST_DEBUG_OBJECT (self, "one-round-trip write failed (%s): COPY instead",
+          PQresultErrorMessage (r));
+      ok = FALSE;
+    } else if (k >= 0 && k < n_tables && tables[k] != GST_AXION_TABLE_CAMERAS) {
+      guint rows = b->rows[tables[k]];
+      duplicates += rows -
+          MIN (rows, g_ascii_strtoull (PQcmdTuples (r), NULL, 10));
+    }
+    k++;
+    PQclear (r);
+  }
+  if (!ok) {
+    while ((r = PQgetResult (self->conn)))
+      PQclear (r);
+    if (!conn_ok (self))
+      return WRITE_RETRY;
+    if (PQtransactionStatus (self->conn) != PQTRANS_IDLE)
+      PQclear (exec (self, "ROLLBACK"));
+    return WRITE_REJECTED;
+  }
+  if (duplicates > 0) {
+    g_mutex_lock (&self->lock);
+    self->rows_duplicate += duplicates;
+    g_mutex_unlock (&self->lock);
+    GST_DEBUG_OBJECT (self,
+        "%" G_GUINT64_FORMAT " rows were already written: skipped", duplicates);
+  }
+  return WRITE_OK;
+}
+
 /* Fresh batches go direct; replays (which may hold rows that were
  * committed before the acknowledgement was lost) and batches that meet
  * such rows go through staging. */
 static WriteResult
 write_batch (GstAxionPgSink *self, Batch *b, gboolean replay)
 {
+  if (!replay && values_eligible (b)) {
+    WriteResult res = write_batch_values (self, b);
+    if (res != WRITE_REJECTED)
+      return res;
+  }
   if (!replay) {
     WriteResult res = write_batch_mode (self, b, TRUE);
     if (res != WRITE_CONFLICT)
