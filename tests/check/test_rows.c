@@ -87,6 +87,26 @@ GST_START_TEST (test_camera_event_row)
   g_free (json);
   gst_axion_row_free (row);
 
+  /* a label from a detector outside Axion that is not UTF-8: replaced,
+   * the JSON stays valid */
+  {
+    GstBuffer *b2 = frame_with_meta ();
+    GstAxionFrameMeta *m2 = gst_buffer_get_axion_frame_meta (b2);
+    GstAxionRow *r2;
+    const gchar *objs;
+
+    gst_buffer_add_video_region_of_interest_meta (b2, "bad\xff", 1, 2, 3, 4);
+    r2 = gst_axion_row_camera_event (m2, &m2->events[0], b2, NULL, NULL);
+    objs = gst_axion_row_get_text (r2, "objects_detected");
+    fail_unless (g_utf8_validate (objs, -1, NULL), "%s", objs);
+    fail_unless (strstr (objs,
+                     "{\"class\":\"bad\xef\xbf\xbd\",\"confidence\":null,"
+                     "\"bbox\":[1,2,3,4]}") != NULL,
+        "%s", objs);
+    gst_axion_row_free (r2);
+    gst_buffer_unref (b2);
+  }
+
   /* without camera id: a clear error, no row */
   gst_axion_frame_meta_set_camera_id (m, NULL);
   row = gst_axion_row_camera_event (m, &m->events[0], buf, NULL, &err);

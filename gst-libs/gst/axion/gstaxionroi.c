@@ -11,6 +11,36 @@
 
 #include <math.h>
 
+/* Names as quarks, made once: regions are read per frame by every sink,
+ * and g_quark_from_string () hashes the name and takes GLib's global
+ * quark lock each time. */
+static GQuark q_motion, q_detection, q_label, q_confidence, q_track_id;
+
+static void
+quarks_init (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    q_motion = g_quark_from_static_string (GST_AXION_ROI_TYPE_MOTION);
+    q_detection = g_quark_from_static_string ("detection");
+    q_label = g_quark_from_static_string ("label");
+    q_confidence = g_quark_from_static_string ("confidence");
+    q_track_id = g_quark_from_static_string ("track-id");
+    g_once_init_leave (&done, 1);
+  }
+}
+
+/* gst_video_region_of_interest_meta_get_param (roi, "detection") */
+static GstStructure *
+detection_param (const GstVideoRegionOfInterestMeta *roi)
+{
+  for (GList *l = roi->params; l; l = l->next)
+    if (gst_structure_get_name_id (l->data) == q_detection)
+      return l->data;
+  return NULL;
+}
+
 /**
  * gst_axion_roi_add_motion:
  * @buffer: a writable buffer
@@ -76,8 +106,8 @@ gboolean
 gst_axion_roi_is_motion (const GstVideoRegionOfInterestMeta *roi)
 {
   g_return_val_if_fail (roi != NULL, FALSE);
-  return roi->roi_type ==
-      g_quark_from_static_string (GST_AXION_ROI_TYPE_MOTION);
+  quarks_init ();
+  return roi->roi_type == q_motion;
 }
 
 /**
@@ -105,16 +135,17 @@ gst_axion_roi_get_detection (GstVideoRegionOfInterestMeta *roi,
   if (gst_axion_roi_is_motion (roi))
     return FALSE;
 
-  s = gst_video_region_of_interest_meta_get_param (roi, "detection");
+  s = detection_param (roi);
   if (s) {
-    const GValue *v;
-    l = gst_structure_get_string (s, "label");
-    v = gst_structure_get_value (s, "confidence");
+    const GValue *v = gst_structure_id_get_value (s, q_label);
+    if (v && G_VALUE_HOLDS_STRING (v))
+      l = g_value_get_string (v);
+    v = gst_structure_id_get_value (s, q_confidence);
     if (v && G_VALUE_HOLDS_DOUBLE (v))
       c = g_value_get_double (v);
     else if (v && G_VALUE_HOLDS_FLOAT (v))
       c = g_value_get_float (v);
-    v = gst_structure_get_value (s, "track-id");
+    v = gst_structure_id_get_value (s, q_track_id);
     if (v && G_VALUE_HOLDS_INT64 (v))
       t = g_value_get_int64 (v);
     else if (v && G_VALUE_HOLDS_INT (v))

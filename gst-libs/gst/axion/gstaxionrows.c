@@ -863,10 +863,17 @@ gst_axion_row_append_copy_text (GstAxionRow *row, GString *out)
     case GST_AXION_COLUMN_TIMESTAMP:
       append_timestamp (out, c->v.i);
       continue;
-    default:
+    case GST_AXION_COLUMN_TEXT:
+    case GST_AXION_COLUMN_JSON:
+    case GST_AXION_COLUMN_INET:
+      v = (const guchar *) c->v.s; /* the text form itself */
+      break;
+    default: /* arrays: their text form, made once */
+      if (row->text[i] == NULL)
+        row->text[i] = cell_to_text (col, c);
+      v = (const guchar *) row->text[i];
       break;
     }
-    v = (const guchar *) gst_axion_row_get_text (row, col->name);
     /* copy runs that need no escaping in one go */
     for (p = run = v; *p; p++) {
       const gchar *esc;
@@ -1136,12 +1143,18 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
       if (n_objects++)
         g_string_append_c (objects, ',');
       g_string_append (objects, "{\"class\":");
-      gst_axion_json_append_string (objects, label);
+      /* labels from other detectors may be any bytes: made valid here,
+       * so the whole list needs no second pass */
+      if (g_utf8_validate (label, -1, NULL)) {
+        gst_axion_json_append_string (objects, label);
+      } else {
+        gchar *v = g_utf8_make_valid (label, -1);
+        gst_axion_json_append_string (objects, v);
+        g_free (v);
+      }
       g_string_append (objects, ",\"confidence\":");
       if (conf >= 0) {
-        gchar *c = format_numeric (conf, 4);
-        g_string_append (objects, c);
-        g_free (c);
+        gst_axion_append_fixed (objects, conf, 4);
         max_conf = MAX (max_conf, conf);
       } else {
         g_string_append (objects, "null");
@@ -1156,8 +1169,8 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
     }
     if (objects) {
       g_string_append_c (objects, ']');
-      set_json (row, "objects_detected", objects->str); /* (labels: UTF-8?) */
-      g_string_free (objects, TRUE);
+      cell (row, "objects_detected", GST_AXION_COLUMN_JSON)->v.s =
+          g_string_free (objects, FALSE);
     } else {
       Cell *c = cell (row, "objects_detected", GST_AXION_COLUMN_JSON);
       c->v.s = (gchar *) "[]";
