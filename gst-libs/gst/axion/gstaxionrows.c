@@ -501,6 +501,10 @@ append_int (GString *out, gint64 v)
   }
 }
 
+/* a string literal appended without strlen () */
+#define APPEND_LIT(out, lit)                                                   \
+  gst_axion_string_append_len (out, lit, sizeof (lit) - 1)
+
 static const gdouble pow10_table[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
   1e8, 1e9 };
 
@@ -874,31 +878,22 @@ gst_axion_row_append_copy_text (GstAxionRow *row, GString *out)
       v = (const guchar *) row->text[i];
       break;
     }
-    /* copy runs that need no escaping in one go */
-    for (p = run = v; *p; p++) {
+    /* copy runs that need no escaping in one go (strcspn: vectorised in
+     * glibc) */
+    for (run = v;;) {
       const gchar *esc;
 
-      switch (*p) {
-      case '\\':
-        esc = "\\\\";
-        break;
-      case '\n':
-        esc = "\\n";
-        break;
-      case '\r':
-        esc = "\\r";
-        break;
-      case '\t':
-        esc = "\\t";
-        break;
-      default:
-        continue;
-      }
+      p = run + strcspn ((const gchar *) run, "\\\n\r\t");
       gst_axion_string_append_len (out, (const gchar *) run, p - run);
+      if (*p == '\0')
+        break;
+      esc = *p == '\\' ? "\\\\"
+          : *p == '\n' ? "\\n"
+          : *p == '\r' ? "\\r"
+                       : "\\t";
       gst_axion_string_append_len (out, esc, 2);
       run = p + 1;
     }
-    gst_axion_string_append_len (out, (const gchar *) run, p - run);
   }
   g_string_append_c (out, '\n');
 }
@@ -1142,7 +1137,7 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
         objects = g_string_new ("[");
       if (n_objects++)
         g_string_append_c (objects, ',');
-      g_string_append (objects, "{\"class\":");
+      APPEND_LIT (objects, "{\"class\":");
       /* labels from other detectors may be any bytes: made valid here,
        * so the whole list needs no second pass */
       if (g_utf8_validate (label, -1, NULL)) {
@@ -1152,17 +1147,17 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
         gst_axion_json_append_string (objects, v);
         g_free (v);
       }
-      g_string_append (objects, ",\"confidence\":");
+      APPEND_LIT (objects, ",\"confidence\":");
       if (conf >= 0) {
         gst_axion_append_fixed (objects, conf, 4);
         max_conf = MAX (max_conf, conf);
       } else {
-        g_string_append (objects, "null");
+        APPEND_LIT (objects, "null");
       }
-      g_string_append (objects, ",\"bbox\":");
+      APPEND_LIT (objects, ",\"bbox\":");
       append_bbox (objects, roi);
       if (track >= 0) {
-        g_string_append (objects, ",\"track_id\":");
+        APPEND_LIT (objects, ",\"track_id\":");
         append_int (objects, track);
       }
       g_string_append_c (objects, '}');
