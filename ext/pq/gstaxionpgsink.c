@@ -85,6 +85,40 @@ enum
   PROP_STATS,
 };
 
+/* A journal file in the spool directory, shared by consecutive batches
+ * (creating and deleting a file per batch cost more than the writes).
+ * Freed, and deleted, when its last reference goes: one per batch begun in
+ * it, one while it is the sink's current journal. */
+typedef struct
+{
+  gchar *path;
+  int fd;
+  gint refs;     /* atomic */
+  gint keep;     /* atomic: a batch left with rows that are nowhere else */
+  guint batches; /* batches begun in it (streaming thread) */
+  gsize size;
+} Journal;
+
+/* a new journal file after this many batches or bytes */
+#define JOURNAL_BATCHES 64
+#define JOURNAL_MAX_BYTES (16 * 1024 * 1024)
+
+static void
+journal_unref (Journal *j, gboolean rows_safe)
+{
+  if (j == NULL)
+    return;
+  if (!rows_safe)
+    g_atomic_int_set (&j->keep, 1);
+  if (g_atomic_int_dec_and_test (&j->refs)) {
+    if (!g_atomic_int_get (&j->keep))
+      g_unlink (j->path);
+    close (j->fd);
+    g_free (j->path);
+    g_free (j);
+  }
+}
+
 typedef struct
 {
   GString *data[GST_AXION_N_TABLES];
@@ -93,8 +127,7 @@ typedef struct
   gint64 first_us; /* monotonic time of the first row */
   /* write-ahead journal of this batch in the spool directory (pending
    * batches only): what of data[] is already in it */
-  gchar *journal;
-  int jfd;
+  Journal *jf;
   gsize jlen[GST_AXION_N_TABLES];
   guint jrows[GST_AXION_N_TABLES];
 } Batch;
@@ -111,7 +144,8 @@ struct _GstAxionPgSink
   guint64 spool_max_bytes;
   gboolean spool_fsync;
   gboolean journal;
-  gchar *journal_dir; /* spool dir while journaling (set at start) */
+  gchar *journal_dir;   /* spool dir while journaling (set at start) */
+  Journal *journal_cur; /* the file new batches begin in (lock) */
   gboolean journal_warned;
   SpoolFullPolicy spool_full_policy;
   guint frame_interval;
@@ -199,7 +233,6 @@ batch_new (void)
   Batch *b = g_new0 (Batch, 1);
   for (gint t = 0; t < GST_AXION_N_TABLES; t++)
     b->data[t] = g_string_new (NULL);
-  b->jfd = -1;
   return b;
 }
 
@@ -212,9 +245,8 @@ batch_free (Batch *b)
     return;
   for (gint t = 0; t < GST_AXION_N_TABLES; t++)
     g_string_free (b->data[t], TRUE);
-  if (b->jfd >= 0)
-    close (b->jfd);
-  g_free (b->journal);
+  /* rows only in memory: their journal stays for the next start */
+  journal_unref (b->jf, FALSE);
   g_free (b);
 }
 
@@ -223,8 +255,10 @@ batch_free (Batch *b)
 static void
 batch_retire (Batch *b)
 {
-  if (b && b->journal)
-    g_unlink (b->journal);
+  if (b) {
+    journal_unref (b->jf, TRUE);
+    b->jf = NULL;
+  }
   batch_free (b);
 }
 
@@ -264,18 +298,40 @@ journal_append (GstAxionPgSink *self, Batch *b)
 
   if (self->journal_dir == NULL || b == NULL || b->total == 0)
     return;
-  if (b->journal == NULL) {
-    b->journal = g_strdup_printf ("%s/%020" G_GINT64_FORMAT ".journal",
-        self->journal_dir, gst_axion_id_next ());
-    b->jfd = open (b->journal, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (b->jfd < 0)
-      goto failed;
-    if (write (b->jfd, SPOOL_MAGIC, strlen (SPOOL_MAGIC)) !=
-        (gssize) strlen (SPOOL_MAGIC))
-      goto failed;
+  if (b->jf == NULL) {
+    Journal *j = self->journal_cur;
+
+    if (j && (j->batches >= JOURNAL_BATCHES || j->size >= JOURNAL_MAX_BYTES)) {
+      journal_unref (j, TRUE);
+      j = self->journal_cur = NULL;
+    }
+    if (j == NULL) {
+      j = g_new0 (Journal, 1);
+      j->path = g_strdup_printf ("%s/%020" G_GINT64_FORMAT ".journal",
+          self->journal_dir, gst_axion_id_next ());
+      j->refs = 1;
+      j->fd = open (
+          j->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+      if (j->fd < 0 ||
+          write (j->fd, SPOOL_MAGIC, strlen (SPOOL_MAGIC)) !=
+              (gssize) strlen (SPOOL_MAGIC)) {
+        gint e = errno;
+        if (j->fd >= 0) {
+          close (j->fd);
+          g_unlink (j->path);
+        }
+        errno = e;
+        g_free (j->path);
+        g_free (j);
+        goto failed;
+      }
+      j->size = strlen (SPOOL_MAGIC);
+      self->journal_cur = j;
+    }
+    g_atomic_int_inc (&j->refs);
+    j->batches++;
+    b->jf = j;
   }
-  if (b->jfd < 0)
-    return;
   out = g_string_new (NULL);
   for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
     gsize len = b->data[t]->len - b->jlen[t];
@@ -285,12 +341,13 @@ journal_append (GstAxionPgSink *self, Batch *b)
         gst_axion_table_name (t), b->rows[t] - b->jrows[t], len);
     g_string_append_len (out, b->data[t]->str + b->jlen[t], len);
   }
-  n = write (b->jfd, out->str, out->len);
+  n = write (b->jf->fd, out->str, out->len);
   if (n == (gssize) out->len) {
     for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
       b->jlen[t] = b->data[t]->len;
       b->jrows[t] = b->rows[t];
     }
+    b->jf->size += n;
     g_string_free (out, TRUE);
     return;
   }
@@ -300,16 +357,20 @@ failed:
   if (!self->journal_warned) {
     self->journal_warned = TRUE;
     GST_WARNING_OBJECT (self,
-        "cannot write the journal %s (%s): this batch's rows are in memory "
-        "only until written or spooled",
-        b->journal, g_strerror (errno));
+        "cannot write the journal in %s (%s): rows are in memory only until "
+        "written or spooled",
+        self->journal_dir, g_strerror (errno));
   }
-  if (b->jfd >= 0)
-    close (b->jfd);
-  b->jfd = -1;
-  if (b->journal)
-    g_unlink (b->journal);
-  g_clear_pointer (&b->journal, g_free);
+  if (b->jf) {
+    /* the file may end in a cut section now, which recovery stops at: no
+     * more appends to it; kept (this batch's earlier rows are there) */
+    if (self->journal_cur == b->jf) {
+      journal_unref (self->journal_cur, TRUE);
+      self->journal_cur = NULL;
+    }
+    journal_unref (b->jf, FALSE);
+    b->jf = NULL;
+  }
 }
 
 /* lock held: move the pending batch to the worker queue */
@@ -1716,6 +1777,11 @@ gst_axion_pg_sink_stop (GstBaseSink *bs)
     g_thread_join (self->worker);
     self->worker = NULL;
   }
+  /* deleted now unless a batch left rows only there */
+  g_mutex_lock (&self->lock);
+  journal_unref (self->journal_cur, TRUE);
+  self->journal_cur = NULL;
+  g_mutex_unlock (&self->lock);
   GST_INFO_OBJECT (self,
       "CPU per frame over %" G_GUINT64_FORMAT " frames: render %.4f ms, "
       "worker %.4f ms",

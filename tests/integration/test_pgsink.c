@@ -547,11 +547,11 @@ child_push (const gchar *spool, guint n, guint sleep_every)
  * long flush interval); after each push returns, the count is written to
  * @progress (fixed width, in place). */
 static int
-child_pending (const gchar *spool, guint n, const gchar *progress)
+child_pending (
+    const gchar *spool, guint n, const gchar *progress, const gchar *props)
 {
-  gchar *extra = g_strdup_printf ("spool-dir=%s batch-size=1000000 "
-                                  "flush-interval-ms=600000",
-      spool);
+  gchar *extra = g_strdup_printf ("spool-dir=%s %s", spool,
+      props ? props : "batch-size=1000000 flush-interval-ms=600000");
   GstHarness *h = new_sink (extra);
   GstAxionIdGenerator *gen = gst_axion_id_generator_new (4002);
   int fd = open (progress, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -576,7 +576,11 @@ static gchar *self_exe;
 /* kill -9 while rows are only pending in memory (not yet written nor
  * spooled): the journal in the spool dir gives them to the next start,
  * exactly once. The source is not replayed. */
-GST_START_TEST (test_kill9_pending_rows_journaled)
+/* kill -9 a child pushing CAM_J frames with @props (NULL: rows pending
+ * in one huge batch); start again with the same spool: every push that
+ * returned is in the database exactly once, no file left */
+static void
+kill9_and_recover (const gchar *props)
 {
   gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
   gchar *progress = g_strconcat (spool, ".progress", NULL);
@@ -588,8 +592,11 @@ GST_START_TEST (test_kill9_pending_rows_journaled)
   GstHarness *h;
   gchar *extra;
 
+  PQclear (PQexec (conn,
+      "DELETE FROM camera_events WHERE camera_id = 'CAM_J'; "
+      "DELETE FROM frame_metadata WHERE camera_id = 'CAM_J'"));
   p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &err, self_exe,
-      "--child-pending", spool, "5000", progress, NULL);
+      "--child-pending", spool, "5000", progress, props, NULL);
   fail_unless (p != NULL, "%s", err ? err->message : "");
   for (int i = 0; i < 3000 && pushed < 1500; i++) {
     g_usleep (10000);
@@ -606,7 +613,8 @@ GST_START_TEST (test_kill9_pending_rows_journaled)
   fail_unless (g_file_get_contents (progress, &contents, NULL, NULL));
   pushed = g_ascii_strtoull (contents, NULL, 10);
   g_free (contents);
-  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_J"), 0);
+  if (props == NULL)
+    fail_unless_equals_int64 (count_rows ("camera_events", "CAM_J"), 0);
 
   /* the next start with the same spool: nothing pushed, EOS */
   extra = g_strdup_printf ("spool-dir=%s", spool);
@@ -629,6 +637,46 @@ GST_START_TEST (test_kill9_pending_rows_journaled)
   g_free (spool);
   g_free (extra);
 }
+
+/* kill -9 while rows are only pending in memory (not yet written nor
+ * spooled): the journal in the spool dir gives them to the next start,
+ * exactly once. The source is not replayed. */
+GST_START_TEST (test_kill9_pending_rows_journaled)
+{
+  kill9_and_recover (NULL);
+}
+GST_END_TEST;
+
+/* The same with small batches written all along: batches share journal
+ * files (a new one every 64), so the journal the kill leaves also holds
+ * batches that were committed; replaying them adds nothing. */
+GST_START_TEST (test_kill9_shared_journal)
+{
+  kill9_and_recover ("batch-size=20 flush-interval-ms=100");
+}
+
+GST_END_TEST;
+
+/* Many batches through rotating journal files: at EOS every row is
+ * written and no journal is left. */
+GST_START_TEST (test_journals_removed)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *extra = g_strdup_printf ("spool-dir=%s batch-size=2", spool);
+  GstHarness *h = new_sink (extra);
+  gint64 t0 = g_get_real_time ();
+
+  for (guint i = 0; i < 300; i++)
+    gst_harness_push (h, make_frame ("CAM_JR", i, t0));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_JR"), 300);
+  fail_unless_equals_int (count_files (spool), 0);
+  g_rmdir (spool);
+  g_free (spool);
+  g_free (extra);
+}
+
 GST_END_TEST;
 
 GST_START_TEST (test_kill9_then_restart)
@@ -793,6 +841,8 @@ pgsink_suite (void)
   tcase_add_test (tc, test_restarts_exactly_once);
   tcase_add_test (tc, test_kill9_then_restart);
   tcase_add_test (tc, test_kill9_pending_rows_journaled);
+  tcase_add_test (tc, test_kill9_shared_journal);
+  tcase_add_test (tc, test_journals_removed);
   tcase_add_test (tc, test_spool_full_drop_is_counted);
   tcase_add_test (tc, test_refused_row_set_aside);
   return s;
@@ -805,9 +855,10 @@ main (int argc, char **argv)
   gint status, rc;
 
   conninfo = g_getenv ("AXION_TEST_PG_CONNINFO");
-  if (argc == 5 && g_str_equal (argv[1], "--child-pending")) {
+  if ((argc == 5 || argc == 6) && g_str_equal (argv[1], "--child-pending")) {
     gst_init (NULL, NULL);
-    return child_pending (argv[2], atoi (argv[3]), argv[4]);
+    return child_pending (
+        argv[2], atoi (argv[3]), argv[4], argc == 6 ? argv[5] : NULL);
   }
   if (argc == 5 && g_str_equal (argv[1], "--child")) {
     gst_init (NULL, NULL);
