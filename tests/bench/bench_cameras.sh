@@ -8,7 +8,8 @@
 # run. Goal: >= 20 cameras at 1080p; Axion <= 15% of the decode cost.
 # Each point: 10 s warm-up, then 10 s measured (frames and CPU of the
 # runner process). Run: meson test -C build --benchmark --suite bench
-# --verbose cameras
+# --verbose cameras (BENCH_SIZES="1280x720" runs one size; BENCH_MAX_CAMERAS
+# caps N)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -88,7 +89,7 @@ echo " the Axion elements' own CPU per frame from their stats: axionmotion and"
 echo " axionhash analysis, axionpgsink and axionredissink render + worker thread;"
 echo " share-queues = the same with the sink branches' queue threads (their"
 echo " hand-off included) and workers from /proc in place of the sinks' stats)"
-for res in 1920x1080 1280x720; do
+for res in ${BENCH_SIZES:-1920x1080 1280x720}; do
   w=${res%x*} h=${res#*x}
   max=${BENCH_MAX_CAMERAS:-24}
   mkfifo "$t/ctl.$w"
