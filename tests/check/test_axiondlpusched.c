@@ -477,7 +477,8 @@ GST_START_TEST (test_keeps_real_time)
 {
   GstElement *pipes[N_RT], *sched[N_RT];
   guint64 f0[N_RT], f1[N_RT], behind = 0;
-  gdouble busy0, elapsed0, busy1, elapsed1, util;
+  gdouble busy0, elapsed0, busy1, elapsed1, util, expected;
+  gint64 t0, t1;
 
   for (guint i = 0; i < N_RT; i++) {
     gchar *d = g_strdup_printf (
@@ -489,6 +490,7 @@ GST_START_TEST (test_keeps_real_time)
   }
   play_cams (pipes, N_RT);
   g_usleep (1500 * 1000);
+  t0 = g_get_monotonic_time ();
   for (guint i = 0; i < N_RT; i++)
     f0[i] = stat_u64 (sched[i], "inferences-run") +
         stat_u64 (sched[i], "inferences-skipped") +
@@ -496,6 +498,7 @@ GST_START_TEST (test_keeps_real_time)
   busy0 = stat_double (sched[0], "accelerator-busy-ms");
   elapsed0 = stat_double (sched[0], "accelerator-elapsed-ms");
   g_usleep (4000 * 1000);
+  t1 = g_get_monotonic_time ();
   for (guint i = 0; i < N_RT; i++) {
     f1[i] = stat_u64 (sched[i], "inferences-run") +
         stat_u64 (sched[i], "inferences-skipped") +
@@ -509,11 +512,15 @@ GST_START_TEST (test_keeps_real_time)
   GST_INFO ("real time: frames %" G_GUINT64_FORMAT " in 4 s, %" G_GUINT64_FORMAT
             " skipped to keep up, utilisation %.3f",
       f1[0] - f0[0], behind, util);
-  /* 40 frames each in the window (one late frame either side allowed) */
+  /* 10 frames per second of the window as it really lasted; a lag of up
+   * to half a second at its end is allowed (a loaded machine: the leaks
+   * tracer, tests in parallel). Without the skips the 150 ms accelerator
+   * would pass about 6.7 per second, 27 in 4 s. */
+  expected = (t1 - t0) / 100000.0;
   for (guint i = 0; i < N_RT; i++)
-    fail_unless (f1[i] - f0[i] >= 38,
-        "camera %u passed %" G_GUINT64_FORMAT " frames in 4 s", i,
-        f1[i] - f0[i]);
+    fail_unless (f1[i] - f0[i] + 5 >= expected,
+        "camera %u passed %" G_GUINT64_FORMAT " frames in %.2f s", i,
+        f1[i] - f0[i], (t1 - t0) / 1e6);
   fail_unless (behind > 0);
   fail_unless (util >= 0.8, "utilisation %.3f", util);
   fail_unless_equals_int (axion_test_accel_violations (), 0);
