@@ -677,8 +677,10 @@ spool_list (GstAxionPgSink *self, guint64 *total_bytes)
       g_ptr_array_add (files, path);
       *total_bytes += st.st_size;
     } else {
-      if (g_str_has_suffix (name, ".tmp"))
-        g_unlink (path); /* a crash while writing: never renamed */
+      /* a crash while writing: never renamed (".tmp.XXXXXX": the
+       * temporary file g_file_set_contents () writes first) */
+      if (g_str_has_suffix (name, ".tmp") || strstr (name, ".tmp.") != NULL)
+        g_unlink (path);
       g_free (path);
     }
   }

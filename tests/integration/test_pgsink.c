@@ -80,6 +80,21 @@ count_files (const gchar *dir)
   return n;
 }
 
+/* the names in @dir, for failure messages */
+static gchar *
+list_files (const gchar *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  GString *s = g_string_new (NULL);
+  const gchar *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    g_string_append_printf (s, "%s ", name);
+  if (d)
+    g_dir_close (d);
+  return g_string_free (s, FALSE);
+}
+
 static GstBuffer *
 make_frame (const gchar *camera, guint64 n, gint64 t0_us)
 {
@@ -320,7 +335,7 @@ GST_START_TEST (test_spool_replayed_by_next_process)
   fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_T3"), 20);
   gst_harness_teardown (h);
   files = count_files (spool);
-  fail_unless_equals_int (files, 0);
+  fail_unless (files == 0, "left in the spool: %s", list_files (spool));
   g_rmdir (spool);
   g_free (spool);
   g_free (desc);
@@ -715,7 +730,7 @@ GST_START_TEST (test_kill9_then_restart)
   fail_unless_equals_int64 (count_rows ("camera_events", "CAM_K"), n);
   fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_K"), n);
   files = count_files (spool);
-  fail_unless_equals_int (files, 0);
+  fail_unless (files == 0, "left in the spool: %s", list_files (spool));
   g_rmdir (spool);
   g_free (spool);
   g_free (count);
