@@ -70,7 +70,6 @@ typedef gfloat v4f __attribute__ ((vector_size (16)));
 typedef gint32 v4i __attribute__ ((vector_size (16)));
 typedef guint8 v4b __attribute__ ((vector_size (4)));
 typedef guint8 v16b __attribute__ ((vector_size (16)));
-#define V4F(x) ((v4f){ (x), (x), (x), (x) })
 
 
 #define MOTION_ERROR (g_quark_from_static_string ("axionmotion-error"))
@@ -697,20 +696,6 @@ merge_boxes (GArray *boxes, gint dist)
 
 /* ---- vectors ------------------------------------------------------------ */
 
-static inline v4f
-load4f (const gfloat *p)
-{
-  v4f v;
-  memcpy (&v, p, sizeof (v));
-  return v;
-}
-
-static inline void
-store4f (gfloat *p, v4f v)
-{
-  memcpy (p, &v, sizeof (v));
-}
-
 /* PAD bytes widened to 32-bit lanes (SSE2 unpacks where there are; GCC
  * lowers __builtin_convertvector of bytes lane by lane) */
 static inline v4i
@@ -729,20 +714,6 @@ load4b (const guint8 *p)
 #endif
 }
 
-/* lanes 0..255 narrowed to bytes */
-static inline void
-store4b (guint8 *p, v4i v)
-{
-#if defined(__SSE2__)
-  __m128i x = _mm_packs_epi32 ((__m128i) v, (__m128i) v);
-  gint32 w = _mm_cvtsi128_si32 (_mm_packus_epi16 (x, x));
-  memcpy (p, &w, sizeof (w));
-#else
-  v4b b = __builtin_convertvector(v, v4b);
-  memcpy (p, &b, sizeof (b));
-#endif
-}
-
 static inline v16b
 load16b (const guint8 *p)
 {
@@ -755,33 +726,6 @@ static inline void
 store16b (guint8 *p, v16b v)
 {
   memcpy (p, &v, sizeof (v));
-}
-
-/* m ? a : b, lane by lane (m from a comparison: all ones or zero) */
-static inline v4f
-sel4f (v4i m, v4f a, v4f b)
-{
-  return (v4f) ((m & (v4i) a) | (~m & (v4i) b));
-}
-
-static inline v4f
-max4f (v4f a, v4f b)
-{
-#if defined(__SSE2__)
-  return (v4f) _mm_max_ps ((__m128) a, (__m128) b);
-#else
-  return sel4f (a > b, a, b);
-#endif
-}
-
-static inline v4f
-min4f (v4f a, v4f b)
-{
-#if defined(__SSE2__)
-  return (v4f) _mm_min_ps ((__m128) a, (__m128) b);
-#else
-  return sel4f (a < b, a, b);
-#endif
 }
 
 /* ---- per frame --------------------------------------------------------- */
@@ -1166,9 +1110,9 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
     self->have_bg = TRUE;
   }
 
-  /* The per-pixel passes run on PAD pixels at a time (GCC/Clang vector
-   * extensions: SSE/AVX on x86, NEON on ARM); planes are padded with
-   * masked pixels, so no tail loop. */
+  /* The per-pixel passes work on whole vectors (GCC/Clang vector
+   * extensions or AVX2); planes are padded with masked pixels to
+   * PLANE_PAD, so no tail loop. */
 
   /* global gain/offset fit of the frame to the background (fit_sums) */
   {
