@@ -173,37 +173,6 @@ cam_get (GstAxionRedisSink *self, const gchar *id)
   return c;
 }
 
-static gchar *
-key (GstAxionRedisSink *self, const gchar *fmt, ...) G_GNUC_PRINTF (2, 3);
-
-static gchar *
-key (GstAxionRedisSink *self, const gchar *fmt, ...)
-{
-  va_list ap;
-  gchar *rest, *k;
-
-  va_start (ap, fmt);
-  rest = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  GST_OBJECT_LOCK (self);
-  k = g_strdup_printf ("%s:%s", self->prefix, rest);
-  GST_OBJECT_UNLOCK (self);
-  g_free (rest);
-  return k;
-}
-
-/* the scene hash index key, shared with axionclaude (gstaxionscene.h) */
-static gchar *
-scene_key (GstAxionRedisSink *self, const gchar *camera_id)
-{
-  gchar *k;
-
-  GST_OBJECT_LOCK (self);
-  k = gst_axion_scene_hashes_key (self->prefix, camera_id);
-  GST_OBJECT_UNLOCK (self);
-  return k;
-}
-
 /* ---- RESP ----------------------------------------------------------------
  * Events are encoded in the Redis protocol by the streaming thread, once,
  * into one allocation; the worker writes the bytes as they are (no argv
@@ -255,22 +224,6 @@ resp_arg_uint (GString *s, guint64 v)
     b[--i] = '0' + v % 10;
   while ((v /= 10) != 0);
   resp_arg_len (s, b + i, sizeof (b) - i);
-}
-
-/* "(<v>": an exclusive score bound */
-static gchar *
-exclusive (gdouble v)
-{
-  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
-  return g_strconcat (
-      "(", g_ascii_formatd (buf, sizeof (buf), "%.3f", v), NULL);
-}
-
-static gchar *
-dtostr (gdouble v, const gchar *fmt)
-{
-  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
-  return g_strdup (g_ascii_formatd (buf, sizeof (buf), fmt, v));
 }
 
 /* ---- streaming thread ---------------------------------------------------- */
@@ -523,9 +476,13 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
 
 /* ---- worker -------------------------------------------------------------- */
 
+/* A flush: the state commands of every camera with news, written straight
+ * in the Redis protocol into one buffer (no argv arrays), and the pending
+ * events, taken whole. */
 typedef struct
 {
-  GPtrArray *cmds;  /* of GPtrArray argv */
+  GString *out;     /* the state commands, RESP */
+  guint n_cmds;     /* commands in out */
   GHashTable *sent; /* camera id -> sent counts (CamSent) */
   GQueue events;    /* of Encoded: taken from the sink, oldest first */
   guint event_cmds;
@@ -540,24 +497,50 @@ typedef struct
   guint context;
 } CamSent;
 
-static GPtrArray *
-cmd (const gchar *first, ...)
+/* "*<n>\r\n": a command of n arguments follows */
+static void
+resp_cmd (Flush *f, guint n_args)
 {
-  GPtrArray *a = g_ptr_array_new_with_free_func (g_free);
-  va_list ap;
-
-  va_start (ap, first);
-  for (const gchar *s = first; s; s = va_arg (ap, const gchar *))
-    g_ptr_array_add (a, g_strdup (s));
-  va_end (ap);
-  return a;
+  resp_uint (f->out, '*', n_args);
+  f->n_cmds++;
 }
 
-static GPtrArray *
-cmd_take (GPtrArray *a, gchar *s)
+/* <prefix>:<mid><id><tail> */
+static void
+resp_key (GString *s, const gchar *prefix, const gchar *mid, const gchar *id,
+    const gchar *tail)
 {
-  g_ptr_array_add (a, s);
-  return a;
+  gsize lp = strlen (prefix), lm = strlen (mid), li = id ? strlen (id) : 0;
+  gsize lt = tail ? strlen (tail) : 0;
+
+  resp_uint (s, '$', lp + 1 + lm + li + lt);
+  gst_axion_string_append_len (s, prefix, lp);
+  gst_axion_string_append_len (s, ":", 1);
+  gst_axion_string_append_len (s, mid, lm);
+  if (li)
+    gst_axion_string_append_len (s, id, li);
+  if (lt)
+    gst_axion_string_append_len (s, tail, lt);
+  gst_axion_string_append_len (s, "\r\n", 2);
+}
+
+/* a number as "%.<decimals>f" (C locale); tmp: scratch */
+static void
+resp_arg_fixed (GString *s, GString *tmp, gdouble v, guint decimals)
+{
+  g_string_truncate (tmp, 0);
+  gst_axion_append_fixed (tmp, v, decimals);
+  resp_arg_len (s, tmp->str, tmp->len);
+}
+
+/* "(<v>" with 3 decimals: an exclusive score bound */
+static void
+resp_arg_exclusive (GString *s, GString *tmp, gdouble v)
+{
+  g_string_truncate (tmp, 0);
+  g_string_append_c (tmp, '(');
+  gst_axion_append_fixed (tmp, v, 3);
+  resp_arg_len (s, tmp->str, tmp->len);
 }
 
 /* lock held: commands for everything pending */
@@ -567,131 +550,170 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
   Flush *f = g_new0 (Flush, 1);
   GHashTableIter it;
   CamState *c;
-  gchar *ts = dtostr (now_s, "%.3f");
+  GString *o, *tmp = g_string_sized_new (64);
+  gchar ts[40], *prefix;
 
-  f->cmds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  GST_OBJECT_LOCK (self);
+  prefix = g_strdup (self->prefix);
+  GST_OBJECT_UNLOCK (self);
+  f->out = o = g_string_sized_new (4096);
   f->sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  gst_axion_append_fixed (tmp, now_s, 3);
+  g_strlcpy (ts, tmp->str, sizeof (ts));
 
   g_hash_table_iter_init (&it, self->cams);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *) &c)) {
-    CamSent *sent = g_new0 (CamSent, 1);
-    gchar *k_state = key (self, "camera:%s:state", c->id);
-    gchar *k_metrics = key (self, "camera:%s:metrics", c->id);
-    gchar *k_active = key (self, "cameras:active");
-    GPtrArray *h;
-    GString *sample;
+    CamSent *sent;
+    guint n;
 
-    if (!c->dirty) {
-      g_free (k_state);
-      g_free (k_metrics);
-      g_free (k_active);
-      g_free (sent);
+    if (!c->dirty)
       continue;
+    sent = g_new0 (CamSent, 1);
+
+    /* HSET camera:<id>:state with the live fields */
+    n = 2 + 2 * 8 + (c->width > 0 ? 2 : 0) + (c->last_event_type ? 4 : 0);
+    resp_cmd (f, n);
+    resp_arg_len (o, "HSET", 4);
+    resp_key (o, prefix, "camera:", c->id, ":state");
+    resp_arg (o, "status");
+    resp_arg (o, "online");
+    resp_arg (o, "fps_current");
+    resp_arg_fixed (o, tmp, c->fps, 1);
+    resp_arg (o, "last_frame_number");
+    resp_arg_uint (o, c->last_frame_number);
+    resp_arg (o, "last_frame_at");
+    resp_arg_fixed (o, tmp, c->last_frame_us / 1e6, 3);
+    resp_arg (o, "motion_detected");
+    resp_arg (o, c->motion ? "true" : "false");
+    resp_arg (o, "motion_score");
+    resp_arg_fixed (o, tmp, c->motion_score, 4);
+    resp_arg (o, "objects_count");
+    resp_arg_uint (o, c->objects);
+    resp_arg (o, "last_metadata_sent_at");
+    resp_arg (o, ts);
+    if (c->width > 0) {
+      g_string_truncate (tmp, 0);
+      gst_axion_append_uint (tmp, (guint) c->width);
+      g_string_append_c (tmp, 'x');
+      gst_axion_append_uint (tmp, (guint) c->height);
+      resp_arg (o, "resolution");
+      resp_arg_len (o, tmp->str, tmp->len);
     }
-    h = cmd ("HSET", k_state, "status", "online", NULL);
-    cmd_take (cmd_take (h, g_strdup ("fps_current")), dtostr (c->fps, "%.1f"));
-    cmd_take (cmd_take (h, g_strdup ("last_frame_number")),
-        g_strdup_printf ("%" G_GUINT64_FORMAT, c->last_frame_number));
-    cmd_take (cmd_take (h, g_strdup ("last_frame_at")),
-        dtostr (c->last_frame_us / 1e6, "%.3f"));
-    cmd_take (cmd_take (h, g_strdup ("motion_detected")),
-        g_strdup (c->motion ? "true" : "false"));
-    cmd_take (cmd_take (h, g_strdup ("motion_score")),
-        dtostr (c->motion_score, "%.4f"));
-    cmd_take (cmd_take (h, g_strdup ("objects_count")),
-        g_strdup_printf ("%u", c->objects));
-    cmd_take (cmd_take (h, g_strdup ("last_metadata_sent_at")), g_strdup (ts));
-    if (c->width > 0)
-      cmd_take (cmd_take (h, g_strdup ("resolution")),
-          g_strdup_printf ("%dx%d", c->width, c->height));
     if (c->last_event_type) {
-      cmd_take (cmd_take (h, g_strdup ("last_event_type")),
-          g_strdup (c->last_event_type));
-      cmd_take (cmd_take (h, g_strdup ("last_event_timestamp")),
-          g_strdup_printf ("%" G_GINT64_FORMAT, c->last_event_us / 1000000));
+      resp_arg (o, "last_event_type");
+      resp_arg (o, c->last_event_type);
+      resp_arg (o, "last_event_timestamp");
+      g_string_truncate (tmp, 0);
+      g_string_append_printf (
+          tmp, "%" G_GINT64_FORMAT, c->last_event_us / G_USEC_PER_SEC);
+      resp_arg_len (o, tmp->str, tmp->len);
     }
-    g_ptr_array_add (f->cmds, h);
     if (c->frames_delta) {
-      gchar *d = g_strdup_printf ("%" G_GUINT64_FORMAT, c->frames_delta);
-      g_ptr_array_add (
-          f->cmds, cmd ("HINCRBY", k_state, "frames_processed", d, NULL));
-      g_free (d);
+      resp_cmd (f, 4);
+      resp_arg (o, "HINCRBY");
+      resp_key (o, prefix, "camera:", c->id, ":state");
+      resp_arg (o, "frames_processed");
+      resp_arg_uint (o, c->frames_delta);
       sent->frames = c->frames_delta;
     }
-    g_ptr_array_add (f->cmds, cmd ("SADD", k_active, c->id, NULL));
+    resp_cmd (f, 3);
+    resp_arg (o, "SADD");
+    resp_key (o, prefix, "cameras:active", NULL, NULL);
+    resp_arg (o, c->id);
 
-    sample = g_string_new ("{\"fps\":");
-    gst_axion_json_append_double (sample, c->fps);
-    g_string_append (sample, ",\"motion\":");
-    gst_axion_json_append_double (sample, c->motion_score);
-    g_string_append_printf (sample,
-        ",\"objects\":%u,\"frame\":%" G_GUINT64_FORMAT "}", c->objects,
-        c->last_frame_number);
-    g_ptr_array_add (f->cmds, cmd ("ZADD", k_metrics, ts, sample->str, NULL));
-    g_string_free (sample, TRUE);
-    {
-      gchar *old = exclusive (now_s - 300);
-      g_ptr_array_add (
-          f->cmds, cmd ("ZREMRANGEBYSCORE", k_metrics, "-inf", old, NULL));
-      g_free (old);
-    }
-    g_ptr_array_add (f->cmds, cmd ("EXPIRE", k_metrics, "300", NULL));
+    /* one metrics sample, the last 5 minutes kept */
+    resp_cmd (f, 4);
+    resp_arg (o, "ZADD");
+    resp_key (o, prefix, "camera:", c->id, ":metrics");
+    resp_arg (o, ts);
+    g_string_truncate (tmp, 0);
+    g_string_append (tmp, "{\"fps\":");
+    gst_axion_json_append_double (tmp, c->fps);
+    g_string_append (tmp, ",\"motion\":");
+    gst_axion_json_append_double (tmp, c->motion_score);
+    g_string_append (tmp, ",\"objects\":");
+    gst_axion_append_uint (tmp, c->objects);
+    g_string_append (tmp, ",\"frame\":");
+    gst_axion_append_uint (tmp, c->last_frame_number);
+    g_string_append_c (tmp, '}');
+    resp_arg_len (o, tmp->str, tmp->len);
+    resp_cmd (f, 4);
+    resp_arg (o, "ZREMRANGEBYSCORE");
+    resp_key (o, prefix, "camera:", c->id, ":metrics");
+    resp_arg (o, "-inf");
+    resp_arg_exclusive (o, tmp, now_s - 300);
+    resp_cmd (f, 3);
+    resp_arg (o, "EXPIRE");
+    resp_key (o, prefix, "camera:", c->id, ":metrics");
+    resp_arg (o, "300");
 
     if (c->memory.length) {
-      gchar *k = key (self, "scene:%s:memory", c->id);
-      GPtrArray *lp = cmd ("LPUSH", k, NULL);
+      resp_cmd (f, 2 + c->memory.length);
+      resp_arg (o, "LPUSH");
+      resp_key (o, prefix, "scene:", c->id, ":memory");
       for (GList *l = c->memory.head; l; l = l->next)
-        g_ptr_array_add (lp, g_strdup (l->data));
-      g_ptr_array_add (f->cmds, lp);
-      g_ptr_array_add (
-          f->cmds, cmd ("LTRIM", k, "0", G_STRINGIFY (MEMORY_LAST), NULL));
-      g_ptr_array_add (f->cmds, cmd ("EXPIRE", k, "3600", NULL));
+        resp_arg (o, l->data);
+      resp_cmd (f, 4);
+      resp_arg (o, "LTRIM");
+      resp_key (o, prefix, "scene:", c->id, ":memory");
+      resp_arg (o, "0");
+      resp_arg (o, G_STRINGIFY (MEMORY_LAST));
+      resp_cmd (f, 3);
+      resp_arg (o, "EXPIRE");
+      resp_key (o, prefix, "scene:", c->id, ":memory");
+      resp_arg (o, "3600");
       sent->memory = c->memory.length;
-      g_free (k);
     }
     if (c->hashes.length) {
-      gchar *k = scene_key (self, c->id);
-      GPtrArray *za = cmd ("ZADD", k, NULL);
-      gchar *old = exclusive (now_s - 3600);
+      /* the scene hash index key, shared with axionclaude
+       * (gstaxionscene.h) */
+      gchar *k = gst_axion_scene_hashes_key (prefix, c->id);
+      resp_cmd (f, 2 + 2 * c->hashes.length);
+      resp_arg (o, "ZADD");
+      resp_arg (o, k);
       for (GList *l = c->hashes.head; l; l = l->next) {
-        gchar **parts = g_strsplit (l->data, " ", 2);
-        g_ptr_array_add (za, g_strdup (parts[0]));
-        g_ptr_array_add (za, g_strdup (parts[1]));
-        g_strfreev (parts);
+        /* "<score> <member>" */
+        const gchar *e = l->data, *sp = strchr (e, ' ');
+        resp_arg_len (o, e, sp - e);
+        resp_arg (o, sp + 1);
       }
-      g_ptr_array_add (f->cmds, za);
-      g_ptr_array_add (f->cmds, cmd ("ZREMRANGEBYSCORE", k, "-inf", old, NULL));
-      g_ptr_array_add (f->cmds, cmd ("EXPIRE", k, "3600", NULL));
+      resp_cmd (f, 4);
+      resp_arg (o, "ZREMRANGEBYSCORE");
+      resp_arg (o, k);
+      resp_arg (o, "-inf");
+      resp_arg_exclusive (o, tmp, now_s - 3600);
+      resp_cmd (f, 3);
+      resp_arg (o, "EXPIRE");
+      resp_arg (o, k);
+      resp_arg (o, "3600");
       sent->hashes = c->hashes.length;
-      g_free (old);
       g_free (k);
     }
     if (g_hash_table_size (c->context)) {
-      gchar *k = key (self, "claude:%s:context", c->id);
-      GPtrArray *hs = cmd ("HSET", k, NULL);
       GHashTableIter ci;
       gpointer fk, fv;
+      resp_cmd (f, 2 + 2 * g_hash_table_size (c->context));
+      resp_arg (o, "HSET");
+      resp_key (o, prefix, "claude:", c->id, ":context");
       g_hash_table_iter_init (&ci, c->context);
       while (g_hash_table_iter_next (&ci, &fk, &fv)) {
-        g_ptr_array_add (hs, g_strdup (fk));
-        g_ptr_array_add (hs, g_strdup (fv));
+        resp_arg (o, fk);
+        resp_arg (o, fv);
       }
-      g_ptr_array_add (f->cmds, hs);
-      g_ptr_array_add (f->cmds, cmd ("EXPIRE", k, "600", NULL));
+      resp_cmd (f, 3);
+      resp_arg (o, "EXPIRE");
+      resp_key (o, prefix, "claude:", c->id, ":context");
+      resp_arg (o, "600");
       sent->context = g_hash_table_size (c->context);
-      g_free (k);
     }
     if (c->bitrate > 0) {
-      gchar *k = key (self, "bandwidth:usage:ranking");
-      gchar *kbps = g_strdup_printf ("%" G_GINT64_FORMAT, c->bitrate / 1000);
-      g_ptr_array_add (f->cmds, cmd ("ZADD", k, kbps, c->id, NULL));
-      g_free (kbps);
-      g_free (k);
+      resp_cmd (f, 4);
+      resp_arg (o, "ZADD");
+      resp_key (o, prefix, "bandwidth:usage:ranking", NULL, NULL);
+      resp_arg_uint (o, (guint64) (c->bitrate / 1000));
+      resp_arg (o, c->id);
     }
     g_hash_table_insert (f->sent, g_strdup (c->id), sent);
-    g_free (k_state);
-    g_free (k_metrics);
-    g_free (k_active);
   }
 
   /* the events are taken whole (O(1)); given back if sending fails */
@@ -701,15 +723,19 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
   for (GList *l = f->events.head; l; l = l->next)
     f->event_cmds += ((Encoded *) l->data)->n_cmds;
   for (GList *l = self->removals.head; l; l = l->next) {
-    gchar *k = key (self, "cameras:active");
-    gchar *ks = key (self, "camera:%s:state", (gchar *) l->data);
-    g_ptr_array_add (f->cmds, cmd ("SREM", k, l->data, NULL));
-    g_ptr_array_add (f->cmds, cmd ("HSET", ks, "status", "offline", NULL));
-    g_free (k);
-    g_free (ks);
+    resp_cmd (f, 3);
+    resp_arg (o, "SREM");
+    resp_key (o, prefix, "cameras:active", NULL, NULL);
+    resp_arg (o, l->data);
+    resp_cmd (f, 4);
+    resp_arg (o, "HSET");
+    resp_key (o, prefix, "camera:", l->data, ":state");
+    resp_arg (o, "status");
+    resp_arg (o, "offline");
     f->removals_sent++;
   }
-  g_free (ts);
+  g_string_free (tmp, TRUE);
+  g_free (prefix);
   return f;
 }
 
@@ -717,7 +743,7 @@ static void
 flush_free (Flush *f)
 {
   g_queue_clear_full (&f->events, g_free);
-  g_ptr_array_unref (f->cmds);
+  g_string_free (f->out, TRUE);
   g_hash_table_unref (f->sent);
   g_free (f);
 }
@@ -746,7 +772,7 @@ flush_done (GstAxionRedisSink *self, Flush *f)
   }
   for (guint i = 0; i < f->removals_sent && self->removals.length; i++)
     g_free (g_queue_pop_head (&self->removals));
-  self->commands += f->cmds->len + f->event_cmds;
+  self->commands += f->n_cmds + f->event_cmds;
   self->inflight = 0;
   self->batches++;
 }
@@ -850,27 +876,39 @@ ensure_connected (GstAxionRedisSink *self, gboolean force, gboolean *fatal)
   return TRUE;
 }
 
-/* pipeline all commands, then read all replies */
+/* Writes all the flush's commands (pipelined); the replies are read by
+ * read_replies(), at the worker's next wake-up: they arrive while it
+ * sleeps, so a flush costs one wake-up, not two. */
 static gboolean
 send_flush (GstAxionRedisSink *self, Flush *f)
 {
-  guint n = f->cmds->len + f->event_cmds;
+  int done = 0;
 
-  for (guint i = 0; i < f->cmds->len; i++) {
-    GPtrArray *a = g_ptr_array_index (f->cmds, i);
-    size_t small[64];
-    size_t *lens = a->len <= G_N_ELEMENTS (small) ? small
-                                                  : g_new (size_t, a->len);
-    for (guint k = 0; k < a->len; k++)
-      lens[k] = strlen (g_ptr_array_index (a, k));
-    redisAppendCommandArgv (self->ctx, a->len, (const char **) a->pdata, lens);
-    if (lens != small)
-      g_free (lens);
-  }
+  if (f->out->len)
+    redisAppendFormattedCommand (self->ctx, f->out->str, f->out->len);
   for (GList *l = f->events.head; l; l = l->next) {
     Encoded *e = l->data;
     redisAppendFormattedCommand (self->ctx, e->data, e->len);
   }
+  while (!done) {
+    if (redisBufferWrite (self->ctx, &done) != REDIS_OK) {
+      set_error (self, self->ctx->errstr);
+      GST_WARNING_OBJECT (self, "Redis connection lost: %s", self->ctx->errstr);
+      disconnect (self);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* the replies of a sent flush, in order */
+static gboolean
+read_replies (GstAxionRedisSink *self, Flush *f)
+{
+  guint n = f->n_cmds + f->event_cmds;
+
+  if (self->ctx == NULL)
+    return FALSE;
   for (guint i = 0; i < n; i++) {
     redisReply *r = NULL;
     if (redisGetReply (self->ctx, (void **) &r) != REDIS_OK) {
@@ -888,10 +926,30 @@ send_flush (GstAxionRedisSink *self, Flush *f)
   return TRUE;
 }
 
+/* lock held, released while reading: the replies of the flush sent last,
+ * then its bookkeeping */
+static void
+finish_flush (GstAxionRedisSink *self, Flush *f)
+{
+  gboolean ok;
+
+  g_mutex_unlock (&self->lock);
+  ok = read_replies (self, f);
+  g_mutex_lock (&self->lock);
+  if (ok) {
+    flush_done (self, f);
+    g_cond_broadcast (&self->cond);
+  } else {
+    flush_failed (self, f);
+  }
+  flush_free (f);
+}
+
 static gpointer
 worker_main (GstAxionRedisSink *self)
 {
   sigset_t pipe_set;
+  Flush *sent = NULL; /* written, replies not read yet */
 
   /* a write to a socket Redis closed raises SIGPIPE, which would kill the
    * process: keep it blocked on this thread (writes fail with EPIPE) */
@@ -902,7 +960,7 @@ worker_main (GstAxionRedisSink *self)
   g_mutex_lock (&self->lock);
   while (TRUE) {
     guint interval;
-    gboolean stopping = self->stopping, fatal = FALSE, pending;
+    gboolean stopping = self->stopping, fatal = FALSE, pending, now;
     Flush *f;
 
     self->worker_cpu_us = gst_axion_thread_cpu_us ();
@@ -914,24 +972,30 @@ worker_main (GstAxionRedisSink *self)
       g_cond_wait_until (&self->cond, &self->lock,
           g_get_monotonic_time () + (gint64) interval * 1000);
     stopping = self->stopping;
+    now = self->flush_now || stopping;
     self->flush_now = FALSE;
+    /* what was sent before is confirmed (or given back) first: the new
+     * flush must not send it again */
+    if (sent) {
+      finish_flush (self, sent);
+      sent = NULL;
+    }
     f = build_flush (self, g_get_real_time () / 1e6);
-    pending = f->cmds->len > 0 || f->events.length > 0;
+    pending = f->n_cmds > 0 || f->events.length > 0;
     g_mutex_unlock (&self->lock);
 
     if (pending && ensure_connected (self, stopping, &fatal) &&
         send_flush (self, f)) {
       g_mutex_lock (&self->lock);
-      flush_done (self, f);
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
+      if (now) /* draining or stopping: confirmed before going on */
+        finish_flush (self, f);
+      else
+        sent = f;
     } else {
       g_mutex_lock (&self->lock);
       flush_failed (self, f);
-      g_mutex_unlock (&self->lock);
+      flush_free (f);
     }
-    flush_free (f);
-    g_mutex_lock (&self->lock);
     if (stopping)
       break;
   }
