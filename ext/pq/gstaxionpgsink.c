@@ -1072,14 +1072,14 @@ values_eligible (const Batch *b)
   return b->total <= VALUES_MAX_ROWS;
 }
 
-static WriteResult
-write_batch_values (GstAxionPgSink *self, Batch *b)
+/* Sends the batch as one query string (BEGIN, an INSERT per table,
+ * COMMIT); values_finish() reads the results. Returns FALSE when it could
+ * not be sent. */
+static gboolean
+values_send (GstAxionPgSink *self, Batch *b)
 {
   GString *sql = g_string_new ("BEGIN; SET LOCAL synchronous_commit TO on");
-  PGresult *r;
   gboolean ok;
-  guint64 duplicates = 0;
-  gint tables[GST_AXION_N_TABLES], n_tables = 0, k = -2;
 
   for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
     gchar *cols;
@@ -1094,12 +1094,26 @@ write_batch_values (GstAxionPgSink *self, Batch *b)
     g_string_append (sql,
         t == GST_AXION_TABLE_CAMERAS ? " " CAMERAS_UPSERT
                                      : " ON CONFLICT DO NOTHING");
-    tables[n_tables++] = t;
     g_free (cols);
   }
   g_string_append (sql, "; COMMIT");
   ok = PQsendQuery (self->conn, sql->str) == 1;
   g_string_free (sql, TRUE);
+  return ok;
+}
+
+/* The results of values_send() for @b; @ok: it was sent. WRITE_REJECTED
+ * (rolled back) sends the caller to the COPY way. */
+static WriteResult
+values_finish (GstAxionPgSink *self, Batch *b, gboolean ok)
+{
+  PGresult *r;
+  guint64 duplicates = 0;
+  gint tables[GST_AXION_N_TABLES], n_tables = 0, k = -2;
+
+  for (gint t = 0; t < GST_AXION_N_TABLES; t++)
+    if (b->rows[t] > 0)
+      tables[n_tables++] = t;
   /* results in order: BEGIN, SET, one per INSERT, COMMIT */
   while (ok && (r = PQgetResult (self->conn))) {
     if (PQresultStatus (r) != PGRES_COMMAND_OK) {
@@ -1137,13 +1151,24 @@ write_batch_values (GstAxionPgSink *self, Batch *b)
  * committed before the acknowledgement was lost) and batches that meet
  * such rows go through staging. */
 static WriteResult
+write_batch_copy (GstAxionPgSink *self, Batch *b, gboolean replay);
+
+static WriteResult
 write_batch (GstAxionPgSink *self, Batch *b, gboolean replay)
 {
   if (!replay && values_eligible (b)) {
-    WriteResult res = write_batch_values (self, b);
+    WriteResult res = values_finish (self, b, values_send (self, b));
     if (res != WRITE_REJECTED)
       return res;
   }
+  return write_batch_copy (self, b, replay);
+}
+
+/* the COPY way: direct for fresh batches, staged for replays and batches
+ * that meet rows already written */
+static WriteResult
+write_batch_copy (GstAxionPgSink *self, Batch *b, gboolean replay)
+{
   if (!replay) {
     WriteResult res = write_batch_mode (self, b, TRUE);
     if (res != WRITE_CONFLICT)
@@ -1325,7 +1350,15 @@ add_metrics (GstAxionPgSink *self, gint64 now_us)
 static gpointer
 worker_main (GstAxionPgSink *self)
 {
-  gboolean spool_pending;
+  gboolean spool_pending, waited = FALSE;
+  /* the flush tick: pending rows are written every flush-interval-ms (so
+   * at the latest that long after their first row), one wake-up per
+   * flush whatever the rows' phase */
+  gint64 next_flush = 0;
+  /* a batch sent in one round trip whose results are read at the next
+   * wake-up: they arrive while the worker sleeps (one wake-up per flush,
+   * not two) */
+  Batch *sent = NULL;
 
   g_mutex_lock (&self->lock);
   spool_pending = self->spool_files > 0;
@@ -1338,7 +1371,7 @@ worker_main (GstAxionPgSink *self)
     Batch *b;
     guint flush_ms, metrics_ms;
     gint64 now = g_get_monotonic_time (), wake;
-    gboolean stopping = self->stopping;
+    gboolean stopping = self->stopping, urgent, deferred = FALSE;
 
     self->worker_cpu_us = gst_axion_thread_cpu_us ();
 
@@ -1352,34 +1385,66 @@ worker_main (GstAxionPgSink *self)
       add_metrics (self, now);
 
     /* the time-based flush of the pending batch */
+    if (next_flush == 0 || now >= next_flush ||
+        next_flush - now > (gint64) flush_ms * 1000) {
+      if (self->pending && self->pending->total > 0 && next_flush > 0)
+        queue_pending (self);
+      next_flush = now + (gint64) flush_ms * 1000;
+    }
     if (self->pending && self->pending->total > 0 &&
         (stopping || self->flush_now ||
             now - self->pending->first_us >= (gint64) flush_ms * 1000))
       queue_pending (self);
+    urgent = stopping || self->flush_now;
     self->flush_now = FALSE;
 
-    if (g_queue_is_empty (&self->queue) && !spool_pending) {
-      if (stopping)
-        break;
-      self->busy = FALSE;
-      g_cond_broadcast (&self->cond);
-      wake = now + (gint64) flush_ms * 1000;
-      if (self->pending && self->pending->total > 0)
-        wake = MIN (wake, self->pending->first_us + (gint64) flush_ms * 1000);
+    wake = next_flush;
+    if (self->pending && self->pending->total > 0)
+      wake = MIN (wake, self->pending->first_us + (gint64) flush_ms * 1000);
+    if (sent && !waited && !urgent && g_queue_is_empty (&self->queue)) {
+      /* busy stays set: a drain waits for these results */
       g_cond_wait_until (&self->cond, &self->lock, MAX (wake, now + 1000));
+      waited = TRUE;
       continue;
     }
+    if (sent) {
+      b = sent;
+      sent = NULL;
+      deferred = TRUE;
+    } else {
+      if (g_queue_is_empty (&self->queue) && !spool_pending) {
+        if (stopping)
+          break;
+        self->busy = FALSE;
+        g_cond_broadcast (&self->cond);
+        g_cond_wait_until (&self->cond, &self->lock, MAX (wake, now + 1000));
+        continue;
+      }
+      b = g_queue_pop_head (&self->queue);
+    }
     self->busy = TRUE;
-    b = g_queue_pop_head (&self->queue);
     g_mutex_unlock (&self->lock);
 
-    if (ensure_connected (self, stopping)) {
+    if (deferred || ensure_connected (self, stopping)) {
       /* the spool directory is read only when this worker spooled
        * something or found files at start (not at every flush) */
-      if (spool_pending)
+      if (spool_pending && !deferred)
         spool_pending = !replay_spool (self);
       if (b && !spool_pending) {
-        WriteResult wr = write_batch (self, b, FALSE);
+        WriteResult wr;
+        if (deferred) {
+          wr = values_finish (self, b, TRUE);
+          if (wr == WRITE_REJECTED)
+            wr = write_batch_copy (self, b, FALSE);
+        } else if (!urgent && values_eligible (b) && values_send (self, b)) {
+          /* results at the next wake-up */
+          sent = b;
+          waited = FALSE;
+          g_mutex_lock (&self->lock);
+          continue;
+        } else {
+          wr = write_batch (self, b, FALSE);
+        }
         if (wr == WRITE_OK) {
           batch_written (self, b, FALSE);
           batch_retire (b);
