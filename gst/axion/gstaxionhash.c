@@ -104,6 +104,7 @@ struct _GstAxionHash
   guint8 *scratch;
   gsize scratch_size;
   gfloat cos_table[8][THUMB];
+  gfloat cos_t[THUMB][8]; /* cos_table transposed */
 
   /* stats (object lock) */
   guint64 frames, analysed, scene_changes, scene_hash_changes, quality_events;
@@ -158,6 +159,10 @@ picture_kind (GstVideoFrame *frame)
 }
 
 typedef void (*FeedFunc) (gpointer state, const guint8 *data, gsize len);
+/* called after each band of luma rows is hashed: rows < y_end are in */
+typedef void (*BandFunc) (gpointer data, gint y_end);
+
+#define BAND_ROWS 16 /* luma rows hashed per band (~20 KB at 720p) */
 
 #ifdef HAVE_XXHASH
 static void
@@ -174,10 +179,14 @@ feed_sha256 (gpointer state, const guint8 *data, gsize len)
 }
 
 /* Feed every visible sample, component by component (Y U V or R G B A),
- * row by row: strides, padding bytes and plane order never matter. */
+ * row by row: strides, padding bytes and plane order never matter. With
+ * @band, the luma (component 0 of a YUV or grey frame) is fed a band of
+ * rows at a time and @band called after each: the other passes over the
+ * luma read those rows while they are in the cache. The hash is the same
+ * (it does not depend on how its input is split). */
 static void
-feed_pixels (
-    GstAxionHash *self, GstVideoFrame *frame, FeedFunc feed, gpointer state)
+feed_pixels (GstAxionHash *self, GstVideoFrame *frame, FeedFunc feed,
+    gpointer state, BandFunc band, gpointer band_data)
 {
   gchar *header = picture_kind (frame);
 
@@ -195,6 +204,19 @@ feed_pixels (
       g_free (self->scratch);
       self->scratch_size = cw;
       self->scratch = g_malloc (cw);
+    }
+    if (c == 0 && band) {
+      for (gint y = 0; y < ch; y += BAND_ROWS) {
+        gint y1 = MIN (ch, y + BAND_ROWS);
+        if (stride == cw) {
+          feed (state, base + (gsize) y * stride, (gsize) cw * (y1 - y));
+        } else {
+          for (gint r = y; r < y1; r++)
+            feed (state, base + (gsize) r * stride, cw);
+        }
+        band (band_data, y1);
+      }
+      continue;
     }
     if (ps == 1 && stride == cw) { /* no padding: the plane at once */
       feed (state, base, (gsize) cw * ch);
@@ -215,11 +237,11 @@ feed_pixels (
 
 static void
 exact_hash (GstAxionHash *self, GstVideoFrame *frame,
-    GstAxionHashAlgorithm algo, gchar *out)
+    GstAxionHashAlgorithm algo, gchar *out, BandFunc band, gpointer band_data)
 {
   if (algo == GST_AXION_HASH_ALGORITHM_SHA256) {
     GChecksum *cs = g_checksum_new (G_CHECKSUM_SHA256);
-    feed_pixels (self, frame, feed_sha256, cs);
+    feed_pixels (self, frame, feed_sha256, cs, band, band_data);
     g_strlcpy (out, g_checksum_get_string (cs), 65);
     g_checksum_free (cs);
   }
@@ -227,7 +249,7 @@ exact_hash (GstAxionHash *self, GstVideoFrame *frame,
   else if (algo == GST_AXION_HASH_ALGORITHM_XXH3) {
     XXH3_state_t *st = XXH3_createState ();
     XXH3_64bits_reset (st);
-    feed_pixels (self, frame, feed_xxh3, st);
+    feed_pixels (self, frame, feed_xxh3, st, band, band_data);
     gst_axion_hash64_to_hex (XXH3_64bits_digest (st), out);
     XXH3_freeState (st);
   }
@@ -236,38 +258,73 @@ exact_hash (GstAxionHash *self, GstVideoFrame *frame,
 
 /* ---- perceptual hashes -------------------------------------------------- */
 
-static gint
-cmp_float (gconstpointer a, gconstpointer b)
-{
-  gfloat x = *(const gfloat *) a, y = *(const gfloat *) b;
-  return (x > y) - (x < y);
-}
-
 /* pHash: 32x32 grey, 2-D DCT-II, the lowest 8x8 frequencies, one bit per
  * coefficient above their median. */
+/* the k-th smallest of the n values at v (reordered): quickselect */
+static gfloat
+select_kth (gfloat *v, gint n, gint k)
+{
+  gint lo = 0, hi = n - 1;
+
+  while (lo < hi) {
+    gfloat pivot = v[(lo + hi) / 2];
+    gint i = lo, j = hi;
+    while (i <= j) {
+      while (v[i] < pivot)
+        i++;
+      while (v[j] > pivot)
+        j--;
+      if (i <= j) {
+        gfloat x = v[i];
+        v[i++] = v[j];
+        v[j--] = x;
+      }
+    }
+    if (k <= j)
+      hi = j;
+    else if (k >= i)
+      lo = i;
+    else
+      break;
+  }
+  return v[k];
+}
+
 static guint64
 phash (GstAxionHash *self, const guint8 *t)
 {
-  gfloat rows[THUMB][8], coef[64], sorted[64], median;
+  gfloat rows[THUMB][8], coef[64], sorted[64], median, m31;
   guint64 h = 0;
 
-  for (gint y = 0; y < THUMB; y++)
-    for (gint u = 0; u < 8; u++) {
-      gfloat s = 0;
-      for (gint x = 0; x < THUMB; x++)
-        s += t[y * THUMB + x] * self->cos_table[u][x];
-      rows[y][u] = s;
+  /* Each sum runs over x (then y) in ascending order, as a plain loop
+   * would; the 8 frequencies are independent sums side by side, so the
+   * compiler keeps them in one vector register (no reassociation). */
+  for (gint y = 0; y < THUMB; y++) {
+    gfloat s[8] = { 0 };
+    for (gint x = 0; x < THUMB; x++) {
+      gfloat p = t[y * THUMB + x];
+      for (gint u = 0; u < 8; u++)
+        s[u] += p * self->cos_t[x][u];
     }
-  for (gint v = 0; v < 8; v++)
-    for (gint u = 0; u < 8; u++) {
-      gfloat s = 0;
-      for (gint y = 0; y < THUMB; y++)
-        s += rows[y][u] * self->cos_table[v][y];
-      coef[v * 8 + u] = s;
+    memcpy (rows[y], s, sizeof (s));
+  }
+  for (gint v = 0; v < 8; v++) {
+    gfloat s[8] = { 0 };
+    for (gint y = 0; y < THUMB; y++) {
+      gfloat c = self->cos_table[v][y];
+      for (gint u = 0; u < 8; u++)
+        s[u] += rows[y][u] * c;
     }
+    memcpy (coef + v * 8, s, sizeof (s));
+  }
+  /* the median of the 64: the mean of the 32nd and 33rd smallest */
   memcpy (sorted, coef, sizeof (coef));
-  qsort (sorted, 64, sizeof (gfloat), cmp_float);
-  median = (sorted[31] + sorted[32]) / 2;
+  m31 = select_kth (sorted, 64, 31);
+  /* after selecting the 31st, the values above index 31 are >= it */
+  median = sorted[32];
+  for (gint i = 33; i < 64; i++)
+    median = MIN (median, sorted[i]);
+  median = (m31 + median) / 2;
   for (gint i = 0; i < 64; i++)
     if (coef[i] > median)
       h |= G_GUINT64_CONSTANT (1) << i;
@@ -393,45 +450,68 @@ quality_point (
  * 3x3 neighbourhood of each point. The points of a row come in groups of
  * 8 neighbouring pixels, a group every 8 * step pixels (measured 8 at a
  * time with SSE2); rows narrower than 16 pixels take every step-th
- * pixel. */
-static void
-measure_quality (GstVideoFrame *frame, GstAxionQuality *q)
+ * pixel. The sums are taken a band of rows at a time (quality_rows), so
+ * that they can follow the exact hash through the frame. */
+typedef struct
 {
   GstAxionLumaReader rd;
-  gint w = GST_VIDEO_FRAME_WIDTH (frame), h = GST_VIDEO_FRAME_HEIGHT (frame);
-  gint step = MAX (1, w / 160);
-  gdouble n = 0, s = 0, ss = 0, ln = 0, ls = 0, lss = 0, noise_sum = 0;
+  gint w, h, step;
+  gint y; /* the next sampled row */
+  gdouble n, s, ss, ln, ls, lss, noise_sum;
   guint8 *r0, *r1;
+} Quality;
 
-  gst_axion_luma_reader_init (&rd, frame);
-  r0 = g_malloc (w);
-  r1 = g_malloc (w);
+static void
+quality_begin (Quality *qa, GstVideoFrame *frame)
+{
+  memset (qa, 0, sizeof (*qa));
+  gst_axion_luma_reader_init (&qa->rd, frame);
+  qa->w = GST_VIDEO_FRAME_WIDTH (frame);
+  qa->h = GST_VIDEO_FRAME_HEIGHT (frame);
+  qa->step = MAX (1, qa->w / 160);
+  if (qa->rd.packed) {
+    qa->r0 = g_malloc (qa->w);
+    qa->r1 = g_malloc (qa->w);
+  }
+}
 
-  for (gint y = 0; y < h; y += step) {
+/* every sampled row whose neighbours are above @y_end */
+static void
+quality_rows (Quality *qa, gint y_end)
+{
+  GstAxionLumaReader *rd = &qa->rd;
+  gint w = qa->w, h = qa->h, step = qa->step;
+
+  y_end = MIN (y_end, h);
+  for (; qa->y < h; qa->y += step) {
+    gint y = qa->y;
+    gboolean interior = h >= 3 && y >= 1 && y < h - 1;
     const guint8 *row;
 
-    if (h >= 3 && y >= 1 && y < h - 1) {
+    if ((interior ? y + 1 : y) >= y_end)
+      break;
+    if (interior) {
       const guint8 *a, *b;
       /* integer sums per row (exact), added up in double: points,
        * Laplacian, its square, |noise mask|, luma, luma² */
       gint64 r[6] = { 0 };
       gint x = 1;
 
-      if (rd.packed) { /* converted rows: keep copies of the first two */
-        memcpy (r0, gst_axion_luma_reader_row (&rd, y - 1), w);
-        memcpy (r1, gst_axion_luma_reader_row (&rd, y), w);
-        a = r0;
-        b = r1;
+      if (rd->packed) { /* converted rows: keep copies of the first two */
+        memcpy (qa->r0, gst_axion_luma_reader_row (rd, y - 1), w);
+        memcpy (qa->r1, gst_axion_luma_reader_row (rd, y), w);
+        a = qa->r0;
+        b = qa->r1;
       } else { /* plane rows: no copies */
-        a = gst_axion_luma_reader_row (&rd, y - 1);
-        b = gst_axion_luma_reader_row (&rd, y);
+        a = gst_axion_luma_reader_row (rd, y - 1);
+        b = gst_axion_luma_reader_row (rd, y);
       }
-      row = gst_axion_luma_reader_row (&rd, y + 1);
-      if (!rd.packed && y + 2 * step + 1 < h) {
-        /* the rows after next from memory while these are measured */
+      row = gst_axion_luma_reader_row (rd, y + 1);
+      if (!rd->packed && y + 2 * step + 1 < y_end) {
+        /* the rows after next from memory while these are measured (not
+         * beyond the band: rows there are not read yet) */
         for (gint k = -1; k <= 1; k++) {
-          const guint8 *next = gst_axion_luma_reader_row (
-              &rd, y + 2 * step + k);
+          const guint8 *next = gst_axion_luma_reader_row (rd, y + 2 * step + k);
           for (gint off = 0; off < w; off += 64)
             __builtin_prefetch (next + off);
         }
@@ -461,23 +541,40 @@ measure_quality (GstVideoFrame *frame, GstAxionQuality *q)
        * pixel */
       for (; x < w - 1; x += step)
         quality_point (a, b, row, x, r);
-      n += r[0];
-      ln += r[0];
-      ls += r[1];
-      lss += r[2];
-      noise_sum += r[3];
-      s += r[4];
-      ss += r[5];
+      qa->n += r[0];
+      qa->ln += r[0];
+      qa->ls += r[1];
+      qa->lss += r[2];
+      qa->noise_sum += r[3];
+      qa->s += r[4];
+      qa->ss += r[5];
     } else {
-      row = gst_axion_luma_reader_row (&rd, y);
+      row = gst_axion_luma_reader_row (rd, y);
       for (gint x = 0; x < w; x += step) {
-        s += row[x];
-        ss += (gdouble) row[x] * row[x];
-        n++;
+        qa->s += row[x];
+        qa->ss += (gdouble) row[x] * row[x];
+        qa->n++;
       }
     }
   }
+}
 
+static void
+quality_end (Quality *qa, GstAxionQuality *q)
+{
+  gdouble n, s, ss, ln, ls, lss, noise_sum;
+
+  quality_rows (qa, qa->h);
+  n = qa->n;
+  s = qa->s;
+  ss = qa->ss;
+  ln = qa->ln;
+  ls = qa->ls;
+  lss = qa->lss;
+  noise_sum = qa->noise_sum;
+  g_free (qa->r0);
+  g_free (qa->r1);
+  gst_axion_luma_reader_clear (&qa->rd);
   {
     gdouble mean = n ? s / n : 0, var = n ? ss / n - mean * mean : 0;
     gdouble lvar = ln ? lss / ln - (ls / ln) * (ls / ln) : 0;
@@ -492,9 +589,6 @@ measure_quality (GstVideoFrame *frame, GstAxionQuality *q)
     q->overall = 0.4 * q->sharpness + 0.25 * exposure + 0.2 * q->contrast +
         0.15 * (1.0 - q->noise);
   }
-  g_free (r0);
-  g_free (r1);
-  gst_axion_luma_reader_clear (&rd);
 }
 
 /* ---- per frame ----------------------------------------------------------- */
@@ -506,6 +600,42 @@ post_message (GstAxionHash *self, const gchar *name, GstAxionFrameMeta *meta,
   gst_axion_video_analyzer_post_frame_message (GST_AXION_VIDEO_ANALYZER (self),
       gst_structure_new (name, field, G_TYPE_DOUBLE, value, NULL), meta, pts,
       event_id);
+}
+
+/* The passes over the luma besides the exact hash: the pHash thumbnail,
+ * the dHash grid and the quality sums */
+typedef struct
+{
+  GstAxionLumaDownscaler thumb, grid;
+  Quality quality;
+  gboolean has_thumb, has_grid, has_quality;
+} LumaPasses;
+
+static void
+luma_passes_band (gpointer data, gint y_end)
+{
+  LumaPasses *lp = data;
+
+  if (lp->has_thumb)
+    gst_axion_luma_downscaler_rows (&lp->thumb, y_end);
+  if (lp->has_grid)
+    gst_axion_luma_downscaler_rows (&lp->grid, y_end);
+  if (lp->has_quality)
+    quality_rows (&lp->quality, y_end);
+}
+
+/* The luma rows the hash reads as component 0 are the luma reader's: a
+ * YUV or grey frame with the Y plane first */
+static gboolean
+luma_is_component0 (const GstVideoFrame *frame)
+{
+  return !GST_VIDEO_FORMAT_INFO_IS_RGB (frame->info.finfo) &&
+      GST_VIDEO_FRAME_COMP_PSTRIDE (frame, 0) == 1 &&
+      GST_VIDEO_FRAME_COMP_DATA (frame, 0) ==
+      GST_VIDEO_FRAME_PLANE_DATA (frame, 0) &&
+      GST_VIDEO_FRAME_COMP_STRIDE (frame, 0) ==
+      GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0) &&
+      GST_VIDEO_FRAME_COMP_HEIGHT (frame, 0) == GST_VIDEO_FRAME_HEIGHT (frame);
 }
 
 static GstFlowReturn
@@ -521,6 +651,9 @@ gst_axion_hash_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
   gint w = GST_VIDEO_FRAME_WIDTH (frame), h = GST_VIDEO_FRAME_HEIGHT (frame);
   GstClockTime pts = GST_BUFFER_PTS (frame->buffer);
   gboolean scene_changed = FALSE, quality_event = FALSE, new_scene = FALSE;
+  guint8 t[THUMB * THUMB], d[9 * 8];
+  GstAxionQuality q;
+  LumaPasses lp;
 
   GST_OBJECT_LOCK (self);
   algo = self->algorithm;
@@ -539,20 +672,38 @@ gst_axion_hash_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
   if (self->count++ % interval != 0)
     return GST_FLOW_OK;
 
+  /* the thumbnail, the dHash grid and the quality sums follow the exact
+   * hash band by band (the rows are still in the cache), or are taken
+   * after it */
+  lp.has_thumb = (perceptual || scene) && w >= THUMB && h >= THUMB;
+  lp.has_grid = perceptual && w >= 9 && h >= 8;
+  lp.has_quality = quality;
+  if (lp.has_thumb)
+    gst_axion_luma_downscaler_init (&lp.thumb, frame, t, THUMB, THUMB, 4);
+  if (lp.has_grid)
+    gst_axion_luma_downscaler_init (&lp.grid, frame, d, 9, 8, 8);
+  if (lp.has_quality)
+    quality_begin (&lp.quality, frame);
+
   if (algo != GST_AXION_HASH_ALGORITHM_NONE) {
     gchar hex[65];
-    exact_hash (self, frame, algo, hex);
+    gboolean fused = luma_is_component0 (frame) &&
+        (lp.has_thumb || lp.has_grid || lp.has_quality);
+    exact_hash (self, frame, algo, hex, fused ? luma_passes_band : NULL, &lp);
     gst_axion_frame_meta_set_frame_hash (meta, hex);
   }
+  if (lp.has_thumb)
+    gst_axion_luma_downscaler_finish (&lp.thumb);
+  if (lp.has_grid)
+    gst_axion_luma_downscaler_finish (&lp.grid);
+  if (lp.has_quality)
+    quality_end (&lp.quality, &q);
 
   if (perceptual || scene) {
-    guint8 t[THUMB * THUMB];
     gint tw = MIN (THUMB, w), th = MIN (THUMB, h);
     guint64 ph;
 
-    if (tw == THUMB && th == THUMB) {
-      gst_axion_luma_downscale (frame, t, THUMB, THUMB, 4);
-    } else {
+    if (!lp.has_thumb) {
       /* tiny frames: nearest-neighbour upscale of the luma */
       guint8 small[THUMB * THUMB];
       gst_axion_luma_downscale (frame, small, tw, th, 0);
@@ -563,10 +714,7 @@ gst_axion_hash_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
     ph = phash (self, t);
 
     if (perceptual) {
-      guint8 d[9 * 8];
-      if (w >= 9 && h >= 8) {
-        gst_axion_luma_downscale (frame, d, 9, 8, 8);
-      } else {
+      if (!lp.has_grid) {
         for (gint y = 0; y < 8; y++)
           for (gint x = 0; x < 9; x++)
             d[y * 9 + x] = t[(y * THUMB / 8) * THUMB + x * THUMB / 9];
@@ -632,10 +780,8 @@ gst_axion_hash_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
   }
 
   if (quality) {
-    GstAxionQuality q;
     gboolean low;
 
-    measure_quality (frame, &q);
     gst_axion_frame_meta_set_quality (meta, &q);
     low = q.overall < q_thr;
     if (low && !self->low_quality) {
@@ -828,7 +974,7 @@ gst_axion_hash_init (GstAxionHash *self)
   self->post_messages = DEFAULT_POST_MESSAGES;
   for (gint u = 0; u < 8; u++)
     for (gint x = 0; x < THUMB; x++)
-      self->cos_table[u][x] = (gfloat) cos (
+      self->cos_t[x][u] = self->cos_table[u][x] = (gfloat) cos (
           (2 * x + 1) * u * G_PI / (2.0 * THUMB));
 }
 

@@ -479,6 +479,70 @@ GST_START_TEST (test_interval_and_camera_id)
 
 GST_END_TEST;
 
+/* The thumbnail, the dHash grid and the quality sums follow the exact
+ * hash through the luma band by band; without an exact hash they are
+ * taken on their own. Both ways give the same values, for tight and padded
+ * frames, over a sequence (the scene state carries over). */
+GST_START_TEST (test_passes_with_and_without_exact_hash)
+{
+  static const gint sizes[][2] = { { 1280, 720 }, { 333, 201 }, { 64, 35 } };
+
+  for (guint z = 0; z < G_N_ELEMENTS (sizes); z++) {
+    gint w = sizes[z][0], h = sizes[z][1];
+    gchar *caps = caps_for (GST_VIDEO_FORMAT_I420, w, h);
+    GstHarness *with = gst_harness_new_parse ("axionhash");
+    GstHarness *without = gst_harness_new_parse (
+        "axionhash hash-algorithm=none");
+    SynthParams p;
+    Synth *s;
+
+    synth_params_init (&p, w, h, 5 + z);
+    p.n_objects = 3;
+    p.objects_from = 1;
+    s = synth_new (&p);
+    gst_harness_set_src_caps_str (with, caps);
+    gst_harness_set_src_caps_str (without, caps);
+    for (gint i = 0; i < 12; i++) {
+      GstBuffer *in = synth_buffer (s, i, GST_VIDEO_FORMAT_I420, NULL, NULL);
+      /* every other frame with padded strides */
+      GstBuffer *in2 = i % 2 ? repack_i420_padded (in, w, h, 0x5A)
+                             : gst_buffer_copy_deep (in);
+      GstBuffer *a = gst_harness_push_and_pull (with, in2);
+      GstBuffer *b = gst_harness_push_and_pull (without, in);
+      GstAxionFrameMeta *ma = gst_buffer_get_axion_frame_meta (a);
+      GstAxionFrameMeta *mb = gst_buffer_get_axion_frame_meta (b);
+
+      fail_unless (
+          gst_axion_frame_meta_has (ma, GST_AXION_FRAME_FIELD_FRAME_HASH));
+      fail_if (gst_axion_frame_meta_has (mb, GST_AXION_FRAME_FIELD_FRAME_HASH));
+      fail_unless (ma->perceptual_hash == mb->perceptual_hash,
+          "%dx%d frame %d: pHash %016" G_GINT64_MODIFIER
+          "x vs %016" G_GINT64_MODIFIER "x",
+          w, h, i, ma->perceptual_hash, mb->perceptual_hash);
+      fail_unless (ma->difference_hash == mb->difference_hash,
+          "%dx%d frame %d: dHash differs", w, h, i);
+      fail_unless (ma->scene_hash == mb->scene_hash);
+      fail_unless (ma->scene_change_score == mb->scene_change_score);
+      fail_unless (ma->scene_change_ref_score == mb->scene_change_ref_score);
+      fail_unless (ma->quality.sharpness == mb->quality.sharpness &&
+              ma->quality.noise == mb->quality.noise &&
+              ma->quality.brightness == mb->quality.brightness &&
+              ma->quality.contrast == mb->quality.contrast &&
+              ma->quality.overall == mb->quality.overall,
+          "%dx%d frame %d: quality %.17g vs %.17g", w, h, i,
+          ma->quality.overall, mb->quality.overall);
+      gst_buffer_unref (a);
+      gst_buffer_unref (b);
+    }
+    gst_harness_teardown (with);
+    gst_harness_teardown (without);
+    synth_free (s);
+    g_free (caps);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 axionhash_suite (void)
 {
@@ -493,6 +557,7 @@ axionhash_suite (void)
   tcase_add_test (tc, test_quality_ranks);
   tcase_add_test (tc, test_formats_sizes_renegotiation);
   tcase_add_test (tc, test_interval_and_camera_id);
+  tcase_add_test (tc, test_passes_with_and_without_exact_hash);
   return s;
 }
 

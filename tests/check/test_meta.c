@@ -374,9 +374,6 @@ GST_START_TEST (test_scene_index)
 GST_END_TEST;
 
 
-/* the fast downscale: each output pixel is the rounded mean of its block's
- * middle row, for every block width (SIMD, word and scalar paths) and for
- * planar and packed formats */
 /* spins for about @us of this thread's CPU time */
 static void
 spin_cpu_us (gint64 us)
@@ -420,6 +417,9 @@ GST_START_TEST (test_cpu_meter)
 
 GST_END_TEST;
 
+/* the fast downscale: each output pixel is the rounded mean of its block's
+ * middle row, for every block width (SIMD, word and scalar paths) and for
+ * planar and packed formats */
 GST_START_TEST (test_luma_downscale_fast)
 {
   static const gint sizes[][3] = { { 1920, 1080, 320 }, { 1280, 720, 320 },
@@ -478,6 +478,78 @@ GST_START_TEST (test_luma_downscale_fast)
 }
 GST_END_TEST;
 
+/* The downscale a band of rows at a time gives the one-shot result for any
+ * bands, sizes, sample counts and formats; the exact area average (no
+ * sampling) is the rounded block mean. */
+GST_START_TEST (test_luma_downscaler_bands)
+{
+  static const gint cases[][5] = { /* w, h, dst w, dst h, samples */
+    { 1280, 720, 32, 32, 4 }, { 1280, 720, 9, 8, 8 }, { 333, 201, 32, 32, 4 },
+    { 640, 360, 320, 180, 3 }, { 100, 70, 7, 5, 0 }, { 1920, 1080, 100, 60, 2 },
+    { 33, 33, 32, 32, 4 }, { 5, 3, 5, 3, 8 }
+  };
+  GRand *r = g_rand_new_with_seed (3);
+
+  for (guint t = 0; t < G_N_ELEMENTS (cases); t++) {
+    gint w = cases[t][0], h = cases[t][1], dw = cases[t][2], dh = cases[t][3];
+    gint ms = cases[t][4];
+    for (gint f = 0; f < 3; f++) {
+      GstVideoFormat fmt = f == 0 ? GST_VIDEO_FORMAT_GRAY8
+          : f == 1                ? GST_VIDEO_FORMAT_I420
+                                  : GST_VIDEO_FORMAT_BGRx;
+      GstVideoInfo info;
+      GstBuffer *buf;
+      GstVideoFrame frame;
+      GstMapInfo map;
+      guint8 *one = g_malloc (dw * dh), *banded = g_malloc (dw * dh);
+      GstAxionLumaDownscaler d;
+      gint y = 0;
+
+      gst_video_info_set_format (&info, fmt, w, h);
+      buf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&info), NULL);
+      gst_buffer_map (buf, &map, GST_MAP_WRITE);
+      for (gsize i = 0; i < map.size; i++)
+        map.data[i] = g_rand_int_range (r, 0, 256);
+      gst_buffer_unmap (buf, &map);
+      fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_READ));
+
+      gst_axion_luma_downscale (&frame, one, dw, dh, ms);
+      memset (banded, 0xEE, dw * dh);
+      gst_axion_luma_downscaler_init (&d, &frame, banded, dw, dh, ms);
+      while (y < h) {
+        /* bands of 0 to 40 rows (empty and repeated ends included) */
+        y += g_rand_int_range (r, 0, 41);
+        gst_axion_luma_downscaler_rows (&d, y);
+      }
+      gst_axion_luma_downscaler_finish (&d);
+      fail_unless (memcmp (one, banded, dw * dh) == 0,
+          "%dx%d -> %dx%d (%d samples), format %d: banded result differs", w, h,
+          dw, dh, ms, f);
+
+      if (ms == 0 && f == 0) {
+        for (gint oy = 0; oy < dh; oy++)
+          for (gint ox = 0; ox < dw; ox++) {
+            gint y0 = oy * h / dh, y1 = (oy + 1) * h / dh;
+            gint x0 = ox * w / dw, x1 = (ox + 1) * w / dw, sum = 0, n;
+            for (gint yy = y0; yy < y1; yy++)
+              for (gint xx = x0; xx < x1; xx++)
+                sum += ((const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame,
+                    0))[yy * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0) + xx];
+            n = (y1 - y0) * (x1 - x0);
+            fail_unless_equals_int (one[oy * dw + ox], (sum + n / 2) / n);
+          }
+      }
+      gst_video_frame_unmap (&frame);
+      gst_buffer_unref (buf);
+      g_free (one);
+      g_free (banded);
+    }
+  }
+  g_rand_free (r);
+}
+
+GST_END_TEST;
+
 static Suite *
 axion_meta_suite (void)
 {
@@ -496,6 +568,7 @@ axion_meta_suite (void)
   tcase_add_test (tc, test_backoff);
   tcase_add_test (tc, test_scene_index);
   tcase_add_test (tc, test_luma_downscale_fast);
+  tcase_add_test (tc, test_luma_downscaler_bands);
   tcase_add_test (tc, test_cpu_meter);
   return s;
 }

@@ -97,6 +97,230 @@ gst_axion_luma_reader_clear (GstAxionLumaReader *reader)
   g_clear_pointer (&reader->row, g_free);
 }
 
+/* the source row of sample @s (of *@step_rows) of output row @oy */
+static inline gint
+sample_row (
+    gint oy, gint s, gint h, gint dst_height, gint max_samples, gint *step_rows)
+{
+  gint y0 = (gint) ((gint64) oy * h / dst_height);
+  gint y1 = (gint) ((gint64) (oy + 1) * h / dst_height);
+  gint nrows;
+
+  if (y1 <= y0)
+    y1 = y0 + 1;
+  nrows = y1 - y0;
+  *step_rows = (max_samples > 0) ? MIN (nrows, max_samples) : nrows;
+  return (max_samples > 0)
+      ? y0 + (gint) (((gint64) (2 * s + 1) * nrows) / (2 * *step_rows))
+      : y0 + s;
+}
+
+/**
+ * gst_axion_luma_downscaler_init:
+ * @d: a downscaler (on the stack is fine)
+ * @frame: a frame mapped for reading, kept mapped until
+ *   gst_axion_luma_downscaler_finish()
+ * @dst: @dst_width x @dst_height bytes, rows packed, written as source
+ *   rows come in
+ * @dst_width: output width (1..frame width)
+ * @dst_height: output height (1..frame height)
+ * @max_samples: as for gst_axion_luma_downscale()
+ *
+ * Prepares the downscale of gst_axion_luma_downscale() done a band of
+ * source rows at a time (gst_axion_luma_downscaler_rows()), e.g. while
+ * another pass has those rows in the cache.
+ */
+void
+gst_axion_luma_downscaler_init (GstAxionLumaDownscaler *d,
+    const GstVideoFrame *frame, guint8 *dst, gint dst_width, gint dst_height,
+    gint max_samples)
+{
+  gint w = GST_VIDEO_FRAME_WIDTH (frame), h = GST_VIDEO_FRAME_HEIGHT (frame);
+  gint ncols_total = 0;
+
+  memset (d, 0, sizeof (*d));
+  g_return_if_fail (dst_width >= 1 && dst_width <= w);
+  g_return_if_fail (dst_height >= 1 && dst_height <= h);
+
+  gst_axion_luma_reader_init (&d->rd, frame);
+  d->w = w;
+  d->h = h;
+  d->dst = dst;
+  d->dst_width = dst_width;
+  d->dst_height = dst_height;
+  d->max_samples = max_samples;
+  /* small outputs (thumbnails) need no allocation */
+  d->small = dst_width <= GST_AXION_DOWNSCALER_SMALL && max_samples <= 8;
+  d->acc = d->small ? d->acc_s : g_new (guint32, dst_width);
+  d->xs = d->small ? d->xs_s : g_new (gint, (gsize) dst_width * 2);
+  memset (d->acc, 0, sizeof (guint32) * dst_width);
+
+  /* column ranges per output pixel, and (sampled) column lists */
+  for (gint ox = 0; ox < dst_width; ox++) {
+    gint x0 = (gint) ((gint64) ox * w / dst_width);
+    gint x1 = (gint) ((gint64) (ox + 1) * w / dst_width);
+    if (x1 <= x0)
+      x1 = x0 + 1;
+    d->xs[2 * ox] = x0;
+    d->xs[2 * ox + 1] = x1;
+  }
+  if (max_samples > 0) {
+    d->cols = d->small ? d->cols_s
+                       : g_new (gint, (gsize) dst_width * max_samples);
+    for (gint ox = 0; ox < dst_width; ox++) {
+      gint x0 = d->xs[2 * ox], n = d->xs[2 * ox + 1] - x0;
+      gint ns = MIN (n, max_samples);
+      for (gint s = 0; s < ns; s++)
+        d->cols[ncols_total++] = x0 +
+            (gint) (((gint64) (2 * s + 1) * n) / (2 * ns));
+      d->xs[2 * ox + 1] = ns; /* now: number of samples */
+      if (ox == 0)
+        d->uniform = ns;
+      else if (d->uniform != ns)
+        d->uniform = 0;
+    }
+    if (!d->rd.packed && ncols_total > 0) {
+      d->pf_x0 = d->cols[0];
+      d->pf_x1 = d->cols[ncols_total - 1] + 1;
+    }
+  }
+  d->oy = 0;
+  d->s = 0;
+  d->y = sample_row (0, 0, h, dst_height, max_samples, &d->step_rows);
+}
+
+/* adds source row @row to the accumulators */
+static inline void
+downscaler_add (GstAxionLumaDownscaler *d, const guint8 *row)
+{
+  const gint *xs = d->xs, *c = d->cols;
+  guint32 *acc = d->acc;
+  gint dw = d->dst_width, w = d->w;
+
+  if (d->max_samples > 0 && d->uniform == 4) {
+    for (gint ox = 0; ox < dw; ox++, c += 4)
+      acc[ox] += row[c[0]] + row[c[1]] + row[c[2]] + row[c[3]];
+  } else if (d->max_samples > 0 && d->uniform == 3) {
+    /* the common case (motion analysis): 3 samples per block */
+    for (gint ox = 0; ox < dw; ox++, c += 3)
+      acc[ox] += row[c[0]] + row[c[1]] + row[c[2]];
+  } else if (d->max_samples > 0 && d->uniform == 2) {
+    for (gint ox = 0; ox < dw; ox++, c += 2)
+      acc[ox] += row[c[0]] + row[c[1]];
+  } else if (d->max_samples > 0) {
+    for (gint ox = 0; ox < dw; ox++) {
+      guint32 sum = 0;
+      for (gint k = 0; k < xs[2 * ox + 1]; k++)
+        sum += row[*c++];
+      acc[ox] += sum;
+    }
+  } else if (w % dw == 0) {
+    gint k = w / dw;
+    for (gint ox = 0; ox < dw; ox++) {
+      const guint8 *p = row + ox * k;
+      guint32 sum = 0;
+      for (gint i = 0; i < k; i++)
+        sum += p[i];
+      acc[ox] += sum;
+    }
+  } else {
+    for (gint ox = 0; ox < dw; ox++) {
+      guint32 sum = 0;
+      for (gint x = xs[2 * ox]; x < xs[2 * ox + 1]; x++)
+        sum += row[x];
+      acc[ox] += sum;
+    }
+  }
+}
+
+/**
+ * gst_axion_luma_downscaler_rows:
+ * @d: a downscaler
+ * @y_end: source rows before this one are available
+ *
+ * Takes in every sampled source row above @y_end not taken yet (rows come
+ * in order; an output row is written once its last source row is in).
+ */
+void
+gst_axion_luma_downscaler_rows (GstAxionLumaDownscaler *d, gint y_end)
+{
+  y_end = MIN (y_end, d->h);
+  while (d->oy < d->dst_height && d->y < y_end) {
+    const guint8 *row = gst_axion_luma_reader_row (&d->rd, d->y);
+
+    if (d->pf_x1 > d->pf_x0 && y_end - d->y > 64) {
+      /* sampled rows are far apart: the row two samples ahead comes from
+       * memory while this one is summed (not for a band of rows another
+       * pass has just read: they are in the cache) */
+      gint ps = d->s + 2, poy = d->oy, pst;
+      if (ps >= d->step_rows) {
+        ps -= d->step_rows;
+        poy++;
+      }
+      if (poy < d->dst_height) {
+        gint py = sample_row (
+            poy, ps, d->h, d->dst_height, d->max_samples, &pst);
+        if (ps < pst && py < d->h) {
+          const guint8 *pr = gst_axion_luma_reader_row (&d->rd, py);
+          for (gint x = d->pf_x0; x < d->pf_x1; x += 64)
+            __builtin_prefetch (pr + x);
+        }
+      }
+    }
+    downscaler_add (d, row);
+
+    if (++d->s == d->step_rows) {
+      /* the output row is complete */
+      guint8 *out = d->dst + (gsize) d->oy * d->dst_width;
+      if (d->max_samples > 0 && d->uniform > 0 &&
+          d->step_rows * d->uniform < 4096) {
+        /* one divisor for the row: multiply by its reciprocal, rounded
+         * up (exact: every sum is below 256 n and n < 4096) */
+        guint32 n = (guint32) (d->step_rows * d->uniform);
+        guint64 m = ((G_GUINT64_CONSTANT (1) << 32) + n - 1) / n;
+        for (gint ox = 0; ox < d->dst_width; ox++)
+          out[ox] = (guint8) (((d->acc[ox] + n / 2) * m) >> 32);
+      } else {
+        for (gint ox = 0; ox < d->dst_width; ox++) {
+          guint32 n = (guint32) d->step_rows *
+              (guint32) (d->max_samples > 0
+                      ? d->xs[2 * ox + 1]
+                      : d->xs[2 * ox + 1] - d->xs[2 * ox]);
+          out[ox] = (guint8) ((d->acc[ox] + n / 2) / n);
+        }
+      }
+      memset (d->acc, 0, sizeof (guint32) * d->dst_width);
+      d->oy++;
+      d->s = 0;
+    }
+    if (d->oy < d->dst_height)
+      d->y = sample_row (
+          d->oy, d->s, d->h, d->dst_height, d->max_samples, &d->step_rows);
+  }
+}
+
+/**
+ * gst_axion_luma_downscaler_finish:
+ * @d: a downscaler
+ *
+ * Takes in the remaining source rows (the output is then complete) and
+ * frees what @d holds.
+ */
+void
+gst_axion_luma_downscaler_finish (GstAxionLumaDownscaler *d)
+{
+  if (d->dst == NULL)
+    return;
+  gst_axion_luma_downscaler_rows (d, d->h);
+  if (!d->small) {
+    g_free (d->cols);
+    g_free (d->xs);
+    g_free (d->acc);
+  }
+  gst_axion_luma_reader_clear (&d->rd);
+  d->dst = NULL;
+}
+
 /**
  * gst_axion_luma_downscale:
  * @frame: a frame mapped for reading
@@ -114,109 +338,11 @@ void
 gst_axion_luma_downscale (const GstVideoFrame *frame, guint8 *dst,
     gint dst_width, gint dst_height, gint max_samples)
 {
-  GstAxionLumaReader rd;
-  gint w = GST_VIDEO_FRAME_WIDTH (frame), h = GST_VIDEO_FRAME_HEIGHT (frame);
-  guint32 *acc = g_new (guint32, dst_width);
-  gint *xs = g_new (gint, (gsize) dst_width * 2);
-  gint ncols_total = 0;
-  gint *cols = NULL;
-  gint uniform = 0; /* samples per block when all blocks have the same */
+  GstAxionLumaDownscaler d;
 
-  g_return_if_fail (dst_width >= 1 && dst_width <= w);
-  g_return_if_fail (dst_height >= 1 && dst_height <= h);
-
-  gst_axion_luma_reader_init (&rd, frame);
-
-  /* column ranges per output pixel, and (sampled) column lists */
-  for (gint ox = 0; ox < dst_width; ox++) {
-    gint x0 = (gint) ((gint64) ox * w / dst_width);
-    gint x1 = (gint) ((gint64) (ox + 1) * w / dst_width);
-    if (x1 <= x0)
-      x1 = x0 + 1;
-    xs[2 * ox] = x0;
-    xs[2 * ox + 1] = x1;
-  }
-  if (max_samples > 0) {
-    cols = g_new (gint, (gsize) dst_width * max_samples);
-    for (gint ox = 0; ox < dst_width; ox++) {
-      gint x0 = xs[2 * ox], n = xs[2 * ox + 1] - x0;
-      gint ns = MIN (n, max_samples);
-      for (gint s = 0; s < ns; s++)
-        cols[ncols_total++] = x0 +
-            (gint) (((gint64) (2 * s + 1) * n) / (2 * ns));
-      xs[2 * ox + 1] = ns; /* now: number of samples */
-      if (ox == 0)
-        uniform = ns;
-      else if (uniform != ns)
-        uniform = 0;
-    }
-  }
-
-  for (gint oy = 0; oy < dst_height; oy++) {
-    gint y0 = (gint) ((gint64) oy * h / dst_height);
-    gint y1 = (gint) ((gint64) (oy + 1) * h / dst_height);
-    gint nrows, step_rows;
-    guint8 *out = dst + (gsize) oy * dst_width;
-
-    if (y1 <= y0)
-      y1 = y0 + 1;
-    nrows = y1 - y0;
-    step_rows = (max_samples > 0) ? MIN (nrows, max_samples) : nrows;
-    memset (acc, 0, sizeof (guint32) * dst_width);
-
-    for (gint s = 0; s < step_rows; s++) {
-      gint y = (max_samples > 0)
-          ? y0 + (gint) (((gint64) (2 * s + 1) * nrows) / (2 * step_rows))
-          : y0 + s;
-      const guint8 *row = gst_axion_luma_reader_row (&rd, y);
-
-      if (max_samples > 0 && uniform == 3) {
-        /* the common case (motion analysis): 3 samples per block */
-        const gint *c = cols;
-        for (gint ox = 0; ox < dst_width; ox++, c += 3)
-          acc[ox] += row[c[0]] + row[c[1]] + row[c[2]];
-      } else if (max_samples > 0 && uniform == 2) {
-        const gint *c = cols;
-        for (gint ox = 0; ox < dst_width; ox++, c += 2)
-          acc[ox] += row[c[0]] + row[c[1]];
-      } else if (max_samples > 0) {
-        const gint *c = cols;
-        for (gint ox = 0; ox < dst_width; ox++) {
-          guint32 sum = 0;
-          for (gint k = 0; k < xs[2 * ox + 1]; k++)
-            sum += row[*c++];
-          acc[ox] += sum;
-        }
-      } else if (w % dst_width == 0) {
-        gint k = w / dst_width;
-        for (gint ox = 0; ox < dst_width; ox++) {
-          const guint8 *p = row + ox * k;
-          guint32 sum = 0;
-          for (gint i = 0; i < k; i++)
-            sum += p[i];
-          acc[ox] += sum;
-        }
-      } else {
-        for (gint ox = 0; ox < dst_width; ox++) {
-          guint32 sum = 0;
-          for (gint x = xs[2 * ox]; x < xs[2 * ox + 1]; x++)
-            sum += row[x];
-          acc[ox] += sum;
-        }
-      }
-    }
-    for (gint ox = 0; ox < dst_width; ox++) {
-      guint32 n = (guint32) step_rows *
-          (guint32) (max_samples > 0 ? xs[2 * ox + 1]
-                                     : xs[2 * ox + 1] - xs[2 * ox]);
-      out[ox] = (guint8) ((acc[ox] + n / 2) / n);
-    }
-  }
-
-  g_free (cols);
-  g_free (xs);
-  g_free (acc);
-  gst_axion_luma_reader_clear (&rd);
+  gst_axion_luma_downscaler_init (
+      &d, frame, dst, dst_width, dst_height, max_samples);
+  gst_axion_luma_downscaler_finish (&d);
 }
 
 #if defined(__SSE2__)

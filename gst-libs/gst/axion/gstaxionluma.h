@@ -54,6 +54,41 @@ GST_AXION_API
 void gst_axion_luma_downscale (const GstVideoFrame *frame, guint8 *dst,
     gint dst_width, gint dst_height, gint max_samples);
 
+#define GST_AXION_DOWNSCALER_SMALL 64
+
+/**
+ * GstAxionLumaDownscaler:
+ *
+ * gst_axion_luma_downscale() a band of source rows at a time (opaque; may
+ * live on the stack).
+ */
+typedef struct
+{
+  /*< private >*/
+  GstAxionLumaReader rd;
+  gint w, h, dst_width, dst_height, max_samples;
+  gint uniform, pf_x0, pf_x1;
+  gboolean small;
+  guint8 *dst;
+  guint32 *acc;
+  gint *xs, *cols;
+  gint oy, s, y, step_rows; /* the next sample */
+  guint32 acc_s[GST_AXION_DOWNSCALER_SMALL];
+  gint xs_s[GST_AXION_DOWNSCALER_SMALL * 2];
+  gint cols_s[GST_AXION_DOWNSCALER_SMALL * 8];
+} GstAxionLumaDownscaler;
+
+GST_AXION_API
+void gst_axion_luma_downscaler_init (GstAxionLumaDownscaler *d,
+    const GstVideoFrame *frame, guint8 *dst, gint dst_width, gint dst_height,
+    gint max_samples);
+
+GST_AXION_API
+void gst_axion_luma_downscaler_rows (GstAxionLumaDownscaler *d, gint y_end);
+
+GST_AXION_API
+void gst_axion_luma_downscaler_finish (GstAxionLumaDownscaler *d);
+
 GST_AXION_API
 void gst_axion_luma_downscale_fast (
     const GstVideoFrame *frame, guint8 *dst, gint dst_width, gint dst_height);
