@@ -58,9 +58,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_motion_debug);
 
 /* Per-pixel passes work on PAD pixels at a time with GCC/Clang vector
  * extensions: 16-byte vectors, native on x86-64 (SSE2) and ARM (NEON). */
-#define PAD 4        /* pixels per vector */
-#define PLANE_PAD 16 /* planes are padded to this many pixels (AVX2) */
-#define FIT_STEP 4   /* the illumination fit samples 1 row in 4 */
+#define PAD 4         /* pixels per vector */
+#define PLANE_PAD 16  /* planes are padded to this many pixels (AVX2) */
+#define PF_AHEAD 1024 /* pixels the model pass prefetches ahead */
+#define FIT_STEP 4    /* the illumination fit samples 1 row in 4 */
 /* the model's mean absolute deviation (update_pass), 1/64 grey level */
 #define MAD_TO_SIGMA 1.2533141f /* sqrt (pi / 2) */
 #define MAD_MIN 102             /* sigma 2 grey levels */
@@ -896,6 +897,15 @@ update_pass_avx2_body (
   guint changed = 0;
 
   for (gsize i = 0; i < n; i += 16) {
+    if ((i & 63) == 0) {
+      /* the model streams from memory: ask for it ahead (the prefetcher
+       * alone leaves this pass waiting on it) */
+      __builtin_prefetch (bg + i + PF_AHEAD);
+      __builtin_prefetch (bg + i + PF_AHEAD + 32);
+      __builtin_prefetch (mad + i + PF_AHEAD);
+      __builtin_prefetch (mad + i + PF_AHEAD + 32);
+      __builtin_prefetch (active + i + PF_AHEAD);
+    }
     __m256i act = _mm256_cmpgt_epi16 (
         _mm256_cvtepu8_epi16 (_mm_loadu_si128 ((const __m128i *) (active + i))),
         zero);
@@ -971,6 +981,16 @@ typedef guint8 v8b __attribute__ ((vector_size (8)));
     gsize i1 = MIN (n, ((gsize) (y + 1) * self->aw + 7) / 8 * 8);              \
     v8f ra = { 0 }, rb = ra, raa = ra, rbb = ra, rab = ra, rc = ra;            \
                                                                                \
+    if (y + FIT_STEP < self->ah) {                                             \
+      /* the next row of the fit from memory while this one is summed */       \
+      gsize p0 = (gsize) (y + FIT_STEP) * self->aw;                            \
+      for (gsize p = p0; p < p0 + self->aw; p += 64) {                         \
+        __builtin_prefetch (self->bg + p);                                     \
+        __builtin_prefetch (self->bg + p + 32);                                \
+        __builtin_prefetch (self->active + p);                                 \
+        __builtin_prefetch (self->prev_fg + p);                                \
+      }                                                                        \
+    }                                                                          \
     for (gsize i = i0; i < i1; i += 8) {                                       \
       v8b act, pfg;                                                            \
       v8f a, b, wt, av, bv;                                                    \
