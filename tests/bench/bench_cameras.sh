@@ -24,19 +24,6 @@ cpu_of() { # pid -> user+sys seconds
   awk '{printf "%.2f", ($14 + $15) / 100}' "/proc/$1/stat"
 }
 
-sinks_cpu_of() { # pid -> user+sys seconds of the sinks' threads (the queue
-  # threads that run axionpgsink/axionredissink, and their workers)
-  local tot=0 d n st
-  for d in /proc/"$1"/task/*; do
-    n=$(cat "$d/comm" 2>/dev/null) || continue
-    case "$n" in queue*|axionpgsink*|axionredissink*) ;; *) continue ;; esac
-    st=$(sed 's/^.*) //' "$d/stat" 2>/dev/null) || continue
-    set -- $st
-    tot=$(( tot + ${12} + ${13} ))
-  done
-  echo "scale=2; $tot / 100" | bc
-}
-
 # mean over the cameras of the last cpu_ms_per_frame metric the runner
 # wrote for an element since $2 (epoch seconds)
 element_ms() {
@@ -47,22 +34,19 @@ element_ms() {
 }
 
 # runs N cameras of pipeline P for 21 s; prints "frames cpu_s window_s
-# axion_cpu_s queues_cpu_s" over the steady window between the runner's
-# status lines at 10 s and 20 s (axion_cpu_s: every Axion element's own CPU
-# per frame, as its stats report it: axionmotion and axionhash their
-# analysis, axionpgsink and axionredissink their render and worker
-# threads; queues_cpu_s: axionmotion + axionhash as above plus every thread
-# of the sink branches from /proc: the queue threads, which also do the
-# queues' hand-off, and the sinks' workers)
+# axion_cpu_s" over the steady window between the runner's status lines at
+# 10 s and 20 s (axion_cpu_s: every Axion element's own CPU per frame, as
+# its stats report it: axionmotion and axionhash their analysis,
+# axionpgsink and axionredissink their render and worker threads)
 measure() {
-  local n=$1 p=$2 port=$3 args=() pid f1 f2 c1 c2 s1 s2 t0 mm hm pm rm
+  local n=$1 p=$2 port=$3 args=() pid f1 f2 c1 c2 t0 mm hm pm rm
   for i in $(seq 1 "$n"); do args+=(--camera "c$i=rtsp://127.0.0.1:$port/cam$i"); done
   "$run" -p "$p" -d "$AXION_TEST_PG_CONNINFO" -r "$AXION_TEST_REDIS_URL" \
     --spool-dir "$t/spool" --stall-timeout 0 "${args[@]}" > "$t/run.out" 2>&1 &
   pid=$!
   t0=$(date +%s)
-  sleep 10.5; c1=$(cpu_of $pid); s1=$(sinks_cpu_of $pid)
-  sleep 10; c2=$(cpu_of $pid); s2=$(sinks_cpu_of $pid)
+  sleep 10.5; c1=$(cpu_of $pid)
+  sleep 10; c2=$(cpu_of $pid)
   sleep 1.5 # the status line of the 20th second is out
   kill -INT $pid; wait $pid
   # frames= of the first and second status line of every camera
@@ -70,7 +54,7 @@ measure() {
   f2=$(grep 'status camera=' "$t/run.out" | awk -v n="$n" 'NR>n && NR<=2*n' | sed 's/.*frames=\([0-9]*\).*/\1/' | paste -sd+ | bc)
   u1=$(grep 'status camera=' "$t/run.out" | awk 'NR==1' | sed 's/.*uptime=\([0-9.]*\).*/\1/')
   u2=$(grep 'status camera=' "$t/run.out" | awk -v n="$n" 'NR==n+1' | sed 's/.*uptime=\([0-9.]*\).*/\1/')
-  if [ -z "$f2" ] || [ -z "$u2" ]; then echo "0 $(echo "$c2 - $c1" | bc) 10 0 0"; return; fi
+  if [ -z "$f2" ] || [ -z "$u2" ]; then echo "0 $(echo "$c2 - $c1" | bc) 10 0"; return; fi
   mm=$(element_ms motion_cpu_ms_per_frame "$t0")
   hm=$(element_ms hash_cpu_ms_per_frame "$t0")
   pm=$(element_ms pgsink_cpu_ms_per_frame "$t0")
@@ -78,17 +62,14 @@ measure() {
   [ "$aj_detail" = 1 ] && echo "       ms/frame: axionmotion $mm axionhash $hm axionpgsink $pm axionredissink $rm" >&2
   # frames in the window, CPU seconds, the window's exact length, Axion CPU
   echo "$(( f2 - ${f1:-0} )) $(echo "$c2 - $c1" | bc) $(echo "$u2 - $u1" | bc)" \
-    "$(echo "scale=3; ($f2 - ${f1:-0}) * ($mm + $hm + $pm + $rm) / 1000" | bc)" \
-    "$(echo "scale=3; ($f2 - ${f1:-0}) * ($mm + $hm) / 1000 + $s2 - $s1" | bc)"
+    "$(echo "scale=3; ($f2 - ${f1:-0}) * ($mm + $hm + $pm + $rm) / 1000" | bc)"
 }
 
-printf '%-6s %4s %9s %10s %8s %9s %11s %12s %13s\n' res N frames% decode-cpu job-cpu axion-cpu share-2runs share-1run share-queues
+printf '%-6s %4s %9s %10s %8s %9s %11s %12s\n' res N frames% decode-cpu job-cpu axion-cpu share-2runs share-1run
 echo "(cpu in cores; share-2runs = (job - decode-only) / decode-only from two runs;"
 echo " share-1run = axion-cpu / (job - axion-cpu) within the job run, axion-cpu ="
 echo " the Axion elements' own CPU per frame from their stats: axionmotion and"
-echo " axionhash analysis, axionpgsink and axionredissink render + worker thread;"
-echo " share-queues = the same with the sink branches' queue threads (their"
-echo " hand-off included) and workers from /proc in place of the sinks' stats)"
+echo " axionhash analysis, axionpgsink and axionredissink render + worker thread)"
 for res in ${BENCH_SIZES:-1920x1080 1280x720}; do
   w=${res%x*} h=${res#*x}
   max=${BENCH_MAX_CAMERAS:-24}
@@ -105,15 +86,14 @@ for res in ${BENCH_SIZES:-1920x1080 1280x720}; do
     aj_detail=0
     read -r fd cd wd <<< "$(measure "$n" "$here/decode-only.pipeline" "$port")"
     aj_detail=1
-    read -r fj cj wj aj qj <<< "$(measure "$n" "$here/axion-standin.pipeline" "$port")"
+    read -r fj cj wj aj <<< "$(measure "$n" "$here/axion-standin.pipeline" "$port")"
     aj_detail=0
     pct=$(echo "scale=1; 100 * $fj / ($n * 10 * $wj)" | bc)
     share=$(echo "scale=1; if ($cd > 0) 100 * ($cj - $cd) / $cd else 0" | bc)
     share1=$(echo "scale=1; if ($cj > $aj) 100 * $aj / ($cj - $aj) else 0" | bc)
-    shareq=$(echo "scale=1; if ($cj > $qj) 100 * $qj / ($cj - $qj) else 0" | bc)
-    printf '%-6s %4d %8s%% %10.2f %8.2f %9.3f %10s%% %11s%% %12s%%\n' "${h}p" "$n" "$pct" \
+    printf '%-6s %4d %8s%% %10.2f %8.2f %9.3f %10s%% %11s%%\n' "${h}p" "$n" "$pct" \
       "$(echo "$cd / $secs" | bc -l)" "$(echo "$cj / $secs" | bc -l)" \
-      "$(echo "$aj / $secs" | bc -l)" "$share" "$share1" "$shareq"
+      "$(echo "$aj / $secs" | bc -l)" "$share" "$share1"
     if [ "$(echo "$pct >= 99" | bc)" = 1 ]; then best=$n; else break; fi
   done
   echo "${h}p: largest N with >= 99% of frames processed: $best"
