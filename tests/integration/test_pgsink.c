@@ -694,6 +694,63 @@ GST_START_TEST (test_journals_removed)
 
 GST_END_TEST;
 
+/* A mapped journal counts only the sections within the length in its
+ * header (the length is stored after each append): a section written
+ * past it - an append the kill cut before its length was stored - and
+ * the zeros of the mapped tail are not replayed. */
+GST_START_TEST (test_journal_commit_length)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *path = g_build_filename (spool, "00000000000000000001.journal", NULL);
+  gchar *extra = g_strdup_printf ("spool-dir=%s", spool);
+  GString *f = g_string_new (NULL);
+  gint64 t0 = g_get_real_time ();
+  guint64 done = 0;
+  GstHarness *h;
+
+  g_string_append_len (f, "AXIONJOURNAL 2\n\n", 16);
+  g_string_append_len (f, (const gchar *) &done, 8);
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *buf = make_frame ("CAM_JL", i, t0);
+    GstAxionFrameInfo info;
+    GstAxionRow *r;
+    GString *row = g_string_new (NULL);
+
+    gst_axion_frame_info_init (&info);
+    r = gst_axion_row_frame_metadata (
+        gst_buffer_get_axion_frame_meta (buf), 0, &info, NULL);
+    fail_unless (r != NULL);
+    gst_axion_row_append_copy_text (r, row);
+    g_string_append_printf (
+        f, "frame_metadata 1 %" G_GSIZE_FORMAT "\n", row->len);
+    g_string_append_len (f, row->str, row->len);
+    if (i == 0)
+      done = f->len; /* the second append never stored its length */
+    gst_axion_row_free (r);
+    g_string_free (row, TRUE);
+    gst_buffer_unref (buf);
+  }
+  memcpy (f->str + 16, &done, 8);
+  for (guint i = 0; i < 4096; i++)
+    g_string_append_c (f, '\0');
+  fail_unless (g_file_set_contents (path, f->str, f->len, NULL));
+
+  PQclear (
+      PQexec (conn, "DELETE FROM frame_metadata WHERE camera_id = 'CAM_JL'"));
+  h = new_sink (extra);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_JL"), 1);
+  fail_unless_equals_int (count_files (spool), 0);
+  g_rmdir (spool);
+  g_string_free (f, TRUE);
+  g_free (path);
+  g_free (extra);
+  g_free (spool);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_kill9_then_restart)
 {
   gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
@@ -858,6 +915,7 @@ pgsink_suite (void)
   tcase_add_test (tc, test_kill9_pending_rows_journaled);
   tcase_add_test (tc, test_kill9_shared_journal);
   tcase_add_test (tc, test_journals_removed);
+  tcase_add_test (tc, test_journal_commit_length);
   tcase_add_test (tc, test_spool_full_drop_is_counted);
   tcase_add_test (tc, test_refused_row_set_aside);
   return s;
