@@ -332,32 +332,33 @@ batch_add_row (GstAxionPgSink *self, GstAxionRow *row)
   gst_axion_row_free (row);
 }
 
+/* the decimal digits of @v at @p; returns the end */
+static gchar *
+put_uint (gchar *p, guint64 v)
+{
+  gchar digits[24];
+  gint i = sizeof (digits);
+
+  do
+    digits[--i] = '0' + v % 10;
+  while ((v /= 10) != 0);
+  memcpy (p, digits + i, sizeof (digits) - i);
+  return p + sizeof (digits) - i;
+}
+
 /* "<table> <rows> <bytes>\n" into @out (96 bytes), without printf (cold
  * in the streaming thread at camera rates); returns its length */
 static gsize
 section_header (gchar *out, const gchar *table, guint rows, gsize bytes)
 {
-  gchar *p = out;
-  gchar digits[24];
-  gint i;
   gsize l = MIN (strlen (table), 60);
+  gchar *p = out + l;
 
-  memcpy (p, table, l);
-  p += l;
+  memcpy (out, table, l);
   *p++ = ' ';
-  i = sizeof (digits);
-  do
-    digits[--i] = '0' + rows % 10;
-  while ((rows /= 10) != 0);
-  memcpy (p, digits + i, sizeof (digits) - i);
-  p += sizeof (digits) - i;
+  p = put_uint (p, rows);
   *p++ = ' ';
-  i = sizeof (digits);
-  do
-    digits[--i] = '0' + bytes % 10;
-  while ((bytes /= 10) != 0);
-  memcpy (p, digits + i, sizeof (digits) - i);
-  p += sizeof (digits) - i;
+  p = put_uint (p, bytes);
   *p++ = '\n';
   return p - out;
 }

@@ -562,33 +562,23 @@ quality_rows (Quality *qa, gint y_end)
 static void
 quality_end (Quality *qa, GstAxionQuality *q)
 {
-  gdouble n, s, ss, ln, ls, lss, noise_sum;
+  gdouble mean, var, lvar, sigma_n, exposure;
 
   quality_rows (qa, qa->h);
-  n = qa->n;
-  s = qa->s;
-  ss = qa->ss;
-  ln = qa->ln;
-  ls = qa->ls;
-  lss = qa->lss;
-  noise_sum = qa->noise_sum;
   g_free (qa->r0);
   g_free (qa->r1);
   gst_axion_luma_reader_clear (&qa->rd);
-  {
-    gdouble mean = n ? s / n : 0, var = n ? ss / n - mean * mean : 0;
-    gdouble lvar = ln ? lss / ln - (ls / ln) * (ls / ln) : 0;
-    gdouble sigma_n = ln ? sqrt (G_PI / 2.0) * noise_sum / (6.0 * ln) : 0;
-    gdouble exposure;
-
-    q->brightness = mean / 255.0;
-    q->contrast = MIN (1.0, sqrt (MAX (var, 0)) / 64.0);
-    q->sharpness = lvar / (lvar + 300.0);
-    q->noise = MIN (1.0, sigma_n / 20.0);
-    exposure = 1.0 - fabs (2.0 * q->brightness - 1.0);
-    q->overall = 0.4 * q->sharpness + 0.25 * exposure + 0.2 * q->contrast +
-        0.15 * (1.0 - q->noise);
-  }
+  mean = qa->n ? qa->s / qa->n : 0;
+  var = qa->n ? qa->ss / qa->n - mean * mean : 0;
+  lvar = qa->ln ? qa->lss / qa->ln - (qa->ls / qa->ln) * (qa->ls / qa->ln) : 0;
+  sigma_n = qa->ln ? sqrt (G_PI / 2.0) * qa->noise_sum / (6.0 * qa->ln) : 0;
+  q->brightness = mean / 255.0;
+  q->contrast = MIN (1.0, sqrt (MAX (var, 0)) / 64.0);
+  q->sharpness = lvar / (lvar + 300.0);
+  q->noise = MIN (1.0, sigma_n / 20.0);
+  exposure = 1.0 - fabs (2.0 * q->brightness - 1.0);
+  q->overall = 0.4 * q->sharpness + 0.25 * exposure + 0.2 * q->contrast +
+      0.15 * (1.0 - q->noise);
 }
 
 /* ---- per frame ----------------------------------------------------------- */
