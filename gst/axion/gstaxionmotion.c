@@ -160,7 +160,7 @@ struct _GstAxionMotion
 
   /* analysis state (streaming thread) */
   gint aw, ah;
-  guint8 *arena; /* the per-pixel planes, in one block (see set_info) */
+  guint8 *arena; /* the per-pixel planes, in one block (alloc_planes) */
   guint8 *cur;
   gint16 *bg, *mad; /* background, mean absolute deviation: 1/64 grey */
   guint8 *zero_row, *hsum, *row_any, *fg2, *prev_fg;
