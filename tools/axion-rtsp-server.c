@@ -76,14 +76,19 @@ static gboolean
 encode (guint i, const gchar *path, gint w, gint h, gint fps, gint secs,
     GError **error)
 {
-  /* a textured background, a moving object; each camera differs */
-  static const gchar *bg[] = { "smpte", "checkers-8", "circular", "zone-plate",
-    "gradient", "checkers-4", "colors", "smpte75", "pinwheel", "spokes" };
+  /* a textured background, a moving object; each camera differs. The
+   * mix is blended in AYUV: mixed straight into I420, the ball layer lost
+   * its alpha and its black, transparent background covered the picture
+   * (cameras were a white ball on black; cache files before "v2") */
+  static const gchar *bg[] = { "smpte", "checkers-8", "circular",
+    "zone-plate kx2=40 ky2=40", "gradient", "checkers-4", "colors", "smpte75",
+    "pinwheel", "spokes" };
   gchar *tmp = g_strconcat (path, ".tmp", NULL);
   gchar *desc = g_strdup_printf (
       "videotestsrc pattern=%s num-buffers=%d ! "
       "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! "
-      "compositor name=mix ! video/x-raw,format=I420,width=%d,height=%d ! "
+      "compositor name=mix ! video/x-raw,format=AYUV,width=%d,height=%d ! "
+      "videoconvert ! video/x-raw,format=I420 ! "
       "openh264enc gop-size=%d bitrate=%d ! "
       "h264parse ! video/x-h264,stream-format=byte-stream,alignment=au ! "
       "filesink location=\"%s\" "
@@ -322,7 +327,7 @@ main (int argc, char **argv)
   for (gint i = 0; i < n; i++) {
     Cam *c = g_new0 (Cam, 1);
     gchar *file = g_strdup_printf (
-        "cam%d-%dx%d-%dfps-%ds.h264", i + 1, w, h, fps, secs);
+        "cam%d-%dx%d-%dfps-%ds-v2.h264", i + 1, w, h, fps, secs);
     gchar *path = g_build_filename (cache, file, NULL);
     c->name = g_strdup_printf ("cam%d", i + 1);
     c->aus = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
