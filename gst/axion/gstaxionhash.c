@@ -345,13 +345,25 @@ dhash (const guint8 *t9x8)
   return h;
 }
 
-/* 1 - normalised cross-correlation, clamped to 0..1; insensitive to
- * brightness and contrast changes */
+/* a thumbnail cell has changed when it differs by more than this from
+ * the previous picture fitted to the current one (levels of 255; cells
+ * are means of hundreds of pixels, so sensor noise is far below it) */
+#define CHANGE_LEVELS 8.0
+
+/* How much of the view changed, 0..1: the fraction of the thumbnail cells
+ * that differ from @b by more than CHANGE_LEVELS once @b's brightness and
+ * contrast are fitted to @a. The gain is fitted only where the pictures
+ * are alike (0.5..2), else only the brightness (a picture cannot be fitted
+ * away). Brightness and moderate contrast changes read ~0, a small moving
+ * object its share of the view, an unrelated picture most of it. (1 - NCC,
+ * before, read a small object moving over a view with no texture as a new
+ * scene: the object was all the variance there was.) */
 static gdouble
 change_score (const gfloat *a, const gfloat *b)
 {
-  gdouble sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, n = THUMB * THUMB;
-  gdouble va, vb, cov;
+  gdouble sa = 0, sb = 0, sbb = 0, sab = 0, saa = 0, n = THUMB * THUMB;
+  gdouble va, vb, cov, gain = 1.0, off;
+  guint changed = 0;
 
   for (gint i = 0; i < THUMB * THUMB; i++) {
     sa += a[i];
@@ -365,9 +377,12 @@ change_score (const gfloat *a, const gfloat *b)
   cov = sab / n - (sa / n) * (sb / n);
   if (va < 1.0 && vb < 1.0) /* both flat: compare levels */
     return CLAMP (fabs (sa - sb) / n / 128.0, 0.0, 1.0);
-  if (va < 1.0 || vb < 1.0)
-    return 1.0;
-  return CLAMP (1.0 - cov / sqrt (va * vb), 0.0, 1.0);
+  if (vb >= 1.0 && cov / vb >= 0.5 && cov / vb <= 2.0)
+    gain = cov / vb;
+  off = sa / n - gain * sb / n;
+  for (gint i = 0; i < THUMB * THUMB; i++)
+    changed += fabs (a[i] - (gain * b[i] + off)) > CHANGE_LEVELS;
+  return changed / n;
 }
 
 /* ---- quality ------------------------------------------------------------ */
@@ -1012,8 +1027,9 @@ gst_axion_hash_class_init (GstAxionHashClass *klass)
           1, G_MAXUINT, DEFAULT_INTERVAL, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_SCENE_CHANGE_THRESHOLD,
       g_param_spec_double ("scene-change-threshold", "Scene change threshold",
-          "Scene-change score against the previous frame (0..1) from which a "
-          "scene_change event is emitted",
+          "Scene-change score against the previous frame (0..1: the "
+          "fraction of the view that changed) from which a scene_change "
+          "event is emitted",
           0.0, 1.0, DEFAULT_SCENE_CHANGE_THRESHOLD,
           GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_SCENE_HASH_BITS,

@@ -303,6 +303,132 @@ GST_START_TEST (test_scene_hash_and_change)
 
 GST_END_TEST;
 
+/* a dark, featureless view (night, fog, a wall: grey 40 with sensor noise)
+ * crossed by a small bright object, then a cut to a textured scene */
+static GstBuffer *
+flat_scene_buffer (gint w, gint h, gint i, guint32 *rng)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, w * h * 3 / 2, NULL);
+  GstMapInfo map;
+  gint ox = 40 + i * 13, oy = h / 2 - 12;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (gint y = 0; y < h; y++)
+    for (gint x = 0; x < w; x++) {
+      gint v = 40, n = 0;
+      for (gint k = 0; k < 4; k++) {
+        *rng = *rng * 1664525u + 1013904223u;
+        n += (gint) (*rng >> 29); /* 0..7: sigma ~2.3 levels in all */
+      }
+      v += n - 14;
+      if (x >= ox && x < ox + 24 && y >= oy && y < oy + 24)
+        v = 210;
+      map.data[y * w + x] = (guint8) v;
+    }
+  memset (map.data + w * h, 128, w * h / 2);
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = i * GST_SECOND / 10;
+  return buf;
+}
+
+GST_START_TEST (test_scene_change_low_texture)
+{
+  const gint w = 640, h = 360;
+  SynthParams p;
+  Synth *cut;
+  GstHarness *hh = gst_harness_new ("axionhash");
+  gchar *caps = caps_for (GST_VIDEO_FORMAT_I420, w, h);
+  guint32 rng = 7;
+  gint events = 0;
+  gdouble worst = 0;
+  gboolean event_at_cut = FALSE;
+
+  gst_harness_set_src_caps_str (hh, caps);
+  synth_params_init (&p, w, h, 31);
+  cut = synth_new (&p);
+  for (gint i = 0; i < 45; i++) {
+    GstBuffer *in = i < 40
+        ? flat_scene_buffer (w, h, i, &rng)
+        : synth_buffer (cut, i, GST_VIDEO_FORMAT_I420, NULL, NULL);
+    GstBuffer *out = gst_harness_push_and_pull (hh, in);
+    GstAxionFrameMeta *m = gst_buffer_get_axion_frame_meta (out);
+    gboolean ev = gst_axion_frame_meta_get_event_id (
+                      m, GST_AXION_EVENT_SCENE_CHANGE) > 0;
+
+    if (i < 40) {
+      /* the object moves over a view with almost no texture: the same
+       * scene (1 - NCC read ~0.5-1 here: the object was all the
+       * variance there was) */
+      worst = MAX (worst, m->scene_change_score);
+      events += ev;
+    } else if (i == 40) {
+      fail_unless (
+          m->scene_change_score > 0.5, "cut score %.3f", m->scene_change_score);
+      event_at_cut = ev;
+    }
+    gst_buffer_unref (out);
+  }
+  fail_unless (
+      worst < 0.2, "highest score on the featureless view %.3f", worst);
+  fail_unless_equals_int (events, 0);
+  fail_unless (event_at_cut);
+  gst_harness_teardown (hh);
+  g_free (caps);
+  synth_free (cut);
+}
+
+GST_END_TEST;
+
+/* lights dimmed by a third (a step in illumination): the same scene;
+ * the lens covered (black): a new one */
+GST_START_TEST (test_scene_change_illumination_and_cover)
+{
+  const gint w = 640, h = 360;
+  SynthParams p;
+  Synth *a;
+  GstHarness *hh = gst_harness_new ("axionhash");
+  gchar *caps = caps_for (GST_VIDEO_FORMAT_I420, w, h);
+
+  gst_harness_set_src_caps_str (hh, caps);
+  synth_params_init (&p, w, h, 41);
+  p.n_objects = 1;
+  p.step_frame = 5;
+  p.step_gain = 0.67;
+  a = synth_new (&p);
+  for (gint i = 0; i < 12; i++) {
+    GstBuffer *in = synth_buffer (a, i, GST_VIDEO_FORMAT_I420, NULL, NULL);
+    GstBuffer *out;
+    GstAxionFrameMeta *m;
+
+    if (i >= 10) {
+      GstMapInfo map;
+      gst_buffer_map (in, &map, GST_MAP_WRITE);
+      memset (map.data, 16, w * h);
+      gst_buffer_unmap (in, &map);
+    }
+    out = gst_harness_push_and_pull (hh, in);
+    m = gst_buffer_get_axion_frame_meta (out);
+    if (i == 5)
+      fail_unless (m->scene_change_score < 0.15, "dimmed: score %.3f",
+          m->scene_change_score);
+    if (i < 10)
+      fail_unless (gst_axion_frame_meta_get_event_id (
+                       m, GST_AXION_EVENT_SCENE_CHANGE) == 0);
+    if (i == 10) {
+      fail_unless (m->scene_change_score > 0.5, "covered: score %.3f",
+          m->scene_change_score);
+      fail_unless (gst_axion_frame_meta_get_event_id (
+                       m, GST_AXION_EVENT_SCENE_CHANGE) > 0);
+    }
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (hh);
+  g_free (caps);
+  synth_free (a);
+}
+
+GST_END_TEST;
+
 static GstAxionQuality
 quality_of (GstBuffer *in, gint w, gint h, const gchar *pre)
 {
@@ -554,6 +680,8 @@ axionhash_suite (void)
   tcase_add_test (tc, test_exact_hash);
   tcase_add_test (tc, test_perceptual_hash_robust);
   tcase_add_test (tc, test_scene_hash_and_change);
+  tcase_add_test (tc, test_scene_change_low_texture);
+  tcase_add_test (tc, test_scene_change_illumination_and_cover);
   tcase_add_test (tc, test_quality_ranks);
   tcase_add_test (tc, test_formats_sizes_renegotiation);
   tcase_add_test (tc, test_interval_and_camera_id);
