@@ -3,6 +3,7 @@
  * PostgreSQL with the migrated schema. */
 #include <gst/check/gstcheck.h>
 #include <gst/axion/axion.h>
+#include <math.h>
 
 static GstBuffer *
 frame_with_meta (void)
@@ -339,6 +340,39 @@ GST_START_TEST (test_json_escaping)
 
 GST_END_TEST;
 
+/* JSON numbers are what "%.6g" prints (without printf): every decade,
+ * values either side of each power of ten and of each rounding step */
+GST_START_TEST (test_json_double_matches_printf)
+{
+  GString *s = g_string_new (NULL);
+  gchar ref[G_ASCII_DTOSTR_BUF_SIZE];
+  GRand *r = g_rand_new_with_seed (5);
+
+  for (gint i = 0; i < 200000; i++) {
+    gdouble v;
+    if (i < 40) {
+      v = pow (10.0, i / 2 - 8) * (i % 2 ? 1.0 : 0.9999995);
+    } else if (i < 80) {
+      v = pow (10.0, (i - 40) / 2 - 8) * ((i % 2) ? 1.0000005 : 0.99999949);
+    } else {
+      v = g_rand_double (r) * pow (10.0, g_rand_int_range (r, -7, 9));
+      if (g_rand_boolean (r))
+        v = -v;
+      if (i % 3 == 0) /* short decimals, as scores and timings are */
+        v = round (v * 10000.0) / 10000.0;
+    }
+    g_string_truncate (s, 0);
+    gst_axion_json_append_double (s, v);
+    g_ascii_formatd (ref, sizeof (ref), "%.6g", v);
+    /* (-0 is written 0) */
+    fail_unless_equals_string (s->str, v == 0 ? "0" : ref);
+  }
+  g_rand_free (r);
+  g_string_free (s, TRUE);
+}
+
+GST_END_TEST;
+
 /* a COPY line made the slow, obvious way: each column's text form,
  * escaped byte by byte */
 static gchar *
@@ -494,6 +528,7 @@ axion_rows_suite (void)
   tcase_add_test (tc, test_claude_analysis_and_alert_rows);
   tcase_add_test (tc, test_metric_camera_audit_rows);
   tcase_add_test (tc, test_json_escaping);
+  tcase_add_test (tc, test_json_double_matches_printf);
   tcase_add_test (tc, test_number_and_time_forms);
   tcase_add_test (tc, test_copy_text);
   return s;

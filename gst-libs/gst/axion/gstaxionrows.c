@@ -705,16 +705,32 @@ gst_axion_json_append_double (GString *out, gdouble v)
   }
   /* "%.6g" without printf where it prints fixed notation */
   if (a >= 1e-4 && a < 999999.5) {
-    gint dec = 5 - (gint) floor (log10 (a));
+    /* the decimal exponent by comparison (log10 cost more than the rest
+     * of the formatting) */
+    static const gdouble decade[] = { 1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2,
+      1e3, 1e4, 1e5 };
+    gint e = -4, dec;
     guint64 n, unit;
+    gdouble x;
+
+    while (e < 5 && a >= decade[e + 5])
+      e++;
+    dec = 5 - e;
 
     if (dec < 0)
       dec = 0;
-    n = (guint64) llround (a * pow10_table[dec]);
-    if (n >= 1000000 && dec > 0) { /* rounded up to one more digit */
+    /* (at a tie the product's rounding would decide what printf decides
+     * exactly: there, printf) */
+    x = a * pow10_table[dec];
+    if (fabs (x - floor (x) - 0.5) < 1e-7)
+      goto printf;
+    if (x >= 999999.5 && dec > 0) { /* rounds up to one more digit */
       dec--;
-      n = (guint64) llround (a * pow10_table[dec]);
+      x = a * pow10_table[dec];
+      if (fabs (x - floor (x) - 0.5) < 1e-7)
+        goto printf;
     }
+    n = (guint64) llround (x);
     unit = (guint64) pow10_table[dec];
     while (dec > 0 && n % 10 == 0) { /* %g drops trailing zeros */
       n /= 10;
@@ -730,6 +746,7 @@ gst_axion_json_append_double (GString *out, gdouble v)
     }
     return;
   }
+printf:
   g_string_append (out, g_ascii_formatd (buf, sizeof (buf), "%.6g", v));
 }
 
