@@ -236,6 +236,7 @@ struct _GstAxionPgSink
   gdouble fps;
   gchar *source_uri;
   GHashTable *cameras_seen;
+  const gchar *last_camera; /* the key of cameras_seen the last frame had */
 
   /* worker thread */
   PGconn *conn;
@@ -1755,9 +1756,17 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   if (meta && gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA)) {
     GstAxionRow *row;
 
-    if (!g_hash_table_contains (self->cameras_seen, meta->camera_id)) {
-      g_hash_table_add (self->cameras_seen, g_strdup (meta->camera_id));
-      add_camera_row (self, meta->camera_id, "online", rows);
+    /* (a sink sees one camera, mostly: no hash lookup per frame) */
+    if (self->last_camera == NULL ||
+        strcmp (self->last_camera, meta->camera_id) != 0) {
+      gpointer key;
+      if (!g_hash_table_lookup_extended (
+              self->cameras_seen, meta->camera_id, &key, NULL)) {
+        key = g_strdup (meta->camera_id);
+        g_hash_table_add (self->cameras_seen, key);
+        add_camera_row (self, meta->camera_id, "online", rows);
+      }
+      self->last_camera = key;
     }
     if (frame_interval > 0 && meta->frame_number % frame_interval == 0) {
       row = gst_axion_row_frame_metadata (meta, 0, &info, &err);
@@ -1939,6 +1948,7 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
   self->ever_connected = FALSE;
   self->buffers_without_meta = self->rows_invalid = 0;
   g_hash_table_remove_all (self->cameras_seen);
+  self->last_camera = NULL;
 
   GST_OBJECT_LOCK (self);
   require = self->require_connection;
