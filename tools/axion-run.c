@@ -50,10 +50,19 @@ typedef struct
   gint64 last_frame_us;    /* monotonic time frames last advanced */
   gint64 offline_since_us; /* real time the current outage began */
   guint frames_at_metrics;
+  /* element name -> CpuMark: each Axion element's CPU total and frames at
+   * the last metrics (its CPU per frame is written per 10 s window) */
+  GHashTable *cpu_marks;
   gdouble fps;
   gint64 online_since;
   gchar *last_error;
 } Camera;
+
+typedef struct
+{
+  gdouble cpu_ms;
+  guint64 frames;
+} CpuMark;
 
 static GPtrArray *cameras;
 static GHashTable *global_vars; /* DB, REDIS_URL, ... and [vars] */
@@ -337,11 +346,30 @@ element_metrics (Camera *c)
             "redis_dropped_events", "counter", "runner", c->id, u64, "count");
     }
     /* each Axion element's own CPU per frame (its thread time: analysis,
-     * or a sink's render and worker) */
-    if (gst_structure_get_double (st, "cpu-ms-per-frame", &d)) {
-      gchar *m = g_strdup_printf ("%s_cpu_ms_per_frame", name + 5);
-      metric_row (m, "gauge", name, c->id, d, "ms");
-      g_free (m);
+     * or a sink's render and worker) over the frames since the last
+     * metrics (since it started, the first time): steady-state cost, not
+     * diluted start-up (connecting, first frames) */
+    if (gst_structure_get_double (st, "cpu-ms", &d) &&
+        (gst_structure_get_uint64 (st, "analysed-frames", &u64) ||
+            gst_structure_get_uint64 (st, "frames", &u64))) {
+      const gchar *ename = GST_OBJECT_NAME (e);
+      CpuMark *mark = g_hash_table_lookup (c->cpu_marks, ename);
+      CpuMark prev = { 0, 0 };
+
+      if (mark && d >= mark->cpu_ms && u64 >= mark->frames)
+        prev = *mark;
+      if (mark == NULL) {
+        mark = g_new0 (CpuMark, 1);
+        g_hash_table_insert (c->cpu_marks, g_strdup (ename), mark);
+      }
+      if (u64 > prev.frames) {
+        gchar *m = g_strdup_printf ("%s_cpu_ms_per_frame", name + 5);
+        metric_row (m, "gauge", name, c->id,
+            (d - prev.cpu_ms) / (gdouble) (u64 - prev.frames), "ms");
+        g_free (m);
+        mark->cpu_ms = d;
+        mark->frames = u64;
+      }
     }
     gst_structure_free (st);
     g_value_reset (&v);
@@ -455,6 +483,8 @@ stop_pipeline (Camera *c)
     gst_object_unref (c->pipe);
     c->pipe = NULL;
   }
+  /* a new pipeline's elements count from zero */
+  g_hash_table_remove_all (c->cpu_marks);
 }
 
 static void
@@ -620,6 +650,7 @@ camera_free (Camera *c)
   }
   stop_pipeline (c);
   g_hash_table_unref (c->vars);
+  g_hash_table_unref (c->cpu_marks);
   g_free (c->id);
   g_free (c->url);
   g_free (c->pipeline_file);
@@ -749,6 +780,8 @@ camera_new (const gchar *id, const gchar *url)
   c->url = g_strdup (url);
   c->protocols = g_strdup ("tcp");
   c->vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  c->cpu_marks = g_hash_table_new_full (
+      g_str_hash, g_str_equal, g_free, g_free);
   return c;
 }
 

@@ -2053,6 +2053,8 @@ make_stats (GstAxionPgSink *self)
       g_queue_get_length (&self->queue), "connected", G_TYPE_BOOLEAN,
       self->connected, "lag-ms", G_TYPE_DOUBLE, self->last_lag_ms,
       "buffers-without-meta", G_TYPE_UINT64, self->buffers_without_meta,
+      "frames", G_TYPE_UINT64, self->rendered, "cpu-ms", G_TYPE_DOUBLE,
+      (self->render_cpu.cpu_us + self->worker_cpu_us) / 1000.0,
       "cpu-ms-per-frame", G_TYPE_DOUBLE,
       self->rendered ? (self->render_cpu.cpu_us + self->worker_cpu_us) /
               1000.0 / self->rendered

@@ -1213,8 +1213,10 @@ gst_axion_redis_sink_get_property (
             G_TYPE_UINT64, self->dropped_events, "pending-events", G_TYPE_UINT,
             self->events.length + self->inflight, "reconnects", G_TYPE_UINT64,
             self->reconnects, "errors", G_TYPE_UINT64, self->errors,
-            "connected", G_TYPE_BOOLEAN, self->connected, "cpu-ms-per-frame",
+            "connected", G_TYPE_BOOLEAN, self->connected, "cpu-ms",
             G_TYPE_DOUBLE,
+            (self->render_cpu.cpu_us + self->worker_cpu_us) / 1000.0,
+            "cpu-ms-per-frame", G_TYPE_DOUBLE,
             self->frames ? (self->render_cpu.cpu_us + self->worker_cpu_us) /
                     1000.0 / self->frames
                          : 0.0,

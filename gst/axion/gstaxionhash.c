@@ -944,8 +944,8 @@ gst_axion_hash_get_property (
             "scene-hash-changes", G_TYPE_UINT64, self->scene_hash_changes,
             "quality-events", G_TYPE_UINT64, self->quality_events,
             "avg-ms-per-frame", G_TYPE_DOUBLE,
-            self->analysed ? self->total_ms / self->analysed : 0.0,
-            "cpu-ms-per-frame", G_TYPE_DOUBLE,
+            self->analysed ? self->total_ms / self->analysed : 0.0, "cpu-ms",
+            G_TYPE_DOUBLE, self->cpu_ms, "cpu-ms-per-frame", G_TYPE_DOUBLE,
             self->analysed ? self->cpu_ms / self->analysed : 0.0, NULL));
     break;
   default:

@@ -1422,7 +1422,7 @@ make_stats (GstAxionMotion *self)
       self->regions_total, "in-motion", G_TYPE_BOOLEAN, self->in_motion,
       "last-score", G_TYPE_DOUBLE, self->last_score, "avg-ms-per-frame",
       G_TYPE_DOUBLE, self->frames ? self->total_ms / self->frames : 0.0,
-      "cpu-ms-per-frame", G_TYPE_DOUBLE,
+      "cpu-ms", G_TYPE_DOUBLE, self->cpu_ms, "cpu-ms-per-frame", G_TYPE_DOUBLE,
       self->frames ? self->cpu_ms / self->frames : 0.0, "analysis-width",
       G_TYPE_INT, self->aw, "analysis-height", G_TYPE_INT, self->ah, NULL);
   if (self->zones && self->zones->len) {

@@ -25,7 +25,9 @@ cpu_of() { # pid -> user+sys seconds
 }
 
 # mean over the cameras of the last cpu_ms_per_frame metric the runner
-# wrote for an element since $2 (epoch seconds)
+# wrote for an element since $2 (epoch seconds): the one of the 20th
+# second, over the frames since the 10th — the window measured here (the
+# runner writes each element's CPU per frame per 10 s)
 element_ms() {
   psql -X -At -c "SELECT coalesce(round(avg(v)::numeric, 4), 0) FROM (
       SELECT DISTINCT ON (source_id) value AS v FROM system_metrics

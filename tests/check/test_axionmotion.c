@@ -357,8 +357,14 @@ GST_START_TEST (test_frame_meta_and_no_copy)
     GstElement *e = gst_bin_get_by_name (GST_BIN (h->element), "m");
     g_object_get (e, "stats", &st, NULL);
     gst_object_unref (e);
+    gdouble cpu_ms, per_frame;
     fail_unless (gst_structure_get_uint64 (st, "frames", &frames));
     fail_unless_equals_uint64 (frames, 30);
+    /* the CPU total (for per-window figures) and the per-frame average */
+    fail_unless (gst_structure_get_double (st, "cpu-ms", &cpu_ms));
+    fail_unless (gst_structure_get_double (st, "cpu-ms-per-frame", &per_frame));
+    fail_unless (cpu_ms > 0);
+    fail_unless (fabs (per_frame * frames - cpu_ms) < 1e-6 * cpu_ms);
     gst_structure_free (st);
   }
   gst_element_set_bus (h->element, NULL);
