@@ -116,6 +116,11 @@ struct _GstAxionDlpuSched
   gboolean flushing;
   guint64 timeouts, extra_outputs, detector_errors;
   guint64 last_redis_errors, last_ran;
+
+  /* own CPU (streaming thread, without the detector and downstream) */
+  gint64 det_cpu_us;   /* the detector's share of this frame */
+  guint64 stat_frames; /* (object lock) */
+  gdouble cpu_ms;      /* (object lock) */
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
@@ -253,7 +258,12 @@ run_detector (GstAxionDlpuSched *self, GstBuffer *buf)
   self->capturing = TRUE;
   g_mutex_unlock (&self->cap_lock);
 
-  ret = gst_pad_push (self->det_src, in);
+  {
+    /* the detector's CPU in this thread is not the scheduler's */
+    gint64 c0 = gst_axion_thread_cpu_us ();
+    ret = gst_pad_push (self->det_src, in);
+    self->det_cpu_us = gst_axion_thread_cpu_us () - c0;
+  }
 
   g_mutex_lock (&self->cap_lock);
   deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
@@ -542,7 +552,9 @@ sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   gboolean active;
   gdouble wait_ms = 0, run_ms = 0;
   gboolean reconfigure;
+  gint64 c0 = gst_axion_thread_cpu_us ();
 
+  self->det_cpu_us = 0;
   ensure_camera_id (self);
   GST_OBJECT_LOCK (self);
   reconfigure = self->reconfigure;
@@ -604,6 +616,13 @@ sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
                                         : GST_AXION_INFERENCE_STALE,
       wait_ms, run_ms);
   self->frames++;
+  {
+    gint64 own = gst_axion_thread_cpu_us () - c0 - self->det_cpu_us;
+    GST_OBJECT_LOCK (self);
+    self->stat_frames++;
+    self->cpu_ms += MAX (own, 0) / 1000.0;
+    GST_OBJECT_UNLOCK (self);
+  }
   return gst_pad_push (self->srcpad, buf);
 }
 
@@ -672,7 +691,8 @@ make_stats (GstAxionDlpuSched *self)
   AxionSchedClientStats cs = { 0 };
   AxionSchedStats ss = { 0 };
   GstStructure *s;
-  guint64 timeouts, extra, derr;
+  guint64 timeouts, extra, derr, frames;
+  gdouble cpu_ms;
 
   if (self->client)
     axion_sched_client_get_stats (self->client, &cs);
@@ -683,6 +703,10 @@ make_stats (GstAxionDlpuSched *self)
   extra = self->extra_outputs;
   derr = self->detector_errors;
   g_mutex_unlock (&self->cap_lock);
+  GST_OBJECT_LOCK (self);
+  frames = self->stat_frames;
+  cpu_ms = self->cpu_ms;
+  GST_OBJECT_UNLOCK (self);
 
   s = gst_structure_new ("application/x-axion-dlpusched-stats", "camera-id",
       G_TYPE_STRING, self->camera_id ? self->camera_id : "", "inferences-run",
@@ -702,7 +726,9 @@ make_stats (GstAxionDlpuSched *self)
       ss.avg_inference_ms > 0 ? 1000.0 / ss.avg_inference_ms : 0.0,
       "accelerator-cameras", G_TYPE_UINT, ss.clients, "redis", G_TYPE_BOOLEAN,
       ss.redis, "redis-errors", G_TYPE_UINT64, cs.redis_errors,
-      "lock-contentions", G_TYPE_UINT64, ss.lock_contentions, NULL);
+      "lock-contentions", G_TYPE_UINT64, ss.lock_contentions, "frames",
+      G_TYPE_UINT64, frames, "cpu-ms", G_TYPE_DOUBLE, cpu_ms,
+      "cpu-ms-per-frame", G_TYPE_DOUBLE, frames ? cpu_ms / frames : 0.0, NULL);
   return s;
 }
 
@@ -866,6 +892,10 @@ gst_axion_dlpu_sched_change_state (
   case GST_STATE_CHANGE_READY_TO_PAUSED:
     self->flushing = FALSE;
     self->frames = 0;
+    GST_OBJECT_LOCK (self);
+    self->stat_frames = 0;
+    self->cpu_ms = 0;
+    GST_OBJECT_UNLOCK (self);
     self->have_in = self->have_det = FALSE;
     gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
     self->announce = FALSE;

@@ -39,9 +39,10 @@ element_ms() {
 # axion_cpu_s" over the steady window between the runner's status lines at
 # 10 s and 20 s (axion_cpu_s: every Axion element's own CPU per frame, as
 # its stats report it: axionmotion and axionhash their analysis,
+# axiondlpusched its scheduling (not the stand-in detector's work),
 # axionpgsink and axionredissink their render and worker threads)
 measure() {
-  local n=$1 p=$2 port=$3 args=() pid f1 f2 c1 c2 t0 mm hm pm rm
+  local n=$1 p=$2 port=$3 args=() pid f1 f2 c1 c2 t0 mm hm dm pm rm
   for i in $(seq 1 "$n"); do args+=(--camera "c$i=rtsp://127.0.0.1:$port/cam$i"); done
   "$run" -p "$p" -d "$AXION_TEST_PG_CONNINFO" -r "$AXION_TEST_REDIS_URL" \
     --spool-dir "$t/spool" --stall-timeout 0 "${args[@]}" > "$t/run.out" 2>&1 &
@@ -59,19 +60,21 @@ measure() {
   if [ -z "$f2" ] || [ -z "$u2" ]; then echo "0 $(echo "$c2 - $c1" | bc) 10 0"; return; fi
   mm=$(element_ms motion_cpu_ms_per_frame "$t0")
   hm=$(element_ms hash_cpu_ms_per_frame "$t0")
+  dm=$(element_ms dlpusched_cpu_ms_per_frame "$t0")
   pm=$(element_ms pgsink_cpu_ms_per_frame "$t0")
   rm=$(element_ms redissink_cpu_ms_per_frame "$t0")
-  [ "$aj_detail" = 1 ] && echo "       ms/frame: axionmotion $mm axionhash $hm axionpgsink $pm axionredissink $rm" >&2
+  [ "$aj_detail" = 1 ] && echo "       ms/frame: axionmotion $mm axionhash $hm axiondlpusched $dm axionpgsink $pm axionredissink $rm" >&2
   # frames in the window, CPU seconds, the window's exact length, Axion CPU
   echo "$(( f2 - ${f1:-0} )) $(echo "$c2 - $c1" | bc) $(echo "$u2 - $u1" | bc)" \
-    "$(echo "scale=3; ($f2 - ${f1:-0}) * ($mm + $hm + $pm + $rm) / 1000" | bc)"
+    "$(echo "scale=3; ($f2 - ${f1:-0}) * ($mm + $hm + $dm + $pm + $rm) / 1000" | bc)"
 }
 
 printf '%-6s %4s %9s %10s %8s %9s %11s %12s\n' res N frames% decode-cpu job-cpu axion-cpu share-2runs share-1run
 echo "(cpu in cores; share-2runs = (job - decode-only) / decode-only from two runs;"
 echo " share-1run = axion-cpu / (job - axion-cpu) within the job run, axion-cpu ="
 echo " the Axion elements' own CPU per frame from their stats: axionmotion and"
-echo " axionhash analysis, axionpgsink and axionredissink render + worker thread)"
+echo " axionhash analysis, axiondlpusched scheduling (not the stand-in detector),"
+echo " axionpgsink and axionredissink render + worker thread)"
 for res in ${BENCH_SIZES:-1920x1080 1280x720}; do
   w=${res%x*} h=${res#*x}
   max=${BENCH_MAX_CAMERAS:-24}

@@ -508,6 +508,21 @@ GST_START_TEST (test_keeps_real_time)
   busy1 = stat_double (sched[0], "accelerator-busy-ms");
   elapsed1 = stat_double (sched[0], "accelerator-elapsed-ms");
   util = (busy1 - busy0) / (elapsed1 - elapsed0);
+  {
+    /* its own CPU: a total and a mean per frame over its frames (the
+     * 150 ms inferences sleep in the detector: not in it) */
+    GstStructure *st;
+    guint64 frames = 0;
+    gdouble cpu = 0, per = 0;
+    g_object_get (sched[0], "stats", &st, NULL);
+    fail_unless (gst_structure_get_uint64 (st, "frames", &frames) &&
+        gst_structure_get_double (st, "cpu-ms", &cpu) &&
+        gst_structure_get_double (st, "cpu-ms-per-frame", &per));
+    gst_structure_free (st);
+    fail_unless (frames >= f1[0], "%" G_GUINT64_FORMAT " frames", frames);
+    fail_unless (cpu > 0 && per > 0 && per < 5.0, "%.3f ms per frame", per);
+    fail_unless (fabs (per * (gdouble) frames - cpu) < 1e-3 * cpu + 1e-3);
+  }
   stop_cams (pipes, sched, N_RT);
   GST_INFO ("real time: frames %" G_GUINT64_FORMAT " in 4 s, %" G_GUINT64_FORMAT
             " skipped to keep up, utilisation %.3f",
