@@ -951,8 +951,26 @@ ensure_connected (GstAxionPgSink *self, gboolean force)
   r = exec (self,
       "SELECT to_regclass('camera_events') IS NOT NULL AND "
       "to_regclass('frame_metadata') IS NOT NULL");
-  has_schema = PQresultStatus (r) == PGRES_TUPLES_OK && PQntuples (r) == 1 &&
-      PQgetvalue (r, 0, 0)[0] == 't';
+  if (PQresultStatus (r) != PGRES_TUPLES_OK || PQntuples (r) != 1) {
+    /* the check itself failed (the server going down right after it let
+     * us in, a timeout): transient, not "no schema" (that was a fatal
+     * error that ended the drain at EOS with rows still to write) */
+    gint64 delay_ms = gst_axion_backoff_ms (self->backoff, 500, 10000);
+    const gchar *msg = PQresultErrorMessage (r)[0]
+        ? PQresultErrorMessage (r)
+        : PQerrorMessage (self->conn);
+    set_last_error (self, msg);
+    GST_WARNING_OBJECT (self,
+        "PostgreSQL failed the schema check (%s); spooling, next attempt "
+        "in %" G_GINT64_FORMAT " ms",
+        g_strstrip ((gchar *) msg), delay_ms);
+    PQclear (r);
+    disconnect (self);
+    self->next_connect_us = g_get_monotonic_time () + delay_ms * 1000;
+    self->backoff++;
+    return FALSE;
+  }
+  has_schema = PQgetvalue (r, 0, 0)[0] == 't';
   PQclear (r);
   if (!has_schema) {
     post_fatal (self, "The database has no Axion schema",
