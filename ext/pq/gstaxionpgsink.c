@@ -333,20 +333,6 @@ batch_add_row (GstAxionPgSink *self, GstAxionRow *row)
   gst_axion_row_free (row);
 }
 
-/* the decimal digits of @v at @p; returns the end */
-static gchar *
-put_uint (gchar *p, guint64 v)
-{
-  gchar digits[24];
-  gint i = sizeof (digits);
-
-  do
-    digits[--i] = '0' + v % 10;
-  while ((v /= 10) != 0);
-  memcpy (p, digits + i, sizeof (digits) - i);
-  return p + sizeof (digits) - i;
-}
-
 /* "<table> <rows> <bytes>\n" into @out (96 bytes), without printf (cold
  * in the streaming thread at camera rates); returns its length */
 static gsize
@@ -357,9 +343,9 @@ section_header (gchar *out, const gchar *table, guint rows, gsize bytes)
 
   memcpy (out, table, l);
   *p++ = ' ';
-  p = put_uint (p, rows);
+  p += gst_axion_format_uint (p, rows);
   *p++ = ' ';
-  p = put_uint (p, bytes);
+  p += gst_axion_format_uint (p, bytes);
   *p++ = '\n';
   return p - out;
 }

@@ -188,16 +188,14 @@ typedef struct
 static void
 resp_uint (GString *s, gchar kind, guint64 v)
 {
-  gchar b[24];
-  gint i = sizeof (b);
+  gchar b[GST_AXION_UINT_DIGITS + 3];
+  guint n;
 
-  b[--i] = '\n';
-  b[--i] = '\r';
-  do
-    b[--i] = '0' + v % 10;
-  while ((v /= 10) != 0);
-  b[--i] = kind;
-  gst_axion_string_append_len (s, b + i, sizeof (b) - i);
+  b[0] = kind;
+  n = 1 + gst_axion_format_uint (b + 1, v);
+  b[n++] = '\r';
+  b[n++] = '\n';
+  gst_axion_string_append_len (s, b, n);
 }
 
 static void
@@ -217,13 +215,9 @@ resp_arg (GString *s, const gchar *a)
 static void
 resp_arg_uint (GString *s, guint64 v)
 {
-  gchar b[24];
-  gint i = sizeof (b);
+  gchar b[GST_AXION_UINT_DIGITS];
 
-  do
-    b[--i] = '0' + v % 10;
-  while ((v /= 10) != 0);
-  resp_arg_len (s, b + i, sizeof (b) - i);
+  resp_arg_len (s, b, gst_axion_format_uint (b, v));
 }
 
 /* ---- streaming thread ---------------------------------------------------- */

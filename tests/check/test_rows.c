@@ -340,6 +340,22 @@ GST_START_TEST (test_json_escaping)
 
 GST_END_TEST;
 
+GST_START_TEST (test_format_uint)
+{
+  const guint64 v[] = { 0, 9, 10, 1234567890, G_MAXUINT64 };
+  gchar buf[GST_AXION_UINT_DIGITS + 1];
+
+  for (guint i = 0; i < G_N_ELEMENTS (v); i++) {
+    gchar *ref = g_strdup_printf ("%" G_GUINT64_FORMAT, v[i]);
+    guint n = gst_axion_format_uint (buf, v[i]);
+    buf[n] = '\0';
+    fail_unless_equals_string (buf, ref);
+    g_free (ref);
+  }
+}
+
+GST_END_TEST;
+
 /* JSON numbers are what "%.6g" prints (without printf): every decade,
  * values either side of each power of ten and of each rounding step */
 GST_START_TEST (test_json_double_matches_printf)
@@ -529,6 +545,7 @@ axion_rows_suite (void)
   tcase_add_test (tc, test_metric_camera_audit_rows);
   tcase_add_test (tc, test_json_escaping);
   tcase_add_test (tc, test_json_double_matches_printf);
+  tcase_add_test (tc, test_format_uint);
   tcase_add_test (tc, test_number_and_time_forms);
   tcase_add_test (tc, test_copy_text);
   return s;

@@ -509,6 +509,29 @@ static const gdouble pow10_table[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
   1e8, 1e9 };
 
 /**
+ * gst_axion_format_uint:
+ * @buf: room for #GST_AXION_UINT_DIGITS characters
+ * @v: a number
+ *
+ * Writes @v in decimal to @buf, not terminated (no printf, no
+ * allocation: for RESP and journal headers built in place).
+ *
+ * Returns: the number of digits written
+ */
+guint
+gst_axion_format_uint (gchar *buf, guint64 v)
+{
+  gchar b[GST_AXION_UINT_DIGITS];
+  guint i = sizeof (b);
+
+  do
+    b[--i] = '0' + v % 10;
+  while ((v /= 10) != 0);
+  memcpy (buf, b + i, sizeof (b) - i);
+  return sizeof (b) - i;
+}
+
+/**
  * gst_axion_append_uint:
  * @out: where to append
  * @v: a number

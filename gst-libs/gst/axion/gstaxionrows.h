@@ -260,6 +260,10 @@ GST_AXION_API void gst_axion_json_append_double (GString *out, gdouble v);
 GST_AXION_API void
 gst_axion_append_fixed (GString *out, gdouble v, guint decimals);
 GST_AXION_API void gst_axion_append_uint (GString *out, guint64 v);
+
+/* digits of the largest guint64 */
+#define GST_AXION_UINT_DIGITS 20
+GST_AXION_API guint gst_axion_format_uint (gchar *buf, guint64 v);
 GST_AXION_API gchar *gst_axion_format_timestamp (gint64 unix_us);
 
 /**
