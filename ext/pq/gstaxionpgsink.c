@@ -879,6 +879,25 @@ exec (GstAxionPgSink *self, const gchar *sql)
   return PQexec (self->conn, sql);
 }
 
+/* A connection attempt that failed with @msg (libpq's; used before the
+ * connection is closed): the next one after a growing delay, and a
+ * warning that PostgreSQL @what, when not NULL (the caller posted a fatal
+ * error instead) */
+static void
+retry_later (GstAxionPgSink *self, const gchar *msg, const gchar *what)
+{
+  gint64 delay_ms = gst_axion_backoff_ms (self->backoff, 500, 10000);
+
+  set_last_error (self, msg);
+  self->next_connect_us = g_get_monotonic_time () + delay_ms * 1000;
+  self->backoff++;
+  if (what)
+    GST_WARNING_OBJECT (self,
+        "PostgreSQL %s (%s); spooling, next attempt in %" G_GINT64_FORMAT " ms",
+        what, g_strstrip ((gchar *) msg), delay_ms);
+  disconnect (self);
+}
+
 /* Connect when due (backoff with jitter). Returns TRUE when connected. */
 static gboolean
 ensure_connected (GstAxionPgSink *self, gboolean force)
@@ -911,11 +930,7 @@ ensure_connected (GstAxionPgSink *self, gboolean force)
     const gchar *msg = PQerrorMessage (self->conn);
     gboolean auth = strstr (msg, "authentication failed") ||
         strstr (msg, "no password supplied") || strstr (msg, "does not exist");
-    gint64 delay_ms = gst_axion_backoff_ms (self->backoff, 500, 10000);
 
-    set_last_error (self, msg);
-    self->next_connect_us = g_get_monotonic_time () + delay_ms * 1000;
-    self->backoff++;
     if (auth) {
       gchar *m = clean_error (msg);
       post_fatal (self,
@@ -923,14 +938,8 @@ ensure_connected (GstAxionPgSink *self, gboolean force)
           "password and database of conninfo",
           m);
       g_free (m);
-    } else {
-      GST_WARNING_OBJECT (self,
-          "PostgreSQL unreachable (%s); spooling, next "
-          "attempt in %" G_GINT64_FORMAT " ms",
-          g_strstrip ((gchar *) msg), delay_ms);
     }
-    PQfinish (self->conn);
-    self->conn = NULL;
+    retry_later (self, msg, auth ? NULL : "unreachable");
     return FALSE;
   }
 
@@ -941,19 +950,11 @@ ensure_connected (GstAxionPgSink *self, gboolean force)
     /* the check itself failed (the server going down right after it let
      * us in, a timeout): transient, not "no schema" (that was a fatal
      * error that ended the drain at EOS with rows still to write) */
-    gint64 delay_ms = gst_axion_backoff_ms (self->backoff, 500, 10000);
-    const gchar *msg = PQresultErrorMessage (r)[0]
-        ? PQresultErrorMessage (r)
-        : PQerrorMessage (self->conn);
-    set_last_error (self, msg);
-    GST_WARNING_OBJECT (self,
-        "PostgreSQL failed the schema check (%s); spooling, next attempt "
-        "in %" G_GINT64_FORMAT " ms",
-        g_strstrip ((gchar *) msg), delay_ms);
+    retry_later (self,
+        PQresultErrorMessage (r)[0] ? PQresultErrorMessage (r)
+                                    : PQerrorMessage (self->conn),
+        "failed the schema check");
     PQclear (r);
-    disconnect (self);
-    self->next_connect_us = g_get_monotonic_time () + delay_ms * 1000;
-    self->backoff++;
     return FALSE;
   }
   has_schema = PQgetvalue (r, 0, 0)[0] == 't';
