@@ -49,6 +49,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_redis_sink_debug);
 #define MEMORY_LEN 30
 #define MEMORY_LAST 29 /* LTRIM 0 29 keeps 30 entries */
 #define MAX_PENDING_HASHES 1000
+/* scene hashes kept: the hour before the camera's newest capture time */
+#define SCENE_WINDOW_S 3600
 
 enum
 {
@@ -671,11 +673,21 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
         resp_arg_len (o, e, sp - e);
         resp_arg (o, sp + 1);
       }
+      /* scores are capture times (the camera's clock, which may be
+       * hours off this host's): the hour kept is the hour before the
+       * camera's newest frame, and what lies more than an hour after it
+       * (left by a camera clock that jumped back) goes too. Never this
+       * host's clock: a camera 5 min behind lost every hash at once. */
       resp_cmd (f, 4);
       resp_arg (o, "ZREMRANGEBYSCORE");
       resp_arg (o, k);
       resp_arg (o, "-inf");
-      resp_arg_exclusive (o, tmp, now_s - 3600);
+      resp_arg_exclusive (o, tmp, c->last_frame_us / 1e6 - SCENE_WINDOW_S);
+      resp_cmd (f, 4);
+      resp_arg (o, "ZREMRANGEBYSCORE");
+      resp_arg (o, k);
+      resp_arg_exclusive (o, tmp, c->last_frame_us / 1e6 + SCENE_WINDOW_S);
+      resp_arg (o, "+inf");
       resp_cmd (f, 3);
       resp_arg (o, "EXPIRE");
       resp_arg (o, k);

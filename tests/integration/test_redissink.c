@@ -200,6 +200,79 @@ GST_START_TEST (test_keys_exact)
 
 GST_END_TEST;
 
+/* A frame of @camera captured at @capture_us on the camera's clock, with
+ * scene hash @hash. */
+static GstBuffer *
+frame_at (const gchar *camera, guint64 n, gint64 capture_us, guint64 hash)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 64, NULL);
+  GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (buf);
+
+  gst_axion_frame_meta_set_camera_id (m, camera);
+  gst_axion_frame_meta_set_frame_number (m, n);
+  gst_axion_frame_meta_set_capture_time (
+      m, capture_us, GST_AXION_CAPTURE_TIME_NTP);
+  gst_axion_frame_meta_set_scene_hash (m, hash);
+  return buf;
+}
+
+/* Camera clocks far from this host's: hours behind, years ahead. Scene
+ * hashes are kept on the camera's clock (the hour before its newest
+ * frame), metrics on the host's: neither loses anything to the skew, and
+ * the result is the same on any date the test runs. */
+GST_START_TEST (test_camera_clock_skew)
+{
+  GstHarness *h = new_sink (NULL);
+  const gint64 now = g_get_real_time ();
+  struct
+  {
+    const gchar *id;
+    gint64 offset_us;
+  } cams[] = {
+    { "CAM_BEHIND", -2 * G_TIME_SPAN_HOUR },
+    { "CAM_AHEAD", 10 * 365 * G_TIME_SPAN_DAY },
+    { "CAM_1970", -now + G_TIME_SPAN_HOUR },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cams); c++)
+    for (guint i = 0; i < 5; i++)
+      fail_unless_equals_int (
+          gst_harness_push (h, frame_at (cams[c].id, i,
+                                   now + cams[c].offset_us + i * 100000,
+                                   0x1000 + i)),
+          GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  for (guint c = 0; c < G_N_ELEMENTS (cams); c++) {
+    gchar *k = g_strdup_printf ("axion:scene:%s:hashes", cams[c].id);
+    gchar *m = g_strdup_printf ("axion:camera:%s:metrics", cams[c].id);
+    fail_unless_equals_int (redis_int ("ZCARD %s", k), 5);
+    fail_unless (redis_int ("ZCARD %s", m) >= 1, "%s: no metrics", m);
+    g_free (k);
+    g_free (m);
+  }
+
+  /* the camera's clock jumps back a day (a reset): hashes stamped in the
+   * lost day are gone, the new ones kept (a sink of a new run) */
+  gst_harness_teardown (h);
+  h = new_sink (NULL);
+  fail_unless_equals_int (
+      gst_harness_push (h, frame_at ("CAM_BEHIND", 5,
+                               now - 2 * G_TIME_SPAN_HOUR - G_TIME_SPAN_DAY,
+                               0x2000)),
+      GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int (
+      redis_int ("ZCARD %s", "axion:scene:CAM_BEHIND:hashes"), 1);
+  {
+    gchar *score = rstr ("ZSCORE axion:scene:CAM_BEHIND:hashes 0000000000002000");
+    fail_unless (score != NULL);
+    g_free (score);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static void
 redis_ctl (const gchar *arg)
 {
@@ -302,6 +375,7 @@ redissink_suite (void)
   suite_add_tcase (s, tc);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_keys_exact);
+  tcase_add_test (tc, test_camera_clock_skew);
   tcase_add_test (tc, test_redis_restart);
   tcase_add_test (tc, test_bad_configuration);
   return s;
