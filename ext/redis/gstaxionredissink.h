@@ -12,8 +12,8 @@
 G_BEGIN_DECLS
 
 #define GST_TYPE_AXION_REDIS_SINK (gst_axion_redis_sink_get_type ())
-G_DECLARE_FINAL_TYPE (
-    GstAxionRedisSink, gst_axion_redis_sink, GST, AXION_REDIS_SINK, GstBaseSink)
+G_DECLARE_FINAL_TYPE (GstAxionRedisSink, gst_axion_redis_sink, GST,
+    AXION_REDIS_SINK, GstAxionQueueSink)
 
 GST_ELEMENT_REGISTER_DECLARE (axionredissink);
 

@@ -237,9 +237,9 @@ GST_START_TEST (test_camera_clock_skew)
   for (guint c = 0; c < G_N_ELEMENTS (cams); c++)
     for (guint i = 0; i < 5; i++)
       fail_unless_equals_int (
-          gst_harness_push (h, frame_at (cams[c].id, i,
-                                   now + cams[c].offset_us + i * 100000,
-                                   0x1000 + i)),
+          gst_harness_push (h,
+              frame_at (cams[c].id, i, now + cams[c].offset_us + i * 100000,
+                  0x1000 + i)),
           GST_FLOW_OK);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   for (guint c = 0; c < G_N_ELEMENTS (cams); c++) {
@@ -256,18 +256,51 @@ GST_START_TEST (test_camera_clock_skew)
   gst_harness_teardown (h);
   h = new_sink (NULL);
   fail_unless_equals_int (
-      gst_harness_push (h, frame_at ("CAM_BEHIND", 5,
-                               now - 2 * G_TIME_SPAN_HOUR - G_TIME_SPAN_DAY,
-                               0x2000)),
+      gst_harness_push (h,
+          frame_at ("CAM_BEHIND", 5,
+              now - 2 * G_TIME_SPAN_HOUR - G_TIME_SPAN_DAY, 0x2000)),
       GST_FLOW_OK);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   fail_unless_equals_int (
       redis_int ("ZCARD %s", "axion:scene:CAM_BEHIND:hashes"), 1);
   {
-    gchar *score = rstr ("ZSCORE axion:scene:CAM_BEHIND:hashes 0000000000002000");
+    gchar *score = rstr (
+        "ZSCORE axion:scene:CAM_BEHIND:hashes 0000000000002000");
     fail_unless (score != NULL);
     g_free (score);
   }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A burst of events while Redis is up: more than max-pending-events
+ * within one state interval are sent early, none dropped (they were: 20,137
+ * of 50,000 with connected=true). */
+GST_START_TEST (test_burst_while_up_drops_nothing)
+{
+  GstHarness *h = new_sink (
+      "key-prefix=burst max-pending-events=100 state-interval-ms=2000 "
+      "events-maxlen=1000000");
+  GstElement *s = gst_bin_get_by_name (GST_BIN (h->element), "s");
+  const guint n = 20000;
+  GstStructure *st;
+  guint64 dropped = 1;
+  gint64 t0 = g_get_real_time ();
+
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *b = frame_at ("CAM_BURST", i, t0 + i * 1000, 0x77);
+    gst_axion_frame_meta_add_event (
+        gst_buffer_get_axion_frame_meta (b), GST_AXION_EVENT_SCENE_CHANGE);
+    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  g_object_get (s, "stats", &st, NULL);
+  fail_unless (gst_structure_get_uint64 (st, "dropped-events", &dropped));
+  gst_structure_free (st);
+  fail_unless_equals_uint64 (dropped, 0);
+  fail_unless_equals_int (redis_int ("XLEN %s", "burst:events"), n);
+  gst_object_unref (s);
   gst_harness_teardown (h);
 }
 
@@ -376,6 +409,7 @@ redissink_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_keys_exact);
   tcase_add_test (tc, test_camera_clock_skew);
+  tcase_add_test (tc, test_burst_while_up_drops_nothing);
   tcase_add_test (tc, test_redis_restart);
   tcase_add_test (tc, test_bad_configuration);
   return s;

@@ -20,5 +20,6 @@
 #include <gst/axion/gstaxionvideoanalyzer.h>
 #include <gst/axion/gstaxionscene.h>
 #include <gst/axion/gstaxionredisurl.h>
+#include <gst/axion/gstaxionqueuesink.h>
 
 #endif /* __GST_AXION_H__ */
