@@ -32,19 +32,13 @@
 #endif
 
 #include "gstaxionpgsink.h"
+#include "axionpgbatch.h"
+#include "axionpgjournal.h"
+#include "axionpgspool.h"
+#include "axionpgwriter.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <glib/gstdio.h>
-#include <libpq-fe.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/uio.h>
-#include <unistd.h>
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
-#endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_axion_pg_sink_debug);
 #define GST_CAT_DEFAULT gst_axion_pg_sink_debug
@@ -58,7 +52,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_pg_sink_debug);
 #define DEFAULT_EOS_TIMEOUT_MS 10000
 #define DEFAULT_CONNECT_TIMEOUT_S 5
 #define DEFAULT_METRICS_INTERVAL_MS 10000
-#define SPOOL_MAGIC "AXIONSPOOL 1\n"
 
 typedef enum
 {
@@ -91,91 +84,6 @@ enum
   PROP_STATS,
 };
 
-/* A journal file in the spool directory, shared by consecutive batches
- * (creating and deleting a file per batch cost more than the writes).
- * Freed, and deleted, when its last reference goes: one per batch begun in
- * it, one while it is the sink's current journal. */
-/* The file is mapped: appending rows is a copy into the page cache (no
- * system call per buffer: a write() cost ~30 us per buffer at camera
- * rates). Its header holds the length of the complete sections, stored
- * after they are in (one aligned 8-byte store): a process killed in the
- * middle of an append leaves the previous length. The streaming thread
- * copies only into pages the worker has faulted in ahead
- * (MADV_POPULATE_WRITE: a full disk is an error there, not a SIGBUS in
- * render); beyond them, or without a mapping, it appends with pwritev(). */
-typedef struct
-{
-  gchar *path;
-  int fd;
-  gint refs;     /* atomic */
-  gint keep;     /* atomic: a batch left with rows that are nowhere else */
-  guint batches; /* batches begun in it (streaming thread) */
-  gsize size;    /* bytes in the file (lock) */
-  guint8 *map;   /* JOURNAL_MAP_BYTES mapped, or NULL */
-  gsize ready;   /* bytes of map faulted in for writing (lock) */
-  gboolean populating;      /* the worker is faulting in pages (lock) */
-  gboolean populate_failed; /* no more attempts (lock) */
-} Journal;
-
-/* a new journal file after this many batches or bytes */
-#define JOURNAL_BATCHES 64
-#define JOURNAL_MAX_BYTES (16 * 1024 * 1024)
-/* "AXIONJOURNAL 2\n\n", then the length of the complete sections (native
- * 64-bit), then the sections (spool format) */
-#define JOURNAL_MAGIC "AXIONJOURNAL 2\n\n"
-#define JOURNAL_HEADER 24
-/* mapped per file (address space; disk only for what is written) */
-#define JOURNAL_MAP_BYTES (JOURNAL_MAX_BYTES + 4 * 1024 * 1024)
-/* bytes faulted in ahead of the write position */
-#define JOURNAL_AHEAD (256 * 1024)
-
-static void
-journal_unref (Journal *j, gboolean rows_safe)
-{
-  if (j == NULL)
-    return;
-  if (!rows_safe)
-    g_atomic_int_set (&j->keep, 1);
-  if (g_atomic_int_dec_and_test (&j->refs)) {
-    if (!g_atomic_int_get (&j->keep))
-      g_unlink (j->path);
-    else if (j->map && ftruncate (j->fd, j->size) != 0)
-      GST_DEBUG ("journal %s kept at its mapped size", j->path);
-    if (j->map)
-      munmap (j->map, JOURNAL_MAP_BYTES);
-    close (j->fd);
-    g_free (j->path);
-    g_free (j);
-  }
-}
-
-/* Faults in @len bytes of @j's mapping from @from for writing (no lock:
- * the caller holds a reference and has claimed the range). Returns the
- * bytes made ready. */
-static gsize
-journal_populate (Journal *j, gsize from, gsize len)
-{
-  if (j->map == NULL || from >= JOURNAL_MAP_BYTES)
-    return 0;
-  len = MIN (len, JOURNAL_MAP_BYTES - from);
-  if (madvise (j->map + from, len, MADV_POPULATE_WRITE) != 0)
-    return 0; /* old kernel, or no space: pwritev() from here */
-  return len;
-}
-
-typedef struct
-{
-  GString *data[GST_AXION_N_TABLES];
-  guint rows[GST_AXION_N_TABLES];
-  guint total;
-  gint64 first_us; /* monotonic time of the first row */
-  /* write-ahead journal of this batch in the spool directory (pending
-   * batches only): what of data[] is already in it */
-  Journal *jf;
-  gsize jlen[GST_AXION_N_TABLES];
-  guint jrows[GST_AXION_N_TABLES];
-} Batch;
-
 struct _GstAxionPgSink
 {
   GstBaseSink parent;
@@ -188,9 +96,6 @@ struct _GstAxionPgSink
   guint64 spool_max_bytes;
   gboolean spool_fsync;
   gboolean journal;
-  gchar *journal_dir;   /* spool dir while journaling (set at start) */
-  Journal *journal_cur; /* the file new batches begin in (lock) */
-  gboolean journal_warned;
   SpoolFullPolicy spool_full_policy;
   guint frame_interval;
   gboolean motion_events, object_events, scene_events, quality_events;
@@ -203,15 +108,17 @@ struct _GstAxionPgSink
   /* shared between streaming thread and worker (lock) */
   GMutex lock;
   GCond cond;
-  Batch *pending;
-  GQueue queue; /* of Batch, oldest first */
+  AxionPgBatch *pending;
+  GQueue queue; /* of AxionPgBatch, oldest first */
   gboolean stopping;
   gboolean flush_now;
   gboolean busy;  /* worker is writing */
   gboolean fatal; /* configuration error posted */
   guint64 spool_bytes;
   guint spool_files;
-  gboolean spool_is_full; /* the last spool write found no room */
+  gboolean spool_is_full;       /* the last spool write found no room */
+  AxionPgJournal journal_state; /* dir set at start while journaling */
+  gboolean journal_warned;
   GThread *worker;
 
   /* stats (lock) */
@@ -239,7 +146,8 @@ struct _GstAxionPgSink
   const gchar *last_camera; /* the key of cameras_seen the last frame had */
 
   /* worker thread */
-  PGconn *conn;
+  AxionPgWriter writer;
+  AxionPgSpool spool; /* dir set at start (NULL: no spool) */
   guint backoff;
   gint64 next_connect_us;
   gint64 last_metrics_us;
@@ -271,42 +179,7 @@ spool_full_get_type (void)
   return t;
 }
 
-/* ---- batches ------------------------------------------------------------ */
-
-static Batch *
-batch_new (void)
-{
-  Batch *b = g_new0 (Batch, 1);
-  for (gint t = 0; t < GST_AXION_N_TABLES; t++)
-    b->data[t] = g_string_new (NULL);
-  return b;
-}
-
-/* Frees the batch; its journal file (if any) stays: the rows are not in
- * the database nor the spool yet, the next start replays them. */
-static void
-batch_free (Batch *b)
-{
-  if (b == NULL)
-    return;
-  for (gint t = 0; t < GST_AXION_N_TABLES; t++)
-    g_string_free (b->data[t], TRUE);
-  /* rows only in memory: their journal stays for the next start */
-  journal_unref (b->jf, FALSE);
-  g_free (b);
-}
-
-/* The batch's rows are in the database or a spool file (or counted as
- * dropped): its journal goes, then the batch. */
-static void
-batch_retire (Batch *b)
-{
-  if (b) {
-    journal_unref (b->jf, TRUE);
-    b->jf = NULL;
-  }
-  batch_free (b);
-}
+/* ---- batches and the journal (streaming thread) -------------------------- */
 
 static void
 free_rows (GPtrArray *rows)
@@ -320,188 +193,45 @@ free_rows (GPtrArray *rows)
 static void
 batch_add_row (GstAxionPgSink *self, GstAxionRow *row)
 {
-  GstAxionTable t = gst_axion_row_get_table (row);
-
   if (self->pending == NULL)
-    self->pending = batch_new ();
-  if (self->pending->total == 0)
-    self->pending->first_us = g_get_monotonic_time ();
-  gst_axion_row_append_copy_text (row, self->pending->data[t]);
-  self->pending->rows[t]++;
-  self->pending->total++;
+    self->pending = axion_pg_batch_new ();
+  axion_pg_batch_add_row (self->pending, row);
   self->rows_queued++;
-  gst_axion_row_free (row);
 }
 
-/* "<table> <rows> <bytes>\n" into @out (96 bytes), without printf (cold
- * in the streaming thread at camera rates); returns its length */
-static gsize
-section_header (gchar *out, const gchar *table, guint rows, gsize bytes)
-{
-  gsize l = MIN (strlen (table), 60);
-  gchar *p = out + l;
-
-  memcpy (out, table, l);
-  *p++ = ' ';
-  p += gst_axion_format_uint (p, rows);
-  *p++ = ' ';
-  p += gst_axion_format_uint (p, bytes);
-  *p++ = '\n';
-  return p - out;
-}
-
-/* lock held (released while faulting in): keeps JOURNAL_AHEAD bytes of
- * the current journal's mapping ready for the streaming thread (worker) */
+/* lock held (released while faulting in): keeps pages of the current
+ * journal's mapping ready for the streaming thread (worker) */
 static void
 journal_prepare (GstAxionPgSink *self)
 {
-  Journal *j = self->journal_cur;
-  gsize from, got;
+  gsize from, len, got;
+  AxionPgJournalFile *f = axion_pg_journal_populate_begin (
+      &self->journal_state, &from, &len);
 
-  if (j == NULL || j->map == NULL || j->populating || j->populate_failed ||
-      j->ready >= JOURNAL_MAP_BYTES || j->size + JOURNAL_AHEAD / 2 <= j->ready)
+  if (f == NULL)
     return;
-  from = j->ready;
-  j->populating = TRUE;
-  g_atomic_int_inc (&j->refs);
   g_mutex_unlock (&self->lock);
-  got = journal_populate (j, from, JOURNAL_AHEAD);
+  got = axion_pg_journal_populate (f, from, len);
   g_mutex_lock (&self->lock);
-  if (got)
-    j->ready = from + got;
-  else
-    j->populate_failed = TRUE;
-  j->populating = FALSE;
-  journal_unref (j, TRUE);
+  axion_pg_journal_populate_end (f, from, got);
 }
 
 /* lock held. Appends the rows of @b not yet journaled to its journal file
- * (spool format sections; one write per call, no fsync: the rows survive
- * the process being killed, not the machine losing power). */
+ * (one write per call, no fsync: the rows survive the process being
+ * killed, not the machine losing power). */
 static void
-journal_append (GstAxionPgSink *self, Batch *b)
+journal_append (GstAxionPgSink *self, AxionPgBatch *b)
 {
-  gssize n;
+  GError *err = NULL;
 
-  if (self->journal_dir == NULL || b == NULL || b->total == 0)
+  if (axion_pg_journal_append (&self->journal_state, b, &err))
     return;
-  if (b->jf == NULL) {
-    Journal *j = self->journal_cur;
-
-    if (j && (j->batches >= JOURNAL_BATCHES || j->size >= JOURNAL_MAX_BYTES)) {
-      journal_unref (j, TRUE);
-      j = self->journal_cur = NULL;
-    }
-    if (j == NULL) {
-      guint8 header[JOURNAL_HEADER] = { 0 };
-      guint64 len = JOURNAL_HEADER;
-
-      j = g_new0 (Journal, 1);
-      j->path = g_strdup_printf ("%s/%020" G_GINT64_FORMAT ".journal",
-          self->journal_dir, gst_axion_id_next ());
-      j->refs = 1;
-      memcpy (header, JOURNAL_MAGIC, strlen (JOURNAL_MAGIC));
-      memcpy (header + 16, &len, sizeof (len));
-      j->fd = open (j->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-      if (j->fd < 0 ||
-          pwrite (j->fd, header, JOURNAL_HEADER, 0) != JOURNAL_HEADER) {
-        gint e = errno;
-        if (j->fd >= 0) {
-          close (j->fd);
-          g_unlink (j->path);
-        }
-        errno = e;
-        g_free (j->path);
-        g_free (j);
-        goto failed;
-      }
-      j->size = JOURNAL_HEADER;
-      /* sparse up to the mapped size: pages get disk blocks as they are
-       * faulted in */
-      if (ftruncate (j->fd, JOURNAL_MAP_BYTES) == 0) {
-        j->map = mmap (NULL, JOURNAL_MAP_BYTES, PROT_READ | PROT_WRITE,
-            MAP_SHARED, j->fd, 0);
-        if (j->map == MAP_FAILED)
-          j->map = NULL;
-      }
-      /* the worker faults pages in (journal_prepare); until then the
-       * appends go through pwritev() */
-      if (j->map == NULL && ftruncate (j->fd, JOURNAL_HEADER) != 0) {
-        GST_DEBUG_OBJECT (self, "journal %s left sparse", j->path);
-      }
-      self->journal_cur = j;
-    }
-    g_atomic_int_inc (&j->refs);
-    j->batches++;
-    b->jf = j;
-  }
-  {
-    /* each table's section header and its new rows, straight from the
-     * batch: one writev, no copy */
-    gchar heads[GST_AXION_N_TABLES][96];
-    struct iovec iov[2 * GST_AXION_N_TABLES];
-    gint n_iov = 0;
-    gsize total = 0;
-
-    for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
-      gsize len = b->data[t]->len - b->jlen[t];
-      if (len == 0)
-        continue;
-      iov[n_iov].iov_base = heads[t];
-      iov[n_iov].iov_len = section_header (
-          heads[t], gst_axion_table_name (t), b->rows[t] - b->jrows[t], len);
-      total += iov[n_iov++].iov_len;
-      iov[n_iov].iov_base = b->data[t]->str + b->jlen[t];
-      iov[n_iov].iov_len = len;
-      total += iov[n_iov++].iov_len;
-    }
-    Journal *j = b->jf;
-    if (j->map && j->size + total <= j->ready) {
-      /* into the mapped pages, then the new length: one store */
-      guint8 *p = j->map + j->size;
-      for (gint k = 0; k < n_iov; k++) {
-        memcpy (p, iov[k].iov_base, iov[k].iov_len);
-        p += iov[k].iov_len;
-      }
-      n = (gssize) total;
-    } else {
-      n = pwritev (j->fd, iov, n_iov, j->size);
-    }
-    if (n == (gssize) total) {
-      guint64 len64 = j->size + total;
-      if (j->map)
-        __atomic_store_n ((guint64 *) (j->map + 16), len64, __ATOMIC_RELEASE);
-      else if (pwrite (j->fd, &len64, sizeof (len64), 16) != sizeof (len64))
-        n = -1;
-    }
-    if (n == (gssize) total) {
-      for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
-        b->jlen[t] = b->data[t]->len;
-        b->jrows[t] = b->rows[t];
-      }
-      j->size += total;
-      return;
-    }
-  }
-
-failed:
   if (!self->journal_warned) {
     self->journal_warned = TRUE;
     GST_WARNING_OBJECT (self,
-        "cannot write the journal in %s (%s): rows are in memory only until "
-        "written or spooled",
-        self->journal_dir, g_strerror (errno));
+        "%s: rows are in memory only until written or spooled", err->message);
   }
-  if (b->jf) {
-    /* the file may end in a cut section now, which recovery stops at: no
-     * more appends to it; kept (this batch's earlier rows are there) */
-    if (self->journal_cur == b->jf) {
-      journal_unref (self->journal_cur, TRUE);
-      self->journal_cur = NULL;
-    }
-    journal_unref (b->jf, FALSE);
-    b->jf = NULL;
-  }
+  g_clear_error (&err);
 }
 
 /* lock held: move the pending batch to the worker queue */
@@ -516,245 +246,65 @@ queue_pending (GstAxionPgSink *self)
   }
 }
 
-/* ---- conninfo without secrets -------------------------------------------- */
-
-static gchar *
-redact_conninfo (const gchar *conninfo)
-{
-  PQconninfoOption *opts;
-  GString *s;
-
-  if (conninfo == NULL || *conninfo == '\0')
-    return g_strdup ("");
-  opts = PQconninfoParse (conninfo, NULL);
-  if (opts == NULL)
-    return g_strdup ("(unparsable conninfo)");
-  s = g_string_new (NULL);
-  for (PQconninfoOption *o = opts; o->keyword; o++) {
-    if (o->val == NULL || *o->val == '\0')
-      continue;
-    g_string_append_printf (s, "%s%s=%s", s->len ? " " : "", o->keyword,
-        g_str_equal (o->keyword, "password") ? "***" : o->val);
-  }
-  PQconninfoFree (opts);
-  return g_string_free (s, FALSE);
-}
-
-/* libpq messages never contain the password; strip a conninfo echo anyway */
-static gchar *
-clean_error (const gchar *msg)
-{
-  gchar *s = g_strstrip (g_strdup (msg ? msg : "unknown error"));
-  gchar *p = strstr (s, "password=");
-  if (p)
-    strcpy (p, "password=***");
-  return s;
-}
-
 static void
 set_last_error (GstAxionPgSink *self, const gchar *msg)
 {
-  gchar *clean = clean_error (msg);
+  gchar *clean = axion_pg_clean_error (msg);
   g_mutex_lock (&self->lock);
   g_free (self->last_error);
   self->last_error = clean;
   g_mutex_unlock (&self->lock);
 }
 
-/* ---- spool --------------------------------------------------------------- */
+/* ---- spool (worker, and start) ------------------------------------------- */
 
-static gboolean
-ensure_spool_dir (GstAxionPgSink *self, gchar **dir_out)
-{
-  gchar *dir;
-
-  GST_OBJECT_LOCK (self);
-  dir = g_strdup (self->spool_dir);
-  GST_OBJECT_UNLOCK (self);
-  if (dir == NULL)
-    return FALSE;
-  if (g_mkdir_with_parents (dir, 0700) != 0) {
-    GST_WARNING_OBJECT (
-        self, "cannot create spool directory %s: %s", dir, g_strerror (errno));
-    g_free (dir);
-    return FALSE;
-  }
-  *dir_out = dir;
-  return TRUE;
-}
-
+/* the properties the spool follows while running */
 static void
-fsync_path (const gchar *path)
+spool_sync_config (GstAxionPgSink *self)
 {
-  int fd = open (path, O_RDONLY);
-  if (fd >= 0) {
-    fsync (fd);
-    close (fd);
-  }
-}
-
-/* The spool file format: a magic line, then per table "<table> <rows>
- * <bytes>\n" and that many bytes of COPY text (read back by spool_read). */
-static GString *
-batch_serialize (const Batch *b)
-{
-  GString *out = g_string_new (SPOOL_MAGIC);
-
-  for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
-    if (b->rows[t] == 0)
-      continue;
-    g_string_append_printf (out, "%s %u %" G_GSIZE_FORMAT "\n",
-        gst_axion_table_name (t), b->rows[t], b->data[t]->len);
-    g_string_append_len (out, b->data[t]->str, b->data[t]->len);
-  }
-  return out;
+  GST_OBJECT_LOCK (self);
+  self->spool.max_bytes = self->spool_max_bytes;
+  self->spool.fsync = self->spool_fsync;
+  GST_OBJECT_UNLOCK (self);
 }
 
 /* Write @b as one spool file. Returns FALSE when there is no spool
  * directory, no room or the write failed (the batch is kept by the caller). */
 static gboolean
-spool_write (GstAxionPgSink *self, Batch *b)
+spool_write (GstAxionPgSink *self, AxionPgBatch *b)
 {
-  gchar *dir, *tmp, *final;
-  GString *out;
-  gboolean ok, do_fsync;
-  guint64 max;
-  gint64 seq;
+  guint64 used;
+  gsize size = 0;
+  gchar *path = NULL;
   GError *err = NULL;
 
-  if (!ensure_spool_dir (self, &dir))
+  if (self->spool.dir == NULL)
     return FALSE;
-  out = batch_serialize (b);
-  GST_OBJECT_LOCK (self);
-  max = self->spool_max_bytes;
-  do_fsync = self->spool_fsync;
-  GST_OBJECT_UNLOCK (self);
-
+  spool_sync_config (self);
   g_mutex_lock (&self->lock);
-  if (self->spool_bytes + out->len > max) {
-    self->spool_full++;
-    self->spool_is_full = TRUE;
-    g_mutex_unlock (&self->lock);
-    GST_WARNING_OBJECT (self,
-        "spool full (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes)",
-        self->spool_bytes, max);
-    g_string_free (out, TRUE);
-    g_free (dir);
+  used = self->spool_bytes;
+  g_mutex_unlock (&self->lock);
+  if (!axion_pg_spool_write (&self->spool, b, used, &size, &path, &err)) {
+    if (g_error_matches (
+            err, AXION_PG_SPOOL_ERROR, AXION_PG_SPOOL_ERROR_FULL)) {
+      g_mutex_lock (&self->lock);
+      self->spool_full++;
+      self->spool_is_full = TRUE;
+      g_mutex_unlock (&self->lock);
+    }
+    GST_WARNING_OBJECT (self, "%s", err->message);
+    g_clear_error (&err);
     return FALSE;
   }
+  g_mutex_lock (&self->lock);
+  self->spool_bytes += size;
+  self->spool_files++;
+  self->spool_is_full = FALSE;
+  self->rows_spooled += b->total;
   g_mutex_unlock (&self->lock);
-
-  /* ids sort by time: file names sort in write order */
-  seq = gst_axion_id_next ();
-  tmp = g_strdup_printf ("%s/%020" G_GINT64_FORMAT ".tmp", dir, seq);
-  final = g_strdup_printf ("%s/%020" G_GINT64_FORMAT ".batch", dir, seq);
-  ok = g_file_set_contents (tmp, out->str, out->len, &err);
-  if (ok && do_fsync)
-    fsync_path (tmp);
-  if (ok && g_rename (tmp, final) != 0) {
-    ok = FALSE;
-    g_set_error (&err, G_FILE_ERROR, g_file_error_from_errno (errno), "%s",
-        g_strerror (errno));
-  }
-  if (ok && do_fsync)
-    fsync_path (dir);
-  if (!ok) {
-    GST_WARNING_OBJECT (
-        self, "cannot write spool file %s: %s", final, err->message);
-    g_clear_error (&err);
-    g_unlink (tmp);
-  } else {
-    g_mutex_lock (&self->lock);
-    self->spool_bytes += out->len;
-    self->spool_files++;
-    self->spool_is_full = FALSE;
-    self->rows_spooled += b->total;
-    g_mutex_unlock (&self->lock);
-    GST_DEBUG_OBJECT (self, "spooled %u rows to %s", b->total, final);
-  }
-  g_string_free (out, TRUE);
-  g_free (tmp);
-  g_free (final);
-  g_free (dir);
-  return ok;
-}
-
-static gint
-cmp_str (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const gchar **) a, *(const gchar **) b);
-}
-
-/* Parses a spool (or journal) file. A journal may end in a section cut by
- * the process dying: with @tolerant the complete sections are kept. A
- * mapped journal (JOURNAL_MAGIC) counts only the sections within the
- * length in its header. */
-static Batch *
-spool_parse (gchar *contents, gsize len, gboolean tolerant)
-{
-  gchar *p, *end;
-  Batch *b;
-
-  if (len >= JOURNAL_HEADER &&
-      memcmp (contents, JOURNAL_MAGIC, strlen (JOURNAL_MAGIC)) == 0) {
-    guint64 done;
-    memcpy (&done, contents + 16, sizeof (done));
-    b = batch_new ();
-    p = contents + JOURNAL_HEADER;
-    end = contents + CLAMP (done, JOURNAL_HEADER, len);
-  } else if (len >= strlen (SPOOL_MAGIC) &&
-      memcmp (contents, SPOOL_MAGIC, strlen (SPOOL_MAGIC)) == 0) {
-    b = batch_new ();
-    p = contents + strlen (SPOOL_MAGIC);
-    end = contents + len;
-  } else {
-    return NULL;
-  }
-  while (p < end) {
-    gchar name[64];
-    guint rows;
-    gsize bytes;
-    gchar *nl = memchr (p, '\n', end - p);
-    gint t;
-
-    if (nl == NULL ||
-        sscanf (p, "%63s %u %" G_GSIZE_FORMAT, name, &rows, &bytes) != 3 ||
-        (gsize) (end - nl - 1) < bytes) {
-      if (tolerant)
-        break;
-      goto bad;
-    }
-    for (t = 0; t < GST_AXION_N_TABLES; t++)
-      if (g_str_equal (name, gst_axion_table_name (t)))
-        break;
-    if (t == GST_AXION_N_TABLES)
-      goto bad;
-    g_string_append_len (b->data[t], nl + 1, bytes);
-    b->rows[t] += rows;
-    b->total += rows;
-    p = nl + 1 + bytes;
-  }
-  b->first_us = g_get_monotonic_time ();
-  return b;
-
-bad:
-  batch_free (b);
-  return NULL;
-}
-
-static Batch *
-spool_read (const gchar *path, gsize *size)
-{
-  gchar *contents;
-  gsize len;
-  Batch *b;
-
-  if (!g_file_get_contents (path, &contents, &len, NULL))
-    return NULL;
-  b = spool_parse (contents, len, FALSE);
-  g_free (contents);
-  *size = len;
-  return b;
+  GST_DEBUG_OBJECT (self, "spooled %u rows to %s", b->total, path);
+  g_free (path);
+  return TRUE;
 }
 
 /* Journals left by a process that died (killed, crashed) hold rows that
@@ -763,25 +313,12 @@ spool_read (const gchar *path, gsize *size)
 static void
 journal_recover (GstAxionPgSink *self, const gchar *dir)
 {
-  GDir *d = g_dir_open (dir, 0, NULL);
-  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
-  const gchar *name;
+  GPtrArray *paths = axion_pg_journal_list (dir);
 
-  while (d && (name = g_dir_read_name (d)))
-    if (g_str_has_suffix (name, ".journal"))
-      g_ptr_array_add (paths, g_build_filename (dir, name, NULL));
-  if (d)
-    g_dir_close (d);
-  g_ptr_array_sort (paths, cmp_str);
   for (guint i = 0; i < paths->len; i++) {
     const gchar *path = g_ptr_array_index (paths, i);
-    gchar *contents = NULL;
-    gsize len = 0;
-    Batch *b = NULL;
+    AxionPgBatch *b = axion_pg_journal_read (path, NULL);
 
-    if (g_file_get_contents (path, &contents, &len, NULL))
-      b = spool_parse (contents, len, TRUE);
-    g_free (contents);
     if (b == NULL || b->total == 0) {
       g_unlink (path); /* nothing usable: cut before the first section */
     } else if (spool_write (self, b)) {
@@ -794,64 +331,47 @@ journal_recover (GstAxionPgSink *self, const gchar *dir)
           "full; it is recovered at the next start",
           path, b->total);
     }
-    batch_free (b);
+    axion_pg_batch_free (b);
   }
   g_ptr_array_unref (paths);
 }
 
-/* sorted full paths of the spool's batch files */
+/* the spool's files, sorted (none without a spool) */
 static GPtrArray *
 spool_list (GstAxionPgSink *self, guint64 *total_bytes)
 {
-  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
-  gchar *dir;
-  GDir *d;
-  const gchar *name;
-
-  *total_bytes = 0;
-  if (!ensure_spool_dir (self, &dir))
-    return files;
-  d = g_dir_open (dir, 0, NULL);
-  while (d && (name = g_dir_read_name (d))) {
-    gchar *path = g_build_filename (dir, name, NULL);
-    GStatBuf st;
-    if (g_str_has_suffix (name, ".batch") && g_stat (path, &st) == 0) {
-      g_ptr_array_add (files, path);
-      *total_bytes += st.st_size;
-    } else {
-      /* a crash while writing: never renamed (".tmp.XXXXXX": the
-       * temporary file g_file_set_contents () writes first) */
-      if (g_str_has_suffix (name, ".tmp") || strstr (name, ".tmp.") != NULL)
-        g_unlink (path);
-      g_free (path);
-    }
+  if (self->spool.dir == NULL) {
+    *total_bytes = 0;
+    return g_ptr_array_new ();
   }
-  if (d)
-    g_dir_close (d);
-  g_ptr_array_sort (files, cmp_str);
-  g_free (dir);
-  return files;
+  return axion_pg_spool_list (&self->spool, total_bytes);
 }
 
-/* ---- database ------------------------------------------------------------ */
-
-static gboolean
-conn_ok (GstAxionPgSink *self)
-{
-  return self->conn && PQstatus (self->conn) == CONNECTION_OK;
-}
-
+/* Keep rows the server refused as data in spool-dir/rejected/ (never
+ * replayed automatically: an operator looks at them). */
 static void
-disconnect (GstAxionPgSink *self)
+keep_rejected (GstAxionPgSink *self, AxionPgBatch *b)
 {
-  if (self->conn) {
-    PQfinish (self->conn);
-    self->conn = NULL;
-  }
+  gchar *path = NULL;
+
   g_mutex_lock (&self->lock);
-  self->connected = FALSE;
+  self->rows_rejected += b->total;
   g_mutex_unlock (&self->lock);
+  if (self->spool.dir)
+    path = axion_pg_spool_write_rejected (&self->spool, b, NULL);
+  if (path == NULL) {
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("PostgreSQL refused %u rows as invalid data", b->total),
+        ("%s; no spool-dir to keep them", self->writer.last_error));
+    return;
+  }
+  GST_ELEMENT_WARNING (self, STREAM, FAILED,
+      ("PostgreSQL refused %u rows as invalid data", b->total),
+      ("%s; kept in %s", self->writer.last_error, path));
+  g_free (path);
 }
+
+/* ---- database (worker) --------------------------------------------------- */
 
 static void
 post_fatal (GstAxionPgSink *self, const gchar *what, const gchar *detail)
@@ -866,27 +386,60 @@ post_fatal (GstAxionPgSink *self, const gchar *what, const gchar *detail)
   self->fatal = TRUE;
   g_mutex_unlock (&self->lock);
   GST_OBJECT_LOCK (self);
-  ci = redact_conninfo (self->conninfo);
+  ci = axion_pg_redact_conninfo (self->conninfo);
   GST_OBJECT_UNLOCK (self);
   GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", what),
       ("%s (conninfo: %s)", detail, ci));
   g_free (ci);
 }
 
-static PGresult *
-exec (GstAxionPgSink *self, const gchar *sql)
+/* After a writer call: its news into the element (last error, duplicates,
+ * connection state, a fatal error to post). */
+static void
+writer_done (GstAxionPgSink *self)
 {
-  return PQexec (self->conn, sql);
+  AxionPgWriter *w = &self->writer;
+  gboolean connected = axion_pg_writer_connected (w);
+
+  g_mutex_lock (&self->lock);
+  if (w->last_error && g_strcmp0 (w->last_error, self->last_error) != 0) {
+    g_free (self->last_error);
+    self->last_error = g_strdup (w->last_error);
+  }
+  self->rows_duplicate += w->rows_duplicate;
+  w->rows_duplicate = 0;
+  self->connected = connected;
+  g_mutex_unlock (&self->lock);
+  if (w->fatal_what) {
+    post_fatal (self, w->fatal_what, w->fatal_detail);
+    w->fatal_what = NULL;
+    g_clear_pointer (&w->fatal_detail, g_free);
+  }
 }
 
-/* A connection attempt that failed with @msg (libpq's; used before the
- * connection is closed): the next one after a growing delay, and a
- * warning that PostgreSQL @what, when not NULL (the caller posted a fatal
- * error instead) */
+static gboolean
+conn_ok (GstAxionPgSink *self)
+{
+  return axion_pg_writer_connected (&self->writer);
+}
+
 static void
-retry_later (GstAxionPgSink *self, const gchar *msg, const gchar *what)
+disconnect (GstAxionPgSink *self)
+{
+  axion_pg_writer_disconnect (&self->writer);
+  g_mutex_lock (&self->lock);
+  self->connected = FALSE;
+  g_mutex_unlock (&self->lock);
+}
+
+/* A connection attempt that failed: the next one after a growing delay,
+ * and a warning that PostgreSQL @what, when not NULL (the caller posted a
+ * fatal error instead) */
+static void
+retry_later (GstAxionPgSink *self, const gchar *what)
 {
   gint64 delay_ms = gst_axion_backoff_ms (self->backoff, 500, 10000);
+  const gchar *msg = self->writer.last_error;
 
   set_last_error (self, msg);
   self->next_connect_us = g_get_monotonic_time () + delay_ms * 1000;
@@ -894,90 +447,24 @@ retry_later (GstAxionPgSink *self, const gchar *msg, const gchar *what)
   if (what)
     GST_WARNING_OBJECT (self,
         "PostgreSQL %s (%s); spooling, next attempt in %" G_GINT64_FORMAT " ms",
-        what, g_strstrip ((gchar *) msg), delay_ms);
+        what, msg, delay_ms);
   disconnect (self);
 }
 
-/* Connect when due (backoff with jitter). Returns TRUE when connected. */
-static gboolean
-ensure_connected (GstAxionPgSink *self, gboolean force)
+/* The schema and partitions are ready: count the connection. */
+static void
+connected (GstAxionPgSink *self)
 {
-  const gchar *kw[4] = { "connect_timeout", "application_name", NULL, NULL };
-  const gchar *val[4] = { G_STRINGIFY (DEFAULT_CONNECT_TIMEOUT_S),
-    "axionpgsink", NULL, NULL };
-  gchar *ci;
-  PGresult *r;
-  gboolean has_schema;
-
-  if (conn_ok (self))
-    return TRUE;
-  if (self->conn)
-    disconnect (self);
-  if (!force && g_get_monotonic_time () < self->next_connect_us)
-    return FALSE;
+  gboolean partitions;
+  gchar *err = NULL;
 
   GST_OBJECT_LOCK (self);
-  ci = g_strdup (self->conninfo);
+  partitions = self->create_partitions;
   GST_OBJECT_UNLOCK (self);
-  if (ci && *ci) {
-    kw[2] = "dbname";
-    val[2] = ci;
+  if (partitions && !axion_pg_writer_create_partitions (&self->writer, &err)) {
+    GST_WARNING_OBJECT (self, "could not create partitions ahead: %s", err);
+    g_free (err);
   }
-  self->conn = PQconnectdbParams (kw, val, 1);
-  g_free (ci);
-
-  if (PQstatus (self->conn) != CONNECTION_OK) {
-    const gchar *msg = PQerrorMessage (self->conn);
-    gboolean auth = strstr (msg, "authentication failed") ||
-        strstr (msg, "no password supplied") || strstr (msg, "does not exist");
-
-    if (auth) {
-      gchar *m = clean_error (msg);
-      post_fatal (self,
-          "PostgreSQL refused the connection: check the user, "
-          "password and database of conninfo",
-          m);
-      g_free (m);
-    }
-    retry_later (self, msg, auth ? NULL : "unreachable");
-    return FALSE;
-  }
-
-  r = exec (self,
-      "SELECT to_regclass('camera_events') IS NOT NULL AND "
-      "to_regclass('frame_metadata') IS NOT NULL");
-  if (PQresultStatus (r) != PGRES_TUPLES_OK || PQntuples (r) != 1) {
-    /* the check itself failed (the server going down right after it let
-     * us in, a timeout): transient, not "no schema" (that was a fatal
-     * error that ended the drain at EOS with rows still to write) */
-    retry_later (self,
-        PQresultErrorMessage (r)[0] ? PQresultErrorMessage (r)
-                                    : PQerrorMessage (self->conn),
-        "failed the schema check");
-    PQclear (r);
-    return FALSE;
-  }
-  has_schema = PQgetvalue (r, 0, 0)[0] == 't';
-  PQclear (r);
-  if (!has_schema) {
-    post_fatal (self, "The database has no Axion schema",
-        "create it with: tools/axion-db -d '<conninfo>' migrate");
-    disconnect (self);
-    self->next_connect_us = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-    return FALSE;
-  }
-  GST_OBJECT_LOCK (self);
-  if (self->create_partitions) {
-    GST_OBJECT_UNLOCK (self);
-    r = exec (self, "SELECT axion_create_partitions_ahead()");
-    if (PQresultStatus (r) != PGRES_TUPLES_OK)
-      GST_WARNING_OBJECT (self, "could not create partitions ahead: %s",
-          PQresultErrorMessage (r));
-    PQclear (r);
-  } else {
-    GST_OBJECT_UNLOCK (self);
-  }
-
   g_mutex_lock (&self->lock);
   if (self->ever_connected)
     self->reconnects++;
@@ -986,435 +473,83 @@ ensure_connected (GstAxionPgSink *self, gboolean force)
   g_mutex_unlock (&self->lock);
   self->backoff = 0;
   GST_INFO_OBJECT (
-      self, "connected to PostgreSQL %d", PQserverVersion (self->conn));
-  return TRUE;
+      self, "connected to PostgreSQL %d", PQserverVersion (self->writer.conn));
 }
 
-typedef enum
-{
-  WRITE_OK,
-  WRITE_RETRY,    /* connection lost, server away: spool, retry */
-  WRITE_REJECTED, /* the data itself was refused */
-  WRITE_FATAL,    /* schema or permission problem */
-  WRITE_CONFLICT, /* direct COPY met rows already written (a replay) */
-} WriteResult;
-
-static WriteResult
-classify (GstAxionPgSink *self, PGresult *r)
-{
-  const gchar *state = r ? PQresultErrorField (r, PG_DIAG_SQLSTATE) : NULL;
-  const gchar *msg = r && PQresultErrorMessage (r)[0]
-      ? PQresultErrorMessage (r)
-      : PQerrorMessage (self->conn);
-
-  set_last_error (self, msg);
-  if (!conn_ok (self) || state == NULL)
-    return WRITE_RETRY;
-  if (g_str_has_prefix (state, "42P01") || g_str_has_prefix (state, "42703") ||
-      g_str_has_prefix (state, "42883")) {
-    post_fatal (self, "The Axion schema is missing or outdated",
-        "run: tools/axion-db -d '<conninfo>' migrate");
-    return WRITE_FATAL;
-  }
-  if (g_str_has_prefix (state, "42501")) {
-    gchar *m = clean_error (msg);
-    post_fatal (self,
-        "Permission denied on the Axion tables: grant INSERT "
-        "and SELECT to the sink's user",
-        m);
-    g_free (m);
-    return WRITE_FATAL;
-  }
-  if (g_str_has_prefix (state, "22") || g_str_has_prefix (state, "23"))
-    return WRITE_REJECTED;
-  /* read-only standby, shutdown, serialization, timeouts...: transient */
-  return WRITE_RETRY;
-}
-
-static gchar *
-column_list (GstAxionTable t)
-{
-  guint n;
-  const GstAxionColumn *cols = gst_axion_table_columns (t, &n);
-  GString *s = g_string_new (NULL);
-
-  for (guint i = 0; i < n; i++)
-    g_string_append_printf (s, "%s%s", i ? ", " : "", cols[i].name);
-  return g_string_free (s, FALSE);
-}
-
-/* unique_violation: rows that are already there */
+/* Connect when due (backoff with jitter). Returns TRUE when connected. */
 static gboolean
-is_conflict (PGresult *r)
+ensure_connected (GstAxionPgSink *self, gboolean force)
 {
-  const gchar *state = r ? PQresultErrorField (r, PG_DIAG_SQLSTATE) : NULL;
-  return state && strcmp (state, "23505") == 0;
-}
+  gchar *ci;
+  AxionPgConnectResult res;
 
-/* the cameras registry: an upsert that keeps known URLs and the newest
- * time */
-#define CAMERAS_UPSERT                                                         \
-  "ON CONFLICT (camera_id) DO UPDATE SET "                                     \
-  "rtsp_url = COALESCE (EXCLUDED.rtsp_url, cameras.rtsp_url), "                \
-  "ip_address = COALESCE (EXCLUDED.ip_address, cameras.ip_address), "          \
-  "active_resolution_width = EXCLUDED.active_resolution_width, "               \
-  "active_resolution_height = EXCLUDED.active_resolution_height, "             \
-  "active_fps = EXCLUDED.active_fps, status = EXCLUDED.status, "               \
-  "last_seen_at = GREATEST (EXCLUDED.last_seen_at, cameras.last_seen_at)"
-
-/* One transaction for the whole batch. direct: COPY straight into the
- * tables (half the server's work); a row that is already there fails the
- * COPY with unique_violation and the caller writes the batch again through
- * the staging tables (ON CONFLICT DO NOTHING). Staged: COPY into a
- * temporary table that dies with the transaction, then INSERT ... SELECT
- * ... ON CONFLICT DO NOTHING. The cameras registry is always staged (an
- * upsert). */
-static WriteResult
-write_batch_mode (GstAxionPgSink *self, Batch *b, gboolean direct)
-{
-  PGresult *r;
-  WriteResult res = WRITE_OK;
-  guint64 duplicates = 0;
-
-  /* Durable whatever the server's default: with synchronous_commit=off
-   * (the schema document recommends it) a server crash can lose commits
-   * that were already acknowledged, and the sink would never resend them.
-   * SET LOCAL ends with the transaction (PgBouncer-safe). */
-  r = exec (self, "BEGIN; SET LOCAL synchronous_commit TO on");
-  if (PQresultStatus (r) != PGRES_COMMAND_OK) {
-    res = classify (self, r);
-    PQclear (r);
-    if (res == WRITE_RETRY)
-      disconnect (self);
-    return res;
-  }
-  PQclear (r);
-
-  for (gint t = 0; t < GST_AXION_N_TABLES && res == WRITE_OK; t++) {
-    const gchar *table = gst_axion_table_name (t);
-    gchar *cols, *sql;
-
-    gboolean staged = !direct || t == GST_AXION_TABLE_CAMERAS;
-
-    if (b->rows[t] == 0)
-      continue;
-    cols = column_list (t);
-    if (staged) {
-      /* staging table dies with the transaction: no session state, so
-       * PgBouncer transaction pooling works */
-      sql = g_strdup_printf ("CREATE TEMP TABLE axion_stage_%s ON COMMIT "
-                             "DROP AS SELECT %s FROM %s WITH NO DATA",
-          table, cols, table);
-      r = exec (self, sql);
-      g_free (sql);
-      if (PQresultStatus (r) != PGRES_COMMAND_OK)
-        res = classify (self, r);
-      PQclear (r);
-    }
-
-    if (res == WRITE_OK) {
-      sql = g_strdup_printf ("COPY %s%s (%s) FROM STDIN",
-          staged ? "axion_stage_" : "", table, cols);
-      r = exec (self, sql);
-      g_free (sql);
-      if (PQresultStatus (r) != PGRES_COPY_IN) {
-        res = classify (self, r);
-        PQclear (r);
-      } else {
-        PQclear (r);
-        if (PQputCopyData (self->conn, b->data[t]->str, b->data[t]->len) != 1 ||
-            PQputCopyEnd (self->conn, NULL) != 1) {
-          res = WRITE_RETRY;
-          set_last_error (self, PQerrorMessage (self->conn));
-        }
-        while ((r = PQgetResult (self->conn))) {
-          if (res == WRITE_OK && PQresultStatus (r) != PGRES_COMMAND_OK)
-            res = !staged && is_conflict (r) ? WRITE_CONFLICT
-                                             : classify (self, r);
-          PQclear (r);
-        }
-      }
-    }
-
-    if (res == WRITE_OK && staged) {
-      if (t == GST_AXION_TABLE_CAMERAS)
-        sql = g_strdup_printf (
-            "INSERT INTO cameras (%s) SELECT DISTINCT ON (camera_id) %s "
-            "FROM axion_stage_cameras ORDER BY camera_id, last_seen_at "
-            "DESC " CAMERAS_UPSERT,
-            cols, cols);
-      else
-        sql = g_strdup_printf ("INSERT INTO %s (%s) SELECT %s FROM "
-                               "axion_stage_%s ON CONFLICT DO NOTHING",
-            table, cols, cols, table);
-      r = exec (self, sql);
-      g_free (sql);
-      if (PQresultStatus (r) != PGRES_COMMAND_OK)
-        res = classify (self, r);
-      else if (t != GST_AXION_TABLE_CAMERAS)
-        duplicates += b->rows[t] -
-            MIN (b->rows[t], g_ascii_strtoull (PQcmdTuples (r), NULL, 10));
-      PQclear (r);
-    }
-    g_free (cols);
-  }
-
-  if (res == WRITE_OK) {
-    r = exec (self, "COMMIT");
-    if (PQresultStatus (r) != PGRES_COMMAND_OK)
-      res = classify (self, r);
-    PQclear (r);
-    if (res == WRITE_OK && duplicates > 0) {
-      g_mutex_lock (&self->lock);
-      self->rows_duplicate += duplicates;
-      g_mutex_unlock (&self->lock);
-      GST_DEBUG_OBJECT (self,
-          "%" G_GUINT64_FORMAT " rows were already written: skipped",
-          duplicates);
-    }
-  } else if (conn_ok (self)) {
-    PQclear (exec (self, "ROLLBACK"));
-  }
-  if (res == WRITE_RETRY)
+  if (conn_ok (self))
+    return TRUE;
+  if (self->writer.conn)
     disconnect (self);
+  if (!force && g_get_monotonic_time () < self->next_connect_us)
+    return FALSE;
+
+  GST_OBJECT_LOCK (self);
+  ci = g_strdup (self->conninfo);
+  GST_OBJECT_UNLOCK (self);
+  res = axion_pg_writer_connect (&self->writer, ci, DEFAULT_CONNECT_TIMEOUT_S);
+  g_free (ci);
+  switch (res) {
+  case AXION_PG_CONNECT_OK:
+    connected (self);
+    return TRUE;
+  case AXION_PG_CONNECT_REFUSED:
+    post_fatal (self,
+        "PostgreSQL refused the connection: check the user, "
+        "password and database of conninfo",
+        self->writer.last_error);
+    retry_later (self, NULL);
+    return FALSE;
+  case AXION_PG_CONNECT_UNREACHABLE:
+    retry_later (self, "unreachable");
+    return FALSE;
+  case AXION_PG_CONNECT_CHECK_FAILED:
+    retry_later (self, "failed the schema check");
+    return FALSE;
+  case AXION_PG_CONNECT_NO_SCHEMA:
+  default:
+    post_fatal (self, "The database has no Axion schema",
+        "create it with: tools/axion-db -d '<conninfo>' migrate");
+    disconnect (self);
+    self->next_connect_us = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    return FALSE;
+  }
+}
+
+static AxionPgWriteResult
+write_batch (GstAxionPgSink *self, AxionPgBatch *b, gboolean replay)
+{
+  AxionPgWriteResult res = axion_pg_writer_write (&self->writer, b, replay);
+  writer_done (self);
   return res;
 }
 
-/* Appends the COPY text lines of @data as SQL row constructors
- * "(E'..',NULL,..)," (E'' literals: the same whatever
- * standard_conforming_strings says). */
-static void
-append_values (GString *sql, const GString *data)
-{
-  const gchar *p = data->str, *end = data->str + data->len;
-
-  while (p < end) {
-    g_string_append_c (sql, '(');
-    while (TRUE) {
-      if (p[0] == '\\' && p[1] == 'N' && (p[2] == '\t' || p[2] == '\n')) {
-        g_string_append (sql, "NULL");
-        p += 2;
-      } else {
-        g_string_append (sql, "E'");
-        for (; *p != '\t' && *p != '\n'; p++) {
-          gchar c = *p;
-          if (c == '\\') {
-            c = *++p;
-            c = c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c;
-          }
-          if (c == '\\' || c == '\'')
-            g_string_append_c (sql, c);
-          g_string_append_c (sql, c);
-        }
-        g_string_append_c (sql, '\'');
-      }
-      if (*p++ == '\n')
-        break;
-      g_string_append_c (sql, ',');
-    }
-    g_string_append (sql, "),");
-  }
-  g_string_truncate (sql, sql->len - 1);
-}
-
-/* Small fresh batches (camera rates: a few rows per flush) in one round
- * trip: BEGIN, an INSERT ... VALUES ... ON CONFLICT DO NOTHING per table
- * and COMMIT in one query string. COPY needs two round trips per table
- * plus BEGIN and COMMIT, and each round trip costs the worker two system
- * calls and a sleep; large batches still go through COPY, which the server
- * loads faster. Any failure is rolled back and the batch written again
- * the COPY way (with its error handling); WRITE_RETRY only when the
- * connection is gone. */
-#define VALUES_MAX_ROWS 100
-
+/* A batch was refused as data: written row by row, the refused rows
+ * kept aside. Returns TRUE when every row was written or kept. */
 static gboolean
-values_eligible (const Batch *b)
+write_row_by_row (GstAxionPgSink *self, AxionPgBatch *b)
 {
-  return b->total <= VALUES_MAX_ROWS;
-}
+  AxionPgBatch *refused = NULL;
+  AxionPgWriteResult res = axion_pg_writer_write_row_by_row (
+      &self->writer, b, &refused);
 
-/* Sends the batch as one query string (BEGIN, an INSERT per table,
- * COMMIT); values_finish() reads the results. Returns FALSE when it could
- * not be sent. */
-static gboolean
-values_send (GstAxionPgSink *self, Batch *b)
-{
-  GString *sql = g_string_new ("BEGIN; SET LOCAL synchronous_commit TO on");
-  gboolean ok;
-
-  for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
-    gchar *cols;
-    if (b->rows[t] == 0)
-      continue;
-    cols = column_list (t);
-    g_string_append_printf (
-        sql, "; INSERT INTO %s (%s) VALUES ", gst_axion_table_name (t), cols);
-    append_values (sql, b->data[t]);
-    /* (two rows of one camera in a batch make the upsert fail: COPY then,
-     * through staging) */
-    g_string_append (sql,
-        t == GST_AXION_TABLE_CAMERAS ? " " CAMERAS_UPSERT
-                                     : " ON CONFLICT DO NOTHING");
-    g_free (cols);
+  writer_done (self);
+  if (refused) {
+    keep_rejected (self, refused);
+    b->total -= refused->total; /* the caller counts the written rows */
+    axion_pg_batch_free (refused);
   }
-  g_string_append (sql, "; COMMIT");
-  ok = PQsendQuery (self->conn, sql->str) == 1;
-  g_string_free (sql, TRUE);
-  return ok;
-}
-
-/* The results of values_send() for @b; @ok: it was sent. WRITE_REJECTED
- * (rolled back) sends the caller to the COPY way. */
-static WriteResult
-values_finish (GstAxionPgSink *self, Batch *b, gboolean ok)
-{
-  PGresult *r;
-  guint64 duplicates = 0;
-  gint tables[GST_AXION_N_TABLES], n_tables = 0, k = -2;
-
-  for (gint t = 0; t < GST_AXION_N_TABLES; t++)
-    if (b->rows[t] > 0)
-      tables[n_tables++] = t;
-  /* results in order: BEGIN, SET, one per INSERT, COMMIT */
-  while (ok && (r = PQgetResult (self->conn))) {
-    if (PQresultStatus (r) != PGRES_COMMAND_OK) {
-      GST_DEBUG_OBJECT (self, "one-round-trip write failed (%s): COPY instead",
-          PQresultErrorMessage (r));
-      ok = FALSE;
-    } else if (k >= 0 && k < n_tables && tables[k] != GST_AXION_TABLE_CAMERAS) {
-      guint rows = b->rows[tables[k]];
-      duplicates += rows -
-          MIN (rows, g_ascii_strtoull (PQcmdTuples (r), NULL, 10));
-    }
-    k++;
-    PQclear (r);
-  }
-  if (!ok) {
-    while ((r = PQgetResult (self->conn)))
-      PQclear (r);
-    if (!conn_ok (self))
-      return WRITE_RETRY;
-    if (PQtransactionStatus (self->conn) != PQTRANS_IDLE)
-      PQclear (exec (self, "ROLLBACK"));
-    return WRITE_REJECTED;
-  }
-  if (duplicates > 0) {
-    g_mutex_lock (&self->lock);
-    self->rows_duplicate += duplicates;
-    g_mutex_unlock (&self->lock);
-    GST_DEBUG_OBJECT (self,
-        "%" G_GUINT64_FORMAT " rows were already written: skipped", duplicates);
-  }
-  return WRITE_OK;
-}
-
-/* Fresh batches go direct; replays (which may hold rows that were
- * committed before the acknowledgement was lost) and batches that meet
- * such rows go through staging. */
-static WriteResult
-write_batch_copy (GstAxionPgSink *self, Batch *b, gboolean replay);
-
-static WriteResult
-write_batch (GstAxionPgSink *self, Batch *b, gboolean replay)
-{
-  if (!replay && values_eligible (b)) {
-    WriteResult res = values_finish (self, b, values_send (self, b));
-    if (res != WRITE_REJECTED)
-      return res;
-  }
-  return write_batch_copy (self, b, replay);
-}
-
-/* the COPY way: direct for fresh batches, staged for replays and batches
- * that meet rows already written */
-static WriteResult
-write_batch_copy (GstAxionPgSink *self, Batch *b, gboolean replay)
-{
-  if (!replay) {
-    WriteResult res = write_batch_mode (self, b, TRUE);
-    if (res != WRITE_CONFLICT)
-      return res;
-    GST_DEBUG_OBJECT (self, "batch meets rows already written: staging it");
-  }
-  return write_batch_mode (self, b, FALSE);
-}
-
-/* Keep rows the server refused as data in spool-dir/rejected/ (never
- * replayed automatically: an operator looks at them). */
-static void
-keep_rejected (GstAxionPgSink *self, Batch *b)
-{
-  gchar *dir, *rej, *path;
-  GString *out;
-
-  g_mutex_lock (&self->lock);
-  self->rows_rejected += b->total;
-  g_mutex_unlock (&self->lock);
-  if (!ensure_spool_dir (self, &dir)) {
-    GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        ("PostgreSQL refused %u rows as invalid data", b->total),
-        ("%s; no spool-dir to keep them", self->last_error));
-    return;
-  }
-  rej = g_build_filename (dir, "rejected", NULL);
-  g_mkdir_with_parents (rej, 0700);
-  path = g_strdup_printf (
-      "%s/%020" G_GINT64_FORMAT ".batch", rej, gst_axion_id_next ());
-  out = batch_serialize (b);
-  g_file_set_contents (path, out->str, out->len, NULL);
-  GST_ELEMENT_WARNING (self, STREAM, FAILED,
-      ("PostgreSQL refused %u rows as invalid data", b->total),
-      ("%s; kept in %s", self->last_error, path));
-  g_string_free (out, TRUE);
-  g_free (path);
-  g_free (rej);
-  g_free (dir);
-}
-
-/* A batch was refused as data: write it row by row so that only the bad
- * rows are set aside. Returns WRITE_OK when every row was either written
- * or kept as rejected, else the first connection/fatal result (the caller
- * keeps the whole batch; rows already written are not duplicated on
- * replay). */
-static WriteResult
-write_row_by_row (GstAxionPgSink *self, Batch *b)
-{
-  Batch *bad = batch_new ();
-  WriteResult res = WRITE_OK;
-
-  for (gint t = 0; t < GST_AXION_N_TABLES && res == WRITE_OK; t++) {
-    const gchar *p = b->data[t]->str, *end = p + b->data[t]->len;
-    while (p < end && res == WRITE_OK) {
-      const gchar *nl = memchr (p, '\n', end - p);
-      gsize len = nl ? (gsize) (nl - p) + 1 : (gsize) (end - p);
-      Batch *one = batch_new ();
-      WriteResult wr;
-
-      g_string_append_len (one->data[t], p, len);
-      one->rows[t] = one->total = 1;
-      one->first_us = b->first_us;
-      wr = write_batch (self, one, TRUE);
-      if (wr == WRITE_REJECTED) {
-        g_string_append_len (bad->data[t], p, len);
-        bad->rows[t]++;
-        bad->total++;
-      } else if (wr != WRITE_OK) {
-        res = wr;
-      }
-      batch_free (one);
-      p += len;
-    }
-  }
-  if (res == WRITE_OK && bad->total > 0) {
-    keep_rejected (self, bad);
-    b->total -= bad->total; /* the caller counts the written rows */
-  }
-  batch_free (bad);
-  return res;
+  return res == AXION_PG_WRITE_OK;
 }
 
 static void
-batch_written (GstAxionPgSink *self, Batch *b, gboolean replay)
+batch_written (GstAxionPgSink *self, AxionPgBatch *b, gboolean replay)
 {
   gdouble lag = (g_get_monotonic_time () - b->first_us) / 1000.0;
 
@@ -1430,6 +565,18 @@ batch_written (GstAxionPgSink *self, Batch *b, gboolean replay)
       replay ? "replayed" : "wrote", b->total, lag);
 }
 
+/* A spool file of @size bytes was replayed: it goes. */
+static void
+spool_file_done (GstAxionPgSink *self, const gchar *path, gsize size)
+{
+  g_unlink (path);
+  g_mutex_lock (&self->lock);
+  self->spool_is_full = FALSE;
+  self->spool_bytes -= MIN (self->spool_bytes, size);
+  self->spool_files -= MIN (self->spool_files, 1);
+  g_mutex_unlock (&self->lock);
+}
+
 /* Replay spool files in order. Returns TRUE when the spool is empty. */
 static gboolean
 replay_spool (GstAxionPgSink *self)
@@ -1441,8 +588,8 @@ replay_spool (GstAxionPgSink *self)
   for (guint i = 0; i < files->len && done; i++) {
     const gchar *path = g_ptr_array_index (files, i);
     gsize size = 0;
-    Batch *b = spool_read (path, &size);
-    WriteResult wr;
+    AxionPgBatch *b = axion_pg_spool_read (path, &size);
+    AxionPgWriteResult wr;
 
     if (b == NULL) {
       GST_WARNING_OBJECT (self, "unreadable spool file %s moved aside", path);
@@ -1452,25 +599,14 @@ replay_spool (GstAxionPgSink *self)
       continue;
     }
     wr = write_batch (self, b, TRUE);
-    if (wr == WRITE_OK) {
-      g_unlink (path);
+    if (wr == AXION_PG_WRITE_OK ||
+        (wr == AXION_PG_WRITE_REJECTED && write_row_by_row (self, b))) {
       batch_written (self, b, TRUE);
-      g_mutex_lock (&self->lock);
-      self->spool_is_full = FALSE;
-      self->spool_bytes -= MIN (self->spool_bytes, size);
-      self->spool_files -= MIN (self->spool_files, 1);
-      g_mutex_unlock (&self->lock);
-    } else if (wr == WRITE_REJECTED && write_row_by_row (self, b) == WRITE_OK) {
-      g_unlink (path);
-      batch_written (self, b, TRUE);
-      g_mutex_lock (&self->lock);
-      self->spool_bytes -= MIN (self->spool_bytes, size);
-      self->spool_files -= MIN (self->spool_files, 1);
-      g_mutex_unlock (&self->lock);
+      spool_file_done (self, path, size);
     } else {
       done = FALSE;
     }
-    batch_free (b);
+    axion_pg_batch_free (b);
   }
   g_ptr_array_unref (files);
   return done;
@@ -1519,7 +655,7 @@ worker_main (GstAxionPgSink *self)
   /* a batch sent in one round trip whose results are read at the next
    * wake-up: they arrive while the worker sleeps (one wake-up per flush,
    * not two) */
-  Batch *sent = NULL;
+  AxionPgBatch *sent = NULL;
 
   g_mutex_lock (&self->lock);
   spool_pending = self->spool_files > 0;
@@ -1529,7 +665,7 @@ worker_main (GstAxionPgSink *self)
 
   g_mutex_lock (&self->lock);
   while (TRUE) {
-    Batch *b;
+    AxionPgBatch *b;
     guint flush_ms, metrics_ms;
     gint64 now, wake;
     gboolean stopping, urgent, deferred = FALSE;
@@ -1596,12 +732,14 @@ worker_main (GstAxionPgSink *self)
       if (spool_pending && !deferred)
         spool_pending = !replay_spool (self);
       if (b && !spool_pending) {
-        WriteResult wr;
+        AxionPgWriteResult wr;
         if (deferred) {
-          wr = values_finish (self, b, TRUE);
-          if (wr == WRITE_REJECTED)
-            wr = write_batch_copy (self, b, FALSE);
-        } else if (!urgent && values_eligible (b) && values_send (self, b)) {
+          wr = axion_pg_writer_values_finish (&self->writer, b, TRUE);
+          if (wr == AXION_PG_WRITE_REJECTED)
+            wr = axion_pg_writer_write_copy (&self->writer, b, FALSE);
+          writer_done (self);
+        } else if (!urgent && axion_pg_writer_values_eligible (b) &&
+            axion_pg_writer_values_send (&self->writer, b)) {
           /* results at the next wake-up */
           sent = b;
           waited = FALSE;
@@ -1610,14 +748,10 @@ worker_main (GstAxionPgSink *self)
         } else {
           wr = write_batch (self, b, FALSE);
         }
-        if (wr == WRITE_OK) {
+        if (wr == AXION_PG_WRITE_OK ||
+            (wr == AXION_PG_WRITE_REJECTED && write_row_by_row (self, b))) {
           batch_written (self, b, FALSE);
-          batch_retire (b);
-          b = NULL;
-        } else if (wr == WRITE_REJECTED &&
-            write_row_by_row (self, b) == WRITE_OK) {
-          batch_written (self, b, FALSE);
-          batch_retire (b);
+          axion_pg_batch_retire (b);
           b = NULL;
         }
       }
@@ -1628,7 +762,7 @@ worker_main (GstAxionPgSink *self)
     if (b) {
       /* not written: to the spool, in order after older spooled batches */
       if (spool_write (self, b)) {
-        batch_retire (b);
+        axion_pg_batch_retire (b);
         spool_pending = TRUE;
       } else {
         /* no spool (or full): keep it in memory, at the head */
@@ -1639,7 +773,7 @@ worker_main (GstAxionPgSink *self)
           guint64 lost = 0;
           while ((b = g_queue_pop_head (&self->queue))) {
             lost += b->total;
-            batch_retire (b);
+            axion_pg_batch_retire (b);
           }
           self->rows_dropped += lost;
           g_mutex_unlock (&self->lock);
@@ -1933,6 +1067,35 @@ gst_axion_pg_sink_set_caps (GstBaseSink *bs, GstCaps *caps)
   return TRUE;
 }
 
+/* The spool directory (when set) and its journal; journals of a process
+ * that died become spool files */
+static void
+open_spool (GstAxionPgSink *self)
+{
+  gboolean journal;
+  GError *err = NULL;
+
+  g_clear_pointer (&self->spool.dir, g_free);
+  GST_OBJECT_LOCK (self);
+  self->spool.dir = g_strdup (self->spool_dir);
+  journal = self->journal;
+  GST_OBJECT_UNLOCK (self);
+  spool_sync_config (self);
+  self->journal_warned = FALSE;
+  if (self->spool.dir == NULL)
+    return;
+  if (!axion_pg_spool_ensure_dir (&self->spool, &err)) {
+    GST_WARNING_OBJECT (self, "%s", err->message);
+    g_clear_error (&err);
+    return;
+  }
+  journal_recover (self, self->spool.dir);
+  g_mutex_lock (&self->lock);
+  axion_pg_journal_init (
+      &self->journal_state, journal ? self->spool.dir : NULL);
+  g_mutex_unlock (&self->lock);
+}
+
 static gboolean
 gst_axion_pg_sink_start (GstBaseSink *bs)
 {
@@ -1970,23 +1133,7 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
         "PostgreSQL unreachable at start: rows are "
         "spooled until it is back");
   }
-  {
-    gchar *dir = NULL;
-    gboolean journal;
-
-    GST_OBJECT_LOCK (self);
-    journal = self->journal;
-    GST_OBJECT_UNLOCK (self);
-    g_clear_pointer (&self->journal_dir, g_free);
-    self->journal_warned = FALSE;
-    if (ensure_spool_dir (self, &dir)) {
-      journal_recover (self, dir);
-      if (journal)
-        self->journal_dir = dir;
-      else
-        g_free (dir);
-    }
-  }
+  open_spool (self);
   {
     /* a spool left by a previous process: known before any EOS waits */
     guint64 bytes;
@@ -2022,8 +1169,7 @@ gst_axion_pg_sink_stop (GstBaseSink *bs)
   }
   /* deleted now unless a batch left rows only there */
   g_mutex_lock (&self->lock);
-  journal_unref (self->journal_cur, TRUE);
-  self->journal_cur = NULL;
+  axion_pg_journal_clear (&self->journal_state);
   g_mutex_unlock (&self->lock);
   GST_INFO_OBJECT (self,
       "CPU per frame over %" G_GUINT64_FORMAT " frames: render %.4f ms, "
@@ -2197,7 +1343,7 @@ gst_axion_pg_sink_get_property (
   switch (prop_id) {
   case PROP_CONNINFO:
     /* never the password */
-    g_value_take_string (value, redact_conninfo (self->conninfo));
+    g_value_take_string (value, axion_pg_redact_conninfo (self->conninfo));
     break;
   case PROP_BATCH_SIZE:
     g_value_set_uint (value, self->batch_size);
@@ -2261,14 +1407,15 @@ static void
 gst_axion_pg_sink_finalize (GObject *object)
 {
   GstAxionPgSink *self = GST_AXION_PG_SINK (object);
-  Batch *b;
+  AxionPgBatch *b;
 
   while ((b = g_queue_pop_head (&self->queue)))
-    batch_free (b);
-  batch_free (self->pending);
+    axion_pg_batch_free (b);
+  axion_pg_batch_free (self->pending);
+  axion_pg_writer_clear (&self->writer);
   g_free (self->conninfo);
   g_free (self->spool_dir);
-  g_free (self->journal_dir);
+  g_free (self->spool.dir);
   g_free (self->last_error);
   g_free (self->source_uri);
   g_hash_table_unref (self->cameras_seen);
@@ -2283,6 +1430,7 @@ gst_axion_pg_sink_init (GstAxionPgSink *self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   g_queue_init (&self->queue);
+  axion_pg_writer_init (&self->writer, GST_CAT_DEFAULT, G_OBJECT (self));
   self->batch_size = DEFAULT_BATCH_SIZE;
   self->flush_interval_ms = DEFAULT_FLUSH_INTERVAL_MS;
   self->spool_max_bytes = DEFAULT_SPOOL_MAX_BYTES;

@@ -1,0 +1,601 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/* The PostgreSQL side of axionpgsink: connecting (and checking the
+ * schema), writing a batch in one transaction, and what a failure means
+ * (classify ()): retry later, refused data, or a fatal configuration
+ * problem. No session state survives a transaction (staging tables die at
+ * commit, no prepared statements): works through PgBouncer in
+ * transaction pooling. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "axionpgwriter.h"
+
+#include <string.h>
+
+#define W_DEBUG(w, ...)                                                        \
+  GST_CAT_DEBUG_OBJECT ((w)->cat, (w)->log_obj, __VA_ARGS__)
+
+void
+axion_pg_writer_init (AxionPgWriter *w, GstDebugCategory *cat, GObject *log_obj)
+{
+  memset (w, 0, sizeof (*w));
+  w->cat = cat;
+  w->log_obj = log_obj;
+}
+
+void
+axion_pg_writer_clear (AxionPgWriter *w)
+{
+  axion_pg_writer_disconnect (w);
+  g_clear_pointer (&w->last_error, g_free);
+  g_clear_pointer (&w->fatal_detail, g_free);
+  w->fatal_what = NULL;
+}
+
+/* ---- conninfo and messages without secrets ------------------------------ */
+
+gchar *
+axion_pg_redact_conninfo (const gchar *conninfo)
+{
+  PQconninfoOption *opts;
+  GString *s;
+
+  if (conninfo == NULL || *conninfo == '\0')
+    return g_strdup ("");
+  opts = PQconninfoParse (conninfo, NULL);
+  if (opts == NULL)
+    return g_strdup ("(unparsable conninfo)");
+  s = g_string_new (NULL);
+  for (PQconninfoOption *o = opts; o->keyword; o++) {
+    if (o->val == NULL || *o->val == '\0')
+      continue;
+    g_string_append_printf (s, "%s%s=%s", s->len ? " " : "", o->keyword,
+        g_str_equal (o->keyword, "password") ? "***" : o->val);
+  }
+  PQconninfoFree (opts);
+  return g_string_free (s, FALSE);
+}
+
+/* libpq messages never contain the password; strip a conninfo echo anyway */
+gchar *
+axion_pg_clean_error (const gchar *msg)
+{
+  gchar *s = g_strstrip (g_strdup (msg ? msg : "unknown error"));
+  gchar *p = strstr (s, "password=");
+  if (p)
+    strcpy (p, "password=***");
+  return s;
+}
+
+static void
+set_last_error (AxionPgWriter *w, const gchar *msg)
+{
+  g_free (w->last_error);
+  w->last_error = axion_pg_clean_error (msg);
+}
+
+static void
+set_fatal (AxionPgWriter *w, const gchar *what, const gchar *detail)
+{
+  w->fatal_what = what;
+  g_free (w->fatal_detail);
+  w->fatal_detail = g_strdup (detail);
+}
+
+/* ---- connection ---------------------------------------------------------- */
+
+gboolean
+axion_pg_writer_connected (AxionPgWriter *w)
+{
+  return w->conn && PQstatus (w->conn) == CONNECTION_OK;
+}
+
+void
+axion_pg_writer_disconnect (AxionPgWriter *w)
+{
+  if (w->conn) {
+    PQfinish (w->conn);
+    w->conn = NULL;
+  }
+}
+
+static PGresult *
+exec (AxionPgWriter *w, const gchar *sql)
+{
+  return PQexec (w->conn, sql);
+}
+
+/* A failed attempt: the message, then the connection goes. */
+static AxionPgConnectResult
+connect_failed (AxionPgWriter *w, const gchar *msg, AxionPgConnectResult res)
+{
+  set_last_error (w, msg);
+  axion_pg_writer_disconnect (w);
+  return res;
+}
+
+/* Does the database have the Axion schema? */
+static AxionPgConnectResult
+check_schema (AxionPgWriter *w)
+{
+  PGresult *r = exec (w,
+      "SELECT to_regclass('camera_events') IS NOT NULL AND "
+      "to_regclass('frame_metadata') IS NOT NULL");
+  AxionPgConnectResult res = AXION_PG_CONNECT_OK;
+
+  if (PQresultStatus (r) != PGRES_TUPLES_OK || PQntuples (r) != 1) {
+    /* the check itself failed (the server going down right after it let
+     * us in, a timeout): transient, not "no schema" (that was a fatal
+     * error that ended the drain at EOS with rows still to write) */
+    res = connect_failed (w,
+        PQresultErrorMessage (r)[0] ? PQresultErrorMessage (r)
+                                    : PQerrorMessage (w->conn),
+        AXION_PG_CONNECT_CHECK_FAILED);
+  } else if (PQgetvalue (r, 0, 0)[0] != 't') {
+    res = connect_failed (
+        w, "the database has no Axion schema", AXION_PG_CONNECT_NO_SCHEMA);
+  }
+  PQclear (r);
+  return res;
+}
+
+/* Connects with @conninfo (NULL or empty: the PG* environment) and checks
+ * the schema. On failure the connection is closed and last_error says
+ * why. */
+AxionPgConnectResult
+axion_pg_writer_connect (
+    AxionPgWriter *w, const gchar *conninfo, gint timeout_s)
+{
+  gchar *timeout = g_strdup_printf ("%d", timeout_s);
+  const gchar *kw[4] = { "connect_timeout", "application_name", NULL, NULL };
+  const gchar *val[4] = { timeout, "axionpgsink", NULL, NULL };
+
+  axion_pg_writer_disconnect (w);
+  if (conninfo && *conninfo) {
+    kw[2] = "dbname";
+    val[2] = conninfo;
+  }
+  w->conn = PQconnectdbParams (kw, val, 1);
+  g_free (timeout);
+  if (PQstatus (w->conn) != CONNECTION_OK) {
+    const gchar *msg = PQerrorMessage (w->conn);
+    gboolean auth = strstr (msg, "authentication failed") ||
+        strstr (msg, "no password supplied") || strstr (msg, "does not exist");
+    return connect_failed (
+        w, msg, auth ? AXION_PG_CONNECT_REFUSED : AXION_PG_CONNECT_UNREACHABLE);
+  }
+  return check_schema (w);
+}
+
+/* The coming days' partitions. FALSE with the server's message in
+ * @error (owned) when it failed. */
+gboolean
+axion_pg_writer_create_partitions (AxionPgWriter *w, gchar **error)
+{
+  PGresult *r = exec (w, "SELECT axion_create_partitions_ahead()");
+  gboolean ok = PQresultStatus (r) == PGRES_TUPLES_OK;
+
+  if (!ok)
+    *error = g_strdup (PQresultErrorMessage (r));
+  PQclear (r);
+  return ok;
+}
+
+/* ---- what a failure means ------------------------------------------------ */
+
+static AxionPgWriteResult
+classify (AxionPgWriter *w, PGresult *r)
+{
+  const gchar *state = r ? PQresultErrorField (r, PG_DIAG_SQLSTATE) : NULL;
+  const gchar *msg = r && PQresultErrorMessage (r)[0]
+      ? PQresultErrorMessage (r)
+      : PQerrorMessage (w->conn);
+
+  set_last_error (w, msg);
+  if (!axion_pg_writer_connected (w) || state == NULL)
+    return AXION_PG_WRITE_RETRY;
+  if (g_str_has_prefix (state, "42P01") || g_str_has_prefix (state, "42703") ||
+      g_str_has_prefix (state, "42883")) {
+    set_fatal (w, "The Axion schema is missing or outdated",
+        "run: tools/axion-db -d '<conninfo>' migrate");
+    return AXION_PG_WRITE_FATAL;
+  }
+  if (g_str_has_prefix (state, "42501")) {
+    set_fatal (w,
+        "Permission denied on the Axion tables: grant INSERT "
+        "and SELECT to the sink's user",
+        w->last_error);
+    return AXION_PG_WRITE_FATAL;
+  }
+  if (g_str_has_prefix (state, "22") || g_str_has_prefix (state, "23"))
+    return AXION_PG_WRITE_REJECTED;
+  /* read-only standby, shutdown, serialization, timeouts...: transient */
+  return AXION_PG_WRITE_RETRY;
+}
+
+/* unique_violation: rows that are already there */
+static gboolean
+is_conflict (PGresult *r)
+{
+  const gchar *state = r ? PQresultErrorField (r, PG_DIAG_SQLSTATE) : NULL;
+  return state && strcmp (state, "23505") == 0;
+}
+
+static gchar *
+column_list (GstAxionTable t)
+{
+  guint n;
+  const GstAxionColumn *cols = gst_axion_table_columns (t, &n);
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%s", i ? ", " : "", cols[i].name);
+  return g_string_free (s, FALSE);
+}
+
+static void
+add_duplicates (AxionPgWriter *w, guint64 duplicates)
+{
+  if (duplicates == 0)
+    return;
+  w->rows_duplicate += duplicates;
+  W_DEBUG (w, "%" G_GUINT64_FORMAT " rows were already written: skipped",
+      duplicates);
+}
+
+/* rows of @rows an INSERT's @r did not add */
+static guint64
+not_inserted (PGresult *r, guint rows)
+{
+  return rows - MIN (rows, g_ascii_strtoull (PQcmdTuples (r), NULL, 10));
+}
+
+/* ---- the COPY way -------------------------------------------------------- */
+
+/* the cameras registry: an upsert that keeps known URLs and the newest
+ * time */
+#define CAMERAS_UPSERT                                                         \
+  "ON CONFLICT (camera_id) DO UPDATE SET "                                     \
+  "rtsp_url = COALESCE (EXCLUDED.rtsp_url, cameras.rtsp_url), "                \
+  "ip_address = COALESCE (EXCLUDED.ip_address, cameras.ip_address), "          \
+  "active_resolution_width = EXCLUDED.active_resolution_width, "               \
+  "active_resolution_height = EXCLUDED.active_resolution_height, "             \
+  "active_fps = EXCLUDED.active_fps, status = EXCLUDED.status, "               \
+  "last_seen_at = GREATEST (EXCLUDED.last_seen_at, cameras.last_seen_at)"
+
+/* A command that must answer PGRES_COMMAND_OK. */
+static AxionPgWriteResult
+command (AxionPgWriter *w, const gchar *sql)
+{
+  PGresult *r = exec (w, sql);
+  AxionPgWriteResult res = PQresultStatus (r) == PGRES_COMMAND_OK
+      ? AXION_PG_WRITE_OK
+      : classify (w, r);
+  PQclear (r);
+  return res;
+}
+
+/* COPY @data into @target (@cols). A unique_violation is
+ * AXION_PG_WRITE_CONFLICT when @conflict_ok. */
+static AxionPgWriteResult
+copy_in (AxionPgWriter *w, const gchar *target, const gchar *cols,
+    const GString *data, gboolean conflict_ok)
+{
+  gchar *sql = g_strdup_printf ("COPY %s (%s) FROM STDIN", target, cols);
+  PGresult *r = exec (w, sql);
+  AxionPgWriteResult res = AXION_PG_WRITE_OK;
+
+  g_free (sql);
+  if (PQresultStatus (r) != PGRES_COPY_IN) {
+    res = classify (w, r);
+    PQclear (r);
+    return res;
+  }
+  PQclear (r);
+  if (PQputCopyData (w->conn, data->str, data->len) != 1 ||
+      PQputCopyEnd (w->conn, NULL) != 1) {
+    res = AXION_PG_WRITE_RETRY;
+    set_last_error (w, PQerrorMessage (w->conn));
+  }
+  while ((r = PQgetResult (w->conn))) {
+    if (res == AXION_PG_WRITE_OK && PQresultStatus (r) != PGRES_COMMAND_OK)
+      res = conflict_ok && is_conflict (r) ? AXION_PG_WRITE_CONFLICT
+                                           : classify (w, r);
+    PQclear (r);
+  }
+  return res;
+}
+
+/* INSERT ... SELECT from table @t's staging table; counts duplicates */
+static AxionPgWriteResult
+insert_staged (AxionPgWriter *w, GstAxionTable t, const gchar *cols, guint rows,
+    guint64 *duplicates)
+{
+  const gchar *table = gst_axion_table_name (t);
+  AxionPgWriteResult res = AXION_PG_WRITE_OK;
+  gchar *sql;
+  PGresult *r;
+
+  if (t == GST_AXION_TABLE_CAMERAS)
+    sql = g_strdup_printf (
+        "INSERT INTO cameras (%s) SELECT DISTINCT ON (camera_id) %s "
+        "FROM axion_stage_cameras ORDER BY camera_id, last_seen_at "
+        "DESC " CAMERAS_UPSERT,
+        cols, cols);
+  else
+    sql = g_strdup_printf ("INSERT INTO %s (%s) SELECT %s FROM "
+                           "axion_stage_%s ON CONFLICT DO NOTHING",
+        table, cols, cols, table);
+  r = exec (w, sql);
+  g_free (sql);
+  if (PQresultStatus (r) != PGRES_COMMAND_OK)
+    res = classify (w, r);
+  else if (t != GST_AXION_TABLE_CAMERAS)
+    *duplicates += not_inserted (r, rows);
+  PQclear (r);
+  return res;
+}
+
+/* Table @t of @b, direct (COPY into the table) or staged (COPY into a
+ * temporary table that dies with the transaction, then INSERT ...
+ * SELECT ... ON CONFLICT DO NOTHING). */
+static AxionPgWriteResult
+write_table (AxionPgWriter *w, const AxionPgBatch *b, GstAxionTable t,
+    gboolean staged, guint64 *duplicates)
+{
+  const gchar *table = gst_axion_table_name (t);
+  gchar *cols = column_list (t), *sql, *target;
+  AxionPgWriteResult res = AXION_PG_WRITE_OK;
+
+  if (staged) {
+    /* no session state, so PgBouncer transaction pooling works */
+    sql = g_strdup_printf ("CREATE TEMP TABLE axion_stage_%s ON COMMIT "
+                           "DROP AS SELECT %s FROM %s WITH NO DATA",
+        table, cols, table);
+    res = command (w, sql);
+    g_free (sql);
+  }
+  if (res == AXION_PG_WRITE_OK) {
+    target = g_strdup_printf ("%s%s", staged ? "axion_stage_" : "", table);
+    res = copy_in (w, target, cols, b->data[t], !staged);
+    g_free (target);
+  }
+  if (res == AXION_PG_WRITE_OK && staged)
+    res = insert_staged (w, t, cols, b->rows[t], duplicates);
+  g_free (cols);
+  return res;
+}
+
+/* One transaction for the whole batch. direct: COPY straight into the
+ * tables (half the server's work); a row that is already there fails the
+ * COPY with unique_violation and the caller writes the batch again through
+ * the staging tables. The cameras registry is always staged (an upsert). */
+static AxionPgWriteResult
+write_batch_mode (AxionPgWriter *w, const AxionPgBatch *b, gboolean direct)
+{
+  AxionPgWriteResult res;
+  guint64 duplicates = 0;
+
+  /* Durable whatever the server's default: with synchronous_commit=off
+   * (the schema document recommends it) a server crash can lose commits
+   * that were already acknowledged, and the sink would never resend them.
+   * SET LOCAL ends with the transaction (PgBouncer-safe). */
+  res = command (w, "BEGIN; SET LOCAL synchronous_commit TO on");
+  if (res != AXION_PG_WRITE_OK) {
+    if (res == AXION_PG_WRITE_RETRY)
+      axion_pg_writer_disconnect (w);
+    return res;
+  }
+  for (gint t = 0; t < GST_AXION_N_TABLES && res == AXION_PG_WRITE_OK; t++)
+    if (b->rows[t] > 0)
+      res = write_table (
+          w, b, t, !direct || t == GST_AXION_TABLE_CAMERAS, &duplicates);
+  if (res == AXION_PG_WRITE_OK) {
+    res = command (w, "COMMIT");
+    if (res == AXION_PG_WRITE_OK)
+      add_duplicates (w, duplicates);
+  } else if (axion_pg_writer_connected (w)) {
+    PQclear (exec (w, "ROLLBACK"));
+  }
+  if (res == AXION_PG_WRITE_RETRY)
+    axion_pg_writer_disconnect (w);
+  return res;
+}
+
+/* the COPY way: direct for fresh batches, staged for replays (which may
+ * hold rows that were committed before the acknowledgement was lost) and
+ * batches that meet rows already written */
+AxionPgWriteResult
+axion_pg_writer_write_copy (AxionPgWriter *w, AxionPgBatch *b, gboolean replay)
+{
+  if (!replay) {
+    AxionPgWriteResult res = write_batch_mode (w, b, TRUE);
+    if (res != AXION_PG_WRITE_CONFLICT)
+      return res;
+    W_DEBUG (w, "batch meets rows already written: staging it");
+  }
+  return write_batch_mode (w, b, FALSE);
+}
+
+/* ---- the one-round-trip way ---------------------------------------------- */
+
+/* Appends the COPY text lines of @data as SQL row constructors
+ * "(E'..',NULL,..)," (E'' literals: the same whatever
+ * standard_conforming_strings says). */
+static void
+append_values (GString *sql, const GString *data)
+{
+  const gchar *p = data->str, *end = data->str + data->len;
+
+  while (p < end) {
+    g_string_append_c (sql, '(');
+    while (TRUE) {
+      if (p[0] == '\\' && p[1] == 'N' && (p[2] == '\t' || p[2] == '\n')) {
+        g_string_append (sql, "NULL");
+        p += 2;
+      } else {
+        g_string_append (sql, "E'");
+        for (; *p != '\t' && *p != '\n'; p++) {
+          gchar c = *p;
+          if (c == '\\') {
+            c = *++p;
+            c = c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c;
+          }
+          if (c == '\\' || c == '\'')
+            g_string_append_c (sql, c);
+          g_string_append_c (sql, c);
+        }
+        g_string_append_c (sql, '\'');
+      }
+      if (*p++ == '\n')
+        break;
+      g_string_append_c (sql, ',');
+    }
+    g_string_append (sql, "),");
+  }
+  g_string_truncate (sql, sql->len - 1);
+}
+
+/* Small fresh batches (camera rates: a few rows per flush) in one round
+ * trip: BEGIN, an INSERT ... VALUES ... ON CONFLICT DO NOTHING per table
+ * and COMMIT in one query string. COPY needs two round trips per table
+ * plus BEGIN and COMMIT, and each round trip costs the worker two system
+ * calls and a sleep; large batches still go through COPY, which the server
+ * loads faster. Any failure is rolled back and the batch written again
+ * the COPY way (with its error handling); AXION_PG_WRITE_RETRY only when
+ * the connection is gone. */
+#define VALUES_MAX_ROWS 100
+
+gboolean
+axion_pg_writer_values_eligible (const AxionPgBatch *b)
+{
+  return b->total <= VALUES_MAX_ROWS;
+}
+
+/* Sends the batch as one query string (BEGIN, an INSERT per table,
+ * COMMIT); axion_pg_writer_values_finish () reads the results. Returns
+ * FALSE when it could not be sent. */
+gboolean
+axion_pg_writer_values_send (AxionPgWriter *w, AxionPgBatch *b)
+{
+  GString *sql = g_string_new ("BEGIN; SET LOCAL synchronous_commit TO on");
+  gboolean ok;
+
+  for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
+    gchar *cols;
+    if (b->rows[t] == 0)
+      continue;
+    cols = column_list (t);
+    g_string_append_printf (
+        sql, "; INSERT INTO %s (%s) VALUES ", gst_axion_table_name (t), cols);
+    append_values (sql, b->data[t]);
+    /* (two rows of one camera in a batch make the upsert fail: COPY then,
+     * through staging) */
+    g_string_append (sql,
+        t == GST_AXION_TABLE_CAMERAS ? " " CAMERAS_UPSERT
+                                     : " ON CONFLICT DO NOTHING");
+    g_free (cols);
+  }
+  g_string_append (sql, "; COMMIT");
+  ok = PQsendQuery (w->conn, sql->str) == 1;
+  g_string_free (sql, TRUE);
+  return ok;
+}
+
+/* The results of axion_pg_writer_values_send () for @b; @ok: it was sent.
+ * AXION_PG_WRITE_REJECTED (rolled back) sends the caller to the COPY
+ * way. */
+AxionPgWriteResult
+axion_pg_writer_values_finish (AxionPgWriter *w, AxionPgBatch *b, gboolean ok)
+{
+  PGresult *r;
+  guint64 duplicates = 0;
+  gint tables[GST_AXION_N_TABLES], n_tables = 0, k = -2;
+
+  for (gint t = 0; t < GST_AXION_N_TABLES; t++)
+    if (b->rows[t] > 0)
+      tables[n_tables++] = t;
+  /* results in order: BEGIN, SET, one per INSERT, COMMIT */
+  while (ok && (r = PQgetResult (w->conn))) {
+    if (PQresultStatus (r) != PGRES_COMMAND_OK) {
+      W_DEBUG (w, "one-round-trip write failed (%s): COPY instead",
+          PQresultErrorMessage (r));
+      ok = FALSE;
+    } else if (k >= 0 && k < n_tables && tables[k] != GST_AXION_TABLE_CAMERAS) {
+      duplicates += not_inserted (r, b->rows[tables[k]]);
+    }
+    k++;
+    PQclear (r);
+  }
+  if (!ok) {
+    while ((r = PQgetResult (w->conn)))
+      PQclear (r);
+    if (!axion_pg_writer_connected (w))
+      return AXION_PG_WRITE_RETRY;
+    if (PQtransactionStatus (w->conn) != PQTRANS_IDLE)
+      PQclear (exec (w, "ROLLBACK"));
+    return AXION_PG_WRITE_REJECTED;
+  }
+  add_duplicates (w, duplicates);
+  return AXION_PG_WRITE_OK;
+}
+
+/* Fresh batches go direct (small ones in one round trip); replays and
+ * batches that meet rows already written go through staging. */
+AxionPgWriteResult
+axion_pg_writer_write (AxionPgWriter *w, AxionPgBatch *b, gboolean replay)
+{
+  if (!replay && axion_pg_writer_values_eligible (b)) {
+    AxionPgWriteResult res = axion_pg_writer_values_finish (
+        w, b, axion_pg_writer_values_send (w, b));
+    if (res != AXION_PG_WRITE_REJECTED)
+      return res;
+  }
+  return axion_pg_writer_write_copy (w, b, replay);
+}
+
+/* ---- refused data -------------------------------------------------------- */
+
+/* A batch was refused as data: write it row by row so that only the bad
+ * rows are set aside, into *@refused (a new batch, or NULL when none).
+ * Returns AXION_PG_WRITE_OK when every row was either written or
+ * refused, else the first connection/fatal result (the caller keeps the
+ * whole batch; rows already written are not duplicated on replay). */
+AxionPgWriteResult
+axion_pg_writer_write_row_by_row (
+    AxionPgWriter *w, AxionPgBatch *b, AxionPgBatch **refused)
+{
+  AxionPgBatch *bad = axion_pg_batch_new ();
+  AxionPgWriteResult res = AXION_PG_WRITE_OK;
+
+  *refused = NULL;
+  for (gint t = 0; t < GST_AXION_N_TABLES && res == AXION_PG_WRITE_OK; t++) {
+    const gchar *p = b->data[t]->str, *end = p + b->data[t]->len;
+    while (p < end && res == AXION_PG_WRITE_OK) {
+      const gchar *nl = memchr (p, '\n', end - p);
+      gsize len = nl ? (gsize) (nl - p) + 1 : (gsize) (end - p);
+      AxionPgBatch *one = axion_pg_batch_new ();
+      AxionPgWriteResult wr;
+
+      axion_pg_batch_add_lines (one, t, p, len, 1);
+      one->first_us = b->first_us;
+      wr = axion_pg_writer_write (w, one, TRUE);
+      if (wr == AXION_PG_WRITE_REJECTED)
+        axion_pg_batch_add_lines (bad, t, p, len, 1);
+      else if (wr != AXION_PG_WRITE_OK)
+        res = wr;
+      axion_pg_batch_free (one);
+      p += len;
+    }
+  }
+  if (res == AXION_PG_WRITE_OK && bad->total > 0)
+    *refused = bad;
+  else
+    axion_pg_batch_free (bad);
+  return res;
+}
