@@ -44,12 +44,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_pg_sink_debug);
 #define GST_CAT_DEFAULT gst_axion_pg_sink_debug
 
 #define DEFAULT_BATCH_SIZE 1000
-#define DEFAULT_FLUSH_INTERVAL_MS 500
 #define DEFAULT_SPOOL_MAX_BYTES (G_GUINT64_CONSTANT (1) << 30)
 #define DEFAULT_SPOOL_FSYNC TRUE
 #define DEFAULT_FRAME_INTERVAL 1
 #define DEFAULT_MAX_QUEUED 64
-#define DEFAULT_EOS_TIMEOUT_MS 10000
 #define DEFAULT_CONNECT_TIMEOUT_S 5
 #define DEFAULT_METRICS_INTERVAL_MS 10000
 
@@ -65,7 +63,6 @@ enum
   PROP_0,
   PROP_CONNINFO,
   PROP_BATCH_SIZE,
-  PROP_FLUSH_INTERVAL_MS,
   PROP_SPOOL_DIR,
   PROP_SPOOL_MAX_BYTES,
   PROP_SPOOL_FSYNC,
@@ -79,19 +76,17 @@ enum
   PROP_REQUIRE_CONNECTION,
   PROP_CREATE_PARTITIONS,
   PROP_MAX_QUEUED_BATCHES,
-  PROP_EOS_TIMEOUT_MS,
   PROP_METRICS_INTERVAL_MS,
   PROP_STATS,
 };
 
 struct _GstAxionPgSink
 {
-  GstBaseSink parent;
+  GstAxionQueueSink parent;
 
   /* properties (object lock) */
   gchar *conninfo;
   guint batch_size;
-  guint flush_interval_ms;
   gchar *spool_dir;
   guint64 spool_max_bytes;
   gboolean spool_fsync;
@@ -102,18 +97,13 @@ struct _GstAxionPgSink
   gboolean require_connection;
   gboolean create_partitions;
   guint max_queued;
-  guint eos_timeout_ms;
   guint metrics_interval_ms;
 
-  /* shared between streaming thread and worker (lock) */
-  GMutex lock;
-  GCond cond;
+  /* shared between streaming thread and worker (parent.lock) */
   AxionPgBatch *pending;
-  GQueue queue; /* of AxionPgBatch, oldest first */
-  gboolean stopping;
-  gboolean flush_now;
-  gboolean busy;  /* worker is writing */
-  gboolean fatal; /* configuration error posted */
+  GQueue queue;       /* of AxionPgBatch, oldest first */
+  AxionPgBatch *sent; /* sent in one round trip, results not read yet */
+  gboolean fatal;     /* configuration error posted */
   guint64 spool_bytes;
   guint spool_files;
   gboolean spool_is_full;       /* the last spool write found no room */
@@ -123,18 +113,10 @@ struct _GstAxionPgSink
 
   /* stats (lock) */
   guint64 rows_queued, rows_written, rows_spooled, rows_replayed;
-  guint64 rows_dropped, rows_rejected, batches, reconnects, spool_full;
+  guint64 rows_dropped, rows_rejected, batches, spool_full;
   guint64 rows_duplicate; /* already in the database: skipped */
-  /* CPU time: render (streaming thread) and the worker thread, for the
-   * cpu-ms-per-frame stat */
-  GstAxionCpuMeter render_cpu;
-  gint64 worker_cpu_us;
-  guint64 rendered;
   guint64 buffers_without_meta, rows_invalid;
-  gchar *last_error;
   gdouble last_lag_ms;
-  gboolean connected;
-  gboolean ever_connected;
 
   /* streaming thread */
   GstVideoInfo vinfo;
@@ -147,15 +129,14 @@ struct _GstAxionPgSink
 
   /* worker thread */
   AxionPgWriter writer;
-  AxionPgSpool spool; /* dir set at start (NULL: no spool) */
-  guint backoff;
-  gint64 next_connect_us;
+  AxionPgSpool spool;     /* dir set at start (NULL: no spool) */
+  gboolean spool_pending; /* spool files to replay before new rows */
   gint64 last_metrics_us;
   guint64 last_metrics_rows;
 };
 
 #define gst_axion_pg_sink_parent_class parent_class
-G_DEFINE_TYPE (GstAxionPgSink, gst_axion_pg_sink, GST_TYPE_BASE_SINK);
+G_DEFINE_TYPE (GstAxionPgSink, gst_axion_pg_sink, GST_TYPE_AXION_QUEUE_SINK);
 GST_ELEMENT_REGISTER_DEFINE (
     axionpgsink, "axionpgsink", GST_RANK_NONE, GST_TYPE_AXION_PG_SINK);
 
@@ -210,9 +191,9 @@ journal_prepare (GstAxionPgSink *self)
 
   if (f == NULL)
     return;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->parent.lock);
   got = axion_pg_journal_populate (f, from, len);
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->parent.lock);
   axion_pg_journal_populate_end (f, from, got);
 }
 
@@ -242,7 +223,6 @@ queue_pending (GstAxionPgSink *self)
     journal_append (self, self->pending);
     g_queue_push_tail (&self->queue, self->pending);
     self->pending = NULL;
-    g_cond_broadcast (&self->cond);
   }
 }
 
@@ -250,10 +230,8 @@ static void
 set_last_error (GstAxionPgSink *self, const gchar *msg)
 {
   gchar *clean = axion_pg_clean_error (msg);
-  g_mutex_lock (&self->lock);
-  g_free (self->last_error);
-  self->last_error = clean;
-  g_mutex_unlock (&self->lock);
+  gst_axion_queue_sink_set_error (GST_AXION_QUEUE_SINK (self), clean);
+  g_free (clean);
 }
 
 /* ---- spool (worker, and start) ------------------------------------------- */
@@ -281,27 +259,27 @@ spool_write (GstAxionPgSink *self, AxionPgBatch *b)
   if (self->spool.dir == NULL)
     return FALSE;
   spool_sync_config (self);
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->parent.lock);
   used = self->spool_bytes;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->parent.lock);
   if (!axion_pg_spool_write (&self->spool, b, used, &size, &path, &err)) {
     if (g_error_matches (
             err, AXION_PG_SPOOL_ERROR, AXION_PG_SPOOL_ERROR_FULL)) {
-      g_mutex_lock (&self->lock);
+      g_mutex_lock (&self->parent.lock);
       self->spool_full++;
       self->spool_is_full = TRUE;
-      g_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->parent.lock);
     }
     GST_WARNING_OBJECT (self, "%s", err->message);
     g_clear_error (&err);
     return FALSE;
   }
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->parent.lock);
   self->spool_bytes += size;
   self->spool_files++;
   self->spool_is_full = FALSE;
   self->rows_spooled += b->total;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->parent.lock);
   GST_DEBUG_OBJECT (self, "spooled %u rows to %s", b->total, path);
   g_free (path);
   return TRUE;
@@ -354,9 +332,9 @@ keep_rejected (GstAxionPgSink *self, AxionPgBatch *b)
 {
   gchar *path = NULL;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->parent.lock);
   self->rows_rejected += b->total;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->parent.lock);
   if (self->spool.dir)
     path = axion_pg_spool_write_rejected (&self->spool, b, NULL);
   if (path == NULL) {
@@ -378,13 +356,13 @@ post_fatal (GstAxionPgSink *self, const gchar *what, const gchar *detail)
 {
   gchar *ci;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->parent.lock);
   if (self->fatal) {
-    g_mutex_unlock (&self->lock);
+    g_mutex_unlock (&self->parent.lock);
     return;
   }
   self->fatal = TRUE;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->parent.lock);
   GST_OBJECT_LOCK (self);
   ci = axion_pg_redact_conninfo (self->conninfo);
   GST_OBJECT_UNLOCK (self);
@@ -394,22 +372,18 @@ post_fatal (GstAxionPgSink *self, const gchar *what, const gchar *detail)
 }
 
 /* After a writer call: its news into the element (last error, duplicates,
- * connection state, a fatal error to post). */
+ * a fatal error to post). */
 static void
 writer_done (GstAxionPgSink *self)
 {
   AxionPgWriter *w = &self->writer;
-  gboolean connected = axion_pg_writer_connected (w);
 
-  g_mutex_lock (&self->lock);
-  if (w->last_error && g_strcmp0 (w->last_error, self->last_error) != 0) {
-    g_free (self->last_error);
-    self->last_error = g_strdup (w->last_error);
-  }
+  if (w->last_error)
+    set_last_error (self, w->last_error);
+  g_mutex_lock (&self->parent.lock);
   self->rows_duplicate += w->rows_duplicate;
   w->rows_duplicate = 0;
-  self->connected = connected;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->parent.lock);
   if (w->fatal_what) {
     post_fatal (self, w->fatal_what, w->fatal_detail);
     w->fatal_what = NULL;
@@ -424,34 +398,12 @@ conn_ok (GstAxionPgSink *self)
 }
 
 static void
-disconnect (GstAxionPgSink *self)
+gst_axion_pg_sink_disconnect (GstAxionQueueSink *qs)
 {
-  axion_pg_writer_disconnect (&self->writer);
-  g_mutex_lock (&self->lock);
-  self->connected = FALSE;
-  g_mutex_unlock (&self->lock);
+  axion_pg_writer_disconnect (&GST_AXION_PG_SINK (qs)->writer);
 }
 
-/* A connection attempt that failed: the next one after a growing delay,
- * and a warning that PostgreSQL @what, when not NULL (the caller posted a
- * fatal error instead) */
-static void
-retry_later (GstAxionPgSink *self, const gchar *what)
-{
-  gint64 delay_ms = gst_axion_backoff_ms (self->backoff, 500, 10000);
-  const gchar *msg = self->writer.last_error;
-
-  set_last_error (self, msg);
-  self->next_connect_us = g_get_monotonic_time () + delay_ms * 1000;
-  self->backoff++;
-  if (what)
-    GST_WARNING_OBJECT (self,
-        "PostgreSQL %s (%s); spooling, next attempt in %" G_GINT64_FORMAT " ms",
-        what, msg, delay_ms);
-  disconnect (self);
-}
-
-/* The schema and partitions are ready: count the connection. */
+/* The schema and partitions are ready. */
 static void
 connected (GstAxionPgSink *self)
 {
@@ -465,30 +417,27 @@ connected (GstAxionPgSink *self)
     GST_WARNING_OBJECT (self, "could not create partitions ahead: %s", err);
     g_free (err);
   }
-  g_mutex_lock (&self->lock);
-  if (self->ever_connected)
-    self->reconnects++;
-  self->ever_connected = TRUE;
-  self->connected = TRUE;
-  g_mutex_unlock (&self->lock);
-  self->backoff = 0;
   GST_INFO_OBJECT (
       self, "connected to PostgreSQL %d", PQserverVersion (self->writer.conn));
 }
 
-/* Connect when due (backoff with jitter). Returns TRUE when connected. */
-static gboolean
-ensure_connected (GstAxionPgSink *self, gboolean force)
+/* An outage: the base class retries with backoff and jitter. */
+static GstAxionSinkResult
+lost (GstAxionPgSink *self, const gchar *what, gchar **error)
 {
-  gchar *ci;
-  AxionPgConnectResult res;
+  gchar *clean = axion_pg_clean_error (self->writer.last_error);
 
-  if (conn_ok (self))
-    return TRUE;
-  if (self->writer.conn)
-    disconnect (self);
-  if (!force && g_get_monotonic_time () < self->next_connect_us)
-    return FALSE;
+  *error = g_strdup_printf ("PostgreSQL %s (%s); spooling", what, clean);
+  g_free (clean);
+  return GST_AXION_SINK_LOST;
+}
+
+static GstAxionSinkResult
+gst_axion_pg_sink_connect (GstAxionQueueSink *qs, gchar **error)
+{
+  GstAxionPgSink *self = GST_AXION_PG_SINK (qs);
+  AxionPgConnectResult res;
+  gchar *ci;
 
   GST_OBJECT_LOCK (self);
   ci = g_strdup (self->conninfo);
@@ -498,27 +447,24 @@ ensure_connected (GstAxionPgSink *self, gboolean force)
   switch (res) {
   case AXION_PG_CONNECT_OK:
     connected (self);
-    return TRUE;
+    return GST_AXION_SINK_OK;
   case AXION_PG_CONNECT_REFUSED:
     post_fatal (self,
         "PostgreSQL refused the connection: check the user, "
         "password and database of conninfo",
         self->writer.last_error);
-    retry_later (self, NULL);
-    return FALSE;
+    *error = axion_pg_clean_error (self->writer.last_error);
+    return GST_AXION_SINK_FATAL;
   case AXION_PG_CONNECT_UNREACHABLE:
-    retry_later (self, "unreachable");
-    return FALSE;
+    return lost (self, "unreachable", error);
   case AXION_PG_CONNECT_CHECK_FAILED:
-    retry_later (self, "failed the schema check");
-    return FALSE;
+    return lost (self, "failed the schema check", error);
   case AXION_PG_CONNECT_NO_SCHEMA:
   default:
     post_fatal (self, "The database has no Axion schema",
         "create it with: tools/axion-db -d '<conninfo>' migrate");
-    disconnect (self);
-    self->next_connect_us = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-    return FALSE;
+    *error = g_strdup ("The database has no Axion schema");
+    return GST_AXION_SINK_FATAL;
   }
 }
 
@@ -553,14 +499,14 @@ batch_written (GstAxionPgSink *self, AxionPgBatch *b, gboolean replay)
 {
   gdouble lag = (g_get_monotonic_time () - b->first_us) / 1000.0;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->parent.lock);
   self->batches++;
   if (replay)
     self->rows_replayed += b->total;
   else
     self->rows_written += b->total;
   self->last_lag_ms = lag;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->parent.lock);
   GST_LOG_OBJECT (self, "%s %u rows (lag %.1f ms)",
       replay ? "replayed" : "wrote", b->total, lag);
 }
@@ -570,11 +516,11 @@ static void
 spool_file_done (GstAxionPgSink *self, const gchar *path, gsize size)
 {
   g_unlink (path);
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->parent.lock);
   self->spool_is_full = FALSE;
   self->spool_bytes -= MIN (self->spool_bytes, size);
   self->spool_files -= MIN (self->spool_files, 1);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->parent.lock);
 }
 
 /* Replay spool files in order. Returns TRUE when the spool is empty. */
@@ -644,173 +590,158 @@ add_metrics (GstAxionPgSink *self, gint64 now_us)
   self->last_metrics_us = now_us;
 }
 
-static gpointer
-worker_main (GstAxionPgSink *self)
+/* not written: to the spool, in order after older spooled batches; with
+ * no spool (or a full one) back to the head of the queue, or at stop
+ * counted as dropped (a warning with the count). Returns whether it was
+ * spooled. */
+static gboolean
+keep_unwritten (GstAxionPgSink *self, AxionPgBatch *b, gboolean final)
 {
-  gboolean spool_pending, waited = FALSE;
-  /* the flush tick: pending rows are written every flush-interval-ms (so
-   * at the latest that long after their first row), one wake-up per
-   * flush whatever the rows' phase */
-  gint64 next_flush = 0;
-  /* a batch sent in one round trip whose results are read at the next
-   * wake-up: they arrive while the worker sleeps (one wake-up per flush,
-   * not two) */
-  AxionPgBatch *sent = NULL;
+  guint64 lost = 0;
 
-  g_mutex_lock (&self->lock);
-  spool_pending = self->spool_files > 0;
-  self->last_metrics_us = g_get_monotonic_time ();
-  self->last_metrics_rows = 0;
-  g_mutex_unlock (&self->lock);
-
-  g_mutex_lock (&self->lock);
-  while (TRUE) {
-    AxionPgBatch *b;
-    guint flush_ms, metrics_ms;
-    gint64 now, wake;
-    gboolean stopping, urgent, deferred = FALSE;
-
-    self->worker_cpu_us = gst_axion_thread_cpu_us ();
-    /* (may release the lock: the state is read after it) */
-    journal_prepare (self);
-    now = g_get_monotonic_time ();
-    stopping = self->stopping;
-
-    GST_OBJECT_LOCK (self);
-    flush_ms = self->flush_interval_ms;
-    metrics_ms = self->metrics_interval_ms;
-    GST_OBJECT_UNLOCK (self);
-
-    if (metrics_ms > 0 && !stopping &&
-        now - self->last_metrics_us >= (gint64) metrics_ms * 1000)
-      add_metrics (self, now);
-
-    /* the time-based flush of the pending batch */
-    if (next_flush == 0 || now >= next_flush ||
-        next_flush - now > (gint64) flush_ms * 1000) {
-      if (self->pending && self->pending->total > 0 && next_flush > 0)
-        queue_pending (self);
-      next_flush = now + (gint64) flush_ms * 1000;
-    }
-    if (self->pending && self->pending->total > 0 &&
-        (stopping || self->flush_now ||
-            now - self->pending->first_us >= (gint64) flush_ms * 1000))
-      queue_pending (self);
-    urgent = stopping || self->flush_now;
-    self->flush_now = FALSE;
-
-    wake = next_flush;
-    if (self->pending && self->pending->total > 0)
-      wake = MIN (wake, self->pending->first_us + (gint64) flush_ms * 1000);
-    if (sent && !waited && !urgent && g_queue_is_empty (&self->queue)) {
-      /* busy stays set: a drain waits for these results */
-      g_cond_wait_until (&self->cond, &self->lock, MAX (wake, now + 1000));
-      waited = TRUE;
-      continue;
-    }
-    if (sent) {
-      b = sent;
-      sent = NULL;
-      deferred = TRUE;
-    } else {
-      if (g_queue_is_empty (&self->queue) && !spool_pending) {
-        if (stopping)
-          break;
-        self->busy = FALSE;
-        g_cond_broadcast (&self->cond);
-        g_cond_wait_until (&self->cond, &self->lock, MAX (wake, now + 1000));
-        continue;
-      }
-      b = g_queue_pop_head (&self->queue);
-    }
-    self->busy = TRUE;
-    g_mutex_unlock (&self->lock);
-
-    if (deferred || ensure_connected (self, stopping)) {
-      /* the spool directory is read only when this worker spooled
-       * something or found files at start (not at every flush) */
-      if (spool_pending && !deferred)
-        spool_pending = !replay_spool (self);
-      if (b && !spool_pending) {
-        AxionPgWriteResult wr;
-        if (deferred) {
-          wr = axion_pg_writer_values_finish (&self->writer, b, TRUE);
-          if (wr == AXION_PG_WRITE_REJECTED)
-            wr = axion_pg_writer_write_copy (&self->writer, b, FALSE);
-          writer_done (self);
-        } else if (!urgent && axion_pg_writer_values_eligible (b) &&
-            axion_pg_writer_values_send (&self->writer, b)) {
-          /* results at the next wake-up */
-          sent = b;
-          waited = FALSE;
-          g_mutex_lock (&self->lock);
-          continue;
-        } else {
-          wr = write_batch (self, b, FALSE);
-        }
-        if (wr == AXION_PG_WRITE_OK ||
-            (wr == AXION_PG_WRITE_REJECTED && write_row_by_row (self, b))) {
-          batch_written (self, b, FALSE);
-          axion_pg_batch_retire (b);
-          b = NULL;
-        }
-      }
-    } else {
-      spool_pending = self->spool_files > 0;
-    }
-
-    if (b) {
-      /* not written: to the spool, in order after older spooled batches */
-      if (spool_write (self, b)) {
-        axion_pg_batch_retire (b);
-        spool_pending = TRUE;
-      } else {
-        /* no spool (or full): keep it in memory, at the head */
-        g_mutex_lock (&self->lock);
-        g_queue_push_head (&self->queue, b);
-        if (self->stopping) {
-          /* nowhere to put it: say so, loudly */
-          guint64 lost = 0;
-          while ((b = g_queue_pop_head (&self->queue))) {
-            lost += b->total;
-            axion_pg_batch_retire (b);
-          }
-          self->rows_dropped += lost;
-          g_mutex_unlock (&self->lock);
-          GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-              ("%" G_GUINT64_FORMAT " rows could not be written nor spooled "
-               "at shutdown",
-                  lost),
-              ("set spool-dir (and enough spool-max-bytes) to keep rows "
-               "across outages"));
-          g_mutex_lock (&self->lock);
-          break;
-        }
-        g_mutex_unlock (&self->lock);
-      }
-    }
-
-    if (!conn_ok (self)) {
-      /* wait for the next connection attempt (or new work / stop) */
-      gint64 until = MAX (self->next_connect_us,
-          g_get_monotonic_time () + 10 * G_TIME_SPAN_MILLISECOND);
-      g_mutex_lock (&self->lock);
-      if (self->stopping) {
-        if (g_queue_is_empty (&self->queue))
-          break;
-        continue;
-      }
-      if (!(self->pending && self->pending->total >= 1 && self->flush_now))
-        g_cond_wait_until (&self->cond, &self->lock, until);
-      continue;
-    }
-    g_mutex_lock (&self->lock);
+  if (spool_write (self, b)) {
+    axion_pg_batch_retire (b);
+    self->spool_pending = TRUE;
+    return TRUE;
   }
-  self->busy = FALSE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-  disconnect (self);
-  return NULL;
+  g_mutex_lock (&self->parent.lock);
+  g_queue_push_head (&self->queue, b);
+  if (final) {
+    while ((b = g_queue_pop_head (&self->queue))) {
+      lost += b->total;
+      axion_pg_batch_retire (b);
+    }
+    self->rows_dropped += lost;
+  }
+  g_mutex_unlock (&self->parent.lock);
+  gst_axion_queue_sink_dropped (GST_AXION_QUEUE_SINK (self), lost, "rows",
+      "PostgreSQL was away at shutdown and the rows could not be spooled: "
+      "set spool-dir (and enough spool-max-bytes) to keep rows across "
+      "outages");
+  return FALSE;
+}
+
+/* worker: the results of the batch sent at the last flush */
+static void
+finish_sent (
+    GstAxionPgSink *self, AxionPgBatch *b, gboolean online, gboolean final)
+{
+  AxionPgWriteResult wr = AXION_PG_WRITE_RETRY;
+
+  if (online) {
+    wr = axion_pg_writer_values_finish (&self->writer, b, TRUE);
+    if (wr == AXION_PG_WRITE_REJECTED)
+      wr = axion_pg_writer_write_copy (&self->writer, b, FALSE);
+    writer_done (self);
+  }
+  if (wr == AXION_PG_WRITE_OK ||
+      (wr == AXION_PG_WRITE_REJECTED && write_row_by_row (self, b))) {
+    batch_written (self, b, FALSE);
+    axion_pg_batch_retire (b);
+  } else {
+    keep_unwritten (self, b, final);
+  }
+}
+
+/* worker: writes @b (or at a tick, when it is the last, sends it in one
+ * round trip whose results are read at the next flush: they arrive while
+ * the worker sleeps, one wake-up per flush, not two). Returns FALSE when
+ * it was not written. */
+static gboolean
+write_or_send (GstAxionPgSink *self, AxionPgBatch *b, gboolean tick)
+{
+  AxionPgWriteResult wr;
+  gboolean last;
+
+  g_mutex_lock (&self->parent.lock);
+  last = g_queue_is_empty (&self->queue);
+  g_mutex_unlock (&self->parent.lock);
+  if (tick && last && axion_pg_writer_values_eligible (b) &&
+      axion_pg_writer_values_send (&self->writer, b)) {
+    g_mutex_lock (&self->parent.lock);
+    self->sent = b;
+    g_mutex_unlock (&self->parent.lock);
+    return TRUE;
+  }
+  wr = write_batch (self, b, FALSE);
+  if (wr == AXION_PG_WRITE_OK ||
+      (wr == AXION_PG_WRITE_REJECTED && write_row_by_row (self, b))) {
+    batch_written (self, b, FALSE);
+    axion_pg_batch_retire (b);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* lock held: the pending batch queued, metrics rows when due */
+static void
+collect (GstAxionPgSink *self, GstAxionFlushKind kind)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint metrics_ms;
+
+  /* (may release the lock: the state is read after it) */
+  journal_prepare (self);
+  GST_OBJECT_LOCK (self);
+  metrics_ms = self->metrics_interval_ms;
+  GST_OBJECT_UNLOCK (self);
+  if (metrics_ms > 0 && kind != GST_AXION_FLUSH_FINAL &&
+      now - self->last_metrics_us >= (gint64) metrics_ms * 1000)
+    add_metrics (self, now);
+  queue_pending (self);
+}
+
+/* worker: on every flush-interval-ms tick, a full batch (kick), EOS and
+ * stop: the spool is replayed first, then the queue is written in order;
+ * what cannot be written is spooled */
+static GstAxionSinkResult
+gst_axion_pg_sink_flush (GstAxionQueueSink *qs, GstAxionFlushKind kind,
+    gboolean online, gchar **error)
+{
+  GstAxionPgSink *self = GST_AXION_PG_SINK (qs);
+  gboolean final = kind == GST_AXION_FLUSH_FINAL, was_online = online;
+  AxionPgBatch *b;
+
+  g_mutex_lock (&self->parent.lock);
+  collect (self, kind);
+  b = self->sent;
+  self->sent = NULL;
+  g_mutex_unlock (&self->parent.lock);
+  if (b)
+    finish_sent (self, b, online && conn_ok (self), final);
+  online = online && conn_ok (self);
+
+  /* the spool directory is read only when this worker spooled something
+   * or found files at start (not at every flush) */
+  if (online && self->spool_pending)
+    self->spool_pending = !replay_spool (self);
+  while (TRUE) {
+    g_mutex_lock (&self->parent.lock);
+    b = g_queue_pop_head (&self->queue);
+    g_mutex_unlock (&self->parent.lock);
+    if (b == NULL)
+      break;
+    online = online && conn_ok (self);
+    if (online && !self->spool_pending &&
+        write_or_send (self, b, kind == GST_AXION_FLUSH_TICK))
+      continue;
+    if (!keep_unwritten (self, b, final) && !final)
+      break; /* no room to spool: kept in memory, tried at the next flush */
+  }
+  if (was_online && !conn_ok (self))
+    return lost (self, "connection lost", error);
+  return GST_AXION_SINK_OK;
+}
+
+/* lock held: what a drain waits for (the spool too: an EOS replays it
+ * when the server is back within eos-timeout-ms) */
+static gboolean
+gst_axion_pg_sink_has_pending (GstAxionQueueSink *qs)
+{
+  GstAxionPgSink *self = GST_AXION_PG_SINK (qs);
+
+  return !g_queue_is_empty (&self->queue) || self->sent != NULL ||
+      (self->pending && self->pending->total > 0) || self->spool_files > 0;
 }
 
 /* ---- streaming thread ------------------------------------------------------
@@ -873,8 +804,10 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   guint invalid = 0;
   GstAxionFrameEvent events[GST_AXION_FRAME_MAX_EVENTS + 1];
   guint n_events;
+  guint64 dropped = 0;
+  GstFlowReturn ret = GST_FLOW_OK;
 
-  gst_axion_cpu_meter_begin (&self->render_cpu);
+  gst_axion_queue_sink_render_begin (GST_AXION_QUEUE_SINK (self));
   GST_OBJECT_LOCK (self);
   frame_interval = self->frame_interval;
   batch_size = self->batch_size;
@@ -934,9 +867,9 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
     }
     GST_OBJECT_UNLOCK (self);
   } else {
-    g_mutex_lock (&self->lock);
+    g_mutex_lock (&self->parent.lock);
     self->buffers_without_meta++;
-    g_mutex_unlock (&self->lock);
+    g_mutex_unlock (&self->parent.lock);
     GST_LOG_OBJECT (self, "buffer without Axion frame meta");
   }
 
@@ -959,20 +892,21 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
     }
   }
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->parent.lock);
   self->rows_invalid += invalid;
   /* back-pressure when the worker cannot keep up and cannot spool */
-  while (g_queue_get_length (&self->queue) >= max_queued && !self->stopping) {
+  while (g_queue_get_length (&self->queue) >= max_queued) {
     /* while the spool still has room the worker empties the queue soon:
      * wait; the policy is for a full (or missing) spool */
     gboolean spool_room = have_spool && !self->spool_is_full;
     if (policy == SPOOL_FULL_DROP && !spool_room) {
       self->rows_dropped += rows->len;
+      dropped = rows->len;
       free_rows (rows);
       break;
     }
     if (policy == SPOOL_FULL_ERROR && !spool_room) {
-      g_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->parent.lock);
       free_rows (rows);
       g_ptr_array_unref (rows);
       GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
@@ -980,41 +914,28 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
           ("raise spool-max-bytes or choose spool-full-policy=block"));
       return GST_FLOW_ERROR;
     }
-    g_cond_wait_until (
-        &self->cond, &self->lock, g_get_monotonic_time () + G_TIME_SPAN_SECOND);
+    gst_axion_queue_sink_kick (GST_AXION_QUEUE_SINK (self));
+    /* unlock() (stopping, flushing) ends the wait: the rows are kept, the
+     * worker's last flush spools them (or counts them as dropped) */
+    ret = gst_axion_queue_sink_wait (GST_AXION_QUEUE_SINK (self),
+        g_get_monotonic_time () + G_TIME_SPAN_SECOND);
+    if (ret != GST_FLOW_OK)
+      break;
   }
   for (guint i = 0; i < rows->len; i++)
     batch_add_row (self, g_ptr_array_index (rows, i));
   journal_append (self, self->pending);
-  if (self->pending && self->pending->total >= batch_size)
+  if (self->pending && self->pending->total >= batch_size) {
     queue_pending (self);
-  gst_axion_cpu_meter_end (&self->render_cpu);
-  self->rendered++;
-  g_mutex_unlock (&self->lock);
-  g_ptr_array_unref (rows);
-  return GST_FLOW_OK;
-}
-
-/* Wait until everything queued was written or spooled (or @timeout_ms). */
-static gboolean
-drain (GstAxionPgSink *self, guint timeout_ms)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  gboolean done;
-
-  g_mutex_lock (&self->lock);
-  queue_pending (self);
-  self->flush_now = TRUE;
-  g_cond_broadcast (&self->cond);
-  while (!(done = g_queue_is_empty (&self->queue) && !self->busy &&
-                 (self->pending == NULL || self->pending->total == 0) &&
-                 self->spool_files == 0) &&
-      !self->fatal) {
-    if (!g_cond_wait_until (&self->cond, &self->lock, until))
-      break;
+    gst_axion_queue_sink_kick (GST_AXION_QUEUE_SINK (self));
   }
-  g_mutex_unlock (&self->lock);
-  return done;
+  gst_axion_queue_sink_render_end (GST_AXION_QUEUE_SINK (self));
+  g_mutex_unlock (&self->parent.lock);
+  g_ptr_array_unref (rows);
+  gst_axion_queue_sink_dropped (GST_AXION_QUEUE_SINK (self), dropped, "rows",
+      "PostgreSQL is away and the spool is full (spool-full-policy=drop): "
+      "raise spool-max-bytes or free the spool's disk");
+  return ret;
 }
 
 static gboolean
@@ -1022,30 +943,25 @@ gst_axion_pg_sink_event (GstBaseSink *bs, GstEvent *event)
 {
   GstAxionPgSink *self = GST_AXION_PG_SINK (bs);
   const gchar *id, *uri;
+  gboolean eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS, ret;
 
   if (gst_axion_camera_id_event_parse (event, &id, &uri)) {
     g_free (self->source_uri);
     self->source_uri = g_strdup (uri);
-  } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
-    guint timeout;
-    GST_OBJECT_LOCK (self);
-    timeout = self->eos_timeout_ms;
-    GST_OBJECT_UNLOCK (self);
-    if (!drain (self, timeout))
-      GST_WARNING_OBJECT (self,
-          "EOS: rows not yet written after %u ms stay "
-          "in the queue/spool and are written later",
-          timeout);
-    g_mutex_lock (&self->lock);
+  }
+  /* EOS: the base class drains within eos-timeout-ms */
+  ret = GST_BASE_SINK_CLASS (parent_class)->event (bs, event);
+  if (eos) {
+    g_mutex_lock (&self->parent.lock);
     if (self->spool_files > 0)
       GST_WARNING_OBJECT (self,
           "EOS with %u batches in the spool (PostgreSQL "
           "unreachable): the next start with this "
           "spool-dir replays them",
           self->spool_files);
-    g_mutex_unlock (&self->lock);
+    g_mutex_unlock (&self->parent.lock);
   }
-  return GST_BASE_SINK_CLASS (parent_class)->event (bs, event);
+  return ret;
 }
 
 static gboolean
@@ -1090,66 +1006,74 @@ open_spool (GstAxionPgSink *self)
     return;
   }
   journal_recover (self, self->spool.dir);
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->parent.lock);
   axion_pg_journal_init (
       &self->journal_state, journal ? self->spool.dir : NULL);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->parent.lock);
 }
 
 static gboolean
 gst_axion_pg_sink_start (GstBaseSink *bs)
 {
   GstAxionPgSink *self = GST_AXION_PG_SINK (bs);
-  gboolean require;
+  GstAxionQueueSink *qs = GST_AXION_QUEUE_SINK (bs);
+  gboolean require, up;
+  guint64 bytes;
+  GPtrArray *files;
 
-  self->stopping = FALSE;
+  g_mutex_lock (&self->parent.lock);
   self->fatal = FALSE;
-  self->backoff = 0;
-  self->next_connect_us = 0;
   self->rows_queued = self->rows_written = self->rows_spooled = 0;
   self->rows_replayed = self->rows_dropped = self->rows_rejected = 0;
   self->rows_duplicate = 0;
-  memset (&self->render_cpu, 0, sizeof (self->render_cpu));
-  self->worker_cpu_us = 0;
-  self->rendered = 0;
-  self->batches = self->reconnects = self->spool_full = 0;
-  self->ever_connected = FALSE;
+  self->batches = self->spool_full = 0;
   self->buffers_without_meta = self->rows_invalid = 0;
+  self->last_metrics_us = g_get_monotonic_time ();
+  self->last_metrics_rows = 0;
+  g_mutex_unlock (&self->parent.lock);
   g_hash_table_remove_all (self->cameras_seen);
   self->last_camera = NULL;
 
+  open_spool (self);
+  /* a spool left by a previous process: known before any EOS waits */
+  files = spool_list (self, &bytes);
+  g_mutex_lock (&self->parent.lock);
+  self->spool_bytes = bytes;
+  self->spool_files = files->len;
+  g_mutex_unlock (&self->parent.lock);
+  self->spool_pending = files->len > 0;
+  if (files->len)
+    GST_INFO_OBJECT (self,
+        "%u spool files (%" G_GUINT64_FORMAT " bytes) "
+        "to replay",
+        files->len, bytes);
+  g_ptr_array_unref (files);
+
+  /* connects (a refused configuration fails here), starts the worker */
+  if (!GST_BASE_SINK_CLASS (parent_class)->start (bs))
+    return FALSE;
   GST_OBJECT_LOCK (self);
   require = self->require_connection;
   GST_OBJECT_UNLOCK (self);
-  if (!ensure_connected (self, TRUE)) {
-    if (require || self->fatal) {
-      if (!self->fatal)
-        GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-            ("Cannot connect to PostgreSQL and require-connection=true"),
-            ("%s", self->last_error ? self->last_error : ""));
-      return FALSE;
-    }
+  g_mutex_lock (&self->parent.lock);
+  up = gst_axion_queue_sink_is_connected (qs);
+  g_mutex_unlock (&self->parent.lock);
+  if (!up && require) {
+    GST_BASE_SINK_CLASS (parent_class)->stop (bs);
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+        ("Cannot connect to PostgreSQL and require-connection=true"),
+        ("%s", self->writer.last_error ? self->writer.last_error : ""));
+    return FALSE;
+  }
+  if (!up)
     GST_WARNING_OBJECT (self,
         "PostgreSQL unreachable at start: rows are "
         "spooled until it is back");
+  if (self->spool_pending) { /* replayed now, not at the first tick */
+    g_mutex_lock (&self->parent.lock);
+    gst_axion_queue_sink_kick (qs);
+    g_mutex_unlock (&self->parent.lock);
   }
-  open_spool (self);
-  {
-    /* a spool left by a previous process: known before any EOS waits */
-    guint64 bytes;
-    GPtrArray *files = spool_list (self, &bytes);
-    g_mutex_lock (&self->lock);
-    self->spool_bytes = bytes;
-    self->spool_files = files->len;
-    g_mutex_unlock (&self->lock);
-    if (files->len)
-      GST_INFO_OBJECT (self,
-          "%u spool files (%" G_GUINT64_FORMAT " bytes) "
-          "to replay",
-          files->len, bytes);
-    g_ptr_array_unref (files);
-  }
-  self->worker = g_thread_new ("axionpgsink", (GThreadFunc) worker_main, self);
   return TRUE;
 }
 
@@ -1157,28 +1081,16 @@ static gboolean
 gst_axion_pg_sink_stop (GstBaseSink *bs)
 {
   GstAxionPgSink *self = GST_AXION_PG_SINK (bs);
+  gboolean ret;
 
-  g_mutex_lock (&self->lock);
-  queue_pending (self);
-  self->stopping = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-  if (self->worker) {
-    g_thread_join (self->worker);
-    self->worker = NULL;
-  }
+  /* the worker's last flush writes or spools what is queued */
+  ret = GST_BASE_SINK_CLASS (parent_class)->stop (bs);
   /* deleted now unless a batch left rows only there */
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->parent.lock);
   axion_pg_journal_clear (&self->journal_state);
-  g_mutex_unlock (&self->lock);
-  GST_INFO_OBJECT (self,
-      "CPU per frame over %" G_GUINT64_FORMAT " frames: render %.4f ms, "
-      "worker %.4f ms",
-      self->rendered,
-      self->rendered ? self->render_cpu.cpu_us / 1000.0 / self->rendered : 0.0,
-      self->rendered ? self->worker_cpu_us / 1000.0 / self->rendered : 0.0);
-  disconnect (self);
-  return TRUE;
+  g_mutex_unlock (&self->parent.lock);
+  axion_pg_writer_disconnect (&self->writer);
+  return ret;
 }
 
 /* ---- properties ------------------------------------------------------------
@@ -1189,30 +1101,23 @@ make_stats (GstAxionPgSink *self)
 {
   GstStructure *s;
 
-  g_mutex_lock (&self->lock);
-  s = gst_structure_new ("axionpgsink-stats", "rows-queued", G_TYPE_UINT64,
-      self->rows_queued, "rows-written", G_TYPE_UINT64, self->rows_written,
-      "rows-spooled", G_TYPE_UINT64, self->rows_spooled, "rows-replayed",
-      G_TYPE_UINT64, self->rows_replayed, "rows-dropped", G_TYPE_UINT64,
-      self->rows_dropped, "rows-rejected", G_TYPE_UINT64, self->rows_rejected,
-      "rows-invalid", G_TYPE_UINT64, self->rows_invalid, "rows-duplicate",
-      G_TYPE_UINT64, self->rows_duplicate, "batches", G_TYPE_UINT64,
-      self->batches, "reconnects", G_TYPE_UINT64, self->reconnects,
+  g_mutex_lock (&self->parent.lock);
+  s = gst_axion_queue_sink_new_stats (
+      GST_AXION_QUEUE_SINK (self), "axionpgsink-stats");
+  gst_structure_set (s, "rows-queued", G_TYPE_UINT64, self->rows_queued,
+      "rows-written", G_TYPE_UINT64, self->rows_written, "rows-spooled",
+      G_TYPE_UINT64, self->rows_spooled, "rows-replayed", G_TYPE_UINT64,
+      self->rows_replayed, "rows-dropped", G_TYPE_UINT64, self->rows_dropped,
+      "rows-rejected", G_TYPE_UINT64, self->rows_rejected, "rows-invalid",
+      G_TYPE_UINT64, self->rows_invalid, "rows-duplicate", G_TYPE_UINT64,
+      self->rows_duplicate, "batches", G_TYPE_UINT64, self->batches,
       "spool-full", G_TYPE_UINT64, self->spool_full, "spool-bytes",
       G_TYPE_UINT64, self->spool_bytes, "spool-files", G_TYPE_UINT,
       self->spool_files, "queued-batches", G_TYPE_UINT,
-      g_queue_get_length (&self->queue), "connected", G_TYPE_BOOLEAN,
-      self->connected, "lag-ms", G_TYPE_DOUBLE, self->last_lag_ms,
-      "buffers-without-meta", G_TYPE_UINT64, self->buffers_without_meta,
-      "frames", G_TYPE_UINT64, self->rendered, "cpu-ms", G_TYPE_DOUBLE,
-      (self->render_cpu.cpu_us + self->worker_cpu_us) / 1000.0,
-      "cpu-ms-per-frame", G_TYPE_DOUBLE,
-      self->rendered ? (self->render_cpu.cpu_us + self->worker_cpu_us) /
-              1000.0 / self->rendered
-                     : 0.0,
-      "last-error", G_TYPE_STRING, self->last_error ? self->last_error : "",
-      NULL);
-  g_mutex_unlock (&self->lock);
+      g_queue_get_length (&self->queue), "lag-ms", G_TYPE_DOUBLE,
+      self->last_lag_ms, "buffers-without-meta", G_TYPE_UINT64,
+      self->buffers_without_meta, NULL);
+  g_mutex_unlock (&self->parent.lock);
   return s;
 }
 
@@ -1241,9 +1146,9 @@ audit_change (GstAxionPgSink *self, GParamSpec *pspec, const GValue *old,
   e.secret = secret;
   row = gst_axion_row_audit_log (&e, 0, NULL);
   if (row) {
-    g_mutex_lock (&self->lock);
+    g_mutex_lock (&self->parent.lock);
     batch_add_row (self, row);
-    g_mutex_unlock (&self->lock);
+    g_mutex_unlock (&self->parent.lock);
   }
   g_free (o);
   g_free (n);
@@ -1270,9 +1175,6 @@ gst_axion_pg_sink_set_property (
     break;
   case PROP_BATCH_SIZE:
     self->batch_size = g_value_get_uint (value);
-    break;
-  case PROP_FLUSH_INTERVAL_MS:
-    self->flush_interval_ms = g_value_get_uint (value);
     break;
   case PROP_SPOOL_DIR:
     g_free (self->spool_dir);
@@ -1314,9 +1216,6 @@ gst_axion_pg_sink_set_property (
   case PROP_MAX_QUEUED_BATCHES:
     self->max_queued = g_value_get_uint (value);
     break;
-  case PROP_EOS_TIMEOUT_MS:
-    self->eos_timeout_ms = g_value_get_uint (value);
-    break;
   case PROP_METRICS_INTERVAL_MS:
     self->metrics_interval_ms = g_value_get_uint (value);
     break;
@@ -1347,9 +1246,6 @@ gst_axion_pg_sink_get_property (
     break;
   case PROP_BATCH_SIZE:
     g_value_set_uint (value, self->batch_size);
-    break;
-  case PROP_FLUSH_INTERVAL_MS:
-    g_value_set_uint (value, self->flush_interval_ms);
     break;
   case PROP_SPOOL_DIR:
     g_value_set_string (value, self->spool_dir);
@@ -1390,9 +1286,6 @@ gst_axion_pg_sink_get_property (
   case PROP_MAX_QUEUED_BATCHES:
     g_value_set_uint (value, self->max_queued);
     break;
-  case PROP_EOS_TIMEOUT_MS:
-    g_value_set_uint (value, self->eos_timeout_ms);
-    break;
   case PROP_METRICS_INTERVAL_MS:
     g_value_set_uint (value, self->metrics_interval_ms);
     break;
@@ -1411,28 +1304,23 @@ gst_axion_pg_sink_finalize (GObject *object)
 
   while ((b = g_queue_pop_head (&self->queue)))
     axion_pg_batch_free (b);
+  axion_pg_batch_free (self->sent);
   axion_pg_batch_free (self->pending);
   axion_pg_writer_clear (&self->writer);
   g_free (self->conninfo);
   g_free (self->spool_dir);
   g_free (self->spool.dir);
-  g_free (self->last_error);
   g_free (self->source_uri);
   g_hash_table_unref (self->cameras_seen);
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
 static void
 gst_axion_pg_sink_init (GstAxionPgSink *self)
 {
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
   g_queue_init (&self->queue);
   axion_pg_writer_init (&self->writer, GST_CAT_DEFAULT, G_OBJECT (self));
   self->batch_size = DEFAULT_BATCH_SIZE;
-  self->flush_interval_ms = DEFAULT_FLUSH_INTERVAL_MS;
   self->spool_max_bytes = DEFAULT_SPOOL_MAX_BYTES;
   self->spool_fsync = DEFAULT_SPOOL_FSYNC;
   self->journal = TRUE;
@@ -1442,12 +1330,10 @@ gst_axion_pg_sink_init (GstAxionPgSink *self)
   self->scene_events = self->quality_events = TRUE;
   self->create_partitions = TRUE;
   self->max_queued = DEFAULT_MAX_QUEUED;
-  self->eos_timeout_ms = DEFAULT_EOS_TIMEOUT_MS;
   self->metrics_interval_ms = DEFAULT_METRICS_INTERVAL_MS;
   self->cameras_seen = g_hash_table_new_full (
       g_str_hash, g_str_equal, g_free, NULL);
-  /* rows are data, not timed rendering */
-  gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
+  /* rows are data, not timed rendering (sync off in the base class) */
   gst_base_sink_set_async_enabled (GST_BASE_SINK (self), FALSE);
 }
 
@@ -1460,6 +1346,7 @@ gst_axion_pg_sink_class_init (GstAxionPgSinkClass *klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseSinkClass *bs_class = GST_BASE_SINK_CLASS (klass);
+  GstAxionQueueSinkClass *qs_class = GST_AXION_QUEUE_SINK_CLASS (klass);
 
   GST_DEBUG_CATEGORY_INIT (
       gst_axion_pg_sink_debug, "axionpgsink", 0, "Axion PostgreSQL sink");
@@ -1479,11 +1366,6 @@ gst_axion_pg_sink_class_init (GstAxionPgSinkClass *klass)
       g_param_spec_uint ("batch-size", "Batch size",
           "Rows per batch: a batch is written when it has this many rows", 1,
           1000000, DEFAULT_BATCH_SIZE, RW_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_FLUSH_INTERVAL_MS,
-      g_param_spec_uint ("flush-interval-ms", "Flush interval",
-          "A batch is written at the latest this many milliseconds after its "
-          "first row",
-          1, 3600000, DEFAULT_FLUSH_INTERVAL_MS, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_SPOOL_DIR,
       g_param_spec_string ("spool-dir", "Spool directory",
           "Directory for batches PostgreSQL could not take; replayed in "
@@ -1547,11 +1429,6 @@ gst_axion_pg_sink_class_init (GstAxionPgSinkClass *klass)
       g_param_spec_uint ("max-queued-batches", "Max queued batches",
           "Batches waiting in memory before spool-full-policy applies", 1,
           100000, DEFAULT_MAX_QUEUED, RW_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_EOS_TIMEOUT_MS,
-      g_param_spec_uint ("eos-timeout-ms", "EOS timeout",
-          "How long EOS waits for the rows to be written (the rest stays in "
-          "the spool)",
-          0, G_MAXUINT, DEFAULT_EOS_TIMEOUT_MS, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_METRICS_INTERVAL_MS,
       g_param_spec_uint ("metrics-interval-ms", "Metrics interval",
           "Every this many milliseconds, write the sink's health to "
@@ -1580,6 +1457,11 @@ gst_axion_pg_sink_class_init (GstAxionPgSinkClass *klass)
   bs_class->render = gst_axion_pg_sink_render;
   bs_class->event = gst_axion_pg_sink_event;
   bs_class->set_caps = gst_axion_pg_sink_set_caps;
+  qs_class->connect = gst_axion_pg_sink_connect;
+  qs_class->disconnect = gst_axion_pg_sink_disconnect;
+  qs_class->flush = gst_axion_pg_sink_flush;
+  qs_class->has_pending = gst_axion_pg_sink_has_pending;
+  gst_axion_queue_sink_class_set_backoff (qs_class, 500, 10000);
 
   gst_type_mark_as_plugin_api (GST_TYPE_AXION_PG_SPOOL_FULL, 0);
 }

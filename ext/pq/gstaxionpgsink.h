@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 
 #define GST_TYPE_AXION_PG_SINK (gst_axion_pg_sink_get_type ())
 G_DECLARE_FINAL_TYPE (
-    GstAxionPgSink, gst_axion_pg_sink, GST, AXION_PG_SINK, GstBaseSink)
+    GstAxionPgSink, gst_axion_pg_sink, GST, AXION_PG_SINK, GstAxionQueueSink)
 
 GST_ELEMENT_REGISTER_DECLARE (axionpgsink);
 

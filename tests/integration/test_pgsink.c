@@ -848,6 +848,112 @@ GST_START_TEST (test_spool_full_drop_is_counted)
 
 GST_END_TEST;
 
+typedef struct
+{
+  GstHarness *h;
+  guint pushed;
+  GstFlowReturn last;
+} Pusher;
+
+static gpointer
+push_until_refused (Pusher *p)
+{
+  gint64 t0 = g_get_real_time ();
+
+  p->last = GST_FLOW_OK;
+  for (guint i = 0; i < 100000 && p->last == GST_FLOW_OK; i++) {
+    p->last = gst_harness_push (p->h, make_frame ("CAM_STOP", i, t0));
+    p->pushed++;
+  }
+  return NULL;
+}
+
+/* PostgreSQL away, the spool full and spool-full-policy=block: render
+ * blocks (no loss while running). Stopping must still end (it hung in
+ * render forever: no unlock()), and the rows that could go nowhere are
+ * counted as dropped and posted as a warning with the count. */
+GST_START_TEST (test_stop_during_outage_ends)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *extra = g_strdup_printf ("spool-dir=%s spool-max-bytes=4096 "
+                                  "spool-full-policy=block journal=false "
+                                  "max-queued-batches=1 batch-size=4 "
+                                  "flush-interval-ms=10 eos-timeout-ms=2000 "
+                                  "metrics-interval-ms=0",
+      spool);
+  Pusher p = { 0 };
+  GThread *t;
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GstStructure *st;
+  guint64 dropped = 0;
+  gboolean warned = FALSE;
+  gint k;
+
+  PQfinish (conn);
+  pg_ctl ("stop fast");
+  p.h = new_sink (extra);
+  gst_element_set_bus (p.h->element, bus);
+  t = g_thread_new ("pusher", (GThreadFunc) push_until_refused, &p);
+  /* render blocks once the queue is full and nothing can be spooled */
+  for (k = 0; k < 3000; k++) {
+    guint queued = 0;
+    st = sink_stats (p.h);
+    gst_structure_get_uint (st, "queued-batches", &queued);
+    gst_structure_free (st);
+    if (queued >= 1 && p.pushed > 8)
+      break;
+    g_usleep (20000);
+  }
+  fail_unless (k < 3000, "render never blocked");
+  fail_unless_equals_int (gst_element_set_state (p.h->element, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  g_thread_join (t);
+  fail_unless_equals_int (p.last, GST_FLOW_FLUSHING);
+  st = sink_stats (p.h);
+  gst_structure_get_uint64 (st, "rows-dropped", &dropped);
+  gst_structure_free (st);
+  fail_unless (dropped > 0, "the rows left at stop were not counted");
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+    gst_message_parse_warning (msg, &err, NULL);
+    if (strstr (err->message, "rows dropped"))
+      warned = TRUE;
+    g_error_free (err);
+    gst_message_unref (msg);
+  }
+  fail_unless (warned, "no warning with the dropped rows on the bus");
+  gst_element_set_bus (p.h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (p.h);
+  pg_ctl ("start");
+  conn = PQconnectdb (conninfo);
+  g_rmdir (spool);
+  g_free (spool);
+  g_free (extra);
+}
+
+GST_END_TEST;
+
+/* EOS drains at once: with a flush interval of an hour the last rows are
+ * written when EOS returns (EOS waited for the next tick: 2.1 s with
+ * flush-interval-ms=2000; here the whole eos-timeout-ms, rows missing). */
+GST_START_TEST (test_eos_drains_at_once)
+{
+  GstHarness *h = new_sink ("batch-size=100000 flush-interval-ms=3600000 "
+                            "eos-timeout-ms=20000 metrics-interval-ms=0");
+  gint64 t0 = g_get_real_time ();
+
+  for (guint i = 0; i < 1000; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, make_frame ("CAM_EOS", i, t0)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_EOS"), 1000);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* A row the server refuses as data costs that row only: the rest of its
  * batch is written, the row is kept in spool-dir/rejected/ and counted. */
 GST_START_TEST (test_refused_row_set_aside)
@@ -918,6 +1024,8 @@ pgsink_suite (void)
   tcase_add_test (tc, test_journal_commit_length);
   tcase_add_test (tc, test_spool_full_drop_is_counted);
   tcase_add_test (tc, test_refused_row_set_aside);
+  tcase_add_test (tc, test_stop_during_outage_ends);
+  tcase_add_test (tc, test_eos_drains_at_once);
   return s;
 }
 

@@ -152,6 +152,8 @@ ensure_connected (GstAxionQueueSink *self, gboolean force)
 
   if (priv->up)
     return TRUE;
+  if (priv->fatal) /* a refused configuration is not tried again */
+    return FALSE;
   if (!force && g_get_monotonic_time () < priv->next_connect_us)
     return FALSE;
   r = klass->connect (self, &err);
@@ -221,7 +223,10 @@ worker_main (GstAxionQueueSink *self)
   GstAxionQueueSinkPrivate *priv = PRIV (self);
   GstAxionQueueSinkClass *klass = GST_AXION_QUEUE_SINK_GET_CLASS (self);
   sigset_t pipe_set;
-  gint64 next_tick = g_get_monotonic_time ();
+  /* the first tick one interval after start (rows rendered right after
+   * start wait for it, as all others) */
+  gint64 next_tick = g_get_monotonic_time () +
+      gst_axion_queue_sink_get_flush_interval (self) * (gint64) 1000;
 
   /* a write to a socket the server closed raises SIGPIPE, which would kill
    * the process: keep it blocked on this thread (writes fail with EPIPE) */
