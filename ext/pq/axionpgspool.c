@@ -209,10 +209,27 @@ parse_header (const gchar *p, const gchar *nl, GstAxionTable *table,
   return TRUE;
 }
 
+/* Does @text (@len bytes) hold exactly @rows COPY text lines? (A row is
+ * one line: newlines in values are escaped.) */
+static gboolean
+has_rows (const gchar *text, gsize len, guint rows)
+{
+  const gchar *p = text, *end = text + len, *nl;
+  guint n = 0;
+
+  if (len > 0 && text[len - 1] != '\n')
+    return FALSE;
+  while (p < end && (nl = memchr (p, '\n', end - p))) {
+    n++;
+    p = nl + 1;
+  }
+  return n == rows;
+}
+
 /* Appends the sections in [@p, @end) to @b. A section cut short (the
- * end of a journal a process died writing) ends the parse: with
- * @tolerant the complete ones are kept, else FALSE. An unknown table is
- * FALSE either way. */
+ * end of a journal a process died writing) or whose rows are not its
+ * lines ends the parse: with @tolerant the complete ones before it are
+ * kept, else FALSE. An unknown table is FALSE either way. */
 gboolean
 axion_pg_spool_parse_sections (
     AxionPgBatch *b, const gchar *p, const gchar *end, gboolean tolerant)
@@ -224,7 +241,7 @@ axion_pg_spool_parse_sections (
     gsize bytes;
 
     if (nl == NULL || !parse_header (p, nl, &t, &rows, &bytes) ||
-        (gsize) (end - nl - 1) < bytes)
+        (gsize) (end - nl - 1) < bytes || !has_rows (nl + 1, bytes, rows))
       return tolerant;
     if (t == GST_AXION_N_TABLES)
       return FALSE;

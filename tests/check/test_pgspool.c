@@ -1,0 +1,310 @@
+/* Unit tests of axionpgsink's spool and journal (ext/pq/axionpgspool.c,
+ * axionpgjournal.c), linked directly: no PostgreSQL. Spool files parsed
+ * (valid, truncated, corrupt, tolerant), journals recovered (only what
+ * the stored length covers, never the mapped zeros, the old format). */
+#include <gst/check/gstcheck.h>
+#include <gst/axion/axion.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "axionpgbatch.h"
+#include "axionpgjournal.h"
+#include "axionpgspool.h"
+
+/* two rows of frame_metadata and one of camera_events (COPY text; the
+ * spool does not look inside a row) */
+static AxionPgBatch *
+sample_batch (void)
+{
+  AxionPgBatch *b = axion_pg_batch_new ();
+
+  const gchar *two = "1\tCAM\\t1\n2\tCAM\n";
+
+  /* (camera_events comes first in a file: table order) */
+  axion_pg_batch_add_lines (b, GST_AXION_TABLE_CAMERA_EVENTS, "7\tx\n", 4, 1);
+  axion_pg_batch_add_lines (
+      b, GST_AXION_TABLE_FRAME_METADATA, two, strlen (two), 2);
+  return b;
+}
+
+/* the first section of sample_batch ()'s file: its camera_events row */
+#define FIRST_SECTION (strlen ("camera_events 1 4\n") + 4)
+#define FIRST_ROWS 1
+
+static void
+assert_same_rows (const AxionPgBatch *a, const AxionPgBatch *b)
+{
+  fail_unless_equals_int (a->total, b->total);
+  for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
+    fail_unless_equals_int (a->rows[t], b->rows[t]);
+    fail_unless_equals_int (a->data[t]->len, b->data[t]->len);
+    fail_unless (
+        memcmp (a->data[t]->str, b->data[t]->str, a->data[t]->len) == 0);
+  }
+}
+
+GST_START_TEST (test_spool_parse_valid)
+{
+  AxionPgBatch *b = sample_batch (), *back;
+  GString *s = axion_pg_spool_serialize (b);
+
+  fail_unless (g_str_has_prefix (s->str, AXION_PG_SPOOL_MAGIC));
+  back = axion_pg_spool_parse (s->str, s->len, FALSE);
+  fail_unless (back != NULL);
+  assert_same_rows (b, back);
+  axion_pg_batch_free (back);
+  /* empty batch: only the magic line, zero rows */
+  back = axion_pg_spool_parse (
+      AXION_PG_SPOOL_MAGIC, strlen (AXION_PG_SPOOL_MAGIC), FALSE);
+  fail_unless (back != NULL);
+  fail_unless_equals_int (back->total, 0);
+  axion_pg_batch_free (back);
+  g_string_free (s, TRUE);
+  axion_pg_batch_free (b);
+}
+
+GST_END_TEST;
+
+/* Every cut of a spool file: refused strictly unless the cut falls just
+ * after a section; tolerantly, the complete sections are kept. */
+GST_START_TEST (test_spool_parse_truncated)
+{
+  AxionPgBatch *b = sample_batch ();
+  GString *s = axion_pg_spool_serialize (b);
+  gsize first_end = strlen (AXION_PG_SPOOL_MAGIC) + FIRST_SECTION;
+
+  for (gsize cut = 0; cut < s->len; cut++) {
+    AxionPgBatch *strict = axion_pg_spool_parse (s->str, cut, FALSE);
+    AxionPgBatch *tol = axion_pg_spool_parse (s->str, cut, TRUE);
+    gboolean boundary = cut == strlen (AXION_PG_SPOOL_MAGIC) ||
+        cut == first_end;
+
+    if (cut < strlen (AXION_PG_SPOOL_MAGIC)) {
+      fail_unless (strict == NULL && tol == NULL, "cut %u", (guint) cut);
+      continue;
+    }
+    fail_unless ((strict != NULL) == boundary, "cut %u", (guint) cut);
+    fail_unless (tol != NULL, "cut %u", (guint) cut);
+    fail_unless_equals_int (tol->total, cut >= first_end ? FIRST_ROWS : 0);
+    fail_unless_equals_int (tol->rows[GST_AXION_TABLE_FRAME_METADATA], 0);
+    axion_pg_batch_free (strict);
+    axion_pg_batch_free (tol);
+  }
+  g_string_free (s, TRUE);
+  axion_pg_batch_free (b);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_spool_parse_corrupt)
+{
+  const gchar *bad[] = {
+    "AXIONSPOOL 2\nframe_metadata 1 2\nx\n",   /* another version */
+    "AXIONSPOOL 1\nno_such_table 1 2\nx\n",    /* unknown table */
+    "AXIONSPOOL 1\nframe_metadata one 2\nx\n", /* not a number */
+    "AXIONSPOOL 1\nframe_metadata 1 99\nx\n",  /* longer than the file */
+    "AXIONSPOOL 1\nframe_metadata\n1 2\nx\n",  /* header over two lines */
+    "AXIONSPOOL 1\n\nframe_metadata 1 2\nx\n", /* empty header */
+    "AXIONSPOOL 1\nframe_metadata 2 2\nx\n",   /* rows are not its lines */
+    "AXIONSPOOL 1\nframe_metadata 0 2\nx\n",   /* bytes of no row */
+    "AXIONSPOOL 1\nframe_metadata 1 2\nxy",    /* no end of line */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    AxionPgBatch *b = axion_pg_spool_parse (bad[i], strlen (bad[i]), FALSE);
+    fail_unless (b == NULL, "accepted: %s", bad[i]);
+  }
+  /* an unknown table is refused even tolerantly (not a cut section) */
+  fail_unless (axion_pg_spool_parse (bad[1], strlen (bad[1]), TRUE) == NULL);
+}
+
+GST_END_TEST;
+
+/* A spool written to a directory and read back; half-written files are
+ * removed by the listing. */
+GST_START_TEST (test_spool_write_list_read)
+{
+  gchar *dir = g_dir_make_tmp ("axion-pgspool-XXXXXX", NULL);
+  AxionPgSpool sp = { dir, G_MAXUINT64, FALSE };
+  AxionPgBatch *b = sample_batch (), *back;
+  gchar *tmp = g_build_filename (dir, "00000000000000000001.tmp", NULL);
+  GError *err = NULL;
+  GPtrArray *files;
+  guint64 bytes;
+  gsize size = 0, rsize = 0;
+
+  fail_unless (axion_pg_spool_write (&sp, b, 0, &size, NULL, &err));
+  fail_unless (g_file_set_contents (tmp, "half", 4, NULL));
+  files = axion_pg_spool_list (&sp, &bytes);
+  fail_unless_equals_int (files->len, 1);
+  fail_unless_equals_uint64 (bytes, size);
+  fail_if (g_file_test (tmp, G_FILE_TEST_EXISTS));
+  back = axion_pg_spool_read (g_ptr_array_index (files, 0), &rsize);
+  fail_unless (back != NULL);
+  fail_unless_equals_uint64 (rsize, size);
+  assert_same_rows (b, back);
+  /* the byte limit */
+  sp.max_bytes = size + 1;
+  fail_if (axion_pg_spool_write (&sp, b, size, &size, NULL, &err));
+  fail_unless (
+      g_error_matches (err, AXION_PG_SPOOL_ERROR, AXION_PG_SPOOL_ERROR_FULL));
+  g_clear_error (&err);
+  g_unlink (g_ptr_array_index (files, 0));
+  g_ptr_array_unref (files);
+  axion_pg_batch_free (back);
+  axion_pg_batch_free (b);
+  g_rmdir (dir);
+  g_free (tmp);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* A mapped journal's bytes: header with @done as the stored length, the
+ * sections of @b, then @zeros zero bytes (the mapped tail). */
+static GString *
+journal_bytes (const AxionPgBatch *b, gboolean only_first, gsize zeros)
+{
+  GString *s = axion_pg_spool_serialize (b);
+  GString *j = g_string_new (NULL);
+  gsize magic = strlen (AXION_PG_SPOOL_MAGIC);
+  guint64 done;
+
+  g_string_append_len (j, AXION_PG_JOURNAL_MAGIC, 16);
+  g_string_append_len (j, "\0\0\0\0\0\0\0\0", 8);
+  g_string_append_len (j, s->str + magic, s->len - magic);
+  done = only_first ? AXION_PG_JOURNAL_HEADER + FIRST_SECTION : j->len;
+  memcpy (j->str + 16, &done, 8);
+  for (gsize i = 0; i < zeros; i++)
+    g_string_append_c (j, '\0');
+  g_string_free (s, TRUE);
+  return j;
+}
+
+/* Only what the stored length covers is recovered: a section written
+ * past it (an append the kill cut before its length was stored) and the
+ * mapped zeros are not. */
+GST_START_TEST (test_journal_recover_stored_length)
+{
+  AxionPgBatch *b = sample_batch (), *back;
+  GString *j = journal_bytes (b, TRUE, 8192);
+
+  back = axion_pg_journal_parse (j->str, j->len);
+  fail_unless (back != NULL);
+  fail_unless_equals_int (back->total, FIRST_ROWS);
+  fail_unless_equals_int (back->rows[GST_AXION_TABLE_FRAME_METADATA], 0);
+  axion_pg_batch_free (back);
+  g_string_free (j, TRUE);
+
+  /* all stored, then 4 KB of zeros: the zeros are no section */
+  j = journal_bytes (b, FALSE, 4096);
+  back = axion_pg_journal_parse (j->str, j->len);
+  fail_unless (back != NULL);
+  assert_same_rows (b, back);
+  axion_pg_batch_free (back);
+  g_string_free (j, TRUE);
+
+  /* a stored length beyond the file (torn header) reads to the end */
+  j = journal_bytes (b, FALSE, 0);
+  memset (j->str + 16, 0xff, 8);
+  back = axion_pg_journal_parse (j->str, j->len);
+  fail_unless (back != NULL);
+  assert_same_rows (b, back);
+  axion_pg_batch_free (back);
+  g_string_free (j, TRUE);
+  axion_pg_batch_free (b);
+}
+
+GST_END_TEST;
+
+/* Journals of the old format ("AXIONSPOOL 1", no length) are still
+ * recovered, up to their last complete section. */
+GST_START_TEST (test_journal_recover_old_format)
+{
+  AxionPgBatch *b = sample_batch (), *back;
+  GString *s = axion_pg_spool_serialize (b);
+
+  back = axion_pg_journal_parse (s->str, s->len - 2); /* a cut section */
+  fail_unless (back != NULL);
+  fail_unless_equals_int (back->total, FIRST_ROWS);
+  axion_pg_batch_free (back);
+  back = axion_pg_journal_parse (s->str, s->len);
+  assert_same_rows (b, back);
+  axion_pg_batch_free (back);
+  fail_unless (axion_pg_journal_parse ("garbage", 7) == NULL);
+  g_string_free (s, TRUE);
+  axion_pg_batch_free (b);
+}
+
+GST_END_TEST;
+
+/* Appends through the real journal (mapped or pwritev), read back from
+ * the file as a next start would; a retired batch's file goes at clear,
+ * a batch freed with rows only in memory keeps it. */
+GST_START_TEST (test_journal_append_and_recover)
+{
+  gchar *dir = g_dir_make_tmp ("axion-pgjournal-XXXXXX", NULL);
+  AxionPgJournal jr;
+  AxionPgBatch *b = axion_pg_batch_new (), *back;
+  GPtrArray *files;
+  GError *err = NULL;
+  gsize from, len;
+  AxionPgJournalFile *f;
+
+  axion_pg_journal_init (&jr, dir);
+  axion_pg_batch_add_lines (b, GST_AXION_TABLE_FRAME_METADATA, "1\ta\n", 4, 1);
+  fail_unless (axion_pg_journal_append (&jr, b, &err));
+  /* pages faulted in: the next append is a copy into the mapping */
+  f = axion_pg_journal_populate_begin (&jr, &from, &len);
+  if (f)
+    axion_pg_journal_populate_end (
+        f, from, axion_pg_journal_populate (f, from, len));
+  axion_pg_batch_add_lines (b, GST_AXION_TABLE_CAMERA_EVENTS, "2\tb\n", 4, 1);
+  fail_unless (axion_pg_journal_append (&jr, b, &err));
+  files = axion_pg_journal_list (dir);
+  fail_unless_equals_int (files->len, 1);
+  back = axion_pg_journal_read (g_ptr_array_index (files, 0), &err);
+  fail_unless (back != NULL);
+  assert_same_rows (b, back);
+  axion_pg_batch_free (back);
+
+  /* rows only in memory: the file stays for the next start */
+  axion_pg_batch_free (b);
+  axion_pg_journal_clear (&jr);
+  fail_unless (g_file_test (g_ptr_array_index (files, 0), G_FILE_TEST_EXISTS));
+  g_unlink (g_ptr_array_index (files, 0));
+  g_ptr_array_unref (files);
+
+  /* written (retired): no file left */
+  axion_pg_journal_init (&jr, dir);
+  b = sample_batch ();
+  fail_unless (axion_pg_journal_append (&jr, b, &err));
+  axion_pg_batch_retire (b);
+  axion_pg_journal_clear (&jr);
+  files = axion_pg_journal_list (dir);
+  fail_unless_equals_int (files->len, 0);
+  g_ptr_array_unref (files);
+  g_rmdir (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+static Suite *
+pgspool_suite (void)
+{
+  Suite *s = suite_create ("axionpgsink-spool");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_spool_parse_valid);
+  tcase_add_test (tc, test_spool_parse_truncated);
+  tcase_add_test (tc, test_spool_parse_corrupt);
+  tcase_add_test (tc, test_spool_write_list_read);
+  tcase_add_test (tc, test_journal_recover_stored_length);
+  tcase_add_test (tc, test_journal_recover_old_format);
+  tcase_add_test (tc, test_journal_append_and_recover);
+  return s;
+}
+
+GST_CHECK_MAIN (pgspool);
