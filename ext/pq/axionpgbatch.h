@@ -24,6 +24,7 @@ typedef struct
   /* write-ahead journal of this batch (pending batches only): the file,
    * and what of data[] is already in it */
   AxionPgJournalFile *jf;
+  gboolean jdead; /* an append failed: no more for this batch */
   gsize jlen[GST_AXION_N_TABLES];
   guint jrows[GST_AXION_N_TABLES];
 } AxionPgBatch;

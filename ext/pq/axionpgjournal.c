@@ -39,19 +39,24 @@
 
 /* mapped per file (address space; disk only for what is written) */
 #define JOURNAL_MAP_BYTES (AXION_PG_JOURNAL_MAX_BYTES + 4 * 1024 * 1024)
-/* bytes faulted in ahead of the write position */
-#define JOURNAL_AHEAD (256 * 1024)
+/* Bytes faulted in ahead of the write position: twice what was appended
+ * since the last time, within these bounds (a camera at 30 fps appends
+ * ~15-30 KB per 500 ms flush: 32-64 KB of its disk is taken ahead, never
+ * more than JOURNAL_AHEAD_MAX; 256 KB each, whatever the rate, before) */
+#define JOURNAL_AHEAD_MIN (16 * 1024)
+#define JOURNAL_AHEAD_MAX (128 * 1024)
 
 struct _AxionPgJournalFile
 {
   gchar *path;
   int fd;
-  gint refs;     /* atomic */
-  gint keep;     /* atomic: a batch left with rows that are nowhere else */
-  guint batches; /* batches begun in it */
-  gsize size;    /* bytes in the file */
-  guint8 *map;   /* JOURNAL_MAP_BYTES mapped, or NULL */
-  gsize ready;   /* bytes of map faulted in for writing */
+  gint refs;      /* atomic */
+  gint keep;      /* atomic: a batch left with rows that are nowhere else */
+  guint batches;  /* batches begun in it */
+  gsize size;     /* bytes in the file */
+  guint8 *map;    /* JOURNAL_MAP_BYTES mapped, or NULL */
+  gsize ready;    /* bytes of map faulted in for writing */
+  gsize appended; /* bytes appended since pages were last faulted in */
   gboolean populating;      /* pages are being faulted in */
   gboolean populate_failed; /* no more attempts */
 };
@@ -225,19 +230,19 @@ file_write (
   return 0;
 }
 
+/* No more appends for @b (its later rows are in memory only) nor to its
+ * file, which may end in a cut section now (recovery stops there); the
+ * next batch begins a new file. The batch keeps its reference: the file
+ * goes when the batch is written or spooled, or stays for the next start
+ * when the process dies. */
 static void
 append_failed (AxionPgJournal *j, AxionPgBatch *b)
 {
-  if (b->jf == NULL)
-    return;
-  /* the file may end in a cut section now, which recovery stops at: no
-   * more appends to it; kept (this batch's earlier rows are there) */
-  if (j->cur == b->jf) {
+  b->jdead = TRUE;
+  if (b->jf && j->cur == b->jf) {
     axion_pg_journal_file_unref (j->cur, TRUE);
     j->cur = NULL;
   }
-  axion_pg_journal_file_unref (b->jf, FALSE);
-  b->jf = NULL;
 }
 
 /* Appends the rows of @b not yet journaled to its journal file (spool
@@ -253,10 +258,12 @@ axion_pg_journal_append (AxionPgJournal *j, AxionPgBatch *b, GError **error)
   gsize total = 0;
   AxionPgJournalFile *f;
 
-  if (j->dir == NULL || b == NULL || b->total == 0)
+  if (j->dir == NULL || b == NULL || b->total == 0 || b->jdead)
     return TRUE;
-  if ((f = file_for (j, b, error)) == NULL)
+  if ((f = file_for (j, b, error)) == NULL) {
+    append_failed (j, b);
     return FALSE;
+  }
   for (gint t = 0; t < GST_AXION_N_TABLES; t++) {
     gsize len = b->data[t]->len - b->jlen[t];
     if (len == 0)
@@ -279,6 +286,7 @@ axion_pg_journal_append (AxionPgJournal *j, AxionPgBatch *b, GError **error)
     b->jrows[t] = b->rows[t];
   }
   f->size += total;
+  f->appended += total;
   return TRUE;
 }
 
@@ -291,12 +299,18 @@ AxionPgJournalFile *
 axion_pg_journal_populate_begin (AxionPgJournal *j, gsize *from, gsize *len)
 {
   AxionPgJournalFile *f = j->cur;
+  gsize ahead;
 
   if (f == NULL || f->map == NULL || f->populating || f->populate_failed ||
-      f->ready >= JOURNAL_MAP_BYTES || f->size + JOURNAL_AHEAD / 2 <= f->ready)
+      f->ready >= JOURNAL_MAP_BYTES)
     return NULL;
+  ahead = CLAMP (2 * f->appended, JOURNAL_AHEAD_MIN, JOURNAL_AHEAD_MAX);
+  if (f->size + ahead / 2 <= f->ready)
+    return NULL;
+  /* (ready stays page-aligned: madvise () needs it) */
   *from = f->ready;
-  *len = JOURNAL_AHEAD;
+  *len = ((f->size + ahead + 4095) & ~(gsize) 4095) - f->ready;
+  f->appended = 0;
   f->populating = TRUE;
   g_atomic_int_inc (&f->refs);
   return f;

@@ -55,6 +55,46 @@ fsync_path (const gchar *path)
   }
 }
 
+/* Writes @len bytes of @data to a new file @path (fsync'd with
+ * @do_fsync). Returns 0 or the errno of the failure (a write that makes
+ * no progress is ENOSPC: a full disk, not "Success"). */
+static gint
+write_file (const gchar *path, const gchar *data, gsize len, gboolean do_fsync)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  gint e = 0;
+
+  if (fd < 0)
+    return errno;
+  while (len > 0 && e == 0) {
+    gssize n = write (fd, data, len);
+    if (n > 0) {
+      data += n;
+      len -= n;
+    } else if (n == 0) {
+      e = ENOSPC;
+    } else if (errno != EINTR) {
+      e = errno;
+    }
+  }
+  if (e == 0 && do_fsync && fsync (fd) != 0)
+    e = errno;
+  if (close (fd) != 0 && e == 0)
+    e = errno;
+  return e;
+}
+
+static AxionPgSpoolError
+error_code (gint e)
+{
+#ifdef EDQUOT
+  if (e == EDQUOT)
+    return AXION_PG_SPOOL_ERROR_NO_SPACE;
+#endif
+  return e == ENOSPC || e == EFBIG ? AXION_PG_SPOOL_ERROR_NO_SPACE
+                                   : AXION_PG_SPOOL_ERROR_FAILED;
+}
+
 /* The spool file of @b (read back by axion_pg_spool_parse ()). */
 GString *
 axion_pg_spool_serialize (const AxionPgBatch *b)
@@ -81,9 +121,8 @@ axion_pg_spool_write (const AxionPgSpool *s, const AxionPgBatch *b,
 {
   gchar *tmp, *final;
   GString *out;
-  gboolean ok;
   gint64 seq;
-  GError *err = NULL;
+  gint e;
 
   if (!axion_pg_spool_ensure_dir (s, error))
     return FALSE;
@@ -99,20 +138,14 @@ axion_pg_spool_write (const AxionPgSpool *s, const AxionPgBatch *b,
   seq = gst_axion_id_next ();
   tmp = g_strdup_printf ("%s/%020" G_GINT64_FORMAT ".tmp", s->dir, seq);
   final = g_strdup_printf ("%s/%020" G_GINT64_FORMAT ".batch", s->dir, seq);
-  ok = g_file_set_contents (tmp, out->str, out->len, &err);
-  if (ok && s->fsync)
-    fsync_path (tmp);
-  if (ok && g_rename (tmp, final) != 0) {
-    ok = FALSE;
-    g_set_error (&err, G_FILE_ERROR, g_file_error_from_errno (errno), "%s",
-        g_strerror (errno));
-  }
-  if (ok && s->fsync)
+  e = write_file (tmp, out->str, out->len, s->fsync);
+  if (e == 0 && g_rename (tmp, final) != 0)
+    e = errno;
+  if (e == 0 && s->fsync)
     fsync_path (s->dir);
-  if (!ok) {
-    g_set_error (error, AXION_PG_SPOOL_ERROR, AXION_PG_SPOOL_ERROR_FAILED,
-        "cannot write spool file %s: %s", final, err->message);
-    g_clear_error (&err);
+  if (e != 0) {
+    g_set_error (error, AXION_PG_SPOOL_ERROR, error_code (e),
+        "cannot write spool file %s: %s", final, g_strerror (e));
     g_unlink (tmp);
   } else {
     *size = out->len;
@@ -122,7 +155,7 @@ axion_pg_spool_write (const AxionPgSpool *s, const AxionPgBatch *b,
   g_string_free (out, TRUE);
   g_free (tmp);
   g_free (final);
-  return ok;
+  return e == 0;
 }
 
 /* Keeps rows the server refused as data in <dir>/rejected/ (never
@@ -146,6 +179,86 @@ axion_pg_spool_write_rejected (
   g_string_free (out, TRUE);
   g_free (rej);
   return path;
+}
+
+/* A camera id as one file name: bytes outside [A-Za-z0-9._-] as %XX, and
+ * "." and ".." (and the empty id) never as themselves, so the name is
+ * always one component and distinct ids get distinct names. */
+gchar *
+axion_pg_spool_escape_camera (const gchar *camera_id)
+{
+  GString *s = g_string_new (NULL);
+
+  for (const guchar *p = (const guchar *) camera_id; *p; p++) {
+    if (g_ascii_isalnum (*p) || *p == '.' || *p == '_' || *p == '-')
+      g_string_append_c (s, *p);
+    else
+      g_string_append_printf (s, "%%%02X", *p);
+  }
+  if (s->len == 0 || g_str_equal (s->str, ".") || g_str_equal (s->str, "..")) {
+    gsize n = s->len;
+    g_string_truncate (s, 0);
+    for (gsize i = 0; i < n; i++)
+      g_string_append (s, "%2E");
+    if (n == 0)
+      g_string_append (s, "%");
+  }
+  return g_string_free (s, FALSE);
+}
+
+/* The spool directory of @camera_id under @root: always a direct child
+ * of @root. */
+gchar *
+axion_pg_spool_camera_dir (const gchar *root, const gchar *camera_id)
+{
+  gchar *name = axion_pg_spool_escape_camera (camera_id);
+  gchar *dir = g_build_filename (root, name, NULL);
+
+  g_free (name);
+  return dir;
+}
+
+/* Where spools go without spool-dir: $XDG_STATE_HOME/axion/spool, or
+ * /var/lib/axion/spool for root when XDG_STATE_HOME is not set, else
+ * ~/.local/state/axion/spool (g_get_user_state_dir ()). */
+gchar *
+axion_pg_spool_default_root (void)
+{
+  const gchar *xdg = g_getenv ("XDG_STATE_HOME");
+
+  if (geteuid () == 0 && (xdg == NULL || *xdg == '\0'))
+    return g_strdup ("/var/lib/axion/spool");
+  return g_build_filename (g_get_user_state_dir (), "axion", "spool", NULL);
+}
+
+/* Creates @dir (and its parents) when missing and checks that this
+ * process can create files in it (a probe file, so that a read-only file
+ * system or a non-directory is found also as root). */
+gboolean
+axion_pg_spool_check_dir (const gchar *dir, GError **error)
+{
+  gchar *probe;
+  gint fd, e = 0;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    e = errno;
+  else if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    e = ENOTDIR;
+  if (e == 0) {
+    probe = g_build_filename (dir, ".axion-probe-XXXXXX", NULL);
+    fd = g_mkstemp (probe);
+    if (fd < 0)
+      e = errno;
+    else {
+      close (fd);
+      g_unlink (probe);
+    }
+    g_free (probe);
+  }
+  if (e != 0)
+    g_set_error (error, AXION_PG_SPOOL_ERROR, error_code (e),
+        "%s is not a writable directory: %s", dir, g_strerror (e));
+  return e == 0;
 }
 
 static gint

@@ -61,6 +61,46 @@ axion_pg_redact_conninfo (const gchar *conninfo)
   return g_string_free (s, FALSE);
 }
 
+/* Can libpq parse @conninfo (NULL or empty: the environment)? When not,
+ * @error (owned) says why, without the quoted parts of the conninfo that
+ * may hold a URI's password. */
+gboolean
+axion_pg_conninfo_check (const gchar *conninfo, gchar **error)
+{
+  PQconninfoOption *opts;
+  gchar *msg = NULL;
+  GString *s;
+
+  if (conninfo == NULL || *conninfo == '\0')
+    return TRUE;
+  opts = PQconninfoParse (conninfo, &msg);
+  if (opts) {
+    PQconninfoFree (opts);
+    return TRUE;
+  }
+  s = g_string_new (NULL);
+  for (const gchar *p = msg ? msg : "out of memory"; *p; p++) {
+    const gchar *q = *p == '"' ? strchr (p + 1, '"') : NULL;
+    gchar *part = q ? g_strndup (p + 1, q - p - 1) : NULL;
+    if (part &&
+        (strchr (part, '@') || strchr (part, ':') ||
+            strstr (part, "password") || strlen (part) > 40)) {
+      g_string_append (s, "\"...\"");
+      p = q;
+    } else if (part) {
+      g_string_append_printf (s, "\"%s\"", part);
+      p = q;
+    } else {
+      g_string_append_c (s, *p);
+    }
+    g_free (part);
+  }
+  PQfreemem (msg);
+  *error = axion_pg_clean_error (s->str);
+  g_string_free (s, TRUE);
+  return FALSE;
+}
+
 /* libpq messages never contain the password; strip a conninfo echo anyway */
 gchar *
 axion_pg_clean_error (const gchar *msg)

@@ -56,6 +56,7 @@ void axion_pg_writer_clear (AxionPgWriter *w);
 
 gchar *axion_pg_redact_conninfo (const gchar *conninfo);
 gchar *axion_pg_clean_error (const gchar *msg);
+gboolean axion_pg_conninfo_check (const gchar *conninfo, gchar **error);
 
 gboolean axion_pg_writer_connected (AxionPgWriter *w);
 void axion_pg_writer_disconnect (AxionPgWriter *w);

@@ -107,8 +107,10 @@ struct _GstAxionPgSink
   guint64 spool_bytes;
   guint spool_files;
   gboolean spool_is_full;       /* the last spool write found no room */
-  AxionPgJournal journal_state; /* dir set at start while journaling */
-  gboolean journal_warned;
+  AxionPgJournal journal_state; /* dir set when the spool opens */
+  gboolean journal_failing;     /* the last append failed */
+  gchar *journal_error;         /* a failure to post (a warning) */
+  gboolean spool_reopened;      /* a spool opened: the worker replays it */
   GThread *worker;
 
   /* stats (lock) */
@@ -127,9 +129,16 @@ struct _GstAxionPgSink
   GHashTable *cameras_seen;
   const gchar *last_camera; /* the key of cameras_seen the last frame had */
 
+  /* the spool: dir set when it opens (lock; NULL: none), not changed
+   * again before stop; the rest worker thread */
+  AxionPgSpool spool;
+  /* without spool-dir: the default root, a directory per camera under it
+   * opened at the first camera id (streaming thread) */
+  gchar *spool_root;
+  gboolean spool_opened;
+
   /* worker thread */
   AxionPgWriter writer;
-  AxionPgSpool spool;     /* dir set at start (NULL: no spool) */
   gboolean spool_pending; /* spool files to replay before new rows */
   gint64 last_metrics_us;
   guint64 last_metrics_rows;
@@ -205,14 +214,39 @@ journal_append (GstAxionPgSink *self, AxionPgBatch *b)
 {
   GError *err = NULL;
 
-  if (axion_pg_journal_append (&self->journal_state, b, &err))
+  if (axion_pg_journal_append (&self->journal_state, b, &err)) {
+    if (self->journal_failing && b && !b->jdead) {
+      self->journal_failing = FALSE;
+      GST_INFO_OBJECT (self, "the journal is written again");
+    }
     return;
-  if (!self->journal_warned) {
-    self->journal_warned = TRUE;
-    GST_WARNING_OBJECT (self,
-        "%s: rows are in memory only until written or spooled", err->message);
+  }
+  /* a warning once per failing spell, posted without the lock */
+  if (!self->journal_failing) {
+    self->journal_failing = TRUE;
+    g_free (self->journal_error);
+    self->journal_error = g_strdup (err->message);
   }
   g_clear_error (&err);
+}
+
+/* Posts a journal failure noted under the lock (a warning once per
+ * failing spell). Dropped rows are posted by the base class
+ * (gst_axion_queue_sink_dropped()). */
+static void
+post_warnings (GstAxionPgSink *self)
+{
+  gchar *journal;
+
+  g_mutex_lock (&self->parent.lock);
+  journal = g_steal_pointer (&self->journal_error);
+  g_mutex_unlock (&self->parent.lock);
+  if (journal)
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("Cannot write the journal: rows not yet written nor spooled are "
+         "lost if the process is killed"),
+        ("%s", journal));
+  g_free (journal);
 }
 
 /* lock held: move the pending batch to the worker queue */
@@ -236,35 +270,40 @@ set_last_error (GstAxionPgSink *self, const gchar *msg)
 
 /* ---- spool (worker, and start) ------------------------------------------- */
 
-/* the properties the spool follows while running */
+/* The spool as it is now: its directory (NULL: none yet, or none) and
+ * the properties it follows; @used: the bytes in it */
 static void
-spool_sync_config (GstAxionPgSink *self)
+spool_snapshot (GstAxionPgSink *self, AxionPgSpool *sp, guint64 *used)
 {
+  g_mutex_lock (&self->parent.lock);
+  sp->dir = self->spool.dir;
+  if (used)
+    *used = self->spool_bytes;
+  g_mutex_unlock (&self->parent.lock);
   GST_OBJECT_LOCK (self);
-  self->spool.max_bytes = self->spool_max_bytes;
-  self->spool.fsync = self->spool_fsync;
+  sp->max_bytes = self->spool_max_bytes;
+  sp->fsync = self->spool_fsync;
   GST_OBJECT_UNLOCK (self);
 }
 
-/* Write @b as one spool file. Returns FALSE when there is no spool
- * directory, no room or the write failed (the batch is kept by the caller). */
+/* Write @b as one spool file in @sp. Returns FALSE when there is no spool
+ * directory, no room (spool-max-bytes, or a full disk: both count as
+ * spool-full) or the write failed (the batch is kept by the caller). */
 static gboolean
-spool_write (GstAxionPgSink *self, AxionPgBatch *b)
+spool_write_to (
+    GstAxionPgSink *self, AxionPgSpool *sp, guint64 used, AxionPgBatch *b)
 {
-  guint64 used;
   gsize size = 0;
   gchar *path = NULL;
   GError *err = NULL;
 
-  if (self->spool.dir == NULL)
+  if (sp->dir == NULL)
     return FALSE;
-  spool_sync_config (self);
-  g_mutex_lock (&self->parent.lock);
-  used = self->spool_bytes;
-  g_mutex_unlock (&self->parent.lock);
-  if (!axion_pg_spool_write (&self->spool, b, used, &size, &path, &err)) {
+  if (!axion_pg_spool_write (sp, b, used, &size, &path, &err)) {
     if (g_error_matches (
-            err, AXION_PG_SPOOL_ERROR, AXION_PG_SPOOL_ERROR_FULL)) {
+            err, AXION_PG_SPOOL_ERROR, AXION_PG_SPOOL_ERROR_FULL) ||
+        g_error_matches (
+            err, AXION_PG_SPOOL_ERROR, AXION_PG_SPOOL_ERROR_NO_SPACE)) {
       g_mutex_lock (&self->parent.lock);
       self->spool_full++;
       self->spool_is_full = TRUE;
@@ -285,13 +324,23 @@ spool_write (GstAxionPgSink *self, AxionPgBatch *b)
   return TRUE;
 }
 
+static gboolean
+spool_write (GstAxionPgSink *self, AxionPgBatch *b)
+{
+  AxionPgSpool sp;
+  guint64 used;
+
+  spool_snapshot (self, &sp, &used);
+  return spool_write_to (self, &sp, used, b);
+}
+
 /* Journals left by a process that died (killed, crashed) hold rows that
  * reached render() but neither the database nor a spool file: they become
  * spool files, replayed in order after the older ones. */
 static void
-journal_recover (GstAxionPgSink *self, const gchar *dir)
+journal_recover (GstAxionPgSink *self, AxionPgSpool *sp)
 {
-  GPtrArray *paths = axion_pg_journal_list (dir);
+  GPtrArray *paths = axion_pg_journal_list (sp->dir);
 
   for (guint i = 0; i < paths->len; i++) {
     const gchar *path = g_ptr_array_index (paths, i);
@@ -299,7 +348,7 @@ journal_recover (GstAxionPgSink *self, const gchar *dir)
 
     if (b == NULL || b->total == 0) {
       g_unlink (path); /* nothing usable: cut before the first section */
-    } else if (spool_write (self, b)) {
+    } else if (spool_write_to (self, sp, 0, b)) {
       GST_INFO_OBJECT (self, "recovered %u rows of a previous process from %s",
           b->total, path);
       g_unlink (path);
@@ -318,11 +367,14 @@ journal_recover (GstAxionPgSink *self, const gchar *dir)
 static GPtrArray *
 spool_list (GstAxionPgSink *self, guint64 *total_bytes)
 {
-  if (self->spool.dir == NULL) {
+  AxionPgSpool sp;
+
+  spool_snapshot (self, &sp, NULL);
+  if (sp.dir == NULL) {
     *total_bytes = 0;
     return g_ptr_array_new ();
   }
-  return axion_pg_spool_list (&self->spool, total_bytes);
+  return axion_pg_spool_list (&sp, total_bytes);
 }
 
 /* Keep rows the server refused as data in spool-dir/rejected/ (never
@@ -331,12 +383,14 @@ static void
 keep_rejected (GstAxionPgSink *self, AxionPgBatch *b)
 {
   gchar *path = NULL;
+  AxionPgSpool sp;
 
   g_mutex_lock (&self->parent.lock);
   self->rows_rejected += b->total;
   g_mutex_unlock (&self->parent.lock);
-  if (self->spool.dir)
-    path = axion_pg_spool_write_rejected (&self->spool, b, NULL);
+  spool_snapshot (self, &sp, NULL);
+  if (sp.dir)
+    path = axion_pg_spool_write_rejected (&sp, b, NULL);
   if (path == NULL) {
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
         ("PostgreSQL refused %u rows as invalid data", b->total),
@@ -615,9 +669,8 @@ keep_unwritten (GstAxionPgSink *self, AxionPgBatch *b, gboolean final)
   }
   g_mutex_unlock (&self->parent.lock);
   gst_axion_queue_sink_dropped (GST_AXION_QUEUE_SINK (self), lost, "rows",
-      "PostgreSQL was away at shutdown and the rows could not be spooled: "
-      "set spool-dir (and enough spool-max-bytes) to keep rows across "
-      "outages");
+      "PostgreSQL was away at shutdown and the rows could not be spooled "
+      "(no spool, or a full one): free disk space or raise spool-max-bytes");
   return FALSE;
 }
 
@@ -682,6 +735,10 @@ collect (GstAxionPgSink *self, GstAxionFlushKind kind)
 
   /* (may release the lock: the state is read after it) */
   journal_prepare (self);
+  if (self->spool_reopened) { /* a spool opened with files to replay */
+    self->spool_reopened = FALSE;
+    self->spool_pending = TRUE;
+  }
   GST_OBJECT_LOCK (self);
   metrics_ms = self->metrics_interval_ms;
   GST_OBJECT_UNLOCK (self);
@@ -723,11 +780,19 @@ gst_axion_pg_sink_flush (GstAxionQueueSink *qs, GstAxionFlushKind kind,
       break;
     online = online && conn_ok (self);
     if (online && !self->spool_pending &&
-        write_or_send (self, b, kind == GST_AXION_FLUSH_TICK))
+        write_or_send (self, b, kind == GST_AXION_FLUSH_TICK)) {
+      /* sent, results unread: nothing else may use the connection until
+       * they are (a batch queued meanwhile goes at the next flush; render
+       * kicked for it). Writing on ate those results: they were lost and
+       * the batch counted again (seen under load). */
+      if (self->sent)
+        break;
       continue;
+    }
     if (!keep_unwritten (self, b, final) && !final)
       break; /* no room to spool: kept in memory, tried at the next flush */
   }
+  post_warnings (self);
   if (was_online && !conn_ok (self))
     return lost (self, "connection lost", error);
   return GST_AXION_SINK_OK;
@@ -743,6 +808,8 @@ gst_axion_pg_sink_has_pending (GstAxionQueueSink *qs)
   return !g_queue_is_empty (&self->queue) || self->sent != NULL ||
       (self->pending && self->pending->total > 0) || self->spool_files > 0;
 }
+
+static void open_default_spool (GstAxionPgSink *self, const gchar *camera_id);
 
 /* ---- streaming thread ------------------------------------------------------
  */
@@ -798,7 +865,6 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   GError *err = NULL;
   guint frame_interval, batch_size, max_queued;
   SpoolFullPolicy policy;
-  gboolean have_spool;
   gpointer state = NULL;
   GstMeta *m;
   guint invalid = 0;
@@ -813,7 +879,6 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   batch_size = self->batch_size;
   max_queued = self->max_queued;
   policy = self->spool_full_policy;
-  have_spool = self->spool_dir != NULL;
   GST_OBJECT_UNLOCK (self);
 
   gst_axion_frame_info_init (&info);
@@ -827,6 +892,9 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
 
   if (meta && gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA)) {
     GstAxionRow *row;
+
+    if (!self->spool_opened && self->spool_root)
+      open_default_spool (self, meta->camera_id);
 
     /* (a sink sees one camera, mostly: no hash lookup per frame) */
     if (self->last_camera == NULL ||
@@ -898,7 +966,7 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   while (g_queue_get_length (&self->queue) >= max_queued) {
     /* while the spool still has room the worker empties the queue soon:
      * wait; the policy is for a full (or missing) spool */
-    gboolean spool_room = have_spool && !self->spool_is_full;
+    gboolean spool_room = self->spool.dir && !self->spool_is_full;
     if (policy == SPOOL_FULL_DROP && !spool_room) {
       self->rows_dropped += rows->len;
       dropped = rows->len;
@@ -932,9 +1000,11 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   gst_axion_queue_sink_render_end (GST_AXION_QUEUE_SINK (self));
   g_mutex_unlock (&self->parent.lock);
   g_ptr_array_unref (rows);
+  post_warnings (self);
   gst_axion_queue_sink_dropped (GST_AXION_QUEUE_SINK (self), dropped, "rows",
-      "PostgreSQL is away and the spool is full (spool-full-policy=drop): "
-      "raise spool-max-bytes or free the spool's disk");
+      "PostgreSQL is away and the spool is full or off "
+      "(spool-full-policy=drop): free disk space, raise spool-max-bytes, or "
+      "choose spool-full-policy=block");
   return ret;
 }
 
@@ -946,6 +1016,8 @@ gst_axion_pg_sink_event (GstBaseSink *bs, GstEvent *event)
   gboolean eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS, ret;
 
   if (gst_axion_camera_id_event_parse (event, &id, &uri)) {
+    if (!self->spool_opened && self->spool_root && id && *id)
+      open_default_spool (self, id);
     g_free (self->source_uri);
     self->source_uri = g_strdup (uri);
   }
@@ -983,33 +1055,103 @@ gst_axion_pg_sink_set_caps (GstBaseSink *bs, GstCaps *caps)
   return TRUE;
 }
 
-/* The spool directory (when set) and its journal; journals of a process
- * that died become spool files */
+/* Opens the spool in @dir (checked writable) and its journal; journals of
+ * a process that died become spool files, and the worker replays what is
+ * there */
 static void
-open_spool (GstAxionPgSink *self)
+open_spool_dir (GstAxionPgSink *self, const gchar *dir)
 {
+  AxionPgSpool sp;
   gboolean journal;
-  GError *err = NULL;
+  GPtrArray *files;
+  guint64 bytes;
 
-  g_clear_pointer (&self->spool.dir, g_free);
+  spool_snapshot (self, &sp, NULL);
+  sp.dir = (gchar *) dir;
+  journal_recover (self, &sp);
+  files = axion_pg_spool_list (&sp, &bytes);
+  if (files->len)
+    GST_INFO_OBJECT (self,
+        "%u spool files (%" G_GUINT64_FORMAT " bytes) to replay", files->len,
+        bytes);
   GST_OBJECT_LOCK (self);
-  self->spool.dir = g_strdup (self->spool_dir);
   journal = self->journal;
   GST_OBJECT_UNLOCK (self);
-  spool_sync_config (self);
-  self->journal_warned = FALSE;
-  if (self->spool.dir == NULL)
-    return;
-  if (!axion_pg_spool_ensure_dir (&self->spool, &err)) {
-    GST_WARNING_OBJECT (self, "%s", err->message);
-    g_clear_error (&err);
-    return;
-  }
-  journal_recover (self, self->spool.dir);
   g_mutex_lock (&self->parent.lock);
-  axion_pg_journal_init (
-      &self->journal_state, journal ? self->spool.dir : NULL);
+  self->spool.dir = g_strdup (dir);
+  /* a spool left by a previous process: known before any EOS waits */
+  self->spool_bytes = bytes;
+  self->spool_files = files->len;
+  self->spool_reopened = files->len > 0;
+  axion_pg_journal_init (&self->journal_state, journal ? dir : NULL);
+  if (files->len) /* replayed now, not at the next tick */
+    gst_axion_queue_sink_kick (GST_AXION_QUEUE_SINK (self));
   g_mutex_unlock (&self->parent.lock);
+  g_ptr_array_unref (files);
+}
+
+/* Without spool-dir: the spool of @camera_id under the default root,
+ * opened at the first camera id the sink sees (streaming thread) */
+static void
+open_default_spool (GstAxionPgSink *self, const gchar *camera_id)
+{
+  gchar *dir = axion_pg_spool_camera_dir (self->spool_root, camera_id);
+  GError *err = NULL;
+
+  self->spool_opened = TRUE;
+  if (axion_pg_spool_check_dir (dir, &err)) {
+    GST_INFO_OBJECT (self, "spooling to %s (the default spool)", dir);
+    open_spool_dir (self, dir);
+  } else {
+    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE,
+        ("Cannot open the default spool: rows wait in memory only"),
+        ("%s; set spool-dir to a writable directory", err->message));
+    g_clear_error (&err);
+  }
+  g_free (dir);
+}
+
+/* Configuration errors that are no outage: a conninfo libpq cannot parse,
+ * a spool directory that cannot be written. Posts the error. */
+static gboolean
+check_config (GstAxionPgSink *self)
+{
+  gchar *ci, *dir, *msg = NULL;
+  GError *err = NULL;
+  gboolean ok = TRUE;
+
+  GST_OBJECT_LOCK (self);
+  ci = g_strdup (self->conninfo);
+  dir = g_strdup (self->spool_dir);
+  GST_OBJECT_UNLOCK (self);
+  if (!axion_pg_conninfo_check (ci, &msg)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("conninfo cannot be parsed: %s", msg),
+        ("fix conninfo: a libpq URI (postgresql://user@host/db) or key=value "
+         "pairs separated by spaces, a value with spaces in single quotes; "
+         "empty: the PG* environment"));
+    ok = FALSE;
+  } else if (dir == NULL) {
+    self->spool_root = axion_pg_spool_default_root ();
+    if (!axion_pg_spool_check_dir (self->spool_root, &err)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+          ("The default spool directory cannot be written: %s", err->message),
+          ("set spool-dir to a writable directory, or spool-dir=\"\" to "
+           "keep rows in memory only (lost in an outage)"));
+      ok = FALSE;
+    }
+  } else if (*dir && !axion_pg_spool_check_dir (dir, &err)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+        ("spool-dir %s", err->message),
+        ("set spool-dir to a directory this user can create files in, or "
+         "spool-dir=\"\" to keep rows in memory only (lost in an outage)"));
+    ok = FALSE;
+  }
+  g_clear_error (&err);
+  g_free (msg);
+  g_free (ci);
+  g_free (dir);
+  return ok;
 }
 
 static gboolean
@@ -1018,9 +1160,13 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
   GstAxionPgSink *self = GST_AXION_PG_SINK (bs);
   GstAxionQueueSink *qs = GST_AXION_QUEUE_SINK (bs);
   gboolean require, up;
-  guint64 bytes;
-  GPtrArray *files;
+  gchar *dir;
 
+  g_clear_pointer (&self->spool_root, g_free);
+  self->spool_opened = FALSE;
+  self->journal_failing = FALSE;
+  if (!check_config (self))
+    return FALSE;
   g_mutex_lock (&self->parent.lock);
   self->fatal = FALSE;
   self->rows_queued = self->rows_written = self->rows_spooled = 0;
@@ -1034,20 +1180,15 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
   g_hash_table_remove_all (self->cameras_seen);
   self->last_camera = NULL;
 
-  open_spool (self);
-  /* a spool left by a previous process: known before any EOS waits */
-  files = spool_list (self, &bytes);
-  g_mutex_lock (&self->parent.lock);
-  self->spool_bytes = bytes;
-  self->spool_files = files->len;
-  g_mutex_unlock (&self->parent.lock);
-  self->spool_pending = files->len > 0;
-  if (files->len)
-    GST_INFO_OBJECT (self,
-        "%u spool files (%" G_GUINT64_FORMAT " bytes) "
-        "to replay",
-        files->len, bytes);
-  g_ptr_array_unref (files);
+  self->spool_pending = FALSE;
+  /* spool-dir set: opened now (its journals recovered, its files replayed
+   * first); unset: the default spool opens at the first camera id */
+  GST_OBJECT_LOCK (self);
+  dir = g_strdup (self->spool_dir);
+  GST_OBJECT_UNLOCK (self);
+  if (dir && *dir)
+    open_spool_dir (self, dir);
+  g_free (dir);
 
   /* connects (a refused configuration fails here), starts the worker */
   if (!GST_BASE_SINK_CLASS (parent_class)->start (bs))
@@ -1069,11 +1210,6 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
     GST_WARNING_OBJECT (self,
         "PostgreSQL unreachable at start: rows are "
         "spooled until it is back");
-  if (self->spool_pending) { /* replayed now, not at the first tick */
-    g_mutex_lock (&self->parent.lock);
-    gst_axion_queue_sink_kick (qs);
-    g_mutex_unlock (&self->parent.lock);
-  }
   return TRUE;
 }
 
@@ -1086,9 +1222,12 @@ gst_axion_pg_sink_stop (GstBaseSink *bs)
   /* the worker's last flush writes or spools what is queued */
   ret = GST_BASE_SINK_CLASS (parent_class)->stop (bs);
   /* deleted now unless a batch left rows only there */
+  post_warnings (self);
   g_mutex_lock (&self->parent.lock);
   axion_pg_journal_clear (&self->journal_state);
+  g_clear_pointer (&self->spool.dir, g_free);
   g_mutex_unlock (&self->parent.lock);
+  g_clear_pointer (&self->spool_root, g_free);
   axion_pg_writer_disconnect (&self->writer);
   return ret;
 }
@@ -1310,6 +1449,8 @@ gst_axion_pg_sink_finalize (GObject *object)
   g_free (self->conninfo);
   g_free (self->spool_dir);
   g_free (self->spool.dir);
+  g_free (self->spool_root);
+  g_free (self->journal_error);
   g_free (self->source_uri);
   g_hash_table_unref (self->cameras_seen);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1370,7 +1511,10 @@ gst_axion_pg_sink_class_init (GstAxionPgSinkClass *klass)
       g_param_spec_string ("spool-dir", "Spool directory",
           "Directory for batches PostgreSQL could not take; replayed in "
           "order when it is back, also by the next process using it. Unset: "
-          "no spool (rows wait in memory, bounded by max-queued-batches)",
+          "$XDG_STATE_HOME/axion/spool/<camera> (/var/lib/axion/spool/"
+          "<camera> as root without XDG_STATE_HOME), opened at the first "
+          "camera id. Empty (\"\"): no spool, rows wait in memory only "
+          "(bounded by max-queued-batches; lost in an outage)",
           NULL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
               GST_PARAM_MUTABLE_READY));
@@ -1386,7 +1530,7 @@ gst_axion_pg_sink_class_init (GstAxionPgSinkClass *klass)
           DEFAULT_SPOOL_FSYNC, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_JOURNAL,
       g_param_spec_boolean ("journal", "Journal",
-          "With spool-dir: append every row to a journal file in the spool "
+          "With a spool: append every row to a journal file in the spool "
           "directory before render returns, so rows of a process that is "
           "killed or crashes before writing them are replayed by the next "
           "start with the same spool-dir (one write per buffer, no fsync: "

@@ -6,6 +6,7 @@
 #include <gst/axion/axion.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "axionpgbatch.h"
 #include "axionpgjournal.h"
@@ -30,6 +31,19 @@ sample_batch (void)
 /* the first section of sample_batch ()'s file: its camera_events row */
 #define FIRST_SECTION (strlen ("camera_events 1 4\n") + 4)
 #define FIRST_ROWS 1
+
+static gint
+count_entries (const gchar *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  gint n = 0;
+
+  while (d && g_dir_read_name (d))
+    n++;
+  if (d)
+    g_dir_close (d);
+  return n;
+}
 
 static void
 assert_same_rows (const AxionPgBatch *a, const AxionPgBatch *b)
@@ -290,6 +304,150 @@ GST_START_TEST (test_journal_append_and_recover)
 
 GST_END_TEST;
 
+/* Camera ids become one path component under the spool root, whatever
+ * they hold ("..", "/", quotes, newlines), and distinct ids stay
+ * distinct. */
+GST_START_TEST (test_camera_dir_never_leaves_root)
+{
+  const gchar *ids[] = { "..", ".", "../x", "a/b", "/etc", "..%2F", "%2E%2E",
+    "cam\"1'", "cam\n2", "", "x/../../y", "CAM-01_a.b" };
+  GHashTable *seen = g_hash_table_new_full (
+      g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++) {
+    gchar *dir = axion_pg_spool_camera_dir ("/root/spool", ids[i]);
+    gchar *parent = g_path_get_dirname (dir);
+    gchar *name = g_path_get_basename (dir);
+
+    fail_unless_equals_string (parent, "/root/spool");
+    fail_if (g_str_equal (name, ".") || g_str_equal (name, ".."), "%s", dir);
+    for (const gchar *p = name; *p; p++)
+      fail_unless (g_ascii_isalnum (*p) || strchr ("._-%", *p), "%s", dir);
+    fail_if (g_hash_table_contains (seen, name), "%s twice", name);
+    g_hash_table_add (seen, g_strdup (name));
+    g_free (parent);
+    g_free (name);
+    g_free (dir);
+  }
+  {
+    gchar *d = axion_pg_spool_camera_dir ("/root/spool", "CAM-01_a.b");
+    fail_unless_equals_string (d, "/root/spool/CAM-01_a.b");
+    g_free (d);
+  }
+  g_hash_table_unref (seen);
+}
+
+GST_END_TEST;
+
+/* The journal faults in pages ahead in proportion to what is appended,
+ * bounded: a camera appending little takes little disk (it took 256 KB
+ * per camera whatever the rate). */
+GST_START_TEST (test_journal_prefault_bounded)
+{
+  gchar *dir = g_dir_make_tmp ("axion-pgjournal-XXXXXX", NULL);
+  AxionPgJournal jr;
+  AxionPgBatch *b = sample_batch ();
+  GPtrArray *files;
+  GStatBuf st;
+  gsize from, len;
+  AxionPgJournalFile *f;
+
+  axion_pg_journal_init (&jr, dir);
+  fail_unless (axion_pg_journal_append (&jr, b, NULL));
+  f = axion_pg_journal_populate_begin (&jr, &from, &len);
+  fail_unless (f != NULL);
+  fail_unless (len <= 32 * 1024, "%u bytes ahead", (guint) len);
+  axion_pg_journal_populate_end (
+      f, from, axion_pg_journal_populate (f, from, len));
+  files = axion_pg_journal_list (dir);
+  fail_unless (g_stat (g_ptr_array_index (files, 0), &st) == 0);
+  fail_unless (st.st_blocks * 512 <= 36 * 1024, "%u bytes on disk",
+      (guint) (st.st_blocks * 512));
+  /* at a high rate, never more than 128 KB ahead */
+  for (guint i = 0; i < 200; i++) {
+    axion_pg_batch_add_lines (b, GST_AXION_TABLE_FRAME_METADATA,
+        "0123456789012345678901234567890123456789012345678901234567890123"
+        "456789012345678901234567890123456789012345678901234567890123456\n",
+        129, 1);
+    fail_unless (axion_pg_journal_append (&jr, b, NULL));
+    f = axion_pg_journal_populate_begin (&jr, &from, &len);
+    if (f) {
+      fail_unless (len <= 128 * 1024 + 8192, "%u bytes ahead", (guint) len);
+      axion_pg_journal_populate_end (
+          f, from, axion_pg_journal_populate (f, from, len));
+    }
+  }
+  axion_pg_batch_retire (b);
+  axion_pg_journal_clear (&jr);
+  g_ptr_array_unref (files);
+  g_rmdir (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* A tiny tmpfs (as root; skipped otherwise): a write that finds no room
+ * says so (no "Success"), with the no-space code the sink counts. */
+static gchar *
+mount_tiny_tmpfs (void)
+{
+  gchar *dir = g_dir_make_tmp ("axion-full-XXXXXX", NULL);
+  gchar *cmd = g_strdup_printf ("mount -t tmpfs -o size=64k tmpfs %s", dir);
+  gint status = -1;
+
+  if (geteuid () != 0 ||
+      !g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL) ||
+      status != 0) {
+    g_print ("SKIP: cannot mount a tmpfs (needs root and mount "
+             "permission): the full-disk case is not tested\n");
+    g_rmdir (dir);
+    g_clear_pointer (&dir, g_free);
+  }
+  g_free (cmd);
+  return dir;
+}
+
+static void
+umount_dir (gchar *dir)
+{
+  gchar *cmd = g_strdup_printf ("umount %s", dir);
+  g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+  g_rmdir (dir);
+  g_free (cmd);
+  g_free (dir);
+}
+
+GST_START_TEST (test_spool_write_no_space)
+{
+  gchar *dir = mount_tiny_tmpfs ();
+  AxionPgSpool sp = { NULL, G_MAXUINT64, TRUE };
+  AxionPgBatch *b = axion_pg_batch_new ();
+  GString *big = g_string_new (NULL);
+  GError *err = NULL;
+  gsize size;
+
+  if (dir == NULL)
+    return;
+  sp.dir = dir;
+  for (guint i = 0; i < 2000; i++)
+    g_string_append (big, "0123456789012345678901234567890123456789\n");
+  axion_pg_batch_add_lines (
+      b, GST_AXION_TABLE_FRAME_METADATA, big->str, big->len, 2000);
+  fail_if (axion_pg_spool_write (&sp, b, 0, &size, NULL, &err));
+  fail_unless (g_error_matches (
+                   err, AXION_PG_SPOOL_ERROR, AXION_PG_SPOOL_ERROR_NO_SPACE),
+      "%s", err->message);
+  fail_unless (strstr (err->message, "Success") == NULL, "%s", err->message);
+  g_clear_error (&err);
+  /* nothing half-written left */
+  fail_unless_equals_int (count_entries (dir), 0);
+  axion_pg_batch_free (b);
+  g_string_free (big, TRUE);
+  umount_dir (dir);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgspool_suite (void)
 {
@@ -304,6 +462,9 @@ pgspool_suite (void)
   tcase_add_test (tc, test_journal_recover_stored_length);
   tcase_add_test (tc, test_journal_recover_old_format);
   tcase_add_test (tc, test_journal_append_and_recover);
+  tcase_add_test (tc, test_camera_dir_never_leaves_root);
+  tcase_add_test (tc, test_journal_prefault_bounded);
+  tcase_add_test (tc, test_spool_write_no_space);
   return s;
 }
 

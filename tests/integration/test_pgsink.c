@@ -16,10 +16,21 @@
 static PGconn *conn;
 static const gchar *conninfo;
 
+static void db_ensure (void);
+
+/* the test's own connection (made again when a test left it closed) */
+static PGconn *
+db (void)
+{
+  if (conn == NULL)
+    db_ensure ();
+  return conn;
+}
+
 static gchar *
 scalar (const gchar *sql)
 {
-  PGresult *r = PQexec (conn, sql);
+  PGresult *r = PQexec (db (), sql);
   gchar *v = NULL;
 
   fail_unless (PQresultStatus (r) == PGRES_TUPLES_OK, "%s: %s", sql,
@@ -249,6 +260,41 @@ pg_ctl (const gchar *args)
   g_free (cmd);
 }
 
+/* PostgreSQL stopped by a test (the test's connection closed first) */
+static void
+db_stop (void)
+{
+  PQfinish (conn);
+  conn = NULL;
+  pg_ctl ("stop fast");
+}
+
+static void
+db_start (void)
+{
+  pg_ctl ("start");
+  conn = PQconnectdb (conninfo);
+}
+
+/* Before each test: the server up and connected, also after a test that
+ * failed while it was stopped (otherwise one failure took every later
+ * test down with it, the first as a crash on a closed connection). */
+static void
+db_ensure (void)
+{
+  if (conn && PQstatus (conn) == CONNECTION_OK)
+    return;
+  PQfinish (conn);
+  conn = PQconnectdb (conninfo);
+  if (PQstatus (conn) != CONNECTION_OK) {
+    gchar *cmd = g_strdup_printf ("%s start", g_getenv ("AXION_TEST_PG_CTL"));
+    g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+    g_free (cmd);
+    PQfinish (conn);
+    conn = PQconnectdb (conninfo);
+  }
+}
+
 GST_START_TEST (test_outage_spool_replay)
 {
   gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
@@ -262,8 +308,7 @@ GST_START_TEST (test_outage_spool_replay)
     gst_harness_push (h, make_frame ("CAM_T2", i, t0));
   fail_unless (wait_rows ("frame_metadata", "CAM_T2", 30));
 
-  PQfinish (conn);
-  pg_ctl ("stop fast");
+  db_stop ();
   for (guint i = 30; i < 70; i++)
     gst_harness_push (h, make_frame ("CAM_T2", i, t0));
   /* they went to the spool */
@@ -275,8 +320,7 @@ GST_START_TEST (test_outage_spool_replay)
   }
   fail_unless (
       spooled >= 40, "only %" G_GUINT64_FORMAT " rows spooled", spooled);
-  pg_ctl ("start");
-  conn = PQconnectdb (conninfo);
+  db_start ();
   for (guint i = 70; i < 100; i++)
     gst_harness_push (h, make_frame ("CAM_T2", i, t0));
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
@@ -367,7 +411,7 @@ GST_START_TEST (test_errors_and_secrets)
   g_free (msg);
 
   /* a database without the schema: names the migrate command */
-  r = PQexec (conn, "CREATE DATABASE axion_empty");
+  r = PQexec (db (), "CREATE DATABASE axion_empty");
   PQclear (r);
   ci = g_strdup_printf ("%s dbname=axion_empty password=hunter2", conninfo);
   msg = start_error (ci);
@@ -483,10 +527,10 @@ GST_START_TEST (test_restarts_exactly_once)
       }
       if (half == 0) {
         PQfinish (conn);
+        conn = NULL;
         pg_ctl (c % 2 ? "stop immediate" : "stop fast");
       } else {
-        pg_ctl ("start");
-        conn = PQconnectdb (conninfo);
+        db_start ();
       }
     }
   }
@@ -607,7 +651,7 @@ kill9_and_recover (const gchar *props)
   GstHarness *h;
   gchar *extra;
 
-  PQclear (PQexec (conn,
+  PQclear (PQexec (db (),
       "DELETE FROM camera_events WHERE camera_id = 'CAM_J'; "
       "DELETE FROM frame_metadata WHERE camera_id = 'CAM_J'"));
   p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &err, self_exe,
@@ -736,7 +780,7 @@ GST_START_TEST (test_journal_commit_length)
   fail_unless (g_file_set_contents (path, f->str, f->len, NULL));
 
   PQclear (
-      PQexec (conn, "DELETE FROM frame_metadata WHERE camera_id = 'CAM_JL'"));
+      PQexec (db (), "DELETE FROM frame_metadata WHERE camera_id = 'CAM_JL'"));
   h = new_sink (extra);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   gst_harness_teardown (h);
@@ -766,8 +810,7 @@ GST_START_TEST (test_kill9_then_restart)
       "--child", spool, count, "10", NULL);
   fail_unless (p != NULL, "%s", err ? err->message : "");
   fail_unless (wait_rows ("camera_events", "CAM_K", 2000));
-  PQfinish (conn);
-  pg_ctl ("stop fast");
+  db_stop ();
   g_usleep (500000);
   g_subprocess_send_signal (p, SIGKILL);
   g_subprocess_wait (p, NULL, NULL);
@@ -777,8 +820,7 @@ GST_START_TEST (test_kill9_then_restart)
   fail_unless (files > 0, "the killed process left no spool");
 
   /* restart: the server is back, the same source replays from the start */
-  pg_ctl ("start");
-  conn = PQconnectdb (conninfo);
+  db_start ();
   p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &err, self_exe,
       "--child", spool, count, "0", NULL);
   fail_unless (
@@ -813,8 +855,7 @@ GST_START_TEST (test_spool_full_drop_is_counted)
   guint64 dropped = 0, full = 0, queued = 0;
   const guint n = 600;
 
-  PQfinish (conn);
-  pg_ctl ("stop fast");
+  db_stop ();
   h = new_sink (extra);
   for (guint i = 0; i < n; i++) {
     fail_unless_equals_int (
@@ -828,8 +869,7 @@ GST_START_TEST (test_spool_full_drop_is_counted)
   gst_structure_free (st);
   fail_unless (dropped > 0, "nothing dropped with a full spool");
   fail_unless (full > 0, "spool-full not counted");
-  pg_ctl ("start");
-  conn = PQconnectdb (conninfo);
+  db_start ();
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   st = sink_stats (h);
   gst_structure_get_uint64 (st, "rows-dropped", &dropped);
@@ -886,22 +926,21 @@ GST_START_TEST (test_stop_during_outage_ends)
   GstBus *bus = gst_bus_new ();
   GstMessage *msg;
   GstStructure *st;
-  guint64 dropped = 0;
+  guint64 dropped = 0, queued = 0, spooled = 0;
   gboolean warned = FALSE;
   gint k;
 
-  PQfinish (conn);
-  pg_ctl ("stop fast");
+  db_stop ();
   p.h = new_sink (extra);
   gst_element_set_bus (p.h->element, bus);
   t = g_thread_new ("pusher", (GThreadFunc) push_until_refused, &p);
   /* render blocks once the queue is full and nothing can be spooled */
   for (k = 0; k < 3000; k++) {
-    guint queued = 0;
+    guint batches = 0;
     st = sink_stats (p.h);
-    gst_structure_get_uint (st, "queued-batches", &queued);
+    gst_structure_get_uint (st, "queued-batches", &batches);
     gst_structure_free (st);
-    if (queued >= 1 && p.pushed > 8)
+    if (batches >= 1 && p.pushed > 8)
       break;
     g_usleep (20000);
   }
@@ -912,8 +951,12 @@ GST_START_TEST (test_stop_during_outage_ends)
   fail_unless_equals_int (p.last, GST_FLOW_FLUSHING);
   st = sink_stats (p.h);
   gst_structure_get_uint64 (st, "rows-dropped", &dropped);
+  gst_structure_get_uint64 (st, "rows-queued", &queued);
+  gst_structure_get_uint64 (st, "rows-spooled", &spooled);
   gst_structure_free (st);
-  fail_unless (dropped > 0, "the rows left at stop were not counted");
+  /* nothing silently lost: every row is in the spool or counted as
+   * dropped (the last, partial batch may still fit the spool) */
+  fail_unless_equals_int64 (queued, spooled + dropped);
   while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
     GError *err = NULL;
     gst_message_parse_warning (msg, &err, NULL);
@@ -922,12 +965,13 @@ GST_START_TEST (test_stop_during_outage_ends)
     g_error_free (err);
     gst_message_unref (msg);
   }
-  fail_unless (warned, "no warning with the dropped rows on the bus");
+  fail_unless (warned == (dropped > 0),
+      "%" G_GUINT64_FORMAT " rows dropped, warning posted: %d", dropped,
+      warned);
   gst_element_set_bus (p.h->element, NULL);
   gst_object_unref (bus);
   gst_harness_teardown (p.h);
-  pg_ctl ("start");
-  conn = PQconnectdb (conninfo);
+  db_start ();
   g_rmdir (spool);
   g_free (spool);
   g_free (extra);
@@ -969,7 +1013,7 @@ GST_START_TEST (test_refused_row_set_aside)
   PGresult *r;
 
   /* (only this camera: other tests' rows must not violate it) */
-  r = PQexec (conn,
+  r = PQexec (db (),
       "ALTER TABLE camera_events ADD CONSTRAINT "
       "axion_test_reject CHECK (camera_id <> 'CAM_X' OR "
       "frame_number <> 13)");
@@ -980,7 +1024,7 @@ GST_START_TEST (test_refused_row_set_aside)
   for (guint i = 0; i < 20; i++)
     gst_harness_push (h, make_frame ("CAM_X", i, t0));
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
-  r = PQexec (conn,
+  r = PQexec (db (),
       "ALTER TABLE camera_events DROP CONSTRAINT "
       "axion_test_reject");
   PQclear (r);
@@ -1002,6 +1046,262 @@ GST_START_TEST (test_refused_row_set_aside)
 
 GST_END_TEST;
 
+/* the text of every WARNING on @bus ("message | debug", one per line) */
+static gchar *
+bus_warnings (GstBus *bus)
+{
+  GString *s = g_string_new (NULL);
+  GstMessage *m;
+
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+    gst_message_parse_warning (m, &err, &dbg);
+    g_string_append_printf (s, "%s | %s\n", err->message, dbg);
+    g_error_free (err);
+    g_free (dbg);
+    gst_message_unref (m);
+  }
+  return g_string_free (s, FALSE);
+}
+
+/* A conninfo libpq cannot parse, or a spool-dir that is no writable
+ * directory, is a configuration error at start (not an outage), and says
+ * what is wrong without the password. */
+GST_START_TEST (test_bad_config_fails_at_start)
+{
+  GstStateChangeReturn ret;
+  gchar *msg;
+
+  msg = start_error_of ("axionpgsink", "conninfo",
+      "dbname=axion bogus password=hunter2", NULL, &ret);
+  fail_unless_equals_int (ret, GST_STATE_CHANGE_FAILURE);
+  fail_unless (strstr (msg, "conninfo") && strstr (msg, "bogus"), "%s", msg);
+  fail_if (strstr (msg, "hunter2") != NULL, "%s", msg);
+  g_free (msg);
+  msg = start_error_of ("axionpgsink", "conninfo",
+      "postgresql://u:hunter2@[::1/axion", NULL, &ret);
+  fail_unless_equals_int (ret, GST_STATE_CHANGE_FAILURE);
+  fail_if (strstr (msg, "hunter2") != NULL, "%s", msg);
+  g_free (msg);
+  msg = start_error_of ("axionpgsink", "spool-dir", "/etc/passwd", NULL, &ret);
+  fail_unless_equals_int (ret, GST_STATE_CHANGE_FAILURE);
+  fail_unless (strstr (msg, "spool-dir") != NULL, "%s", msg);
+  g_free (msg);
+  msg = start_error_of (
+      "axionpgsink", "spool-dir", "/etc/passwd/spool", NULL, &ret);
+  fail_unless_equals_int (ret, GST_STATE_CHANGE_FAILURE);
+  g_free (msg);
+}
+
+GST_END_TEST;
+
+/* Without spool-dir the sink still spools (per camera, under
+ * $XDG_STATE_HOME/axion/spool), so an outage loses nothing: the next
+ * sink of that camera replays the rows. */
+GST_START_TEST (test_default_spool_survives_outage)
+{
+  gint64 t0 = g_get_real_time ();
+  gchar *dir = g_build_filename (
+      g_getenv ("XDG_STATE_HOME"), "axion", "spool", "CAM_DEF", NULL);
+  GstHarness *h;
+
+  db_stop ();
+  h = new_sink ("eos-timeout-ms=200");
+  for (guint i = 0; i < 20; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, make_frame ("CAM_DEF", i, t0)), GST_FLOW_OK);
+  gst_harness_push_event (h, gst_event_new_eos ());
+  gst_harness_teardown (h);
+  fail_unless (count_files (dir) > 0, "nothing spooled in %s", dir);
+  db_start ();
+  h = new_sink (NULL);
+  gst_harness_push (h, make_frame ("CAM_DEF", 20, t0));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_DEF"), 21);
+  fail_unless_equals_int (count_files (dir), 0);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* spool-dir="" keeps rows in memory only; rows dropped then (policy
+ * drop) are each in the count of an element warning. */
+GST_START_TEST (test_dropped_rows_warn)
+{
+  GstHarness *h;
+  GstBus *bus = gst_bus_new ();
+  gint64 t0 = g_get_real_time ();
+  guint64 dropped = 0;
+  GstStructure *st;
+  gchar *w;
+
+  db_stop ();
+  h = new_sink ("spool-dir=\"\" spool-full-policy=drop max-queued-batches=1 "
+                "batch-size=2 flush-interval-ms=10 metrics-interval-ms=0 "
+                "eos-timeout-ms=100");
+  gst_element_set_bus (h->element, bus);
+  for (guint i = 0; i < 60; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, make_frame ("CAM_DW", i, t0)), GST_FLOW_OK);
+  gst_harness_push_event (h, gst_event_new_eos ());
+  st = sink_stats (h);
+  gst_structure_get_uint64 (st, "rows-dropped", &dropped);
+  gst_structure_free (st);
+  gst_harness_teardown (h);
+  fail_unless (dropped > 0);
+  w = bus_warnings (bus);
+  fail_unless (strstr (w, "rows dropped") != NULL, "warnings: %s", w);
+  {
+    /* the counts in the warnings add up to every dropped row */
+    guint64 sum = 0;
+    for (const gchar *p = w; (p = strstr (p, " rows ")); p++) {
+      const gchar *q = p;
+      while (q > w && g_ascii_isdigit (q[-1]))
+        q--;
+      sum += g_ascii_strtoull (q, NULL, 10);
+    }
+    fail_unless (sum >= dropped,
+        "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+        " dropped rows in warnings: %s",
+        sum, dropped, w);
+  }
+  g_free (w);
+  gst_object_unref (bus);
+  db_start ();
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  GstHarness *h;
+  guint n;
+  gint done; /* atomic */
+} PushJob;
+
+static gpointer
+push_frames (PushJob *job)
+{
+  for (guint i = 0; i < job->n; i++)
+    gst_harness_push (job->h, make_frame ("CAM_FULL", i, 0));
+  g_atomic_int_set (&job->done, 1);
+  return NULL;
+}
+
+/* The spool on a full file system (a 256 KB tmpfs; skipped when it
+ * cannot be mounted): spool-full-policy=drop drops and counts (it
+ * blocked), no warning reads "Success", and a clean exit leaves no
+ * journal file. */
+GST_START_TEST (test_full_disk)
+{
+  gchar *dir = g_dir_make_tmp ("axion-full-XXXXXX", NULL);
+  gchar *cmd = g_strdup_printf ("mount -t tmpfs -o size=256k tmpfs %s", dir);
+  GstBus *bus = gst_bus_new ();
+  gchar *extra, *w;
+  gint status = -1;
+  PushJob job = { NULL, 3000, 0 };
+  GThread *t;
+  GstStructure *st;
+  guint64 dropped = 0, full = 0;
+
+  if (geteuid () != 0 ||
+      !g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL) ||
+      status != 0) {
+    g_print ("SKIP test_full_disk: cannot mount a tmpfs (needs root)\n");
+    g_rmdir (dir);
+    g_free (dir);
+    g_free (cmd);
+    return;
+  }
+  {
+    /* all but 4 KB taken: the journal begins, then finds no room */
+    gchar *filler = g_build_filename (dir, "filler", NULL);
+    gchar *zeros = g_malloc0 (252 * 1024);
+    fail_unless (g_file_set_contents (filler, zeros, 252 * 1024, NULL));
+    g_free (zeros);
+    g_free (filler);
+  }
+  db_stop ();
+  extra = g_strdup_printf ("spool-dir=%s spool-full-policy=drop "
+                           "max-queued-batches=2 batch-size=10 "
+                           "flush-interval-ms=10 metrics-interval-ms=0 "
+                           "eos-timeout-ms=100 spool-fsync=false",
+      dir);
+  job.h = new_sink (extra);
+  gst_element_set_bus (job.h->element, bus);
+  t = g_thread_new ("push", (GThreadFunc) push_frames, &job);
+  /* a bound only to end a broken run (it blocked for ever) */
+  for (gint i = 0; i < 1200 && !g_atomic_int_get (&job.done); i++)
+    g_usleep (50000);
+  fail_unless (g_atomic_int_get (&job.done), "the stream blocked");
+  g_thread_join (t);
+  st = sink_stats (job.h);
+  gst_structure_get_uint64 (st, "rows-dropped", &dropped);
+  gst_structure_get_uint64 (st, "spool-full", &full);
+  gst_structure_free (st);
+  fail_unless (dropped > 0 && full > 0,
+      "dropped %" G_GUINT64_FORMAT ", spool-full %" G_GUINT64_FORMAT, dropped,
+      full);
+  gst_harness_push_event (job.h, gst_event_new_eos ());
+  gst_harness_teardown (job.h);
+  w = bus_warnings (bus);
+  fail_if (strstr (w, "Success") != NULL, "warnings: %s", w);
+  {
+    GDir *d = g_dir_open (dir, 0, NULL);
+    const gchar *name;
+    while ((name = g_dir_read_name (d)))
+      fail_if (g_str_has_suffix (name, ".journal"), "left: %s", name);
+    g_dir_close (d);
+  }
+  g_free (w);
+  gst_object_unref (bus);
+  g_free (cmd);
+  cmd = g_strdup_printf ("umount %s", dir);
+  g_spawn_command_line_sync (cmd, NULL, NULL, NULL, NULL);
+  g_rmdir (dir);
+  db_start ();
+  g_free (cmd);
+  g_free (extra);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* A camera id ".." spools in <root>/%2E%2E, never in the root's parent
+ * (whose half-written-looking files a spool removes). */
+GST_START_TEST (test_camera_id_dotdot_stays_in_root)
+{
+  const gchar *state = g_getenv ("XDG_STATE_HOME");
+  gchar *outside = g_build_filename (state, "axion", "keep.tmp", NULL);
+  gchar *inside = g_build_filename (state, "axion", "spool", "%2E%2E", NULL);
+  GstHarness *h;
+
+  g_mkdir_with_parents (inside, 0700);
+  fail_unless (g_file_set_contents (outside, "x", 1, NULL));
+  db_stop ();
+  h = new_sink ("eos-timeout-ms=100");
+  gst_harness_push (h, make_frame ("..", 1, g_get_real_time ()));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  gst_harness_teardown (h);
+  db_start ();
+  fail_unless (
+      g_file_test (outside, G_FILE_TEST_EXISTS), "deleted %s", outside);
+  fail_unless (count_files (inside) > 0, "nothing spooled in %s", inside);
+  /* replayed by the next sink of that camera */
+  h = new_sink (NULL);
+  gst_harness_push (h, make_frame ("..", 2, g_get_real_time ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  fail_unless_equals_int64 (count_rows ("frame_metadata", ".."), 2);
+  g_unlink (outside);
+  g_free (outside);
+  g_free (inside);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgsink_suite (void)
 {
@@ -1010,6 +1310,7 @@ pgsink_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_set_timeout (tc, 500);
+  tcase_add_checked_fixture (tc, db_ensure, NULL);
   tcase_add_test (tc, test_rows_exact_and_idempotent);
   tcase_add_test (tc, test_outage_spool_replay);
   tcase_add_test (tc, test_spool_replayed_by_next_process);
@@ -1026,6 +1327,11 @@ pgsink_suite (void)
   tcase_add_test (tc, test_refused_row_set_aside);
   tcase_add_test (tc, test_stop_during_outage_ends);
   tcase_add_test (tc, test_eos_drains_at_once);
+  tcase_add_test (tc, test_bad_config_fails_at_start);
+  tcase_add_test (tc, test_default_spool_survives_outage);
+  tcase_add_test (tc, test_dropped_rows_warn);
+  tcase_add_test (tc, test_full_disk);
+  tcase_add_test (tc, test_camera_id_dotdot_stays_in_root);
   return s;
 }
 
@@ -1036,6 +1342,13 @@ main (int argc, char **argv)
   gint status, rc;
 
   conninfo = g_getenv ("AXION_TEST_PG_CONNINFO");
+  /* the default spool (sinks without spool-dir) in a directory of this
+   * run; children inherit it */
+  if (argc == 1) {
+    gchar *state = g_dir_make_tmp ("axion-state-XXXXXX", NULL);
+    g_setenv ("XDG_STATE_HOME", state, TRUE);
+    g_free (state);
+  }
   if ((argc == 5 || argc == 6) && g_str_equal (argv[1], "--child-pending")) {
     gst_init (NULL, NULL);
     return child_pending (

@@ -78,6 +78,7 @@ typedef struct
   guint64 reconnects;
   gchar *last_error;
   guint64 dropped, dropped_unreported;
+  gchar *drop_what, *drop_why; /* of the last drop, for the report at stop */
   gint64 last_drop_warning_us;
   GstAxionCpuMeter render_cpu;
   gint64 worker_cpu_us;
@@ -449,12 +450,12 @@ gst_axion_queue_sink_set_error (GstAxionQueueSink *sink, const gchar *msg)
 
 /* no lock held: posts what was dropped and not yet reported */
 static void
-report_dropped (GstAxionQueueSink *sink, const gchar *what, const gchar *why,
-    gboolean force)
+report_dropped (GstAxionQueueSink *sink, gboolean force)
 {
   GstAxionQueueSinkPrivate *priv = PRIV (sink);
   gint64 now = g_get_monotonic_time ();
   guint64 n = 0, total = 0;
+  gchar *what = NULL, *why = NULL;
 
   g_mutex_lock (&sink->lock);
   if (priv->dropped_unreported > 0 &&
@@ -463,14 +464,17 @@ report_dropped (GstAxionQueueSink *sink, const gchar *what, const gchar *why,
     total = priv->dropped;
     priv->dropped_unreported = 0;
     priv->last_drop_warning_us = now;
+    what = g_strdup (priv->drop_what);
+    why = g_strdup (priv->drop_why);
   }
   g_mutex_unlock (&sink->lock);
-  if (n == 0)
-    return;
-  GST_ELEMENT_WARNING (sink, RESOURCE, WRITE,
-      ("%" G_GUINT64_FORMAT " %s dropped (%" G_GUINT64_FORMAT " in all)", n,
-          what ? what : "items", total),
-      ("%s", why ? why : ""));
+  if (n > 0)
+    GST_ELEMENT_WARNING (sink, RESOURCE, WRITE,
+        ("%" G_GUINT64_FORMAT " %s dropped (%" G_GUINT64_FORMAT " in all)", n,
+            what ? what : "items", total),
+        ("%s", why ? why : ""));
+  g_free (what);
+  g_free (why);
 }
 
 /**
@@ -495,9 +499,17 @@ gst_axion_queue_sink_dropped (
   g_mutex_lock (&sink->lock);
   priv->dropped += n;
   priv->dropped_unreported += n;
+  if (g_strcmp0 (priv->drop_what, what) != 0) {
+    g_free (priv->drop_what);
+    priv->drop_what = g_strdup (what);
+  }
+  if (g_strcmp0 (priv->drop_why, why) != 0) {
+    g_free (priv->drop_why);
+    priv->drop_why = g_strdup (why);
+  }
   g_mutex_unlock (&sink->lock);
   GST_DEBUG_OBJECT (sink, "%" G_GUINT64_FORMAT " %s dropped: %s", n, what, why);
-  report_dropped (sink, what, why, FALSE);
+  report_dropped (sink, FALSE);
 }
 
 /**
@@ -563,7 +575,8 @@ gst_axion_queue_sink_start (GstBaseSink *bs)
   GstAxionQueueSinkPrivate *priv = PRIV (self);
 
   g_mutex_lock (&self->lock);
-  priv->stopping = priv->flushing = priv->kicked = priv->fatal = FALSE;
+  /* (kicked is kept: a subclass may ask for a flush at once before) */
+  priv->stopping = priv->flushing = priv->fatal = FALSE;
   priv->busy = FALSE;
   priv->draining = 0;
   priv->served_seq = priv->drain_seq;
@@ -611,7 +624,7 @@ gst_axion_queue_sink_stop (GstBaseSink *bs)
   } else if (priv->up) {
     mark_down (self);
   }
-  report_dropped (self, "items", "see the element's stats", TRUE);
+  report_dropped (self, TRUE);
   GST_INFO_OBJECT (self,
       "CPU per frame over %" G_GUINT64_FORMAT " frames: render %.4f ms, "
       "worker %.4f ms",
@@ -715,6 +728,8 @@ gst_axion_queue_sink_finalize (GObject *object)
   GstAxionQueueSink *self = GST_AXION_QUEUE_SINK (object);
 
   g_free (PRIV (self)->last_error);
+  g_free (PRIV (self)->drop_what);
+  g_free (PRIV (self)->drop_why);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
