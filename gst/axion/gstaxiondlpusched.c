@@ -38,6 +38,8 @@
 #endif
 
 #include "gstaxiondlpusched.h"
+#include <gst/axion/gstaxioncpu.h>
+#include <gst/axion/gstaxionredisurl.h>
 #include "axionsched.h"
 
 #include <string.h>
@@ -151,11 +153,9 @@ ensure_camera_id (GstAxionDlpuSched *self)
     g_free (own);
   }
   if (self->camera_id == NULL) {
-    self->camera_id = g_strdup (GST_OBJECT_NAME (self));
-    GST_WARNING_OBJECT (self,
-        "no camera-id from upstream or property: scheduling as \"%s\"; set "
-        "camera-id on one Axion element of this camera's pipeline",
-        self->camera_id);
+    self->camera_id = gst_axion_camera_id_resolve (
+        GST_ELEMENT (self), self->sinkpad, &self->source_uri);
+    self->announce = TRUE;
   }
   if (self->announce) {
     self->announce = FALSE;

@@ -19,6 +19,15 @@
 #include <gst/axion/gstaxionluma.h>
 #include <gst/axion/gstaxionvideoanalyzer.h>
 #include <gst/axion/gstaxionscene.h>
+
+/* In this source tree only (gstaxion_dep defines GST_AXION_INTERNAL): the
+ * internal helpers, for the plugins that still take them from here
+ * (ext/pq, ext/redis). Not installed: other code includes what it uses. */
+#ifdef GST_AXION_INTERNAL
+#include <gst/axion/gstaxionformat.h>
+#include <gst/axion/gstaxioncpu.h>
+#include <gst/axion/gstaxionbackoff.h>
 #include <gst/axion/gstaxionredisurl.h>
+#endif
 
 #endif /* __GST_AXION_H__ */
