@@ -1826,7 +1826,9 @@ gst_axion_claude_class_init (GstAxionClaudeClass *klass)
   install_string (oc, PROP_REDIS_PREFIX, "redis-prefix", "Redis prefix",
       "Prefix of the Redis keys", DEFAULT_REDIS_PREFIX);
   install_string (oc, PROP_CAMERA_ID, "camera-id", "Camera id",
-      "Camera id; default: from upstream Axion elements", NULL);
+      "Camera id; default: from upstream Axion elements, else derived from "
+      "the source URI",
+      NULL);
   g_object_class_install_property (oc, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Triggers, calls, answers, errors, retries (by status), skipped "

@@ -1041,7 +1041,7 @@ gst_axion_dlpu_sched_class_init (GstAxionDlpuSchedClass *klass)
   g_object_class_install_property (gobject_class, PROP_CAMERA_ID,
       g_param_spec_string ("camera-id", "Camera id",
           "Camera id (1-64 of [A-Za-z0-9_.-]); default: from upstream Axion "
-          "elements or the element name. Announced downstream when set",
+          "elements, else derived from the source URI. Announced downstream",
           NULL, rw));
   g_object_class_install_property (gobject_class, PROP_OBJECT_EVENTS,
       g_param_spec_boolean ("object-events", "Object events",
