@@ -15,6 +15,8 @@
 
 #include <gst/gst.h>
 #include <gst/axion/axion.h>
+#include <gst/axion/gstaxionbackoff.h>
+#include <gst/axion/gstaxionredisurl.h>
 #include <glib-unix.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -35,6 +35,7 @@
 #endif
 
 #include "gstaxionclaude.h"
+#include <gst/axion/gstaxionredisurl.h>
 #include "axionclaudeapi.h"
 
 #include <curl/curl.h>
@@ -1075,10 +1076,9 @@ ensure_camera_id (GstAxionClaude *self, GstAxionFrameMeta *fm)
   } else if (self->camera_id == NULL) {
     if (fm && gst_axion_frame_meta_has (fm, GST_AXION_FRAME_FIELD_CAMERA))
       self->camera_id = g_strdup (fm->camera_id);
-    else if (self->source_uri)
-      self->camera_id = gst_axion_camera_id_from_uri (self->source_uri);
     else
-      self->camera_id = g_strdup (GST_OBJECT_NAME (self));
+      self->camera_id = gst_axion_camera_id_resolve (GST_ELEMENT (self),
+          GST_BASE_TRANSFORM_SINK_PAD (self), &self->source_uri);
   }
   if (!gst_axion_frame_meta_has (fm, GST_AXION_FRAME_FIELD_CAMERA))
     gst_axion_frame_meta_set_camera_id (fm, self->camera_id);
@@ -1826,7 +1826,9 @@ gst_axion_claude_class_init (GstAxionClaudeClass *klass)
   install_string (oc, PROP_REDIS_PREFIX, "redis-prefix", "Redis prefix",
       "Prefix of the Redis keys", DEFAULT_REDIS_PREFIX);
   install_string (oc, PROP_CAMERA_ID, "camera-id", "Camera id",
-      "Camera id; default: from upstream Axion elements", NULL);
+      "Camera id; default: from upstream Axion elements, else derived from "
+      "the source URI",
+      NULL);
   g_object_class_install_property (oc, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Triggers, calls, answers, errors, retries (by status), skipped "

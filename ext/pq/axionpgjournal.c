@@ -25,6 +25,8 @@
 #include "axionpgjournal.h"
 #include "axionpgspool.h"
 
+#include <gst/axion/gstaxionformat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>

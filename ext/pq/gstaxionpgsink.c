@@ -32,6 +32,8 @@
 #endif
 
 #include "gstaxionpgsink.h"
+
+#include <gst/axion/gstaxionformat.h>
 #include "axionpgbatch.h"
 #include "axionpgjournal.h"
 #include "axionpgspool.h"

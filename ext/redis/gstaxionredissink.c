@@ -32,6 +32,8 @@
 #include "gstaxionredissink.h"
 
 #include <gst/axion/axionredisconn.h>
+#include <gst/axion/gstaxionformat.h>
+#include <gst/axion/gstaxionredisurl.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_axion_redis_sink_debug);

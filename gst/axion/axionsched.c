@@ -11,6 +11,8 @@
 
 #include <gst/gst.h>
 #include <gst/axion/axion.h>
+#include <gst/axion/gstaxionbackoff.h>
+#include <gst/axion/gstaxionredisurl.h>
 #include <string.h>
 #include <unistd.h>
 

@@ -38,6 +38,8 @@
 #endif
 
 #include "gstaxiondlpusched.h"
+#include <gst/axion/gstaxioncpu.h>
+#include <gst/axion/gstaxionredisurl.h>
 #include "axionsched.h"
 
 #include <string.h>
@@ -151,11 +153,9 @@ ensure_camera_id (GstAxionDlpuSched *self)
     g_free (own);
   }
   if (self->camera_id == NULL) {
-    self->camera_id = g_strdup (GST_OBJECT_NAME (self));
-    GST_WARNING_OBJECT (self,
-        "no camera-id from upstream or property: scheduling as \"%s\"; set "
-        "camera-id on one Axion element of this camera's pipeline",
-        self->camera_id);
+    self->camera_id = gst_axion_camera_id_resolve (
+        GST_ELEMENT (self), self->sinkpad, &self->source_uri);
+    self->announce = TRUE;
   }
   if (self->announce) {
     self->announce = FALSE;
@@ -1041,7 +1041,7 @@ gst_axion_dlpu_sched_class_init (GstAxionDlpuSchedClass *klass)
   g_object_class_install_property (gobject_class, PROP_CAMERA_ID,
       g_param_spec_string ("camera-id", "Camera id",
           "Camera id (1-64 of [A-Za-z0-9_.-]); default: from upstream Axion "
-          "elements or the element name. Announced downstream when set",
+          "elements, else derived from the source URI. Announced downstream",
           NULL, rw));
   g_object_class_install_property (gobject_class, PROP_OBJECT_EVENTS,
       g_param_spec_boolean ("object-events", "Object events",

@@ -25,6 +25,7 @@
 #endif
 
 #include "gstaxionhash.h"
+#include <gst/axion/gstaxioncpu.h>
 
 #include <math.h>
 #include <string.h>

@@ -37,6 +37,7 @@
 #endif
 
 #include "gstaxionmotion.h"
+#include <gst/axion/gstaxioncpu.h>
 
 #include <math.h>
 #include <stdlib.h>

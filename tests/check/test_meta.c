@@ -3,6 +3,8 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/axion/axion.h>
+#include <gst/axion/gstaxioncpu.h>
+#include <gst/axion/gstaxionbackoff.h>
 
 static GstBuffer *
 new_frame (void)
@@ -303,6 +305,87 @@ GST_START_TEST (test_camera_ids_and_uris)
 
 GST_END_TEST;
 
+/* gst_axion_camera_id_resolve(): the one fallback every element uses */
+static void
+check_resolve (GstElement *e, GstPad *pad, const gchar *given,
+    const gchar *want_id, const gchar *want_uri)
+{
+  gchar *uri = g_strdup (given);
+  gchar *id = gst_axion_camera_id_resolve (e, pad, &uri);
+
+  fail_unless (gst_axion_camera_id_is_valid (id), "invalid id \"%s\"", id);
+  if (want_id)
+    fail_unless_equals_string (id, want_id);
+  fail_unless_equals_string (uri, want_uri);
+  g_free (id);
+  g_free (uri);
+}
+
+GST_START_TEST (test_camera_id_resolve)
+{
+  GstElement *e, *bin, *src;
+  GstPad *pad;
+  gchar *id, *uri, *name;
+
+  e = gst_element_factory_make ("identity", "axion-test:cam 1/\xc3\xbc");
+  pad = gst_element_get_static_pad (e, "sink");
+
+  /* a URI with credentials: the id and the URI handed back have none */
+  check_resolve (e, pad,
+      "rtsp://admin:s3cr%40t@10.0.0.7:554/axis-media/media.amp?token=T0K&x=1",
+      "10.0.0.7_554_axis-media_media.amp_x_1",
+      "rtsp://10.0.0.7:554/axis-media/media.amp?x=1");
+  check_resolve (e, pad, "rtsp://u:p@@@cam/s\n\t\"'$(x)`;", NULL,
+      "rtsp://cam/s\n\t\"'$(x)`;");
+  check_resolve (e, pad, "rtsp://user:pass@", "camera", "rtsp://");
+
+  /* no URI anywhere: the element's name, made valid */
+  check_resolve (e, pad, NULL, "axion-test_cam_1", NULL);
+  check_resolve (e, pad, "", "axion-test_cam_1", NULL);
+  id = gst_axion_camera_id_resolve (e, NULL, NULL);
+  fail_unless_equals_string (id, "axion-test_cam_1");
+  g_free (id);
+  gst_object_unref (pad);
+
+  /* hostile names: nothing valid left, or far too long */
+  gst_object_set_name (GST_OBJECT (e), ":::/// \t\n\"'%$`;");
+  check_resolve (e, NULL, NULL, "camera", NULL);
+  name = g_strnfill (300, 'a');
+  gst_object_set_name (GST_OBJECT (e), name);
+  id = gst_axion_camera_id_resolve (e, NULL, NULL);
+  fail_unless (gst_axion_camera_id_is_valid (id));
+  fail_unless_equals_int (strlen (id), GST_AXION_CAMERA_ID_MAX_LEN);
+  fail_unless (g_str_has_prefix (id, "aaaaaaaa"));
+  g_free (id);
+  g_free (name);
+  gst_object_unref (e);
+
+  /* the URI of the pipeline's source: by the URI query upstream ... */
+  bin = gst_parse_launch (
+      "filesrc name=src location=/var/cams/lobby.mp4 ! identity name=e", NULL);
+  fail_unless (bin != NULL);
+  e = gst_bin_get_by_name (GST_BIN (bin), "e");
+  pad = gst_element_get_static_pad (e, "sink");
+  uri = NULL;
+  id = gst_axion_camera_id_resolve (e, pad, &uri);
+  fail_unless_equals_string (uri, "file:///var/cams/lobby.mp4");
+  fail_unless_equals_string (id, "var_cams_lobby.mp4");
+  g_free (id);
+  g_free (uri);
+  gst_object_unref (pad);
+
+  /* ... else a source element's "location" in the same pipeline */
+  src = gst_bin_get_by_name (GST_BIN (bin), "src");
+  g_object_set (src, "location", "/var/cams/door.mp4", NULL);
+  gst_element_unlink (src, e);
+  check_resolve (e, NULL, NULL, "var_cams_door.mp4", "/var/cams/door.mp4");
+  gst_object_unref (src);
+  gst_object_unref (e);
+  gst_object_unref (bin);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_capture_time)
 {
   GstBuffer *buf = new_frame ();
@@ -564,6 +647,7 @@ axion_meta_suite (void)
   tcase_add_test (tc, test_analysis_meta);
   tcase_add_test (tc, test_roi_helpers);
   tcase_add_test (tc, test_camera_ids_and_uris);
+  tcase_add_test (tc, test_camera_id_resolve);
   tcase_add_test (tc, test_capture_time);
   tcase_add_test (tc, test_backoff);
   tcase_add_test (tc, test_scene_index);

@@ -3,6 +3,7 @@
  * PostgreSQL with the migrated schema. */
 #include <gst/check/gstcheck.h>
 #include <gst/axion/axion.h>
+#include <gst/axion/gstaxionformat.h>
 #include <math.h>
 
 static GstBuffer *

@@ -19,7 +19,6 @@
 #include <gst/axion/gstaxionluma.h>
 #include <gst/axion/gstaxionvideoanalyzer.h>
 #include <gst/axion/gstaxionscene.h>
-#include <gst/axion/gstaxionredisurl.h>
 #include <gst/axion/gstaxionqueuesink.h>
 
 #endif /* __GST_AXION_H__ */

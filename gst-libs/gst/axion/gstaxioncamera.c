@@ -8,6 +8,7 @@
 #endif
 
 #include "gstaxioncamera.h"
+#include "gstaxion-private.h"
 
 #include <string.h>
 
@@ -124,6 +125,36 @@ gst_axion_uri_strip_credentials (const gchar *uri)
   return g_string_free (out, FALSE);
 }
 
+/* a valid camera id from any text: every character outside
+ * [A-Za-z0-9_.-] becomes '_' (runs collapsed, none at either end); "camera"
+ * when nothing is left; longer than 64 characters: shortened, ending in a
+ * hash of @hashed so that ids stay distinct */
+static gchar *
+camera_id_from_text (const gchar *text, const gchar *hashed)
+{
+  GString *s = g_string_new (NULL);
+
+  for (const gchar *c = text; *c; c++) {
+    gchar ch = camera_id_char_ok (*c) ? *c : '_';
+    /* collapse runs of '_' and drop leading/trailing ones */
+    if (ch == '_' && (s->len == 0 || s->str[s->len - 1] == '_'))
+      continue;
+    g_string_append_c (s, ch);
+  }
+  while (s->len && s->str[s->len - 1] == '_')
+    g_string_truncate (s, s->len - 1);
+  if (s->len == 0)
+    g_string_assign (s, "camera");
+
+  if (s->len > GST_AXION_CAMERA_ID_MAX_LEN) {
+    gchar *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, hashed, -1);
+    g_string_truncate (s, GST_AXION_CAMERA_ID_MAX_LEN - 13);
+    g_string_append_printf (s, "-%.12s", sum);
+    g_free (sum);
+  }
+  return g_string_free (s, FALSE);
+}
+
 /**
  * gst_axion_camera_id_from_uri:
  * @uri: the source URI
@@ -139,38 +170,132 @@ gst_axion_uri_strip_credentials (const gchar *uri)
 gchar *
 gst_axion_camera_id_from_uri (const gchar *uri)
 {
-  gchar *clean, *body, *id;
-  GString *s;
+  gchar *clean, *id;
   const gchar *p;
 
   g_return_val_if_fail (uri != NULL, NULL);
 
   clean = gst_axion_uri_strip_credentials (uri);
   p = strstr (clean, "://");
-  body = g_strdup (p ? p + 3 : clean);
-
-  s = g_string_new (NULL);
-  for (const gchar *c = body; *c; c++) {
-    gchar ch = camera_id_char_ok (*c) ? *c : '_';
-    /* collapse runs of '_' and drop leading/trailing ones */
-    if (ch == '_' && (s->len == 0 || s->str[s->len - 1] == '_'))
-      continue;
-    g_string_append_c (s, ch);
-  }
-  while (s->len && s->str[s->len - 1] == '_')
-    g_string_truncate (s, s->len - 1);
-  if (s->len == 0)
-    g_string_assign (s, "camera");
-
-  if (s->len > GST_AXION_CAMERA_ID_MAX_LEN) {
-    gchar *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, clean, -1);
-    g_string_truncate (s, GST_AXION_CAMERA_ID_MAX_LEN - 13);
-    g_string_append_printf (s, "-%.12s", sum);
-    g_free (sum);
-  }
-  id = g_string_free (s, FALSE);
-  g_free (body);
+  id = camera_id_from_text (p ? p + 3 : clean, clean);
   g_free (clean);
+  return id;
+}
+
+/* the URI of the pipeline's source: the URI query upstream of @sinkpad,
+ * else the "location" or "uri" property of a source element in
+ * @element's top-level bin; credentials stripped */
+static gchar *
+find_source_uri (GstElement *element, GstPad *sinkpad)
+{
+  gchar *uri = NULL, *clean = NULL;
+  GstObject *top;
+
+  if (sinkpad) {
+    GstQuery *q = gst_query_new_uri ();
+    if (gst_pad_peer_query (sinkpad, q))
+      gst_query_parse_uri (q, &uri);
+    gst_query_unref (q);
+  }
+
+  /* not every source answers the URI query (rtspsrc is a bin): look for a
+   * source with a "location" or "uri" property in our pipeline */
+  top = gst_object_ref (GST_OBJECT (element));
+  while (uri == NULL) {
+    GstObject *p = gst_object_get_parent (top);
+    if (p == NULL)
+      break;
+    gst_object_unref (top);
+    top = p;
+  }
+  if (uri == NULL && GST_IS_BIN (top)) {
+    GstIterator *it = gst_bin_iterate_recurse (GST_BIN (top));
+    GValue v = G_VALUE_INIT;
+
+    while (uri == NULL && gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+      GstElement *e = g_value_get_object (&v);
+      if (GST_OBJECT_FLAG_IS_SET (e, GST_ELEMENT_FLAG_SOURCE)) {
+        for (const gchar *const *p =
+                 (const gchar *const[]){ "location", "uri", NULL };
+             *p && uri == NULL; p++) {
+          GParamSpec *ps = g_object_class_find_property (
+              G_OBJECT_GET_CLASS (e), *p);
+          if (ps && ps->value_type == G_TYPE_STRING &&
+              (ps->flags & G_PARAM_READABLE))
+            g_object_get (e, *p, &uri, NULL);
+        }
+      }
+      g_value_reset (&v);
+    }
+    g_value_unset (&v);
+    gst_iterator_free (it);
+  }
+  gst_object_unref (top);
+
+  if (uri) {
+    clean = gst_axion_uri_strip_credentials (uri);
+    g_free (uri);
+  }
+  return clean;
+}
+
+/**
+ * gst_axion_camera_id_resolve:
+ * @element: the element that needs a camera id
+ * @sinkpad: (nullable): its sink pad, to ask upstream for the source URI
+ * @source_uri: (inout) (optional) (nullable) (transfer full): the source
+ *   URI when the element knows it already; on return the URI the id was
+ *   derived from, without credentials (for the camera-id event), or
+ *   %NULL
+ *
+ * The camera id of an element whose `camera-id` property is unset and
+ * that has no id from upstream (no camera-id event, no frame meta with a
+ * camera id): derived with gst_axion_camera_id_from_uri() from the source
+ * URI (the one given, else the URI query upstream of @sinkpad, else the
+ * "location" or "uri" property of a source element in @element's
+ * pipeline), and logged. Without any URI the id is @element's name, made
+ * valid (a warning asks for camera-id): unique within the process, so two
+ * cameras never merge.
+ *
+ * Every Axion element calls this, so a pipeline gets the same id
+ * whichever Axion element comes first.
+ *
+ * Returns: (transfer full): a valid camera id
+ */
+gchar *
+gst_axion_camera_id_resolve (
+    GstElement *element, GstPad *sinkpad, gchar **source_uri)
+{
+  gchar *uri = NULL, *id, *name;
+
+  g_return_val_if_fail (GST_IS_ELEMENT (element), g_strdup ("camera"));
+
+  if (source_uri && *source_uri && **source_uri)
+    uri = gst_axion_uri_strip_credentials (*source_uri);
+  else
+    uri = find_source_uri (element, sinkpad);
+
+  if (uri) {
+    id = gst_axion_camera_id_from_uri (uri);
+    GST_INFO_OBJECT (element,
+        "no camera-id set: using \"%s\" derived from the source URI %s", id,
+        uri);
+  } else {
+    name = gst_object_get_name (GST_OBJECT (element));
+    id = camera_id_from_text (name ? name : "", name ? name : "");
+    g_free (name);
+    GST_WARNING_OBJECT (element,
+        "no camera-id set and no source URI found: using \"%s\" (this "
+        "element's name); set camera-id on one Axion element of this "
+        "camera's pipeline",
+        id);
+  }
+  if (source_uri) {
+    g_free (*source_uri);
+    *source_uri = uri;
+  } else {
+    g_free (uri);
+  }
   return id;
 }
 
@@ -302,24 +427,4 @@ gst_axion_capture_time_us (GstBuffer *buffer, GstElement *element,
   if (source)
     *source = GST_AXION_CAPTURE_TIME_ARRIVAL;
   return now_us;
-}
-
-/**
- * gst_axion_backoff_ms:
- * @attempt: failed attempts so far (0 for the first retry)
- * @base_ms: delay of the first retry
- * @max_ms: upper bound of the delay
- *
- * Reconnect delay with exponential backoff and jitter: min(base * 2^attempt,
- * max), of which a random half is kept, so that many elements losing the
- * same server do not all come back at the same instant.
- *
- * Returns: the delay in milliseconds
- */
-gint64
-gst_axion_backoff_ms (guint attempt, guint base_ms, guint max_ms)
-{
-  gint64 d = MIN ((gint64) base_ms << MIN (attempt, 20), (gint64) max_ms);
-
-  return d / 2 + g_random_int_range (0, (gint32) (d / 2) + 1);
 }

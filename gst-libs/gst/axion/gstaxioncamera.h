@@ -18,8 +18,9 @@ G_BEGIN_DECLS
  * Setting `camera-id` on one Axion element of a camera's pipeline is
  * enough: that element sends a sticky custom downstream event
  * (gst_axion_camera_id_event_new()) and every later element reads it.
- * When nobody sets one, elements derive a stable id from the source URI
- * with gst_axion_camera_id_from_uri().
+ * When nobody sets one, every element resolves it the same way,
+ * gst_axion_camera_id_resolve(): a stable id derived from the source URI
+ * (gst_axion_camera_id_from_uri()), said in the log.
  *
  * A camera id is 1..64 characters from `[A-Za-z0-9_.-]` (it is used in
  * Redis key names, which use ':' as separator, and in PostgreSQL
@@ -43,6 +44,10 @@ GST_AXION_API
 gchar *gst_axion_camera_id_from_uri (const gchar *uri);
 
 GST_AXION_API
+gchar *gst_axion_camera_id_resolve (
+    GstElement *element, GstPad *sinkpad, gchar **source_uri);
+
+GST_AXION_API
 GstEvent *
 gst_axion_camera_id_event_new (const gchar *camera_id, const gchar *source_uri);
 
@@ -53,9 +58,6 @@ gboolean gst_axion_camera_id_event_parse (
 GST_AXION_API
 gint64 gst_axion_capture_time_us (GstBuffer *buffer, GstElement *element,
     const GstSegment *segment, GstAxionCaptureTimeSource *source);
-
-GST_AXION_API
-gint64 gst_axion_backoff_ms (guint attempt, guint base_ms, guint max_ms);
 
 G_END_DECLS
 

@@ -42,6 +42,8 @@ struct _GstAxionIdGenerator
  * (ids are made per event: no getpid () system call per id) */
 static gint forks;
 
+static guint gst_axion_id_claim_node (gchar **how);
+
 static void
 on_fork_child (void)
 {
@@ -84,13 +86,6 @@ gst_axion_id_generator_free (GstAxionIdGenerator *gen)
     return;
   g_mutex_clear (&gen->lock);
   g_free (gen);
-}
-
-guint
-gst_axion_id_generator_get_node (GstAxionIdGenerator *gen)
-{
-  g_return_val_if_fail (gen != NULL, 0);
-  return gen->node;
 }
 
 guint64
@@ -161,13 +156,8 @@ gst_axion_id_generator_next_at (GstAxionIdGenerator *gen, gint64 unix_ms)
   return id;
 }
 
-/**
- * gst_axion_id_generator_next:
- * @gen: a generator
- *
- * Returns: the next id, stamped with the current wall-clock time.
- */
-gint64
+/* the next id of @gen, stamped with the current wall-clock time */
+static gint64
 gst_axion_id_generator_next (GstAxionIdGenerator *gen)
 {
   return gst_axion_id_generator_next_at (gen, g_get_real_time () / 1000);
@@ -247,8 +237,7 @@ claim_slot (const gchar *dir)
   return -1;
 }
 
-/**
- * gst_axion_id_claim_node:
+/* gst_axion_id_claim_node:
  * @how: (out) (optional) (transfer full): how the node was chosen, for logs
  *
  * Chooses this process's 12-bit node: `AXION_NODE_ID` when set, otherwise
@@ -257,7 +246,7 @@ claim_slot (const gchar *dir)
  *
  * Returns: the node id (0..4095)
  */
-guint
+static guint
 gst_axion_id_claim_node (gchar **how)
 {
   guint node, host;
@@ -293,8 +282,7 @@ gst_axion_id_claim_node (gchar **how)
   return node;
 }
 
-/**
- * gst_axion_id_generator_get_default:
+/* gst_axion_id_generator_get_default:
  *
  * The process-wide generator, created on first use with a node from
  * gst_axion_id_claim_node(). A child process created by fork() claims a
@@ -302,7 +290,7 @@ gst_axion_id_claim_node (gchar **how)
  *
  * Returns: (transfer none): the default generator
  */
-GstAxionIdGenerator *
+static GstAxionIdGenerator *
 gst_axion_id_generator_get_default (void)
 {
   static GstAxionIdGenerator *def = NULL;

@@ -76,20 +76,11 @@ GST_AXION_API
 void gst_axion_id_generator_free (GstAxionIdGenerator *gen);
 
 GST_AXION_API
-guint gst_axion_id_generator_get_node (GstAxionIdGenerator *gen);
-
-GST_AXION_API
-gint64 gst_axion_id_generator_next (GstAxionIdGenerator *gen);
-
-GST_AXION_API
 gint64
 gst_axion_id_generator_next_at (GstAxionIdGenerator *gen, gint64 unix_ms);
 
 GST_AXION_API
 guint64 gst_axion_id_generator_get_clock_regressions (GstAxionIdGenerator *gen);
-
-GST_AXION_API
-GstAxionIdGenerator *gst_axion_id_generator_get_default (void);
 
 GST_AXION_API
 gint64 gst_axion_id_next (void);
@@ -102,9 +93,6 @@ guint gst_axion_id_get_node (gint64 id);
 
 GST_AXION_API
 guint gst_axion_id_get_sequence (gint64 id);
-
-GST_AXION_API
-guint gst_axion_id_claim_node (gchar **how);
 
 G_END_DECLS
 

@@ -35,8 +35,9 @@
 #endif
 
 #include "gstaxionqueuesink.h"
-#include "gstaxioncamera.h"
-#include "gstaxionvideoanalyzer.h"
+#include "gstaxionbackoff.h"
+#include "gstaxioncpu.h"
+#include "gstaxionvideoanalyzer.h" /* GST_AXION_PARAM_RW_PLAYING */
 
 #include <pthread.h>
 #include <signal.h>

@@ -2,11 +2,15 @@
  * Copyright (C) 2026 Axion developers
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Internal (not installed, not exported): part of the gstaxion-internal
+ * static library, which every in-tree user of libgstaxion links (see
+ * meson.build).
  */
 #ifndef __GST_AXION_REDIS_URL_H__
 #define __GST_AXION_REDIS_URL_H__
 
-#include <gst/axion/axion-prelude.h>
+#include <glib.h>
 
 G_BEGIN_DECLS
 
@@ -43,14 +47,14 @@ typedef struct
   gchar *password;
 } GstAxionRedisUrl;
 
-GST_AXION_API
+G_GNUC_INTERNAL
 gboolean gst_axion_redis_url_parse (
     const gchar *url, GstAxionRedisUrl *out, GError **error);
 
-GST_AXION_API
+G_GNUC_INTERNAL
 void gst_axion_redis_url_clear (GstAxionRedisUrl *url);
 
-GST_AXION_API
+G_GNUC_INTERNAL
 gchar *gst_axion_redis_url_redact (const gchar *url);
 
 G_END_DECLS

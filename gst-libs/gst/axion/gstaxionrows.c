@@ -11,6 +11,7 @@
 #include "gstaxionroi.h"
 #include "gstaxionid.h"
 #include "gstaxioncamera.h"
+#include "gstaxionformat.h"
 
 #include <math.h>
 #include <string.h>
@@ -167,20 +168,15 @@ static const struct
   const gchar *name;
   const GstAxionColumn *cols;
   guint n_cols;
-  const gchar *time_col;
 } tables[GST_AXION_N_TABLES] = {
-  { "camera_events", camera_events_cols, G_N_ELEMENTS (camera_events_cols),
-      "event_timestamp" },
-  { "frame_metadata", frame_metadata_cols, G_N_ELEMENTS (frame_metadata_cols),
-      "frame_timestamp" },
+  { "camera_events", camera_events_cols, G_N_ELEMENTS (camera_events_cols) },
+  { "frame_metadata", frame_metadata_cols, G_N_ELEMENTS (frame_metadata_cols) },
   { "claude_analyses", claude_analyses_cols,
-      G_N_ELEMENTS (claude_analyses_cols), "event_timestamp" },
-  { "alerts", alerts_cols, G_N_ELEMENTS (alerts_cols), "created_at" },
-  { "system_metrics", system_metrics_cols, G_N_ELEMENTS (system_metrics_cols),
-      "metric_timestamp" },
-  { "cameras", cameras_cols, G_N_ELEMENTS (cameras_cols), "last_seen_at" },
-  { "audit_log", audit_log_cols, G_N_ELEMENTS (audit_log_cols),
-      "event_timestamp" },
+      G_N_ELEMENTS (claude_analyses_cols) },
+  { "alerts", alerts_cols, G_N_ELEMENTS (alerts_cols) },
+  { "system_metrics", system_metrics_cols, G_N_ELEMENTS (system_metrics_cols) },
+  { "cameras", cameras_cols, G_N_ELEMENTS (cameras_cols) },
+  { "audit_log", audit_log_cols, G_N_ELEMENTS (audit_log_cols) },
 };
 
 typedef struct
@@ -229,19 +225,7 @@ gst_axion_table_columns (GstAxionTable table, guint *n_columns)
   return tables[table].cols;
 }
 
-/**
- * gst_axion_table_time_column:
- *
- * Returns: the column @table is partitioned (or ordered) by.
- */
-const gchar *
-gst_axion_table_time_column (GstAxionTable table)
-{
-  g_return_val_if_fail (table < GST_AXION_N_TABLES, NULL);
-  return tables[table].time_col;
-}
-
-gint
+static gint
 gst_axion_row_column_index (GstAxionTable table, const gchar *column)
 {
   static GHashTable *index[GST_AXION_N_TABLES];
@@ -474,304 +458,10 @@ set_strv (GstAxionRow *row, const gchar *column, gchar **strv)
 
 /* ---- text forms ------------------------------------------------------ */
 
-/* Number formatting without printf: rows are made for every frame, and
- * printf's float path costs more than the rest of a row. */
-
-static void
-append_digits (GString *out, guint64 v, guint min_digits)
-{
-  gchar b[24];
-  gint i = sizeof (b);
-
-  do {
-    b[--i] = '0' + v % 10;
-    v /= 10;
-  } while (v != 0 || (gint) sizeof (b) - i < (gint) min_digits);
-  gst_axion_string_append_len (out, b + i, sizeof (b) - i);
-}
-
-static void
-append_int (GString *out, gint64 v)
-{
-  if (v < 0) {
-    g_string_append_c (out, '-');
-    append_digits (out, (guint64) 0 - (guint64) v, 1);
-  } else {
-    append_digits (out, (guint64) v, 1);
-  }
-}
-
 /* a string literal appended without strlen () */
 #define APPEND_LIT(out, lit)                                                   \
   gst_axion_string_append_len (out, lit, sizeof (lit) - 1)
 
-static const gdouble pow10_table[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
-  1e8, 1e9 };
-
-/**
- * gst_axion_format_uint:
- * @buf: room for #GST_AXION_UINT_DIGITS characters
- * @v: a number
- *
- * Writes @v in decimal to @buf, not terminated (no printf, no
- * allocation: for RESP and journal headers built in place).
- *
- * Returns: the number of digits written
- */
-guint
-gst_axion_format_uint (gchar *buf, guint64 v)
-{
-  gchar b[GST_AXION_UINT_DIGITS];
-  guint i = sizeof (b);
-
-  do
-    b[--i] = '0' + v % 10;
-  while ((v /= 10) != 0);
-  memcpy (buf, b + i, sizeof (b) - i);
-  return sizeof (b) - i;
-}
-
-/**
- * gst_axion_append_uint:
- * @out: where to append
- * @v: a number
- *
- * Appends @v in decimal (no printf).
- */
-void
-gst_axion_append_uint (GString *out, guint64 v)
-{
-  append_digits (out, v, 1);
-}
-
-/**
- * gst_axion_append_fixed:
- * @out: where to append
- * @d: a number
- * @scale: digits after the decimal point
- *
- * Appends @d like printf's "%.<scale>f" in the C locale, without printf
- * for the common range (|@d| × 10^@scale below 9e15, @scale ≤ 9).
- */
-void
-gst_axion_append_fixed (GString *out, gdouble d, guint scale)
-{
-  gdouble scaled;
-  guint64 n, unit;
-
-  if (scale < G_N_ELEMENTS (pow10_table) && isfinite (d) &&
-      fabs (scaled = d * pow10_table[scale]) < 9e15) {
-    n = (guint64) llround (fabs (scaled));
-    unit = (guint64) pow10_table[scale];
-    if (d < 0 && n > 0)
-      g_string_append_c (out, '-');
-    append_digits (out, n / unit, 1);
-    if (scale > 0) {
-      g_string_append_c (out, '.');
-      append_digits (out, n % unit, scale);
-    }
-  } else {
-    gchar fmt[16], buf[G_ASCII_DTOSTR_BUF_SIZE];
-    g_snprintf (fmt, sizeof (fmt), "%%.%uf", scale);
-    g_string_append (out, g_ascii_formatd (buf, sizeof (buf), fmt, d));
-  }
-}
-
-/* ISO 8601 UTC with microseconds */
-static void
-append_timestamp (GString *out, gint64 unix_us)
-{
-  gint64 secs = unix_us / G_USEC_PER_SEC;
-  gint64 usec = unix_us % G_USEC_PER_SEC;
-  gint64 days, sod, era, doe, yoe, doy, mp, y;
-  guint m, d;
-  gchar b[32], *p = b;
-
-  if (usec < 0) {
-    usec += G_USEC_PER_SEC;
-    secs--;
-  }
-  days = secs / 86400;
-  sod = secs % 86400;
-  if (sod < 0) {
-    sod += 86400;
-    days--;
-  }
-  /* the proleptic Gregorian date of a day count (H. Hinnant's
-   * civil_from_days): no gmtime_r, which takes glibc's time zone lock */
-  days += 719468;
-  era = (days >= 0 ? days : days - 146096) / 146097;
-  doe = days - era * 146097;
-  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  mp = (5 * doy + 2) / 153;
-  d = (guint) (doy - (153 * mp + 2) / 5 + 1);
-  m = (guint) (mp < 10 ? mp + 3 : mp - 9);
-  y = yoe + era * 400 + (m <= 2);
-
-  if (y < 0 || y > 9999) { /* outside ISO 8601's four digits */
-    append_int (out, y);
-  } else {
-    *p++ = '0' + y / 1000;
-    *p++ = '0' + y / 100 % 10;
-    *p++ = '0' + y / 10 % 10;
-    *p++ = '0' + y % 10;
-  }
-#define TWO(v)                                                                 \
-  G_STMT_START                                                                 \
-  {                                                                            \
-    *p++ = '0' + (v) / 10;                                                     \
-    *p++ = '0' + (v) % 10;                                                     \
-  }                                                                            \
-  G_STMT_END
-  *p++ = '-';
-  TWO (m);
-  *p++ = '-';
-  TWO (d);
-  *p++ = 'T';
-  TWO ((guint) (sod / 3600));
-  *p++ = ':';
-  TWO ((guint) (sod / 60 % 60));
-  *p++ = ':';
-  TWO ((guint) (sod % 60));
-  *p++ = '.';
-  for (gint k = 5; k >= 0; k--) {
-    p[k] = '0' + usec % 10;
-    usec /= 10;
-  }
-  p += 6;
-  *p++ = 'Z';
-#undef TWO
-  gst_axion_string_append_len (out, b, p - b);
-}
-
-/**
- * gst_axion_format_timestamp:
- * @unix_us: microseconds since the Unix epoch
- *
- * Returns: (transfer full): ISO 8601 UTC, e.g. "2026-11-28T07:22:40.123456Z"
- */
-gchar *
-gst_axion_format_timestamp (gint64 unix_us)
-{
-  GString *s = g_string_sized_new (32);
-  append_timestamp (s, unix_us);
-  return g_string_free (s, FALSE);
-}
-
-/**
- * gst_axion_json_append_string:
- * @out: where to append
- * @s: (nullable): a UTF-8 string
- *
- * Appends @s as a JSON string literal (or null).
- */
-void
-gst_axion_json_append_string (GString *out, const gchar *s)
-{
-  const guchar *p, *run;
-
-  if (s == NULL) {
-    g_string_append (out, "null");
-    return;
-  }
-  g_string_append_c (out, '"');
-  /* copy runs of characters that need no escaping in one go */
-  for (p = run = (const guchar *) s; *p; p++) {
-    if (*p >= 0x20 && *p != '"' && *p != '\\')
-      continue;
-    gst_axion_string_append_len (out, (const gchar *) run, p - run);
-    switch (*p) {
-    case '"':
-      g_string_append (out, "\\\"");
-      break;
-    case '\\':
-      g_string_append (out, "\\\\");
-      break;
-    case '\n':
-      g_string_append (out, "\\n");
-      break;
-    case '\r':
-      g_string_append (out, "\\r");
-      break;
-    case '\t':
-      g_string_append (out, "\\t");
-      break;
-    default:
-      g_string_append_printf (out, "\\u%04x", *p);
-    }
-    run = p + 1;
-  }
-  gst_axion_string_append_len (out, (const gchar *) run, p - run);
-  g_string_append_c (out, '"');
-}
-
-/**
- * gst_axion_json_append_double:
- *
- * Appends @v as a JSON number (locale-independent; null when not finite).
- */
-void
-gst_axion_json_append_double (GString *out, gdouble v)
-{
-  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  gdouble a = fabs (v);
-
-  if (!isfinite (v)) {
-    g_string_append (out, "null");
-    return;
-  }
-  if (a == 0) {
-    g_string_append_c (out, '0');
-    return;
-  }
-  /* "%.6g" without printf where it prints fixed notation */
-  if (a >= 1e-4 && a < 999999.5) {
-    /* the decimal exponent by comparison (log10 cost more than the rest
-     * of the formatting) */
-    static const gdouble decade[] = { 1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2,
-      1e3, 1e4, 1e5 };
-    gint e = -4, dec;
-    guint64 n, unit;
-    gdouble x;
-
-    while (e < 5 && a >= decade[e + 5])
-      e++;
-    dec = 5 - e;
-
-    if (dec < 0)
-      dec = 0;
-    /* (at a tie the product's rounding would decide what printf decides
-     * exactly: there, printf) */
-    x = a * pow10_table[dec];
-    if (fabs (x - floor (x) - 0.5) < 1e-7)
-      goto printf;
-    if (x >= 999999.5 && dec > 0) { /* rounds up to one more digit */
-      dec--;
-      x = a * pow10_table[dec];
-      if (fabs (x - floor (x) - 0.5) < 1e-7)
-        goto printf;
-    }
-    n = (guint64) llround (x);
-    unit = (guint64) pow10_table[dec];
-    while (dec > 0 && n % 10 == 0) { /* %g drops trailing zeros */
-      n /= 10;
-      unit /= 10;
-      dec--;
-    }
-    if (v < 0)
-      g_string_append_c (out, '-');
-    append_digits (out, n / unit, 1);
-    if (dec > 0) {
-      g_string_append_c (out, '.');
-      append_digits (out, n % unit, dec);
-    }
-    return;
-  }
-printf:
-  g_string_append (out, g_ascii_formatd (buf, sizeof (buf), "%.6g", v));
-}
 
 static gchar *
 format_numeric (gdouble d, guint scale)
@@ -805,7 +495,7 @@ cell_to_text (const GstAxionColumn *col, const Cell *c)
     return g_strdup (c->v.s);
   case GST_AXION_COLUMN_INT:
     s = g_string_sized_new (24);
-    append_int (s, c->v.i);
+    gst_axion_append_int (s, c->v.i);
     return g_string_free (s, FALSE);
   case GST_AXION_COLUMN_NUMERIC:
     return format_numeric (c->v.d, col->size);
@@ -827,7 +517,7 @@ cell_to_text (const GstAxionColumn *col, const Cell *c)
     for (guint i = 0; i < c->v.ints->len; i++) {
       if (i)
         g_string_append_c (s, ',');
-      append_int (s, g_array_index (c->v.ints, gint64, i));
+      gst_axion_append_int (s, g_array_index (c->v.ints, gint64, i));
     }
     g_string_append_c (s, '}');
     return g_string_free (s, FALSE);
@@ -896,7 +586,7 @@ gst_axion_row_append_copy_text (GstAxionRow *row, GString *out)
      * into @out (rows are made per frame) */
     switch (col->type) {
     case GST_AXION_COLUMN_INT:
-      append_int (out, c->v.i);
+      gst_axion_append_int (out, c->v.i);
       continue;
     case GST_AXION_COLUMN_NUMERIC:
       gst_axion_append_fixed (out, c->v.d, col->size);
@@ -905,7 +595,7 @@ gst_axion_row_append_copy_text (GstAxionRow *row, GString *out)
       g_string_append_c (out, c->v.b ? 't' : 'f');
       continue;
     case GST_AXION_COLUMN_TIMESTAMP:
-      append_timestamp (out, c->v.i);
+      gst_axion_append_timestamp (out, c->v.i);
       continue;
     case GST_AXION_COLUMN_TEXT:
     case GST_AXION_COLUMN_JSON:
@@ -992,7 +682,7 @@ gst_axion_row_append_json (const GstAxionRow *row, GString *out)
       gst_axion_string_append_len (out, c->v.s, strlen (c->v.s));
       break;
     case GST_AXION_COLUMN_INT:
-      append_int (out, c->v.i);
+      gst_axion_append_int (out, c->v.i);
       break;
     case GST_AXION_COLUMN_NUMERIC:
       gst_axion_append_fixed (out, c->v.d, col->size);
@@ -1002,7 +692,7 @@ gst_axion_row_append_json (const GstAxionRow *row, GString *out)
       break;
     case GST_AXION_COLUMN_TIMESTAMP:
       g_string_append_c (out, '"');
-      append_timestamp (out, c->v.i);
+      gst_axion_append_timestamp (out, c->v.i);
       g_string_append_c (out, '"');
       break;
     case GST_AXION_COLUMN_TEXT_ARRAY:
@@ -1019,7 +709,7 @@ gst_axion_row_append_json (const GstAxionRow *row, GString *out)
       for (guint k = 0; k < c->v.ints->len; k++) {
         if (k)
           g_string_append_c (out, ',');
-        append_int (out, g_array_index (c->v.ints, gint64, k));
+        gst_axion_append_int (out, g_array_index (c->v.ints, gint64, k));
       }
       g_string_append_c (out, ']');
       break;
@@ -1073,13 +763,13 @@ static void
 append_bbox (GString *json, const GstVideoRegionOfInterestMeta *roi)
 {
   g_string_append_c (json, '[');
-  append_digits (json, roi->x, 1);
+  gst_axion_append_digits (json, roi->x, 1);
   g_string_append_c (json, ',');
-  append_digits (json, roi->y, 1);
+  gst_axion_append_digits (json, roi->y, 1);
   g_string_append_c (json, ',');
-  append_digits (json, roi->w, 1);
+  gst_axion_append_digits (json, roi->w, 1);
   g_string_append_c (json, ',');
-  append_digits (json, roi->h, 1);
+  gst_axion_append_digits (json, roi->h, 1);
   g_string_append_c (json, ']');
 }
 
@@ -1198,7 +888,7 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
       append_bbox (objects, roi);
       if (track >= 0) {
         APPEND_LIT (objects, ",\"track_id\":");
-        append_int (objects, track);
+        gst_axion_append_int (objects, track);
       }
       g_string_append_c (objects, '}');
     }

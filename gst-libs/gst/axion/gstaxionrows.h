@@ -6,8 +6,6 @@
 #ifndef __GST_AXION_ROWS_H__
 #define __GST_AXION_ROWS_H__
 
-#include <string.h>
-
 #include <gst/axion/axion-prelude.h>
 #include <gst/axion/gstaxionframemeta.h>
 #include <gst/axion/gstaxionanalysismeta.h>
@@ -208,7 +206,6 @@ typedef enum
 GST_AXION_API const gchar *gst_axion_table_name (GstAxionTable table);
 GST_AXION_API const GstAxionColumn *
 gst_axion_table_columns (GstAxionTable table, guint *n_columns);
-GST_AXION_API const gchar *gst_axion_table_time_column (GstAxionTable table);
 
 GST_AXION_API void gst_axion_frame_info_init (GstAxionFrameInfo *info);
 
@@ -247,45 +244,11 @@ GST_AXION_API gboolean gst_axion_row_is_null (
     const GstAxionRow *row, const gchar *column);
 GST_AXION_API const gchar *
 gst_axion_row_get_text (GstAxionRow *row, const gchar *column);
-GST_AXION_API gint gst_axion_row_column_index (
-    GstAxionTable table, const gchar *column);
 GST_AXION_API void
 gst_axion_row_append_copy_text (GstAxionRow *row, GString *out);
 GST_AXION_API gchar *gst_axion_row_to_json (const GstAxionRow *row);
 GST_AXION_API void
 gst_axion_row_append_json (const GstAxionRow *row, GString *out);
-
-GST_AXION_API void gst_axion_json_append_string (GString *out, const gchar *s);
-GST_AXION_API void gst_axion_json_append_double (GString *out, gdouble v);
-GST_AXION_API void
-gst_axion_append_fixed (GString *out, gdouble v, guint decimals);
-GST_AXION_API void gst_axion_append_uint (GString *out, guint64 v);
-
-/* digits of the largest guint64 */
-#define GST_AXION_UINT_DIGITS 20
-GST_AXION_API guint gst_axion_format_uint (gchar *buf, guint64 v);
-GST_AXION_API gchar *gst_axion_format_timestamp (gint64 unix_us);
-
-/**
- * gst_axion_string_append_len:
- * @s: a string
- * @p: bytes to append
- * @n: how many
- *
- * g_string_append_len() inlined for the row and protocol writers, which
- * append dozens of short pieces per frame (GLib inlines it only from 2.76).
- */
-static inline void
-gst_axion_string_append_len (GString *s, const gchar *p, gsize n)
-{
-  if (G_UNLIKELY (s->len + n >= s->allocated_len)) {
-    g_string_append_len (s, p, n);
-    return;
-  }
-  memcpy (s->str + s->len, p, n);
-  s->len += n;
-  s->str[s->len] = '\0';
-}
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstAxionRow, gst_axion_row_free)
 

@@ -9,7 +9,6 @@
 
 #include "gstaxionvideoanalyzer.h"
 
-#include <time.h>
 #include "gstaxioncamera.h"
 
 GST_DEBUG_CATEGORY_STATIC (analyzer_debug);
@@ -62,13 +61,9 @@ gst_axion_video_analyzer_set_property (
   }
 }
 
-/**
- * gst_axion_video_analyzer_get_camera_id:
- *
- * Returns: (transfer full) (nullable): the camera id in effect (the
- * property, else the upstream or derived one once known)
- */
-gchar *
+/* the camera id in effect (the property, else the upstream or derived one
+ * once known), or NULL */
+static gchar *
 gst_axion_video_analyzer_get_camera_id (GstAxionVideoAnalyzer *self)
 {
   GstAxionVideoAnalyzerPrivate *priv = PRIV (self);
@@ -155,57 +150,6 @@ gst_axion_video_analyzer_sink_event (GstBaseTransform *bt, GstEvent *event)
       ->sink_event (bt, event);
 }
 
-/* the first source element's URI, credentials stripped */
-static gchar *
-find_source_uri (GstAxionVideoAnalyzer *self)
-{
-  GstQuery *q = gst_query_new_uri ();
-  gchar *uri = NULL, *clean = NULL;
-  GstObject *top;
-
-  if (gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), q))
-    gst_query_parse_uri (q, &uri);
-  gst_query_unref (q);
-
-  /* not every source answers the URI query (rtspsrc is a bin): look for a
-   * source with a "location" or "uri" property in our pipeline */
-  top = gst_object_ref (GST_OBJECT (self));
-  while (uri == NULL && GST_OBJECT_PARENT (top)) {
-    GstObject *p = gst_object_get_parent (top);
-    gst_object_unref (top);
-    top = p;
-  }
-  if (uri == NULL && GST_IS_BIN (top)) {
-    GstIterator *it = gst_bin_iterate_recurse (GST_BIN (top));
-    GValue v = G_VALUE_INIT;
-
-    while (uri == NULL && gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
-      GstElement *e = g_value_get_object (&v);
-      if (GST_OBJECT_FLAG_IS_SET (e, GST_ELEMENT_FLAG_SOURCE)) {
-        for (const gchar *const *p =
-                 (const gchar *const[]){ "location", "uri", NULL };
-             *p && uri == NULL; p++) {
-          GParamSpec *ps = g_object_class_find_property (
-              G_OBJECT_GET_CLASS (e), *p);
-          if (ps && ps->value_type == G_TYPE_STRING &&
-              (ps->flags & G_PARAM_READABLE))
-            g_object_get (e, *p, &uri, NULL);
-        }
-      }
-      g_value_reset (&v);
-    }
-    g_value_unset (&v);
-    gst_iterator_free (it);
-  }
-  gst_object_unref (top);
-
-  if (uri) {
-    clean = gst_axion_uri_strip_credentials (uri);
-    g_free (uri);
-  }
-  return clean;
-}
-
 static void
 ensure_camera_id (GstAxionVideoAnalyzer *self)
 {
@@ -227,23 +171,8 @@ ensure_camera_id (GstAxionVideoAnalyzer *self)
   }
 
   if (priv->camera_id == NULL) {
-    gchar *uri = priv->source_uri ? g_strdup (priv->source_uri)
-                                  : find_source_uri (self);
-    if (uri) {
-      priv->camera_id = gst_axion_camera_id_from_uri (uri);
-      GST_INFO_OBJECT (self,
-          "no camera-id set: using \"%s\" derived from "
-          "the source URI %s",
-          priv->camera_id, uri);
-      g_free (priv->source_uri);
-      priv->source_uri = uri;
-    } else {
-      priv->camera_id = g_strdup ("unknown");
-      GST_WARNING_OBJECT (self,
-          "no camera-id set and no source URI found: "
-          "using \"unknown\"; set camera-id on one "
-          "Axion element of this camera's pipeline");
-    }
+    priv->camera_id = gst_axion_camera_id_resolve (GST_ELEMENT (self),
+        GST_BASE_TRANSFORM_SINK_PAD (self), &priv->source_uri);
     priv->announce = TRUE;
   }
 
@@ -391,57 +320,4 @@ gst_axion_video_analyzer_class_add_pad_templates (
   gst_element_class_add_pad_template (
       eclass, gst_pad_template_new ("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
   gst_caps_unref (caps);
-}
-
-/**
- * gst_axion_thread_cpu_us:
- *
- * Returns: the CPU time the calling thread has used, in microseconds (for
- * elements' cpu-ms-per-frame stats)
- */
-gint64
-gst_axion_thread_cpu_us (void)
-{
-  struct timespec ts;
-
-  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
-    return 0;
-  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
-}
-
-#define CPU_METER_SAMPLE 64
-
-/**
- * gst_axion_cpu_meter_begin:
- * @meter: a meter
- *
- * Starts timing one call (see #GstAxionCpuMeter).
- */
-void
-gst_axion_cpu_meter_begin (GstAxionCpuMeter *meter)
-{
-  gint64 now = g_get_monotonic_time ();
-
-  if (now - meter->last_us > 1000)
-    meter->weight = 1;
-  else
-    meter->weight = meter->seq++ % CPU_METER_SAMPLE == 0 ? CPU_METER_SAMPLE : 0;
-  meter->last_us = now;
-  if (meter->weight)
-    meter->t0 = gst_axion_thread_cpu_us ();
-}
-
-/**
- * gst_axion_cpu_meter_end:
- * @meter: a meter
- *
- * Ends timing the call begun last, adding its CPU time to @meter's
- * cpu_us.
- */
-void
-gst_axion_cpu_meter_end (GstAxionCpuMeter *meter)
-{
-  if (meter->weight)
-    meter->cpu_us += (gint64) meter->weight *
-        (gst_axion_thread_cpu_us () - meter->t0);
 }

@@ -52,9 +52,6 @@ struct _GstAxionVideoAnalyzerClass
 };
 
 GST_AXION_API
-gchar *gst_axion_video_analyzer_get_camera_id (GstAxionVideoAnalyzer *analyzer);
-
-GST_AXION_API
 void gst_axion_video_analyzer_post_frame_message (
     GstAxionVideoAnalyzer *analyzer, GstStructure *s,
     const GstAxionFrameMeta *meta, GstClockTime pts, gint64 event_id);
@@ -66,33 +63,6 @@ void gst_axion_video_analyzer_post_frame_message (
 GST_AXION_API
 void gst_axion_video_analyzer_class_add_pad_templates (
     GstAxionVideoAnalyzerClass *klass);
-
-GST_AXION_API
-gint64 gst_axion_thread_cpu_us (void);
-
-/**
- * GstAxionCpuMeter:
- * @cpu_us: the thread CPU time measured so far (an estimate when sampled)
- *
- * CPU time of a piece of work done once per buffer by one thread (a sink's
- * render), for cpu-ms-per-frame stats. Zero-initialise it. At camera rates
- * every call is timed; when calls come faster than one per millisecond
- * (benchmarks, file input) every 64th is, counting for 64 (a thread-clock
- * read is a system call that takes the run-queue lock).
- */
-typedef struct
-{
-  gint64 cpu_us;
-  /*< private >*/
-  gint64 last_us, t0;
-  guint seq, weight;
-} GstAxionCpuMeter;
-
-GST_AXION_API
-void gst_axion_cpu_meter_begin (GstAxionCpuMeter *meter);
-
-GST_AXION_API
-void gst_axion_cpu_meter_end (GstAxionCpuMeter *meter);
 
 G_END_DECLS
 
