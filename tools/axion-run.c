@@ -585,8 +585,14 @@ start_camera (Camera *c)
   g_hash_table_iter_init (&it, c->vars);
   while (g_hash_table_iter_next (&it, &k, &v))
     g_hash_table_insert (vars, k, v);
-  spool = g_build_filename (
-      g_hash_table_lookup (global_vars, "SPOOL_ROOT"), c->id, NULL);
+  {
+    /* the camera id escaped to one path component: an id such as ".."
+     * must not put a camera's spool outside the root */
+    gchar *name = gst_axion_camera_id_to_filename (c->id);
+    spool = g_build_filename (
+        g_hash_table_lookup (global_vars, "SPOOL_ROOT"), name, NULL);
+    g_free (name);
+  }
   g_hash_table_insert (vars, "CAMERA_ID", c->id);
   g_hash_table_insert (vars, "CAMERA_URL", c->url);
   g_hash_table_insert (vars, "RTSP_PROTOCOLS", c->protocols);

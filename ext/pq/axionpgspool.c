@@ -181,37 +181,12 @@ axion_pg_spool_write_rejected (
   return path;
 }
 
-/* A camera id as one file name: bytes outside [A-Za-z0-9._-] as %XX, and
- * "." and ".." (and the empty id) never as themselves, so the name is
- * always one component and distinct ids get distinct names. */
-gchar *
-axion_pg_spool_escape_camera (const gchar *camera_id)
-{
-  GString *s = g_string_new (NULL);
-
-  for (const guchar *p = (const guchar *) camera_id; *p; p++) {
-    if (g_ascii_isalnum (*p) || *p == '.' || *p == '_' || *p == '-')
-      g_string_append_c (s, *p);
-    else
-      g_string_append_printf (s, "%%%02X", *p);
-  }
-  if (s->len == 0 || g_str_equal (s->str, ".") || g_str_equal (s->str, "..")) {
-    gsize n = s->len;
-    g_string_truncate (s, 0);
-    for (gsize i = 0; i < n; i++)
-      g_string_append (s, "%2E");
-    if (n == 0)
-      g_string_append (s, "%");
-  }
-  return g_string_free (s, FALSE);
-}
-
 /* The spool directory of @camera_id under @root: always a direct child
  * of @root. */
 gchar *
 axion_pg_spool_camera_dir (const gchar *root, const gchar *camera_id)
 {
-  gchar *name = axion_pg_spool_escape_camera (camera_id);
+  gchar *name = gst_axion_camera_id_to_filename (camera_id);
   gchar *dir = g_build_filename (root, name, NULL);
 
   g_free (name);

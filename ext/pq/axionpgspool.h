@@ -32,7 +32,6 @@ typedef struct
 
 GQuark axion_pg_spool_error_quark (void);
 
-gchar *axion_pg_spool_escape_camera (const gchar *camera_id);
 gchar *axion_pg_spool_camera_dir (const gchar *root, const gchar *camera_id);
 gchar *axion_pg_spool_default_root (void);
 gboolean axion_pg_spool_check_dir (const gchar *dir, GError **error);

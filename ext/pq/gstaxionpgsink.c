@@ -189,6 +189,7 @@ batch_add_row (GstAxionPgSink *self, GstAxionRow *row)
     self->pending = axion_pg_batch_new ();
   axion_pg_batch_add_row (self->pending, row);
   self->rows_queued++;
+  gst_axion_queue_sink_count (GST_AXION_QUEUE_SINK (self), 1, 0);
 }
 
 /* lock held (released while faulting in): keeps pages of the current
@@ -561,6 +562,7 @@ batch_written (GstAxionPgSink *self, AxionPgBatch *b, gboolean replay)
     self->rows_replayed += b->total;
   else
     self->rows_written += b->total;
+  gst_axion_queue_sink_count (GST_AXION_QUEUE_SINK (self), 0, b->total);
   self->last_lag_ms = lag;
   g_mutex_unlock (&self->parent.lock);
   GST_LOG_OBJECT (self, "%s %u rows (lag %.1f ms)",
@@ -1584,9 +1586,11 @@ gst_axion_pg_sink_class_init (GstAxionPgSinkClass *klass)
           0, G_MAXUINT, DEFAULT_METRICS_INTERVAL_MS, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "rows-queued/written/spooled/replayed/dropped/rejected/invalid, "
-          "batches, reconnects, spool-full, spool-bytes, spool-files, "
-          "queued-batches, connected, lag-ms, last-error",
+          "every Axion sink: frames, queued, written, dropped, connected, "
+          "reconnects, last-error, cpu-ms, cpu-ms-per-frame; this sink: "
+          "rows-queued/written/spooled/replayed/dropped/rejected/invalid/"
+          "duplicate, batches, spool-full, spool-bytes, spool-files, "
+          "queued-batches, lag-ms, buffers-without-meta",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_set_static_metadata (element_class, "Axion PostgreSQL sink",

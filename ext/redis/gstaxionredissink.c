@@ -471,6 +471,7 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
   }
   for (guint i = 0; i < n_events; i++)
     g_queue_push_tail (&self->events, events[i]);
+  gst_axion_queue_sink_count (GST_AXION_QUEUE_SINK (self), n_events, 0);
   ret = bound_events (self, max_pending);
   g_queue_push_tail (&c->memory, mem_entry);
   while (g_queue_get_length (&c->memory) > MEMORY_LEN)
@@ -807,6 +808,7 @@ flush_done (GstAxionRedisSink *self, Flush *f)
   for (guint i = 0; i < f->removals_sent && self->removals.length; i++)
     g_free (g_queue_pop_head (&self->removals));
   self->commands += f->n_cmds + f->event_cmds;
+  gst_axion_queue_sink_count (GST_AXION_QUEUE_SINK (self), 0, f->events.length);
   self->inflight = 0;
   self->batches++;
 }
@@ -1347,7 +1349,8 @@ gst_axion_redis_sink_class_init (GstAxionRedisSinkClass *klass)
           DEFAULT_COMMAND_TIMEOUT_MS, GST_AXION_PARAM_RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "frames, connected, reconnects, dropped, last-error, cpu-ms, "
+          "frames, queued, written, connected, reconnects, dropped, "
+          "last-error, cpu-ms, "
           "cpu-ms-per-frame (every Axion sink), commands, pipelined-batches, "
           "dropped-events, pending-events, errors",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));

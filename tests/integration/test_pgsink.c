@@ -993,6 +993,16 @@ GST_START_TEST (test_eos_drains_at_once)
         gst_harness_push (h, make_frame ("CAM_EOS", i, t0)), GST_FLOW_OK);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_EOS"), 1000);
+  {
+    /* the base class's counters: every row taken was written */
+    GstStructure *st = sink_stats (h);
+    guint64 queued = 0, written = 1;
+    fail_unless (gst_structure_get_uint64 (st, "queued", &queued));
+    fail_unless (gst_structure_get_uint64 (st, "written", &written));
+    gst_structure_free (st);
+    fail_unless (queued >= 1000);
+    fail_unless_equals_uint64 (written, queued);
+  }
   gst_harness_teardown (h);
 }
 

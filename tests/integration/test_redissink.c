@@ -285,7 +285,7 @@ GST_START_TEST (test_burst_while_up_drops_nothing)
   GstElement *s = gst_bin_get_by_name (GST_BIN (h->element), "s");
   const guint n = 20000;
   GstStructure *st;
-  guint64 dropped = 1;
+  guint64 dropped = 1, queued = 0, written = 0;
   gint64 t0 = g_get_real_time ();
 
   for (guint i = 0; i < n; i++) {
@@ -297,8 +297,13 @@ GST_START_TEST (test_burst_while_up_drops_nothing)
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   g_object_get (s, "stats", &st, NULL);
   fail_unless (gst_structure_get_uint64 (st, "dropped-events", &dropped));
+  /* the base class's counters agree: every event taken and written */
+  fail_unless (gst_structure_get_uint64 (st, "queued", &queued));
+  fail_unless (gst_structure_get_uint64 (st, "written", &written));
   gst_structure_free (st);
   fail_unless_equals_uint64 (dropped, 0);
+  fail_unless_equals_uint64 (queued, n);
+  fail_unless_equals_uint64 (written, n);
   fail_unless_equals_int (redis_int ("XLEN %s", "burst:events"), n);
   gst_object_unref (s);
   gst_harness_teardown (h);

@@ -88,6 +88,15 @@ frames=$(sed -n 's/.*camera camS: \([0-9]*\) frames.*/\1/p' "$t/sig.out")
 expect_ok "SIGINT: frames were processed (${frames:-0})" test "${frames:-0}" -ge 10
 expect_eq "SIGINT: every frame committed" "$frames" "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = 'camS'")"
 
+# ---- a hostile camera id: its spool stays one directory under the root --
+mkdir -p "$t/hostile"
+"$run" --camera ..=synthetic://h -p pipelines/synthetic-camera.pipeline \
+  -d "$AXION_TEST_PG_CONNINFO" -r "$AXION_TEST_REDIS_URL" \
+  --spool-dir "$t/hostile/root" -t 2 > "$t/hostile.out" 2>&1; st=$?
+expect_eq "camera '..': exit 0" 0 "$st"
+expect_eq "camera '..': nothing beside the spool root" "root" "$(ls "$t/hostile")"
+expect_ok "camera '..': its spool is root/%2E%2E" test -d "$t/hostile/root/%2E%2E"
+
 # ---- RTSP: three cameras from the local server, one taken off the air ---
 srv="${AXION_BUILD_DIR}/tools/axion-rtsp-server"
 if [ -x "$srv" ]; then

@@ -428,3 +428,37 @@ gst_axion_capture_time_us (GstBuffer *buffer, GstElement *element,
     *source = GST_AXION_CAPTURE_TIME_ARRIVAL;
   return now_us;
 }
+
+/**
+ * gst_axion_camera_id_to_filename:
+ * @camera_id: a camera id
+ *
+ * The camera id as one file name, for per-camera directories (spools,
+ * snapshots): bytes outside `[A-Za-z0-9._-]` as `%XX`, and `.`, `..` and
+ * the empty id never as themselves. The result is always exactly one path
+ * component (it never leaves the directory it is put in), and distinct ids
+ * give distinct names.
+ *
+ * Returns: (transfer full): the file name
+ */
+gchar *
+gst_axion_camera_id_to_filename (const gchar *camera_id)
+{
+  GString *s = g_string_new (NULL);
+
+  for (const guchar *p = (const guchar *) camera_id; p && *p; p++) {
+    if (g_ascii_isalnum (*p) || *p == '.' || *p == '_' || *p == '-')
+      g_string_append_c (s, *p);
+    else
+      g_string_append_printf (s, "%%%02X", *p);
+  }
+  if (s->len == 0 || g_str_equal (s->str, ".") || g_str_equal (s->str, "..")) {
+    gsize n = s->len;
+    g_string_truncate (s, 0);
+    for (gsize i = 0; i < n; i++)
+      g_string_append (s, "%2E");
+    if (n == 0)
+      g_string_append (s, "%");
+  }
+  return g_string_free (s, FALSE);
+}

@@ -59,6 +59,9 @@ GST_AXION_API
 gint64 gst_axion_capture_time_us (GstBuffer *buffer, GstElement *element,
     const GstSegment *segment, GstAxionCaptureTimeSource *source);
 
+GST_AXION_API
+gchar *gst_axion_camera_id_to_filename (const gchar *camera_id);
+
 G_END_DECLS
 
 #endif /* __GST_AXION_CAMERA_H__ */

@@ -78,6 +78,7 @@ typedef struct
   gboolean ever_connected;
   guint64 reconnects;
   gchar *last_error;
+  guint64 queued, written; /* items render took / the server confirmed */
   guint64 dropped, dropped_unreported;
   gchar *drop_what, *drop_why; /* of the last drop, for the report at stop */
   gint64 last_drop_warning_us;
@@ -514,6 +515,24 @@ gst_axion_queue_sink_dropped (
 }
 
 /**
+ * gst_axion_queue_sink_count:
+ * @sink: a sink
+ * @queued: items render took (rows, events)
+ * @written: items the server confirmed
+ *
+ * Lock held: adds to the `queued` and `written` stats.
+ */
+void
+gst_axion_queue_sink_count (
+    GstAxionQueueSink *sink, guint64 queued, guint64 written)
+{
+  GstAxionQueueSinkPrivate *priv = PRIV (sink);
+
+  priv->queued += queued;
+  priv->written += written;
+}
+
+/**
  * gst_axion_queue_sink_render_begin:
  * @sink: a sink
  *
@@ -547,6 +566,7 @@ gst_axion_queue_sink_render_end (GstAxionQueueSink *sink)
  * @name: the structure's name
  *
  * Lock held: the stats fields every sink has: `frames` (rendered),
+ * `queued` (items render took), `written` (items the server confirmed),
  * `connected`, `reconnects`, `dropped` (items dropped, all kinds),
  * `last-error`, `cpu-ms` (render and worker thread CPU), `cpu-ms-per-frame`.
  *
@@ -559,10 +579,11 @@ gst_axion_queue_sink_new_stats (GstAxionQueueSink *sink, const gchar *name)
   gdouble cpu_ms = (priv->render_cpu.cpu_us + priv->worker_cpu_us) / 1000.0;
 
   return gst_structure_new (name, "frames", G_TYPE_UINT64, priv->frames,
-      "connected", G_TYPE_BOOLEAN, priv->connected, "reconnects", G_TYPE_UINT64,
-      priv->reconnects, "dropped", G_TYPE_UINT64, priv->dropped, "last-error",
-      G_TYPE_STRING, priv->last_error ? priv->last_error : "", "cpu-ms",
-      G_TYPE_DOUBLE, cpu_ms, "cpu-ms-per-frame", G_TYPE_DOUBLE,
+      "queued", G_TYPE_UINT64, priv->queued, "written", G_TYPE_UINT64,
+      priv->written, "connected", G_TYPE_BOOLEAN, priv->connected, "reconnects",
+      G_TYPE_UINT64, priv->reconnects, "dropped", G_TYPE_UINT64, priv->dropped,
+      "last-error", G_TYPE_STRING, priv->last_error ? priv->last_error : "",
+      "cpu-ms", G_TYPE_DOUBLE, cpu_ms, "cpu-ms-per-frame", G_TYPE_DOUBLE,
       priv->frames ? cpu_ms / priv->frames : 0.0, NULL);
 }
 
@@ -583,6 +604,7 @@ gst_axion_queue_sink_start (GstBaseSink *bs)
   priv->served_seq = priv->drain_seq;
   priv->connected = priv->ever_connected = FALSE;
   priv->reconnects = priv->dropped = priv->dropped_unreported = 0;
+  priv->queued = priv->written = 0;
   priv->last_drop_warning_us = 0;
   memset (&priv->render_cpu, 0, sizeof (priv->render_cpu));
   priv->worker_cpu_us = 0;

@@ -150,6 +150,10 @@ void gst_axion_queue_sink_dropped (
     GstAxionQueueSink *sink, guint64 n, const gchar *what, const gchar *why);
 
 GST_AXION_API
+void gst_axion_queue_sink_count (
+    GstAxionQueueSink *sink, guint64 queued, guint64 written);
+
+GST_AXION_API
 void gst_axion_queue_sink_render_begin (GstAxionQueueSink *sink);
 
 GST_AXION_API
