@@ -192,13 +192,22 @@ axion_pg_writer_connect (
     AxionPgWriter *w, const gchar *conninfo, gint timeout_s)
 {
   gchar *timeout = g_strdup_printf ("%d", timeout_s);
-  const gchar *kw[4] = { "connect_timeout", "application_name", NULL, NULL };
-  const gchar *val[4] = { timeout, "axionpgsink", NULL, NULL };
+  /* A server that vanishes mid-write (power lost, network split) must
+   * not hold the worker in libpq for the kernel's defaults (~15 min for
+   * unacknowledged data, ~2 h idle keepalive): TCP keepalives after 10 s
+   * idle, 3 probes 5 s apart, and unacknowledged data given up after
+   * 30 s. Before the user's conninfo, which overrides them. (No effect
+   * on unix sockets.) */
+  const gchar *kw[] = { "connect_timeout", "application_name", "keepalives",
+    "keepalives_idle", "keepalives_interval", "keepalives_count",
+    "tcp_user_timeout", NULL, NULL };
+  const gchar *val[] = { timeout, "axionpgsink", "1", "10", "5", "3", "30000",
+    NULL, NULL };
 
   axion_pg_writer_disconnect (w);
   if (conninfo && *conninfo) {
-    kw[2] = "dbname";
-    val[2] = conninfo;
+    kw[7] = "dbname";
+    val[7] = conninfo;
   }
   w->conn = PQconnectdbParams (kw, val, 1);
   g_free (timeout);

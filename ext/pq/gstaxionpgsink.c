@@ -141,7 +141,8 @@ struct _GstAxionPgSink
 
   /* worker thread */
   AxionPgWriter writer;
-  gboolean spool_pending; /* spool files to replay before new rows */
+  gboolean spool_pending;     /* spool files to replay before new rows */
+  gint64 spool_full_tried_us; /* the last spool write tried while full */
   gint64 last_metrics_us;
   guint64 last_metrics_rows;
 };
@@ -349,7 +350,13 @@ journal_recover (GstAxionPgSink *self, AxionPgSpool *sp)
     const gchar *path = g_ptr_array_index (paths, i);
     AxionPgBatch *b = axion_pg_journal_read (path, NULL);
 
-    if (b == NULL || b->total == 0) {
+    if (b == NULL) { /* an I/O error: the rows may be there, keep it */
+      GST_ELEMENT_WARNING (self, RESOURCE, READ,
+          ("Cannot read the journal %s of a previous process: kept, tried "
+           "again at the next start",
+              path),
+          (NULL));
+    } else if (b->total == 0) {
       g_unlink (path); /* nothing usable: cut before the first section */
     } else if (spool_write_to (self, sp, 0, b)) {
       GST_INFO_OBJECT (self, "recovered %u rows of a previous process from %s",
@@ -581,6 +588,27 @@ spool_file_done (GstAxionPgSink *self, const gchar *path, gsize size)
   g_mutex_unlock (&self->parent.lock);
 }
 
+/* A spool file that cannot be read: renamed *.corrupt (kept for an
+ * operator, never replayed), no longer counted in the spool, and said so
+ * in an element warning (its rows are not counted: unknown). */
+static void
+spool_set_aside (GstAxionPgSink *self, const gchar *path)
+{
+  gchar *bad = g_strconcat (path, ".corrupt", NULL);
+  GStatBuf st;
+  gsize size = g_stat (path, &st) == 0 ? (gsize) st.st_size : 0;
+
+  g_rename (path, bad);
+  g_mutex_lock (&self->parent.lock);
+  self->spool_bytes -= MIN (self->spool_bytes, size);
+  self->spool_files -= MIN (self->spool_files, 1);
+  g_mutex_unlock (&self->parent.lock);
+  GST_ELEMENT_WARNING (self, RESOURCE, READ,
+      ("A spool file cannot be read: set aside as %s, not replayed", bad),
+      ("its rows are not in the database; look at the file"));
+  g_free (bad);
+}
+
 /* Replay spool files in order. Returns TRUE when the spool is empty. */
 static gboolean
 replay_spool (GstAxionPgSink *self)
@@ -592,14 +620,20 @@ replay_spool (GstAxionPgSink *self)
   for (guint i = 0; i < files->len && done; i++) {
     const gchar *path = g_ptr_array_index (files, i);
     gsize size = 0;
-    AxionPgBatch *b = axion_pg_spool_read (path, &size);
+    AxionPgBatch *b;
     AxionPgWriteResult wr;
+    gboolean stopping;
 
+    g_mutex_lock (&self->parent.lock);
+    stopping = gst_axion_queue_sink_is_stopping (GST_AXION_QUEUE_SINK (self));
+    g_mutex_unlock (&self->parent.lock);
+    if (stopping) { /* the rest at the next start */
+      done = FALSE;
+      break;
+    }
+    b = axion_pg_spool_read (path, &size);
     if (b == NULL) {
-      GST_WARNING_OBJECT (self, "unreadable spool file %s moved aside", path);
-      gchar *bad = g_strconcat (path, ".corrupt", NULL);
-      g_rename (path, bad);
-      g_free (bad);
+      spool_set_aside (self, path);
       continue;
     }
     wr = write_batch (self, b, TRUE);
@@ -648,6 +682,30 @@ add_metrics (GstAxionPgSink *self, gint64 now_us)
   self->last_metrics_us = now_us;
 }
 
+/* worker: whether a spool write is worth trying: not again and again
+ * while the spool is full (each try serialises the batch, and on a full
+ * disk writes until ENOSPC), but every SPOOL_FULL_RETRY_US, or at once
+ * when a replay made room (spool_is_full cleared) */
+#define SPOOL_FULL_RETRY_US (10 * G_USEC_PER_SEC)
+static gboolean
+spool_may_have_room (GstAxionPgSink *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  gboolean full;
+
+  g_mutex_lock (&self->parent.lock);
+  full = self->spool_is_full;
+  g_mutex_unlock (&self->parent.lock);
+  if (!full) {
+    self->spool_full_tried_us = 0;
+    return TRUE;
+  }
+  if (now - self->spool_full_tried_us < SPOOL_FULL_RETRY_US)
+    return FALSE;
+  self->spool_full_tried_us = now;
+  return TRUE;
+}
+
 /* not written: to the spool, in order after older spooled batches; with
  * no spool (or a full one) back to the head of the queue, or at stop
  * counted as dropped (a warning with the count). Returns whether it was
@@ -657,7 +715,7 @@ keep_unwritten (GstAxionPgSink *self, AxionPgBatch *b, gboolean final)
 {
   guint64 lost = 0;
 
-  if (spool_write (self, b)) {
+  if (spool_may_have_room (self) && spool_write (self, b)) {
     axion_pg_batch_retire (b);
     self->spool_pending = TRUE;
     return TRUE;
@@ -665,6 +723,9 @@ keep_unwritten (GstAxionPgSink *self, AxionPgBatch *b, gboolean final)
   g_mutex_lock (&self->parent.lock);
   g_queue_push_head (&self->queue, b);
   if (final) {
+    /* counted and warned; their journal goes too (a clean exit leaves no
+     * journal: rows it held would come back at the next start although
+     * counted as dropped here) */
     while ((b = g_queue_pop_head (&self->queue))) {
       lost += b->total;
       axion_pg_batch_retire (b);
@@ -774,7 +835,9 @@ gst_axion_pg_sink_flush (GstAxionQueueSink *qs, GstAxionFlushKind kind,
 
   /* the spool directory is read only when this worker spooled something
    * or found files at start (not at every flush) */
-  if (online && self->spool_pending)
+  /* not at stop: replaying a large spool could hold stop for minutes;
+   * the spool stays for the next start, and new rows go after it */
+  if (online && self->spool_pending && !final)
     self->spool_pending = !replay_spool (self);
   while (TRUE) {
     g_mutex_lock (&self->parent.lock);
@@ -978,15 +1041,23 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
       break;
     }
     if (policy == SPOOL_FULL_ERROR && !spool_room) {
+      /* the rows are kept (the last flush at stop spools them or counts
+       * them as dropped): "error" loses nothing silently */
+      for (guint i = 0; i < rows->len; i++)
+        batch_add_row (self, g_ptr_array_index (rows, i));
+      gst_axion_queue_sink_render_end (GST_AXION_QUEUE_SINK (self));
       g_mutex_unlock (&self->parent.lock);
-      free_rows (rows);
       g_ptr_array_unref (rows);
       GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
           ("PostgreSQL is away and the spool is full"),
           ("raise spool-max-bytes or choose spool-full-policy=block"));
       return GST_FLOW_ERROR;
     }
-    gst_axion_queue_sink_kick (GST_AXION_QUEUE_SINK (self));
+    /* a kick helps only when the worker can write or spool (else each
+     * wake-up re-serialised the batch and failed to spool it again) */
+    if (spool_room ||
+        gst_axion_queue_sink_is_connected (GST_AXION_QUEUE_SINK (self)))
+      gst_axion_queue_sink_kick (GST_AXION_QUEUE_SINK (self));
     /* unlock() (stopping, flushing) ends the wait: the rows are kept, the
      * worker's last flush spools them (or counts them as dropped) */
     ret = gst_axion_queue_sink_wait (GST_AXION_QUEUE_SINK (self),
@@ -1158,6 +1229,18 @@ check_config (GstAxionPgSink *self)
   return ok;
 }
 
+/* The spool closed: its journal deleted unless a batch left rows only
+ * there */
+static void
+close_spool (GstAxionPgSink *self)
+{
+  g_mutex_lock (&self->parent.lock);
+  axion_pg_journal_clear (&self->journal_state);
+  g_clear_pointer (&self->spool.dir, g_free);
+  g_mutex_unlock (&self->parent.lock);
+  g_clear_pointer (&self->spool_root, g_free);
+}
+
 static gboolean
 gst_axion_pg_sink_start (GstBaseSink *bs)
 {
@@ -1180,7 +1263,15 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
   self->buffers_without_meta = self->rows_invalid = 0;
   self->last_metrics_us = g_get_monotonic_time ();
   self->last_metrics_rows = 0;
+  /* nothing of a previous run's spool until this run opens one */
+  self->spool_files = 0;
+  self->spool_bytes = 0;
+  self->spool_is_full = FALSE;
+  self->spool_reopened = FALSE;
+  self->last_lag_ms = 0;
+  g_clear_pointer (&self->journal_error, g_free);
   g_mutex_unlock (&self->parent.lock);
+  self->spool_full_tried_us = 0;
   g_hash_table_remove_all (self->cameras_seen);
   self->last_camera = NULL;
 
@@ -1195,8 +1286,10 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
   g_free (dir);
 
   /* connects (a refused configuration fails here), starts the worker */
-  if (!GST_BASE_SINK_CLASS (parent_class)->start (bs))
+  if (!GST_BASE_SINK_CLASS (parent_class)->start (bs)) {
+    close_spool (self); /* no stop() follows a failed start() */
     return FALSE;
+  }
   GST_OBJECT_LOCK (self);
   require = self->require_connection;
   GST_OBJECT_UNLOCK (self);
@@ -1205,6 +1298,7 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
   g_mutex_unlock (&self->parent.lock);
   if (!up && require) {
     GST_BASE_SINK_CLASS (parent_class)->stop (bs);
+    close_spool (self);
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
         ("Cannot connect to PostgreSQL and require-connection=true"),
         ("%s", self->writer.last_error ? self->writer.last_error : ""));
@@ -1225,13 +1319,8 @@ gst_axion_pg_sink_stop (GstBaseSink *bs)
 
   /* the worker's last flush writes or spools what is queued */
   ret = GST_BASE_SINK_CLASS (parent_class)->stop (bs);
-  /* deleted now unless a batch left rows only there */
   post_warnings (self);
-  g_mutex_lock (&self->parent.lock);
-  axion_pg_journal_clear (&self->journal_state);
-  g_clear_pointer (&self->spool.dir, g_free);
-  g_mutex_unlock (&self->parent.lock);
-  g_clear_pointer (&self->spool_root, g_free);
+  close_spool (self);
   axion_pg_writer_disconnect (&self->writer);
   return ret;
 }
@@ -1449,6 +1538,7 @@ gst_axion_pg_sink_finalize (GObject *object)
     axion_pg_batch_free (b);
   axion_pg_batch_free (self->sent);
   axion_pg_batch_free (self->pending);
+  axion_pg_journal_clear (&self->journal_state);
   axion_pg_writer_clear (&self->writer);
   g_free (self->conninfo);
   g_free (self->spool_dir);

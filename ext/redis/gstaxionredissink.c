@@ -514,13 +514,44 @@ typedef struct _Flush
   guint removals_sent;
 } Flush;
 
+/* What a flush took from a camera: the frame count it added, and the
+ * scene memory, hashes and Claude context it sent, taken out of the
+ * camera (render may add and trim newer ones meanwhile: counting them
+ * instead removed unsent entries, and wiped a newer context) */
 typedef struct
 {
   guint64 frames;
-  guint memory;
-  guint hashes;
-  guint context;
+  GQueue memory;
+  GQueue hashes;
+  GHashTable *context; /* or NULL */
 } CamSent;
+
+static void
+cam_sent_free (CamSent *s)
+{
+  g_queue_clear_full (&s->memory, g_free);
+  g_queue_clear_full (&s->hashes, g_free);
+  if (s->context)
+    g_hash_table_unref (s->context);
+  g_free (s);
+}
+
+static GHashTable *
+context_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+/* lock held: @older entries back in front of @newer, the oldest beyond
+ * @max dropped (latest-value data) */
+static void
+queue_restore (GQueue *newer, GQueue *older, guint max)
+{
+  while (older->length)
+    g_queue_push_head (newer, g_queue_pop_tail (older));
+  while (newer->length > max)
+    g_free (g_queue_pop_head (newer));
+}
 
 /* "*<n>\r\n": a command of n arguments follows */
 static void
@@ -582,7 +613,8 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
   prefix = g_strdup (self->prefix);
   GST_OBJECT_UNLOCK (self);
   f->out = o = g_string_sized_new (4096);
-  f->sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  f->sent = g_hash_table_new_full (
+      g_str_hash, g_str_equal, g_free, (GDestroyNotify) cam_sent_free);
   gst_axion_append_fixed (tmp, now_s, 3);
   g_strlcpy (ts, tmp->str, sizeof (ts));
 
@@ -687,7 +719,8 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
       resp_arg (o, "EXPIRE");
       resp_key (o, prefix, "scene:", c->id, ":memory");
       resp_arg (o, "3600");
-      sent->memory = c->memory.length;
+      sent->memory = c->memory;
+      g_queue_init (&c->memory);
     }
     if (c->hashes.length) {
       /* the scene hash index key, shared with axionclaude
@@ -721,7 +754,8 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
       resp_arg (o, "EXPIRE");
       resp_arg (o, k);
       resp_arg (o, "3600");
-      sent->hashes = c->hashes.length;
+      sent->hashes = c->hashes;
+      g_queue_init (&c->hashes);
       g_free (k);
     }
     if (g_hash_table_size (c->context)) {
@@ -739,7 +773,8 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
       resp_arg (o, "EXPIRE");
       resp_key (o, prefix, "claude:", c->id, ":context");
       resp_arg (o, "600");
-      sent->context = g_hash_table_size (c->context);
+      sent->context = c->context;
+      c->context = context_new ();
     }
     if (c->bitrate > 0) {
       resp_cmd (f, 4);
@@ -797,13 +832,8 @@ flush_done (GstAxionRedisSink *self, Flush *f)
     if (c == NULL)
       continue;
     c->frames_delta -= MIN (c->frames_delta, s->frames);
-    for (guint i = 0; i < s->memory && c->memory.length; i++)
-      g_free (g_queue_pop_head (&c->memory));
-    for (guint i = 0; i < s->hashes && c->hashes.length; i++)
-      g_free (g_queue_pop_head (&c->hashes));
-    if (s->context)
-      g_hash_table_remove_all (c->context);
-    c->dirty = c->frames_delta > 0 || c->memory.length || c->hashes.length;
+    c->dirty = c->frames_delta > 0 || c->memory.length || c->hashes.length ||
+        g_hash_table_size (c->context);
   }
   for (guint i = 0; i < f->removals_sent && self->removals.length; i++)
     g_free (g_queue_pop_head (&self->removals));
@@ -811,6 +841,35 @@ flush_done (GstAxionRedisSink *self, Flush *f)
   gst_axion_queue_sink_count (GST_AXION_QUEUE_SINK (self), 0, f->events.length);
   self->inflight = 0;
   self->batches++;
+}
+
+/* lock held: sending failed; what the flush took from the cameras goes
+ * back, before what came since (newer context fields win) */
+static void
+cams_restore (GstAxionRedisSink *self, Flush *f)
+{
+  GHashTableIter it, ci;
+  gpointer id, v, k, val;
+
+  g_hash_table_iter_init (&it, f->sent);
+  while (g_hash_table_iter_next (&it, &id, &v)) {
+    CamSent *s = v;
+    CamState *c = g_hash_table_lookup (self->cams, id);
+    if (c == NULL)
+      continue;
+    queue_restore (&c->memory, &s->memory, MEMORY_LEN);
+    queue_restore (&c->hashes, &s->hashes, MAX_PENDING_HASHES);
+    if (s->context) {
+      g_hash_table_iter_init (&ci, s->context);
+      while (g_hash_table_iter_next (&ci, &k, &val)) {
+        if (!g_hash_table_contains (c->context, k)) {
+          g_hash_table_iter_steal (&ci);
+          g_hash_table_insert (c->context, k, val);
+        }
+      }
+    }
+    c->dirty = TRUE;
+  }
 }
 
 /* lock held: sending failed; the events go back in front of the newer
@@ -833,6 +892,7 @@ flush_failed (GstAxionRedisSink *self, Flush *f)
     self->drops_unreported++;
   }
   self->inflight = 0;
+  cams_restore (self, f);
 }
 
 /* worker: an error reply or a lost connection, for stats */
@@ -1101,6 +1161,9 @@ gst_axion_redis_sink_stop (GstBaseSink *bs)
   g_queue_clear_full (&self->events, g_free);
   g_queue_clear_full (&self->removals, g_free);
   self->inflight = 0;
+  /* the next run learns its camera again (a TAG event before the new
+   * camera-id event must not bring the old camera back online) */
+  g_clear_pointer (&self->camera_id, g_free);
   g_mutex_unlock (&self->parent.lock);
   gst_axion_redis_url_clear (&self->parsed);
   return ret;

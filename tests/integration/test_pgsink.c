@@ -891,7 +891,9 @@ GST_END_TEST;
 typedef struct
 {
   GstHarness *h;
-  guint pushed;
+  const gchar *camera;
+  guint limit; /* 0: until refused */
+  volatile guint pushed;
   GstFlowReturn last;
 } Pusher;
 
@@ -900,9 +902,12 @@ push_until_refused (Pusher *p)
 {
   gint64 t0 = g_get_real_time ();
 
+  guint n = p->limit ? p->limit : 100000;
+
   p->last = GST_FLOW_OK;
-  for (guint i = 0; i < 100000 && p->last == GST_FLOW_OK; i++) {
-    p->last = gst_harness_push (p->h, make_frame ("CAM_STOP", i, t0));
+  for (guint i = 0; i < n && p->last == GST_FLOW_OK; i++) {
+    p->last = gst_harness_push (
+        p->h, make_frame (p->camera ? p->camera : "CAM_STOP", i, t0));
     p->pushed++;
   }
   return NULL;
@@ -921,7 +926,7 @@ GST_START_TEST (test_stop_during_outage_ends)
                                   "flush-interval-ms=10 eos-timeout-ms=2000 "
                                   "metrics-interval-ms=0",
       spool);
-  Pusher p = { 0 };
+  Pusher p = { NULL, NULL, 0, 0, GST_FLOW_OK };
   GThread *t;
   GstBus *bus = gst_bus_new ();
   GstMessage *msg;
@@ -975,6 +980,55 @@ GST_START_TEST (test_stop_during_outage_ends)
   g_rmdir (spool);
   g_free (spool);
   g_free (extra);
+}
+
+GST_END_TEST;
+
+/* Render blocked on a full queue (PostgreSQL away, spool full) and the
+ * pipeline paused and played again: render waits out the pause
+ * (gst_base_sink_wait_preroll) instead of returning FLUSHING (which
+ * stopped upstream for good); once the server is back every frame is
+ * written. */
+GST_START_TEST (test_pause_during_outage_resumes)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *extra = g_strdup_printf ("spool-dir=%s spool-max-bytes=4096 "
+                                  "spool-full-policy=block journal=false "
+                                  "max-queued-batches=1 batch-size=4 "
+                                  "flush-interval-ms=10 eos-timeout-ms=60000 "
+                                  "metrics-interval-ms=0",
+      spool);
+  Pusher p = { NULL, "CAM_PAUSE", 60, 0, GST_FLOW_OK };
+  GThread *t;
+  guint before;
+  gint k;
+
+  db_stop ();
+  p.h = new_sink (extra);
+  t = g_thread_new ("pusher", (GThreadFunc) push_until_refused, &p);
+  /* blocked: no push returns for a while */
+  for (k = 0; k < 3000; k++) {
+    before = p.pushed;
+    g_usleep (200000);
+    if (p.pushed == before && p.pushed > 0)
+      break;
+  }
+  fail_unless (k < 3000 && p.pushed < 60, "render never blocked");
+  fail_unless (gst_element_set_state (p.h->element, GST_STATE_PAUSED) !=
+      GST_STATE_CHANGE_FAILURE);
+  g_usleep (100000);
+  fail_unless (gst_element_set_state (p.h->element, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  db_start ();
+  g_thread_join (t);
+  fail_unless_equals_int (p.last, GST_FLOW_OK);
+  fail_unless_equals_int (p.pushed, 60);
+  fail_unless (gst_harness_push_event (p.h, gst_event_new_eos ()));
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_PAUSE"), 60);
+  gst_harness_teardown (p.h);
+  g_rmdir (spool);
+  g_free (extra);
+  g_free (spool);
 }
 
 GST_END_TEST;
@@ -1337,6 +1391,7 @@ pgsink_suite (void)
   tcase_add_test (tc, test_refused_row_set_aside);
   tcase_add_test (tc, test_stop_during_outage_ends);
   tcase_add_test (tc, test_eos_drains_at_once);
+  tcase_add_test (tc, test_pause_during_outage_resumes);
   tcase_add_test (tc, test_bad_config_fails_at_start);
   tcase_add_test (tc, test_default_spool_survives_outage);
   tcase_add_test (tc, test_dropped_rows_warn);

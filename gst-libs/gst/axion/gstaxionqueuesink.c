@@ -99,6 +99,8 @@ G_DEFINE_ABSTRACT_TYPE_WITH_CODE (
     GST_DEBUG_CATEGORY_INIT (gst_axion_queue_sink_debug, "axionqueuesink", 0,
         "Axion network sink base class"));
 
+static void report_dropped (GstAxionQueueSink *sink, gboolean force);
+
 #define PRIV(s)                                                                \
   ((GstAxionQueueSinkPrivate *) gst_axion_queue_sink_get_instance_private (s))
 
@@ -262,6 +264,9 @@ worker_main (GstAxionQueueSink *self)
     }
     g_free (err);
 
+    /* a drop within a second of the last warning is posted now, not at
+     * the next drop (which may be hours away) */
+    report_dropped (self, FALSE);
     g_mutex_lock (&self->lock);
     if (r == GST_AXION_SINK_FATAL)
       priv->fatal = TRUE;
@@ -314,20 +319,35 @@ gst_axion_queue_sink_kick (GstAxionQueueSink *sink)
  * @sink: a sink
  * @until_us: monotonic time to wait until at most
  *
- * Lock held: render's back-pressure wait, ended by any change signalled on
- * #GstAxionQueueSink.cond, by unlock() and by stop.
+ * Lock held, from render (the preroll lock held too): render's
+ * back-pressure wait, ended by any change signalled on
+ * #GstAxionQueueSink.cond, by unlock() and by stop. After an unlock() for
+ * a pause (PLAYING to PAUSED) it waits in gst_base_sink_wait_preroll()
+ * until PLAYING again (then returns %GST_FLOW_OK: the caller checks its
+ * condition again), as GstBaseSink asks of a render that blocks:
+ * returning FLUSHING there would stop the upstream task for good.
  *
- * Returns: %GST_FLOW_FLUSHING when render must return (unlock(), stop),
+ * Returns: %GST_FLOW_FLUSHING when render must return (flushing, stop),
  *   else %GST_FLOW_OK
  */
 GstFlowReturn
 gst_axion_queue_sink_wait (GstAxionQueueSink *sink, gint64 until_us)
 {
   GstAxionQueueSinkPrivate *priv = PRIV (sink);
+  GstFlowReturn ret;
 
-  if (!priv->flushing && !priv->stopping)
+  if (priv->stopping)
+    return GST_FLOW_FLUSHING;
+  if (!priv->flushing) {
     g_cond_wait_until (&sink->cond, &sink->lock, until_us);
-  return priv->flushing || priv->stopping ? GST_FLOW_FLUSHING : GST_FLOW_OK;
+    if (!priv->flushing)
+      return priv->stopping ? GST_FLOW_FLUSHING : GST_FLOW_OK;
+  }
+  g_mutex_unlock (&sink->lock);
+  ret = gst_base_sink_wait_preroll (GST_BASE_SINK (sink));
+  g_mutex_lock (&sink->lock);
+  return ret == GST_FLOW_OK && !priv->stopping ? GST_FLOW_OK
+                                               : GST_FLOW_FLUSHING;
 }
 
 /**
@@ -364,7 +384,6 @@ gst_axion_queue_sink_drain (GstAxionQueueSink *sink, guint timeout_ms)
     if (!g_cond_wait_until (&sink->cond, &sink->lock, until))
       break;
   }
-  done = !klass->has_pending (sink);
   priv->draining--;
   g_mutex_unlock (&sink->lock);
   return done;
