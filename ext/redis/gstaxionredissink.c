@@ -1070,9 +1070,8 @@ gst_axion_redis_sink_flush (GstAxionQueueSink *qs, GstAxionFlushKind kind,
     flush_failed (self, f);
     flush_free (f);
   }
-  if (kind == GST_AXION_FLUSH_FINAL && res != GST_AXION_SINK_OK)
-    drop_pending_events (self);
-  else if (kind == GST_AXION_FLUSH_FINAL && !online)
+  /* the last flush, and Redis away or lost: what is left is dropped */
+  if (kind == GST_AXION_FLUSH_FINAL && (res != GST_AXION_SINK_OK || !online))
     drop_pending_events (self);
   g_mutex_unlock (&self->parent.lock);
   report_drops (self);
