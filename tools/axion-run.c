@@ -18,6 +18,7 @@
 #include <gst/axion/gstaxionbackoff.h>
 #include <gst/axion/gstaxionredisurl.h>
 #include <glib-unix.h>
+#include "axionrunpipeline.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,76 +76,6 @@ static guint stall_s = 10;
 static gint64 started_us;
 static const gchar *prog = "axion-run";
 static gboolean config_error; /* a pipeline file that cannot be used */
-
-/* ---- pipeline files ----------------------------------------------------- */
-
-/* ${NAME} and ${NAME:-default}; values from @vars, then the environment.
- * Comment lines (#) are dropped and lines joined. */
-static gchar *
-expand_file (const gchar *path, GHashTable *vars, GError **error)
-{
-  gchar *text = NULL, **lines;
-  GString *out = g_string_new (NULL);
-  gboolean ok = TRUE;
-
-  if (!g_file_get_contents (path, &text, NULL, error)) {
-    g_string_free (out, TRUE);
-    return NULL;
-  }
-  lines = g_strsplit (text, "\n", -1);
-  for (guint ln = 0; lines[ln] && ok; ln++) {
-    const gchar *p = lines[ln];
-    while (*p == ' ' || *p == '\t')
-      p++;
-    if (*p == '#' || *p == '\0')
-      continue;
-    while (*p && ok) {
-      if (p[0] == '$' && p[1] == '{') {
-        const gchar *end = strchr (p, '}');
-        gchar *name, *def = NULL, *colon;
-        const gchar *val;
-        if (end == NULL) {
-          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-              "%s:%u: unterminated ${", path, ln + 1);
-          ok = FALSE;
-          break;
-        }
-        name = g_strndup (p + 2, end - p - 2);
-        if ((colon = strstr (name, ":-"))) {
-          def = g_strdup (colon + 2);
-          *colon = '\0';
-        }
-        val = g_hash_table_lookup (vars, name);
-        if (val == NULL || *val == '\0')
-          val = g_getenv (name);
-        if (val == NULL || *val == '\0')
-          val = def;
-        if (val == NULL) {
-          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-              "%s:%u: ${%s} is not set (set it in the config, the "
-              "environment, or give a default: ${%s:-value})",
-              path, ln + 1, name, name);
-          ok = FALSE;
-        } else {
-          g_string_append (out, val);
-        }
-        g_free (name);
-        g_free (def);
-        p = end + 1;
-      } else {
-        g_string_append_c (out, *p++);
-      }
-    }
-    g_string_append_c (out, ' ');
-  }
-  g_strfreev (lines);
-  g_free (text);
-  if (!ok) {
-    g_string_free (out, TRUE);
-    return NULL;
-  }
-  return g_string_free (out, FALSE);
-}
 
 /* ---- camera status in PostgreSQL and Redis ------------------------------ */
 
@@ -576,7 +507,7 @@ start_camera (Camera *c)
   GHashTableIter it;
   gpointer k, v;
   GError *err = NULL;
-  gchar *desc, *spool;
+  gchar *spool;
   GstBus *bus;
 
   g_hash_table_iter_init (&it, global_vars);
@@ -598,27 +529,11 @@ start_camera (Camera *c)
   g_hash_table_insert (vars, "RTSP_PROTOCOLS", c->protocols);
   g_hash_table_insert (vars, "SPOOL_DIR", spool);
 
-  desc = expand_file (c->pipeline_file, vars, &err);
+  c->pipe = axion_run_pipeline_build (c->pipeline_file, vars, &err);
   g_hash_table_unref (vars);
   g_free (spool);
-  if (desc == NULL) {
-    g_printerr ("%s: camera %s: %s\n", prog, c->id, err->message);
-    g_error_free (err);
-    config_error = TRUE;
-    c->state = CAM_DONE;
-    maybe_quit ();
-    return;
-  }
-  c->pipe = gst_parse_launch_full (
-      desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &err);
-  g_free (desc);
   if (c->pipe == NULL) {
-    g_printerr ("%s: camera %s: pipeline %s: %s%s\n", prog, c->id,
-        c->pipeline_file, err->message,
-        g_error_matches (err, GST_PARSE_ERROR, GST_PARSE_ERROR_NO_SUCH_ELEMENT)
-            ? " (is the plugin installed? gst-inspect-1.0 lists the "
-              "elements; Axion's need GST_PLUGIN_PATH when not installed)"
-            : "");
+    g_printerr ("%s: camera %s: %s\n", prog, c->id, err->message);
     g_error_free (err);
     config_error = TRUE;
     c->state = CAM_DONE;
