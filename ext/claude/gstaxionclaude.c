@@ -186,9 +186,9 @@ struct _GstAxionClaude
   GstAxionSceneIndex *scenes;
 
   /* stats (lock) */
-  guint64 triggers, calls, answers, errors, retries, skipped_interval,
-      skipped_dedupe, skipped_budget, skipped_queue, tokens_in, tokens_out,
-      attached;
+  guint64 triggers, calls, answers, field_errors, errors, retries,
+      skipped_interval, skipped_dedupe, skipped_budget, skipped_queue,
+      tokens_in, tokens_out, attached;
   GHashTable *retries_by_status; /* status -> count */
   gdouble latencies[256];
   guint n_lat, lat_pos;
@@ -649,9 +649,12 @@ count_retry (GstAxionClaude *self, long status)
   g_mutex_unlock (&self->lock);
 }
 
+/* claude_response of a call that brought no JSON answer; "axion_error" is
+ * the analysis's error text (as in every claude_response of an analysis
+ * with an error) */
 static gchar *
 error_json (const gchar *type, const gchar *message, long status,
-    const gchar *request_id)
+    const gchar *request_id, const gchar *error_text)
 {
   JsonBuilder *b = json_builder_new ();
   JsonGenerator *g = json_generator_new ();
@@ -672,6 +675,8 @@ error_json (const gchar *type, const gchar *message, long status,
     json_builder_add_string_value (b, request_id);
   }
   json_builder_end_object (b);
+  json_builder_set_member_name (b, "axion_error");
+  json_builder_add_string_value (b, error_text);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   json_generator_set_root (g, root);
@@ -682,9 +687,10 @@ error_json (const gchar *type, const gchar *message, long status,
   return out;
 }
 
-/* One analysis: encode, call with retries, parse. Never NULL. */
+/* One analysis: encode, call with retries, parse. Never NULL. @used: the
+ * answer's fields were used (a->error then only lists field problems). */
 static GstAxionAnalysis *
-analyse (GstAxionClaude *self, CURL *curl, Job *j)
+analyse (GstAxionClaude *self, CURL *curl, Job *j, gboolean *used)
 {
   GstAxionAnalysis *a = gst_axion_analysis_new ();
   GstCaps *caps;
@@ -842,7 +848,14 @@ analyse (GstAxionClaude *self, CURL *curl, Job *j)
     status = 200;
     goto failed_parsed;
   }
+  *used = TRUE;
   a->tokens_used = tin + tout;
+  if (etype) {
+    /* a usable answer with field problems (raw_json has them too) */
+    a->error = g_strdup_printf ("%s: %s", etype, emsg);
+    GST_WARNING_OBJECT (
+        self, "camera %s: answer used, with %s", a->camera_id, a->error);
+  }
   goto done;
 
 failed:
@@ -854,17 +867,21 @@ failed_parsed:
       "%s: %s", etype ? etype : "error", emsg ? emsg : "unknown");
   if (a->raw_json == NULL)
     a->raw_json = error_json (
-        etype ? etype : "error", emsg, status, h.request_id);
+        etype ? etype : "error", emsg, status, h.request_id, a->error);
 
 done:
   g_mutex_lock (&self->lock);
   self->tokens_in += tin;
   self->tokens_out += tout;
   if (a->error) {
-    self->errors++;
     g_free (self->last_error);
     self->last_error = g_strdup (a->error);
+  }
+  if (!*used) {
+    self->errors++;
   } else {
+    if (a->error)
+      self->field_errors++;
     self->answers++;
     self->latencies[self->lat_pos] = a->api_call_duration_ms;
     self->lat_pos = (self->lat_pos + 1) % G_N_ELEMENTS (self->latencies);
@@ -895,19 +912,20 @@ done:
 
 /* ---- workers ------------------------------------------------------------ */
 
+/* ok: the answer was used; error: why it was not, or (ok) the problems
+ * of its fields */
 static void
-post_analysis (GstAxionClaude *self, const GstAxionAnalysis *a)
+post_analysis (GstAxionClaude *self, const GstAxionAnalysis *a, gboolean ok)
 {
   GstStructure *s = gst_structure_new ("axion-claude-analysis", "camera-id",
       G_TYPE_STRING, a->camera_id, "analysis-id", G_TYPE_INT64, a->analysis_id,
       "trigger-event-id", G_TYPE_INT64, a->trigger_event_id, "frame-number",
       G_TYPE_UINT64, a->frame_number, "model", G_TYPE_STRING, a->model, "ok",
-      G_TYPE_BOOLEAN, a->error == NULL, "error", G_TYPE_STRING, a->error,
-      "primary-insight", G_TYPE_STRING, a->primary_insight, "risk-assessment",
-      G_TYPE_STRING, a->risk_assessment, "should-alert", G_TYPE_BOOLEAN,
-      a->should_alert, "alert-severity", G_TYPE_INT, a->alert_severity,
-      "tokens", G_TYPE_INT, a->tokens_used, "duration-ms", G_TYPE_INT,
-      a->api_call_duration_ms, NULL);
+      G_TYPE_BOOLEAN, ok, "error", G_TYPE_STRING, a->error, "primary-insight",
+      G_TYPE_STRING, a->primary_insight, "risk-assessment", G_TYPE_STRING,
+      a->risk_assessment, "should-alert", G_TYPE_BOOLEAN, a->should_alert,
+      "alert-severity", G_TYPE_INT, a->alert_severity, "tokens", G_TYPE_INT,
+      a->tokens_used, "duration-ms", G_TYPE_INT, a->api_call_duration_ms, NULL);
   gst_element_post_message (
       GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
 }
@@ -922,6 +940,7 @@ worker_main (gpointer data)
     Job *j;
     const gchar *over;
     GstAxionAnalysis *a;
+    gboolean used;
 
     g_mutex_lock (&self->lock);
     while (!self->stopping && g_queue_is_empty (&self->jobs))
@@ -950,15 +969,18 @@ worker_main (gpointer data)
       self->skipped_budget++;
       goto next;
     }
-    a = analyse (self, curl, j);
-    if (a->error) {
+    used = FALSE;
+    a = analyse (self, curl, j, &used);
+    if (!used) {
       GST_ELEMENT_WARNING (self, RESOURCE, READ,
           ("Claude analysis of camera %s failed", j->camera_id),
           ("%s", a->error));
     } else {
       gchar *line = g_strdup_printf ("%s [risk %s%s] %s",
-          a->event_time_us ? "earlier" : "", a->risk_assessment,
-          a->pattern_detected ? ", pattern" : "", a->primary_insight);
+          a->event_time_us ? "earlier" : "",
+          a->risk_assessment ? a->risk_assessment : "not given",
+          a->pattern_detected ? ", pattern" : "",
+          a->primary_insight ? a->primary_insight : a->scene_description);
       guint keep;
       GST_OBJECT_LOCK (self);
       keep = self->context_analyses;
@@ -969,7 +991,7 @@ worker_main (gpointer data)
         g_free (g_queue_pop_head (&self->context));
       g_mutex_unlock (&self->lock);
     }
-    post_analysis (self, a);
+    post_analysis (self, a, used);
     g_mutex_lock (&self->lock);
     g_queue_push_tail (&self->results, a);
   next:
@@ -1381,16 +1403,17 @@ make_stats (GstAxionClaude *self)
   s = gst_structure_new ("application/x-axion-claude-stats", "camera-id",
       G_TYPE_STRING, self->camera_id ? self->camera_id : "", "triggers",
       G_TYPE_UINT64, self->triggers, "calls", G_TYPE_UINT64, self->calls,
-      "answers", G_TYPE_UINT64, self->answers, "errors", G_TYPE_UINT64,
-      self->errors, "retries", G_TYPE_UINT64, self->retries,
-      "retries-by-status", GST_TYPE_STRUCTURE, retries, "skipped-interval",
-      G_TYPE_UINT64, self->skipped_interval, "skipped-dedupe", G_TYPE_UINT64,
-      self->skipped_dedupe, "skipped-budget", G_TYPE_UINT64,
-      self->skipped_budget, "skipped-queue", G_TYPE_UINT64, self->skipped_queue,
-      "queued", G_TYPE_UINT, g_queue_get_length (&self->jobs), "in-flight",
-      G_TYPE_UINT, self->in_flight, "analyses-attached", G_TYPE_UINT64,
-      self->attached, "tokens-in", G_TYPE_UINT64, self->tokens_in, "tokens-out",
-      G_TYPE_UINT64, self->tokens_out, "last-error", G_TYPE_STRING,
+      "answers", G_TYPE_UINT64, self->answers, "field-errors", G_TYPE_UINT64,
+      self->field_errors, "errors", G_TYPE_UINT64, self->errors, "retries",
+      G_TYPE_UINT64, self->retries, "retries-by-status", GST_TYPE_STRUCTURE,
+      retries, "skipped-interval", G_TYPE_UINT64, self->skipped_interval,
+      "skipped-dedupe", G_TYPE_UINT64, self->skipped_dedupe, "skipped-budget",
+      G_TYPE_UINT64, self->skipped_budget, "skipped-queue", G_TYPE_UINT64,
+      self->skipped_queue, "queued", G_TYPE_UINT,
+      g_queue_get_length (&self->jobs), "in-flight", G_TYPE_UINT,
+      self->in_flight, "analyses-attached", G_TYPE_UINT64, self->attached,
+      "tokens-in", G_TYPE_UINT64, self->tokens_in, "tokens-out", G_TYPE_UINT64,
+      self->tokens_out, "last-error", G_TYPE_STRING,
       self->last_error ? self->last_error : "", NULL);
   g_mutex_unlock (&self->lock);
   gst_structure_free (retries);
@@ -1831,7 +1854,8 @@ gst_axion_claude_class_init (GstAxionClaudeClass *klass)
       NULL);
   g_object_class_install_property (oc, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "Triggers, calls, answers, errors, retries (by status), skipped "
+          "Triggers, calls, answers, field-errors (answers used with field "
+          "problems), errors, retries (by status), skipped "
           "(interval, dedupe, budget, queue), tokens in/out, latency p50/p95",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
