@@ -1024,6 +1024,209 @@ GST_START_TEST (test_redis_budget_and_dedupe)
 }
 GST_END_TEST;
 
+/* key-prefix as axionredissink's: keys "<prefix>:..."; "site:" and the
+ * deprecated redis-prefix alias name the same namespace */
+GST_START_TEST (test_key_prefix)
+{
+  const gchar *url = g_getenv ("AXION_TEST_REDIS_URL");
+  struct
+  {
+    const gchar *prop, *value, *key_prefix, *redis_prefix;
+  } cases[] = {
+    { NULL, NULL, "axion", "axion:" },
+    { "key-prefix", "site1", "site1", "site1:" },
+    { "key-prefix", "site2:", "site2", "site2:" },
+    { "redis-prefix", "site3:", "site3", "site3:" },
+    { "key-prefix", "", "axion", "axion:" },
+  };
+  GParamSpec *ps;
+  GstElement *e = gst_element_factory_make ("axionclaude", NULL);
+
+  ps = g_object_class_find_property (G_OBJECT_GET_CLASS (e), "redis-prefix");
+  fail_unless (ps && (ps->flags & G_PARAM_DEPRECATED));
+  ps = g_object_class_find_property (G_OBJECT_GET_CLASS (e), "key-prefix");
+  fail_unless (ps && !(ps->flags & G_PARAM_DEPRECATED));
+  fail_unless_equals_string (
+      g_value_get_string (g_param_spec_get_default_value (ps)), "axion");
+  gst_object_unref (e);
+
+  if (url == NULL) {
+    GST_WARNING ("no test Redis: skipped");
+    return;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *extra = g_strdup_printf ("redis-url=%s workers=1", url);
+    GstHarness *h = claude_harness (extra, 64, 48);
+    GstElement *el = gst_harness_find_element (h, "axionclaude");
+    GstAxionAnalysis *a;
+    guint64 n = 1;
+    gchar *kp, *rp;
+    redisReply *r;
+
+    r = rcmd ("FLUSHDB");
+    freeReplyObject (r);
+    if (cases[i].prop)
+      g_object_set (el, cases[i].prop, cases[i].value, NULL);
+    g_object_get (el, "key-prefix", &kp, "redis-prefix", &rp, NULL);
+    fail_unless_equals_string (kp, cases[i].key_prefix);
+    fail_unless_equals_string (rp, cases[i].redis_prefix);
+    gst_buffer_unref (
+        gst_harness_push_and_pull (h, frame (64, 48, 0, TRUE, 0x5ce0e + i)));
+    a = wait_analysis (h, 64, 48, &n);
+    fail_unless (a && a->error == NULL);
+    r = rcmd ("ZSCORE %s:claude:camA:scenes %016x", kp, 0x5ce0e + i);
+    fail_unless (r->type == REDIS_REPLY_STRING, "no %s:claude:camA:scenes", kp);
+    freeReplyObject (r);
+    r = rcmd ("HGET %s:ratelimit:claude:tokens total_used", kp);
+    fail_unless (r->type == REDIS_REPLY_STRING);
+    freeReplyObject (r);
+    /* nothing outside the namespace (no "<prefix>::" either) */
+    r = rcmd ("KEYS *");
+    for (size_t k = 0; k < r->elements; k++) {
+      gchar *want = g_strconcat (kp, ":", NULL);
+      fail_unless (g_str_has_prefix (r->element[k]->str, want) &&
+              r->element[k]->str[strlen (want)] != ':',
+          "key %s outside %s", r->element[k]->str, want);
+      g_free (want);
+    }
+    freeReplyObject (r);
+    gst_axion_analysis_free (a);
+    g_free (kp);
+    g_free (rp);
+    gst_object_unref (el);
+    gst_harness_teardown (h);
+    g_free (extra);
+  }
+}
+GST_END_TEST;
+
+/* A Redis password (with '#', '@', ':', '%', '\'' ...) never shows: not in
+ * the "Invalid redis-url" error, its debug text, the debug log at level 9,
+ * the bus, nor in the read-back of redis-url. */
+static guint secret_seen;
+
+static void
+scan_secret (GstDebugCategory *cat, GstDebugLevel level, const gchar *file,
+    const gchar *function, gint line, GObject *object, GstDebugMessage *message,
+    gpointer data)
+{
+  const gchar *s = gst_debug_message_get (message);
+  if (s && (strstr (s, "SECRET") || strstr (s, "pw#1"))) {
+    secret_seen++;
+    g_printerr ("secret seen in %s:%d %s: %s\n", file, line, function, s);
+  }
+}
+
+static gboolean
+has_secret (const gchar *s)
+{
+  return s && (strstr (s, "SECRET") || strstr (s, "pw#1"));
+}
+
+GST_START_TEST (test_redis_password_never_shown)
+{
+  const gchar *bad[] = {
+    /* an unencoded '#': GLib says "Could not parse port 'pw'" */
+    "redis://:pw#1SECRET@127.0.0.1:6379/0",
+    "redis://user:pw#1SECRET@127.0.0.1:6379/0",
+    /* parses as host "user", port 12 without the check */
+    "redis://user:12#SECRET@127.0.0.1:6379/0",
+    "redis://user:12/SECRET@127.0.0.1:6379/0",
+    "redis://user:pw%zzSECRET@127.0.0.1:6379/0",
+    "redis://user:SECRET'@[::1:6379/0",
+    "unix:///tmp/none.sock?password=pw%zzSECRET",
+    "rediss://user:SECRET@127.0.0.1:6379/0",
+  };
+  /* valid, but nobody listens: the connection fails at the first call */
+  const gchar *unreachable[] = {
+    "redis://user:pw%231%40SECRET%3A%25%27@127.0.0.1:1/0",
+    "unix:///nonexistent/redis.sock?db=1&password=pw%231SECRET",
+  };
+
+  gst_debug_add_log_function (scan_secret, NULL, NULL);
+  gst_debug_remove_log_function (gst_debug_log_default);
+  gst_debug_set_active (TRUE);
+  gst_debug_set_default_threshold (GST_LEVEL_MEMDUMP);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    GstElement *p = gst_pipeline_new (NULL);
+    GstElement *src = gst_element_factory_make ("videotestsrc", NULL);
+    GstElement *e = gst_element_factory_make ("axionclaude", NULL);
+    GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+    GstBus *bus = gst_element_get_bus (p);
+    GstMessage *m;
+    GError *err = NULL;
+    gchar *dbg = NULL, *shown;
+
+    g_object_set (src, "num-buffers", 1, NULL);
+    g_object_set (e, "redis-url", bad[i], "api-key", KEY, NULL);
+    g_object_get (e, "redis-url", &shown, NULL);
+    fail_if (has_secret (shown), "read back: %s", shown);
+    g_free (shown);
+    gst_bin_add_many (GST_BIN (p), src, e, sink, NULL);
+    fail_unless (gst_element_link_many (src, e, sink, NULL));
+    gst_element_set_state (p, GST_STATE_PLAYING);
+    m = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_ERROR);
+    fail_unless (m != NULL, "%s: no error", bad[i]);
+    gst_message_parse_error (m, &err, &dbg);
+    fail_unless (
+        strstr (err->message, "Invalid redis-url") != NULL, "%s", err->message);
+    fail_if (has_secret (err->message), "%s", err->message);
+    fail_if (has_secret (dbg), "%s", dbg);
+    g_clear_error (&err);
+    g_free (dbg);
+    gst_message_unref (m);
+    gst_element_set_state (p, GST_STATE_NULL);
+    gst_object_unref (bus);
+    gst_object_unref (p);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (unreachable); i++) {
+    gchar *extra = g_strdup_printf ("workers=1");
+    GstHarness *h;
+    /* the key from the environment: GStreamer's parser logs a key given
+     * in the description (see test_key_never_shown) */
+    g_setenv ("ANTHROPIC_API_KEY", KEY, TRUE);
+    h = claude_harness_full (extra, 64, 48, FALSE);
+    GstElement *e = gst_harness_find_element (h, "axionclaude");
+    GstAxionAnalysis *a;
+    GstMessage *m;
+    GstBus *bus = gst_bus_new ();
+    guint64 n = 1;
+    gchar *shown;
+
+    gst_element_set_bus (e, bus);
+    g_object_set (e, "redis-url", unreachable[i], NULL);
+    g_object_get (e, "redis-url", &shown, NULL);
+    fail_if (has_secret (shown), "read back: %s", shown);
+    g_free (shown);
+    gst_buffer_unref (
+        gst_harness_push_and_pull (h, frame (64, 48, 0, TRUE, 0x77 + i)));
+    a = wait_analysis (h, 64, 48, &n);
+    /* per-process budgets: the analysis still happens */
+    fail_unless (a && a->error == NULL);
+    while ((m = gst_bus_pop (bus))) {
+      const GstStructure *s = gst_message_get_structure (m);
+      gchar *str = s ? gst_structure_to_string (s) : NULL;
+      fail_if (has_secret (str), "bus: %s", str);
+      g_free (str);
+      gst_message_unref (m);
+    }
+    gst_axion_analysis_free (a);
+    gst_object_unref (bus);
+    gst_object_unref (e);
+    gst_harness_teardown (h);
+    g_unsetenv ("ANTHROPIC_API_KEY");
+    g_free (extra);
+  }
+
+  gst_debug_set_default_threshold (GST_LEVEL_NONE);
+  gst_debug_remove_log_function (scan_secret);
+  gst_debug_add_log_function (gst_debug_log_default, NULL, NULL);
+  fail_unless_equals_int (secret_seen, 0);
+}
+GST_END_TEST;
+
 /* ---- through axionpgsink into PostgreSQL -------------------------------- */
 
 static gint64
@@ -1304,6 +1507,8 @@ claude_suite (void)
   tcase_add_test (tc, test_queue_bound);
   tcase_add_test (tc, test_key_never_shown);
   tcase_add_test (tc, test_redis_budget_and_dedupe);
+  tcase_add_test (tc, test_key_prefix);
+  tcase_add_test (tc, test_redis_password_never_shown);
   tcase_add_test (tc, test_rows_in_postgres);
   tcase_add_test (tc, test_fields_in_postgres);
   return s;
