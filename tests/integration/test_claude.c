@@ -1055,9 +1055,13 @@ GST_START_TEST (test_key_prefix)
     return;
   }
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    gchar *extra = g_strdup_printf ("redis-url=%s workers=1", url);
-    GstHarness *h = claude_harness (extra, 64, 48);
-    GstElement *el = gst_harness_find_element (h, "axionclaude");
+    /* set before the element starts (the namespace is taken at start) */
+    gchar *extra = cases[i].prop
+        ? g_strdup_printf ("redis-url=%s workers=1 %s=\"%s\"", url,
+              cases[i].prop, cases[i].value)
+        : g_strdup_printf ("redis-url=%s workers=1", url);
+    GstHarness *h;
+    GstElement *el;
     GstAxionAnalysis *a;
     guint64 n = 1;
     gchar *kp, *rp;
@@ -1065,8 +1069,8 @@ GST_START_TEST (test_key_prefix)
 
     r = rcmd ("FLUSHDB");
     freeReplyObject (r);
-    if (cases[i].prop)
-      g_object_set (el, cases[i].prop, cases[i].value, NULL);
+    h = claude_harness (extra, 64, 48);
+    el = gst_harness_find_element (h, "axionclaude");
     g_object_get (el, "key-prefix", &kp, "redis-prefix", &rp, NULL);
     fail_unless_equals_string (kp, cases[i].key_prefix);
     fail_unless_equals_string (rp, cases[i].redis_prefix);
