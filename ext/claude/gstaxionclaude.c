@@ -1652,7 +1652,6 @@ gst_axion_claude_set_property (
       while (g_str_has_suffix (p, ":"))
         p[strlen (p) - 1] = '\0';
     g_free (self->redis_prefix);
-    g_free (self->run_prefix);
     self->redis_prefix = g_strconcat (
         p && *p ? p : DEFAULT_KEY_PREFIX, ":", NULL);
     g_free (p);
@@ -1792,6 +1791,7 @@ gst_axion_claude_finalize (GObject *object)
   g_free (self->request_type);
   g_free (self->redis_url);
   g_free (self->redis_prefix);
+  g_free (self->run_prefix);
   g_free (self->camera_id_prop);
   g_free (self->camera_id);
   g_free (self->source_uri);

@@ -511,6 +511,14 @@ GST_START_TEST (test_api_rules)
     fail_unless (axion_claude_parse_response (
         hb, strlen (hb), a, &tin, &tout, &et, &em));
     fail_unless (strlen (a->primary_insight) <= 8192);
+    /* used, with the truncation noted */
+    fail_unless_equals_string (et, "fields");
+    fail_unless (strstr (em,
+                     "primary_insight: longer than 8192 characters, "
+                     "truncated"),
+        "%s", em);
+    g_free (et);
+    g_free (em);
     gst_axion_analysis_free (a);
     g_free (hb);
     g_free (huge);
