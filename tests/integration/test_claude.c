@@ -673,12 +673,15 @@ static const FieldCase field_cases[] = {
   { "pattern_detected", "\"NaN\"", FIELD_ERROR, "true or false" },
   { "pattern_detected", "1e999", FIELD_ERROR, "true or false" },
   { "pattern_detected", "[]", FIELD_ERROR, "true or false" },
+  { "pattern_detected", "\"tr\\\"ue\\n\"", FIELD_ERROR, "true or false" },
   { "pattern_detected", NULL, FIELD_MISSING, NULL },
   { "pattern_detected", "null", FIELD_MISSING, NULL },
   { "should_alert", "\"true\"", FIELD_ERROR, "true or false" },
   { "should_alert", "-1", FIELD_ERROR, "true or false" },
   { "should_alert", "\"Infinity\"", FIELD_ERROR, "true or false" },
   { "should_alert", "{}", FIELD_ERROR, "true or false" },
+  { "should_alert", "\"ye\\\"s\\n\"", FIELD_ERROR, "true or false" },
+  { "should_alert", "-1e999", FIELD_ERROR, "true or false" },
   { "should_alert", NULL, FIELD_MISSING, NULL },
   /* the enum (required) */
   { "risk_assessment", "\"extreme\"", FIELD_ERROR, "none|low|medium|high" },
@@ -706,6 +709,8 @@ static const FieldCase field_cases[] = {
   { "activities_detected", NULL, FIELD_MISSING, NULL },
   { "anomalies_flagged", "true", FIELD_ERROR, "array of strings" },
   { "anomalies_flagged", "[[]]", FIELD_ERROR, "array of strings" },
+  { "anomalies_flagged", "[\"door \\\"open\\\"\\n\"]", FIELD_OK, NULL },
+  { "anomalies_flagged", "[-1e999]", FIELD_ERROR, "array of strings" },
   { "anomalies_flagged", NULL, FIELD_MISSING, NULL },
   /* text */
   { "primary_insight", "42", FIELD_ERROR, "string" },
@@ -719,6 +724,8 @@ static const FieldCase field_cases[] = {
   { "pattern_type", NULL, FIELD_OK, NULL },
   { "alert_reason", "-1", FIELD_ERROR, "string" },
   { "alert_reason", "{}", FIELD_ERROR, "string" },
+  { "alert_reason", "\"a \\\"quoted\\\"\\nreason\"", FIELD_OK, NULL },
+  { "alert_reason", "99999999999999999999", FIELD_ERROR, "string" },
   { "alert_reason", NULL, FIELD_OK, NULL },
   /* the essential field */
   { "scene_description", NULL, FIELD_FAILS, NULL },
@@ -1329,15 +1336,21 @@ pg_text (PGconn *c, const gchar *sql)
 
 /* one claude_analyses column of the answer with message id @id */
 static gchar *
-row_value (PGconn *c, const gchar *id, const gchar *expr)
+row_value_cam (PGconn *c, const gchar *cam, const gchar *id, const gchar *expr)
 {
   gchar *sql = g_strdup_printf ("SELECT %s FROM claude_analyses WHERE "
-                                "camera_id = 'camF' AND claude_response->>"
+                                "camera_id = '%s' AND claude_response->>"
                                 "'id' = '%s'",
-      expr, id);
+      expr, cam, id);
   gchar *v = pg_text (c, sql);
   g_free (sql);
   return v;
+}
+
+static gchar *
+row_value (PGconn *c, const gchar *id, const gchar *expr)
+{
+  return row_value_cam (c, "camF", id, expr);
 }
 
 #define fail_unless_row(c, id, expr, want)                                     \
@@ -1494,6 +1507,132 @@ GST_START_TEST (test_fields_in_postgres)
 }
 GST_END_TEST;
 
+/* Every case of field_cases through the mock server and axionpgsink: the
+ * row's column is NULL (false) for a wrong or missing field, the other
+ * fields are as given, and claude_response->>'axion_error' is the error
+ * text the parser gives. */
+GST_START_TEST (test_fields_each_in_postgres)
+{
+  const gchar *conninfo = g_getenv ("AXION_TEST_PG_CONNINFO");
+  guint n = G_N_ELEMENTS (field_cases), bare = 0;
+  gchar *cmd, *d, *v;
+  GstHarness *h;
+  PGconn *c;
+  gint status;
+
+  if (conninfo == NULL) {
+    GST_WARNING ("no test PostgreSQL: skipped");
+    return;
+  }
+  cmd = g_strdup_printf ("%s/tools/axion-db migrate", AXION_SRCDIR);
+  fail_unless (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL) &&
+      g_spawn_check_wait_status (status, NULL));
+  g_free (cmd);
+
+  for (guint i = 0; i < n; i++) {
+    gchar *id = g_strdup_printf ("msg_case_%u", i);
+    gchar *body = answer_with (field_cases[i].field, field_cases[i].value, id);
+    claude_mock_push (mock, 200, NULL, body, 0);
+    g_free (body);
+    g_free (id);
+  }
+  d = g_strdup_printf ("axionclaude api-url=%s api-key=%s camera-id=camE "
+                       "min-interval-ms=0 workers=1 queue-size=1000 "
+                       "calls-per-minute=0 camera-calls-per-minute=0 "
+                       "tokens-per-day=0 ! axionpgsink conninfo=\"%s\" "
+                       "flush-interval-ms=50",
+      mock_url, KEY, conninfo);
+  h = gst_harness_new_parse (d);
+  g_free (d);
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=GRAY8,width=64,height=48,framerate=10/1");
+  for (guint i = 0; i < n; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, frame (64, 48, i, TRUE, 0)), GST_FLOW_OK);
+  for (int i = 0; i < 1500 && claude_mock_answered (mock) < n; i++)
+    g_usleep (20000);
+  fail_unless_equals_int (claude_mock_answered (mock), n);
+  fail_unless_equals_int (claude_mock_invalid (mock), 0);
+  /* the last results leave with the next buffer or at EOS */
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+
+  c = PQconnectdb (conninfo);
+  fail_unless (PQstatus (c) == CONNECTION_OK);
+  fail_unless_equals_int64 (
+      pg_count (c,
+          "SELECT count(*) FROM claude_analyses WHERE camera_id = "
+          "'camE'"),
+      n);
+  for (guint i = 0; i < n; i++) {
+    const FieldCase *fc = &field_cases[i];
+    gchar *id = g_strdup_printf ("msg_case_%u", i);
+    gchar *body = answer_with (fc->field, fc->value, id);
+    GstAxionAnalysis *a = gst_axion_analysis_new ();
+    gint tin, tout;
+    gchar *et = NULL, *em = NULL, *want;
+    gboolean used = axion_claude_parse_response (
+        body, strlen (body), a, &tin, &tout, &et, &em);
+
+    if (fc->outcome == FIELD_FAILS && a->raw_json == NULL) {
+      /* not JSON: the error envelope, without the message id */
+      bare++;
+    } else {
+      want = et ? g_strdup_printf ("%s: %s", et, em) : g_strdup ("(null)");
+      {
+        gchar *got = row_value_cam (
+            c, "camE", id, "claude_response->>'axion_error'");
+        fail_unless (g_strcmp0 (got, want) == 0,
+            "%s = %s: axion_error %s, "
+            "not %s",
+            fc->field, fc->value, got, want);
+        g_free (got);
+      }
+      g_free (want);
+      if (fc->outcome == FIELD_ERROR || fc->outcome == FIELD_MISSING) {
+        gchar *got = row_value_cam (c, "camE", id, fc->field);
+        const gchar *unset = g_str_equal (fc->field, "pattern_detected") ||
+                g_str_equal (fc->field, "should_alert")
+            ? "f"
+            : "(null)";
+        fail_unless (g_strcmp0 (got, unset) == 0, "%s = %s: stored as %s",
+            fc->field, fc->value, got);
+        g_free (got);
+        /* the rest of the answer is there */
+        got = row_value_cam (c, "camE", id, "scene_description");
+        fail_unless_equals_string (got, "An entrance hall");
+        g_free (got);
+      } else if (fc->outcome == FIELD_FAILS) {
+        gchar *got = row_value_cam (
+            c, "camE", id, "concat_ws (',', primary_insight, should_alert)");
+        fail_unless_equals_string (got, "f");
+        g_free (got);
+      } else if (used && fc->value && !g_str_equal (fc->value, "null")) {
+        gchar *got = row_value_cam (c, "camE", id, fc->field);
+        fail_unless (g_strcmp0 (got, "(null)") != 0, "%s = %s: NULL", fc->field,
+            fc->value);
+        g_free (got);
+      }
+    }
+    g_free (et);
+    g_free (em);
+    g_free (id);
+    g_free (body);
+    gst_axion_analysis_free (a);
+  }
+  v = g_strdup_printf ("%u", bare);
+  {
+    gchar *got = pg_text (c,
+        "SELECT count(*) FROM claude_analyses WHERE camera_id = 'camE' AND "
+        "claude_response->>'axion_error' LIKE 'parse: not JSON%'");
+    fail_unless_equals_string (got, v);
+    g_free (got);
+  }
+  g_free (v);
+  PQfinish (c);
+}
+GST_END_TEST;
+
 static Suite *
 claude_suite (void)
 {
@@ -1523,6 +1662,7 @@ claude_suite (void)
   tcase_add_test (tc, test_redis_password_never_shown);
   tcase_add_test (tc, test_rows_in_postgres);
   tcase_add_test (tc, test_fields_in_postgres);
+  tcase_add_test (tc, test_fields_each_in_postgres);
   return s;
 }
 
