@@ -1056,6 +1056,14 @@ axion_claude_parse_response (const gchar *body, gsize len,
   out->alert_reason = field_text (
       input, "alert_reason", MAX_TEXT, FALSE, probs);
   out->alert_severity = field_severity (input, probs);
+  /* optional fields are noted when missing only where they matter */
+  if (out->should_alert && member (input, "alert_severity") == NULL)
+    problem (probs, "alert_severity",
+        "missing with should_alert true, stored as NULL (the alert's "
+        "severity follows the risk)");
+  if (out->pattern_detected && member (input, "pattern_type") == NULL)
+    problem (probs, "pattern_type",
+        "missing with pattern_detected true, stored as NULL");
   if (probs->len) {
     *error_type = g_strdup ("fields");
     *error_message = g_string_free (probs, FALSE);

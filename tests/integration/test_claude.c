@@ -665,7 +665,9 @@ static const FieldCase field_cases[] = {
   { "alert_severity", "true", FIELD_ERROR, SEV },
   { "alert_severity", "[3]", FIELD_ERROR, SEV },
   { "alert_severity", "4.0", FIELD_OK, NULL },
-  { "alert_severity", NULL, FIELD_OK, NULL },
+  /* with should_alert true (the base): noted */
+  { "alert_severity", NULL, FIELD_MISSING, NULL },
+  { "alert_severity", "null", FIELD_MISSING, NULL },
   /* booleans (required: missing is noted, false) */
   { "pattern_detected", "\"true\"", FIELD_ERROR, "true or false" },
   { "pattern_detected", "1", FIELD_ERROR, "true or false" },
@@ -721,7 +723,8 @@ static const FieldCase field_cases[] = {
   { "pattern_type", "1e999", FIELD_ERROR, "string" },
   { "pattern_type", "false", FIELD_ERROR, "string" },
   { "pattern_type", "\"loi\\\"ter\\ning\"", FIELD_OK, NULL },
-  { "pattern_type", NULL, FIELD_OK, NULL },
+  /* with pattern_detected true (the base): noted */
+  { "pattern_type", NULL, FIELD_MISSING, NULL },
   { "alert_reason", "-1", FIELD_ERROR, "string" },
   { "alert_reason", "{}", FIELD_ERROR, "string" },
   { "alert_reason", "\"a \\\"quoted\\\"\\nreason\"", FIELD_OK, NULL },
@@ -911,6 +914,26 @@ GST_START_TEST (test_fields_values)
       "as NULL");
   g_free (et);
   g_free (em);
+  g_free (body);
+  gst_axion_analysis_free (a);
+
+  /* an ordinary answer without alert or pattern: the optional fields
+   * left out are not noted */
+  a = gst_axion_analysis_new ();
+  body = g_strdup (
+      "{\"type\":\"message\",\"stop_reason\":\"tool_use\",\"content\":[{"
+      "\"type\":\"tool_use\",\"name\":\"record_scene_analysis\",\"input\":{"
+      "\"primary_insight\":\"x\",\"objects_identified\":[],"
+      "\"activities_detected\":[],\"anomalies_flagged\":[],"
+      "\"scene_description\":\"y\",\"risk_assessment\":\"none\","
+      "\"pattern_detected\":false,\"should_alert\":false}}]}");
+  fail_unless (axion_claude_parse_response (
+      body, strlen (body), a, &tin, &tout, &et, &em));
+  fail_unless (et == NULL && em == NULL, "%s", em);
+  fail_unless (a->confidence_score < 0 && a->pattern_confidence < 0 &&
+      a->alert_severity == 0 && a->pattern_type == NULL &&
+      a->alert_reason == NULL);
+  fail_unless (strstr (a->raw_json, "axion_error") == NULL);
   g_free (body);
   gst_axion_analysis_free (a);
 
