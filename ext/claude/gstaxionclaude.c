@@ -557,6 +557,23 @@ expand_prompt (const gchar *tmpl, const Job *j, const gchar *context)
 
 /* ---- HTTP --------------------------------------------------------------- */
 
+/* Overwrites every occurrence of @key in @s with '*' (same length, so a
+ * JSON text stays valid): a proxy or server that echoes the x-api-key
+ * header must not bring the key into messages, logs or rows. */
+static void
+scrub_key (gchar *s, gsize len, const gchar *key)
+{
+  gsize klen = key ? strlen (key) : 0;
+  gchar *p = s;
+
+  if (s == NULL || klen < 8)
+    return;
+  while ((p = g_strstr_len (p, len - (p - s), key))) {
+    memset (p, '*', klen);
+    p += klen;
+  }
+}
+
 typedef struct
 {
   GString *body;
@@ -813,6 +830,9 @@ analyse (GstAxionClaude *self, CURL *curl, Job *j, gboolean *used)
     self->calls++;
     g_mutex_unlock (&self->lock);
     rc = curl_easy_perform (curl);
+    scrub_key (h.body->str, h.body->len, key);
+    if (h.request_id)
+      scrub_key (h.request_id, strlen (h.request_id), key);
     status = 0;
     if (rc == CURLE_OK)
       curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);

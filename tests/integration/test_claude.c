@@ -965,6 +965,74 @@ GST_START_TEST (test_fields_values)
 }
 GST_END_TEST;
 
+/* A server (or proxy) that echoes the key: it never reaches the error,
+ * claude_response, the bus, the stats or the debug log. */
+GST_START_TEST (test_key_echoed_by_server)
+{
+  GstHarness *h;
+  GstAxionAnalysis *a;
+  GstElement *e;
+  GstStructure *st;
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+  gchar *s, *body;
+  guint64 n = 1;
+
+  key_seen = 0;
+  gst_debug_add_log_function (scan_log, NULL, NULL);
+  gst_debug_remove_log_function (gst_debug_log_default);
+  gst_debug_set_active (TRUE);
+  gst_debug_set_default_threshold (GST_LEVEL_MEMDUMP);
+  g_setenv ("ANTHROPIC_API_KEY", KEY, TRUE);
+  h = claude_harness_full ("max-retries=0", 64, 48, FALSE);
+  e = gst_harness_find_element (h, "axionclaude");
+  gst_element_set_bus (e, bus);
+
+  claude_mock_push (mock, 401, "request-id: req_" KEY "\r\n",
+      ERR ("authentication_error", "invalid x-api-key " KEY), 0);
+  gst_buffer_unref (gst_harness_push_and_pull (h, frame (64, 48, 0, TRUE, 0)));
+  a = wait_analysis (h, 64, 48, &n);
+  fail_unless (a && a->error && strstr (a->error, "authentication_error"));
+  fail_if (strstr (a->error, "SECRET"), "%s", a->error);
+  fail_if (strstr (a->raw_json, "SECRET"), "%s", a->raw_json);
+  gst_axion_analysis_free (a);
+
+  body = answer_with ("primary_insight", "\"the key is " KEY "\"", NULL);
+  claude_mock_push (mock, 200, NULL, body, 0);
+  g_free (body);
+  gst_buffer_unref (
+      gst_harness_push_and_pull (h, frame (64, 48, n++, TRUE, 0)));
+  a = wait_analysis (h, 64, 48, &n);
+  fail_unless (a && a->error == NULL, "%s", a ? a->error : "none");
+  fail_if (strstr (a->primary_insight, "SECRET"), "%s", a->primary_insight);
+  fail_if (strstr (a->raw_json, "SECRET"));
+  /* still JSON */
+  check_raw_json (a->raw_json, NULL, "echoed key");
+  gst_axion_analysis_free (a);
+
+  gst_debug_set_default_threshold (GST_LEVEL_NONE);
+  gst_debug_remove_log_function (scan_log);
+  gst_debug_add_log_function (gst_debug_log_default, NULL, NULL);
+  g_unsetenv ("ANTHROPIC_API_KEY");
+  fail_unless_equals_int (key_seen, 0);
+  while ((m = gst_bus_pop (bus))) {
+    const GstStructure *ms = gst_message_get_structure (m);
+    gchar *str = ms ? gst_structure_to_string (ms) : NULL;
+    fail_if (str && strstr (str, "SECRET"), "bus: %s", str);
+    g_free (str);
+    gst_message_unref (m);
+  }
+  g_object_get (e, "stats", &st, NULL);
+  s = gst_structure_to_string (st);
+  fail_if (strstr (s, "SECRET"), "%s", s);
+  g_free (s);
+  gst_structure_free (st);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* ---- Redis: budgets and dedupe shared by two pipelines ------------------ */
 
 static redisReply *
@@ -1680,6 +1748,7 @@ claude_suite (void)
   tcase_add_test (tc, test_never_stalls_video);
   tcase_add_test (tc, test_queue_bound);
   tcase_add_test (tc, test_key_never_shown);
+  tcase_add_test (tc, test_key_echoed_by_server);
   tcase_add_test (tc, test_redis_budget_and_dedupe);
   tcase_add_test (tc, test_key_prefix);
   tcase_add_test (tc, test_redis_password_never_shown);
