@@ -50,6 +50,14 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_queue_sink_debug);
 #define DEFAULT_EOS_TIMEOUT_MS 10000
 /* drop warnings: at most one per interval, with the count since the last */
 #define DROP_WARNING_INTERVAL_US G_USEC_PER_SEC
+/* stop(): how long the worker's network work in progress and its last
+ * flush may still wait on the server before giving up (the subclass then
+ * keeps the work, as in an outage) */
+#define STOP_GRACE_US (500 * 1000)
+/* a drain whose time ran out: how long it waits more for the worker to
+ * give up the flush in progress (so that what it keeps is kept when EOS
+ * returns) */
+#define DRAIN_GIVE_UP_WAIT_US (2 * G_USEC_PER_SEC)
 
 enum
 {
@@ -73,6 +81,9 @@ typedef struct
   guint served_seq; /* the drain request the worker's flush began with */
   guint draining;   /* drain() calls waiting */
   gboolean busy;    /* the worker is in connect() or flush() */
+  /* when the worker's network work must be given up (G_MAXINT64: never):
+   * stop() and a drain whose time ran out set it */
+  gint64 give_up_us;
   gboolean fatal;
   gboolean connected;
   gboolean ever_connected;
@@ -271,6 +282,9 @@ worker_main (GstAxionQueueSink *self)
     if (r == GST_AXION_SINK_FATAL)
       priv->fatal = TRUE;
     priv->busy = FALSE;
+    /* a drain that gave up meant the flush that was in progress */
+    if (!priv->stopping)
+      priv->give_up_us = G_MAXINT64;
     g_cond_broadcast (&self->cond);
     if (kind == GST_AXION_FLUSH_FINAL)
       break;
@@ -381,8 +395,18 @@ gst_axion_queue_sink_drain (GstAxionQueueSink *sink, guint timeout_ms)
         !klass->has_pending (sink);
     if (done || priv->fatal || priv->worker == NULL || priv->flushing)
       break;
-    if (!g_cond_wait_until (&sink->cond, &sink->lock, until))
+    if (!g_cond_wait_until (&sink->cond, &sink->lock, until)) {
+      /* out of time: the worker gives up what it waits for on the server
+       * (a server that hangs), and the subclass keeps it (a spool) */
+      gint64 end = g_get_monotonic_time () + DRAIN_GIVE_UP_WAIT_US;
+      if (priv->busy) {
+        priv->give_up_us = MIN (priv->give_up_us, g_get_monotonic_time ());
+        g_cond_broadcast (&sink->cond);
+        while (priv->busy && g_cond_wait_until (&sink->cond, &sink->lock, end))
+          ;
+      }
       break;
+    }
   }
   priv->draining--;
   g_mutex_unlock (&sink->lock);
@@ -416,6 +440,33 @@ gboolean
 gst_axion_queue_sink_is_stopping (GstAxionQueueSink *sink)
 {
   return PRIV (sink)->stopping;
+}
+
+/**
+ * gst_axion_queue_sink_give_up_time:
+ * @sink: a sink
+ *
+ * No lock held (worker thread): when the subclass must give up the
+ * network operation in progress, in g_get_monotonic_time() microseconds:
+ * %G_MAXINT64 normally; once stop() began, half a second after it (the
+ * last flush may write within that time, never longer); when a drain
+ * (EOS) ran out of `eos-timeout-ms`, at once, for the flush in progress.
+ * Giving up means closing the connection without waiting on the server
+ * and keeping the work as in an outage (returning %GST_AXION_SINK_LOST).
+ * A subclass whose every wait on the server is bounded by this never
+ * holds EOS or a state change on a server that hangs.
+ *
+ * Returns: the time
+ */
+gint64
+gst_axion_queue_sink_give_up_time (GstAxionQueueSink *sink)
+{
+  gint64 t;
+
+  g_mutex_lock (&sink->lock);
+  t = PRIV (sink)->give_up_us;
+  g_mutex_unlock (&sink->lock);
+  return t;
 }
 
 /**
@@ -619,6 +670,7 @@ gst_axion_queue_sink_start (GstBaseSink *bs)
   /* (kicked is kept: a subclass may ask for a flush at once before) */
   priv->stopping = priv->flushing = priv->fatal = FALSE;
   priv->busy = FALSE;
+  priv->give_up_us = G_MAXINT64;
   priv->draining = 0;
   priv->served_seq = priv->drain_seq;
   priv->connected = priv->ever_connected = FALSE;
@@ -655,6 +707,10 @@ gst_axion_queue_sink_stop (GstBaseSink *bs)
 
   g_mutex_lock (&self->lock);
   priv->stopping = TRUE;
+  /* the last flush has STOP_GRACE_US; nothing waits longer on a server
+   * that hangs */
+  priv->give_up_us = MIN (
+      priv->give_up_us, g_get_monotonic_time () + STOP_GRACE_US);
   worker = priv->worker;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
@@ -786,6 +842,7 @@ gst_axion_queue_sink_init (GstAxionQueueSink *self)
   g_cond_init (&self->cond);
   priv->flush_interval_ms = DEFAULT_FLUSH_INTERVAL_MS;
   priv->eos_timeout_ms = DEFAULT_EOS_TIMEOUT_MS;
+  priv->give_up_us = G_MAXINT64;
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
 }
 
