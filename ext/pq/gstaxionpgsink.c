@@ -944,9 +944,15 @@ add_camera_row (GstAxionPgSink *self, const gchar *camera_id,
 }
 
 static GstFlowReturn
-gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
+gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *in)
 {
   GstAxionPgSink *self = GST_AXION_PG_SINK (bs);
+  gboolean filled;
+  /* a buffer without a frame meta with a camera id is completed (the
+   * camera id from upstream, else the fallback, with a warning), never
+   * skipped */
+  GstBuffer *buf = gst_axion_queue_sink_frame (
+      GST_AXION_QUEUE_SINK (self), in, &filled);
   GstAxionFrameMeta *meta = gst_buffer_get_axion_frame_meta (buf);
   GPtrArray *rows = g_ptr_array_new ();
   GstAxionFrameInfo info;
@@ -976,9 +982,14 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
     info.format = self->format;
     info.fps = self->fps;
   }
-  info.size_bytes = gst_buffer_get_size (buf);
+  info.size_bytes = gst_buffer_get_size (in);
+  if (filled) {
+    g_mutex_lock (&self->parent.lock);
+    self->buffers_without_meta++;
+    g_mutex_unlock (&self->parent.lock);
+  }
 
-  if (meta && gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA)) {
+  {
     GstAxionRow *row;
 
     if (!self->spool_opened && self->spool_root)
@@ -1022,11 +1033,6 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
       GST_OBJECT_LOCK (self);
     }
     GST_OBJECT_UNLOCK (self);
-  } else {
-    g_mutex_lock (&self->parent.lock);
-    self->buffers_without_meta++;
-    g_mutex_unlock (&self->parent.lock);
-    GST_LOG_OBJECT (self, "buffer without Axion frame meta");
   }
 
   while ((m = gst_buffer_iterate_meta_filtered (
@@ -1069,6 +1075,7 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
       gst_axion_queue_sink_render_end (GST_AXION_QUEUE_SINK (self));
       g_mutex_unlock (&self->parent.lock);
       g_ptr_array_unref (rows);
+      gst_buffer_unref (buf);
       GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
           ("PostgreSQL is away and the spool is full"),
           ("raise spool-max-bytes or choose spool-full-policy=block"));
@@ -1096,6 +1103,7 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   gst_axion_queue_sink_render_end (GST_AXION_QUEUE_SINK (self));
   g_mutex_unlock (&self->parent.lock);
   g_ptr_array_unref (rows);
+  gst_buffer_unref (buf);
   post_warnings (self);
   gst_axion_queue_sink_dropped (GST_AXION_QUEUE_SINK (self), dropped, "rows",
       "PostgreSQL is away and the spool is full or off "

@@ -1534,6 +1534,96 @@ GST_START_TEST (test_camera_id_dotdot_stays_in_root)
 
 GST_END_TEST;
 
+/* runs @pipeline to EOS; the text of its bus's warnings (owned) */
+static gchar *
+run_to_eos (GstElement *pipeline)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GString *w = g_string_new (NULL);
+  GstMessage *m;
+
+  while ((m = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING))) {
+    GstMessageType type = GST_MESSAGE_TYPE (m);
+    if (type == GST_MESSAGE_WARNING) {
+      GError *err = NULL;
+      gchar *dbg = NULL;
+      gst_message_parse_warning (m, &err, &dbg);
+      g_string_append_printf (w, "%s | %s\n", err->message, dbg);
+      g_error_free (err);
+      g_free (dbg);
+    }
+    gst_message_unref (m);
+    fail_if (type == GST_MESSAGE_ERROR, "error; warnings: %s", w->str);
+    if (type == GST_MESSAGE_EOS)
+      break;
+  }
+  fail_unless (m != NULL, "no EOS");
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  return g_string_free (w, FALSE);
+}
+
+/* No camera-id anywhere and no source URI: two pipelines of one
+ * description (same element names) in one process file their rows under
+ * two ids (both went under the element's name: merged), and each says so
+ * on its bus; a sink with no Axion element before it writes the frames
+ * under its own fallback id with a warning (it skipped them silently). */
+GST_START_TEST (test_no_camera_id_never_merges)
+{
+  gchar *desc = g_strdup_printf (
+      "videotestsrc num-buffers=10 ! video/x-raw,format=I420,width=64,"
+      "height=48 ! axionmotion name=nocam ! axionpgsink conninfo=\"%s\" "
+      "spool-dir=\"\" metrics-interval-ms=0",
+      conninfo);
+  GstElement *p1 = gst_parse_launch (desc, NULL);
+  GstElement *p2 = gst_parse_launch (desc, NULL);
+  gchar *w1, *w2, *ids;
+
+  fail_unless (p1 && p2);
+  fail_unless (gst_element_set_state (p1, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (gst_element_set_state (p2, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  w1 = run_to_eos (p1);
+  w2 = run_to_eos (p2);
+  ids = scalar ("SELECT string_agg (camera_id || '=' || n, ' ' ORDER BY "
+                "camera_id) FROM (SELECT camera_id, count(*) AS n FROM "
+                "frame_metadata WHERE camera_id LIKE 'nocam%' GROUP BY "
+                "camera_id) c");
+  fail_unless_equals_string (ids, "nocam=10 nocam-2=10");
+  fail_unless (strstr (w1, "No camera-id set") && strstr (w1, "camera-id"),
+      "warnings: %s", w1);
+  fail_unless (strstr (w2, "No camera-id set") && strstr (w2, "\"nocam-2\""),
+      "warnings: %s", w2);
+  /* once per pipeline */
+  fail_if (strstr (strstr (w1, "No camera-id set") + 1, "No camera-id set"),
+      "warnings: %s", w1);
+  g_free (w1);
+  g_free (w2);
+  g_free (ids);
+  gst_object_unref (p1);
+  gst_object_unref (p2);
+  g_free (desc);
+
+  /* no Axion element before the sink: nothing skipped */
+  desc = g_strdup_printf ("videotestsrc num-buffers=5 ! axionpgsink "
+                          "name=nocamsink conninfo=\"%s\" spool-dir=\"\" "
+                          "metrics-interval-ms=0",
+      conninfo);
+  p1 = gst_parse_launch (desc, NULL);
+  fail_unless (gst_element_set_state (p1, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  w1 = run_to_eos (p1);
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "nocamsink"), 5);
+  fail_unless (strstr (w1, "\"nocamsink\""), "warnings: %s", w1);
+  g_free (w1);
+  gst_object_unref (p1);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgsink_suite (void)
 {
@@ -1566,6 +1656,7 @@ pgsink_suite (void)
   tcase_add_test (tc, test_full_disk);
   tcase_add_test (tc, test_camera_id_dotdot_stays_in_root);
   tcase_add_test (tc, test_hung_server_never_freezes);
+  tcase_add_test (tc, test_no_camera_id_never_merges);
   return s;
 }
 

@@ -36,6 +36,7 @@
 
 #include "gstaxionqueuesink.h"
 #include "gstaxionbackoff.h"
+#include "gstaxioncamera.h"
 #include "gstaxioncpu.h"
 #include "gstaxionvideoanalyzer.h" /* GST_AXION_PARAM_RW_PLAYING */
 
@@ -96,6 +97,11 @@ typedef struct
   GstAxionCpuMeter render_cpu;
   gint64 worker_cpu_us;
   guint64 frames;
+
+  /* streaming thread: the camera of buffers without one */
+  gchar *camera_id;  /* from the camera-id event, else resolved */
+  gchar *source_uri; /* the event's */
+  guint64 frame_count;
 
   /* worker thread */
   gboolean up; /* connect() succeeded and no flush lost it since */
@@ -631,6 +637,56 @@ gst_axion_queue_sink_render_end (GstAxionQueueSink *sink)
 }
 
 /**
+ * gst_axion_queue_sink_frame:
+ * @sink: a sink
+ * @buf: the buffer render got
+ * @filled: (out) (optional): whether the frame meta had to be completed
+ *
+ * Streaming thread, no lock held: the buffer whose metas render writes.
+ * A buffer whose frame meta has a camera id is @buf itself. One without
+ * (no Axion element upstream, or a frame meta without a camera id) is
+ * never skipped: the sink completes a copy of its metas (no memory) as
+ * the first Axion element would have: the camera id from the camera-id
+ * event, else gst_axion_camera_id_resolve() (posted once on the bus: what
+ * the rows are filed under and that camera-id sets it); a frame number
+ * counted by the sink and the capture time when missing.
+ *
+ * Returns: (transfer full): @buf (a new reference), or the completed copy
+ */
+GstBuffer *
+gst_axion_queue_sink_frame (
+    GstAxionQueueSink *sink, GstBuffer *buf, gboolean *filled)
+{
+  GstAxionQueueSinkPrivate *priv = PRIV (sink);
+  GstAxionFrameMeta *meta = gst_buffer_get_axion_frame_meta (buf);
+  GstBuffer *out;
+
+  if (filled)
+    *filled = FALSE;
+  if (meta && gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA))
+    return gst_buffer_ref (buf);
+  if (filled)
+    *filled = TRUE;
+  if (priv->camera_id == NULL)
+    priv->camera_id = gst_axion_camera_id_resolve (
+        GST_ELEMENT (sink), GST_BASE_SINK_PAD (sink), &priv->source_uri);
+  out = gst_buffer_new ();
+  gst_buffer_copy_into (out, buf, GST_BUFFER_COPY_METADATA, 0, -1);
+  meta = gst_buffer_get_or_add_axion_frame_meta (out);
+  gst_axion_frame_meta_set_camera_id (meta, priv->camera_id);
+  if (!gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_FRAME_NUMBER))
+    gst_axion_frame_meta_set_frame_number (meta, priv->frame_count);
+  priv->frame_count++;
+  if (!gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAPTURE_TIME)) {
+    GstAxionCaptureTimeSource src;
+    gint64 t = gst_axion_capture_time_us (
+        buf, GST_ELEMENT (sink), &GST_BASE_SINK (sink)->segment, &src);
+    gst_axion_frame_meta_set_capture_time (meta, t, src);
+  }
+  return out;
+}
+
+/**
  * gst_axion_queue_sink_new_stats:
  * @sink: a sink
  * @name: the structure's name
@@ -682,6 +738,9 @@ gst_axion_queue_sink_start (GstBaseSink *bs)
   priv->frames = 0;
   g_clear_pointer (&priv->last_error, g_free);
   g_mutex_unlock (&self->lock);
+  g_clear_pointer (&priv->camera_id, g_free);
+  g_clear_pointer (&priv->source_uri, g_free);
+  priv->frame_count = 0;
   priv->up = FALSE;
   priv->backoff = 0;
   priv->next_connect_us = 0;
@@ -759,7 +818,16 @@ static gboolean
 gst_axion_queue_sink_event (GstBaseSink *bs, GstEvent *event)
 {
   GstAxionQueueSink *self = GST_AXION_QUEUE_SINK (bs);
+  const gchar *id, *uri;
 
+  /* the camera of buffers that come without one */
+  if (gst_axion_camera_id_event_parse (event, &id, &uri)) {
+    GstAxionQueueSinkPrivate *priv = PRIV (self);
+    g_free (priv->camera_id);
+    priv->camera_id = g_strdup (id);
+    g_free (priv->source_uri);
+    priv->source_uri = g_strdup (uri);
+  }
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
     guint timeout;
 
@@ -828,6 +896,8 @@ gst_axion_queue_sink_finalize (GObject *object)
   g_free (PRIV (self)->last_error);
   g_free (PRIV (self)->drop_what);
   g_free (PRIV (self)->drop_why);
+  g_free (PRIV (self)->camera_id);
+  g_free (PRIV (self)->source_uri);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);

@@ -163,6 +163,10 @@ GST_AXION_API
 void gst_axion_queue_sink_render_end (GstAxionQueueSink *sink);
 
 GST_AXION_API
+GstBuffer *gst_axion_queue_sink_frame (
+    GstAxionQueueSink *sink, GstBuffer *buf, gboolean *filled);
+
+GST_AXION_API
 GstStructure *
 gst_axion_queue_sink_new_stats (GstAxionQueueSink *sink, const gchar *name);
 
