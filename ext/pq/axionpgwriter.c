@@ -353,7 +353,11 @@ AxionPgConnectResult
 axion_pg_writer_connect (
     AxionPgWriter *w, const gchar *conninfo, gint timeout_s)
 {
-  gchar *timeout = g_strdup_printf ("%d", timeout_s);
+  /* the default unless PGCONNECT_TIMEOUT says otherwise (an explicit
+   * keyword hides the environment); the conninfo's own wins over both */
+  const gchar *env = g_getenv ("PGCONNECT_TIMEOUT");
+  gchar *timeout = env && *env ? g_strdup (env)
+                               : g_strdup_printf ("%d", timeout_s);
   /* A server that vanishes mid-write (power lost, network split) must
    * not hold the worker in libpq for the kernel's defaults (~15 min for
    * unacknowledged data, ~2 h idle keepalive): TCP keepalives after 10 s
