@@ -157,10 +157,11 @@ static void
 abandon (AxionPgWriter *w, const gchar *why)
 {
   gint fd = w->conn ? PQsocket (w->conn) : -1;
+  gchar *msg = g_strdup (why); /* (may be last_error itself) */
 
   g_free (w->last_error);
-  w->last_error = g_strdup (why);
-  GST_CAT_WARNING_OBJECT (w->cat, w->log_obj, "%s", why);
+  w->last_error = msg;
+  GST_CAT_WARNING_OBJECT (w->cat, w->log_obj, "%s", msg);
   if (fd >= 0)
     shutdown (fd, SHUT_RDWR);
   axion_pg_writer_disconnect (w);
@@ -563,6 +564,23 @@ put_copy (AxionPgWriter *w, const GString *data)
   return w->conn != NULL;
 }
 
+/* The end of the COPY data, queued (0 from libpq: its buffer is full,
+ * let it drain and try again) */
+static gboolean
+put_copy_end (AxionPgWriter *w)
+{
+  gint64 deadline = statement_deadline (w);
+
+  while (w->conn) {
+    gint r = PQputCopyEnd (w->conn, NULL);
+    if (r != 0)
+      return r == 1;
+    if (!pump (w, deadline))
+      return FALSE;
+  }
+  return FALSE;
+}
+
 /* COPY @data into @target (@cols). A unique_violation is
  * AXION_PG_WRITE_CONFLICT when @conflict_ok. */
 static AxionPgWriteResult
@@ -581,10 +599,14 @@ copy_in (AxionPgWriter *w, const gchar *target, const gchar *cols,
     return res;
   }
   PQclear (r);
-  if (!put_copy (w, data) || PQputCopyEnd (w->conn, NULL) != 1) {
-    res = AXION_PG_WRITE_RETRY;
-    if (w->conn)
+  if (!put_copy (w, data) || !put_copy_end (w)) {
+    /* the connection is unusable in the middle of a COPY (and libpq
+     * would hand out COPY_IN results for ever): it goes */
+    if (w->conn) {
       set_last_error (w, PQerrorMessage (w->conn));
+      abandon (w, w->last_error);
+    }
+    return AXION_PG_WRITE_RETRY;
   }
   deadline = statement_deadline (w);
   while ((r = get_result (w, deadline))) {

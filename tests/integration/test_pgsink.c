@@ -400,28 +400,34 @@ set_null (NullJob *job)
  * blocking PQexec/PQgetResult on a unix socket). The rows of the
  * abandoned transaction are spooled: once the server runs again, the
  * next start replays them, every row exactly once. The statement timeout
- * is the default (30 s): stop and EOS do not wait for it. */
-GST_START_TEST (test_hung_server_never_freezes)
+ * is the default (30 s): stop and EOS do not wait for it. @n frames are
+ * pushed while it hangs: with @batch_size 16, small batches (one round
+ * trip, results read at the next flush); with 1000, one large batch (the
+ * COPY way). */
+static void
+hung_server_case (const gchar *camera, guint batch_size, guint n)
 {
   gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
-  gchar *extra = g_strdup_printf (
-      "spool-dir=%s eos-timeout-ms=1000 metrics-interval-ms=0", spool);
+  gchar *extra = g_strdup_printf ("spool-dir=%s eos-timeout-ms=1000 "
+                                  "metrics-interval-ms=0 batch-size=%u",
+      spool, batch_size);
   GstHarness *h = new_sink (extra);
   gint64 t0 = g_get_real_time (), start, eos_ms;
   NullJob job = { NULL, 0, GST_STATE_CHANGE_FAILURE };
   GThread *t;
   GstStructure *st;
   guint64 spooled = 0;
+  gchar *q;
   gint k;
 
   for (guint i = 0; i < 20; i++)
-    gst_harness_push (h, make_frame ("CAM_HANG", i, t0));
-  fail_unless (wait_rows ("frame_metadata", "CAM_HANG", 20));
+    gst_harness_push (h, make_frame (camera, i, t0));
+  fail_unless (wait_rows ("frame_metadata", camera, 20));
 
   pg_freeze ();
-  for (guint i = 20; i < 60; i++)
+  for (guint i = 20; i < 20 + n; i++)
     fail_unless_equals_int (
-        gst_harness_push (h, make_frame ("CAM_HANG", i, t0)), GST_FLOW_OK);
+        gst_harness_push (h, make_frame (camera, i, t0)), GST_FLOW_OK);
   g_usleep (300000); /* the worker is writing to the hung server */
   start = g_get_monotonic_time ();
   gst_harness_push_event (h, gst_event_new_eos ());
@@ -450,15 +456,28 @@ GST_START_TEST (test_hung_server_never_freezes)
   h = new_sink (extra);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   gst_harness_teardown (h);
-  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_HANG"), 60);
-  assert_sql ("60",
-      "SELECT count(DISTINCT frame_number) FROM frame_metadata WHERE "
-      "camera_id = 'CAM_HANG'");
-  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_HANG"), 14);
+  fail_unless_equals_int64 (count_rows ("frame_metadata", camera), 20 + n);
+  q = g_strdup_printf ("SELECT count(DISTINCT frame_number) FROM "
+                       "frame_metadata WHERE camera_id = '%s'",
+      camera);
+  {
+    gchar *v = scalar (q), *want = g_strdup_printf ("%u", 20 + n);
+    fail_unless_equals_string (v, want);
+    g_free (v);
+    g_free (want);
+  }
+  g_free (q);
+  fail_unless_equals_int64 (count_rows ("camera_events", camera), 14);
   fail_unless_equals_int (count_files (spool), 0);
   g_rmdir (spool);
   g_free (spool);
   g_free (extra);
+}
+
+GST_START_TEST (test_hung_server_never_freezes)
+{
+  hung_server_case ("CAM_HANG", 16, 40);
+  hung_server_case ("CAM_HANG_COPY", 1000, 400);
 }
 
 GST_END_TEST;
