@@ -420,7 +420,7 @@ GST_START_TEST (test_key_prefix)
     g_object_get (s, "key-prefix", &v, NULL);
     fail_unless_equals_string (v, "site7");
     g_free (v);
-    rcmd ("DEL site7:camera:CAM_P:state site7:events");
+    freeReplyObject (rcmd ("DEL site7:camera:CAM_P:state site7:events"));
     for (guint n = 10; n < 12; n++)
       gst_harness_push (h, make_frame ("CAM_P", n));
     fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
