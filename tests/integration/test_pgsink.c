@@ -1553,6 +1553,56 @@ GST_START_TEST (test_camera_id_dotdot_stays_in_root)
 
 GST_END_TEST;
 
+/* statement-timeout-ms alone (no EOS, no stop): a server that hangs in
+ * the middle of the stream is abandoned after it, the rows go to the
+ * spool (last-error says why), and once it runs again they are written,
+ * exactly once, by the same sink. */
+GST_START_TEST (test_statement_timeout_spools)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *extra = g_strdup_printf ("spool-dir=%s statement-timeout-ms=300 "
+                                  "metrics-interval-ms=0 eos-timeout-ms=60000",
+      spool);
+  GstHarness *h = new_sink (extra);
+  gint64 t0 = g_get_real_time ();
+  guint64 spooled = 0;
+  gchar *err = NULL;
+  gint k;
+
+  for (guint i = 0; i < 20; i++)
+    gst_harness_push (h, make_frame ("CAM_STMT", i, t0));
+  fail_unless (wait_rows ("frame_metadata", "CAM_STMT", 20));
+  pg_freeze ();
+  for (guint i = 20; i < 40; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, make_frame ("CAM_STMT", i, t0)), GST_FLOW_OK);
+  /* a bound only to end a broken run */
+  for (k = 0; k < 1200 && spooled < 20; k++) {
+    GstStructure *st = sink_stats (h);
+    gst_structure_get_uint64 (st, "rows-spooled", &spooled);
+    g_free (err);
+    err = g_strdup (gst_structure_get_string (st, "last-error"));
+    gst_structure_free (st);
+    g_usleep (50000);
+  }
+  pg_thaw ();
+  fail_unless (spooled >= 20, "%" G_GUINT64_FORMAT " rows spooled", spooled);
+  fail_unless (strstr (err, "statement-timeout-ms") != NULL, "%s", err);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_STMT"), 40);
+  assert_sql ("40",
+      "SELECT count(DISTINCT frame_number) FROM frame_metadata WHERE "
+      "camera_id = 'CAM_STMT'");
+  fail_unless_equals_int (count_files (spool), 0);
+  g_free (err);
+  g_rmdir (spool);
+  g_free (spool);
+  g_free (extra);
+}
+
+GST_END_TEST;
+
 /* runs @pipeline to EOS; the text of its bus's warnings (owned) */
 static gchar *
 run_to_eos (GstElement *pipeline)
@@ -1675,6 +1725,7 @@ pgsink_suite (void)
   tcase_add_test (tc, test_full_disk);
   tcase_add_test (tc, test_camera_id_dotdot_stays_in_root);
   tcase_add_test (tc, test_hung_server_never_freezes);
+  tcase_add_test (tc, test_statement_timeout_spools);
   tcase_add_test (tc, test_no_camera_id_never_merges);
   return s;
 }
