@@ -55,8 +55,8 @@ typedef struct _RedisSide RedisSide;
 #define BUDGET_CAP_MS 200.0
 /* Redis lease: an inference starts only when the lease has at least the
  * expected inference time plus this margin (and a quarter of the expected
- * time) left; a grant asks for lock-ttl-ms, or for that plus the margin
- * once more when it is longer. */
+ * time) left; a grant asks for lock-ttl-ms, or, when the inference needs
+ * more, for what it needs plus this margin once more. */
 #define LEASE_MARGIN_MS 20.0
 
 struct _AxionSched
@@ -201,8 +201,10 @@ static const gchar ENQUEUE_LUA[] =
     "  redis.call('HGET', KEYS[3], 'avg_inference_ms') or '0'}\n";
 
 /* Releases our own lock only, then books the inference (and its busy time,
- * the lock held). Returns {1 when the lock was still ours else 0, busy ms,
- * server time ms, total inferences}. */
+ * the lock held; an inference whose lock was gone at release counts in
+ * leases_lost, with its fencing number in last_lost_fence). Returns {1 when
+ * the lock was still ours else 0, busy ms, server time ms, total
+ * inferences}. */
 static const gchar RELEASE_LUA[] =
     "local ours = 0\n"
     "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
@@ -213,6 +215,10 @@ static const gchar RELEASE_LUA[] =
     "  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])\n"
     "  redis.call('HINCRBY', KEYS[3], 'total_inferences', 1)\n"
     "  redis.call('HINCRBYFLOAT', KEYS[3], 'busy_ms', ARGV[6])\n"
+    "  if ours == 0 then\n"
+    "    redis.call('HINCRBY', KEYS[3], 'leases_lost', 1)\n"
+    "    redis.call('HSET', KEYS[3], 'last_lost_fence', ARGV[7])\n"
+    "  end\n"
     "  local run = tonumber(ARGV[4])\n"
     "  local wait = tonumber(ARGV[5])\n"
     "  local a = tonumber(redis.call('HGET', KEYS[3], 'avg_inference_ms') "
@@ -486,8 +492,9 @@ redis_acquire (RedisSide *r, AxionSchedClient *c, AxionSchedClass cls,
     g_mutex_unlock (&r->klock);
   }
   need_ms = lease_need_ms (MAX (expected_ms, 0.0));
-  lease_ms = (guint) MIN (
-      MAX ((gdouble) r->ttl_ms, ceil (need_ms + LEASE_MARGIN_MS)), 600000.0);
+  lease_ms = need_ms <= r->ttl_ms
+      ? r->ttl_ms
+      : (guint) MIN (ceil (need_ms + LEASE_MARGIN_MS), 600000.0);
   g_snprintf (px, sizeof (px), "%u", lease_ms);
   g_snprintf (stale, sizeof (stale), "%u", c->stale_ms);
 
@@ -622,7 +629,7 @@ redis_release (RedisSide *r, AxionSchedClient *c, gboolean ran, gdouble run_ms,
 {
   redisReply *rep;
   gchar *held;
-  gchar finish[32], run[32], wait[32], busy[32];
+  gchar finish[32], run[32], wait[32], busy[32], fence_s[24];
   gint64 lease_end, lost_at, granted;
   guint64 fence;
   gint ours = -1;
@@ -645,9 +652,10 @@ redis_release (RedisSide *r, AxionSchedClient *c, gboolean ran, gdouble run_ms,
     g_snprintf (wait, sizeof (wait), "%.3f", wait_ms);
     g_snprintf (busy, sizeof (busy), "%.3f",
         ran ? MAX (end_us - granted, 0) / 1000.0 : 0.0);
-    rep = redisCommand (r->ctx, "EVAL %s 3 %s %s %s %s %s %s %s %s %s",
+    g_snprintf (fence_s, sizeof (fence_s), "%" G_GUINT64_FORMAT, fence);
+    rep = redisCommand (r->ctx, "EVAL %s 3 %s %s %s %s %s %s %s %s %s %s",
         RELEASE_LUA, r->k_lock, r->k_slots, r->k_stats, held,
-        ran ? c->camera_id : "", finish, run, wait, busy);
+        ran ? c->camera_id : "", finish, run, wait, busy, fence_s);
     if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 4 &&
         rep->element[0]->type == REDIS_REPLY_INTEGER) {
       ours = rep->element[0]->integer == 1;

@@ -695,6 +695,10 @@ GST_START_TEST (test_lease_taken_during_inference)
   fail_unless (fence >= 2 && fence <= fence_key,
       "fencing-number %" G_GUINT64_FORMAT ", fence key %" G_GUINT64_FORMAT,
       fence, fence_key);
+  r = rcmd ("HGET t13:dlpu:stats leases_lost");
+  fail_unless (r->type == REDIS_REPLY_STRING && atoi (r->str) == 2,
+      "the shared stats do not count the two lost leases");
+  freeReplyObject (r);
   r = rcmd ("HGET t13:dlpu:stats busy_ms");
   fail_unless (
       r->type == REDIS_REPLY_STRING && g_ascii_strtod (r->str, NULL) > 0,
