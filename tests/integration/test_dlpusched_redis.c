@@ -730,6 +730,110 @@ GST_START_TEST (test_lease_taken_during_inference)
 }
 GST_END_TEST;
 
+/* Starving the holder between its grant and the start of its inference:
+ * frames carry a custom meta whose copy function (run when axiondlpusched
+ * copies the granted frame for the detector, after the grant and before
+ * the lease check) does what a starved process suffers: another process
+ * takes the lock, and this thread does not run for longer than the lease.
+ * The inference must not start. */
+static gint starve_armed;
+
+static gboolean
+starve_on_copy (GstBuffer *dest, GstCustomMeta *meta, GstBuffer *src,
+    GQuark type, gpointer data, gpointer user_data)
+{
+  redisContext *c;
+  redisReply *r;
+  gboolean held;
+
+  if (!g_atomic_int_get (&starve_armed))
+    return TRUE;
+  /* only the copy made while the element holds the lock (its granted
+   * frame, on its way to the detector) */
+  c = redisConnectUnix (g_getenv ("AXION_TEST_REDIS_SOCKET"));
+  if (c == NULL || c->err) {
+    if (c)
+      redisFree (c);
+    return TRUE;
+  }
+  r = redisCommand (c, "GET t13b:dlpu:scheduler:lock");
+  held = r && r->type == REDIS_REPLY_STRING && !g_str_equal (r->str, "thief");
+  if (r)
+    freeReplyObject (r);
+  if (held && g_atomic_int_compare_and_exchange (&starve_armed, 1, 0)) {
+    r = redisCommand (c, "SET t13b:dlpu:scheduler:lock thief PX 60000");
+    if (r)
+      freeReplyObject (r);
+    g_usleep (3 * LOCK_TTL_MS * 1000);
+  }
+  redisFree (c);
+  return TRUE;
+}
+
+static GstPadProbeReturn
+add_starve_meta (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
+  gst_buffer_add_custom_meta (buf, "AxionTestStarveMeta");
+  GST_PAD_PROBE_INFO_DATA (info) = buf;
+  return GST_PAD_PROBE_OK;
+}
+
+GST_START_TEST (test_lease_expired_before_start)
+{
+  static const gchar *tags[] = { NULL };
+  gchar *d = g_strdup_printf (
+      "videotestsrc is-live=true pattern=solid-color ! "
+      "video/x-raw,format=GRAY8,width=64,height=48,framerate=10/1 ! "
+      "axiondlpusched name=s camera-id=starve-c0 accelerator=starve "
+      "redis-url=%s key-prefix=t13b lock-ttl-ms=%u max-idle-ms=0 "
+      "detector=\"axiontestaccel latency-ms=50\" ! fakesink sync=false",
+      g_getenv ("AXION_TEST_REDIS_URL"), LOCK_TTL_MS);
+  GstElement *pipe, *e;
+  GstPad *sink;
+  guint runs0 = axion_test_accel_runs ();
+  gint64 until = g_get_monotonic_time () + 90 * G_USEC_PER_SEC;
+  redisReply *r;
+
+  if (gst_meta_get_info ("AxionTestStarveMeta") == NULL)
+    gst_meta_register_custom (
+        "AxionTestStarveMeta", tags, starve_on_copy, NULL, NULL);
+  r = rcmd ("DEL t13b:dlpu:scheduler:lock t13b:dlpu:stats");
+  freeReplyObject (r);
+  pipe = gst_parse_launch (d, NULL);
+  fail_unless (pipe != NULL);
+  e = gst_bin_get_by_name (GST_BIN (pipe), "s");
+  sink = gst_element_get_static_pad (e, "sink");
+  gst_pad_add_probe (
+      sink, GST_PAD_PROBE_TYPE_BUFFER, add_starve_meta, NULL, NULL);
+  g_atomic_int_set (&starve_armed, 1);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+
+  while (stat_u64 (e, "leases-expired") == 0 && g_get_monotonic_time () < until)
+    g_usleep (1000);
+  fail_unless_equals_int (g_atomic_int_get (&starve_armed), 0);
+  fail_unless_equals_int (stat_u64 (e, "leases-expired"), 1);
+  /* the granted frame did not run, and the thief's lock keeps the others
+   * out until it is deleted */
+  fail_unless_equals_int (axion_test_accel_runs (), runs0);
+  fail_unless_equals_int (stat_u64 (e, "inferences-run"), 0);
+  fail_unless_equals_int (stat_u64 (e, "leases-lost"), 0);
+  fail_unless (stat_u64 (e, "fencing-number") >= 1);
+  r = rcmd ("DEL t13b:dlpu:scheduler:lock");
+  freeReplyObject (r);
+  /* and then it goes on */
+  while (stat_u64 (e, "inferences-run") == 0 && g_get_monotonic_time () < until)
+    g_usleep (1000);
+  fail_unless (stat_u64 (e, "inferences-run") > 0);
+
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (e);
+  gst_object_unref (pipe);
+  g_free (d);
+}
+GST_END_TEST;
+
 static Suite *
 dlpusched_redis_suite (void)
 {
@@ -742,6 +846,7 @@ dlpusched_redis_suite (void)
   tcase_add_test (tc, test_kill_lock_holder);
   tcase_add_test (tc, test_starved_holders);
   tcase_add_test (tc, test_lease_taken_during_inference);
+  tcase_add_test (tc, test_lease_expired_before_start);
   return s;
 }
 
