@@ -7,8 +7,9 @@
  * share one stand-in accelerator, fairly, and each reads the accelerator's
  * utilisation (all processes) next to its own share; kill -9 of the lock
  * holder (one of four processes) lets the others go on within the lock TTL
- * + 100 ms; lock holders frozen (SIGSTOP) for longer than the lease on a
- * loaded machine; a lock taken away during an inference is reported.
+ * (+ 400 ms for a loaded machine); lock holders frozen (SIGSTOP) for longer
+ * than the lease on a loaded machine; a lock taken away during an inference is
+ * reported.
  *
  * Exclusion is checked from the stand-in accelerator's log: every
  * inference carries the fencing number of its grant, and an inference
@@ -148,6 +149,11 @@ child_main (int argc, char **argv)
     g_print ("lost %s-c%u %" G_GUINT64_FORMAT "\n", tag, i, lost);
     g_print ("expired %s-c%u %" G_GUINT64_FORMAT "\n", tag, i, expired);
     g_print ("util %s-c%u %.4f %.4f\n", tag, i, util, own);
+    {
+      gchar *all = gst_structure_to_string (s);
+      g_printerr ("child %s (pid %d): %s\n", tag, (int) getpid (), all);
+      g_free (all);
+    }
     if (rerr)
       g_printerr ("child %s: %" G_GUINT64_FORMAT " Redis errors\n", tag, rerr);
     gst_structure_free (s);
@@ -377,6 +383,19 @@ GST_START_TEST (test_four_processes_share_fairly)
   }
   fail_unless_equals_int (g_hash_table_size (counts), 8);
   check_fenced (logf, reps, 4, -1);
+  g_hash_table_iter_init (&it, counts);
+  while (g_hash_table_iter_next (&it, &k, &v)) {
+    gdouble x = GPOINTER_TO_UINT (v);
+    sum += x;
+    sum2 += x * x;
+    n++;
+    g_string_append_printf (shown, "%s=%u ", (gchar *) k, GPOINTER_TO_UINT (v));
+  }
+  jain = sum * sum / (n * sum2);
+  GST_INFO ("4 processes: %s Jain %.4f", shown->str, jain);
+  fail_unless (jain >= 0.95, "Jain %.4f: %s", jain, shown->str);
+  /* 8 s at 20 inferences/s minus start-up: the accelerator was kept busy */
+  fail_unless (sum >= 100, "only %.0f inferences: %s", sum, shown->str);
   /* accelerator-utilisation is the shared accelerator's (all four
    * processes, far more offered than it can run: busy most of the time);
    * process-utilisation is the process's own share, about a quarter */
@@ -396,19 +415,6 @@ GST_START_TEST (test_four_processes_share_fairly)
           reps[i].pid, reps[i].util[j], reps[i].own[j]);
     }
   }
-  g_hash_table_iter_init (&it, counts);
-  while (g_hash_table_iter_next (&it, &k, &v)) {
-    gdouble x = GPOINTER_TO_UINT (v);
-    sum += x;
-    sum2 += x * x;
-    n++;
-    g_string_append_printf (shown, "%s=%u ", (gchar *) k, GPOINTER_TO_UINT (v));
-  }
-  jain = sum * sum / (n * sum2);
-  GST_INFO ("4 processes: %s Jain %.4f", shown->str, jain);
-  fail_unless (jain >= 0.95, "Jain %.4f: %s", jain, shown->str);
-  /* 8 s at 20 inferences/s minus start-up: the accelerator was kept busy */
-  fail_unless (sum >= 100, "only %.0f inferences: %s", sum, shown->str);
 
   /* the §2.3 keys: stats and timeslots hashes, no lock left behind */
   r = rcmd ("HGET axion:dlpu:stats total_inferences");
@@ -515,7 +521,10 @@ GST_START_TEST (test_kill_lock_holder)
   fail_unless (next_start > 0, "nobody ran after the kill");
   GST_INFO ("next inference %.1f ms after kill -9 of the holder",
       (next_start - killed_at) / 1000.0);
-  fail_unless (next_start - killed_at <= (LOCK_TTL_MS + 100) * 1000,
+  /* the lease, plus room for a loaded machine (the others poll every
+   * millisecond but need not be scheduled at once): far below stale-ms,
+   * so the lock did expire by itself */
+  fail_unless (next_start - killed_at <= (LOCK_TTL_MS + 400) * 1000,
       "others waited %.1f ms after the holder died (lock TTL %d ms)",
       (next_start - killed_at) / 1000.0, LOCK_TTL_MS);
 
