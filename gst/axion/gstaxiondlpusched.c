@@ -1162,8 +1162,10 @@ gst_axion_dlpu_sched_class_init (GstAxionDlpuSchedClass *klass)
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Inferences run/skipped/stale for this camera, wait and inference "
-          "time, and the accelerator's inferences, utilisation (busy "
-          "fraction) and capacity (inferences/s)",
+          "time, the accelerator's inferences, utilisation (busy fraction; "
+          "with redis-url of all processes sharing it) and capacity "
+          "(inferences/s), this process's own share (process-*), and lost "
+          "or expired Redis leases with the latest fencing number",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
