@@ -13,6 +13,7 @@
 #include <gst/axion/axion.h>
 #include <gst/axion/gstaxionbackoff.h>
 #include <gst/axion/gstaxionredisurl.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,6 +53,11 @@ typedef struct _RedisSide RedisSide;
  * BUDGET_CAP_MS (or three inferences, when they are longer). */
 #define AXION_SCHED_BLOCK_FRACTION 0.9
 #define BUDGET_CAP_MS 200.0
+/* Redis lease: an inference starts only when the lease has at least the
+ * expected inference time plus this margin (and a quarter of the expected
+ * time) left; a grant asks for lock-ttl-ms, or, when the inference needs
+ * more, for what it needs plus this margin once more. */
+#define LEASE_MARGIN_MS 20.0
 
 struct _AxionSched
 {
@@ -74,6 +80,7 @@ struct _AxionSched
   guint64 inferences;
   gdouble avg_ms;
   guint64 contentions;
+  guint64 fences; /* without Redis: the latest grant's fencing number */
 
   RedisSide *redis; /* NULL: in-process only */
 };
@@ -93,6 +100,7 @@ struct _AxionSchedClient
   gdouble budget_ms;      /* blocking time it may still spend */
   gint64 budget_us;       /* when the budget was last filled */
   gint64 blocked_from_us; /* when the running frame asked */
+  guint64 fence;          /* fencing number of its current grant */
   AxionSchedClientStats st;
 };
 
@@ -106,7 +114,7 @@ struct _RedisSide
 {
   GstAxionRedisUrl url;
   guint ttl_ms;
-  gchar *k_lock, *k_queue, *k_slots, *k_stats;
+  gchar *k_lock, *k_queue, *k_slots, *k_stats, *k_fence;
   gchar *host_pid; /* "host:pid", part of the lock value */
 
   redisContext *ctx; /* used by the local owner only */
@@ -119,12 +127,31 @@ struct _RedisSide
   GCond kcond;
   gboolean stop;
   gchar *held; /* lock value we hold, or NULL */
+  /* the current grant (klock) */
+  guint64 grant_gen;   /* changes with every grant */
+  guint64 fence;       /* its fencing number */
+  guint lease_ms;      /* PX asked for (and renewed with) */
+  gdouble need_ms;     /* expected inference + margin: needed to start */
+  gint64 granted_us;   /* monotonic, when the grant's answer came */
+  gint64 lease_end_us; /* monotonic: the lease lasts at least until then
+                        * (from before the command that set or renewed
+                        * it was sent) */
+  gint64 lost_at_us;   /* a renewal found the lock gone (0: not seen) */
+
+  /* the accelerator's shared figures (klock): Redis stats at this
+   * process's first and latest exchange */
+  gboolean sh_have;
+  gdouble sh_busy0, sh_busy;
+  gint64 sh_t0, sh_t; /* Redis server time, ms */
+  guint64 sh_n0, sh_n;
+  gdouble sh_avg;
 };
 
 /* Prunes requests older than stale-ms from the head of the queue (gone or
  * crashed waiters), then takes the lock if it is free and our request is
- * the best one. Returns 1 taken, 0 lock busy, -1 not our turn, -2 our
- * request was pruned. */
+ * the best one. Returns the grant's fencing number (>= 1, INCR of the
+ * fence key next to the lock) when taken, 0 lock busy, -1 not our turn,
+ * -2 our request was pruned. */
 static const gchar ACQUIRE_LUA[] =
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
@@ -145,6 +172,7 @@ static const gchar ACQUIRE_LUA[] =
     "end\n"
     "local first = redis.call('ZRANGE', KEYS[2], 0, 0)\n"
     "if first[1] ~= ARGV[1] then return -1 end\n"
+    "local f = redis.call('INCR', KEYS[4])\n"
     "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])\n"
     "redis.call('ZREM', KEYS[2], ARGV[1])\n"
     "local vk = 'virtual_clock:' .. ARGV[7]\n"
@@ -152,10 +180,12 @@ static const gchar ACQUIRE_LUA[] =
     "if tonumber(ARGV[6]) > v then\n"
     "  redis.call('HSET', KEYS[3], vk, ARGV[6])\n"
     "end\n"
-    "return 1\n";
+    "return f\n";
 
 /* Enqueues "camera:frame_N:<enqueue ms>" with score class * 1e12 + start
- * tag; the start tag is max(virtual clock, camera's finish tag). */
+ * tag; the start tag is max(virtual clock, camera's finish tag). Returns
+ * the member, the start tag and the shared stats: busy ms, server time
+ * (ms), total inferences, average inference ms. */
 static const gchar ENQUEUE_LUA[] =
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
@@ -165,16 +195,30 @@ static const gchar ENQUEUE_LUA[] =
     "local s = math.max(f, v)\n"
     "local m = ARGV[1] .. ':frame_' .. ARGV[2] .. ':' .. now\n"
     "redis.call('ZADD', KEYS[1], tonumber(ARGV[3]) * 1e12 + s, m)\n"
-    "return {m, string.format('%.3f', s)}\n";
+    "return {m, string.format('%.3f', s),\n"
+    "  redis.call('HGET', KEYS[3], 'busy_ms') or '0', tostring(now),\n"
+    "  redis.call('HGET', KEYS[3], 'total_inferences') or '0',\n"
+    "  redis.call('HGET', KEYS[3], 'avg_inference_ms') or '0'}\n";
 
-/* Releases our own lock only, then books the inference. */
+/* Releases our own lock only, then books the inference (and its busy time,
+ * the lock held; an inference whose lock was gone at release counts in
+ * leases_lost, with its fencing number in last_lost_fence). Returns {1 when
+ * the lock was still ours else 0, busy ms, server time ms, total
+ * inferences}. */
 static const gchar RELEASE_LUA[] =
+    "local ours = 0\n"
     "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
     "  redis.call('DEL', KEYS[1])\n"
+    "  ours = 1\n"
     "end\n"
     "if ARGV[2] ~= '' then\n"
     "  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])\n"
     "  redis.call('HINCRBY', KEYS[3], 'total_inferences', 1)\n"
+    "  redis.call('HINCRBYFLOAT', KEYS[3], 'busy_ms', ARGV[6])\n"
+    "  if ours == 0 then\n"
+    "    redis.call('HINCRBY', KEYS[3], 'leases_lost', 1)\n"
+    "    redis.call('HSET', KEYS[3], 'last_lost_fence', ARGV[7])\n"
+    "  end\n"
     "  local run = tonumber(ARGV[4])\n"
     "  local wait = tonumber(ARGV[5])\n"
     "  local a = tonumber(redis.call('HGET', KEYS[3], 'avg_inference_ms') "
@@ -186,7 +230,11 @@ static const gchar RELEASE_LUA[] =
     "    'last_inference_ms', string.format('%.0f', run),\n"
     "    'queue_wait_avg_ms', string.format('%.2f', q + (wait - q) * 0.05))\n"
     "end\n"
-    "return 1\n";
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "return {ours, redis.call('HGET', KEYS[3], 'busy_ms') or '0',\n"
+    "  tostring(now), redis.call('HGET', KEYS[3], 'total_inferences') or "
+    "'0'}\n";
 
 static const gchar RENEW_LUA[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
@@ -201,6 +249,39 @@ redis_connect (RedisSide *r, gchar **err)
   return axion_redis_connect (&r->url, 1000, 1000, &failure, err);
 }
 
+/* Stores the shared stats of a Redis answer (strings: busy ms, server
+ * time ms, total inferences, average inference ms or NULL). */
+static void
+shared_update (RedisSide *r, const redisReply *busy, const redisReply *now,
+    const redisReply *n, const redisReply *avg)
+{
+  gdouble b;
+  gint64 t;
+  guint64 i;
+
+  if (busy->type != REDIS_REPLY_STRING || now->type != REDIS_REPLY_STRING ||
+      n->type != REDIS_REPLY_STRING)
+    return;
+  b = g_ascii_strtod (busy->str, NULL);
+  t = g_ascii_strtoll (now->str, NULL, 10);
+  i = g_ascii_strtoull (n->str, NULL, 10);
+  g_mutex_lock (&r->klock);
+  if (!r->sh_have) {
+    r->sh_have = TRUE;
+    r->sh_busy0 = b;
+    r->sh_t0 = t;
+    r->sh_n0 = i;
+  }
+  r->sh_busy = MAX (b, r->sh_busy0);
+  r->sh_t = MAX (t, r->sh_t0);
+  r->sh_n = MAX (i, r->sh_n0);
+  if (avg && avg->type == REDIS_REPLY_STRING)
+    r->sh_avg = g_ascii_strtod (avg->str, NULL);
+  g_mutex_unlock (&r->klock);
+}
+
+/* Renews the lock every third of lock-ttl-ms while it is held; a renewal
+ * extends the lease from the moment it was sent. */
 static gpointer
 keeper_main (gpointer data)
 {
@@ -210,9 +291,11 @@ keeper_main (gpointer data)
 
   g_mutex_lock (&r->klock);
   while (!r->stop) {
-    gint64 until;
+    gint64 until, sent;
     gchar *held;
-    gchar ttl[16];
+    guint64 gen;
+    guint lease_ms;
+    gchar px[16];
 
     if (r->held == NULL) {
       g_cond_wait (&r->kcond, &r->klock);
@@ -223,6 +306,8 @@ keeper_main (gpointer data)
     if (r->stop || r->held == NULL || g_get_monotonic_time () < until)
       continue;
     held = g_strdup (r->held);
+    gen = r->grant_gen;
+    lease_ms = r->lease_ms;
     g_mutex_unlock (&r->klock);
 
     if (ctx == NULL) {
@@ -231,17 +316,29 @@ keeper_main (gpointer data)
     }
     if (ctx) {
       redisReply *rep;
-      g_snprintf (ttl, sizeof (ttl), "%u", r->ttl_ms);
+      g_snprintf (px, sizeof (px), "%u", lease_ms);
+      sent = g_get_monotonic_time ();
       rep = redisCommand (
-          ctx, "EVAL %s 1 %s %s %s", RENEW_LUA, r->k_lock, held, ttl);
+          ctx, "EVAL %s 1 %s %s %s", RENEW_LUA, r->k_lock, held, px);
       if (rep == NULL) {
         redisFree (ctx);
         ctx = NULL;
       } else {
-        if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 0)
-          GST_WARNING ("DLPU lock %s was lost while the inference ran "
-                       "(inference longer than lock-ttl-ms and not renewed?)",
-              r->k_lock);
+        g_mutex_lock (&r->klock);
+        if (gen == r->grant_gen && r->held != NULL &&
+            rep->type == REDIS_REPLY_INTEGER) {
+          if (rep->integer == 1) {
+            r->lease_end_us = MAX (
+                r->lease_end_us, sent + (gint64) lease_ms * 1000);
+          } else if (r->lost_at_us == 0) {
+            r->lost_at_us = sent;
+            GST_WARNING ("DLPU lock %s (fencing number %" G_GUINT64_FORMAT
+                         ") expired while held: this process was not "
+                         "scheduled for longer than the lease",
+                r->k_lock, r->fence);
+          }
+        }
+        g_mutex_unlock (&r->klock);
         freeReplyObject (rep);
       }
     }
@@ -267,10 +364,11 @@ redis_side_new (
   }
   gethostname (host, sizeof (host) - 1);
   r->ttl_ms = ttl_ms;
-  r->k_lock = g_strconcat (prefix, "dlpu:scheduler:lock", NULL);
-  r->k_queue = g_strconcat (prefix, "dlpu:queue", NULL);
-  r->k_slots = g_strconcat (prefix, "dlpu:timeslots", NULL);
-  r->k_stats = g_strconcat (prefix, "dlpu:stats", NULL);
+  r->k_lock = g_strconcat (prefix, ":dlpu:scheduler:lock", NULL);
+  r->k_fence = g_strconcat (prefix, ":dlpu:scheduler:fence", NULL);
+  r->k_queue = g_strconcat (prefix, ":dlpu:queue", NULL);
+  r->k_slots = g_strconcat (prefix, ":dlpu:timeslots", NULL);
+  r->k_stats = g_strconcat (prefix, ":dlpu:stats", NULL);
   r->host_pid = g_strdup_printf ("%s:%d", host, (int) getpid ());
   g_mutex_init (&r->klock);
   g_cond_init (&r->kcond);
@@ -290,6 +388,7 @@ redis_side_free (RedisSide *r)
     redisFree (r->ctx);
   gst_axion_redis_url_clear (&r->url);
   g_free (r->k_lock);
+  g_free (r->k_fence);
   g_free (r->k_queue);
   g_free (r->k_slots);
   g_free (r->k_stats);
@@ -339,17 +438,30 @@ redis_ready (RedisSide *r, AxionSchedClient *c)
   return TRUE;
 }
 
-/* Runs in the local owner's thread. Returns RUN with the lock taken,
- * STALE when the wait ran past stale-ms, SKIP when Redis is unusable. */
+/* What an inference needs left on its lease to start: the expected time
+ * plus a margin. */
+static gdouble
+lease_need_ms (gdouble expected_ms)
+{
+  return expected_ms + expected_ms / 4 + LEASE_MARGIN_MS;
+}
+
+/* Runs in the local owner's thread. Returns RUN with the lock taken (its
+ * fencing number in *fence), STALE when the wait ran past stale-ms, SKIP
+ * when Redis is unusable. @expected_ms: this process's average inference
+ * time (0: none yet, the shared average is used). */
 static AxionSchedVerdict
 redis_acquire (RedisSide *r, AxionSchedClient *c, AxionSchedClass cls,
-    guint64 frame_number, gint64 deadline_us, guint64 *contentions)
+    guint64 frame_number, gint64 deadline_us, gdouble expected_ms,
+    guint64 *contentions, guint64 *fence)
 {
   redisReply *rep;
   gchar *member, *token;
-  gchar cls_s[8], fn[24], ttl[16], stale[16], start_s[32];
+  gchar cls_s[8], fn[24], px[16], stale[16], start_s[32];
   gboolean first = TRUE;
   AxionSchedVerdict verdict = AXION_SCHED_SKIP;
+  gdouble need_ms;
+  guint lease_ms;
 
   if (!redis_ready (r, c))
     return AXION_SCHED_SKIP;
@@ -358,7 +470,7 @@ redis_acquire (RedisSide *r, AxionSchedClient *c, AxionSchedClass cls,
   g_snprintf (fn, sizeof (fn), "%" G_GUINT64_FORMAT, frame_number);
   rep = redisCommand (r->ctx, "EVAL %s 3 %s %s %s %s %s %s", ENQUEUE_LUA,
       r->k_queue, r->k_slots, r->k_stats, c->camera_id, fn, cls_s);
-  if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+  if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements != 6 ||
       rep->element[0]->type != REDIS_REPLY_STRING ||
       rep->element[1]->type != REDIS_REPLY_STRING) {
     if (rep)
@@ -368,17 +480,33 @@ redis_acquire (RedisSide *r, AxionSchedClient *c, AxionSchedClass cls,
   }
   member = g_strdup (rep->element[0]->str);
   g_strlcpy (start_s, rep->element[1]->str, sizeof (start_s));
+  shared_update (
+      r, rep->element[2], rep->element[3], rep->element[4], rep->element[5]);
   freeReplyObject (rep);
   token = g_strdup_printf ("%s:%s", member, r->host_pid);
-  g_snprintf (ttl, sizeof (ttl), "%u", r->ttl_ms);
+
+  /* the lease must cover the expected inference plus a margin */
+  if (expected_ms <= 0) {
+    g_mutex_lock (&r->klock);
+    expected_ms = r->sh_avg;
+    g_mutex_unlock (&r->klock);
+  }
+  need_ms = lease_need_ms (MAX (expected_ms, 0.0));
+  lease_ms = need_ms <= r->ttl_ms
+      ? r->ttl_ms
+      : (guint) MIN (ceil (need_ms + LEASE_MARGIN_MS), 600000.0);
+  g_snprintf (px, sizeof (px), "%u", lease_ms);
   g_snprintf (stale, sizeof (stale), "%u", c->stale_ms);
 
   for (;;) {
     long long res;
+    /* the lease counts from before the command is sent: time in transit
+     * (or this process not being scheduled) counts against it */
+    gint64 sent = g_get_monotonic_time ();
 
-    rep = redisCommand (r->ctx, "EVAL %s 3 %s %s %s %s %s %s %s %s %s %s",
-        ACQUIRE_LUA, r->k_lock, r->k_queue, r->k_stats, member, token, ttl,
-        stale, first ? "1" : "0", start_s, cls_s);
+    rep = redisCommand (r->ctx, "EVAL %s 4 %s %s %s %s %s %s %s %s %s %s %s",
+        ACQUIRE_LUA, r->k_lock, r->k_queue, r->k_stats, r->k_fence, member,
+        token, px, stale, first ? "1" : "0", start_s, cls_s);
     if (rep == NULL || rep->type != REDIS_REPLY_INTEGER) {
       if (rep)
         freeReplyObject (rep);
@@ -391,14 +519,22 @@ redis_acquire (RedisSide *r, AxionSchedClient *c, AxionSchedClass cls,
     if (res == 0 && first)
       (*contentions)++;
     first = FALSE;
-    if (res == 1) {
+    if (res >= 1) {
       c->cur_start = g_ascii_strtod (start_s, NULL);
       g_mutex_lock (&r->klock);
       g_free (r->held);
       r->held = token;
       token = NULL;
+      r->grant_gen++;
+      r->fence = (guint64) res;
+      r->lease_ms = lease_ms;
+      r->need_ms = need_ms;
+      r->granted_us = g_get_monotonic_time ();
+      r->lease_end_us = sent + (gint64) lease_ms * 1000;
+      r->lost_at_us = 0;
       g_cond_broadcast (&r->kcond);
       g_mutex_unlock (&r->klock);
+      *fence = (guint64) res;
       verdict = AXION_SCHED_RUN;
       break;
     }
@@ -422,37 +558,125 @@ redis_acquire (RedisSide *r, AxionSchedClient *c, AxionSchedClass cls,
   return verdict;
 }
 
-static void
+/* Right before the inference: TRUE when the lease has what the inference
+ * needs left (after one synchronous renewal when it has not). */
+static gboolean
+redis_begin (RedisSide *r, AxionSchedClient *c)
+{
+  gchar *held;
+  gint64 end, lost_at;
+  guint64 gen, fence;
+  gdouble need_ms;
+  guint lease_ms;
+  gboolean ok = FALSE;
+
+  g_mutex_lock (&r->klock);
+  held = g_strdup (r->held);
+  end = r->lease_end_us;
+  lost_at = r->lost_at_us;
+  gen = r->grant_gen;
+  need_ms = r->need_ms;
+  lease_ms = r->lease_ms;
+  fence = r->fence;
+  g_mutex_unlock (&r->klock);
+  if (held == NULL)
+    return FALSE;
+  if (lost_at == 0 && end - g_get_monotonic_time () >= need_ms * 1000) {
+    g_free (held);
+    return TRUE;
+  }
+  if (lost_at == 0 && r->ctx) {
+    gchar px[16];
+    gint64 sent = g_get_monotonic_time ();
+    redisReply *rep;
+
+    g_snprintf (px, sizeof (px), "%u", lease_ms);
+    rep = redisCommand (
+        r->ctx, "EVAL %s 1 %s %s %s", RENEW_LUA, r->k_lock, held, px);
+    if (rep && rep->type == REDIS_REPLY_INTEGER) {
+      if (rep->integer == 1) {
+        g_mutex_lock (&r->klock);
+        if (gen == r->grant_gen)
+          r->lease_end_us = MAX (r->lease_end_us, sent + lease_ms * 1000LL);
+        end = r->lease_end_us;
+        g_mutex_unlock (&r->klock);
+        ok = end - g_get_monotonic_time () >= need_ms * 1000;
+      }
+      freeReplyObject (rep);
+    } else {
+      if (rep)
+        freeReplyObject (rep);
+      redis_fail (r, c, "lease renewal");
+    }
+  }
+  if (!ok)
+    GST_WARNING ("camera %s: the DLPU lease (fencing number %" G_GUINT64_FORMAT
+                 ") has less than the %.0f ms the inference needs left (this "
+                 "process was not scheduled in time); the frame passes on "
+                 "without inference",
+        c->camera_id, fence, need_ms);
+  g_free (held);
+  return ok;
+}
+
+/* Releases the lock (when still ours) and books the inference. Returns
+ * TRUE when the lease was lost while the inference ran (@ran, inference
+ * ended at @end_us): the lock was no longer ours at release, or (Redis not
+ * answering) the lease had expired by this process's clock. */
+static gboolean
 redis_release (RedisSide *r, AxionSchedClient *c, gboolean ran, gdouble run_ms,
-    gdouble wait_ms)
+    gdouble wait_ms, gint64 end_us)
 {
   redisReply *rep;
   gchar *held;
-  gchar finish[32], run[32], wait[32];
+  gchar finish[32], run[32], wait[32], busy[32], fence_s[24];
+  gint64 lease_end, lost_at, granted;
+  guint64 fence;
+  gint ours = -1;
+  gboolean lost;
 
   g_mutex_lock (&r->klock);
   held = r->held;
   r->held = NULL;
+  lease_end = r->lease_end_us;
+  lost_at = r->lost_at_us;
+  granted = r->granted_us;
+  fence = r->fence;
   g_cond_broadcast (&r->kcond);
   g_mutex_unlock (&r->klock);
-  if (held == NULL || r->ctx == NULL) {
-    g_free (held);
-    return;
-  }
-  g_snprintf (finish, sizeof (finish), "%.3f", c->finish);
-  g_snprintf (run, sizeof (run), "%.3f", run_ms);
-  g_snprintf (wait, sizeof (wait), "%.3f", wait_ms);
-  rep = redisCommand (r->ctx, "EVAL %s 3 %s %s %s %s %s %s %s %s", RELEASE_LUA,
-      r->k_lock, r->k_slots, r->k_stats, held, ran ? c->camera_id : "", finish,
-      run, wait);
-  if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-    if (rep)
+  if (held == NULL)
+    return FALSE;
+  if (r->ctx) {
+    g_snprintf (finish, sizeof (finish), "%.3f", c->finish);
+    g_snprintf (run, sizeof (run), "%.3f", run_ms);
+    g_snprintf (wait, sizeof (wait), "%.3f", wait_ms);
+    g_snprintf (busy, sizeof (busy), "%.3f",
+        ran ? MAX (end_us - granted, 0) / 1000.0 : 0.0);
+    g_snprintf (fence_s, sizeof (fence_s), "%" G_GUINT64_FORMAT, fence);
+    rep = redisCommand (r->ctx, "EVAL %s 3 %s %s %s %s %s %s %s %s %s %s",
+        RELEASE_LUA, r->k_lock, r->k_slots, r->k_stats, held,
+        ran ? c->camera_id : "", finish, run, wait, busy, fence_s);
+    if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 4 &&
+        rep->element[0]->type == REDIS_REPLY_INTEGER) {
+      ours = rep->element[0]->integer == 1;
+      shared_update (
+          r, rep->element[1], rep->element[2], rep->element[3], NULL);
       freeReplyObject (rep);
-    redis_fail (r, c, "unlock");
-  } else {
-    freeReplyObject (rep);
+    } else {
+      if (rep)
+        freeReplyObject (rep);
+      redis_fail (r, c, "unlock");
+    }
   }
+  lost = ran &&
+      (ours == 0 || (ours < 0 && (lost_at != 0 || end_us > lease_end)));
+  if (lost)
+    GST_WARNING ("camera %s: the DLPU lease (fencing number %" G_GUINT64_FORMAT
+                 ") was lost while the inference ran: another process may "
+                 "have used the accelerator at the same time",
+        c->camera_id, fence);
   g_free (held);
+  return lost;
 }
 #else
 struct _RedisSide
@@ -494,7 +718,14 @@ axion_sched_get (const gchar *accelerator, const gchar *redis_url,
   s = g_new0 (AxionSched, 1);
   if (redis_url) {
 #ifdef HAVE_HIREDIS
-    s->redis = redis_side_new (redis_url, prefix, lock_ttl_ms, error);
+    /* keys are "<prefix>:dlpu:..." (default prefix "axion"); a trailing
+     * ':' is accepted (the old redis-prefix="axion:") */
+    gchar *p = g_strdup (prefix && *prefix ? prefix : "axion");
+    gsize n = strlen (p);
+    if (n > 1 && p[n - 1] == ':')
+      p[n - 1] = '\0';
+    s->redis = redis_side_new (redis_url, p, lock_ttl_ms, error);
+    g_free (p);
     if (s->redis == NULL) {
       g_free (s);
       g_mutex_unlock (&registry_lock);
@@ -544,17 +775,34 @@ void
 axion_sched_get_stats (AxionSched *s, AxionSchedStats *out)
 {
   g_mutex_lock (&s->lock);
-  out->inferences = s->inferences;
-  out->busy_ms = s->busy_ms;
+  out->process_inferences = s->inferences;
+  out->process_busy_ms = s->busy_ms;
   if (s->busy)
-    out->busy_ms += (g_get_monotonic_time () - s->run_start_us) / 1000.0;
-  out->elapsed_ms = s->first_us
+    out->process_busy_ms += (g_get_monotonic_time () - s->run_start_us) /
+        1000.0;
+  out->process_elapsed_ms = s->first_us
       ? (g_get_monotonic_time () - s->first_us) / 1000.0
       : 0;
+  out->inferences = out->process_inferences;
+  out->busy_ms = out->process_busy_ms;
+  out->elapsed_ms = out->process_elapsed_ms;
   out->avg_inference_ms = s->avg_ms;
   out->clients = s->n_clients;
   out->lock_contentions = s->contentions;
   out->redis = s->redis != NULL;
+#ifdef HAVE_HIREDIS
+  if (s->redis) {
+    /* the accelerator's: all processes, from the shared stats */
+    RedisSide *r = s->redis;
+    g_mutex_lock (&r->klock);
+    out->inferences = r->sh_have ? r->sh_n - r->sh_n0 : 0;
+    out->busy_ms = r->sh_have ? r->sh_busy - r->sh_busy0 : 0;
+    out->elapsed_ms = r->sh_have ? (gdouble) (r->sh_t - r->sh_t0) : 0;
+    if (out->avg_inference_ms <= 0)
+      out->avg_inference_ms = r->sh_avg;
+    g_mutex_unlock (&r->klock);
+  }
+#endif
   g_mutex_unlock (&s->lock);
 }
 
@@ -618,6 +866,7 @@ axion_sched_client_get_stats (AxionSchedClient *c, AxionSchedClientStats *out)
   g_mutex_lock (&c->sched->lock);
   *out = c->st;
   out->finish_tag = c->finish;
+  out->fence = c->fence;
   g_mutex_unlock (&c->sched->lock);
 }
 
@@ -867,11 +1116,18 @@ axion_sched_acquire (AxionSchedClient *c, gboolean active, guint64 frame_number,
 
 #ifdef HAVE_HIREDIS
   if (s->redis) {
-    guint64 contentions = 0;
-    AxionSchedVerdict v = redis_acquire (
-        s->redis, c, cls, frame_number, deadline, &contentions);
+    guint64 contentions = 0, fence = 0;
+    gdouble expected;
+    AxionSchedVerdict v;
+
+    g_mutex_lock (&s->lock);
+    expected = s->inferences ? s->avg_ms : 0;
+    g_mutex_unlock (&s->lock);
+    v = redis_acquire (s->redis, c, cls, frame_number, deadline, expected,
+        &contentions, &fence);
     g_mutex_lock (&s->lock);
     s->contentions += contentions;
+    c->fence = fence;
     if (v != AXION_SCHED_RUN) {
       if (v == AXION_SCHED_STALE)
         c->st.stale++;
@@ -885,10 +1141,15 @@ axion_sched_acquire (AxionSchedClient *c, gboolean active, guint64 frame_number,
     /* the Redis wait is not accelerator time of this process */
     s->run_start_us = g_get_monotonic_time ();
     g_mutex_unlock (&s->lock);
-  }
+  } else
 #else
   (void) frame_number;
 #endif
+  {
+    g_mutex_lock (&s->lock);
+    c->fence = ++s->fences;
+    g_mutex_unlock (&s->lock);
+  }
 
   *wait_ms = (g_get_monotonic_time () - now) / 1000.0;
   c->redis_wait_us = (gint64) (*wait_ms * 1000);
@@ -904,7 +1165,8 @@ void
 axion_sched_release (AxionSchedClient *c, gdouble run_ms)
 {
   AxionSched *s = c->sched;
-  gint64 now;
+  gint64 now, end_us = g_get_monotonic_time ();
+  gboolean lost = FALSE;
 
   g_mutex_lock (&s->lock);
   if (s->owner != c) {
@@ -924,11 +1186,71 @@ axion_sched_release (AxionSchedClient *c, gdouble run_ms)
 
 #ifdef HAVE_HIREDIS
   if (s->redis)
-    redis_release (s->redis, c, TRUE, run_ms, c->redis_wait_us / 1000.0);
+    lost = redis_release (
+        s->redis, c, TRUE, run_ms, c->redis_wait_us / 1000.0, end_us);
+#else
+  (void) end_us;
 #endif
 
   g_mutex_lock (&s->lock);
+  if (lost)
+    c->st.leases_lost++;
   now = g_get_monotonic_time ();
   pass_on_locked (s, now);
+  g_mutex_unlock (&s->lock);
+}
+
+guint64
+axion_sched_client_fence (AxionSchedClient *c)
+{
+  guint64 fence;
+
+  g_mutex_lock (&c->sched->lock);
+  fence = c->fence;
+  g_mutex_unlock (&c->sched->lock);
+  return fence;
+}
+
+gboolean
+axion_sched_begin (AxionSchedClient *c)
+{
+#ifdef HAVE_HIREDIS
+  AxionSched *s = c->sched;
+
+  if (s->redis && !redis_begin (s->redis, c)) {
+    g_mutex_lock (&s->lock);
+    c->st.leases_expired++;
+    g_mutex_unlock (&s->lock);
+    return FALSE;
+  }
+#else
+  (void) c;
+#endif
+  return TRUE;
+}
+
+void
+axion_sched_cancel (AxionSchedClient *c)
+{
+  AxionSched *s = c->sched;
+
+  g_mutex_lock (&s->lock);
+  if (s->owner != c) {
+    g_mutex_unlock (&s->lock);
+    g_critical ("axion_sched_cancel: camera %s does not own the accelerator",
+        c->camera_id);
+    return;
+  }
+  c->st.skipped++;
+  c->budget_ms -= (g_get_monotonic_time () - c->blocked_from_us) / 1000.0;
+  g_mutex_unlock (&s->lock);
+
+#ifdef HAVE_HIREDIS
+  if (s->redis)
+    redis_release (s->redis, c, FALSE, 0, 0, g_get_monotonic_time ());
+#endif
+
+  g_mutex_lock (&s->lock);
+  pass_on_locked (s, g_get_monotonic_time ());
   g_mutex_unlock (&s->lock);
 }

@@ -65,8 +65,17 @@ typedef struct
   gdouble wait_ms_sum, wait_ms_max, run_ms_sum;
   gdouble finish_tag;
   guint64 budget_skipped; /* skipped: the camera would fall behind */
+  /* Redis lease: lost while the inference ran (another process may have
+   * used the accelerator at the same time), or too short when the
+   * inference was to start (the frame passed on without inference) */
+  guint64 leases_lost, leases_expired;
+  guint64 fence; /* fencing number of the latest grant */
 } AxionSchedClientStats;
 
+/* accelerator-wide figures: with Redis, of all processes sharing the
+ * accelerator (from the shared stats hash, between this scheduler's first
+ * and latest exchange with Redis); the process_* ones are this process's
+ * own (equal to the accelerator's without Redis) */
 typedef struct
 {
   guint64 inferences;
@@ -76,6 +85,9 @@ typedef struct
   guint clients;
   guint64 lock_contentions;
   gboolean redis;
+  guint64 process_inferences;
+  gdouble process_busy_ms;
+  gdouble process_elapsed_ms;
 } AxionSchedStats;
 
 AxionSched *axion_sched_get (const gchar *accelerator, const gchar *redis_url,
@@ -95,6 +107,21 @@ AxionSchedVerdict
 axion_sched_acquire (AxionSchedClient *client, gboolean active,
     guint64 frame_number, gint64 frame_age_us, gdouble *wait_ms);
 void axion_sched_release (AxionSchedClient *client, gdouble run_ms);
+
+/* Fencing number of the client's current (or latest) grant: with Redis an
+ * INCR of <prefix>:dlpu:scheduler:fence taken with the lock, else a
+ * process-local counter. Grants of one accelerator get increasing numbers. */
+guint64 axion_sched_client_fence (AxionSchedClient *client);
+
+/* Call right before the inference starts (after axion_sched_acquire
+ * returned RUN). TRUE: go ahead. With Redis, TRUE only when the lease has
+ * at least the expected inference time plus a margin left by this
+ * process's monotonic clock, counted from before the acquiring command was
+ * sent (extended once, synchronously, when it has not); FALSE: the lease
+ * is lost or too short, do not run, call axion_sched_cancel(). */
+gboolean axion_sched_begin (AxionSchedClient *client);
+/* Gives up a slot that axion_sched_begin() refused (counted as skipped). */
+void axion_sched_cancel (AxionSchedClient *client);
 
 G_END_DECLS
 

@@ -52,9 +52,16 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_dlpu_sched_debug);
 #define DEFAULT_MAX_IDLE_MS 2000
 #define DEFAULT_STALE_MS 1000
 #define DEFAULT_SCENE_CHANGE_THRESHOLD 0.3
-#define DEFAULT_REDIS_PREFIX "axion:"
+#define DEFAULT_KEY_PREFIX "axion"
 #define DEFAULT_LOCK_TTL_MS 100
 #define DEFAULT_INFERENCE_TIMEOUT_MS 5000
+/* at most one bus warning about lost leases per this many seconds */
+#define LEASE_WARNING_INTERVAL_S 10
+
+/* Custom meta on the frame copy pushed into the detector: the grant's
+ * fencing number ("fence", guint64) and the accelerator name, so a fenced
+ * accelerator (or a wrapper) can refuse a stale holder. */
+#define FENCE_META_NAME "GstAxionDlpuFenceMeta"
 
 enum
 {
@@ -66,6 +73,7 @@ enum
   PROP_STALE_MS,
   PROP_SCENE_CHANGE_THRESHOLD,
   PROP_REDIS_URL,
+  PROP_KEY_PREFIX,
   PROP_REDIS_PREFIX,
   PROP_LOCK_TTL_MS,
   PROP_INFERENCE_TIMEOUT_MS,
@@ -92,7 +100,7 @@ struct _GstAxionDlpuSched
   guint stale_ms;
   gdouble scene_change_threshold;
   gchar *redis_url;
-  gchar *redis_prefix;
+  gchar *key_prefix; /* without a trailing ':' */
   guint lock_ttl_ms;
   guint inference_timeout_ms;
   gchar *camera_id_prop;
@@ -118,6 +126,8 @@ struct _GstAxionDlpuSched
   gboolean flushing;
   guint64 timeouts, extra_outputs, detector_errors;
   guint64 last_redis_errors, last_ran;
+  guint64 last_leases_lost;
+  gint64 lease_warned_us; /* when the last lost-lease warning was posted */
 
   /* own CPU (streaming thread, without the detector and downstream) */
   gint64 det_cpu_us;   /* the detector's share of this frame */
@@ -176,7 +186,7 @@ ensure_client (GstAxionDlpuSched *self)
   GST_OBJECT_LOCK (self);
   accel = g_strdup (self->accelerator);
   url = g_strdup (self->redis_url);
-  prefix = g_strdup (self->redis_prefix);
+  prefix = g_strdup (self->key_prefix);
   ttl = self->lock_ttl_ms;
   prio = self->priority;
   idle = self->max_idle_ms;
@@ -237,18 +247,30 @@ strip_roi (GstBuffer *buf, GstMeta **meta, gpointer user_data)
   return TRUE;
 }
 
-/* Pushes a metadata-only copy of @buf (no motion ROIs, same memory) through
- * the detector and returns the detector's output buffer, or NULL. */
+/* Pushes a metadata-only copy of @buf (no motion ROIs, same memory, the
+ * grant's fencing number attached) through the detector and returns the
+ * detector's output buffer, or NULL. *@started: FALSE when the inference
+ * did not start because the accelerator lease could not cover it. */
 static GstBuffer *
-run_detector (GstAxionDlpuSched *self, GstBuffer *buf)
+run_detector (GstAxionDlpuSched *self, GstBuffer *buf, gboolean *started)
 {
   GstBuffer *in = gst_buffer_copy (buf);
   GstBuffer *out;
   GstFlowReturn ret;
   gint64 deadline;
   guint timeout_ms;
+  GstCustomMeta *fm;
 
   gst_buffer_foreach_meta (in, strip_roi, NULL);
+  fm = gst_buffer_add_custom_meta (in, FENCE_META_NAME);
+  if (fm) {
+    GstStructure *st = gst_custom_meta_get_structure (fm);
+    guint64 fence = axion_sched_client_fence (self->client);
+    GST_OBJECT_LOCK (self);
+    gst_structure_set (st, "fence", G_TYPE_UINT64, fence, "accelerator",
+        G_TYPE_STRING, self->accelerator, NULL);
+    GST_OBJECT_UNLOCK (self);
+  }
   GST_OBJECT_LOCK (self);
   timeout_ms = self->inference_timeout_ms;
   GST_OBJECT_UNLOCK (self);
@@ -258,6 +280,16 @@ run_detector (GstAxionDlpuSched *self, GstBuffer *buf)
   self->capturing = TRUE;
   g_mutex_unlock (&self->cap_lock);
 
+  /* last thing before the inference: is the lease still long enough? */
+  if (!axion_sched_begin (self->client)) {
+    g_mutex_lock (&self->cap_lock);
+    self->capturing = FALSE;
+    g_mutex_unlock (&self->cap_lock);
+    gst_buffer_unref (in);
+    *started = FALSE;
+    return NULL;
+  }
+  *started = TRUE;
   {
     /* the detector's CPU in this thread is not the scheduler's */
     gint64 c0 = gst_axion_thread_cpu_us ();
@@ -539,6 +571,42 @@ copy_detections (GstAxionDlpuSched *self, GstBuffer *dest, GstBuffer *out)
   return n;
 }
 
+/* A lease lost during an inference: counted (stats leases-lost), logged
+ * every time, and posted as a warning at most once per
+ * LEASE_WARNING_INTERVAL_S. */
+static void
+warn_lost_leases (GstAxionDlpuSched *self)
+{
+  AxionSchedClientStats cs;
+  gint64 now;
+  guint ttl;
+
+  axion_sched_client_get_stats (self->client, &cs);
+  if (cs.leases_lost <= self->last_leases_lost)
+    return;
+  self->last_leases_lost = cs.leases_lost;
+  GST_OBJECT_LOCK (self);
+  ttl = self->lock_ttl_ms;
+  GST_OBJECT_UNLOCK (self);
+  GST_WARNING_OBJECT (self,
+      "accelerator lease (fencing number %" G_GUINT64_FORMAT
+      ") lost during the inference; %" G_GUINT64_FORMAT " so far",
+      cs.fence, cs.leases_lost);
+  now = g_get_monotonic_time ();
+  if (self->lease_warned_us != 0 &&
+      now - self->lease_warned_us < LEASE_WARNING_INTERVAL_S * G_USEC_PER_SEC)
+    return;
+  self->lease_warned_us = now;
+  GST_ELEMENT_WARNING (self, RESOURCE, BUSY,
+      ("The accelerator lock expired while an inference ran: another process "
+       "may have used the accelerator at the same time"),
+      ("%" G_GUINT64_FORMAT " lease(s) lost so far (stats leases-lost), "
+       "latest fencing number %" G_GUINT64_FORMAT "; this process was not "
+       "scheduled for longer than the lease (lock-ttl-ms=%u): give it more "
+       "CPU or raise lock-ttl-ms",
+          cs.leases_lost, cs.fence, ttl));
+}
+
 static GstFlowReturn
 sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
@@ -570,9 +638,18 @@ sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
       self->client, active, number, frame_age_us (self, buf), &wait_ms);
   if (verdict == AXION_SCHED_RUN) {
     gint64 t0 = g_get_monotonic_time ();
-    out = run_detector (self, buf);
-    run_ms = (g_get_monotonic_time () - t0) / 1000.0;
-    axion_sched_release (self->client, run_ms);
+    gboolean started;
+    out = run_detector (self, buf, &started);
+    if (started) {
+      run_ms = (g_get_monotonic_time () - t0) / 1000.0;
+      axion_sched_release (self->client, run_ms);
+      warn_lost_leases (self);
+    } else {
+      /* the lease expired before the inference could start (this process
+       * was not scheduled in time): no inference, never two at once */
+      axion_sched_cancel (self->client);
+      verdict = AXION_SCHED_SKIP;
+    }
   }
   GST_LOG_OBJECT (self,
       "frame %" G_GUINT64_FORMAT " %s%s wait %.1f ms run %.1f ms", number,
@@ -722,7 +799,15 @@ make_stats (GstAxionDlpuSched *self)
       ss.busy_ms, "accelerator-elapsed-ms", G_TYPE_DOUBLE, ss.elapsed_ms,
       "accelerator-utilisation", G_TYPE_DOUBLE,
       ss.elapsed_ms > 0 ? MIN (ss.busy_ms / ss.elapsed_ms, 1.0) : 0.0,
-      "accelerator-capacity", G_TYPE_DOUBLE,
+      "process-inferences", G_TYPE_UINT64, ss.process_inferences,
+      "process-busy-ms", G_TYPE_DOUBLE, ss.process_busy_ms,
+      "process-utilisation", G_TYPE_DOUBLE,
+      ss.process_elapsed_ms > 0
+          ? MIN (ss.process_busy_ms / ss.process_elapsed_ms, 1.0)
+          : 0.0,
+      "leases-lost", G_TYPE_UINT64, cs.leases_lost, "leases-expired",
+      G_TYPE_UINT64, cs.leases_expired, "fencing-number", G_TYPE_UINT64,
+      cs.fence, "accelerator-capacity", G_TYPE_DOUBLE,
       ss.avg_inference_ms > 0 ? 1000.0 / ss.avg_inference_ms : 0.0,
       "accelerator-cameras", G_TYPE_UINT, ss.clients, "redis", G_TYPE_BOOLEAN,
       ss.redis, "redis-errors", G_TYPE_UINT64, cs.redis_errors,
@@ -794,11 +879,22 @@ gst_axion_dlpu_sched_set_property (
     self->redis_url = g_value_dup_string (value);
     break;
   case PROP_REDIS_PREFIX:
-    g_free (self->redis_prefix);
-    self->redis_prefix = g_value_dup_string (value);
-    if (self->redis_prefix == NULL)
-      self->redis_prefix = g_strdup ("");
+    GST_WARNING_OBJECT (self,
+        "redis-prefix is deprecated, use key-prefix "
+        "(same keys: key-prefix=axion is "
+        "redis-prefix=axion:)");
+    /* fall through */
+  case PROP_KEY_PREFIX: {
+    const gchar *p = g_value_get_string (value);
+    gsize n;
+    g_free (self->key_prefix);
+    self->key_prefix = g_strdup (p && *p ? p : DEFAULT_KEY_PREFIX);
+    /* "axion:" (the old redis-prefix) names the same keys as "axion" */
+    n = strlen (self->key_prefix);
+    if (n > 1 && self->key_prefix[n - 1] == ':')
+      self->key_prefix[n - 1] = '\0';
     break;
+  }
   case PROP_LOCK_TTL_MS:
     self->lock_ttl_ms = g_value_get_uint (value);
     break;
@@ -852,8 +948,12 @@ gst_axion_dlpu_sched_get_property (
   case PROP_REDIS_URL:
     g_value_take_string (value, gst_axion_redis_url_redact (self->redis_url));
     break;
+  case PROP_KEY_PREFIX:
+    g_value_set_string (value, self->key_prefix);
+    break;
   case PROP_REDIS_PREFIX:
-    g_value_set_string (value, self->redis_prefix);
+    /* its old meaning: prepended as is */
+    g_value_take_string (value, g_strconcat (self->key_prefix, ":", NULL));
     break;
   case PROP_LOCK_TTL_MS:
     g_value_set_uint (value, self->lock_ttl_ms);
@@ -902,6 +1002,8 @@ gst_axion_dlpu_sched_change_state (
     gst_pad_set_active (self->det_src, TRUE);
     gst_pad_set_active (self->det_sink, TRUE);
     self->last_redis_errors = self->last_ran = 0;
+    self->last_leases_lost = 0;
+    self->lease_warned_us = 0;
     /* bad accelerator / redis-url settings fail here, not at a frame */
     if (!ensure_client (self))
       return GST_STATE_CHANGE_FAILURE;
@@ -956,7 +1058,7 @@ gst_axion_dlpu_sched_finalize (GObject *object)
   g_free (self->detector_desc);
   g_free (self->accelerator);
   g_free (self->redis_url);
-  g_free (self->redis_prefix);
+  g_free (self->key_prefix);
   g_free (self->camera_id_prop);
   g_free (self->camera_id);
   g_free (self->source_uri);
@@ -989,7 +1091,7 @@ gst_axion_dlpu_sched_class_init (GstAxionDlpuSchedClass *klass)
       g_param_spec_string ("accelerator", "Accelerator",
           "Name of the shared accelerator: all axiondlpusched of a process "
           "with this name share one scheduler (and, with redis-url, all "
-          "processes using the same Redis and redis-prefix)",
+          "processes using the same Redis and key-prefix)",
           DEFAULT_ACCELERATOR, rw));
   g_object_class_install_property (gobject_class, PROP_PRIORITY,
       g_param_spec_uint ("priority", "Priority",
@@ -1021,16 +1123,24 @@ gst_axion_dlpu_sched_class_init (GstAxionDlpuSchedClass *klass)
           "unix:///path?db=N. Empty = this process only. Read back without "
           "credentials",
           NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_KEY_PREFIX,
+      g_param_spec_string ("key-prefix", "Key prefix",
+          "Namespace of the Redis keys, as axionredissink's key-prefix: "
+          "<prefix>:dlpu:scheduler:lock, <prefix>:dlpu:queue, ... (a "
+          "trailing ':' is ignored; empty = axion)",
+          DEFAULT_KEY_PREFIX, rw));
   g_object_class_install_property (gobject_class, PROP_REDIS_PREFIX,
-      g_param_spec_string ("redis-prefix", "Redis key prefix",
-          "Prefix of the Redis keys (<prefix>dlpu:scheduler:lock, "
-          "dlpu:queue, dlpu:timeslots, dlpu:stats)",
-          DEFAULT_REDIS_PREFIX, rw));
+      g_param_spec_string ("redis-prefix", "Redis key prefix (deprecated)",
+          "Deprecated alias of key-prefix (\"axion:\" = key-prefix "
+          "\"axion\"); reads back as <key-prefix>:",
+          DEFAULT_KEY_PREFIX ":", rw | G_PARAM_DEPRECATED));
   g_object_class_install_property (gobject_class, PROP_LOCK_TTL_MS,
       g_param_spec_uint ("lock-ttl-ms", "Lock TTL (ms)",
-          "Expiry of the Redis accelerator lock, in milliseconds; renewed "
-          "every third of it while an inference runs, so a crashed holder "
-          "blocks the others at most this long",
+          "Lease of the Redis accelerator lock, in milliseconds (longer "
+          "when the expected inference time plus a margin needs more); "
+          "renewed every third of it while an inference runs, so a crashed "
+          "holder blocks the others at most this long. An inference starts "
+          "only when the lease covers it",
           10, 60000, DEFAULT_LOCK_TTL_MS, rw));
   g_object_class_install_property (gobject_class, PROP_INFERENCE_TIMEOUT_MS,
       g_param_spec_uint ("inference-timeout-ms", "Inference timeout (ms)",
@@ -1052,8 +1162,10 @@ gst_axion_dlpu_sched_class_init (GstAxionDlpuSchedClass *klass)
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Inferences run/skipped/stale for this camera, wait and inference "
-          "time, and the accelerator's inferences, utilisation (busy "
-          "fraction) and capacity (inferences/s)",
+          "time, the accelerator's inferences, utilisation (busy fraction; "
+          "with redis-url of all processes sharing it) and capacity "
+          "(inferences/s), this process's own share (process-*), and lost "
+          "or expired Redis leases with the latest fencing number",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -1067,6 +1179,12 @@ gst_axion_dlpu_sched_class_init (GstAxionDlpuSchedClass *klass)
 
   GST_DEBUG_CATEGORY_INIT (gst_axion_dlpu_sched_debug, "axiondlpusched", 0,
       "Axion accelerator scheduler");
+
+  {
+    static const gchar *fence_tags[] = { NULL };
+    if (gst_meta_get_info (FENCE_META_NAME) == NULL)
+      gst_meta_register_custom (FENCE_META_NAME, fence_tags, NULL, NULL, NULL);
+  }
 }
 
 static void
@@ -1105,7 +1223,7 @@ gst_axion_dlpu_sched_init (GstAxionDlpuSched *self)
   self->max_idle_ms = DEFAULT_MAX_IDLE_MS;
   self->stale_ms = DEFAULT_STALE_MS;
   self->scene_change_threshold = DEFAULT_SCENE_CHANGE_THRESHOLD;
-  self->redis_prefix = g_strdup (DEFAULT_REDIS_PREFIX);
+  self->key_prefix = g_strdup (DEFAULT_KEY_PREFIX);
   self->lock_ttl_ms = DEFAULT_LOCK_TTL_MS;
   self->inference_timeout_ms = DEFAULT_INFERENCE_TIMEOUT_MS;
   self->object_events = TRUE;

@@ -40,6 +40,10 @@ enum
   PROP_LOG_FILE,
 };
 
+/* axiondlpusched's meta on the frames it lets in: the grant's fencing
+ * number */
+#define FENCE_META "GstAxionDlpuFenceMeta"
+
 static gint entered;
 static gint runs;
 static gint violations;
@@ -82,12 +86,19 @@ accel_transform_ip (GstBaseTransform *bt, GstBuffer *buf)
     gst_clear_caps (&caps);
   }
   if (self->log_fd >= 0) {
-    gchar line[160];
+    gchar line[200];
     gint n;
+    guint64 fence = 0;
+    GstCustomMeta *cm = gst_buffer_get_custom_meta (buf, FENCE_META);
+    if (cm)
+      gst_structure_get_uint64 (
+          gst_custom_meta_get_structure (cm), "fence", &fence);
     fm = gst_buffer_get_axion_frame_meta (buf);
     n = g_snprintf (line, sizeof (line),
-        "%d %s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n", (int) getpid (),
-        fm && fm->camera_id ? fm->camera_id : "-", t0, g_get_real_time ());
+        "%d %s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GUINT64_FORMAT
+        "\n",
+        (int) getpid (), fm && fm->camera_id ? fm->camera_id : "-", t0,
+        g_get_real_time (), fence);
     if (write (self->log_fd, line, n) != n)
       g_warning ("axiontestaccel: log write failed");
   }

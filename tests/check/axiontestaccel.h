@@ -15,7 +15,11 @@ G_BEGIN_DECLS
  * one detection region, and fails the test (g_critical, fatal in gst-check)
  * when it is ever entered by two threads of this process at once or, with
  * lock-file, by two processes at once (flock). log-file gets one line per
- * inference: "<pid> <camera> <start unix us> <end unix us>". */
+ * inference: "<pid> <camera> <start unix us> <end unix us> <fence>", the
+ * last the fencing number axiondlpusched attached to the frame (0: none).
+ * A second process entering while another is inside is counted
+ * (axion_test_accel_violations) and a g_critical printed (fatal only where
+ * criticals are, as under gst_check_init). */
 void axion_test_accel_register (void);
 
 /* inferences that ran in this process, and concurrent entries seen */

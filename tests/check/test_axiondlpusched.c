@@ -583,6 +583,79 @@ GST_START_TEST (test_facedetect)
 }
 GST_END_TEST;
 
+/* key-prefix as axionredissink's ("axion", keys "<prefix>:..."; a
+ * trailing ':' ignored), redis-prefix its deprecated alias */
+GST_START_TEST (test_key_prefix)
+{
+  GstElement *e = gst_element_factory_make ("axiondlpusched", NULL);
+  GParamSpec *old = g_object_class_find_property (
+      G_OBJECT_GET_CLASS (e), "redis-prefix");
+  GParamSpec *now = g_object_class_find_property (
+      G_OBJECT_GET_CLASS (e), "key-prefix");
+  gchar *k = NULL, *r = NULL;
+
+  fail_unless (now != NULL && old != NULL);
+  fail_unless (old->flags & G_PARAM_DEPRECATED);
+  fail_if (now->flags & G_PARAM_DEPRECATED);
+  g_object_get (e, "key-prefix", &k, "redis-prefix", &r, NULL);
+  fail_unless_equals_string (k, "axion");
+  fail_unless_equals_string (r, "axion:");
+  g_free (k);
+  g_free (r);
+
+  g_object_set (e, "redis-prefix", "site1:", NULL);
+  g_object_get (e, "key-prefix", &k, NULL);
+  fail_unless_equals_string (k, "site1");
+  g_free (k);
+  g_object_set (e, "key-prefix", "site2:", NULL);
+  g_object_get (e, "key-prefix", &k, "redis-prefix", &r, NULL);
+  fail_unless_equals_string (k, "site2");
+  fail_unless_equals_string (r, "site2:");
+  g_free (k);
+  g_free (r);
+  g_object_set (e, "key-prefix", "", NULL);
+  g_object_get (e, "key-prefix", &k, NULL);
+  fail_unless_equals_string (k, "axion");
+  g_free (k);
+  gst_object_unref (e);
+}
+GST_END_TEST;
+
+/* Without Redis: the accelerator's utilisation is the process's, and
+ * every grant gets the next fencing number. */
+GST_START_TEST (test_fence_and_own_share)
+{
+  GstHarness *h = gst_harness_new_parse (
+      "axiondlpusched accelerator=fence camera-id=camF max-idle-ms=0 "
+      "detector=\"axiontestaccel latency-ms=5\"");
+  GstElement *e = gst_harness_find_element (h, "axiondlpusched");
+  GstStructure *st;
+  guint64 fence = 0, ran = 0, lost = 1;
+  gdouble util = -1, own = -2;
+
+  gst_harness_set_src_caps_str (h, GRAY_CAPS);
+  for (int i = 0; i < 3; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, gray_frame ());
+    fail_unless_equals_int (
+        state_of (out, NULL, NULL), GST_AXION_INFERENCE_RAN);
+    gst_buffer_unref (out);
+  }
+  g_object_get (e, "stats", &st, NULL);
+  fail_unless (gst_structure_get_uint64 (st, "fencing-number", &fence));
+  fail_unless (gst_structure_get_uint64 (st, "inferences-run", &ran));
+  fail_unless (gst_structure_get_uint64 (st, "leases-lost", &lost));
+  fail_unless (gst_structure_get_double (st, "accelerator-utilisation", &util));
+  fail_unless (gst_structure_get_double (st, "process-utilisation", &own));
+  gst_structure_free (st);
+  fail_unless_equals_int (ran, 3);
+  fail_unless_equals_int (fence, 3);
+  fail_unless_equals_int (lost, 0);
+  fail_unless (util > 0 && util == own, "utilisation %f, own %f", util, own);
+  gst_object_unref (e);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 static Suite *
 dlpusched_suite (void)
 {
@@ -597,6 +670,8 @@ dlpusched_suite (void)
   tcase_add_test (tc, test_verdicts);
   tcase_add_test (tc, test_redis_unreachable);
   tcase_add_test (tc, test_facedetect);
+  tcase_add_test (tc, test_key_prefix);
+  tcase_add_test (tc, test_fence_and_own_share);
   suite_add_tcase (s, live);
   tcase_set_timeout (live, 120);
   tcase_add_test (live, test_ten_equal_cameras);
