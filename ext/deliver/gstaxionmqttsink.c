@@ -748,7 +748,20 @@ gst_axion_mqtt_sink_stop (GstBaseSink *bs)
   g_clear_pointer (&self->camera, g_free);
   g_mutex_unlock (&self->parent.lock);
   if (self->dq) {
+    guint64 depth = 0, dead = 0;
+    gboolean kept;
     axion_delivery_queue_save (self->dq);
+    axion_delivery_queue_depth (self->dq, &depth, &dead);
+    GST_OBJECT_LOCK (self);
+    kept = (self->redis_url && *self->redis_url) ||
+        (self->spool_dir && *self->spool_dir);
+    GST_OBJECT_UNLOCK (self);
+    if (depth > 0 && !kept)
+      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+          ("%" G_GUINT64_FORMAT " MQTT messages were not delivered and are "
+           "lost at stop",
+              depth),
+          ("set redis-url or spool-dir to keep undelivered messages"));
     g_clear_pointer (&self->dq, axion_delivery_queue_free);
   }
   return ret;
@@ -871,6 +884,24 @@ gst_axion_mqtt_sink_set_property (
   }
 }
 
+/* the broker without its credentials (a password may hold '@', '#' or
+ * ':', so the URL is parsed, not cut) */
+static gchar *
+redacted_broker (const gchar *url)
+{
+  AxionMqttBroker b;
+  gchar *out;
+
+  if (url == NULL)
+    return NULL;
+  if (!axion_mqtt_broker_parse (url, &b, NULL))
+    return g_strdup ("(invalid broker-url)");
+  out = g_strdup_printf (
+      "%s://%s:%d", b.tls ? "mqtts" : "mqtt", b.host, b.port);
+  axion_mqtt_broker_clear (&b);
+  return out;
+}
+
 static void
 gst_axion_mqtt_sink_get_property (
     GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
@@ -885,9 +916,7 @@ gst_axion_mqtt_sink_get_property (
   switch (prop_id) {
   case PROP_BROKER_URL:
     /* never the credentials */
-    g_value_take_string (value,
-        self->broker_url ? gst_axion_uri_strip_credentials (self->broker_url)
-                         : NULL);
+    g_value_take_string (value, redacted_broker (self->broker_url));
     break;
   case PROP_TOPIC_PREFIX:
     g_value_set_string (value, self->topic_prefix);
@@ -1126,6 +1155,8 @@ gst_axion_mqtt_sink_class_init (GstAxionMqttSinkClass *klass)
   bc->start = GST_DEBUG_FUNCPTR (gst_axion_mqtt_sink_start);
   bc->stop = GST_DEBUG_FUNCPTR (gst_axion_mqtt_sink_stop);
   bc->render = GST_DEBUG_FUNCPTR (gst_axion_mqtt_sink_render);
+  /* brokers restart in a second or two: try again soon */
+  gst_axion_queue_sink_class_set_backoff (qc, 200, 5000);
   qc->connect = gst_axion_mqtt_sink_connect;
   qc->disconnect = gst_axion_mqtt_sink_disconnect;
   qc->flush = gst_axion_mqtt_sink_flush;
