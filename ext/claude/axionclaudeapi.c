@@ -252,7 +252,28 @@ depth_ok (const gchar *s, gsize len)
 typedef struct
 {
   const gchar *p, *end;
+  const gchar *start;
+  /* numbers json-glib or PostgreSQL would get wrong (NumFix), or NULL */
+  GArray *fixes;
 } Cursor;
+
+/* An integer beyond 64 bits wraps silently in json-glib
+ * (99999999999999999999 reads as -1): such integers are parsed as
+ * doubles (".0" appended in the copy json-glib reads). An exponent beyond
+ * what PostgreSQL's numeric can hold (|e| > 10000, e.g. 1e999999) would
+ * make the claude_response JSONB unstorable: such numbers are stored as
+ * strings (the lexeme quoted in the copy kept as raw_json). */
+typedef enum
+{
+  NUM_BIG_INT,
+  NUM_HUGE_EXPONENT,
+} NumFixKind;
+
+typedef struct
+{
+  NumFixKind kind;
+  gsize start, end;
+} NumFix;
 
 static void
 skip_ws (Cursor *c)
@@ -329,17 +350,25 @@ str_ok (Cursor *c)
 static gboolean
 num_ok (Cursor *c)
 {
-  const gchar *start = c->p;
+  const gchar *start = c->p, *int_start;
+  gboolean is_int = TRUE, big;
+  gint64 exp = 0;
+  NumFix fix;
+
   if (c->p < c->end && *c->p == '-')
     c->p++;
   if (c->p >= c->end || !g_ascii_isdigit (*c->p))
     return FALSE;
+  int_start = c->p;
   if (*c->p == '0')
     c->p++;
   else
     while (c->p < c->end && g_ascii_isdigit (*c->p))
       c->p++;
+  /* 19 digits may already be beyond G_MAXINT64 */
+  big = c->p - int_start > 18;
   if (c->p < c->end && *c->p == '.') {
+    is_int = FALSE;
     c->p++;
     if (c->p >= c->end || !g_ascii_isdigit (*c->p))
       return FALSE;
@@ -347,15 +376,35 @@ num_ok (Cursor *c)
       c->p++;
   }
   if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
+    gboolean neg = FALSE;
+    is_int = FALSE;
     c->p++;
     if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
-      c->p++;
+      neg = *c->p++ == '-';
     if (c->p >= c->end || !g_ascii_isdigit (*c->p))
       return FALSE;
-    while (c->p < c->end && g_ascii_isdigit (*c->p))
+    while (c->p < c->end && g_ascii_isdigit (*c->p)) {
+      if (exp < 1000000)
+        exp = exp * 10 + (*c->p - '0');
       c->p++;
+    }
+    if (neg)
+      exp = -exp;
   }
-  return c->p - start < 64;
+  if (c->p - start >= 64)
+    return FALSE;
+  if (c->fixes == NULL)
+    return TRUE;
+  if (exp > 10000 || exp < -10000)
+    fix.kind = NUM_HUGE_EXPONENT;
+  else if (is_int && big)
+    fix.kind = NUM_BIG_INT;
+  else
+    return TRUE;
+  fix.start = start - c->start;
+  fix.end = c->p - c->start;
+  g_array_append_val (c->fixes, fix);
+  return TRUE;
 }
 
 static gboolean
@@ -425,21 +474,56 @@ value_ok (Cursor *c, gint depth)
 }
 
 static gboolean
-json_syntax_ok (const gchar *s, gsize len)
+json_syntax_ok (const gchar *s, gsize len, GArray *fixes)
 {
-  Cursor c = { s, s + len };
+  Cursor c = { s, s + len, s, fixes };
   if (!value_ok (&c, 0))
     return FALSE;
   skip_ws (&c);
   return c.p == c.end;
 }
 
+/* @body with the numbers of @fixes of @kind rewritten (see NumFix), or
+ * NULL when there are none. */
+static gchar *
+apply_fixes (const gchar *body, gsize len, GArray *fixes, NumFixKind kind)
+{
+  GString *out = NULL;
+  gsize at = 0;
+
+  for (guint i = 0; i < fixes->len; i++) {
+    NumFix *f = &g_array_index (fixes, NumFix, i);
+    if (f->kind != kind)
+      continue;
+    if (out == NULL)
+      out = g_string_sized_new (len + 16);
+    if (kind == NUM_BIG_INT) {
+      g_string_append_len (out, body + at, f->end - at);
+      g_string_append (out, ".0");
+    } else {
+      g_string_append_len (out, body + at, f->start - at);
+      g_string_append_c (out, '"');
+      g_string_append_len (out, body + f->start, f->end - f->start);
+      g_string_append_c (out, '"');
+    }
+    at = f->end;
+  }
+  if (out == NULL)
+    return NULL;
+  g_string_append_len (out, body + at, len - at);
+  return g_string_free (out, FALSE);
+}
+
+/* Parses an answer; @stored (optional) gets the text to keep as raw_json:
+ * @body, with numbers PostgreSQL cannot store as strings. */
 static JsonNode *
-parse_json (const gchar *body, gsize len, gchar **why)
+parse_json (const gchar *body, gsize len, gchar **why, gchar **stored)
 {
   JsonParser *p;
   JsonNode *root = NULL;
   GError *err = NULL;
+  GArray *fixes;
+  gchar *parsed;
 
   if (body == NULL || len == 0) {
     *why = g_strdup ("empty body");
@@ -459,22 +543,33 @@ parse_json (const gchar *body, gsize len, gchar **why)
         "JSON nested deeper than %d", AXION_CLAUDE_MAX_DEPTH);
     return NULL;
   }
-  if (!json_syntax_ok (body, len)) {
+  fixes = g_array_new (FALSE, FALSE, sizeof (NumFix));
+  if (!json_syntax_ok (body, len, fixes)) {
     *why = g_strdup ("not JSON (syntax error)");
+    g_array_free (fixes, TRUE);
     return NULL;
   }
+  parsed = apply_fixes (body, len, fixes, NUM_BIG_INT);
   p = json_parser_new_immutable ();
-  if (json_parser_load_from_data (p, body, len, &err))
+  if (json_parser_load_from_data (
+          p, parsed ? parsed : body, parsed ? -1 : (gssize) len, &err))
     root = json_parser_steal_root (p);
   else
     *why = g_strdup_printf ("not JSON: %s", err->message);
   g_clear_error (&err);
   g_object_unref (p);
+  g_free (parsed);
   if (root && !JSON_NODE_HOLDS_OBJECT (root)) {
     *why = g_strdup ("JSON is not an object");
     json_node_unref (root);
     root = NULL;
   }
+  if (root && stored) {
+    *stored = apply_fixes (body, len, fixes, NUM_HUGE_EXPONENT);
+    if (*stored == NULL)
+      *stored = g_strndup (body, len);
+  }
+  g_array_free (fixes, TRUE);
   return root;
 }
 
@@ -500,32 +595,6 @@ get_int (JsonObject *o, const gchar *name, gint64 *out)
   return FALSE;
 }
 
-static gboolean
-get_num (JsonObject *o, const gchar *name, gdouble *out)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-  if (n && JSON_NODE_HOLDS_VALUE (n)) {
-    GType t = json_node_get_value_type (n);
-    if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE) {
-      *out = json_node_get_double (n);
-      return isfinite (*out);
-    }
-  }
-  return FALSE;
-}
-
-static gboolean
-get_bool (JsonObject *o, const gchar *name, gboolean *out)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-  if (n && JSON_NODE_HOLDS_VALUE (n) &&
-      json_node_get_value_type (n) == G_TYPE_BOOLEAN) {
-    *out = json_node_get_boolean (n);
-    return TRUE;
-  }
-  return FALSE;
-}
-
 static JsonObject *
 get_obj (JsonObject *o, const gchar *name)
 {
@@ -546,33 +615,6 @@ text_copy (const gchar *s, glong max)
 }
 
 static gboolean
-get_strv (JsonObject *o, const gchar *name, gchar ***out)
-{
-  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
-  JsonArray *a;
-  GPtrArray *v;
-  guint len;
-
-  if (n == NULL || !JSON_NODE_HOLDS_ARRAY (n))
-    return FALSE;
-  a = json_node_get_array (n);
-  len = json_array_get_length (a);
-  v = g_ptr_array_new ();
-  for (guint i = 0; i < len && v->len < MAX_ITEMS; i++) {
-    JsonNode *e = json_array_get_element (a, i);
-    if (!JSON_NODE_HOLDS_VALUE (e) ||
-        json_node_get_value_type (e) != G_TYPE_STRING) {
-      g_ptr_array_free (v, TRUE);
-      return FALSE;
-    }
-    g_ptr_array_add (v, text_copy (json_node_get_string (e), MAX_ITEM_TEXT));
-  }
-  g_ptr_array_add (v, NULL);
-  *out = (gchar **) g_ptr_array_free (v, FALSE);
-  return TRUE;
-}
-
-static gboolean
 fail (gchar **type, gchar **msg, const gchar *t, gchar *m)
 {
   *type = g_strdup (t);
@@ -585,7 +627,7 @@ axion_claude_parse_error (
     const gchar *body, gsize len, gchar **type, gchar **message)
 {
   gchar *why = NULL;
-  JsonNode *root = parse_json (body, len, &why);
+  JsonNode *root = parse_json (body, len, &why, NULL);
   JsonObject *err;
   gboolean ok = FALSE;
 
@@ -607,20 +649,320 @@ axion_claude_parse_error (
   return ok;
 }
 
+/* ---- the tool input, field by field ------------------------------------
+ *
+ * Only scene_description is essential: without it (or with a broken
+ * answer) the analysis fails. Every other field is checked on its own: a
+ * value out of its range or of the wrong type is an error on that field
+ * (the field is stored as NULL, booleans as false), a missing field of the
+ * schema's "required" list gets its default and is noted; a missing
+ * optional field is simply NULL. Each problem is one "<field>: ..." item
+ * of the analysis's error text. docs/elements/axionclaude.md has the
+ * table. */
+
+static const gchar *const risk_levels[] = { "none", "low", "medium", "high",
+  "critical", NULL };
+
+/* A short, printable rendering of a wrong value for an error text: JSON
+ * syntax (strings quoted and escaped, so quotes and newlines stay on one
+ * line), strings cut at 40 characters. */
+static gchar *
+show_value (JsonNode *n)
+{
+  JsonNode *tmp = NULL;
+  gchar *out;
+
+  if (JSON_NODE_HOLDS_OBJECT (n))
+    return g_strdup ("an object");
+  if (JSON_NODE_HOLDS_ARRAY (n))
+    return g_strdup ("an array");
+  if (JSON_NODE_HOLDS_NULL (n))
+    return g_strdup ("null");
+  switch (json_node_get_value_type (n)) {
+  case G_TYPE_STRING: {
+    const gchar *v = json_node_get_string (n);
+    gchar *cut = g_utf8_strlen (v, 41) > 40 ? g_utf8_substring (v, 0, 40)
+                                            : g_strdup (v);
+    gboolean more = strlen (cut) < strlen (v);
+    tmp = json_node_init_string (json_node_alloc (), cut);
+    g_free (cut);
+    out = json_to_string (tmp, FALSE);
+    json_node_unref (tmp);
+    if (more) {
+      gchar *m = g_strconcat (out, "...", NULL);
+      g_free (out);
+      out = m;
+    }
+    return out;
+  }
+  case G_TYPE_BOOLEAN:
+    return g_strdup (json_node_get_boolean (n) ? "true" : "false");
+  case G_TYPE_INT64:
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (n));
+  case G_TYPE_DOUBLE: {
+    gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+    gdouble d = json_node_get_double (n);
+    if (!isfinite (d))
+      return g_strdup (d > 0 ? "a number too large (infinite)"
+                             : "a number too small (-infinite)");
+    return g_strdup (g_ascii_formatd (buf, sizeof (buf), "%.6g", d));
+  }
+  default:
+    return g_strdup ("a value");
+  }
+}
+
+static void problem (GString *probs, const gchar *field, const gchar *fmt, ...)
+    G_GNUC_PRINTF (3, 4);
+
+static void
+problem (GString *probs, const gchar *field, const gchar *fmt, ...)
+{
+  va_list ap;
+
+  if (probs->len)
+    g_string_append (probs, "; ");
+  g_string_append_printf (probs, "%s: ", field);
+  va_start (ap, fmt);
+  g_string_append_vprintf (probs, fmt, ap);
+  va_end (ap);
+}
+
+/* the member, or NULL when absent or JSON null */
+static JsonNode *
+member (JsonObject *o, const gchar *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  return n && !JSON_NODE_HOLDS_NULL (n) ? n : NULL;
+}
+
+static gboolean
+is_string (JsonNode *n)
+{
+  return JSON_NODE_HOLDS_VALUE (n) &&
+      json_node_get_value_type (n) == G_TYPE_STRING;
+}
+
+static gboolean
+is_number (JsonNode *n)
+{
+  GType t;
+  if (!JSON_NODE_HOLDS_VALUE (n))
+    return FALSE;
+  t = json_node_get_value_type (n);
+  return t == G_TYPE_INT64 || t == G_TYPE_DOUBLE;
+}
+
+static gboolean
+blank (const gchar *s)
+{
+  while (g_ascii_isspace (*s))
+    s++;
+  return *s == '\0';
+}
+
+/* free text of at most @max characters; NULL when missing or wrong */
+static gchar *
+field_text (JsonObject *in, const gchar *name, glong max, gboolean required,
+    GString *probs)
+{
+  JsonNode *n = member (in, name);
+  const gchar *v;
+  gchar *shown;
+
+  if (n == NULL) {
+    if (required)
+      problem (probs, name, "missing, stored as NULL");
+    return NULL;
+  }
+  if (!is_string (n)) {
+    shown = show_value (n);
+    problem (probs, name, "%s is not a string, stored as NULL", shown);
+    g_free (shown);
+    return NULL;
+  }
+  v = json_node_get_string (n);
+  if (g_utf8_strlen (v, max + 1) > max) {
+    problem (probs, name, "longer than %ld characters, truncated", max);
+    return g_utf8_substring (v, 0, max);
+  }
+  return g_strdup (v);
+}
+
+/* an array of at most MAX_ITEMS strings of at most MAX_ITEM_TEXT
+ * characters each; NULL when missing or wrong */
+static gchar **
+field_strv (JsonObject *in, const gchar *name, GString *probs)
+{
+  JsonNode *n = member (in, name);
+  JsonArray *a;
+  GPtrArray *v;
+  guint len;
+  gboolean cut = FALSE;
+  gchar *shown;
+
+  if (n == NULL) {
+    problem (probs, name, "missing, stored as NULL");
+    return NULL;
+  }
+  if (!JSON_NODE_HOLDS_ARRAY (n)) {
+    shown = show_value (n);
+    problem (
+        probs, name, "%s is not an array of strings, stored as NULL", shown);
+    g_free (shown);
+    return NULL;
+  }
+  a = json_node_get_array (n);
+  len = json_array_get_length (a);
+  for (guint i = 0; i < len; i++) {
+    JsonNode *e = json_array_get_element (a, i);
+    if (!is_string (e)) {
+      shown = show_value (e);
+      problem (probs, name,
+          "item %u (%s) is not a string: not an array of strings, stored as "
+          "NULL",
+          i + 1, shown);
+      g_free (shown);
+      return NULL;
+    }
+  }
+  v = g_ptr_array_new ();
+  for (guint i = 0; i < len && i < MAX_ITEMS; i++) {
+    const gchar *item = json_node_get_string (json_array_get_element (a, i));
+    if (g_utf8_strlen (item, MAX_ITEM_TEXT + 1) > MAX_ITEM_TEXT)
+      cut = TRUE;
+    g_ptr_array_add (v, text_copy (item, MAX_ITEM_TEXT));
+  }
+  g_ptr_array_add (v, NULL);
+  if (len > MAX_ITEMS)
+    problem (probs, name, "%u items, only the first %d kept", len, MAX_ITEMS);
+  if (cut)
+    problem (probs, name, "items longer than %d characters truncated",
+        MAX_ITEM_TEXT);
+  return (gchar **) g_ptr_array_free (v, FALSE);
+}
+
+static gchar *
+field_risk (JsonObject *in, GString *probs)
+{
+  const gchar *name = "risk_assessment";
+  JsonNode *n = member (in, name);
+  gchar *shown;
+
+  if (n == NULL) {
+    problem (probs, name, "missing, stored as NULL");
+    return NULL;
+  }
+  if (is_string (n) && g_strv_contains (risk_levels, json_node_get_string (n)))
+    return g_strdup (json_node_get_string (n));
+  shown = show_value (n);
+  problem (probs, name,
+      "%s is not one of none|low|medium|high|critical, stored as NULL", shown);
+  g_free (shown);
+  return NULL;
+}
+
+static gboolean
+field_bool (JsonObject *in, const gchar *name, GString *probs)
+{
+  JsonNode *n = member (in, name);
+  gchar *shown;
+
+  if (n == NULL) {
+    problem (probs, name, "missing, stored as false (the default)");
+    return FALSE;
+  }
+  if (JSON_NODE_HOLDS_VALUE (n) &&
+      json_node_get_value_type (n) == G_TYPE_BOOLEAN)
+    return json_node_get_boolean (n);
+  shown = show_value (n);
+  problem (probs, name, "%s is not true or false, stored as false", shown);
+  g_free (shown);
+  return FALSE;
+}
+
+/* a number 0..1 (optional); -1 when missing or wrong */
+static gdouble
+field_unit (JsonObject *in, const gchar *name, GString *probs)
+{
+  JsonNode *n = member (in, name);
+  gdouble d;
+  gchar *shown;
+
+  if (n == NULL)
+    return -1;
+  if (is_number (n)) {
+    d = json_node_get_double (n);
+    if (isfinite (d) && d >= 0.0 && d <= 1.0)
+      return d;
+  }
+  shown = show_value (n);
+  problem (
+      probs, name, "%s is not a number from 0 to 1, stored as NULL", shown);
+  g_free (shown);
+  return -1;
+}
+
+/* an integer 1..5 (optional; 3.0 counts as 3); 0 when missing or wrong */
+static gint
+field_severity (JsonObject *in, GString *probs)
+{
+  const gchar *name = "alert_severity";
+  JsonNode *n = member (in, name);
+  gdouble d;
+  gchar *shown;
+
+  if (n == NULL)
+    return 0;
+  if (is_number (n)) {
+    d = json_node_get_double (n);
+    if (isfinite (d) && d >= 1.0 && d <= 5.0 && d == floor (d))
+      return (gint) d;
+  }
+  shown = show_value (n);
+  problem (
+      probs, name, "%s is not an integer from 1 to 5, stored as NULL", shown);
+  g_free (shown);
+  return 0;
+}
+
+/* Appends "axion_error": @text as the last member of the JSON object
+ * @json (valid, an object), so that claude_response carries the
+ * analysis's error text. */
+static gchar *
+with_error_member (gchar *json, const gchar *text)
+{
+  JsonNode *str = json_node_init_string (json_node_alloc (), text);
+  gchar *quoted = json_to_string (str, FALSE);
+  gchar *close = strrchr (json, '}'), *open = strchr (json, '{'), *out;
+  gboolean empty = TRUE;
+
+  json_node_unref (str);
+  for (gchar *p = open + 1; p < close; p++)
+    if (!g_ascii_isspace (*p))
+      empty = FALSE;
+  *close = '\0';
+  out = g_strdup_printf (
+      "%s%s\"axion_error\":%s}%s", json, empty ? "" : ",", quoted, close + 1);
+  g_free (quoted);
+  g_free (json);
+  return out;
+}
+
 gboolean
 axion_claude_parse_response (const gchar *body, gsize len,
     GstAxionAnalysis *out, gint *input_tokens, gint *output_tokens,
     gchar **error_type, gchar **error_message)
 {
-  gchar *why = NULL;
-  JsonNode *root = parse_json (body, len, &why);
+  gchar *why = NULL, *stored = NULL;
+  JsonNode *root = parse_json (body, len, &why, &stored);
   JsonObject *o, *usage, *input = NULL, *errobj;
   JsonArray *content;
-  JsonNode *cn;
-  const gchar *stop, *risk;
+  JsonNode *cn, *dn;
+  const gchar *stop;
   gint64 v;
-  gdouble d;
-  gboolean b, ok = FALSE;
+  gboolean ok = FALSE;
+  GString *probs;
 
   *error_type = *error_message = NULL;
   *input_tokens = *output_tokens = 0;
@@ -628,7 +970,7 @@ axion_claude_parse_response (const gchar *body, gsize len,
     return fail (error_type, error_message, "parse", why);
   o = json_node_get_object (root);
   g_free (out->raw_json);
-  out->raw_json = g_strndup (body, len);
+  out->raw_json = stored;
 
   if ((usage = get_obj (o, "usage"))) {
     if (get_int (usage, "input_tokens", &v) && v >= 0 && v < G_MAXINT)
@@ -680,44 +1022,54 @@ axion_claude_parse_response (const gchar *body, gsize len,
     goto done;
   }
 
-  /* required fields, with their types */
-  if (!get_str (input, "primary_insight") ||
-      !get_str (input, "scene_description") ||
-      !(risk = get_str (input, "risk_assessment")) ||
-      !get_bool (input, "pattern_detected", &out->pattern_detected) ||
-      !get_bool (input, "should_alert", &out->should_alert) ||
-      !get_strv (input, "objects_identified", &out->objects_identified) ||
-      !get_strv (input, "activities_detected", &out->activities_detected) ||
-      !get_strv (input, "anomalies_flagged", &out->anomalies_flagged)) {
+  /* the one essential field: a non-empty description */
+  dn = member (input, "scene_description");
+  if (dn == NULL || !is_string (dn) || blank (json_node_get_string (dn))) {
+    gchar *shown = dn ? show_value (dn) : NULL;
     ok = fail (error_type, error_message, "schema",
-        g_strdup ("the tool input lacks a required field or has a wrong "
-                  "type"));
+        dn == NULL ? g_strdup ("scene_description is missing: an answer "
+                               "without a description is not used")
+            : !is_string (dn)
+            ? g_strdup_printf ("scene_description: %s is not a string: an "
+                               "answer without a description is not used",
+                  shown)
+            : g_strdup ("scene_description is empty: an answer without a "
+                        "description is not used"));
+    g_free (shown);
     goto done;
   }
-  if (!g_strv_contains ((const gchar *[]){ "none", "low", "medium", "high",
-                            "critical", NULL },
-          risk)) {
-    ok = fail (error_type, error_message, "schema",
-        g_strdup ("risk_assessment is not one of none|low|medium|high|"
-                  "critical"));
-    goto done;
+
+  probs = g_string_new (NULL);
+  out->scene_description = field_text (
+      input, "scene_description", MAX_TEXT, TRUE, probs);
+  out->primary_insight = field_text (
+      input, "primary_insight", MAX_TEXT, TRUE, probs);
+  out->confidence_score = field_unit (input, "confidence_score", probs);
+  out->objects_identified = field_strv (input, "objects_identified", probs);
+  out->activities_detected = field_strv (input, "activities_detected", probs);
+  out->anomalies_flagged = field_strv (input, "anomalies_flagged", probs);
+  out->risk_assessment = field_risk (input, probs);
+  out->pattern_detected = field_bool (input, "pattern_detected", probs);
+  out->pattern_type = field_text (input, "pattern_type", 64, FALSE, probs);
+  out->pattern_confidence = field_unit (input, "pattern_confidence", probs);
+  out->should_alert = field_bool (input, "should_alert", probs);
+  out->alert_reason = field_text (
+      input, "alert_reason", MAX_TEXT, FALSE, probs);
+  out->alert_severity = field_severity (input, probs);
+  /* optional fields are noted when missing only where they matter */
+  if (out->should_alert && member (input, "alert_severity") == NULL)
+    problem (probs, "alert_severity",
+        "missing with should_alert true, stored as NULL (the alert's "
+        "severity follows the risk)");
+  if (out->pattern_detected && member (input, "pattern_type") == NULL)
+    problem (probs, "pattern_type",
+        "missing with pattern_detected true, stored as NULL");
+  if (probs->len) {
+    *error_type = g_strdup ("fields");
+    *error_message = g_string_free (probs, FALSE);
+  } else {
+    g_string_free (probs, TRUE);
   }
-  out->primary_insight = text_copy (
-      get_str (input, "primary_insight"), MAX_TEXT);
-  out->scene_description = text_copy (
-      get_str (input, "scene_description"), MAX_TEXT);
-  out->risk_assessment = g_strdup (risk);
-  out->confidence_score = -1;
-  if (get_num (input, "confidence_score", &d))
-    out->confidence_score = CLAMP (d, 0.0, 1.0);
-  out->pattern_type = text_copy (get_str (input, "pattern_type"), 64);
-  if (get_num (input, "pattern_confidence", &d))
-    out->pattern_confidence = CLAMP (d, 0.0, 1.0);
-  out->alert_reason = text_copy (get_str (input, "alert_reason"), MAX_TEXT);
-  if (get_int (input, "alert_severity", &v))
-    out->alert_severity = (gint) CLAMP (v, 1, 5);
-  if (get_bool (input, "pattern_detected", &b))
-    out->pattern_detected = b;
   ok = TRUE;
 
 done:
@@ -728,6 +1080,11 @@ done:
     g_clear_pointer (&out->objects_identified, g_strfreev);
     g_clear_pointer (&out->activities_detected, g_strfreev);
     g_clear_pointer (&out->anomalies_flagged, g_strfreev);
+  }
+  if (*error_type) {
+    gchar *text = g_strdup_printf ("%s: %s", *error_type, *error_message);
+    out->raw_json = with_error_member (out->raw_json, text);
+    g_free (text);
   }
   json_node_unref (root);
   return ok;

@@ -67,7 +67,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_claude_debug);
 #define DEFAULT_MAX_IMAGE_EDGE 1568
 #define DEFAULT_CONTEXT_ANALYSES 3
 #define DEFAULT_DRAIN_TIMEOUT_MS 10000
-#define DEFAULT_REDIS_PREFIX "axion:"
+/* key-prefix, as axionredissink's: keys are "<prefix>:..." */
+#define DEFAULT_KEY_PREFIX "axion"
 #define DEFAULT_SYSTEM_PROMPT                                                  \
   "You analyse frames from fixed security cameras for an operations team. "    \
   "Be factual and brief; describe only what is visible. Use the recent "       \
@@ -107,6 +108,7 @@ enum
   PROP_CONTEXT_ANALYSES,
   PROP_DRAIN_TIMEOUT_MS,
   PROP_REDIS_URL,
+  PROP_KEY_PREFIX,
   PROP_REDIS_PREFIX,
   PROP_CAMERA_ID,
   PROP_STATS,
@@ -162,7 +164,10 @@ struct _GstAxionClaude
   guint64 tokens_per_day;
   guint queue_size, workers, max_retries, timeout_ms, connect_timeout_ms;
   guint max_image_edge, context_analyses, drain_timeout_ms;
-  gchar *redis_url, *redis_prefix;
+  gchar *redis_url;
+  /* key-prefix with its ':' ("axion:"); run_prefix: its copy for the
+   * worker threads, taken at start */
+  gchar *redis_prefix, *run_prefix;
   gchar *camera_id_prop;
 
   /* streaming thread */
@@ -186,9 +191,9 @@ struct _GstAxionClaude
   GstAxionSceneIndex *scenes;
 
   /* stats (lock) */
-  guint64 triggers, calls, answers, errors, retries, skipped_interval,
-      skipped_dedupe, skipped_budget, skipped_queue, tokens_in, tokens_out,
-      attached;
+  guint64 triggers, calls, answers, field_errors, errors, retries,
+      skipped_interval, skipped_dedupe, skipped_budget, skipped_queue,
+      tokens_in, tokens_out, attached;
   GHashTable *retries_by_status; /* status -> count */
   gdouble latencies[256];
   guint n_lat, lat_pos;
@@ -353,7 +358,7 @@ reserve_budget (GstAxionClaude *self, const gchar *camera)
     g_snprintf (ts, sizeof (ts), "%" G_GUINT64_FORMAT, tl);
     g_mutex_lock (&self->redis_lock);
     r = redis_call (self, "EVAL %s 0 %s %s %s %s %s", BUDGET_LUA,
-        self->redis_prefix, gs, cs, ts, camera);
+        self->run_prefix, gs, cs, ts, camera);
     g_mutex_unlock (&self->redis_lock);
     if (r) {
       if (r->type == REDIS_REPLY_STRING && g_str_equal (r->str, "ok"))
@@ -405,7 +410,7 @@ book_tokens (GstAxionClaude *self, gint tokens)
   if (self->have_redis) {
     redisReply *r;
     gchar *key = g_strconcat (
-        self->redis_prefix, "ratelimit:claude:tokens", NULL);
+        self->run_prefix, "ratelimit:claude:tokens", NULL);
     gchar n[16], lim[24];
     g_snprintf (n, sizeof (n), "%d", tokens);
     GST_OBJECT_LOCK (self);
@@ -446,7 +451,7 @@ scene_is_duplicate (GstAxionClaude *self, const Job *j)
   if (self->have_redis) {
     redisReply *r;
     gchar *key = g_strdup_printf (
-        "%sclaude:%s:scenes", self->redis_prefix, j->camera_id);
+        "%sclaude:%s:scenes", self->run_prefix, j->camera_id);
     gchar ws[16];
     g_snprintf (ws, sizeof (ws), "%u", window);
     g_mutex_lock (&self->redis_lock);
@@ -482,7 +487,7 @@ context_text (GstAxionClaude *self, const gchar *camera)
   if (self->have_redis && s->len == 0) {
     redisReply *r;
     gchar *key = g_strdup_printf (
-        "%sclaude:%s:context", self->redis_prefix, camera);
+        "%sclaude:%s:context", self->run_prefix, camera);
     g_mutex_lock (&self->redis_lock);
     r = redis_call (self, "HGETALL %s", key);
     g_mutex_unlock (&self->redis_lock);
@@ -551,6 +556,23 @@ expand_prompt (const gchar *tmpl, const Job *j, const gchar *context)
 }
 
 /* ---- HTTP --------------------------------------------------------------- */
+
+/* Overwrites every occurrence of @key in @s with '*' (same length, so a
+ * JSON text stays valid): a proxy or server that echoes the x-api-key
+ * header must not bring the key into messages, logs or rows. */
+static void
+scrub_key (gchar *s, gsize len, const gchar *key)
+{
+  gsize klen = key ? strlen (key) : 0;
+  gchar *p = s;
+
+  if (s == NULL || klen < 8)
+    return;
+  while ((p = g_strstr_len (p, len - (p - s), key))) {
+    memset (p, '*', klen);
+    p += klen;
+  }
+}
 
 typedef struct
 {
@@ -649,9 +671,12 @@ count_retry (GstAxionClaude *self, long status)
   g_mutex_unlock (&self->lock);
 }
 
+/* claude_response of a call that brought no JSON answer; "axion_error" is
+ * the analysis's error text (as in every claude_response of an analysis
+ * with an error) */
 static gchar *
 error_json (const gchar *type, const gchar *message, long status,
-    const gchar *request_id)
+    const gchar *request_id, const gchar *error_text)
 {
   JsonBuilder *b = json_builder_new ();
   JsonGenerator *g = json_generator_new ();
@@ -672,6 +697,8 @@ error_json (const gchar *type, const gchar *message, long status,
     json_builder_add_string_value (b, request_id);
   }
   json_builder_end_object (b);
+  json_builder_set_member_name (b, "axion_error");
+  json_builder_add_string_value (b, error_text);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   json_generator_set_root (g, root);
@@ -682,9 +709,10 @@ error_json (const gchar *type, const gchar *message, long status,
   return out;
 }
 
-/* One analysis: encode, call with retries, parse. Never NULL. */
+/* One analysis: encode, call with retries, parse. Never NULL. @used: the
+ * answer's fields were used (a->error then only lists field problems). */
 static GstAxionAnalysis *
-analyse (GstAxionClaude *self, CURL *curl, Job *j)
+analyse (GstAxionClaude *self, CURL *curl, Job *j, gboolean *used)
 {
   GstAxionAnalysis *a = gst_axion_analysis_new ();
   GstCaps *caps;
@@ -802,6 +830,9 @@ analyse (GstAxionClaude *self, CURL *curl, Job *j)
     self->calls++;
     g_mutex_unlock (&self->lock);
     rc = curl_easy_perform (curl);
+    scrub_key (h.body->str, h.body->len, key);
+    if (h.request_id)
+      scrub_key (h.request_id, strlen (h.request_id), key);
     status = 0;
     if (rc == CURLE_OK)
       curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
@@ -842,7 +873,14 @@ analyse (GstAxionClaude *self, CURL *curl, Job *j)
     status = 200;
     goto failed_parsed;
   }
+  *used = TRUE;
   a->tokens_used = tin + tout;
+  if (etype) {
+    /* a usable answer with field problems (raw_json has them too) */
+    a->error = g_strdup_printf ("%s: %s", etype, emsg);
+    GST_WARNING_OBJECT (
+        self, "camera %s: answer used, with %s", a->camera_id, a->error);
+  }
   goto done;
 
 failed:
@@ -854,17 +892,21 @@ failed_parsed:
       "%s: %s", etype ? etype : "error", emsg ? emsg : "unknown");
   if (a->raw_json == NULL)
     a->raw_json = error_json (
-        etype ? etype : "error", emsg, status, h.request_id);
+        etype ? etype : "error", emsg, status, h.request_id, a->error);
 
 done:
   g_mutex_lock (&self->lock);
   self->tokens_in += tin;
   self->tokens_out += tout;
   if (a->error) {
-    self->errors++;
     g_free (self->last_error);
     self->last_error = g_strdup (a->error);
+  }
+  if (!*used) {
+    self->errors++;
   } else {
+    if (a->error)
+      self->field_errors++;
     self->answers++;
     self->latencies[self->lat_pos] = a->api_call_duration_ms;
     self->lat_pos = (self->lat_pos + 1) % G_N_ELEMENTS (self->latencies);
@@ -895,19 +937,20 @@ done:
 
 /* ---- workers ------------------------------------------------------------ */
 
+/* ok: the answer was used; error: why it was not, or (ok) the problems
+ * of its fields */
 static void
-post_analysis (GstAxionClaude *self, const GstAxionAnalysis *a)
+post_analysis (GstAxionClaude *self, const GstAxionAnalysis *a, gboolean ok)
 {
   GstStructure *s = gst_structure_new ("axion-claude-analysis", "camera-id",
       G_TYPE_STRING, a->camera_id, "analysis-id", G_TYPE_INT64, a->analysis_id,
       "trigger-event-id", G_TYPE_INT64, a->trigger_event_id, "frame-number",
       G_TYPE_UINT64, a->frame_number, "model", G_TYPE_STRING, a->model, "ok",
-      G_TYPE_BOOLEAN, a->error == NULL, "error", G_TYPE_STRING, a->error,
-      "primary-insight", G_TYPE_STRING, a->primary_insight, "risk-assessment",
-      G_TYPE_STRING, a->risk_assessment, "should-alert", G_TYPE_BOOLEAN,
-      a->should_alert, "alert-severity", G_TYPE_INT, a->alert_severity,
-      "tokens", G_TYPE_INT, a->tokens_used, "duration-ms", G_TYPE_INT,
-      a->api_call_duration_ms, NULL);
+      G_TYPE_BOOLEAN, ok, "error", G_TYPE_STRING, a->error, "primary-insight",
+      G_TYPE_STRING, a->primary_insight, "risk-assessment", G_TYPE_STRING,
+      a->risk_assessment, "should-alert", G_TYPE_BOOLEAN, a->should_alert,
+      "alert-severity", G_TYPE_INT, a->alert_severity, "tokens", G_TYPE_INT,
+      a->tokens_used, "duration-ms", G_TYPE_INT, a->api_call_duration_ms, NULL);
   gst_element_post_message (
       GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
 }
@@ -922,6 +965,7 @@ worker_main (gpointer data)
     Job *j;
     const gchar *over;
     GstAxionAnalysis *a;
+    gboolean used;
 
     g_mutex_lock (&self->lock);
     while (!self->stopping && g_queue_is_empty (&self->jobs))
@@ -950,15 +994,18 @@ worker_main (gpointer data)
       self->skipped_budget++;
       goto next;
     }
-    a = analyse (self, curl, j);
-    if (a->error) {
+    used = FALSE;
+    a = analyse (self, curl, j, &used);
+    if (!used) {
       GST_ELEMENT_WARNING (self, RESOURCE, READ,
           ("Claude analysis of camera %s failed", j->camera_id),
           ("%s", a->error));
     } else {
       gchar *line = g_strdup_printf ("%s [risk %s%s] %s",
-          a->event_time_us ? "earlier" : "", a->risk_assessment,
-          a->pattern_detected ? ", pattern" : "", a->primary_insight);
+          a->event_time_us ? "earlier" : "",
+          a->risk_assessment ? a->risk_assessment : "not given",
+          a->pattern_detected ? ", pattern" : "",
+          a->primary_insight ? a->primary_insight : a->scene_description);
       guint keep;
       GST_OBJECT_LOCK (self);
       keep = self->context_analyses;
@@ -969,7 +1016,7 @@ worker_main (gpointer data)
         g_free (g_queue_pop_head (&self->context));
       g_mutex_unlock (&self->lock);
     }
-    post_analysis (self, a);
+    post_analysis (self, a, used);
     g_mutex_lock (&self->lock);
     g_queue_push_tail (&self->results, a);
   next:
@@ -1259,6 +1306,88 @@ gst_axion_claude_sink_event (GstBaseTransform *bt, GstEvent *event)
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (bt, event);
 }
 
+/* ---- Redis URL ---------------------------------------------------------- */
+
+/* gst_axion_redis_url_parse, with error messages that never quote the URL
+ * (GLib's may), and refusing what can only be an unencoded reserved
+ * character in a password: a fragment ('#'), or an '@' after the host
+ * part ("redis://user:12#secret@host" would otherwise parse as host "user",
+ * port 12). */
+static gboolean
+redis_url_parse (const gchar *url, GstAxionRedisUrl *out, GError **error)
+{
+  GError *err = NULL;
+  GUri *uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD, NULL);
+  gboolean stray = FALSE;
+  const gchar *why;
+
+  memset (out, 0, sizeof (*out));
+  if (uri) {
+    const gchar *path = g_uri_get_path (uri), *query = g_uri_get_query (uri);
+    stray = g_uri_get_fragment (uri) != NULL ||
+        (g_strcmp0 (g_uri_get_scheme (uri), "redis") == 0 &&
+            ((path && strchr (path, '@')) || (query && strchr (query, '@'))));
+    g_uri_unref (uri);
+  }
+  if (stray) {
+    g_set_error_literal (error, G_URI_ERROR, G_URI_ERROR_BAD_PASSWORD,
+        "a '#', '/', '?' or '@' in the user or password must be "
+        "percent-encoded");
+    return FALSE;
+  }
+  if (gst_axion_redis_url_parse (url, out, &err))
+    return TRUE;
+  switch (err->domain == G_URI_ERROR ? err->code : -1) {
+  case G_URI_ERROR_BAD_SCHEME:
+    why = "the scheme is not redis:// or unix://";
+    break;
+  case G_URI_ERROR_BAD_USER:
+  case G_URI_ERROR_BAD_PASSWORD:
+  case G_URI_ERROR_BAD_AUTH_PARAMS:
+    why = "the user or password is not valid (percent-encode reserved "
+          "characters)";
+    break;
+  case G_URI_ERROR_BAD_HOST:
+    why = "no valid host or socket path";
+    break;
+  case G_URI_ERROR_BAD_PORT:
+    why = "the port is not a number from 1 to 65535 (or a reserved "
+          "character of the password is not percent-encoded)";
+    break;
+  case G_URI_ERROR_BAD_PATH:
+    why = "the database number is not valid";
+    break;
+  default:
+    why = "not a valid URL (a '%' not followed by two hex digits?)";
+    break;
+  }
+  g_set_error_literal (error, G_URI_ERROR, G_URI_ERROR_FAILED, why);
+  g_error_free (err);
+  return FALSE;
+}
+
+/* redis-url as read back: rebuilt from its parts, without user and
+ * password; "" when it cannot be parsed */
+static gchar *
+redis_url_shown (const gchar *url)
+{
+  GstAxionRedisUrl u;
+  gchar *shown;
+
+  if (url == NULL || *url == '\0')
+    return g_strdup (url);
+  if (!redis_url_parse (url, &u, NULL))
+    return g_strdup ("");
+  if (u.path)
+    shown = g_strdup_printf ("unix://%s?db=%d", u.path, u.db);
+  else if (strchr (u.host, ':'))
+    shown = g_strdup_printf ("redis://[%s]:%d/%d", u.host, u.port, u.db);
+  else
+    shown = g_strdup_printf ("redis://%s:%d/%d", u.host, u.port, u.db);
+  gst_axion_redis_url_clear (&u);
+  return shown;
+}
+
 /* ---- start / stop ------------------------------------------------------- */
 
 static gboolean
@@ -1277,16 +1406,24 @@ gst_axion_claude_start (GstBaseTransform *bt)
   }
   workers = self->workers;
   url = g_strdup (self->redis_url);
+  g_free (self->run_prefix);
+  self->run_prefix = g_strdup (self->redis_prefix);
   GST_OBJECT_UNLOCK (self);
 
   self->have_redis = FALSE;
   if (url && *url) {
 #ifdef HAVE_HIREDIS
-    if (!gst_axion_redis_url_parse (url, &self->rurl, &err)) {
-      gchar *shown = gst_axion_redis_url_redact (url);
+    if (!redis_url_parse (url, &self->rurl, &err)) {
+      /* neither the URL nor GLib's message (which may quote a part of
+       * it, e.g. "Could not parse port 'pa'" of an unencoded '#' in the
+       * password) is shown */
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-          ("Invalid redis-url \"%s\"", shown), ("%s", err->message));
-      g_free (shown);
+          ("Invalid redis-url (not shown: it may contain a password): %s",
+              err->message),
+          ("use redis://[user:password@]host:port/db or "
+           "unix:///path/redis.sock?db=N&password=P, with the reserved "
+           "characters of user and password percent-encoded (%% as %%25, "
+           "# as %%23, @ as %%40, / as %%2F, ? as %%3F, : as %%3A)"));
       g_error_free (err);
       g_free (url);
       return FALSE;
@@ -1381,16 +1518,17 @@ make_stats (GstAxionClaude *self)
   s = gst_structure_new ("application/x-axion-claude-stats", "camera-id",
       G_TYPE_STRING, self->camera_id ? self->camera_id : "", "triggers",
       G_TYPE_UINT64, self->triggers, "calls", G_TYPE_UINT64, self->calls,
-      "answers", G_TYPE_UINT64, self->answers, "errors", G_TYPE_UINT64,
-      self->errors, "retries", G_TYPE_UINT64, self->retries,
-      "retries-by-status", GST_TYPE_STRUCTURE, retries, "skipped-interval",
-      G_TYPE_UINT64, self->skipped_interval, "skipped-dedupe", G_TYPE_UINT64,
-      self->skipped_dedupe, "skipped-budget", G_TYPE_UINT64,
-      self->skipped_budget, "skipped-queue", G_TYPE_UINT64, self->skipped_queue,
-      "queued", G_TYPE_UINT, g_queue_get_length (&self->jobs), "in-flight",
-      G_TYPE_UINT, self->in_flight, "analyses-attached", G_TYPE_UINT64,
-      self->attached, "tokens-in", G_TYPE_UINT64, self->tokens_in, "tokens-out",
-      G_TYPE_UINT64, self->tokens_out, "last-error", G_TYPE_STRING,
+      "answers", G_TYPE_UINT64, self->answers, "field-errors", G_TYPE_UINT64,
+      self->field_errors, "errors", G_TYPE_UINT64, self->errors, "retries",
+      G_TYPE_UINT64, self->retries, "retries-by-status", GST_TYPE_STRUCTURE,
+      retries, "skipped-interval", G_TYPE_UINT64, self->skipped_interval,
+      "skipped-dedupe", G_TYPE_UINT64, self->skipped_dedupe, "skipped-budget",
+      G_TYPE_UINT64, self->skipped_budget, "skipped-queue", G_TYPE_UINT64,
+      self->skipped_queue, "queued", G_TYPE_UINT,
+      g_queue_get_length (&self->jobs), "in-flight", G_TYPE_UINT,
+      self->in_flight, "analyses-attached", G_TYPE_UINT64, self->attached,
+      "tokens-in", G_TYPE_UINT64, self->tokens_in, "tokens-out", G_TYPE_UINT64,
+      self->tokens_out, "last-error", G_TYPE_STRING,
       self->last_error ? self->last_error : "", NULL);
   g_mutex_unlock (&self->lock);
   gst_structure_free (retries);
@@ -1525,11 +1663,20 @@ gst_axion_claude_set_property (
   case PROP_REDIS_URL:
     SET_STR (redis_url);
     break;
-  case PROP_REDIS_PREFIX:
-    SET_STR (redis_prefix);
-    if (self->redis_prefix == NULL)
-      self->redis_prefix = g_strdup ("");
+  case PROP_KEY_PREFIX:
+  case PROP_REDIS_PREFIX: {
+    /* "axion" and "axion:" alike (redis-prefix took the ':'); empty: the
+     * default, as axionredissink */
+    gchar *p = g_strdup (g_value_get_string (value));
+    if (p)
+      while (g_str_has_suffix (p, ":"))
+        p[strlen (p) - 1] = '\0';
+    g_free (self->redis_prefix);
+    self->redis_prefix = g_strconcat (
+        p && *p ? p : DEFAULT_KEY_PREFIX, ":", NULL);
+    g_free (p);
     break;
+  }
   case PROP_CAMERA_ID:
     gst_axion_camera_id_property_set (
         GST_OBJECT (self), &self->camera_id_prop, g_value_get_string (value));
@@ -1627,7 +1774,11 @@ gst_axion_claude_get_property (
     g_value_set_uint (value, self->drain_timeout_ms);
     break;
   case PROP_REDIS_URL:
-    g_value_take_string (value, gst_axion_redis_url_redact (self->redis_url));
+    g_value_take_string (value, redis_url_shown (self->redis_url));
+    break;
+  case PROP_KEY_PREFIX:
+    g_value_take_string (
+        value, g_strndup (self->redis_prefix, strlen (self->redis_prefix) - 1));
     break;
   case PROP_REDIS_PREFIX:
     g_value_set_string (value, self->redis_prefix);
@@ -1660,6 +1811,7 @@ gst_axion_claude_finalize (GObject *object)
   g_free (self->request_type);
   g_free (self->redis_url);
   g_free (self->redis_prefix);
+  g_free (self->run_prefix);
   g_free (self->camera_id_prop);
   g_free (self->camera_id);
   g_free (self->source_uri);
@@ -1823,15 +1975,24 @@ gst_axion_claude_class_init (GstAxionClaudeClass *klass)
       "(redis://[user:password@]host:port/db or unix:///path?db=N); read "
       "back without credentials",
       NULL);
-  install_string (oc, PROP_REDIS_PREFIX, "redis-prefix", "Redis prefix",
-      "Prefix of the Redis keys", DEFAULT_REDIS_PREFIX);
+  install_string (oc, PROP_KEY_PREFIX, "key-prefix", "Key prefix",
+      "Namespace of the Redis keys (<prefix>:claude:<camera>:scenes, ...), "
+      "as axionredissink's key-prefix; a trailing ':' is accepted",
+      DEFAULT_KEY_PREFIX);
+  g_object_class_install_property (oc, PROP_REDIS_PREFIX,
+      g_param_spec_string ("redis-prefix", "Redis prefix",
+          "Deprecated: use key-prefix (the same namespace; this one reads "
+          "back with the ':', e.g. \"axion:\")",
+          DEFAULT_KEY_PREFIX ":",
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_DEPRECATED));
   install_string (oc, PROP_CAMERA_ID, "camera-id", "Camera id",
       "Camera id; default: from upstream Axion elements, else derived from "
       "the source URI",
       NULL);
   g_object_class_install_property (oc, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "Triggers, calls, answers, errors, retries (by status), skipped "
+          "Triggers, calls, answers, field-errors (answers used with field "
+          "problems), errors, retries (by status), skipped "
           "(interval, dedupe, budget, queue), tokens in/out, latency p50/p95",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
@@ -1886,6 +2047,6 @@ gst_axion_claude_init (GstAxionClaude *self)
   self->max_image_edge = DEFAULT_MAX_IMAGE_EDGE;
   self->context_analyses = DEFAULT_CONTEXT_ANALYSES;
   self->drain_timeout_ms = DEFAULT_DRAIN_TIMEOUT_MS;
-  self->redis_prefix = g_strdup (DEFAULT_REDIS_PREFIX);
+  self->redis_prefix = g_strdup (DEFAULT_KEY_PREFIX ":");
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 }

@@ -15,7 +15,11 @@
 
 #include "axionpgwriter.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define W_DEBUG(w, ...)                                                        \
   GST_CAT_DEBUG_OBJECT ((w)->cat, (w)->log_obj, __VA_ARGS__)
@@ -139,22 +143,162 @@ void
 axion_pg_writer_disconnect (AxionPgWriter *w)
 {
   if (w->conn) {
+    /* (nonblocking: PQfinish's goodbye never waits on the server) */
     PQfinish (w->conn);
     w->conn = NULL;
   }
 }
 
+/* The server did not answer in time, or the element gave up: the
+ * connection goes without waiting on the server. PQcancel would block on
+ * a stopped postmaster, and PQfinish on a full socket buffer: the socket
+ * is shut down first, so nothing more is sent nor awaited. */
+static void
+abandon (AxionPgWriter *w, const gchar *why)
+{
+  gint fd = w->conn ? PQsocket (w->conn) : -1;
+  gchar *msg = g_strdup (why); /* (may be last_error itself) */
+
+  g_free (w->last_error);
+  w->last_error = msg;
+  GST_CAT_WARNING_OBJECT (w->cat, w->log_obj, "%s", msg);
+  if (fd >= 0)
+    shutdown (fd, SHUT_RDWR);
+  axion_pg_writer_disconnect (w);
+}
+
+static gint64
+give_up_time (AxionPgWriter *w)
+{
+  return w->give_up ? w->give_up (w->give_up_data) : G_MAXINT64;
+}
+
+/* Waits until @fd is ready for @events, at most until @deadline (or the
+ * element's give-up time). Returns 1 when ready, 0 when the time is up
+ * (then *@why says which), -1 on a poll error. Wakes every 50 ms to see
+ * whether the element gave up. */
+#define POLL_SLICE_US (50 * 1000)
+static gint
+wait_fd (AxionPgWriter *w, gint fd, gshort events, gint64 deadline,
+    const gchar **why)
+{
+  while (TRUE) {
+    gint64 now = g_get_monotonic_time (), give_up = give_up_time (w), until;
+    struct pollfd pfd = { fd, events, 0 };
+    gint r;
+
+    if (now >= give_up) {
+      *why = "the element stopped waiting (stop, or eos-timeout-ms ran out)";
+      return 0;
+    }
+    if (now >= deadline) {
+      *why = NULL;
+      return 0;
+    }
+    until = MIN (MIN (deadline, give_up), now + POLL_SLICE_US);
+    r = poll (&pfd, 1, (gint) ((until - now + 999) / 1000));
+    if (r > 0)
+      return 1;
+    if (r < 0 && errno != EINTR)
+      return -1;
+  }
+}
+
+static gint64
+statement_deadline (AxionPgWriter *w)
+{
+  return g_get_monotonic_time () +
+      (gint64) MAX (w->statement_timeout_ms, 1) * 1000;
+}
+
+/* Sends what libpq holds and reads until a result can be taken without
+ * blocking, at most until @deadline: FALSE when the connection was
+ * abandoned (no answer in time). A broken connection returns TRUE: the
+ * next PQgetResult reports it. */
+static gboolean
+pump (AxionPgWriter *w, gint64 deadline)
+{
+  while (w->conn) {
+    gint f = PQflush (w->conn);
+    const gchar *why = NULL;
+    gint r;
+
+    if (f < 0 || (f == 0 && !PQisBusy (w->conn)))
+      return TRUE;
+    r = wait_fd (
+        w, PQsocket (w->conn), POLLIN | (f ? POLLOUT : 0), deadline, &why);
+    if (r == 0) {
+      gchar *msg = why
+          ? g_strdup_printf ("PostgreSQL did not answer before "
+                             "%s: connection abandoned",
+                why)
+          : g_strdup_printf ("PostgreSQL did not answer within "
+                             "statement-timeout-ms (%u ms): connection "
+                             "abandoned",
+                w->statement_timeout_ms);
+      abandon (w, msg);
+      g_free (msg);
+      return FALSE;
+    }
+    if (r < 0 || !PQconsumeInput (w->conn))
+      return TRUE; /* broken: PQgetResult says why */
+  }
+  return FALSE;
+}
+
+/* The next result of the command in progress (NULL: no more, or the
+ * connection was abandoned). */
+static PGresult *
+get_result (AxionPgWriter *w, gint64 deadline)
+{
+  if (w->conn == NULL || !pump (w, deadline))
+    return NULL;
+  return PQgetResult (w->conn);
+}
+
+/* PQexec, bounded: sends @sql and returns its last result (the first
+ * error; stops at COPY), or NULL when the connection is gone or was
+ * abandoned. */
 static PGresult *
 exec (AxionPgWriter *w, const gchar *sql)
 {
-  return PQexec (w->conn, sql);
+  gint64 deadline = statement_deadline (w);
+  PGresult *last = NULL, *r;
+
+  if (w->conn == NULL || !PQsendQuery (w->conn, sql))
+    return NULL;
+  while ((r = get_result (w, deadline))) {
+    ExecStatusType st = PQresultStatus (r);
+    if (last && PQresultStatus (last) == PGRES_FATAL_ERROR) {
+      PQclear (r); /* the first error is the one that counts */
+      continue;
+    }
+    PQclear (last);
+    last = r;
+    if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH)
+      break;
+  }
+  return last;
+}
+
+/* The connection's message, or why it was abandoned (libpq's message of a
+ * NULL connection says nothing useful). */
+static const gchar *
+conn_error (AxionPgWriter *w)
+{
+  if (w->conn == NULL)
+    return w->last_error ? w->last_error : "connection closed";
+  return PQerrorMessage (w->conn);
 }
 
 /* A failed attempt: the message, then the connection goes. */
 static AxionPgConnectResult
 connect_failed (AxionPgWriter *w, const gchar *msg, AxionPgConnectResult res)
 {
-  set_last_error (w, msg);
+  gchar *m = g_strdup (msg); /* (may be last_error itself) */
+
+  set_last_error (w, m);
+  g_free (m);
   axion_pg_writer_disconnect (w);
   return res;
 }
@@ -173,8 +317,7 @@ check_schema (AxionPgWriter *w)
      * us in, a timeout): transient, not "no schema" (that was a fatal
      * error that ended the drain at EOS with rows still to write) */
     res = connect_failed (w,
-        PQresultErrorMessage (r)[0] ? PQresultErrorMessage (r)
-                                    : PQerrorMessage (w->conn),
+        PQresultErrorMessage (r)[0] ? PQresultErrorMessage (r) : conn_error (w),
         AXION_PG_CONNECT_CHECK_FAILED);
   } else if (PQgetvalue (r, 0, 0)[0] != 't') {
     res = connect_failed (
@@ -184,6 +327,26 @@ check_schema (AxionPgWriter *w)
   return res;
 }
 
+/* The connect_timeout the connection uses (the user's, from the conninfo
+ * or PGCONNECT_TIMEOUT, else @dflt): libpq applies it only in its blocking
+ * connect, so the asynchronous one applies it here. 0 or less (libpq:
+ * wait for ever) is @dflt: nothing waits for ever. Never logged with the
+ * rest of the conninfo. */
+static gint
+effective_connect_timeout (PGconn *conn, gint dflt)
+{
+  PQconninfoOption *opts = PQconninfo (conn);
+  gint t = 0;
+
+  for (PQconninfoOption *o = opts; o && o->keyword; o++)
+    if (g_str_equal (o->keyword, "connect_timeout") && o->val)
+      t = atoi (o->val);
+  PQconninfoFree (opts);
+  if (t <= 0)
+    t = dflt;
+  return MAX (t, 2); /* libpq's minimum too */
+}
+
 /* Connects with @conninfo (NULL or empty: the PG* environment) and checks
  * the schema. On failure the connection is closed and last_error says
  * why. */
@@ -191,7 +354,11 @@ AxionPgConnectResult
 axion_pg_writer_connect (
     AxionPgWriter *w, const gchar *conninfo, gint timeout_s)
 {
-  gchar *timeout = g_strdup_printf ("%d", timeout_s);
+  /* the default unless PGCONNECT_TIMEOUT says otherwise (an explicit
+   * keyword hides the environment); the conninfo's own wins over both */
+  const gchar *env = g_getenv ("PGCONNECT_TIMEOUT");
+  gchar *timeout = env && *env ? g_strdup (env)
+                               : g_strdup_printf ("%d", timeout_s);
   /* A server that vanishes mid-write (power lost, network split) must
    * not hold the worker in libpq for the kernel's defaults (~15 min for
    * unacknowledged data, ~2 h idle keepalive): TCP keepalives after 10 s
@@ -209,8 +376,46 @@ axion_pg_writer_connect (
     kw[7] = "dbname";
     val[7] = conninfo;
   }
-  w->conn = PQconnectdbParams (kw, val, 1);
+  /* asynchronous, so that the wait is bounded and abandoned when the
+   * element gives up (PQconnectdb waits connect_timeout per host and
+   * cannot be interrupted) */
+  w->conn = PQconnectStartParams (kw, val, 1);
   g_free (timeout);
+  if (w->conn == NULL)
+    return connect_failed (w, "out of memory", AXION_PG_CONNECT_UNREACHABLE);
+  if (PQstatus (w->conn) != CONNECTION_BAD) {
+    gint64 per_attempt = (gint64) effective_connect_timeout (
+                             w->conn, timeout_s) *
+        G_USEC_PER_SEC;
+    gint64 deadline = g_get_monotonic_time () + per_attempt;
+    gint sock = PQsocket (w->conn);
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
+    while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+      const gchar *why = NULL;
+      gint r;
+
+      /* a new socket is the next host or address: libpq's connect_timeout
+       * is per attempt too */
+      if (PQsocket (w->conn) != sock) {
+        sock = PQsocket (w->conn);
+        deadline = g_get_monotonic_time () + per_attempt;
+      }
+      r = wait_fd (w, sock, st == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+          deadline, &why);
+      if (r == 0) {
+        gchar *msg = why
+            ? g_strdup_printf ("connection attempt abandoned: %s", why)
+            : g_strdup_printf ("timeout expired: no answer "
+                               "within connect_timeout (%d s)",
+                  (gint) (per_attempt / G_USEC_PER_SEC));
+        abandon (w, msg);
+        g_free (msg);
+        return connect_failed (w, w->last_error, AXION_PG_CONNECT_UNREACHABLE);
+      }
+      st = PQconnectPoll (w->conn);
+    }
+  }
   if (PQstatus (w->conn) != CONNECTION_OK) {
     const gchar *msg = PQerrorMessage (w->conn);
     gboolean auth = strstr (msg, "authentication failed") ||
@@ -218,6 +423,9 @@ axion_pg_writer_connect (
     return connect_failed (
         w, msg, auth ? AXION_PG_CONNECT_REFUSED : AXION_PG_CONNECT_UNREACHABLE);
   }
+  /* nothing may block on the server from now on: writes go through
+   * pump() (and PQfinish's goodbye never waits) */
+  PQsetnonblocking (w->conn, 1);
   return check_schema (w);
 }
 
@@ -241,11 +449,12 @@ static AxionPgWriteResult
 classify (AxionPgWriter *w, PGresult *r)
 {
   const gchar *state = r ? PQresultErrorField (r, PG_DIAG_SQLSTATE) : NULL;
-  const gchar *msg = r && PQresultErrorMessage (r)[0]
-      ? PQresultErrorMessage (r)
-      : PQerrorMessage (w->conn);
+  gchar *msg = g_strdup (r && PQresultErrorMessage (r)[0]
+          ? PQresultErrorMessage (r)
+          : conn_error (w));
 
   set_last_error (w, msg);
+  g_free (msg);
   if (!axion_pg_writer_connected (w) || state == NULL)
     return AXION_PG_WRITE_RETRY;
   if (g_str_has_prefix (state, "42P01") || g_str_has_prefix (state, "42703") ||
@@ -329,6 +538,49 @@ command (AxionPgWriter *w, const gchar *sql)
   return res;
 }
 
+/* The COPY data, in pieces the socket takes (the connection is
+ * nonblocking): bounded by statement-timeout-ms; FALSE when it failed or
+ * was abandoned. */
+static gboolean
+put_copy (AxionPgWriter *w, const GString *data)
+{
+  gint64 deadline = statement_deadline (w);
+  gsize off = 0;
+
+  while (w->conn && off < data->len) {
+    gsize n = MIN (data->len - off, 64 * 1024);
+    gint r = PQputCopyData (w->conn, data->str + off, (gint) n);
+
+    if (r < 0)
+      return FALSE;
+    if (r == 1) {
+      off += n;
+      continue;
+    }
+    /* libpq's buffer is full: let it drain */
+    if (!pump (w, deadline))
+      return FALSE;
+  }
+  return w->conn != NULL;
+}
+
+/* The end of the COPY data, queued (0 from libpq: its buffer is full,
+ * let it drain and try again) */
+static gboolean
+put_copy_end (AxionPgWriter *w)
+{
+  gint64 deadline = statement_deadline (w);
+
+  while (w->conn) {
+    gint r = PQputCopyEnd (w->conn, NULL);
+    if (r != 0)
+      return r == 1;
+    if (!pump (w, deadline))
+      return FALSE;
+  }
+  return FALSE;
+}
+
 /* COPY @data into @target (@cols). A unique_violation is
  * AXION_PG_WRITE_CONFLICT when @conflict_ok. */
 static AxionPgWriteResult
@@ -338,6 +590,7 @@ copy_in (AxionPgWriter *w, const gchar *target, const gchar *cols,
   gchar *sql = g_strdup_printf ("COPY %s (%s) FROM STDIN", target, cols);
   PGresult *r = exec (w, sql);
   AxionPgWriteResult res = AXION_PG_WRITE_OK;
+  gint64 deadline;
 
   g_free (sql);
   if (PQresultStatus (r) != PGRES_COPY_IN) {
@@ -346,17 +599,24 @@ copy_in (AxionPgWriter *w, const gchar *target, const gchar *cols,
     return res;
   }
   PQclear (r);
-  if (PQputCopyData (w->conn, data->str, data->len) != 1 ||
-      PQputCopyEnd (w->conn, NULL) != 1) {
-    res = AXION_PG_WRITE_RETRY;
-    set_last_error (w, PQerrorMessage (w->conn));
+  if (!put_copy (w, data) || !put_copy_end (w)) {
+    /* the connection is unusable in the middle of a COPY (and libpq
+     * would hand out COPY_IN results for ever): it goes */
+    if (w->conn) {
+      set_last_error (w, PQerrorMessage (w->conn));
+      abandon (w, w->last_error);
+    }
+    return AXION_PG_WRITE_RETRY;
   }
-  while ((r = PQgetResult (w->conn))) {
+  deadline = statement_deadline (w);
+  while ((r = get_result (w, deadline))) {
     if (res == AXION_PG_WRITE_OK && PQresultStatus (r) != PGRES_COMMAND_OK)
       res = conflict_ok && is_conflict (r) ? AXION_PG_WRITE_CONFLICT
                                            : classify (w, r);
     PQclear (r);
   }
+  if (w->conn == NULL) /* abandoned */
+    res = AXION_PG_WRITE_RETRY;
   return res;
 }
 
@@ -551,7 +811,11 @@ axion_pg_writer_values_send (AxionPgWriter *w, AxionPgBatch *b)
     g_free (cols);
   }
   g_string_append (sql, "; COMMIT");
-  ok = PQsendQuery (w->conn, sql->str) == 1;
+  /* (nonblocking: what the socket does not take now is sent by the
+   * pump that reads the results) */
+  ok = w->conn && PQsendQuery (w->conn, sql->str) == 1;
+  if (ok)
+    PQflush (w->conn);
   g_string_free (sql, TRUE);
   return ok;
 }
@@ -565,12 +829,14 @@ axion_pg_writer_values_finish (AxionPgWriter *w, AxionPgBatch *b, gboolean ok)
   PGresult *r;
   guint64 duplicates = 0;
   gint tables[GST_AXION_N_TABLES], n_tables = 0, k = -2;
+  gint64 deadline;
 
   for (gint t = 0; t < GST_AXION_N_TABLES; t++)
     if (b->rows[t] > 0)
       tables[n_tables++] = t;
   /* results in order: BEGIN, SET, one per INSERT, COMMIT */
-  while (ok && (r = PQgetResult (w->conn))) {
+  deadline = statement_deadline (w);
+  while (ok && (r = get_result (w, deadline))) {
     if (PQresultStatus (r) != PGRES_COMMAND_OK) {
       W_DEBUG (w, "one-round-trip write failed (%s): COPY instead",
           PQresultErrorMessage (r));
@@ -581,8 +847,11 @@ axion_pg_writer_values_finish (AxionPgWriter *w, AxionPgBatch *b, gboolean ok)
     k++;
     PQclear (r);
   }
+  if (ok && w->conn == NULL) { /* abandoned: no answer in time */
+    return AXION_PG_WRITE_RETRY;
+  }
   if (!ok) {
-    while ((r = PQgetResult (w->conn)))
+    while ((r = get_result (w, deadline)))
       PQclear (r);
     if (!axion_pg_writer_connected (w))
       return AXION_PG_WRITE_RETRY;

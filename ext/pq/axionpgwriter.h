@@ -45,6 +45,16 @@ typedef struct
   const gchar *fatal_what;
   gchar *fatal_detail;
   guint64 rows_duplicate; /* already in the database: skipped */
+  /* every wait on the server is bounded: a statement (or a COPY's data)
+   * by statement_timeout_ms, a connection attempt by connect_timeout;
+   * and by give_up (when set): the monotonic time (us) after which the
+   * element wants the operation in progress abandoned (stopping, a drain
+   * whose time ran out). Abandoned: the socket is shut down and the
+   * connection closed without waiting on the server (the caller keeps
+   * the batch, as in an outage). */
+  guint statement_timeout_ms;
+  gint64 (*give_up) (gpointer data);
+  gpointer give_up_data;
   /* for debug lines only */
   GstDebugCategory *cat;
   GObject *log_obj;

@@ -52,6 +52,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_pg_sink_debug);
 #define DEFAULT_MAX_QUEUED 64
 #define DEFAULT_CONNECT_TIMEOUT_S 5
 #define DEFAULT_METRICS_INTERVAL_MS 10000
+#define DEFAULT_STATEMENT_TIMEOUT_MS 30000
 
 typedef enum
 {
@@ -79,6 +80,7 @@ enum
   PROP_CREATE_PARTITIONS,
   PROP_MAX_QUEUED_BATCHES,
   PROP_METRICS_INTERVAL_MS,
+  PROP_STATEMENT_TIMEOUT_MS,
   PROP_STATS,
 };
 
@@ -100,6 +102,7 @@ struct _GstAxionPgSink
   gboolean create_partitions;
   guint max_queued;
   guint metrics_interval_ms;
+  guint statement_timeout_ms;
 
   /* shared between streaming thread and worker (parent.lock) */
   AxionPgBatch *pending;
@@ -461,6 +464,22 @@ conn_ok (GstAxionPgSink *self)
   return axion_pg_writer_connected (&self->writer);
 }
 
+/* the writer's bounds: statement-timeout-ms, and the base class's
+ * give-up time (stop, an EOS out of time) */
+static gint64
+writer_give_up (gpointer sink)
+{
+  return gst_axion_queue_sink_give_up_time (GST_AXION_QUEUE_SINK (sink));
+}
+
+static void
+writer_settings (GstAxionPgSink *self)
+{
+  GST_OBJECT_LOCK (self);
+  self->writer.statement_timeout_ms = self->statement_timeout_ms;
+  GST_OBJECT_UNLOCK (self);
+}
+
 static void
 gst_axion_pg_sink_disconnect (GstAxionQueueSink *qs)
 {
@@ -506,6 +525,7 @@ gst_axion_pg_sink_connect (GstAxionQueueSink *qs, gchar **error)
   GST_OBJECT_LOCK (self);
   ci = g_strdup (self->conninfo);
   GST_OBJECT_UNLOCK (self);
+  writer_settings (self);
   res = axion_pg_writer_connect (&self->writer, ci, DEFAULT_CONNECT_TIMEOUT_S);
   g_free (ci);
   switch (res) {
@@ -824,6 +844,7 @@ gst_axion_pg_sink_flush (GstAxionQueueSink *qs, GstAxionFlushKind kind,
   gboolean final = kind == GST_AXION_FLUSH_FINAL, was_online = online;
   AxionPgBatch *b;
 
+  writer_settings (self);
   g_mutex_lock (&self->parent.lock);
   collect (self, kind);
   b = self->sent;
@@ -923,9 +944,15 @@ add_camera_row (GstAxionPgSink *self, const gchar *camera_id,
 }
 
 static GstFlowReturn
-gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
+gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *in)
 {
   GstAxionPgSink *self = GST_AXION_PG_SINK (bs);
+  gboolean filled;
+  /* a buffer without a frame meta with a camera id is completed (the
+   * camera id from upstream, else the fallback, with a warning), never
+   * skipped */
+  GstBuffer *buf = gst_axion_queue_sink_frame (
+      GST_AXION_QUEUE_SINK (self), in, &filled);
   GstAxionFrameMeta *meta = gst_buffer_get_axion_frame_meta (buf);
   GPtrArray *rows = g_ptr_array_new ();
   GstAxionFrameInfo info;
@@ -955,9 +982,14 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
     info.format = self->format;
     info.fps = self->fps;
   }
-  info.size_bytes = gst_buffer_get_size (buf);
+  info.size_bytes = gst_buffer_get_size (in);
+  if (filled) {
+    g_mutex_lock (&self->parent.lock);
+    self->buffers_without_meta++;
+    g_mutex_unlock (&self->parent.lock);
+  }
 
-  if (meta && gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA)) {
+  {
     GstAxionRow *row;
 
     if (!self->spool_opened && self->spool_root)
@@ -1001,11 +1033,6 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
       GST_OBJECT_LOCK (self);
     }
     GST_OBJECT_UNLOCK (self);
-  } else {
-    g_mutex_lock (&self->parent.lock);
-    self->buffers_without_meta++;
-    g_mutex_unlock (&self->parent.lock);
-    GST_LOG_OBJECT (self, "buffer without Axion frame meta");
   }
 
   while ((m = gst_buffer_iterate_meta_filtered (
@@ -1048,6 +1075,7 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
       gst_axion_queue_sink_render_end (GST_AXION_QUEUE_SINK (self));
       g_mutex_unlock (&self->parent.lock);
       g_ptr_array_unref (rows);
+      gst_buffer_unref (buf);
       GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
           ("PostgreSQL is away and the spool is full"),
           ("raise spool-max-bytes or choose spool-full-policy=block"));
@@ -1075,6 +1103,7 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *buf)
   gst_axion_queue_sink_render_end (GST_AXION_QUEUE_SINK (self));
   g_mutex_unlock (&self->parent.lock);
   g_ptr_array_unref (rows);
+  gst_buffer_unref (buf);
   post_warnings (self);
   gst_axion_queue_sink_dropped (GST_AXION_QUEUE_SINK (self), dropped, "rows",
       "PostgreSQL is away and the spool is full or off "
@@ -1451,6 +1480,9 @@ gst_axion_pg_sink_set_property (
   case PROP_METRICS_INTERVAL_MS:
     self->metrics_interval_ms = g_value_get_uint (value);
     break;
+  case PROP_STATEMENT_TIMEOUT_MS:
+    self->statement_timeout_ms = g_value_get_uint (value);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -1521,6 +1553,9 @@ gst_axion_pg_sink_get_property (
   case PROP_METRICS_INTERVAL_MS:
     g_value_set_uint (value, self->metrics_interval_ms);
     break;
+  case PROP_STATEMENT_TIMEOUT_MS:
+    g_value_set_uint (value, self->statement_timeout_ms);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -1555,6 +1590,10 @@ gst_axion_pg_sink_init (GstAxionPgSink *self)
 {
   g_queue_init (&self->queue);
   axion_pg_writer_init (&self->writer, GST_CAT_DEFAULT, G_OBJECT (self));
+  self->writer.give_up = writer_give_up;
+  self->writer.give_up_data = self;
+  self->statement_timeout_ms = DEFAULT_STATEMENT_TIMEOUT_MS;
+  self->writer.statement_timeout_ms = DEFAULT_STATEMENT_TIMEOUT_MS;
   self->batch_size = DEFAULT_BATCH_SIZE;
   self->spool_max_bytes = DEFAULT_SPOOL_MAX_BYTES;
   self->spool_fsync = DEFAULT_SPOOL_FSYNC;
@@ -1674,6 +1713,25 @@ gst_axion_pg_sink_class_init (GstAxionPgSinkClass *klass)
           "rows_written_per_s, write_lag, spool_bytes, queued_batches, "
           "rows_dropped); 0 disables",
           0, G_MAXUINT, DEFAULT_METRICS_INTERVAL_MS, RW_PLAYING));
+  /**
+   * GstAxionPgSink:statement-timeout-ms:
+   *
+   * The longest the sink waits on PostgreSQL for one statement (or the
+   * data of one COPY). A server that does not answer in time (stopped,
+   * a network that drops packets) is abandoned: the connection is closed
+   * without waiting on it, the batch is spooled (or kept) and replayed
+   * after reconnecting, exactly once. Connection attempts are bounded by
+   * connect_timeout (the conninfo's, else 5 s). Stopping and an EOS
+   * whose eos-timeout-ms ran out abandon sooner.
+   */
+  g_object_class_install_property (gobject_class, PROP_STATEMENT_TIMEOUT_MS,
+      g_param_spec_uint ("statement-timeout-ms", "Statement timeout",
+          "Milliseconds to wait at most for PostgreSQL to answer one "
+          "statement (or take one COPY's data); then the connection is "
+          "abandoned without waiting on the server and the batch is "
+          "spooled and replayed after reconnecting (raise it for very "
+          "large batch-size)",
+          100, G_MAXINT / 2, DEFAULT_STATEMENT_TIMEOUT_MS, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "every Axion sink: frames, queued, written, dropped, connected, "

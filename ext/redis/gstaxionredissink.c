@@ -356,9 +356,14 @@ bound_events (GstAxionRedisSink *self, guint max_pending)
 }
 
 static GstFlowReturn
-gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
+gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *in)
 {
   GstAxionRedisSink *self = GST_AXION_REDIS_SINK (bs);
+  /* a buffer without a frame meta with a camera id is completed (the
+   * camera id from upstream, else the fallback, with a warning), never
+   * skipped */
+  GstBuffer *buf = gst_axion_queue_sink_frame (
+      GST_AXION_QUEUE_SINK (self), in, NULL);
   GstAxionFrameMeta *meta = gst_buffer_get_axion_frame_meta (buf);
   CamState *c;
   gint64 now = g_get_monotonic_time ();
@@ -375,9 +380,6 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
   guint n_events;
   GstFlowReturn ret;
 
-  if (meta == NULL ||
-      !gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA))
-    return GST_FLOW_OK;
   gst_axion_queue_sink_render_begin (GST_AXION_QUEUE_SINK (self));
 
   GST_OBJECT_LOCK (self);
@@ -495,6 +497,7 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *buf)
 
   if (ctx)
     g_hash_table_unref (ctx);
+  gst_buffer_unref (buf);
   report_drops (self);
   return ret;
 }
@@ -1225,9 +1228,16 @@ gst_axion_redis_sink_set_property (
     self->url = g_value_dup_string (value);
     break;
   case PROP_PREFIX: {
-    const gchar *p = g_value_get_string (value);
+    /* "axion:" (the old redis-prefix of other elements) means "axion":
+     * the ':' between the prefix and the rest is the sink's */
+    gchar *p = g_strdup (g_value_get_string (value));
+    gsize n = p ? strlen (p) : 0;
+    while (n > 0 && p[n - 1] == ':')
+      p[--n] = '\0';
     g_free (self->prefix);
-    self->prefix = g_strdup (p && *p ? p : DEFAULT_PREFIX);
+    self->prefix = n ? p : g_strdup (DEFAULT_PREFIX);
+    if (!n)
+      g_free (p);
     break;
   }
   case PROP_STATE_INTERVAL_MS:
@@ -1374,7 +1384,9 @@ gst_axion_redis_sink_class_init (GstAxionRedisSinkClass *klass)
               GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_PREFIX,
       g_param_spec_string ("key-prefix", "Key prefix",
-          "Namespace of every key (<prefix>:camera:<id>:state, ...)",
+          "Namespace of every key: keys are <prefix>:camera:<id>:state, "
+          "<prefix>:events, ... (the ':' is added; a trailing ':' given, as "
+          "in the old redis-prefix=\"axion:\", is dropped). Empty: axion",
           DEFAULT_PREFIX,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
               GST_PARAM_MUTABLE_READY));

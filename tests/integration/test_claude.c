@@ -12,6 +12,7 @@
 #include <gst/axion/axion.h>
 #include <gio/gio.h>
 #include <hiredis/hiredis.h>
+#include <json-glib/json-glib.h>
 #include <libpq-fe.h>
 #include <string.h>
 
@@ -332,8 +333,8 @@ GST_START_TEST (test_bad_answers)
     "{\"type\":\"message\",\"stop_reason\":\"refusal\",\"content\":[]}",
     "{\"type\":\"message\",\"stop_reason\":\"tool_use\",\"content\":[{"
     "\"type\":\"tool_use\",\"name\":\"record_scene_analysis\",\"input\":{"
-    "\"primary_insight\":\"x\",\"scene_description\":\"y\","
-    "\"risk_assessment\":\"extreme\",\"pattern_detected\":false,"
+    "\"primary_insight\":\"x\","
+    "\"risk_assessment\":\"high\",\"pattern_detected\":false,"
     "\"should_alert\":true,\"objects_identified\":[],"
     "\"activities_detected\":[],\"anomalies_flagged\":[]}}]}",
   };
@@ -510,6 +511,14 @@ GST_START_TEST (test_api_rules)
     fail_unless (axion_claude_parse_response (
         hb, strlen (hb), a, &tin, &tout, &et, &em));
     fail_unless (strlen (a->primary_insight) <= 8192);
+    /* used, with the truncation noted */
+    fail_unless_equals_string (et, "fields");
+    fail_unless (strstr (em,
+                     "primary_insight: longer than 8192 characters, "
+                     "truncated"),
+        "%s", em);
+    g_free (et);
+    g_free (em);
     gst_axion_analysis_free (a);
     g_free (hb);
     g_free (huge);
@@ -534,6 +543,493 @@ GST_START_TEST (test_api_rules)
   g_free (et);
   g_free (em);
   gst_axion_analysis_free (a);
+}
+GST_END_TEST;
+
+/* ---- the tool input, field by field (defect 12) ------------------------ */
+
+/* the fields of a complete, valid input, in order */
+static const gchar *const base_fields[][2] = {
+  { "primary_insight", "\"A person at the door\"" },
+  { "confidence_score", "0.5" },
+  { "objects_identified", "[\"person\"]" },
+  { "activities_detected", "[\"walking\"]" },
+  { "anomalies_flagged", "[]" },
+  { "scene_description", "\"An entrance hall\"" },
+  { "risk_assessment", "\"medium\"" },
+  { "pattern_detected", "true" },
+  { "pattern_type", "\"loitering\"" },
+  { "pattern_confidence", "0.25" },
+  { "should_alert", "true" },
+  { "alert_reason", "\"after hours\"" },
+  { "alert_severity", "4" },
+};
+
+/* an answer whose tool input is the base with @field set to the JSON text
+ * @value (NULL: the field left out) */
+static gchar *
+answer_with (const gchar *field, const gchar *value, const gchar *id)
+{
+  GString *s = g_string_new (NULL);
+  gboolean first = TRUE;
+
+  g_string_append_printf (s,
+      "{\"id\":\"%s\",\"type\":\"message\",\"role\":\"assistant\","
+      "\"model\":\"claude-sonnet-4-5\",\"stop_reason\":\"tool_use\","
+      "\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":"
+      "\"record_scene_analysis\",\"input\":{",
+      id ? id : "msg_1");
+  for (guint i = 0; i < G_N_ELEMENTS (base_fields); i++) {
+    const gchar *v = base_fields[i][1];
+    if (g_strcmp0 (field, base_fields[i][0]) == 0) {
+      if (value == NULL)
+        continue;
+      v = value;
+    }
+    g_string_append_printf (
+        s, "%s\"%s\":%s", first ? "" : ",", base_fields[i][0], v);
+    first = FALSE;
+  }
+  g_string_append (
+      s, "}}],\"usage\":{\"input_tokens\":100,\"output_tokens\":20}}");
+  return g_string_free (s, FALSE);
+}
+
+typedef enum
+{
+  FIELD_OK,      /* used, no problem with this field */
+  FIELD_ERROR,   /* used, the field is an error (NULL / false) */
+  FIELD_MISSING, /* used, the field defaulted and noted */
+  FIELD_FAILS,   /* the analysis fails */
+} FieldOutcome;
+
+typedef struct
+{
+  const gchar *field;
+  const gchar *value; /* JSON text, NULL = left out */
+  FieldOutcome outcome;
+  const gchar *range; /* in the error text (FIELD_ERROR) */
+} FieldCase;
+
+#define UNIT "0 to 1"
+#define SEV "integer from 1 to 5"
+
+static const FieldCase field_cases[] = {
+  /* numbers 0..1 (optional: missing or null is simply NULL) */
+  { "confidence_score", "99999999999999999999", FIELD_ERROR, UNIT },
+  { "confidence_score", "-99999999999999999999", FIELD_ERROR, UNIT },
+  /* wraps to 1 in a 64-bit integer */
+  { "confidence_score", "18446744073709551617", FIELD_ERROR, UNIT },
+  { "confidence_score", "1e999", FIELD_ERROR, UNIT },
+  { "confidence_score", "-1e999", FIELD_ERROR, UNIT },
+  { "confidence_score", "1e999999", FIELD_ERROR, UNIT },
+  { "confidence_score", "-0.01", FIELD_ERROR, UNIT },
+  { "confidence_score", "1.5", FIELD_ERROR, UNIT },
+  { "confidence_score", "\"NaN\"", FIELD_ERROR, UNIT },
+  { "confidence_score", "\"Infinity\"", FIELD_ERROR, UNIT },
+  { "confidence_score", "\"-Infinity\"", FIELD_ERROR, UNIT },
+  { "confidence_score", "\"0.5\"", FIELD_ERROR, UNIT },
+  { "confidence_score", "true", FIELD_ERROR, UNIT },
+  { "confidence_score", "[0.5]", FIELD_ERROR, UNIT },
+  { "confidence_score", "{\"v\":0.5}", FIELD_ERROR, UNIT },
+  { "confidence_score", "\"0.5\\\"\\n\"", FIELD_ERROR, UNIT },
+  { "confidence_score", "0", FIELD_OK, NULL },
+  { "confidence_score", "1", FIELD_OK, NULL },
+  { "confidence_score", "1e-99999", FIELD_OK, NULL },
+  { "confidence_score", "null", FIELD_OK, NULL },
+  { "confidence_score", NULL, FIELD_OK, NULL },
+  { "pattern_confidence", "99999999999999999999", FIELD_ERROR, UNIT },
+  { "pattern_confidence", "-1", FIELD_ERROR, UNIT },
+  { "pattern_confidence", "1e999", FIELD_ERROR, UNIT },
+  { "pattern_confidence", "\"NaN\"", FIELD_ERROR, UNIT },
+  { "pattern_confidence", "\"Infinity\"", FIELD_ERROR, UNIT },
+  { "pattern_confidence", "\"x\\\"y\\nz\"", FIELD_ERROR, UNIT },
+  { "pattern_confidence", "false", FIELD_ERROR, UNIT },
+  { "pattern_confidence", NULL, FIELD_OK, NULL },
+  /* integer 1..5 (optional) */
+  { "alert_severity", "99999999999999999999", FIELD_ERROR, SEV },
+  { "alert_severity", "-99999999999999999999", FIELD_ERROR, SEV },
+  { "alert_severity", "18446744073709551617", FIELD_ERROR, SEV },
+  { "alert_severity", "18446744073709551619", FIELD_ERROR, SEV },
+  { "alert_severity", "9223372036854775808", FIELD_ERROR, SEV },
+  { "alert_severity", "0", FIELD_ERROR, SEV },
+  { "alert_severity", "6", FIELD_ERROR, SEV },
+  { "alert_severity", "-3", FIELD_ERROR, SEV },
+  { "alert_severity", "2.5", FIELD_ERROR, SEV },
+  { "alert_severity", "1e999", FIELD_ERROR, SEV },
+  { "alert_severity", "-1e999", FIELD_ERROR, SEV },
+  { "alert_severity", "\"NaN\"", FIELD_ERROR, SEV },
+  { "alert_severity", "\"Infinity\"", FIELD_ERROR, SEV },
+  { "alert_severity", "\"3\"", FIELD_ERROR, SEV },
+  { "alert_severity", "\"3\\\"\\n\"", FIELD_ERROR, SEV },
+  { "alert_severity", "true", FIELD_ERROR, SEV },
+  { "alert_severity", "[3]", FIELD_ERROR, SEV },
+  { "alert_severity", "4.0", FIELD_OK, NULL },
+  /* with should_alert true (the base): noted */
+  { "alert_severity", NULL, FIELD_MISSING, NULL },
+  { "alert_severity", "null", FIELD_MISSING, NULL },
+  /* booleans (required: missing is noted, false) */
+  { "pattern_detected", "\"true\"", FIELD_ERROR, "true or false" },
+  { "pattern_detected", "1", FIELD_ERROR, "true or false" },
+  { "pattern_detected", "99999999999999999999", FIELD_ERROR, "true or false" },
+  { "pattern_detected", "\"NaN\"", FIELD_ERROR, "true or false" },
+  { "pattern_detected", "1e999", FIELD_ERROR, "true or false" },
+  { "pattern_detected", "[]", FIELD_ERROR, "true or false" },
+  { "pattern_detected", "\"tr\\\"ue\\n\"", FIELD_ERROR, "true or false" },
+  { "pattern_detected", NULL, FIELD_MISSING, NULL },
+  { "pattern_detected", "null", FIELD_MISSING, NULL },
+  { "should_alert", "\"true\"", FIELD_ERROR, "true or false" },
+  { "should_alert", "-1", FIELD_ERROR, "true or false" },
+  { "should_alert", "\"Infinity\"", FIELD_ERROR, "true or false" },
+  { "should_alert", "{}", FIELD_ERROR, "true or false" },
+  { "should_alert", "\"ye\\\"s\\n\"", FIELD_ERROR, "true or false" },
+  { "should_alert", "-1e999", FIELD_ERROR, "true or false" },
+  { "should_alert", NULL, FIELD_MISSING, NULL },
+  /* the enum (required) */
+  { "risk_assessment", "\"extreme\"", FIELD_ERROR, "none|low|medium|high" },
+  { "risk_assessment", "\"High\"", FIELD_ERROR, "none|low|medium|high" },
+  { "risk_assessment", "\"low\\n\"", FIELD_ERROR, "none|low|medium|high" },
+  { "risk_assessment", "\"lo\\\"w\"", FIELD_ERROR, "none|low|medium|high" },
+  { "risk_assessment", "3", FIELD_ERROR, "none|low|medium|high" },
+  { "risk_assessment", "99999999999999999999", FIELD_ERROR,
+      "none|low|medium|high" },
+  { "risk_assessment", "\"NaN\"", FIELD_ERROR, "none|low|medium|high" },
+  { "risk_assessment", "[\"low\"]", FIELD_ERROR, "none|low|medium|high" },
+  { "risk_assessment", NULL, FIELD_MISSING, NULL },
+  /* arrays of strings (required) */
+  { "objects_identified", "\"person\"", FIELD_ERROR, "array of strings" },
+  { "objects_identified", "[1]", FIELD_ERROR, "array of strings" },
+  { "objects_identified", "[\"a\",null]", FIELD_ERROR, "array of strings" },
+  { "objects_identified", "[1e999]", FIELD_ERROR, "array of strings" },
+  { "objects_identified", "99999999999999999999", FIELD_ERROR,
+      "array of strings" },
+  { "objects_identified", "{\"a\":\"b\"}", FIELD_ERROR, "array of strings" },
+  { "objects_identified", "[\"a \\\"quoted\\\"\\nperson\"]", FIELD_OK, NULL },
+  { "objects_identified", NULL, FIELD_MISSING, NULL },
+  { "activities_detected", "\"walking\"", FIELD_ERROR, "array of strings" },
+  { "activities_detected", "[\"NaN\", 2]", FIELD_ERROR, "array of strings" },
+  { "activities_detected", NULL, FIELD_MISSING, NULL },
+  { "anomalies_flagged", "true", FIELD_ERROR, "array of strings" },
+  { "anomalies_flagged", "[[]]", FIELD_ERROR, "array of strings" },
+  { "anomalies_flagged", "[\"door \\\"open\\\"\\n\"]", FIELD_OK, NULL },
+  { "anomalies_flagged", "[-1e999]", FIELD_ERROR, "array of strings" },
+  { "anomalies_flagged", NULL, FIELD_MISSING, NULL },
+  /* text */
+  { "primary_insight", "42", FIELD_ERROR, "string" },
+  { "primary_insight", "99999999999999999999", FIELD_ERROR, "string" },
+  { "primary_insight", "[\"x\"]", FIELD_ERROR, "string" },
+  { "primary_insight", "\"He said \\\"hi\\\"\\nthen left\"", FIELD_OK, NULL },
+  { "primary_insight", NULL, FIELD_MISSING, NULL },
+  { "pattern_type", "1e999", FIELD_ERROR, "string" },
+  { "pattern_type", "false", FIELD_ERROR, "string" },
+  { "pattern_type", "\"loi\\\"ter\\ning\"", FIELD_OK, NULL },
+  /* with pattern_detected true (the base): noted */
+  { "pattern_type", NULL, FIELD_MISSING, NULL },
+  { "alert_reason", "-1", FIELD_ERROR, "string" },
+  { "alert_reason", "{}", FIELD_ERROR, "string" },
+  { "alert_reason", "\"a \\\"quoted\\\"\\nreason\"", FIELD_OK, NULL },
+  { "alert_reason", "99999999999999999999", FIELD_ERROR, "string" },
+  { "alert_reason", NULL, FIELD_OK, NULL },
+  /* the essential field */
+  { "scene_description", NULL, FIELD_FAILS, NULL },
+  { "scene_description", "null", FIELD_FAILS, NULL },
+  { "scene_description", "\"\"", FIELD_FAILS, NULL },
+  { "scene_description", "\" \\n \"", FIELD_FAILS, NULL },
+  { "scene_description", "42", FIELD_FAILS, NULL },
+  { "scene_description", "99999999999999999999", FIELD_FAILS, NULL },
+  { "scene_description", "[\"hall\"]", FIELD_FAILS, NULL },
+  { "scene_description", "\"A \\\"hall\\\"\\nwith a door\"", FIELD_OK, NULL },
+  /* not JSON: NaN and Infinity as bare numbers break the answer */
+  { "confidence_score", "NaN", FIELD_FAILS, NULL },
+  { "alert_severity", "Infinity", FIELD_FAILS, NULL },
+  { "pattern_confidence", "-Infinity", FIELD_FAILS, NULL },
+};
+
+/* the field's stored value is its "not given" value */
+static gboolean
+field_is_unset (const GstAxionAnalysis *a, const gchar *f)
+{
+  if (g_str_equal (f, "confidence_score"))
+    return a->confidence_score < 0;
+  if (g_str_equal (f, "pattern_confidence"))
+    return a->pattern_confidence < 0;
+  if (g_str_equal (f, "alert_severity"))
+    return a->alert_severity == 0;
+  if (g_str_equal (f, "pattern_detected"))
+    return !a->pattern_detected;
+  if (g_str_equal (f, "should_alert"))
+    return !a->should_alert;
+  if (g_str_equal (f, "risk_assessment"))
+    return a->risk_assessment == NULL;
+  if (g_str_equal (f, "objects_identified"))
+    return a->objects_identified == NULL;
+  if (g_str_equal (f, "activities_detected"))
+    return a->activities_detected == NULL;
+  if (g_str_equal (f, "anomalies_flagged"))
+    return a->anomalies_flagged == NULL;
+  if (g_str_equal (f, "primary_insight"))
+    return a->primary_insight == NULL;
+  if (g_str_equal (f, "pattern_type"))
+    return a->pattern_type == NULL;
+  if (g_str_equal (f, "alert_reason"))
+    return a->alert_reason == NULL;
+  if (g_str_equal (f, "scene_description"))
+    return a->scene_description == NULL;
+  return FALSE;
+}
+
+/* raw_json is valid JSON; its "axion_error" member is @text (or absent) */
+static void
+check_raw_json (const gchar *raw, const gchar *text, const gchar *what)
+{
+  JsonParser *p = json_parser_new ();
+  JsonObject *o;
+  const gchar *e;
+
+  fail_unless (json_parser_load_from_data (p, raw, -1, NULL),
+      "%s: raw_json is not JSON: %s", what, raw);
+  o = json_node_get_object (json_parser_get_root (p));
+  e = json_object_has_member (o, "axion_error")
+      ? json_object_get_string_member (o, "axion_error")
+      : NULL;
+  fail_unless (
+      g_strcmp0 (e, text) == 0, "%s: axion_error %s, error %s", what, e, text);
+  g_object_unref (p);
+}
+
+GST_START_TEST (test_fields_one_by_one)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (field_cases); i++) {
+    const FieldCase *c = &field_cases[i];
+    gchar *body = answer_with (c->field, c->value, NULL);
+    gchar *what = g_strdup_printf (
+        "%s = %s", c->field, c->value ? c->value : "(missing)");
+    GstAxionAnalysis *a = gst_axion_analysis_new ();
+    gint tin, tout;
+    gchar *et = NULL, *em = NULL, *text = NULL;
+    gboolean used = axion_claude_parse_response (
+        body, strlen (body), a, &tin, &tout, &et, &em);
+
+    if (et)
+      text = g_strdup_printf ("%s: %s", et, em);
+    if (c->outcome == FIELD_FAILS) {
+      fail_if (used, "%s: answer used", what);
+      fail_unless (et != NULL, "%s: no error", what);
+      fail_unless (!a->should_alert);
+      if (c->value &&
+          (g_str_has_suffix (c->value, "NaN") ||
+              g_str_has_suffix (c->value, "Infinity"))) {
+        fail_unless_equals_string (et, "parse");
+        fail_unless (a->raw_json == NULL);
+      } else {
+        fail_unless_equals_string (et, "schema");
+        fail_unless (
+            strstr (em, "scene_description") != NULL, "%s: %s", what, em);
+        check_raw_json (a->raw_json, text, what);
+      }
+    } else {
+      gchar *item = g_strdup_printf ("%s: ", c->field);
+      fail_unless (used, "%s: not used (%s)", what, text);
+      /* the other fields are untouched */
+      fail_unless_equals_string (a->scene_description,
+          g_str_equal (c->field, "scene_description") ? a->scene_description
+                                                      : "An entrance hall");
+      fail_unless_equals_int (tin, 100);
+      if (c->outcome == FIELD_OK) {
+        fail_unless (et == NULL, "%s: %s", what, text);
+        check_raw_json (a->raw_json, NULL, what);
+      } else {
+        fail_unless_equals_string (et, "fields");
+        /* one problem, naming the field */
+        fail_unless (g_str_has_prefix (em, item), "%s: %s", what, em);
+        fail_unless (strstr (em, "; ") == NULL, "%s: %s", what, em);
+        fail_unless (field_is_unset (a, c->field), "%s: stored anyway", what);
+        if (c->outcome == FIELD_ERROR) {
+          fail_unless (strstr (em, c->range) != NULL, "%s: %s lacks %s", what,
+              em, c->range);
+          fail_unless (strstr (em, "\n") == NULL, "%s: %s", what, em);
+        } else {
+          fail_unless (strstr (em, "missing") != NULL, "%s: %s", what, em);
+        }
+        check_raw_json (a->raw_json, text, what);
+      }
+      g_free (item);
+    }
+    g_free (text);
+    g_free (et);
+    g_free (em);
+    g_free (what);
+    g_free (body);
+    gst_axion_analysis_free (a);
+  }
+}
+GST_END_TEST;
+
+/* the values that were wrong before: no longer stored, never clamped */
+GST_START_TEST (test_fields_values)
+{
+  GstAxionAnalysis *a = gst_axion_analysis_new ();
+  gint tin, tout;
+  gchar *et = NULL, *em = NULL;
+  gchar *body = answer_with ("alert_severity", "99999999999999999999", NULL);
+
+  fail_unless (axion_claude_parse_response (
+      body, strlen (body), a, &tin, &tout, &et, &em));
+  fail_unless_equals_int (a->alert_severity, 0);
+  fail_unless (strstr (em,
+                   "alert_severity: 1e+20 is not an integer from 1 "
+                   "to 5, stored as NULL"),
+      "%s", em);
+  /* everything else as given */
+  fail_unless_equals_string (a->primary_insight, "A person at the door");
+  fail_unless_equals_float (a->confidence_score, 0.5);
+  fail_unless_equals_string (a->objects_identified[0], "person");
+  fail_unless_equals_string (a->risk_assessment, "medium");
+  fail_unless (a->pattern_detected && a->should_alert);
+  fail_unless_equals_string (a->pattern_type, "loitering");
+  fail_unless_equals_float (a->pattern_confidence, 0.25);
+  fail_unless_equals_string (a->alert_reason, "after hours");
+  g_free (et);
+  g_free (em);
+  g_free (body);
+  gst_axion_analysis_free (a);
+
+  /* strings with quotes and newlines are text, kept as written; the error
+   * text shows a wrong value on one line */
+  a = gst_axion_analysis_new ();
+  body = answer_with (
+      "primary_insight", "\"He said \\\"hi\\\"\\nthen left\"", NULL);
+  fail_unless (axion_claude_parse_response (
+      body, strlen (body), a, &tin, &tout, &et, &em));
+  fail_unless_equals_string (a->primary_insight, "He said \"hi\"\nthen left");
+  g_free (body);
+  gst_axion_analysis_free (a);
+  a = gst_axion_analysis_new ();
+  body = answer_with ("risk_assessment", "\"lo\\\"w\\n\"", NULL);
+  fail_unless (axion_claude_parse_response (
+      body, strlen (body), a, &tin, &tout, &et, &em));
+  fail_unless_equals_string (em,
+      "risk_assessment: \"lo\\\"w\\n\" is not one "
+      "of none|low|medium|high|critical, stored "
+      "as NULL");
+  g_free (et);
+  g_free (em);
+  g_free (body);
+  gst_axion_analysis_free (a);
+
+  /* an ordinary answer without alert or pattern: the optional fields
+   * left out are not noted */
+  a = gst_axion_analysis_new ();
+  body = g_strdup (
+      "{\"type\":\"message\",\"stop_reason\":\"tool_use\",\"content\":[{"
+      "\"type\":\"tool_use\",\"name\":\"record_scene_analysis\",\"input\":{"
+      "\"primary_insight\":\"x\",\"objects_identified\":[],"
+      "\"activities_detected\":[],\"anomalies_flagged\":[],"
+      "\"scene_description\":\"y\",\"risk_assessment\":\"none\","
+      "\"pattern_detected\":false,\"should_alert\":false}}]}");
+  fail_unless (axion_claude_parse_response (
+      body, strlen (body), a, &tin, &tout, &et, &em));
+  fail_unless (et == NULL && em == NULL, "%s", em);
+  fail_unless (a->confidence_score < 0 && a->pattern_confidence < 0 &&
+      a->alert_severity == 0 && a->pattern_type == NULL &&
+      a->alert_reason == NULL);
+  fail_unless (strstr (a->raw_json, "axion_error") == NULL);
+  g_free (body);
+  gst_axion_analysis_free (a);
+
+  /* several problems at once: each listed; 1e999999 kept in raw_json as a
+   * string (PostgreSQL's numeric cannot hold it) */
+  a = gst_axion_analysis_new ();
+  body = g_strdup (
+      "{\"type\":\"message\",\"stop_reason\":\"tool_use\",\"content\":[{"
+      "\"type\":\"tool_use\",\"name\":\"record_scene_analysis\",\"input\":{"
+      "\"scene_description\":\"y\",\"confidence_score\":1e999999,"
+      "\"alert_severity\":\"NaN\"}}]}");
+  fail_unless (axion_claude_parse_response (
+      body, strlen (body), a, &tin, &tout, &et, &em));
+  fail_unless_equals_string (em,
+      "primary_insight: missing, stored as NULL; confidence_score: a number "
+      "too large (infinite) is not a number from 0 to 1, stored as NULL; "
+      "objects_identified: missing, stored as NULL; activities_detected: "
+      "missing, stored as NULL; anomalies_flagged: missing, stored as NULL; "
+      "risk_assessment: missing, stored as NULL; pattern_detected: missing, "
+      "stored as false (the default); should_alert: missing, stored as false "
+      "(the default); alert_severity: \"NaN\" is not an integer from 1 to 5, "
+      "stored as NULL");
+  fail_unless (strstr (a->raw_json, "\"confidence_score\":\"1e999999\""), "%s",
+      a->raw_json);
+  g_free (et);
+  g_free (em);
+  g_free (body);
+  gst_axion_analysis_free (a);
+}
+GST_END_TEST;
+
+/* A server (or proxy) that echoes the key: it never reaches the error,
+ * claude_response, the bus, the stats or the debug log. */
+GST_START_TEST (test_key_echoed_by_server)
+{
+  GstHarness *h;
+  GstAxionAnalysis *a;
+  GstElement *e;
+  GstStructure *st;
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+  gchar *s, *body;
+  guint64 n = 1;
+
+  key_seen = 0;
+  gst_debug_add_log_function (scan_log, NULL, NULL);
+  gst_debug_remove_log_function (gst_debug_log_default);
+  gst_debug_set_active (TRUE);
+  gst_debug_set_default_threshold (GST_LEVEL_MEMDUMP);
+  g_setenv ("ANTHROPIC_API_KEY", KEY, TRUE);
+  h = claude_harness_full ("max-retries=0", 64, 48, FALSE);
+  e = gst_harness_find_element (h, "axionclaude");
+  gst_element_set_bus (e, bus);
+
+  claude_mock_push (mock, 401, "request-id: req_" KEY "\r\n",
+      ERR ("authentication_error", "invalid x-api-key " KEY), 0);
+  gst_buffer_unref (gst_harness_push_and_pull (h, frame (64, 48, 0, TRUE, 0)));
+  a = wait_analysis (h, 64, 48, &n);
+  fail_unless (a && a->error && strstr (a->error, "authentication_error"));
+  fail_if (strstr (a->error, "SECRET"), "%s", a->error);
+  fail_if (strstr (a->raw_json, "SECRET"), "%s", a->raw_json);
+  gst_axion_analysis_free (a);
+
+  body = answer_with ("primary_insight", "\"the key is " KEY "\"", NULL);
+  claude_mock_push (mock, 200, NULL, body, 0);
+  g_free (body);
+  gst_buffer_unref (
+      gst_harness_push_and_pull (h, frame (64, 48, n++, TRUE, 0)));
+  a = wait_analysis (h, 64, 48, &n);
+  fail_unless (a && a->error == NULL, "%s", a ? a->error : "none");
+  fail_if (strstr (a->primary_insight, "SECRET"), "%s", a->primary_insight);
+  fail_if (strstr (a->raw_json, "SECRET"));
+  /* still JSON */
+  check_raw_json (a->raw_json, NULL, "echoed key");
+  gst_axion_analysis_free (a);
+
+  gst_debug_set_default_threshold (GST_LEVEL_NONE);
+  gst_debug_remove_log_function (scan_log);
+  gst_debug_add_log_function (gst_debug_log_default, NULL, NULL);
+  g_unsetenv ("ANTHROPIC_API_KEY");
+  fail_unless_equals_int (key_seen, 0);
+  while ((m = gst_bus_pop (bus))) {
+    const GstStructure *ms = gst_message_get_structure (m);
+    gchar *str = ms ? gst_structure_to_string (ms) : NULL;
+    fail_if (str && strstr (str, "SECRET"), "bus: %s", str);
+    g_free (str);
+    gst_message_unref (m);
+  }
+  g_object_get (e, "stats", &st, NULL);
+  s = gst_structure_to_string (st);
+  fail_if (strstr (s, "SECRET"), "%s", s);
+  g_free (s);
+  gst_structure_free (st);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+  gst_harness_teardown (h);
 }
 GST_END_TEST;
 
@@ -634,6 +1130,213 @@ GST_START_TEST (test_redis_budget_and_dedupe)
 }
 GST_END_TEST;
 
+/* key-prefix as axionredissink's: keys "<prefix>:..."; "site:" and the
+ * deprecated redis-prefix alias name the same namespace */
+GST_START_TEST (test_key_prefix)
+{
+  const gchar *url = g_getenv ("AXION_TEST_REDIS_URL");
+  struct
+  {
+    const gchar *prop, *value, *key_prefix, *redis_prefix;
+  } cases[] = {
+    { NULL, NULL, "axion", "axion:" },
+    { "key-prefix", "site1", "site1", "site1:" },
+    { "key-prefix", "site2:", "site2", "site2:" },
+    { "redis-prefix", "site3:", "site3", "site3:" },
+    { "key-prefix", "", "axion", "axion:" },
+  };
+  GParamSpec *ps;
+  GstElement *e = gst_element_factory_make ("axionclaude", NULL);
+
+  ps = g_object_class_find_property (G_OBJECT_GET_CLASS (e), "redis-prefix");
+  fail_unless (ps && (ps->flags & G_PARAM_DEPRECATED));
+  ps = g_object_class_find_property (G_OBJECT_GET_CLASS (e), "key-prefix");
+  fail_unless (ps && !(ps->flags & G_PARAM_DEPRECATED));
+  fail_unless_equals_string (
+      g_value_get_string (g_param_spec_get_default_value (ps)), "axion");
+  gst_object_unref (e);
+
+  if (url == NULL) {
+    GST_WARNING ("no test Redis: skipped");
+    return;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    /* set before the element starts (the namespace is taken at start) */
+    gchar *extra = cases[i].prop
+        ? g_strdup_printf ("redis-url=%s workers=1 %s=\"%s\"", url,
+              cases[i].prop, cases[i].value)
+        : g_strdup_printf ("redis-url=%s workers=1", url);
+    GstHarness *h;
+    GstElement *el;
+    GstAxionAnalysis *a;
+    guint64 n = 1;
+    gchar *kp, *rp;
+    redisReply *r;
+
+    r = rcmd ("FLUSHDB");
+    freeReplyObject (r);
+    h = claude_harness (extra, 64, 48);
+    el = gst_harness_find_element (h, "axionclaude");
+    g_object_get (el, "key-prefix", &kp, "redis-prefix", &rp, NULL);
+    fail_unless_equals_string (kp, cases[i].key_prefix);
+    fail_unless_equals_string (rp, cases[i].redis_prefix);
+    gst_buffer_unref (
+        gst_harness_push_and_pull (h, frame (64, 48, 0, TRUE, 0x5ce0e + i)));
+    a = wait_analysis (h, 64, 48, &n);
+    fail_unless (a && a->error == NULL);
+    r = rcmd ("ZSCORE %s:claude:camA:scenes %016x", kp, 0x5ce0e + i);
+    fail_unless (r->type == REDIS_REPLY_STRING, "no %s:claude:camA:scenes", kp);
+    freeReplyObject (r);
+    r = rcmd ("HGET %s:ratelimit:claude:tokens total_used", kp);
+    fail_unless (r->type == REDIS_REPLY_STRING);
+    freeReplyObject (r);
+    /* nothing outside the namespace (no "<prefix>::" either) */
+    r = rcmd ("KEYS *");
+    for (size_t k = 0; k < r->elements; k++) {
+      gchar *want = g_strconcat (kp, ":", NULL);
+      fail_unless (g_str_has_prefix (r->element[k]->str, want) &&
+              r->element[k]->str[strlen (want)] != ':',
+          "key %s outside %s", r->element[k]->str, want);
+      g_free (want);
+    }
+    freeReplyObject (r);
+    gst_axion_analysis_free (a);
+    g_free (kp);
+    g_free (rp);
+    gst_object_unref (el);
+    gst_harness_teardown (h);
+    g_free (extra);
+  }
+}
+GST_END_TEST;
+
+/* A Redis password (with '#', '@', ':', '%', '\'' ...) never shows: not in
+ * the "Invalid redis-url" error, its debug text, the debug log at level 9,
+ * the bus, nor in the read-back of redis-url. */
+static guint secret_seen;
+
+static void
+scan_secret (GstDebugCategory *cat, GstDebugLevel level, const gchar *file,
+    const gchar *function, gint line, GObject *object, GstDebugMessage *message,
+    gpointer data)
+{
+  const gchar *s = gst_debug_message_get (message);
+  if (s && (strstr (s, "SECRET") || strstr (s, "pw#1"))) {
+    secret_seen++;
+    g_printerr ("secret seen in %s:%d %s: %s\n", file, line, function, s);
+  }
+}
+
+static gboolean
+has_secret (const gchar *s)
+{
+  return s && (strstr (s, "SECRET") || strstr (s, "pw#1"));
+}
+
+GST_START_TEST (test_redis_password_never_shown)
+{
+  const gchar *bad[] = {
+    /* an unencoded '#': GLib says "Could not parse port 'pw'" */
+    "redis://:pw#1SECRET@127.0.0.1:6379/0",
+    "redis://user:pw#1SECRET@127.0.0.1:6379/0",
+    /* parses as host "user", port 12 without the check */
+    "redis://user:12#SECRET@127.0.0.1:6379/0",
+    "redis://user:12/SECRET@127.0.0.1:6379/0",
+    "redis://user:pw%zzSECRET@127.0.0.1:6379/0",
+    "redis://user:SECRET'@[::1:6379/0",
+    "unix:///tmp/none.sock?password=pw%zzSECRET",
+    "rediss://user:SECRET@127.0.0.1:6379/0",
+  };
+  /* valid, but nobody listens: the connection fails at the first call */
+  const gchar *unreachable[] = {
+    "redis://user:pw%231%40SECRET%3A%25%27@127.0.0.1:1/0",
+    "unix:///nonexistent/redis.sock?db=1&password=pw%231SECRET",
+  };
+
+  gst_debug_add_log_function (scan_secret, NULL, NULL);
+  gst_debug_remove_log_function (gst_debug_log_default);
+  gst_debug_set_active (TRUE);
+  gst_debug_set_default_threshold (GST_LEVEL_MEMDUMP);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    GstElement *p = gst_pipeline_new (NULL);
+    GstElement *src = gst_element_factory_make ("videotestsrc", NULL);
+    GstElement *e = gst_element_factory_make ("axionclaude", NULL);
+    GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+    GstBus *bus = gst_element_get_bus (p);
+    GstMessage *m;
+    GError *err = NULL;
+    gchar *dbg = NULL, *shown;
+
+    g_object_set (src, "num-buffers", 1, NULL);
+    g_object_set (e, "redis-url", bad[i], "api-key", KEY, NULL);
+    g_object_get (e, "redis-url", &shown, NULL);
+    fail_if (has_secret (shown), "read back: %s", shown);
+    g_free (shown);
+    gst_bin_add_many (GST_BIN (p), src, e, sink, NULL);
+    fail_unless (gst_element_link_many (src, e, sink, NULL));
+    gst_element_set_state (p, GST_STATE_PLAYING);
+    m = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_ERROR);
+    fail_unless (m != NULL, "%s: no error", bad[i]);
+    gst_message_parse_error (m, &err, &dbg);
+    fail_unless (
+        strstr (err->message, "Invalid redis-url") != NULL, "%s", err->message);
+    fail_if (has_secret (err->message), "%s", err->message);
+    fail_if (has_secret (dbg), "%s", dbg);
+    g_clear_error (&err);
+    g_free (dbg);
+    gst_message_unref (m);
+    gst_element_set_state (p, GST_STATE_NULL);
+    gst_object_unref (bus);
+    gst_object_unref (p);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (unreachable); i++) {
+    gchar *extra = g_strdup_printf ("workers=1");
+    GstHarness *h;
+    /* the key from the environment: GStreamer's parser logs a key given
+     * in the description (see test_key_never_shown) */
+    g_setenv ("ANTHROPIC_API_KEY", KEY, TRUE);
+    h = claude_harness_full (extra, 64, 48, FALSE);
+    GstElement *e = gst_harness_find_element (h, "axionclaude");
+    GstAxionAnalysis *a;
+    GstMessage *m;
+    GstBus *bus = gst_bus_new ();
+    guint64 n = 1;
+    gchar *shown;
+
+    gst_element_set_bus (e, bus);
+    g_object_set (e, "redis-url", unreachable[i], NULL);
+    g_object_get (e, "redis-url", &shown, NULL);
+    fail_if (has_secret (shown), "read back: %s", shown);
+    g_free (shown);
+    gst_buffer_unref (
+        gst_harness_push_and_pull (h, frame (64, 48, 0, TRUE, 0x77 + i)));
+    a = wait_analysis (h, 64, 48, &n);
+    /* per-process budgets: the analysis still happens */
+    fail_unless (a && a->error == NULL);
+    while ((m = gst_bus_pop (bus))) {
+      const GstStructure *s = gst_message_get_structure (m);
+      gchar *str = s ? gst_structure_to_string (s) : NULL;
+      fail_if (has_secret (str), "bus: %s", str);
+      g_free (str);
+      gst_message_unref (m);
+    }
+    gst_axion_analysis_free (a);
+    gst_object_unref (bus);
+    gst_object_unref (e);
+    gst_harness_teardown (h);
+    g_unsetenv ("ANTHROPIC_API_KEY");
+    g_free (extra);
+  }
+
+  gst_debug_set_default_threshold (GST_LEVEL_NONE);
+  gst_debug_remove_log_function (scan_secret);
+  gst_debug_add_log_function (gst_debug_log_default, NULL, NULL);
+  fail_unless_equals_int (secret_seen, 0);
+}
+GST_END_TEST;
+
 /* ---- through axionpgsink into PostgreSQL -------------------------------- */
 
 static gint64
@@ -708,6 +1411,332 @@ GST_START_TEST (test_rows_in_postgres)
 }
 GST_END_TEST;
 
+static gchar *
+pg_text (PGconn *c, const gchar *sql)
+{
+  PGresult *r = PQexec (c, sql);
+  gchar *v = NULL;
+  if (PQresultStatus (r) == PGRES_TUPLES_OK && PQntuples (r) == 1)
+    v = PQgetisnull (r, 0, 0) ? g_strdup ("(null)")
+                              : g_strdup (PQgetvalue (r, 0, 0));
+  else
+    g_printerr ("%s: %s\n", sql, PQerrorMessage (c));
+  PQclear (r);
+  return v;
+}
+
+/* one claude_analyses column of the answer with message id @id */
+static gchar *
+row_value_cam (PGconn *c, const gchar *cam, const gchar *id, const gchar *expr)
+{
+  gchar *sql = g_strdup_printf ("SELECT %s FROM claude_analyses WHERE "
+                                "camera_id = '%s' AND claude_response->>"
+                                "'id' = '%s'",
+      expr, cam, id);
+  gchar *v = pg_text (c, sql);
+  g_free (sql);
+  return v;
+}
+
+static gchar *
+row_value (PGconn *c, const gchar *id, const gchar *expr)
+{
+  return row_value_cam (c, "camF", id, expr);
+}
+
+#define fail_unless_row(c, id, expr, want)                                     \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    gchar *got_ = row_value (c, id, expr);                                     \
+    fail_unless (g_strcmp0 (got_, want) == 0, "%s: %s is %s, not %s", id,      \
+        expr, got_, want);                                                     \
+    g_free (got_);                                                             \
+  }                                                                            \
+  G_STMT_END
+
+/* Out-of-range, wrongly typed and missing fields through the mock server
+ * and axionpgsink: each row holds the valid fields, NULL (or false) for the
+ * wrong ones, and the error text in claude_response->>'axion_error'. */
+GST_START_TEST (test_fields_in_postgres)
+{
+  const gchar *conninfo = g_getenv ("AXION_TEST_PG_CONNINFO");
+  struct
+  {
+    const gchar *id, *field, *value;
+  } answers[] = {
+    { "msg_sev", "alert_severity", "99999999999999999999" },
+    { "msg_conf", "confidence_score", "\"NaN\"" },
+    { "msg_inf", "confidence_score", "1e999999" },
+    { "msg_risk", "risk_assessment", "\"hi\\\"gh\\n\"" },
+    { "msg_alert", "should_alert", "\"true\"" },
+    { "msg_noobj", "objects_identified", NULL },
+    { "msg_nopat", "pattern_detected", NULL },
+    { "msg_nodesc", "scene_description", NULL },
+    { "msg_quote", "primary_insight", "\"He said \\\"hi\\\"\\nthen left\"" },
+  };
+  gchar *cmd, *d, *v;
+  GstHarness *h;
+  PGconn *c;
+  gint status;
+
+  if (conninfo == NULL) {
+    GST_WARNING ("no test PostgreSQL: skipped");
+    return;
+  }
+  cmd = g_strdup_printf ("%s/tools/axion-db migrate", AXION_SRCDIR);
+  fail_unless (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL) &&
+      g_spawn_check_wait_status (status, NULL));
+  g_free (cmd);
+
+  for (guint i = 0; i < G_N_ELEMENTS (answers); i++) {
+    gchar *body = answer_with (
+        answers[i].field, answers[i].value, answers[i].id);
+    claude_mock_push (mock, 200, NULL, body, 0);
+    g_free (body);
+  }
+  /* bare NaN: not JSON */
+  claude_mock_push (mock, 200, NULL,
+      "{\"id\":\"msg_nan\",\"type\":\"message\",\"content\":[{\"type\":"
+      "\"tool_use\",\"name\":\"record_scene_analysis\",\"input\":{"
+      "\"scene_description\":\"x\",\"confidence_score\":NaN}}]}",
+      0);
+
+  /* one worker: the answers go to the frames in order */
+  d = g_strdup_printf ("axionclaude api-url=%s api-key=%s camera-id=camF "
+                       "min-interval-ms=0 workers=1 queue-size=16 "
+                       "calls-per-minute=0 camera-calls-per-minute=0 ! "
+                       "axionpgsink conninfo=\"%s\" flush-interval-ms=50",
+      mock_url, KEY, conninfo);
+  h = gst_harness_new_parse (d);
+  g_free (d);
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=GRAY8,width=64,height=48,framerate=10/1");
+  for (guint i = 0; i <= G_N_ELEMENTS (answers); i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, frame (64, 48, i, TRUE, 0)), GST_FLOW_OK);
+  for (int i = 0;
+       i < 500 && claude_mock_answered (mock) < G_N_ELEMENTS (answers) + 1; i++)
+    g_usleep (20000);
+  fail_unless_equals_int (
+      claude_mock_answered (mock), G_N_ELEMENTS (answers) + 1);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+
+  c = PQconnectdb (conninfo);
+  fail_unless (PQstatus (c) == CONNECTION_OK);
+  fail_unless_equals_int64 (
+      pg_count (c,
+          "SELECT count(*) FROM claude_analyses WHERE camera_id = "
+          "'camF'"),
+      G_N_ELEMENTS (answers) + 1);
+
+  /* severity 99999999999999999999: NULL (was 1), the rest kept; the alert
+   * takes its severity from the risk (medium: 3) */
+  fail_unless_row (c, "msg_sev", "alert_severity", "(null)");
+  fail_unless_row (c, "msg_sev", "confidence_score", "0.5000");
+  fail_unless_row (c, "msg_sev", "risk_assessment", "medium");
+  fail_unless_row (c, "msg_sev", "should_alert", "t");
+  fail_unless_row (c, "msg_sev", "claude_response->>'axion_error'",
+      "fields: alert_severity: 1e+20 is not an integer from 1 to 5, stored "
+      "as NULL");
+  fail_unless_row (c, "msg_sev",
+      "(SELECT severity FROM alerts a WHERE a.claude_analysis_id = "
+      "analysis_id)",
+      "3");
+  /* confidence "NaN": NULL, with the error */
+  fail_unless_row (c, "msg_conf", "confidence_score", "(null)");
+  fail_unless_row (c, "msg_conf", "alert_severity", "4");
+  fail_unless_row (c, "msg_conf", "claude_response->>'axion_error'",
+      "fields: confidence_score: \"NaN\" is not a number from 0 to 1, stored "
+      "as NULL");
+  /* 1e999999: the row is written (the number kept as a string) */
+  fail_unless_row (c, "msg_inf", "confidence_score", "(null)");
+  fail_unless_row (c, "msg_inf",
+      "claude_response->'content'->0->'input'->>"
+      "'confidence_score'",
+      "1e999999");
+  /* a quote and a newline in a wrong enum value */
+  fail_unless_row (c, "msg_risk", "risk_assessment", "(null)");
+  fail_unless_row (c, "msg_risk", "claude_response->>'axion_error'",
+      "fields: risk_assessment: \"hi\\\"gh\\n\" is not one of "
+      "none|low|medium|high|critical, stored as NULL");
+  /* should_alert "true" (a string): false, no alert */
+  fail_unless_row (c, "msg_alert", "should_alert", "f");
+  fail_unless_row (c, "msg_alert",
+      "(SELECT count(*) FROM alerts a WHERE a.claude_analysis_id = "
+      "analysis_id)",
+      "0");
+  fail_unless_row (c, "msg_alert", "claude_response->>'axion_error'",
+      "fields: should_alert: \"true\" is not true or false, stored as false");
+  /* missing non-essential fields: default and noted */
+  fail_unless_row (c, "msg_noobj", "objects_identified", "(null)");
+  fail_unless_row (c, "msg_noobj", "activities_detected", "{walking}");
+  fail_unless_row (c, "msg_noobj", "claude_response->>'axion_error'",
+      "fields: objects_identified: missing, stored as NULL");
+  fail_unless_row (c, "msg_nopat", "pattern_detected", "f");
+  fail_unless_row (c, "msg_nopat", "pattern_type", "loitering");
+  fail_unless_row (c, "msg_nopat", "claude_response->>'axion_error'",
+      "fields: pattern_detected: missing, stored as false (the default)");
+  /* no description: the analysis failed, nothing of it used */
+  fail_unless_row (c, "msg_nodesc", "primary_insight", "(null)");
+  fail_unless_row (c, "msg_nodesc", "should_alert", "f");
+  fail_unless_row (c, "msg_nodesc", "claude_response->>'axion_error'",
+      "schema: scene_description is missing: an answer without a "
+      "description is not used");
+  /* quotes and newlines in text: stored as written */
+  fail_unless_row (
+      c, "msg_quote", "primary_insight", "He said \"hi\"\nthen left");
+  fail_unless_row (c, "msg_quote", "claude_response ? 'axion_error'", "f");
+  /* not JSON: the error envelope */
+  v = pg_text (c,
+      "SELECT claude_response->>'axion_error' FROM "
+      "claude_analyses WHERE camera_id = 'camF' AND "
+      "claude_response->'error'->>'type' = 'parse'");
+  fail_unless (v && g_str_has_prefix (v, "parse: not JSON"), "%s", v);
+  g_free (v);
+  PQfinish (c);
+}
+GST_END_TEST;
+
+/* Every case of field_cases through the mock server and axionpgsink: the
+ * row's column is NULL (false) for a wrong or missing field, the other
+ * fields are as given, and claude_response->>'axion_error' is the error
+ * text the parser gives. */
+GST_START_TEST (test_fields_each_in_postgres)
+{
+  const gchar *conninfo = g_getenv ("AXION_TEST_PG_CONNINFO");
+  guint n = G_N_ELEMENTS (field_cases), bare = 0;
+  gchar *cmd, *d, *v;
+  GstHarness *h;
+  PGconn *c;
+  gint status;
+
+  if (conninfo == NULL) {
+    GST_WARNING ("no test PostgreSQL: skipped");
+    return;
+  }
+  cmd = g_strdup_printf ("%s/tools/axion-db migrate", AXION_SRCDIR);
+  fail_unless (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL) &&
+      g_spawn_check_wait_status (status, NULL));
+  g_free (cmd);
+
+  for (guint i = 0; i < n; i++) {
+    gchar *id = g_strdup_printf ("msg_case_%u", i);
+    gchar *body = answer_with (field_cases[i].field, field_cases[i].value, id);
+    claude_mock_push (mock, 200, NULL, body, 0);
+    g_free (body);
+    g_free (id);
+  }
+  d = g_strdup_printf ("axionclaude api-url=%s api-key=%s camera-id=camE "
+                       "min-interval-ms=0 workers=4 queue-size=1000 "
+                       "calls-per-minute=0 camera-calls-per-minute=0 "
+                       "tokens-per-day=0 ! axionpgsink conninfo=\"%s\" "
+                       "flush-interval-ms=50",
+      mock_url, KEY, conninfo);
+  h = gst_harness_new_parse (d);
+  g_free (d);
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=GRAY8,width=64,height=48,framerate=10/1");
+  for (guint i = 0; i < n; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, frame (64, 48, i, TRUE, 0)), GST_FLOW_OK);
+  /* each row is found by its message id: the workers may take the
+   * answers in any order. Wait while answers come (a sanitizer build on a
+   * busy machine is slow; only a stall of 30 s fails) */
+  {
+    guint last = 0;
+    gint64 progress = g_get_monotonic_time ();
+    while (claude_mock_answered (mock) < n &&
+        g_get_monotonic_time () - progress < 30 * G_USEC_PER_SEC) {
+      if (claude_mock_answered (mock) != last) {
+        last = claude_mock_answered (mock);
+        progress = g_get_monotonic_time ();
+      }
+      g_usleep (20000);
+    }
+  }
+  fail_unless_equals_int (claude_mock_answered (mock), n);
+  fail_unless_equals_int (claude_mock_invalid (mock), 0);
+  /* the last results leave with the next buffer or at EOS */
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+
+  c = PQconnectdb (conninfo);
+  fail_unless (PQstatus (c) == CONNECTION_OK);
+  fail_unless_equals_int64 (
+      pg_count (c,
+          "SELECT count(*) FROM claude_analyses WHERE camera_id = "
+          "'camE'"),
+      n);
+  for (guint i = 0; i < n; i++) {
+    const FieldCase *fc = &field_cases[i];
+    gchar *id = g_strdup_printf ("msg_case_%u", i);
+    gchar *body = answer_with (fc->field, fc->value, id);
+    GstAxionAnalysis *a = gst_axion_analysis_new ();
+    gint tin, tout;
+    gchar *et = NULL, *em = NULL, *want;
+    gboolean used = axion_claude_parse_response (
+        body, strlen (body), a, &tin, &tout, &et, &em);
+
+    if (fc->outcome == FIELD_FAILS && a->raw_json == NULL) {
+      /* not JSON: the error envelope, without the message id */
+      bare++;
+    } else {
+      want = et ? g_strdup_printf ("%s: %s", et, em) : g_strdup ("(null)");
+      {
+        gchar *got = row_value_cam (
+            c, "camE", id, "claude_response->>'axion_error'");
+        fail_unless (g_strcmp0 (got, want) == 0,
+            "%s = %s: axion_error %s, "
+            "not %s",
+            fc->field, fc->value, got, want);
+        g_free (got);
+      }
+      g_free (want);
+      if (fc->outcome == FIELD_ERROR || fc->outcome == FIELD_MISSING) {
+        gchar *got = row_value_cam (c, "camE", id, fc->field);
+        const gchar *unset = g_str_equal (fc->field, "pattern_detected") ||
+                g_str_equal (fc->field, "should_alert")
+            ? "f"
+            : "(null)";
+        fail_unless (g_strcmp0 (got, unset) == 0, "%s = %s: stored as %s",
+            fc->field, fc->value, got);
+        g_free (got);
+        /* the rest of the answer is there */
+        got = row_value_cam (c, "camE", id, "scene_description");
+        fail_unless_equals_string (got, "An entrance hall");
+        g_free (got);
+      } else if (fc->outcome == FIELD_FAILS) {
+        gchar *got = row_value_cam (
+            c, "camE", id, "concat_ws (',', primary_insight, should_alert)");
+        fail_unless_equals_string (got, "f");
+        g_free (got);
+      } else if (used && fc->value && !g_str_equal (fc->value, "null")) {
+        gchar *got = row_value_cam (c, "camE", id, fc->field);
+        fail_unless (g_strcmp0 (got, "(null)") != 0, "%s = %s: NULL", fc->field,
+            fc->value);
+        g_free (got);
+      }
+    }
+    g_free (et);
+    g_free (em);
+    g_free (id);
+    g_free (body);
+    gst_axion_analysis_free (a);
+  }
+  v = g_strdup_printf ("%u", bare);
+  {
+    gchar *got = pg_text (c,
+        "SELECT count(*) FROM claude_analyses WHERE camera_id = 'camE' AND "
+        "claude_response->>'axion_error' LIKE 'parse: not JSON%'");
+    fail_unless_equals_string (got, v);
+    g_free (got);
+  }
+  g_free (v);
+  PQfinish (c);
+}
+GST_END_TEST;
+
 static Suite *
 claude_suite (void)
 {
@@ -715,9 +1744,13 @@ claude_suite (void)
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
-  tcase_set_timeout (tc, 120);
+  /* generous: test_fields_each_in_postgres makes 115 calls, slow under
+   * the sanitizers */
+  tcase_set_timeout (tc, 240);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_api_rules);
+  tcase_add_test (tc, test_fields_one_by_one);
+  tcase_add_test (tc, test_fields_values);
   tcase_add_test (tc, test_success);
   tcase_add_test (tc, test_bad_request_no_retry);
   tcase_add_test (tc, test_unauthorized_no_retry);
@@ -730,8 +1763,13 @@ claude_suite (void)
   tcase_add_test (tc, test_never_stalls_video);
   tcase_add_test (tc, test_queue_bound);
   tcase_add_test (tc, test_key_never_shown);
+  tcase_add_test (tc, test_key_echoed_by_server);
   tcase_add_test (tc, test_redis_budget_and_dedupe);
+  tcase_add_test (tc, test_key_prefix);
+  tcase_add_test (tc, test_redis_password_never_shown);
   tcase_add_test (tc, test_rows_in_postgres);
+  tcase_add_test (tc, test_fields_in_postgres);
+  tcase_add_test (tc, test_fields_each_in_postgres);
   return s;
 }
 

@@ -8,7 +8,9 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libpq-fe.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -279,9 +281,12 @@ db_start (void)
 /* Before each test: the server up and connected, also after a test that
  * failed while it was stopped (otherwise one failure took every later
  * test down with it, the first as a crash on a closed connection). */
+static void pg_thaw (void);
+
 static void
 db_ensure (void)
 {
+  pg_thaw (); /* a test that failed with the server stopped */
   if (conn && PQstatus (conn) == CONNECTION_OK)
     return;
   PQfinish (conn);
@@ -294,6 +299,188 @@ db_ensure (void)
     conn = PQconnectdb (conninfo);
   }
 }
+
+/* ---- a server that hangs: PostgreSQL SIGSTOP'd ---------------------- */
+
+/* the postmaster and its children, stopped by pg_freeze() (continued by
+ * pg_thaw(), which every test's fixture also calls: a failed test never
+ * leaves the server stopped) */
+static GArray *frozen;
+
+static GPid
+postmaster_pid (void)
+{
+  gchar *path = g_build_filename (
+      g_getenv ("AXION_TEST_PGDATA"), "postmaster.pid", NULL);
+  gchar *text = NULL;
+  GPid pid = 0;
+
+  if (g_file_get_contents (path, &text, NULL, NULL))
+    pid = (GPid) g_ascii_strtoll (text, NULL, 10);
+  g_free (text);
+  g_free (path);
+  return pid;
+}
+
+/* the processes whose parent is @parent */
+static void
+children_of (GPid parent, GArray *out)
+{
+  GDir *d = g_dir_open ("/proc", 0, NULL);
+  const gchar *name;
+
+  while (d && (name = g_dir_read_name (d))) {
+    gchar *path, *stat = NULL, *p;
+    if (!g_ascii_isdigit (name[0]))
+      continue;
+    path = g_strdup_printf ("/proc/%s/stat", name);
+    /* "pid (comm) state ppid ...": comm may hold spaces and ')' */
+    if (g_file_get_contents (path, &stat, NULL, NULL) &&
+        (p = strrchr (stat, ')')) != NULL) {
+      GPid ppid = 0;
+      if (sscanf (p + 1, " %*c %d", &ppid) == 1 && ppid == parent) {
+        GPid pid = (GPid) g_ascii_strtoll (name, NULL, 10);
+        g_array_append_val (out, pid);
+      }
+    }
+    g_free (stat);
+    g_free (path);
+  }
+  if (d)
+    g_dir_close (d);
+}
+
+static void
+pg_thaw (void)
+{
+  if (frozen == NULL)
+    return;
+  for (guint i = 0; i < frozen->len; i++)
+    kill (g_array_index (frozen, GPid, i), SIGCONT);
+  g_array_unref (frozen);
+  frozen = NULL;
+}
+
+/* Every PostgreSQL process stopped (the postmaster first, so it starts
+ * nothing new): connected backends hang, new connections wait. */
+static void
+pg_freeze (void)
+{
+  GPid pm = postmaster_pid ();
+
+  fail_unless (pm > 0, "no postmaster.pid in AXION_TEST_PGDATA");
+  pg_thaw ();
+  frozen = g_array_new (FALSE, FALSE, sizeof (GPid));
+  fail_unless (
+      kill (pm, SIGSTOP) == 0, "SIGSTOP %d: %s", pm, g_strerror (errno));
+  g_array_append_val (frozen, pm);
+  children_of (pm, frozen);
+  for (guint i = 1; i < frozen->len; i++)
+    kill (g_array_index (frozen, GPid, i), SIGSTOP);
+}
+
+typedef struct
+{
+  GstElement *element;
+  gint done; /* atomic */
+  GstStateChangeReturn ret;
+} NullJob;
+
+static gpointer
+set_null (NullJob *job)
+{
+  job->ret = gst_element_set_state (job->element, GST_STATE_NULL);
+  g_atomic_int_set (&job->done, 1);
+  return NULL;
+}
+
+/* PostgreSQL hangs (every process SIGSTOP'd) while the sink is connected
+ * and writing: EOS ends within eos-timeout-ms (plus a generous margin),
+ * and set_state(NULL) returns (it waited for the hung backend for ever: a
+ * blocking PQexec/PQgetResult on a unix socket). The rows of the
+ * abandoned transaction are spooled: once the server runs again, the
+ * next start replays them, every row exactly once. The statement timeout
+ * is the default (30 s): stop and EOS do not wait for it. @n frames are
+ * pushed while it hangs: with @batch_size 16, small batches (one round
+ * trip, results read at the next flush); with 1000, one large batch (the
+ * COPY way). */
+static void
+hung_server_case (const gchar *camera, guint batch_size, guint n)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *extra = g_strdup_printf ("spool-dir=%s eos-timeout-ms=1000 "
+                                  "metrics-interval-ms=0 batch-size=%u",
+      spool, batch_size);
+  GstHarness *h = new_sink (extra);
+  gint64 t0 = g_get_real_time (), start, eos_ms;
+  NullJob job = { NULL, 0, GST_STATE_CHANGE_FAILURE };
+  GThread *t;
+  GstStructure *st;
+  guint64 spooled = 0;
+  gchar *q;
+  gint k;
+
+  for (guint i = 0; i < 20; i++)
+    gst_harness_push (h, make_frame (camera, i, t0));
+  fail_unless (wait_rows ("frame_metadata", camera, 20));
+
+  pg_freeze ();
+  for (guint i = 20; i < 20 + n; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, make_frame (camera, i, t0)), GST_FLOW_OK);
+  g_usleep (300000); /* the worker is writing to the hung server */
+  start = g_get_monotonic_time ();
+  gst_harness_push_event (h, gst_event_new_eos ());
+  eos_ms = (g_get_monotonic_time () - start) / 1000;
+
+  /* the state change in a thread: a hang must fail the test, not hold it
+   * (a bound only to end a broken run) */
+  job.element = h->element;
+  t = g_thread_new ("set-null", (GThreadFunc) set_null, &job);
+  for (k = 0; k < 600 && !g_atomic_int_get (&job.done); k++)
+    g_usleep (50000);
+  st = sink_stats (h);
+  gst_structure_get_uint64 (st, "rows-spooled", &spooled);
+  gst_structure_free (st);
+  pg_thaw ();
+  g_thread_join (t);
+  fail_unless (k < 600, "set_state(NULL) hung on a stopped server");
+  fail_unless_equals_int (job.ret, GST_STATE_CHANGE_SUCCESS);
+  fail_unless (
+      eos_ms < 1000 + 20000, "EOS took %" G_GINT64_FORMAT " ms", eos_ms);
+  fail_unless (spooled > 0, "nothing spooled");
+  gst_harness_teardown (h);
+
+  /* the server runs again: the next start replays the spool */
+  db_ensure ();
+  h = new_sink (extra);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  fail_unless_equals_int64 (count_rows ("frame_metadata", camera), 20 + n);
+  q = g_strdup_printf ("SELECT count(DISTINCT frame_number) FROM "
+                       "frame_metadata WHERE camera_id = '%s'",
+      camera);
+  {
+    gchar *v = scalar (q), *want = g_strdup_printf ("%u", 20 + n);
+    fail_unless_equals_string (v, want);
+    g_free (v);
+    g_free (want);
+  }
+  g_free (q);
+  fail_unless_equals_int64 (count_rows ("camera_events", camera), 14);
+  fail_unless_equals_int (count_files (spool), 0);
+  g_rmdir (spool);
+  g_free (spool);
+  g_free (extra);
+}
+
+GST_START_TEST (test_hung_server_never_freezes)
+{
+  hung_server_case ("CAM_HANG", 16, 40);
+  hung_server_case ("CAM_HANG_COPY", 1000, 400);
+}
+
+GST_END_TEST;
 
 GST_START_TEST (test_outage_spool_replay)
 {
@@ -1366,6 +1553,146 @@ GST_START_TEST (test_camera_id_dotdot_stays_in_root)
 
 GST_END_TEST;
 
+/* statement-timeout-ms alone (no EOS, no stop): a server that hangs in
+ * the middle of the stream is abandoned after it, the rows go to the
+ * spool (last-error says why), and once it runs again they are written,
+ * exactly once, by the same sink. */
+GST_START_TEST (test_statement_timeout_spools)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *extra = g_strdup_printf ("spool-dir=%s statement-timeout-ms=300 "
+                                  "metrics-interval-ms=0 eos-timeout-ms=60000",
+      spool);
+  GstHarness *h = new_sink (extra);
+  gint64 t0 = g_get_real_time ();
+  guint64 spooled = 0;
+  gchar *err = NULL;
+  gint k;
+
+  for (guint i = 0; i < 20; i++)
+    gst_harness_push (h, make_frame ("CAM_STMT", i, t0));
+  fail_unless (wait_rows ("frame_metadata", "CAM_STMT", 20));
+  pg_freeze ();
+  for (guint i = 20; i < 40; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, make_frame ("CAM_STMT", i, t0)), GST_FLOW_OK);
+  /* a bound only to end a broken run */
+  for (k = 0; k < 1200 && spooled < 20; k++) {
+    GstStructure *st = sink_stats (h);
+    gst_structure_get_uint64 (st, "rows-spooled", &spooled);
+    g_free (err);
+    err = g_strdup (gst_structure_get_string (st, "last-error"));
+    gst_structure_free (st);
+    g_usleep (50000);
+  }
+  pg_thaw ();
+  fail_unless (spooled >= 20, "%" G_GUINT64_FORMAT " rows spooled", spooled);
+  fail_unless (strstr (err, "statement-timeout-ms") != NULL, "%s", err);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_STMT"), 40);
+  assert_sql ("40",
+      "SELECT count(DISTINCT frame_number) FROM frame_metadata WHERE "
+      "camera_id = 'CAM_STMT'");
+  fail_unless_equals_int (count_files (spool), 0);
+  g_free (err);
+  g_rmdir (spool);
+  g_free (spool);
+  g_free (extra);
+}
+
+GST_END_TEST;
+
+/* runs @pipeline to EOS; the text of its bus's warnings (owned) */
+static gchar *
+run_to_eos (GstElement *pipeline)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GString *w = g_string_new (NULL);
+  GstMessage *m;
+
+  while ((m = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING))) {
+    GstMessageType type = GST_MESSAGE_TYPE (m);
+    if (type == GST_MESSAGE_WARNING) {
+      GError *err = NULL;
+      gchar *dbg = NULL;
+      gst_message_parse_warning (m, &err, &dbg);
+      g_string_append_printf (w, "%s | %s\n", err->message, dbg);
+      g_error_free (err);
+      g_free (dbg);
+    }
+    gst_message_unref (m);
+    fail_if (type == GST_MESSAGE_ERROR, "error; warnings: %s", w->str);
+    if (type == GST_MESSAGE_EOS)
+      break;
+  }
+  fail_unless (m != NULL, "no EOS");
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  return g_string_free (w, FALSE);
+}
+
+/* No camera-id anywhere and no source URI: two pipelines of one
+ * description (same element names) in one process file their rows under
+ * two ids (both went under the element's name: merged), and each says so
+ * on its bus; a sink with no Axion element before it writes the frames
+ * under its own fallback id with a warning (it skipped them silently). */
+GST_START_TEST (test_no_camera_id_never_merges)
+{
+  gchar *desc = g_strdup_printf (
+      "videotestsrc num-buffers=10 ! video/x-raw,format=I420,width=64,"
+      "height=48 ! axionmotion name=nocam ! axionpgsink conninfo=\"%s\" "
+      "spool-dir=\"\" metrics-interval-ms=0",
+      conninfo);
+  GstElement *p1 = gst_parse_launch (desc, NULL);
+  GstElement *p2 = gst_parse_launch (desc, NULL);
+  gchar *w1, *w2, *ids;
+
+  fail_unless (p1 && p2);
+  fail_unless (gst_element_set_state (p1, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (gst_element_set_state (p2, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  w1 = run_to_eos (p1);
+  w2 = run_to_eos (p2);
+  ids = scalar ("SELECT string_agg (camera_id || '=' || n, ' ' ORDER BY "
+                "camera_id) FROM (SELECT camera_id, count(*) AS n FROM "
+                "frame_metadata WHERE camera_id LIKE 'nocam%' GROUP BY "
+                "camera_id) c");
+  fail_unless_equals_string (ids, "nocam=10 nocam-2=10");
+  fail_unless (strstr (w1, "No camera-id set") && strstr (w1, "camera-id"),
+      "warnings: %s", w1);
+  fail_unless (strstr (w2, "No camera-id set") && strstr (w2, "\"nocam-2\""),
+      "warnings: %s", w2);
+  /* once per pipeline */
+  fail_if (strstr (strstr (w1, "No camera-id set") + 1, "No camera-id set"),
+      "warnings: %s", w1);
+  g_free (w1);
+  g_free (w2);
+  g_free (ids);
+  gst_object_unref (p1);
+  gst_object_unref (p2);
+  g_free (desc);
+
+  /* no Axion element before the sink: nothing skipped */
+  desc = g_strdup_printf ("videotestsrc num-buffers=5 ! axionpgsink "
+                          "name=nocamsink conninfo=\"%s\" spool-dir=\"\" "
+                          "metrics-interval-ms=0",
+      conninfo);
+  p1 = gst_parse_launch (desc, NULL);
+  fail_unless (gst_element_set_state (p1, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  w1 = run_to_eos (p1);
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "nocamsink"), 5);
+  fail_unless (strstr (w1, "\"nocamsink\""), "warnings: %s", w1);
+  g_free (w1);
+  gst_object_unref (p1);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgsink_suite (void)
 {
@@ -1397,6 +1724,9 @@ pgsink_suite (void)
   tcase_add_test (tc, test_dropped_rows_warn);
   tcase_add_test (tc, test_full_disk);
   tcase_add_test (tc, test_camera_id_dotdot_stays_in_root);
+  tcase_add_test (tc, test_hung_server_never_freezes);
+  tcase_add_test (tc, test_statement_timeout_spools);
+  tcase_add_test (tc, test_no_camera_id_never_merges);
   return s;
 }
 

@@ -404,6 +404,96 @@ GST_START_TEST (test_bad_configuration)
 
 GST_END_TEST;
 
+/* key-prefix: keys are "<prefix>:..."; "site7:" (the old redis-prefix
+ * form, with its ':') means the same as "site7" (it made
+ * "site7::camera:..." keys), and reads back without the ':' */
+GST_START_TEST (test_key_prefix)
+{
+  const gchar *given[] = { "site7", "site7:" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (given); i++) {
+    gchar *extra = g_strdup_printf ("key-prefix=\"%s\"", given[i]);
+    GstHarness *h = new_sink (extra);
+    GstElement *s = gst_bin_get_by_name (GST_BIN (h->element), "s");
+    gchar *v = NULL;
+
+    g_object_get (s, "key-prefix", &v, NULL);
+    fail_unless_equals_string (v, "site7");
+    g_free (v);
+    freeReplyObject (rcmd ("DEL site7:camera:CAM_P:state site7:events"));
+    for (guint n = 10; n < 12; n++)
+      gst_harness_push (h, make_frame ("CAM_P", n));
+    fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+    assert_redis ("11", "HGET site7:camera:CAM_P:state last_frame_number");
+    assert_redis ("1", "SISMEMBER site7:cameras:active CAM_P");
+    assert_redis ("2", "XLEN site7:events");
+    assert_redis ("0", "EXISTS site7::camera:CAM_P:state");
+    assert_redis ("0", "EXISTS axion:camera:CAM_P:state");
+    gst_object_unref (s);
+    gst_harness_teardown (h);
+    g_free (extra);
+  }
+}
+
+GST_END_TEST;
+
+/* A buffer without an Axion frame meta is not skipped: the sink files it
+ * under the camera-id event's id, else its fallback id, with one warning
+ * on the bus saying what to set. */
+GST_START_TEST (test_buffer_without_meta)
+{
+  GstHarness *h;
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+  guint warnings = 0;
+  gchar *d = g_strdup_printf ("axionredissink name=nometa redis-url=\"%s\" "
+                              "state-interval-ms=30",
+      url);
+
+  h = gst_harness_new_parse (d);
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=I420,width=64,"
+      "height=48,framerate=10/1");
+  for (guint i = 0; i < 3; i++)
+    gst_harness_push (h, gst_buffer_new_allocate (NULL, 64, NULL));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  assert_redis ("3", "HGET axion:camera:nometa:state frames_processed");
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+    gst_message_parse_warning (m, &err, NULL);
+    if (strstr (err->message, "No camera-id set") &&
+        strstr (err->message, "\"nometa\""))
+      warnings++;
+    g_error_free (err);
+    gst_message_unref (m);
+  }
+  fail_unless_equals_int (warnings, 1);
+  gst_element_set_bus (h->element, NULL);
+  gst_harness_teardown (h);
+
+  /* with a camera-id event (an Axion element upstream whose metas were
+   * lost): that id, no warning */
+  h = gst_harness_new_parse (d);
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=I420,width=64,"
+      "height=48,framerate=10/1");
+  fail_unless (gst_harness_push_event (
+      h, gst_axion_camera_id_event_new ("CAM_EV", NULL)));
+  gst_harness_push (h, gst_buffer_new_allocate (NULL, 64, NULL));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  assert_redis ("1", "HGET axion:camera:CAM_EV:state frames_processed");
+  fail_if (gst_bus_have_pending (bus) &&
+      (m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING)) != NULL);
+  gst_element_set_bus (h->element, NULL);
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  g_free (d);
+}
+
+GST_END_TEST;
+
 static Suite *
 redissink_suite (void)
 {
@@ -417,6 +507,8 @@ redissink_suite (void)
   tcase_add_test (tc, test_burst_while_up_drops_nothing);
   tcase_add_test (tc, test_redis_restart);
   tcase_add_test (tc, test_bad_configuration);
+  tcase_add_test (tc, test_key_prefix);
+  tcase_add_test (tc, test_buffer_without_meta);
   return s;
 }
 

@@ -239,6 +239,109 @@ find_source_uri (GstElement *element, GstPad *sinkpad)
   return clean;
 }
 
+/* Ids made from element names (no camera-id, no source URI), one
+ * registry for the process: id -> the top-level bin (pipeline) that took
+ * it (a weak reference). Two pipelines built from one description have
+ * elements of the same names: the later one gets "<name>-2", "-3", ...,
+ * so their rows never merge; elements of one pipeline share the id. A
+ * pipeline made later never takes an id an earlier one used, even after
+ * that one is gone (the rows of two runs stay apart). */
+static GMutex name_ids_lock;
+static GHashTable *name_ids; /* gchar * -> GWeakRef * */
+
+static void
+weak_ref_free (gpointer p)
+{
+  g_weak_ref_clear (p);
+  g_free (p);
+}
+
+/* the outermost parent of @element (itself when it has none) */
+static GstObject *
+top_level_of (GstElement *element)
+{
+  GstObject *top = gst_object_ref (GST_OBJECT (element)), *p;
+
+  while ((p = gst_object_get_parent (top))) {
+    gst_object_unref (top);
+    top = p;
+  }
+  return top;
+}
+
+/* @base (valid) for @element's pipeline, unique among the pipelines of
+ * this process; transfer full */
+static gchar *
+name_id_claim (GstElement *element, const gchar *base)
+{
+  GstObject *top = top_level_of (element);
+  gchar *id = g_strdup (base);
+
+  g_mutex_lock (&name_ids_lock);
+  if (name_ids == NULL)
+    name_ids = g_hash_table_new_full (
+        g_str_hash, g_str_equal, g_free, weak_ref_free);
+  for (guint n = 2;; n++) {
+    GWeakRef *ref = g_hash_table_lookup (name_ids, id);
+    GObject *owner;
+
+    if (ref == NULL) {
+      ref = g_new0 (GWeakRef, 1);
+      g_weak_ref_init (ref, top);
+      g_hash_table_insert (name_ids, g_strdup (id), ref);
+      break;
+    }
+    owner = g_weak_ref_get (ref);
+    if (owner)
+      g_object_unref (owner);
+    if (owner == (GObject *) top)
+      break; /* this pipeline's: shared by its elements */
+    g_free (id);
+    {
+      gchar *suffix = g_strdup_printf ("-%u", n);
+      gchar *trunk = g_strndup (
+          base, GST_AXION_CAMERA_ID_MAX_LEN - strlen (suffix));
+      id = g_strconcat (trunk, suffix, NULL);
+      g_free (trunk);
+      g_free (suffix);
+    }
+  }
+  g_mutex_unlock (&name_ids_lock);
+  gst_object_unref (top);
+  return id;
+}
+
+/* The one warning of the fallback, once per element, on the bus: what the
+ * rows are filed under and what to set. */
+static void
+warn_fallback (GstElement *element, const gchar *id, const gchar *uri)
+{
+  static GQuark warned = 0;
+
+  if (warned == 0)
+    warned = g_quark_from_static_string ("axion-camera-id-fallback-warned");
+  if (g_object_get_qdata (G_OBJECT (element), warned))
+    return;
+  g_object_set_qdata (G_OBJECT (element), warned, GINT_TO_POINTER (1));
+  if (uri)
+    GST_ELEMENT_WARNING (element, RESOURCE, SETTINGS,
+        ("No camera-id set: rows and keys are filed under camera id \"%s\", "
+         "derived from the source URI",
+            id),
+        ("source URI (without credentials): %s; set camera-id on one Axion "
+         "element of this camera's pipeline to choose the id",
+            uri));
+  else
+    GST_ELEMENT_WARNING (element, RESOURCE, SETTINGS,
+        ("No camera-id set and no source URI found: rows and keys are filed "
+         "under camera id \"%s\" (made from the element's name, unique in "
+         "this process only)",
+            id),
+        ("set camera-id on one Axion element of this camera's pipeline "
+         "(e.g. axionmotion camera-id=CAM001): another process without one "
+         "may choose the same id"));
+}
+
 /**
  * gst_axion_camera_id_resolve:
  * @element: the element that needs a camera id
@@ -253,9 +356,12 @@ find_source_uri (GstElement *element, GstPad *sinkpad)
  * camera id): derived with gst_axion_camera_id_from_uri() from the source
  * URI (the one given, else the URI query upstream of @sinkpad, else the
  * "location" or "uri" property of a source element in @element's
- * pipeline), and logged. Without any URI the id is @element's name, made
- * valid (a warning asks for camera-id): unique within the process, so two
- * cameras never merge.
+ * pipeline). Without any URI the id is @element's name, made valid, and
+ * unique among the pipelines of this process ("-2", "-3", ... appended
+ * when another pipeline has taken it): two pipelines never merge.
+ *
+ * Either way the fallback is posted once per element as an element
+ * warning on the bus (the id, and that camera-id sets it), and logged.
  *
  * Every Axion element calls this, so a pipeline gets the same id
  * whichever Axion element comes first.
@@ -266,7 +372,7 @@ gchar *
 gst_axion_camera_id_resolve (
     GstElement *element, GstPad *sinkpad, gchar **source_uri)
 {
-  gchar *uri = NULL, *id, *name;
+  gchar *uri = NULL, *id, *name, *base;
 
   g_return_val_if_fail (GST_IS_ELEMENT (element), g_strdup ("camera"));
 
@@ -282,14 +388,17 @@ gst_axion_camera_id_resolve (
         uri);
   } else {
     name = gst_object_get_name (GST_OBJECT (element));
-    id = camera_id_from_text (name ? name : "", name ? name : "");
+    base = camera_id_from_text (name ? name : "", name ? name : "");
+    id = name_id_claim (element, base);
+    g_free (base);
     g_free (name);
     GST_WARNING_OBJECT (element,
-        "no camera-id set and no source URI found: using \"%s\" (this "
-        "element's name); set camera-id on one Axion element of this "
+        "no camera-id set and no source URI found: using \"%s\" (from "
+        "this element's name); set camera-id on one Axion element of this "
         "camera's pipeline",
         id);
   }
+  warn_fallback (element, id, uri);
   if (source_uri) {
     g_free (*source_uri);
     *source_uri = uri;

@@ -36,6 +36,7 @@
 
 #include "gstaxionqueuesink.h"
 #include "gstaxionbackoff.h"
+#include "gstaxioncamera.h"
 #include "gstaxioncpu.h"
 #include "gstaxionvideoanalyzer.h" /* GST_AXION_PARAM_RW_PLAYING */
 
@@ -50,6 +51,14 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_queue_sink_debug);
 #define DEFAULT_EOS_TIMEOUT_MS 10000
 /* drop warnings: at most one per interval, with the count since the last */
 #define DROP_WARNING_INTERVAL_US G_USEC_PER_SEC
+/* stop(): how long the worker's network work in progress and its last
+ * flush may still wait on the server before giving up (the subclass then
+ * keeps the work, as in an outage) */
+#define STOP_GRACE_US (500 * 1000)
+/* a drain whose time ran out: how long it waits more for the worker to
+ * give up the flush in progress (so that what it keeps is kept when EOS
+ * returns) */
+#define DRAIN_GIVE_UP_WAIT_US (2 * G_USEC_PER_SEC)
 
 enum
 {
@@ -73,6 +82,9 @@ typedef struct
   guint served_seq; /* the drain request the worker's flush began with */
   guint draining;   /* drain() calls waiting */
   gboolean busy;    /* the worker is in connect() or flush() */
+  /* when the worker's network work must be given up (G_MAXINT64: never):
+   * stop() and a drain whose time ran out set it */
+  gint64 give_up_us;
   gboolean fatal;
   gboolean connected;
   gboolean ever_connected;
@@ -85,6 +97,11 @@ typedef struct
   GstAxionCpuMeter render_cpu;
   gint64 worker_cpu_us;
   guint64 frames;
+
+  /* streaming thread: the camera of buffers without one */
+  gchar *camera_id;  /* from the camera-id event, else resolved */
+  gchar *source_uri; /* the event's */
+  guint64 frame_count;
 
   /* worker thread */
   gboolean up; /* connect() succeeded and no flush lost it since */
@@ -271,6 +288,9 @@ worker_main (GstAxionQueueSink *self)
     if (r == GST_AXION_SINK_FATAL)
       priv->fatal = TRUE;
     priv->busy = FALSE;
+    /* a drain that gave up meant the flush that was in progress */
+    if (!priv->stopping)
+      priv->give_up_us = G_MAXINT64;
     g_cond_broadcast (&self->cond);
     if (kind == GST_AXION_FLUSH_FINAL)
       break;
@@ -381,8 +401,18 @@ gst_axion_queue_sink_drain (GstAxionQueueSink *sink, guint timeout_ms)
         !klass->has_pending (sink);
     if (done || priv->fatal || priv->worker == NULL || priv->flushing)
       break;
-    if (!g_cond_wait_until (&sink->cond, &sink->lock, until))
+    if (!g_cond_wait_until (&sink->cond, &sink->lock, until)) {
+      /* out of time: the worker gives up what it waits for on the server
+       * (a server that hangs), and the subclass keeps it (a spool) */
+      gint64 end = g_get_monotonic_time () + DRAIN_GIVE_UP_WAIT_US;
+      if (priv->busy) {
+        priv->give_up_us = MIN (priv->give_up_us, g_get_monotonic_time ());
+        g_cond_broadcast (&sink->cond);
+        while (priv->busy && g_cond_wait_until (&sink->cond, &sink->lock, end))
+          ;
+      }
       break;
+    }
   }
   priv->draining--;
   g_mutex_unlock (&sink->lock);
@@ -416,6 +446,33 @@ gboolean
 gst_axion_queue_sink_is_stopping (GstAxionQueueSink *sink)
 {
   return PRIV (sink)->stopping;
+}
+
+/**
+ * gst_axion_queue_sink_give_up_time:
+ * @sink: a sink
+ *
+ * No lock held (worker thread): when the subclass must give up the
+ * network operation in progress, in g_get_monotonic_time() microseconds:
+ * %G_MAXINT64 normally; once stop() began, half a second after it (the
+ * last flush may write within that time, never longer); when a drain
+ * (EOS) ran out of `eos-timeout-ms`, at once, for the flush in progress.
+ * Giving up means closing the connection without waiting on the server
+ * and keeping the work as in an outage (returning %GST_AXION_SINK_LOST).
+ * A subclass whose every wait on the server is bounded by this never
+ * holds EOS or a state change on a server that hangs.
+ *
+ * Returns: the time
+ */
+gint64
+gst_axion_queue_sink_give_up_time (GstAxionQueueSink *sink)
+{
+  gint64 t;
+
+  g_mutex_lock (&sink->lock);
+  t = PRIV (sink)->give_up_us;
+  g_mutex_unlock (&sink->lock);
+  return t;
 }
 
 /**
@@ -580,6 +637,56 @@ gst_axion_queue_sink_render_end (GstAxionQueueSink *sink)
 }
 
 /**
+ * gst_axion_queue_sink_frame:
+ * @sink: a sink
+ * @buf: the buffer render got
+ * @filled: (out) (optional): whether the frame meta had to be completed
+ *
+ * Streaming thread, no lock held: the buffer whose metas render writes.
+ * A buffer whose frame meta has a camera id is @buf itself. One without
+ * (no Axion element upstream, or a frame meta without a camera id) is
+ * never skipped: the sink completes a copy of its metas (no memory) as
+ * the first Axion element would have: the camera id from the camera-id
+ * event, else gst_axion_camera_id_resolve() (posted once on the bus: what
+ * the rows are filed under and that camera-id sets it); a frame number
+ * counted by the sink and the capture time when missing.
+ *
+ * Returns: (transfer full): @buf (a new reference), or the completed copy
+ */
+GstBuffer *
+gst_axion_queue_sink_frame (
+    GstAxionQueueSink *sink, GstBuffer *buf, gboolean *filled)
+{
+  GstAxionQueueSinkPrivate *priv = PRIV (sink);
+  GstAxionFrameMeta *meta = gst_buffer_get_axion_frame_meta (buf);
+  GstBuffer *out;
+
+  if (filled)
+    *filled = FALSE;
+  if (meta && gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAMERA))
+    return gst_buffer_ref (buf);
+  if (filled)
+    *filled = TRUE;
+  if (priv->camera_id == NULL)
+    priv->camera_id = gst_axion_camera_id_resolve (
+        GST_ELEMENT (sink), GST_BASE_SINK_PAD (sink), &priv->source_uri);
+  out = gst_buffer_new ();
+  gst_buffer_copy_into (out, buf, GST_BUFFER_COPY_METADATA, 0, -1);
+  meta = gst_buffer_get_or_add_axion_frame_meta (out);
+  gst_axion_frame_meta_set_camera_id (meta, priv->camera_id);
+  if (!gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_FRAME_NUMBER))
+    gst_axion_frame_meta_set_frame_number (meta, priv->frame_count);
+  priv->frame_count++;
+  if (!gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAPTURE_TIME)) {
+    GstAxionCaptureTimeSource src;
+    gint64 t = gst_axion_capture_time_us (
+        buf, GST_ELEMENT (sink), &GST_BASE_SINK (sink)->segment, &src);
+    gst_axion_frame_meta_set_capture_time (meta, t, src);
+  }
+  return out;
+}
+
+/**
  * gst_axion_queue_sink_new_stats:
  * @sink: a sink
  * @name: the structure's name
@@ -619,6 +726,7 @@ gst_axion_queue_sink_start (GstBaseSink *bs)
   /* (kicked is kept: a subclass may ask for a flush at once before) */
   priv->stopping = priv->flushing = priv->fatal = FALSE;
   priv->busy = FALSE;
+  priv->give_up_us = G_MAXINT64;
   priv->draining = 0;
   priv->served_seq = priv->drain_seq;
   priv->connected = priv->ever_connected = FALSE;
@@ -630,6 +738,9 @@ gst_axion_queue_sink_start (GstBaseSink *bs)
   priv->frames = 0;
   g_clear_pointer (&priv->last_error, g_free);
   g_mutex_unlock (&self->lock);
+  g_clear_pointer (&priv->camera_id, g_free);
+  g_clear_pointer (&priv->source_uri, g_free);
+  priv->frame_count = 0;
   priv->up = FALSE;
   priv->backoff = 0;
   priv->next_connect_us = 0;
@@ -655,6 +766,10 @@ gst_axion_queue_sink_stop (GstBaseSink *bs)
 
   g_mutex_lock (&self->lock);
   priv->stopping = TRUE;
+  /* the last flush has STOP_GRACE_US; nothing waits longer on a server
+   * that hangs */
+  priv->give_up_us = MIN (
+      priv->give_up_us, g_get_monotonic_time () + STOP_GRACE_US);
   worker = priv->worker;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
@@ -703,7 +818,16 @@ static gboolean
 gst_axion_queue_sink_event (GstBaseSink *bs, GstEvent *event)
 {
   GstAxionQueueSink *self = GST_AXION_QUEUE_SINK (bs);
+  const gchar *id, *uri;
 
+  /* the camera of buffers that come without one */
+  if (gst_axion_camera_id_event_parse (event, &id, &uri)) {
+    GstAxionQueueSinkPrivate *priv = PRIV (self);
+    g_free (priv->camera_id);
+    priv->camera_id = g_strdup (id);
+    g_free (priv->source_uri);
+    priv->source_uri = g_strdup (uri);
+  }
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
     guint timeout;
 
@@ -772,6 +896,8 @@ gst_axion_queue_sink_finalize (GObject *object)
   g_free (PRIV (self)->last_error);
   g_free (PRIV (self)->drop_what);
   g_free (PRIV (self)->drop_why);
+  g_free (PRIV (self)->camera_id);
+  g_free (PRIV (self)->source_uri);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -786,6 +912,7 @@ gst_axion_queue_sink_init (GstAxionQueueSink *self)
   g_cond_init (&self->cond);
   priv->flush_interval_ms = DEFAULT_FLUSH_INTERVAL_MS;
   priv->eos_timeout_ms = DEFAULT_EOS_TIMEOUT_MS;
+  priv->give_up_us = G_MAXINT64;
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
 }
 

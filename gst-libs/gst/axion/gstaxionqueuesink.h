@@ -136,6 +136,9 @@ GST_AXION_API
 gboolean gst_axion_queue_sink_is_stopping (GstAxionQueueSink *sink);
 
 GST_AXION_API
+gint64 gst_axion_queue_sink_give_up_time (GstAxionQueueSink *sink);
+
+GST_AXION_API
 guint gst_axion_queue_sink_get_flush_interval (GstAxionQueueSink *sink);
 
 GST_AXION_API
@@ -158,6 +161,10 @@ void gst_axion_queue_sink_render_begin (GstAxionQueueSink *sink);
 
 GST_AXION_API
 void gst_axion_queue_sink_render_end (GstAxionQueueSink *sink);
+
+GST_AXION_API
+GstBuffer *gst_axion_queue_sink_frame (
+    GstAxionQueueSink *sink, GstBuffer *buf, gboolean *filled);
 
 GST_AXION_API
 GstStructure *
