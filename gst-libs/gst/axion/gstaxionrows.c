@@ -51,6 +51,7 @@ static const GstAxionColumn camera_events_cols[] = {
   { "bandwidth_usage_bytes", I, 0 },
   { "dlpu_inference_ms", I, 0 },
   { "total_processing_ms", I, 0 },
+  { "alert_generated", B, 0 },
 };
 
 static const GstAxionColumn frame_metadata_cols[] = {
@@ -774,6 +775,30 @@ append_bbox (GString *json, const GstVideoRegionOfInterestMeta *roi)
   g_string_append_c (json, ']');
 }
 
+/* an alert on the buffer (axionalert's, or an analysis that asks for
+ * one) names @event_id as its trigger */
+static gboolean
+event_alerted (GstBuffer *buffer, gint64 event_id)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+
+  if (buffer == NULL)
+    return FALSE;
+  while ((m = gst_buffer_iterate_meta_filtered (
+              buffer, &state, GST_AXION_ALERT_META_API_TYPE)))
+    if (((GstAxionAlertMeta *) m)->alert->trigger_event_id == event_id)
+      return TRUE;
+  state = NULL;
+  while ((m = gst_buffer_iterate_meta_filtered (
+              buffer, &state, GST_AXION_ANALYSIS_META_API_TYPE))) {
+    GstAxionAnalysis *a = ((GstAxionAnalysisMeta *) m)->analysis;
+    if (a && a->should_alert && a->trigger_event_id == event_id)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 /**
  * gst_axion_row_camera_event:
  * @meta: the frame's meta (camera id, capture time and frame number needed)
@@ -840,6 +865,7 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
     set_int (row, "dlpu_inference_ms", round_ms (meta->inference_run_ms));
   if (info && info->processing_ms >= 0)
     set_int (row, "total_processing_ms", MIN (info->processing_ms, G_MAXINT32));
+  set_bool (row, "alert_generated", event_alerted (buffer, event->id));
 
   if (buffer) {
     /* made when the first region needs them (most frames have none) */
