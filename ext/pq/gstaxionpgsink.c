@@ -1035,6 +1035,21 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *in)
     GST_OBJECT_UNLOCK (self);
   }
 
+  /* alerts of axionalert's rules (a Claude alert has the analysis id:
+   * written once below even when axionalert passed it on too) */
+  while ((m = gst_buffer_iterate_meta_filtered (
+              buf, &state, GST_AXION_ALERT_META_API_TYPE))) {
+    GstAxionAlert *al = ((GstAxionAlertMeta *) m)->alert;
+    GstAxionRow *row = gst_axion_row_alert_full (al, &err);
+    if (row)
+      g_ptr_array_add (rows, row);
+    else {
+      GST_WARNING_OBJECT (self, "alert not written: %s", err->message);
+      g_clear_error (&err);
+      invalid++;
+    }
+  }
+  state = NULL;
   while ((m = gst_buffer_iterate_meta_filtered (
               buf, &state, GST_AXION_ANALYSIS_META_API_TYPE))) {
     GstAxionAnalysis *a = ((GstAxionAnalysisMeta *) m)->analysis;

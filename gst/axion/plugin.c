@@ -10,6 +10,7 @@
 #include "gstaxionmotion.h"
 #include "gstaxionhash.h"
 #include "gstaxiondlpusched.h"
+#include "gstaxionalert.h"
 
 static gboolean
 plugin_init (GstPlugin *plugin)
@@ -19,6 +20,7 @@ plugin_init (GstPlugin *plugin)
   ret |= GST_ELEMENT_REGISTER (axionmotion, plugin);
   ret |= GST_ELEMENT_REGISTER (axionhash, plugin);
   ret |= GST_ELEMENT_REGISTER (axiondlpusched, plugin);
+  ret |= GST_ELEMENT_REGISTER (axionalert, plugin);
   return ret;
 }
 

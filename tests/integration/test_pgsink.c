@@ -1693,6 +1693,59 @@ GST_START_TEST (test_no_camera_id_never_merges)
 
 GST_END_TEST;
 
+/* axionalert's rule alerts become alerts rows pointing at their event,
+ * whose camera_events row says alert_generated */
+GST_START_TEST (test_rule_alerts_written)
+{
+  gchar *desc = g_strdup_printf (
+      "axionalert name=a ! axionpgsink name=s conninfo=\"%s\" "
+      "batch-size=16 flush-interval-ms=50",
+      conninfo);
+  GstHarness *h = gst_harness_new_parse (desc);
+  GstElement *a = gst_bin_get_by_name (GST_BIN (h->element), "a");
+  gint64 t0 = (gint64) 1893974400 * G_USEC_PER_SEC;
+  gchar *v;
+
+  g_object_set (a, "rules",
+      "motion, name=m1, min-duration-ms=500, severity=4, priority=2; "
+      "object, name=o1, class=person",
+      NULL);
+  gst_object_unref (a);
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=I420,width=64,height=48,framerate=10/1");
+  for (guint64 n = 0; n < 30; n++)
+    fail_unless_equals_int (
+        gst_harness_push (h, make_frame ("ra1", n, t0)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  wait_rows ("alerts", "ra1", 2);
+  fail_unless_equals_int (count_rows ("alerts", "ra1"), 2);
+  v = scalar ("SELECT alert_type || ' ' || severity || ' ' || priority || "
+              "' ' || (alert_data->>'rule') || ' ' || frame_references::text "
+              "FROM alerts WHERE camera_id = 'ra1' AND alert_type = 'motion'");
+  fail_unless_equals_string (v, "motion 4 2 m1 {15}");
+  g_free (v);
+  v = scalar ("SELECT detected_objects::text || ' ' || confidence_score || "
+              "' ' || frame_references::text FROM alerts WHERE camera_id = "
+              "'ra1' AND alert_type = 'object'");
+  fail_unless_equals_string (v, "{person} 0.9000 {12}");
+  g_free (v);
+  /* each alert's trigger is an event row of its frame, marked */
+  v = scalar ("SELECT count(*) FROM alerts a JOIN camera_events e ON "
+              "e.event_id = a.trigger_event_id WHERE a.camera_id = 'ra1' AND "
+              "e.alert_generated AND e.frame_number = a.frame_references[1]");
+  fail_unless_equals_string (v, "2");
+  g_free (v);
+  v = scalar ("SELECT count(*) FROM camera_events WHERE camera_id = 'ra1' "
+              "AND alert_generated IS NOT TRUE AND alert_generated IS NOT "
+              "NULL");
+  fail_unless (atoi (v) > 5, "other events must say false, not NULL: %s", v);
+  g_free (v);
+  gst_harness_teardown (h);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgsink_suite (void)
 {
@@ -1727,6 +1780,7 @@ pgsink_suite (void)
   tcase_add_test (tc, test_hung_server_never_freezes);
   tcase_add_test (tc, test_statement_timeout_spools);
   tcase_add_test (tc, test_no_camera_id_never_merges);
+  tcase_add_test (tc, test_rule_alerts_written);
   return s;
 }
 

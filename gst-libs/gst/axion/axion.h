@@ -13,6 +13,7 @@
 #include <gst/axion/gstaxionid.h>
 #include <gst/axion/gstaxionframemeta.h>
 #include <gst/axion/gstaxionanalysismeta.h>
+#include <gst/axion/gstaxionalertmeta.h>
 #include <gst/axion/gstaxionroi.h>
 #include <gst/axion/gstaxioncamera.h>
 #include <gst/axion/gstaxionrows.h>

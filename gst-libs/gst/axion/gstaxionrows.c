@@ -51,6 +51,7 @@ static const GstAxionColumn camera_events_cols[] = {
   { "bandwidth_usage_bytes", I, 0 },
   { "dlpu_inference_ms", I, 0 },
   { "total_processing_ms", I, 0 },
+  { "alert_generated", B, 0 },
 };
 
 static const GstAxionColumn frame_metadata_cols[] = {
@@ -103,6 +104,7 @@ static const GstAxionColumn alerts_cols[] = {
   { "alert_id", I, 0 },
   { "alert_type", T, 32 },
   { "severity", I, 0 },
+  { "priority", I, 0 },
   { "camera_id", T, 64 },
   { "trigger_event_id", I, 0 },
   { "claude_analysis_id", I, 0 },
@@ -773,6 +775,30 @@ append_bbox (GString *json, const GstVideoRegionOfInterestMeta *roi)
   g_string_append_c (json, ']');
 }
 
+/* an alert on the buffer (axionalert's, or an analysis that asks for
+ * one) names @event_id as its trigger */
+static gboolean
+event_alerted (GstBuffer *buffer, gint64 event_id)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+
+  if (buffer == NULL)
+    return FALSE;
+  while ((m = gst_buffer_iterate_meta_filtered (
+              buffer, &state, GST_AXION_ALERT_META_API_TYPE)))
+    if (((GstAxionAlertMeta *) m)->alert->trigger_event_id == event_id)
+      return TRUE;
+  state = NULL;
+  while ((m = gst_buffer_iterate_meta_filtered (
+              buffer, &state, GST_AXION_ANALYSIS_META_API_TYPE))) {
+    GstAxionAnalysis *a = ((GstAxionAnalysisMeta *) m)->analysis;
+    if (a && a->should_alert && a->trigger_event_id == event_id)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 /**
  * gst_axion_row_camera_event:
  * @meta: the frame's meta (camera id, capture time and frame number needed)
@@ -839,6 +865,7 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
     set_int (row, "dlpu_inference_ms", round_ms (meta->inference_run_ms));
   if (info && info->processing_ms >= 0)
     set_int (row, "total_processing_ms", MIN (info->processing_ms, G_MAXINT32));
+  set_bool (row, "alert_generated", event_alerted (buffer, event->id));
 
   if (buffer) {
     /* made when the first region needs them (most frames have none) */
@@ -1043,16 +1070,84 @@ gst_axion_row_claude_analysis (const GstAxionAnalysis *a, GError **error)
   return row;
 }
 
-static gint
-severity_from_risk (const gchar *risk)
+/* alert_data: the rule and frame, then the alert's own members */
+static gchar *
+alert_data_json (const GstAxionAlert *al)
 {
-  if (g_strcmp0 (risk, "critical") == 0)
-    return 5;
-  if (g_strcmp0 (risk, "high") == 0)
-    return 4;
-  if (g_strcmp0 (risk, "medium") == 0)
-    return 3;
-  return 2;
+  GString *data = g_string_new ("{\"rule\":");
+  const gchar *extra = al->data_json;
+
+  gst_axion_json_append_string (data, al->rule);
+  g_string_append_printf (
+      data, ",\"frame_number\":%" G_GUINT64_FORMAT, al->frame_number);
+  if (extra && extra[0] == '{') {
+    const gchar *body = extra + 1;
+    while (g_ascii_isspace (*body))
+      body++;
+    if (*body != '}')
+      g_string_append_printf (data, ",%s", body);
+    else
+      g_string_append_c (data, '}');
+  } else {
+    g_string_append_c (data, '}');
+  }
+  return g_string_free (data, FALSE);
+}
+
+/**
+ * gst_axion_row_alert_full:
+ * @alert: an alert (axionalert's rules, a scene analysis)
+ * @error: return location for an error
+ *
+ * The alerts row of @alert: alert_data holds the rule, the frame number
+ * and the alert's data_json members.
+ *
+ * Returns: (transfer full) (nullable): the row, or %NULL with @error set
+ *   (no id, no camera, severity or priority outside 1..5)
+ */
+GstAxionRow *
+gst_axion_row_alert_full (const GstAxionAlert *al, GError **error)
+{
+  GstAxionRow *row;
+  gchar *data;
+  GArray *frames;
+  gint64 frame;
+
+  g_return_val_if_fail (al != NULL, NULL);
+
+  if (al->alert_id <= 0 || al->camera_id == NULL || al->severity < 1 ||
+      al->severity > 5 || al->priority < 1 || al->priority > 5 ||
+      al->title == NULL) {
+    g_set_error (error, GST_AXION_ROWS_ERROR, GST_AXION_ROWS_ERROR_INVALID,
+        "alerts: an alert needs an id, a camera, a title, and severity and "
+        "priority in 1..5 (got id %" G_GINT64_FORMAT ", severity %d, "
+        "priority %d)",
+        al->alert_id, al->severity, al->priority);
+    return NULL;
+  }
+  row = row_new (GST_AXION_TABLE_ALERTS);
+  set_int (row, "alert_id", al->alert_id);
+  set_text (row, "alert_type", gst_axion_alert_type_to_string (al->type));
+  set_int (row, "severity", al->severity);
+  set_int (row, "priority", al->priority);
+  set_text (row, "camera_id", al->camera_id);
+  set_int (row, "trigger_event_id", al->trigger_event_id);
+  set_int (row, "claude_analysis_id", al->claude_analysis_id);
+  set_text (row, "title", al->title);
+  set_text (row, "description", al->description ? al->description : al->title);
+  data = alert_data_json (al);
+  set_json (row, "alert_data", data);
+  g_free (data);
+  set_strv (row, "detected_objects", al->detected_objects);
+  if (al->confidence >= 0)
+    set_num (row, "confidence_score", MIN (al->confidence, 1.0));
+  frames = g_array_new (FALSE, FALSE, sizeof (gint64));
+  frame = (gint64) al->frame_number;
+  g_array_append_val (frames, frame);
+  cell (row, "frame_references", GST_AXION_COLUMN_INT_ARRAY)->v.ints = frames;
+  set_ts (row, "created_at",
+      al->created_us > 0 ? al->created_us : g_get_real_time ());
+  return row;
 }
 
 /**
@@ -1062,79 +1157,26 @@ severity_from_risk (const gchar *risk)
  *   idempotent when the analysis is written again)
  * @error: return location for an error
  *
- * An alerts row for an analysis, following the schema document's write
- * pattern 6.2.5: type 'anomaly' ('pattern' when a pattern was detected),
- * severity from alert_severity or else from risk_assessment
- * (critical 5, high 4, medium 3, otherwise 2), title "Anomaly Detected:
- * <pattern>" (or the risk level), description from alert_reason, else
- * primary_insight, else scene_description.
+ * The alerts row of gst_axion_alert_new_from_analysis() (the schema
+ * document's write pattern 6.2.5).
  *
  * Returns: (transfer full) (nullable): the row, or %NULL with @error set
  */
 GstAxionRow *
 gst_axion_row_alert (const GstAxionAnalysis *a, gint64 alert_id, GError **error)
 {
+  GstAxionAlert *al;
   GstAxionRow *row;
-  gint severity;
-  gchar *title;
-  const gchar *description;
-  GString *data;
-  GArray *frames;
-  gint64 frame;
 
   g_return_val_if_fail (a != NULL, NULL);
 
   if (!check_analysis (a, "alerts", error))
     return NULL;
-
-  severity = (a->alert_severity >= 1 && a->alert_severity <= 5)
-      ? a->alert_severity
-      : severity_from_risk (a->risk_assessment);
-  if (a->pattern_type && *a->pattern_type)
-    title = g_strdup_printf ("Anomaly Detected: %s", a->pattern_type);
-  else
-    title = g_strdup_printf ("Anomaly Detected: %s risk on %s",
-        a->risk_assessment ? a->risk_assessment : "unrated", a->camera_id);
-  description = a->alert_reason ? a->alert_reason
-      : a->primary_insight      ? a->primary_insight
-      : a->scene_description    ? a->scene_description
-                                : title;
-
-  row = row_new (GST_AXION_TABLE_ALERTS);
-  /* one alert per analysis: by default the alert takes the analysis id,
-   * so writing the same analysis twice never makes a second alert */
-  set_int (row, "alert_id", alert_id > 0 ? alert_id : a->analysis_id);
-  set_text (row, "alert_type", a->pattern_detected ? "pattern" : "anomaly");
-  set_int (row, "severity", severity);
-  set_text (row, "camera_id", a->camera_id);
-  set_int (row, "trigger_event_id", a->trigger_event_id);
-  set_int (row, "claude_analysis_id", a->analysis_id);
-  set_text (row, "title", title);
-  set_text (row, "description", description);
-
-  data = g_string_new ("{\"risk_assessment\":");
-  gst_axion_json_append_string (data, a->risk_assessment);
-  g_string_append (data, ",\"pattern_type\":");
-  gst_axion_json_append_string (data, a->pattern_type);
-  g_string_append (data, ",\"model\":");
-  gst_axion_json_append_string (data, a->model);
-  g_string_append_printf (
-      data, ",\"frame_number\":%" G_GUINT64_FORMAT "}", a->frame_number);
-  set_json (row, "alert_data", data->str);
-  g_string_free (data, TRUE);
-
-  set_strv (row, "detected_objects", a->objects_identified);
-  if (a->pattern_confidence >= 0)
-    set_num (row, "confidence_score", MIN (a->pattern_confidence, 1.0));
-  else if (a->confidence_score >= 0)
-    set_num (row, "confidence_score", MIN (a->confidence_score, 1.0));
-  frames = g_array_new (FALSE, FALSE, sizeof (gint64));
-  frame = (gint64) a->frame_number;
-  g_array_append_val (frames, frame);
-  cell (row, "frame_references", GST_AXION_COLUMN_INT_ARRAY)->v.ints = frames;
-  set_ts (row, "created_at",
-      a->event_time_us > 0 ? a->event_time_us : g_get_real_time ());
-  g_free (title);
+  al = gst_axion_alert_new_from_analysis (a);
+  if (alert_id > 0)
+    al->alert_id = alert_id;
+  row = gst_axion_row_alert_full (al, error);
+  gst_axion_alert_free (al);
   return row;
 }
 

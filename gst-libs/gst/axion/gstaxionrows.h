@@ -9,6 +9,7 @@
 #include <gst/axion/axion-prelude.h>
 #include <gst/axion/gstaxionframemeta.h>
 #include <gst/axion/gstaxionanalysismeta.h>
+#include <gst/axion/gstaxionalertmeta.h>
 
 G_BEGIN_DECLS
 
@@ -222,6 +223,9 @@ GST_AXION_API
 GstAxionRow *gst_axion_row_claude_analysis (
     const GstAxionAnalysis *analysis, GError **error);
 
+GST_AXION_API
+GstAxionRow *
+gst_axion_row_alert_full (const GstAxionAlert *alert, GError **error);
 GST_AXION_API
 GstAxionRow *gst_axion_row_alert (
     const GstAxionAnalysis *analysis, gint64 alert_id, GError **error);
