@@ -34,6 +34,7 @@
 #include "axiondeliveryqueue.h"
 #include "axionhadiscovery.h"
 #include "axionmqttclient.h"
+#include "axionreceipts.h"
 
 #include <gst/axion/gstaxionformat.h>
 #include <mosquitto.h>
@@ -85,6 +86,7 @@ enum
   PROP_RETRY_BASE_MS,
   PROP_RETRY_MAX_MS,
   PROP_MAX_QUEUE,
+  PROP_CONNINFO,
   PROP_STATS,
 };
 
@@ -107,6 +109,7 @@ struct _GstAxionMqttSink
   gboolean publish_events, publish_continue, publish_alerts, ha_discovery;
   gchar *ha_prefix, *redis_url, *key_prefix, *spool_dir;
   guint max_attempts, retry_base_ms, retry_max_ms, max_queue;
+  gchar *conninfo;
 
   /* parent.lock */
   GQueue pending; /* AxionDeliveryMsg from render */
@@ -120,8 +123,9 @@ struct _GstAxionMqttSink
   AxionMqttBroker broker;
   AxionMqttClient *client;
   AxionDeliveryQueue *dq;
-  gchar *announced;    /* the camera the session announced, or NULL */
-  GPtrArray *inflight; /* Inflight */
+  AxionReceipts *receipts; /* alerts rows to mark as notified */
+  gchar *announced;        /* the camera the session announced, or NULL */
+  GPtrArray *inflight;     /* Inflight */
   gint64 next_retry_poll_us;
 };
 
@@ -417,6 +421,8 @@ open_queue (GstAxionMqttSink *self, gchar **error)
     g_free (file);
   }
   g_free (name);
+  if (self->receipts == NULL)
+    self->receipts = axion_receipts_new (self->conninfo);
   qc.channel = "mqtt";
   qc.prefix = self->key_prefix;
   qc.redis_url = self->redis_url;
@@ -561,6 +567,9 @@ settle (GstAxionMqttSink *self, gboolean connection_ok)
     if (axion_mqtt_client_take_ack (self->client, f->mid)) {
       sent++;
       retried += f->retry;
+      if (g_str_has_suffix (f->msg->topic, "/alert") && f->msg->id)
+        axion_receipts_add (self->receipts,
+            g_ascii_strtoll (f->msg->id, NULL, 10), "mqtt", g_get_real_time ());
       axion_delivery_msg_free (f->msg);
     } else {
       /* it may have reached the broker: the receiver sees it twice */
@@ -601,6 +610,7 @@ update_depth (GstAxionMqttSink *self)
 {
   guint64 depth, dead;
 
+  axion_receipts_apply (self->receipts);
   axion_delivery_queue_depth (self->dq, &depth, &dead);
   g_mutex_lock (&self->parent.lock);
   self->depth = depth;
@@ -764,6 +774,8 @@ gst_axion_mqtt_sink_stop (GstBaseSink *bs)
           ("set redis-url or spool-dir to keep undelivered messages"));
     g_clear_pointer (&self->dq, axion_delivery_queue_free);
   }
+  axion_receipts_apply (self->receipts);
+  g_clear_pointer (&self->receipts, axion_receipts_free);
   return ret;
 }
 
@@ -781,6 +793,16 @@ make_stats (GstAxionMqttSink *self)
       G_TYPE_UINT64, self->dead, "queue-depth", G_TYPE_UINT64, self->depth,
       "pending", G_TYPE_UINT, self->pending.length, NULL);
   g_mutex_unlock (&self->parent.lock);
+  {
+    guint waiting;
+    guint64 marked, unmatched;
+    /* the worker's counters: read without its lock (a stat, not a
+     * decision) */
+    axion_receipts_counts (self->receipts, &waiting, &marked, &unmatched);
+    gst_structure_set (s, "notified", G_TYPE_UINT64, marked, "receipts-waiting",
+        G_TYPE_UINT, waiting, "receipts-unmatched", G_TYPE_UINT64, unmatched,
+        NULL);
+  }
   return s;
 }
 
@@ -877,6 +899,9 @@ gst_axion_mqtt_sink_set_property (
     break;
   case PROP_MAX_QUEUE:
     self->max_queue = g_value_get_uint (value);
+    break;
+  case PROP_CONNINFO:
+    set_string (self, &self->conninfo, value);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -986,6 +1011,9 @@ gst_axion_mqtt_sink_get_property (
   case PROP_MAX_QUEUE:
     g_value_set_uint (value, self->max_queue);
     break;
+  case PROP_CONNINFO:
+    g_value_take_string (value, axion_conninfo_redact (self->conninfo));
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -1014,6 +1042,7 @@ gst_axion_mqtt_sink_finalize (GObject *object)
   g_free (self->redis_url);
   g_free (self->key_prefix);
   g_free (self->spool_dir);
+  g_free (self->conninfo);
   G_OBJECT_CLASS (gst_axion_mqtt_sink_parent_class)->finalize (object);
 }
 
@@ -1119,6 +1148,12 @@ install_properties (GObjectClass *oc)
       "Messages held in memory while neither the broker nor Redis takes "
       "them; beyond it the oldest are dropped (counted, warned)",
       100, 10000000, DEFAULT_MAX_QUEUE);
+  install_string (oc, PROP_CONNINFO, "conninfo", "PostgreSQL conninfo",
+      "Where alerts are marked notified once the broker has them "
+      "(alerts.notification_sent, notification_channels += 'mqtt', "
+      "notification_sent_at); empty: not marked. Read back without the "
+      "password",
+      NULL);
   g_object_class_install_property (oc, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "The common sink fields, and sent (acknowledged), retried (sent "

@@ -6,6 +6,7 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/axion/axion.h>
 #include <hiredis/hiredis.h>
+#include <libpq-fe.h>
 #include <json-glib/json-glib.h>
 #include <mosquitto.h>
 #include <arpa/inet.h>
@@ -736,6 +737,90 @@ GST_START_TEST (test_credentials_never_shown)
 }
 GST_END_TEST;
 
+/* an alert the broker took is marked in its alerts row (also when the
+ * row is written after the delivery: the database sink batches) */
+static gchar *
+pg_scalar (PGconn *c, const gchar *sql)
+{
+  PGresult *r = PQexec (c, sql);
+  gchar *v = PQresultStatus (r) == PGRES_TUPLES_OK && PQntuples (r) > 0
+      ? g_strdup (PQgetvalue (r, 0, 0))
+      : NULL;
+  PQclear (r);
+  return v;
+}
+
+#define INSERT_ALERT                                                           \
+  "INSERT INTO alerts (alert_id, alert_type, severity, camera_id, title, "     \
+  "description) VALUES (%s, 'motion', 3, 'cam1', 't', 'd')"
+
+static void
+push_alert (GstElement *src, gint64 alert_id)
+{
+  GstBuffer *buf = gst_buffer_new ();
+  GstAxionFrameMeta *m = gst_buffer_add_axion_frame_meta (buf);
+  GstAxionAlert *a = gst_axion_alert_new ();
+
+  gst_axion_frame_meta_set_camera_id (m, "cam1");
+  gst_axion_frame_meta_set_capture_time (
+      m, (gint64) 1893974400 * G_USEC_PER_SEC, GST_AXION_CAPTURE_TIME_NTP);
+  a->alert_id = alert_id;
+  a->camera_id = g_strdup ("cam1");
+  a->title = g_strdup ("t");
+  a->created_us = (gint64) 1893974400 * G_USEC_PER_SEC;
+  gst_buffer_add_axion_alert_meta (buf, a);
+  gst_axion_alert_free (a);
+  fail_unless_equals_int (
+      gst_app_src_push_buffer (GST_APP_SRC (src), buf), GST_FLOW_OK);
+}
+
+GST_START_TEST (test_alerts_marked_notified)
+{
+  Broker *b = broker_new (NULL);
+  gchar *url = g_strdup_printf ("mqtt://127.0.0.1:%d", b->port);
+  GstElement *src, *sink, *p = pipeline_new (url, &src, &sink);
+  PGconn *c = PQconnectdb (g_getenv ("AXION_TEST_PG_CONNINFO"));
+  gchar *v = NULL, *shown;
+  gchar *sql;
+
+  fail_unless (PQstatus (c) == CONNECTION_OK);
+  sql = g_strdup_printf (INSERT_ALERT, "901");
+  PQclear (PQexec (c, sql));
+  g_free (sql);
+  g_object_set (sink, "conninfo", g_getenv ("AXION_TEST_PG_CONNINFO"), NULL);
+  g_object_get (sink, "conninfo", &shown, NULL);
+  fail_unless (shown != NULL && strstr (shown, "password") == NULL);
+  g_free (shown);
+  fail_unless (
+      gst_element_set_state (p, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  push_alert (src, 901);
+  push_alert (src, 902); /* its row comes later */
+  g_usleep (1500 * 1000);
+  sql = g_strdup_printf (INSERT_ALERT, "902");
+  PQclear (PQexec (c, sql));
+  g_free (sql);
+  for (guint i = 0; i < 300; i++) {
+    g_free (v);
+    v = pg_scalar (c,
+        "SELECT string_agg(alert_id || ':' || "
+        "notification_sent || ':' || "
+        "array_to_string(notification_channels, ',') || ':' || "
+        "(notification_sent_at IS NOT NULL), ' ' ORDER BY "
+        "alert_id) FROM alerts WHERE alert_id IN (901, 902)");
+    if (v && g_str_equal (v, "901:true:mqtt:true 902:true:mqtt:true"))
+      break;
+    g_usleep (50 * 1000);
+  }
+  fail_unless_equals_string (v, "901:true:mqtt:true 902:true:mqtt:true");
+  fail_unless_equals_int (stat_u64 (sink, "notified"), 2);
+  g_free (v);
+  stop_pipeline (p);
+  PQfinish (c);
+  g_free (url);
+  broker_free (b);
+}
+GST_END_TEST;
+
 static Suite *
 mqtt_suite (void)
 {
@@ -749,7 +834,26 @@ mqtt_suite (void)
   tcase_add_test (tc, test_local_spool);
   tcase_add_test (tc, test_home_assistant_discovery);
   tcase_add_test (tc, test_credentials_never_shown);
+  tcase_add_test (tc, test_alerts_marked_notified);
   return s;
 }
 
-GST_CHECK_MAIN (mqtt);
+int
+main (int argc, char **argv)
+{
+  gchar *cmd, *out = NULL, *errout = NULL;
+  gint status;
+
+  /* the alerts table of test_alerts_marked_notified */
+  cmd = g_strdup_printf ("%s/tools/axion-db migrate", AXION_SRCDIR);
+  if (!g_spawn_command_line_sync (cmd, &out, &errout, &status, NULL) ||
+      !g_spawn_check_wait_status (status, NULL)) {
+    g_printerr ("migrate failed: %s%s\n", out, errout);
+    return 1;
+  }
+  g_free (cmd);
+  g_free (out);
+  g_free (errout);
+  gst_check_init (&argc, &argv);
+  return gst_check_run_suite (mqtt_suite (), "axionmqttsink", __FILE__);
+}
