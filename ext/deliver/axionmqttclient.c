@@ -273,7 +273,7 @@ axion_mqtt_client_wait_acks (AxionMqttClient *c, guint timeout_ms)
 
   do {
     /* writes what is queued and reads acks; waits at most 10 ms at once */
-    int rc = mosquitto_loop (c->mosq, timeout_ms ? 10 : 0, 1);
+    int rc = mosquitto_loop (c->mosq, timeout_ms ? 2 : 0, 1);
     if (rc != MOSQ_ERR_SUCCESS || !c->connected) {
       set_error (c,
           rc == MOSQ_ERR_SUCCESS     ? "the MQTT broker disconnected"
