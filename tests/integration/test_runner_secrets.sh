@@ -195,6 +195,29 @@ AXION_REDIS_URL="$redis_url" GST_DEBUG='*:6' GST_DEBUG_FILE="$t/badpg.debug" \
 runs+=(badpg)
 expect_ok "the bad conninfo is reported" grep -q 'conninfo cannot be parsed' "$t/badpg.out"
 
+# 4. tools/axion-demo with the passwords (defect 3e): given to the demo
+# (here on its own command line, the user's choice; AXION_DB_CONNINFO and
+# AXION_REDIS_URL work too), they reach axion-run, axion-db, psql and
+# redis-cli through the environment, never on their command lines
+# (sampled with ps while it runs; the demo's own line left out)
+XDG_CACHE_HOME="$t/cache" "$top/tools/axion-demo" --inner --db "$conninfo" \
+  --redis "$redis_url" --cameras 1 --duration 3 --width 160 --height 120 \
+  > "$t/demo.out" 2> "$t/demo.err" &
+demopid=$!
+: > "$t/ps.all"
+while kill -0 "$demopid" 2>/dev/null; do ps -eo args >> "$t/ps.all"; sleep 0.05; done
+wait "$demopid"; st=$?
+grep -v 'tools/axion-demo --inner' "$t/ps.all" > "$t/ps.log"
+runs+=(demo)
+expect_eq "demo with passwords exits 0" 0 "$st"
+[ "$st" = 0 ] || sed 's/^/#   /' "$t/demo.out" "$t/demo.err"
+expect_ok "ps saw the demo's axion-run" grep -q 'tools/axion-run' "$t/ps.log"
+expect_ok "the demo's rows landed (with the role's password)" \
+  test "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = 'CAM001'")" -gt 0
+expect_ok "the demo showed the live state (with the Redis password)" \
+  grep -q '^status' "$t/demo.out"
+touch "$t/demo.debug"
+
 echo quit >&3
 exec 3>&-
 wait $srvpid
@@ -218,7 +241,7 @@ dump_redis r2 > "$t/r2.dump"
 dump_redis redis-cli -s "$AXION_TEST_REDIS_SOCKET" > "$t/r1.dump"
 expect_ok "the Redis dump has the run's keys" grep -q 'axion:camera:sec1:state' "$t/r2.dump"
 expect_ok "the database dump has the run's rows" grep -q 'sec1' "$t/db.sql"
-files=("$t/db.sql" "$t/r1.dump" "$t/r2.dump")
+files=("$t/db.sql" "$t/r1.dump" "$t/r2.dump" "$t/ps.log")
 for r in "${runs[@]}"; do files+=("$t/$r.out" "$t/$r.err" "$t/$r.debug"); done
 for pw in "$cam_pw" "$db_pw" "$rd_pw" "$wrong_pw"; do
   for f in "${files[@]}"; do
