@@ -76,6 +76,13 @@ printf '${ELEM} ! fakesink\n' > "$t/inj/el.pipeline"
 ELEM='fakesrc ! filesink location=EVIL8 ! fakesink' expect_fail_with \
   "a hostile value as an element: refused, naming \${ELEM}" \
   'ELEM\} is used outside a property value' "$run" --camera c=x -p "$t/inj/el.pipeline" -t 1
+printf 'videotestsrc num-buffers=3 ! video/x-raw,width=${W} ! fakesink name=${N}\n' > "$t/inj/caps.pipeline"
+W=64 N=sink1 "$run" --camera c=x -p "$t/inj/caps.pipeline" -t 1 > "$t/inj/caps.out" 2>&1
+expect_ok "a plain value in caps and an element name is pasted" grep -q 'camera c: [1-9][0-9]* frames' "$t/inj/caps.out"
+W='64 ! filesink location=EVIL9' N=sink1 expect_fail_with "a hostile value in caps: refused, naming \${W}" \
+  'W\} is used outside a property value' "$run" --camera c=x -p "$t/inj/caps.pipeline" -t 1
+W=64 N='s ! filesink location=EVIL10' expect_fail_with "a hostile element name: refused, naming \${N}" \
+  'N\} in an element name' "$run" --camera c=x -p "$t/inj/caps.pipeline" -t 1
 expect_ok "no EVIL file from those either" test -z "$(find "$t" "$top" -maxdepth 1 -name 'EVIL*' -print -quit)"
 
 # ---- secrets ---------------------------------------------------------------
