@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/axion-run with hostile values (issue 27, defects 2 and 3):
 #  - passwords with '#', '@', ':', '%' and "'" in a camera URL (the local
-#    sample RTSP server), the conninfo (a PostgreSQL role that really
+#    sample RTSP server, and rtsp_auth_server.c, a camera that wants the
+#    password: a wrong one is refused), the conninfo (a PostgreSQL role that really
 #    authenticates with its password) and the Redis URL (a second Redis
 #    with requirepass), at GST_DEBUG=*:6; then a parse error, a bad
 #    property, an unreachable camera and bad URLs: no password anywhere
@@ -136,6 +137,14 @@ for _ in $(seq 300); do grep -q 'cameras at' "$t/srv.log" && break; sleep 0.2; d
 port=$(sed -n 's/.*127.0.0.1:\([0-9]*\)\/cam1.*/\1/p' "$t/srv.log")
 expect_ok "the RTSP server listens (port ${port:-none})" test -n "$port"
 cam_url="rtsp://admin:$cam_pw@127.0.0.1:$port/cam1"
+# and a camera that wants that password (basic authentication)
+AXION_TEST_RTSP_USER=admin AXION_TEST_RTSP_PASSWORD="$cam_pw" \
+  "$b/tests/integration/rtsp_auth_server" > "$t/auth.log" 2>&1 &
+authpid=$!
+for _ in $(seq 100); do grep -q '^port' "$t/auth.log" && break; sleep 0.1; done
+aport=$(sed -n 's/^port \([0-9]*\)/\1/p' "$t/auth.log")
+expect_ok "the RTSP camera with a password listens (port ${aport:-none})" test -n "$aport"
+auth_url="rtsp://admin:$cam_pw@127.0.0.1:$aport/cam1"
 
 export GST_DEBUG_NO_COLOR=1
 runs=()
@@ -143,7 +152,8 @@ runs=()
 AXION_DB_CONNINFO="$conninfo" AXION_REDIS_URL="$redis_url" \
 GST_DEBUG='*:6' GST_DEBUG_FILE="$t/good.debug" \
   "$run" -p pipelines/camera-basic.pipeline --spool-dir "$t/spool" \
-  --camera "sec1=$cam_url" -t 5 > "$t/good.out" 2> "$t/good.err"
+  --camera "sec1=$cam_url" --camera "secA=$auth_url" -t 5 \
+  > "$t/good.out" 2> "$t/good.err"
 st=$?
 runs+=(good)
 expect_eq "good run exits 0" 0 "$st"
@@ -151,6 +161,10 @@ frames=$(sed -n 's/.*camera sec1: \([0-9]*\) frames.*/\1/p' "$t/good.out")
 expect_ok "the camera streamed with its credentials (${frames:-0} frames)" test "${frames:-0}" -ge 10
 expect_eq "every frame is a row (the role's password worked)" "${frames:-x}" \
   "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = 'sec1'")"
+frames=$(sed -n 's/.*camera secA: \([0-9]*\) frames.*/\1/p' "$t/good.out")
+expect_ok "the camera that wants the password streamed (${frames:-0} frames)" test "${frames:-0}" -ge 10
+expect_eq "and its frames are rows" "${frames:-x}" \
+  "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = 'secA'")"
 expect_eq "live state in the Redis with a password" "hash" "$(r2 TYPE axion:camera:sec1:state)"
 expect_ok "the debug log has the bus messages (rtspsrc progress)" \
   grep -q 'progress' "$t/good.debug"
@@ -179,10 +193,13 @@ AXION_DB_CONNINFO="$conninfo" AXION_REDIS_URL="$redis_url" \
 GST_DEBUG='*:6' GST_DEBUG_FILE="$t/badcam.debug" \
   "$run" -p pipelines/camera-basic.pipeline --spool-dir "$t/spool" \
   --camera "sec3=rtsp://admin:$cam_pw@127.0.0.1:1/x" \
-  --camera "sec4=rtsp://admin:$cam_pw@[::1/x" -t 3 > "$t/badcam.out" 2> "$t/badcam.err"
+  --camera "sec4=rtsp://admin:$cam_pw@[::1/x" \
+  --camera "sec8=rtsp://admin:$wrong_pw@127.0.0.1:$aport/cam1" \
+  -t 3 > "$t/badcam.out" 2> "$t/badcam.err"
 runs+=(badcam)
 expect_ok "the unreachable camera is an outage" grep -q 'camera sec3 offline' "$t/badcam.out"
 expect_ok "the malformed camera URL is an outage" grep -q 'camera sec4 offline' "$t/badcam.out"
+expect_ok "a wrong camera password is refused" grep -q 'camera sec8 offline: Unauthorized' "$t/badcam.out"
 AXION_DB_CONNINFO="$conninfo" GST_DEBUG='*:6' GST_DEBUG_FILE="$t/badredis.debug" \
 AXION_REDIS_URL="redis://:$rd_pw@127.0.0.1:notaport/0" \
   "$run" -p pipelines/camera-basic.pipeline --spool-dir "$t/spool" \
@@ -228,6 +245,7 @@ touch "$t/demo.debug"
 echo quit >&3
 exec 3>&-
 wait $srvpid
+kill "$authpid" 2>/dev/null; wait "$authpid" 2>/dev/null
 
 # every password, everywhere: zero occurrences (also URL-encoded forms)
 pg_dump -X 2>/dev/null > "$t/db.sql" || pg_dump > "$t/db.sql"
