@@ -2,12 +2,13 @@
 # tools/axion-run with hostile values (issue 27, defects 2 and 3):
 #  - passwords with '#', '@', ':', '%' and "'" in a camera URL (the local
 #    sample RTSP server, and rtsp_auth_server.c, a camera that wants the
-#    password: a wrong one is refused), the conninfo (a PostgreSQL role that really
-#    authenticates with its password) and the Redis URL (a second Redis
-#    with requirepass), at GST_DEBUG=*:6; then a parse error, a bad
-#    property, an unreachable camera and bad URLs: no password anywhere
-#    (stdout, stderr, the debug log with the bus messages, the database,
-#    Redis);
+#    password: a wrong one is refused), the conninfo (a PostgreSQL role
+#    that really authenticates with its password) and the Redis URL (a
+#    second Redis with requirepass), at GST_DEBUG=*:6; then a parse error,
+#    a bad property, an unreachable camera and bad URLs; and tools/axion-demo
+#    with them: no password anywhere (stdout, stderr, the debug log with
+#    the bus messages, the database, Redis, command lines seen by ps);
+#  - every shipped pipeline file with hostile values;
 #  - quotes, '!', spaces, newlines and backslashes in every variable
 #    (camera URL, DB, REDIS_URL, a [vars] value, a per-camera variable):
 #    nothing extra is made and each value reaches its property unchanged.
@@ -140,12 +141,20 @@ logfile $t/r2.log
 CONF
 printf 'requirepass "%s"\n' "$rd_pw" >> "$t/r2.conf"
 redis-server "$t/r2.conf" >/dev/null
+# whatever happens, this Redis and the test cameras stop with the test
+authpid=""
+cleanup() {
+  [ -f "$t/r2.pid" ] && kill "$(cat "$t/r2.pid")" 2>/dev/null
+  [ -n "$authpid" ] && kill "$authpid" 2>/dev/null
+  [ -n "${srvpid:-}" ] && kill "$srvpid" 2>/dev/null
+  return 0
+}
+trap cleanup EXIT
 for _ in $(seq 100); do [ -S "$t/r2.sock" ] && break; sleep 0.05; done
 r2() { REDISCLI_AUTH="$rd_pw" redis-cli --no-auth-warning -s "$t/r2.sock" "$@"; }
 expect_eq "the second Redis wants its password" "NOAUTH" "$(redis-cli -s "$t/r2.sock" PING 2>&1 | grep -o NOAUTH)"
 expect_eq "and answers with it" "PONG" "$(r2 PING)"
 redis_url="unix://:$rd_pw@$t/r2.sock"
-stop_r2() { [ -f "$t/r2.pid" ] && kill "$(cat "$t/r2.pid")" 2>/dev/null; }
 
 srv="$b/tools/axion-rtsp-server"
 mkfifo "$t/ctl"
@@ -311,5 +320,4 @@ for pw in "$cam_pw" "$db_pw" "$rd_pw" "$wrong_pw"; do
     fi
   done
 done
-stop_r2
 finish
