@@ -266,6 +266,59 @@ GST_START_TEST (test_camera_ids_and_uris)
   s = gst_axion_uri_strip_credentials ("file:///tmp/a.mp4");
   fail_unless_equals_string (s, "file:///tmp/a.mp4");
   g_free (s);
+  /* passwords with '#', '@', ':', '%', '\'', '?' unencoded: the user-info
+   * ends at the last '@' before the first '/' after it */
+  s = gst_axion_uri_strip_credentials ("rtsp://u:p#w@x:y%'z@cam:554/s?a=1");
+  fail_unless_equals_string (s, "rtsp://cam:554/s?a=1");
+  g_free (s);
+  s = gst_axion_uri_strip_credentials ("rtsp://u:p#w?q@cam");
+  fail_unless_equals_string (s, "rtsp://cam");
+  g_free (s);
+  s = gst_axion_uri_strip_credentials ("rtsp://cam/path@x#frag");
+  fail_unless_equals_string (s, "rtsp://cam/path@x#frag");
+  g_free (s);
+  s = gst_axion_uri_strip_credentials ("redis://:pw@h:6379/0");
+  fail_unless_equals_string (s, "redis://h:6379/0");
+  g_free (s);
+  s = gst_axion_uri_strip_credentials ("not a uri u:p@h");
+  fail_unless_equals_string (s, "not a uri u:p@h");
+  g_free (s);
+  {
+    gchar *user = NULL, *pw = NULL;
+
+    s = gst_axion_uri_split_credentials (
+        "rtsp://ad%40min:p#w@x:y%'z%41%zz%@cam:554/s@x", &user, &pw);
+    fail_unless_equals_string (s, "rtsp://cam:554/s@x");
+    fail_unless_equals_string (user, "ad@min");
+    fail_unless_equals_string (pw, "p#w@x:y%'zA%zz%");
+    g_free (s);
+    g_free (user);
+    g_free (pw);
+    s = gst_axion_uri_split_credentials ("rtsp://admin@cam/s", &user, &pw);
+    fail_unless_equals_string (s, "rtsp://cam/s");
+    fail_unless_equals_string (user, "admin");
+    fail_unless (pw == NULL);
+    g_free (s);
+    g_free (user);
+    s = gst_axion_uri_split_credentials ("rtsp://:@cam", &user, &pw);
+    fail_unless_equals_string (s, "rtsp://cam");
+    fail_unless_equals_string (user, "");
+    fail_unless_equals_string (pw, "");
+    g_free (s);
+    g_free (user);
+    g_free (pw);
+    s = gst_axion_uri_split_credentials ("rtsp://cam:554/s", &user, &pw);
+    fail_unless_equals_string (s, "rtsp://cam:554/s");
+    fail_unless (user == NULL && pw == NULL);
+    g_free (s);
+    s = gst_axion_uri_split_credentials ("/tmp/a@b", &user, &pw);
+    fail_unless_equals_string (s, "/tmp/a@b");
+    fail_unless (user == NULL && pw == NULL);
+    g_free (s);
+  }
+  s = gst_axion_camera_id_from_uri ("rtsp://u:p#w@cam:554/s");
+  fail_unless_equals_string (s, "cam_554_s");
+  g_free (s);
 
   s = gst_axion_camera_id_from_uri (
       "rtsp://u:secret@10.0.0.7:554/axis-media/media.amp");

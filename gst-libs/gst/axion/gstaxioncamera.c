@@ -68,35 +68,105 @@ gst_axion_camera_id_property_set (
   return TRUE;
 }
 
+/* %XX decoded where XX is hex; any other '%' kept as it is (passwords
+ * are often written unencoded) */
+static gchar *
+percent_decode_lenient (const gchar *s, gsize len)
+{
+  GString *out = g_string_sized_new (len);
+
+  for (gsize i = 0; i < len; i++) {
+    if (s[i] == '%' && i + 2 < len && g_ascii_isxdigit (s[i + 1]) &&
+        g_ascii_isxdigit (s[i + 2])) {
+      g_string_append_c (out,
+          (gchar) (g_ascii_xdigit_value (s[i + 1]) * 16 +
+              g_ascii_xdigit_value (s[i + 2])));
+      i += 2;
+    } else {
+      g_string_append_c (out, s[i]);
+    }
+  }
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * gst_axion_uri_split_credentials:
+ * @uri: a URI such as rtsp://user:secret@cam1:554/stream
+ * @user: (out) (optional) (nullable) (transfer full): the user name,
+ *   percent-decoded, or %NULL when @uri has no user-info
+ * @password: (out) (optional) (nullable) (transfer full): the password,
+ *   percent-decoded, or %NULL when the user-info has no ':'
+ *
+ * Splits the user-info off @uri. The user-info is everything between
+ * "scheme://" and the last '@' before the first '/' after it, so a
+ * password may contain '@', ':', '#', '?', '%' and quotes unencoded (only
+ * '/' must be written %2F). The user name ends at the first ':'. "%XX"
+ * sequences are decoded, a '%' not followed by two hex digits is kept.
+ *
+ * Returns: (transfer full): @uri without the user-info (a copy of @uri
+ * when it has none)
+ */
+gchar *
+gst_axion_uri_split_credentials (
+    const gchar *uri, gchar **user, gchar **password)
+{
+  const gchar *scheme_end, *auth, *slash, *at = NULL, *colon;
+
+  if (user)
+    *user = NULL;
+  if (password)
+    *password = NULL;
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  scheme_end = strstr (uri, "://");
+  if (scheme_end == NULL || scheme_end == uri || !g_ascii_isalpha (uri[0]))
+    return g_strdup (uri);
+  for (const gchar *p = uri; p < scheme_end; p++)
+    if (!g_ascii_isalnum (*p) && *p != '+' && *p != '-' && *p != '.')
+      return g_strdup (uri);
+  auth = scheme_end + 3;
+  slash = strchr (auth, '/');
+  if (slash == NULL)
+    slash = auth + strlen (auth);
+  for (const gchar *p = auth; p < slash; p++)
+    if (*p == '@')
+      at = p;
+  if (at == NULL)
+    return g_strdup (uri);
+
+  colon = memchr (auth, ':', at - auth);
+  if (user)
+    *user = percent_decode_lenient (auth, (colon ? colon : at) - auth);
+  if (password && colon)
+    *password = percent_decode_lenient (colon + 1, at - colon - 1);
+  {
+    GString *clean = g_string_new_len (uri, auth - uri);
+    g_string_append (clean, at + 1);
+    return g_string_free (clean, FALSE);
+  }
+}
+
 /**
  * gst_axion_uri_strip_credentials:
  * @uri: a URI such as rtsp://user:secret@cam1:554/stream
  *
- * Returns: (transfer full): @uri without the user-info part (and without
- * any password= query parameter), safe to log and store; a copy of @uri
- * when it has none.
+ * Returns: (transfer full): @uri without the user-info part (see
+ * gst_axion_uri_split_credentials()) and without any password-like query
+ * parameter (password=, pwd=, passwd=, token=), safe to log and store; a
+ * copy of @uri when it has none.
  */
 gchar *
 gst_axion_uri_strip_credentials (const gchar *uri)
 {
-  const gchar *scheme_end, *auth, *auth_end, *at;
   GString *out;
 
   g_return_val_if_fail (uri != NULL, NULL);
 
-  scheme_end = strstr (uri, "://");
-  if (scheme_end == NULL)
-    return g_strdup (uri);
-  auth = scheme_end + 3;
-  auth_end = auth + strcspn (auth, "/?#");
-  /* the last '@' before the path: passwords may contain '@' */
-  at = NULL;
-  for (const gchar *p = auth; p < auth_end; p++)
-    if (*p == '@')
-      at = p;
-
-  out = g_string_new_len (uri, auth - uri);
-  g_string_append (out, at ? at + 1 : auth);
+  {
+    gchar *clean = gst_axion_uri_split_credentials (uri, NULL, NULL);
+    out = g_string_new (clean);
+    g_free (clean);
+  }
 
   /* drop password-like query parameters (e.g. some cameras' ?pwd=) */
   {

@@ -38,6 +38,10 @@ gboolean gst_axion_camera_id_property_set (
     GstObject *owner, gchar **slot, const gchar *camera_id);
 
 GST_AXION_API
+gchar *gst_axion_uri_split_credentials (
+    const gchar *uri, gchar **user, gchar **password);
+
+GST_AXION_API
 gchar *gst_axion_uri_strip_credentials (const gchar *uri);
 
 GST_AXION_API

@@ -43,11 +43,26 @@ gst_axion_redis_url_parse (const gchar *s, GstAxionRedisUrl *u, GError **error)
 {
   GUri *uri;
   const gchar *scheme;
+  gchar *clean, *user = NULL, *password = NULL;
+  GError *err = NULL;
 
   memset (u, 0, sizeof (*u));
-  uri = g_uri_parse (s ? s : "", G_URI_FLAGS_HAS_PASSWORD, error);
-  if (uri == NULL)
+  /* the user-info off first (gst_axion_uri_split_credentials: passwords
+   * with '#', '@', ':' ... unencoded), so that GLib never sees the
+   * password: its messages quote parts of the URI */
+  clean = gst_axion_uri_split_credentials (s ? s : "", &user, &password);
+  uri = g_uri_parse (clean, G_URI_FLAGS_NONE, &err);
+  g_free (clean);
+  if (uri == NULL) {
+    g_set_error (error, G_URI_ERROR, err->code,
+        "%s (the form is redis://[user:password@]host:port/db or "
+        "unix:///path/to/redis.sock?db=N)",
+        err->message);
+    g_error_free (err);
+    g_free (user);
+    g_free (password);
     return FALSE;
+  }
   scheme = g_uri_get_scheme (uri);
   if (g_str_equal (scheme, "unix")) {
     const gchar *q = g_uri_get_query (uri);
@@ -64,14 +79,24 @@ gst_axion_redis_url_parse (const gchar *s, GstAxionRedisUrl *u, GError **error)
         g_hash_table_unref (params);
       }
     }
+    /* unix://[user:]password@/path: the password (or a lone user-info) */
+    if (u->password == NULL) {
+      u->password = password ? password : user;
+      u->user = password ? user : NULL;
+      if (u->user && *u->user == '\0')
+        g_clear_pointer (&u->user, g_free);
+    } else {
+      g_free (user);
+      g_free (password);
+    }
   } else if (g_str_equal (scheme, "redis")) {
     const gchar *path = g_uri_get_path (uri);
     u->host = g_strdup (g_uri_get_host (uri));
     u->port = g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 6379;
-    u->user = g_strdup (g_uri_get_user (uri));
-    u->password = g_strdup (g_uri_get_password (uri));
+    u->user = user;
+    u->password = password;
     if (u->user && u->password == NULL) {
-      /* redis://:password@host: password only */
+      /* redis://password@host: password only */
       u->password = u->user;
       u->user = NULL;
     }
@@ -80,6 +105,8 @@ gst_axion_redis_url_parse (const gchar *s, GstAxionRedisUrl *u, GError **error)
     if (path && path[0] == '/' && path[1])
       u->db = atoi (path + 1);
   } else {
+    g_free (user);
+    g_free (password);
     g_set_error (error, G_URI_ERROR, G_URI_ERROR_BAD_SCHEME,
         "unsupported scheme \"%s\": use redis://[user:password@]host:port/db "
         "or unix:///path/to/redis.sock?db=N",
@@ -119,5 +146,11 @@ gst_axion_redis_url_redact (const gchar *url)
   if (url == NULL)
     return NULL;
   s = gst_axion_uri_strip_credentials (url);
+  /* not a URI with "scheme://" (so no user-info found) but an '@': it may
+   * hold a password anyway; not shown */
+  if (strchr (s, '@')) {
+    g_free (s);
+    s = g_strdup ("(not shown: it may contain a password)");
+  }
   return s;
 }

@@ -23,7 +23,11 @@ G_BEGIN_DECLS
  *
  * - `redis://[user:password@]host[:port][/db]` (port 6379 by default,
  *   `redis://:password@host` for a password without ACL user)
- * - `unix:///path/to/redis.sock[?db=N&password=P]`
+ * - `unix://[[user:]password@]/path/to/redis.sock[?db=N&password=P]`
+ *
+ * The user-info ends at the last '@' before the path's '/', so passwords
+ * may hold '#', '@', ':', '%' and quotes unencoded (only '/' as %2F);
+ * `%XX` is decoded (gst_axion_uri_split_credentials()).
  *
  * Parsing needs no Redis client library; the connection is the element's.
  */
