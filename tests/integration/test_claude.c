@@ -1236,13 +1236,7 @@ has_secret (const gchar *s)
 GST_START_TEST (test_redis_password_never_shown)
 {
   const gchar *bad[] = {
-    /* an unencoded '#': GLib says "Could not parse port 'pw'" */
-    "redis://:pw#1SECRET@127.0.0.1:6379/0",
-    "redis://user:pw#1SECRET@127.0.0.1:6379/0",
-    /* parses as host "user", port 12 without the check */
-    "redis://user:12#SECRET@127.0.0.1:6379/0",
     "redis://user:12/SECRET@127.0.0.1:6379/0",
-    "redis://user:pw%zzSECRET@127.0.0.1:6379/0",
     "redis://user:SECRET'@[::1:6379/0",
     "unix:///tmp/none.sock?password=pw%zzSECRET",
     "rediss://user:SECRET@127.0.0.1:6379/0",
@@ -1250,6 +1244,13 @@ GST_START_TEST (test_redis_password_never_shown)
   /* valid, but nobody listens: the connection fails at the first call */
   const gchar *unreachable[] = {
     "redis://user:pw%231%40SECRET%3A%25%27@127.0.0.1:1/0",
+    /* an unencoded '#' is part of the password (the user-info ends at the
+     * last '@'); GLib never sees it, so never quotes it */
+    "redis://:pw#1SECRET@127.0.0.1:1/0",
+    "redis://user:pw#1SECRET@127.0.0.1:1/0",
+    "redis://user:12#SECRET@127.0.0.1:1/0",
+    /* a '%' not followed by two hex digits is kept as it is */
+    "redis://user:pw%zzSECRET@127.0.0.1:1/0",
     "unix:///nonexistent/redis.sock?db=1&password=pw%231SECRET",
   };
 
