@@ -466,7 +466,7 @@ retry_after_ms (const gchar *v)
     return -1;
   s = g_ascii_strtoll (v, &end, 10);
   if (end != v && *end == '\0')
-    return s >= 0 ? s * 1000 : -1;
+    return s >= 0 ? MIN (s, (gint64) G_MAXINT32) * 1000 : -1;
   s = curl_getdate (v, NULL);
   if (s < 0)
     return -1;

@@ -653,6 +653,46 @@ GST_START_TEST (test_min_severity)
 }
 GST_END_TEST;
 
+
+/* no Redis: an alert not delivered at stop waits in the spool file and
+ * is delivered by the next run */
+GST_START_TEST (test_local_spool)
+{
+  Receiver *rx = receiver_new ();
+  gchar *url = receiver_url (rx, NULL);
+  gchar *dir = g_build_filename (g_getenv ("AXION_TEST_TMPDIR"), "spool", NULL);
+  gchar *file = g_build_filename (dir, "webhook-local.jsonl", NULL);
+  GstElement *src, *sink, *p = pipeline_new (url, &src, &sink);
+
+  rx->dflt.status = 500;
+  g_object_set (sink, "spool-dir", dir, "channel", "local", "retry-base-ms",
+      60000, "retry-max-ms", 60000, NULL);
+  start_pipeline (p);
+  push_alert (src, 9001, 3);
+  fail_unless (wait_stat (sink, "failed", 1, 60));
+  stop_pipeline (p);
+  fail_unless (g_file_test (file, G_FILE_TEST_EXISTS), "no spool file");
+  g_mutex_lock (&rx->lock);
+  rx->dflt.status = 200;
+  g_mutex_unlock (&rx->lock);
+  p = pipeline_new (url, &src, &sink);
+  g_object_set (sink, "spool-dir", dir, "channel", "local", NULL);
+  start_pipeline (p);
+  fail_unless (wait_stat (sink, "sent", 1, 120),
+      "the spooled alert was not "
+      "delivered");
+  fail_unless_equals_string (
+      header (
+          receiver_request (rx, receiver_count (rx) - 1), "x-axion-message-id"),
+      "9001");
+  stop_pipeline (p);
+  g_free (url);
+  g_free (dir);
+  g_free (file);
+  receiver_free (rx);
+}
+GST_END_TEST;
+
 /* ---- secrets ------------------------------------------------------------- */
 
 static GString *debug_log;
@@ -845,6 +885,7 @@ webhook_suite (void)
   tcase_add_test (tc, test_permanent_then_replay);
   tcase_add_test (tc, test_max_attempts);
   tcase_add_test (tc, test_min_severity);
+  tcase_add_test (tc, test_local_spool);
   tcase_add_test (tc, test_credentials_never_shown);
   tcase_add_test (tc, test_alerts_marked_notified);
   return s;
