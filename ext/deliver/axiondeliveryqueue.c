@@ -92,6 +92,9 @@ axion_delivery_msg_to_json (
       m->retain ? "true" : "false", m->attempts);
   gst_axion_json_append_string (s, m->last_error);
   g_string_append_printf (s, ",\"queued_at\":%" G_GINT64_FORMAT, m->queued_at);
+  if (m->not_before > 0)
+    g_string_append_printf (
+        s, ",\"not_before\":%" G_GINT64_FORMAT, m->not_before);
   if (final_error) {
     g_string_append (s, ",\"final_error\":");
     gst_axion_json_append_string (s, final_error);
@@ -131,6 +134,8 @@ axion_delivery_msg_from_json (const gchar *json)
       m->last_error = g_strdup (member_string (o, "last_error"));
       if (json_object_has_member (o, "queued_at"))
         m->queued_at = json_object_get_int_member (o, "queued_at");
+      if (json_object_has_member (o, "not_before"))
+        m->not_before = json_object_get_int_member (o, "not_before");
     }
   }
   g_object_unref (p);
@@ -264,10 +269,12 @@ push_json (AxionDeliveryQueue *q, const gchar *key, const gchar *json)
 static gint64
 next_due_us (AxionDeliveryQueue *q, const AxionDeliveryMsg *m)
 {
-  if (m->attempts == 0)
-    return g_get_real_time ();
-  return g_get_real_time () +
-      gst_axion_backoff_ms (m->attempts - 1, q->base_ms, q->max_ms) * 1000;
+  gint64 due = g_get_real_time ();
+
+  if (m->attempts > 0)
+    due += gst_axion_backoff_ms (m->attempts - 1, q->base_ms, q->max_ms) * 1000;
+  /* the endpoint asked for a later retry (Retry-After) */
+  return MAX (due, m->not_before * 1000);
 }
 
 static void
@@ -281,10 +288,9 @@ hold (AxionDeliveryQueue *q, AxionDeliveryMsg *m)
 }
 
 static gboolean
-dead_letter (AxionDeliveryQueue *q, AxionDeliveryMsg *m)
+dead_letter_final (
+    AxionDeliveryQueue *q, AxionDeliveryMsg *m, const gchar *final)
 {
-  gchar *final = g_strdup_printf (
-      "max_retries_exceeded: %s", m->last_error ? m->last_error : "unknown");
   gchar *json = axion_delivery_msg_to_json (
       m, final, g_get_real_time () / G_USEC_PER_SEC);
   gboolean ok = q->use_redis && push_json (q, q->k_dead, json);
@@ -293,10 +299,29 @@ dead_letter (AxionDeliveryQueue *q, AxionDeliveryMsg *m)
     g_queue_push_tail (&q->dead_held, g_strdup (json));
   if (!q->use_redis)
     q->dead_local++;
-  g_free (final);
   g_free (json);
   axion_delivery_msg_free (m);
   return ok || !q->use_redis;
+}
+
+static gboolean
+dead_letter (AxionDeliveryQueue *q, AxionDeliveryMsg *m)
+{
+  gchar *final = g_strdup_printf (
+      "max_retries_exceeded: %s", m->last_error ? m->last_error : "unknown");
+  gboolean ok = dead_letter_final (q, m, final);
+
+  g_free (final);
+  return ok;
+}
+
+gboolean
+axion_delivery_queue_dead_letter (
+    AxionDeliveryQueue *q, AxionDeliveryMsg *m, const gchar *final_error)
+{
+  g_free (m->last_error);
+  m->last_error = g_strdup (final_error);
+  return dead_letter_final (q, m, final_error);
 }
 
 gboolean

@@ -21,14 +21,16 @@ typedef struct
   gboolean retain;
   guint attempts; /* delivery attempts made */
   gchar *last_error;
-  gint64 queued_at; /* Unix seconds */
+  gint64 queued_at;  /* Unix seconds */
+  gint64 not_before; /* Unix ms: no attempt before (Retry-After); 0: none */
 } AxionDeliveryMsg;
 
 AxionDeliveryMsg *axion_delivery_msg_new (
     const gchar *id, const gchar *topic, const gchar *payload, gboolean retain);
 void axion_delivery_msg_free (AxionDeliveryMsg *msg);
 /* the §2.6 entry: {"id","topic","payload","attempts","last_error",
- * "queued_at"} (+ "final_error", "failed_at" in the dead-letter list) */
+ * "queued_at"} (+ "not_before" when set, + "final_error", "failed_at" in
+ * the dead-letter list) */
 gchar *axion_delivery_msg_to_json (
     const AxionDeliveryMsg *msg, const gchar *final_error, gint64 failed_at);
 AxionDeliveryMsg *axion_delivery_msg_from_json (const gchar *json);
@@ -57,9 +59,16 @@ void axion_delivery_queue_free (AxionDeliveryQueue *q);
 gboolean axion_delivery_queue_fail (AxionDeliveryQueue *q,
     AxionDeliveryMsg *msg, gboolean attempted, const gchar *error);
 
+/* A permanent failure (the endpoint refused the message: retrying cannot
+ * help): @msg goes straight to the dead-letter list with @final_error.
+ * FALSE: Redis is away; it is handed over later. Takes @msg. */
+gboolean axion_delivery_queue_dead_letter (
+    AxionDeliveryQueue *q, AxionDeliveryMsg *msg, const gchar *final_error);
+
 /* Moves failed messages to the retry schedule (score: next attempt, with
- * exponential backoff and jitter) and claims up to @max messages that are
- * due (removed from the schedule: no other process takes them). */
+ * exponential backoff and jitter, not before the message's not_before) and
+ * claims up to @max messages that are due (removed from the schedule: no other
+ * process takes them). */
 GPtrArray *axion_delivery_queue_take_due (AxionDeliveryQueue *q, guint max);
 
 /* depth: failed + scheduled (+ held in memory); dead: dead-letter list */

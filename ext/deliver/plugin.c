@@ -7,14 +7,27 @@
 #include "config.h"
 #endif
 
+#ifdef AXION_HAVE_MQTT
 #include "gstaxionmqttsink.h"
+#endif
+#ifdef AXION_HAVE_WEBHOOK
+#include "gstaxionwebhooksink.h"
+#endif
 
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
-  return GST_ELEMENT_REGISTER (axionmqttsink, plugin);
+  gboolean ok = TRUE;
+
+#ifdef AXION_HAVE_MQTT
+  ok &= GST_ELEMENT_REGISTER (axionmqttsink, plugin);
+#endif
+#ifdef AXION_HAVE_WEBHOOK
+  ok &= GST_ELEMENT_REGISTER (axionwebhooksink, plugin);
+#endif
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, axiondeliver,
-    "Axion delivery: events and alerts to people (MQTT)", plugin_init, VERSION,
-    GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
+    "Axion delivery: events and alerts to people (MQTT, webhooks)", plugin_init,
+    VERSION, GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
