@@ -343,7 +343,10 @@ configure (Options *o)
     goto fail;
   if (!apply_options (o))
     return FALSE;
-  if (!axion_run_config_check (&axion_run.cfg, &err))
+  if (!axion_run_config_check (&axion_run.cfg, &err) ||
+      !axion_run_store_check_settings (
+          g_hash_table_lookup (axion_run.cfg.vars, "DB"),
+          g_hash_table_lookup (axion_run.cfg.vars, "REDIS_URL"), &err))
     goto fail;
   return TRUE;
 fail:

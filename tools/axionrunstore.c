@@ -420,6 +420,45 @@ push (AxionRunStore *s, Job *j)
   g_async_queue_push (s->queue, j);
 }
 
+gboolean
+axion_run_store_check_settings (
+    const gchar *conninfo, const gchar *redis_url, GError **error)
+{
+#ifdef HAVE_PQ
+  gchar *msg = NULL;
+  PQconninfoOption *o = conninfo && *conninfo ? PQconninfoParse (conninfo, &msg)
+                                              : NULL;
+
+  if (conninfo && *conninfo && o == NULL) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+        "the database conninfo cannot be parsed (%s): give a libpq URI "
+        "(postgresql://user@host/db) or key=value pairs separated by "
+        "spaces, a value with spaces in single quotes",
+        msg ? g_strstrip (msg) : "invalid");
+    PQfreemem (msg);
+    return FALSE;
+  }
+  if (o)
+    PQconninfoFree (o);
+#endif
+#ifdef HAVE_HIREDIS
+  {
+    GstAxionRedisUrl u;
+    if (redis_url && *redis_url &&
+        !gst_axion_redis_url_parse (redis_url, &u, NULL)) {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+          "the Redis URL cannot be parsed: give "
+          "redis://[user:password@]host[:port][/db] or "
+          "unix:///path/to/socket");
+      return FALSE;
+    }
+    if (redis_url && *redis_url)
+      gst_axion_redis_url_clear (&u);
+  }
+#endif
+  return TRUE;
+}
+
 AxionRunStore *
 axion_run_store_new (const gchar *conninfo, const gchar *redis_url,
     const gchar *key_prefix, AxionRunStoreFatal fatal, gpointer data)

@@ -23,6 +23,12 @@ AxionRunStore *
 axion_run_store_new (const gchar *conninfo, const gchar *redis_url,
     const gchar *key_prefix, AxionRunStoreFatal fatal, gpointer data);
 
+/* The conninfo and the Redis URL can be parsed (nothing is connected).
+ * FALSE with @error saying which and how to write it (never quoting
+ * them: they may hold passwords). */
+gboolean axion_run_store_check_settings (
+    const gchar *conninfo, const gchar *redis_url, GError **error);
+
 /* INSERT of @row (taken) ON CONFLICT DO NOTHING */
 void axion_run_store_insert (AxionRunStore *s, GstAxionRow *row);
 

@@ -27,6 +27,31 @@ printf 'videotestsrc ! ${NOPE} ! fakesink\n' > "$t/unset.pipeline"
 expect_fail_with "unset variable: file, line, fix" 'unset.pipeline:1: \$\{NOPE\} is not set' "$run" --camera c1=x -p "$t/unset.pipeline" -t 1
 printf '# header\nvideotestsrc ! nosuchelement ! fakesink\n' > "$t/noplugin.pipeline"
 expect_fail_with "missing plugin" 'no element "nosuchelement".*is the plugin installed' "$run" --camera c1=x -p "$t/noplugin.pipeline" -t 1
+# every number has its unit and range; GKeyFile's rules (whole-line #
+# comments only), each section once, text only
+P="pipeline = pipelines/synthetic-camera.pipeline"
+cfg "[axion]" "$P" "duration = abc" "[camera c1]" "url = x"
+expect_fail_with "duration = abc" 'bad.ini:3: duration "abc" is not a duration' "$run" -c "$t/bad.ini"
+cfg "[axion]" "$P" "stall-timeout = zz" "[camera c1]" "url = x"
+expect_fail_with "stall-timeout = zz" 'bad.ini:3: stall-timeout "zz" is not a duration from 1 s to 1 h, or 0' "$run" -c "$t/bad.ini"
+cfg "[axion]" "$P" "stop-timeout = -5" "[camera c1]" "url = x"
+expect_fail_with "stop-timeout = -5" 'bad.ini:3: stop-timeout "-5" is not a duration' "$run" -c "$t/bad.ini"
+cfg "[axion]" "$P" "stop-timeout = 30  # seconds" "[camera c1]" "url = x"
+expect_fail_with "no inline comments" 'bad.ini:3: stop-timeout "30  # seconds" is not a duration' "$run" -c "$t/bad.ini"
+cfg "[axion]" "$P" "[vars]   ; variables" "[camera c1]" "url = x"
+expect_fail_with "text after a section header" 'bad.ini:3: a section header is a line of its own' "$run" -c "$t/bad.ini"
+cfg "[axion]" "$P" "[camera c1]" "url = x" "[camera c1]" "url = y"
+expect_fail_with "duplicate camera section" 'bad.ini:5: section \[camera c1\] appears twice \(first at line 3\)' "$run" -c "$t/bad.ini"
+cfg "[axion]" "$P" "[camera c1]" "url = x" "url = y"
+expect_fail_with "duplicate key" 'bad.ini:5: "url" appears twice in \[camera c1\]' "$run" -c "$t/bad.ini"
+printf '\0[axion]\n%s\n[camera c1]\nurl = x\n' "$P" > "$t/nul.ini"
+expect_fail_with "a NUL byte" 'nul.ini:1: contains a NUL byte' "$run" -c "$t/nul.ini"
+cfg "[axion]" "$P" "stop-timeout = 1.5m" "stall-timeout = 0" "duration = 500ms" "[camera c1]" "url = x"
+expect_ok "units: 1.5m, 0, 500ms" "$run" -c "$t/bad.ini" -d "$AXION_TEST_PG_CONNINFO" --check
+expect_fail_with "--duration abc" '--duration: duration "abc" is not a duration' "$run" --camera c1=x -p pipelines/synthetic-camera.pipeline --duration abc
+expect_fail_with "--stall-timeout zz" '--stall-timeout: stall-timeout "zz"' "$run" --camera c1=x -p pipelines/synthetic-camera.pipeline --stall-timeout zz
+expect_fail_with "--stop-timeout -5" '--stop-timeout: stop-timeout "-5"' "$run" --camera c1=x -p pipelines/synthetic-camera.pipeline --stop-timeout -5
+expect_fail_with "a conninfo that cannot be parsed" 'the database conninfo cannot be parsed' "$run" --camera c1=x -p pipelines/synthetic-camera.pipeline -d "host='x" --check
 expect_fail_with "bad --camera" '--camera takes ID=URL' "$run" --camera nourl -p pipelines/synthetic-camera.pipeline
 expect_fail_with "no cameras" 'no cameras' "$run" -p pipelines/synthetic-camera.pipeline
 
