@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# tools/axion-run with a wrong database password stops with exit 2 and
+# says what to fix (not an endless series of camera outages); a database
+# that is merely unreachable is an outage the cameras ride out (spooled),
+# exit 0.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+top=$(cd "$here/../.." && pwd)
+run="${AXION_BUILD_DIR:?}/tools/axion-run"
+t=$AXION_TEST_TMPDIR
+cd "$top"
+"$top/tools/axion-db" migrate >/dev/null || { not_ok "migrate" "failed"; finish; }
+q() { psql -X -At -c "$1"; }
+
+# a role with a password, which this server (trust for everyone else)
+# checks on its unix socket
+q "CREATE ROLE axion_pw LOGIN PASSWORD 'right#pass'" >/dev/null
+sed -i '1i local all axion_pw scram-sha-256' "$AXION_TEST_PGDATA/pg_hba.conf"
+q "SELECT pg_reload_conf()" >/dev/null
+expect_fail_with "the server checks the password" 'password authentication failed' \
+  env PGPASSWORD=wrong psql -X -At -U axion_pw -c 'SELECT 1'
+
+wrong="host=$PGHOST port=$PGPORT dbname=postgres user=axion_pw password=wrong"
+start=$(date +%s)
+out=$("$run" --camera pw=synthetic://p -p pipelines/synthetic-camera.pipeline \
+  -d "$wrong" -r "$AXION_TEST_REDIS_URL" --spool-dir "$t/spool" \
+  --stop-timeout 3 -t 60 2>&1); st=$?
+took=$(( $(date +%s) - start ))
+expect_eq "wrong password: exit 2" 2 "$st"
+expect_ok "and a clear message" grep -q 'configuration error: .*PostgreSQL refused the connection.*password' <<< "$out"
+expect_ok "at once, not at the end of the run (${took} s)" test "$took" -lt 30
+expect_eq "not counted as camera outages" "" "$(grep 'camera pw offline' <<< "$out")"
+expect_eq "the password is not printed" "" "$(grep -o 'password=wrong' <<< "$out")"
+
+# unreachable (no server on that socket directory): an outage, spooled
+out=$("$run" --camera away=synthetic://a -p pipelines/synthetic-camera.pipeline \
+  -d "host=$t/nowhere dbname=postgres" -r "$AXION_TEST_REDIS_URL" \
+  --spool-dir "$t/spool" -t 4 2>&1); st=$?
+expect_eq "unreachable database: the run goes on, exit 0" 0 "$st"
+expect_eq "no configuration error" "" "$(grep 'configuration error' <<< "$out")"
+finish
