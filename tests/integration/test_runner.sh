@@ -164,6 +164,13 @@ if [ -x "$srv" ]; then
   expect_ok "rtsp2 delivered frames after its return (${f2:-0} in all)" test "${f2:-0}" -ge 80
   expect_eq "the outage is one camera_offline event" "1" "$(q "SELECT count(*) FROM camera_events WHERE camera_id = 'rtsp2' AND event_type = 'camera_offline' AND event_data ? 'reason'")"
   expect_eq "and the return one camera_online event" "1" "$(q "SELECT count(*) FROM camera_events WHERE camera_id = 'rtsp2' AND event_type = 'camera_online' AND (event_data->>'offline_s')::numeric > 0")"
+  # one outage = one offline..online period, everywhere, however many
+  # reconnects failed in between
+  n=$(grep -c 'camera rtsp2 offline' <<< "$out")
+  expect_ok "rtsp2's return took several reconnects ($n)" test "$n" -ge 2
+  expect_eq "one outage in the summary" 1 "$(sed -n 's/.*camera rtsp2: [0-9]* frames, \([0-9]*\) outages.*/\1/p' <<< "$out")"
+  expect_eq "one outage in the status line" "outages=1" "$(grep 'status camera=rtsp2' <<< "$out" | tail -1 | grep -o 'outages=[0-9]*')"
+  expect_eq "one outage in the metrics" 1 "$(q "SELECT value::int FROM system_metrics WHERE source_id = 'rtsp2' AND metric_name = 'outages' ORDER BY metric_timestamp DESC LIMIT 1")"
   expect_eq "the others had no outage event" "0" "$(q "SELECT count(*) FROM camera_events WHERE camera_id IN ('rtsp1', 'rtsp3') AND event_type LIKE 'camera_%'")"
   n=$(q "SELECT count(*) FROM system_metrics WHERE component = 'runner' AND source_id = 'rtsp1' AND metric_name = 'fps'")
   expect_ok "runner metrics every 10 s ($n fps rows for rtsp1)" test "$n" -ge 1
