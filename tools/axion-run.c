@@ -27,6 +27,7 @@
 
 #include <gst/axion/axion.h>
 #include <glib-unix.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -456,6 +457,9 @@ main (int argc, char **argv)
   Options o = { NULL };
   gint rc;
 
+  /* messages in the user's charset (camera errors may hold any text);
+   * numbers stay in the C locale (status lines, SQL parameters) */
+  setlocale (LC_CTYPE, "");
   if (!parse_options (&o, &argc, &argv))
     return 2;
   axion_run.tty = isatty (STDOUT_FILENO);

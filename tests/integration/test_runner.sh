@@ -116,6 +116,14 @@ frames=$(sed -n 's/.*camera camS: \([0-9]*\) frames.*/\1/p' "$t/sig.out")
 expect_ok "SIGINT: frames were processed (${frames:-0})" test "${frames:-0}" -ge 10
 expect_eq "SIGINT: every frame committed" "$frames" "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = 'camS'")"
 
+# ---- an error text with non-ASCII characters: the camera_offline event
+# is valid JSON and keeps the text
+printf 'filesrc name="caméra" location="/nonexistent/Überwachung-é.mp4" ! fakesink\n' > "$t/nonascii.pipeline"
+"$run" --camera nonascii=x -p "$t/nonascii.pipeline" -d "$AXION_TEST_PG_CONNINFO" \
+  -r "$AXION_TEST_REDIS_URL" -t 3 > "$t/nonascii.out" 2>&1
+expect_eq "non-ASCII error text: its camera_offline event is stored" 1 \
+  "$(q "SELECT count(*) FROM camera_events WHERE camera_id = 'nonascii' AND event_type = 'camera_offline' AND event_data->>'reason' LIKE '%(caméra)'")"
+
 # ---- a hostile camera id: its spool stays one directory under the root --
 mkdir -p "$t/hostile"
 "$run" --camera ..=synthetic://h -p pipelines/synthetic-camera.pipeline \
