@@ -190,4 +190,30 @@ else
   not_ok "axion-rtsp-server" "not built (libgstrtspserver-1.0-dev missing)"
 fi
 
+# ---- key-prefix: every key the runner and the sinks write ---------------
+redis-cli -s "$AXION_TEST_REDIS_SOCKET" FLUSHALL >/dev/null
+cat > "$t/prefix.ini" <<INI
+[axion]
+database = $AXION_TEST_PG_CONNINFO
+redis = $AXION_TEST_REDIS_URL
+spool-dir = $t/spool
+key-prefix = site7
+pipeline = pipelines/synthetic-camera.pipeline
+
+[camera pfxA]
+url = synthetic://a
+
+# never answers: the runner itself records its offline state
+[camera pfxB]
+url = rtsp://127.0.0.1:1/none
+pipeline = pipelines/camera-basic.pipeline
+INI
+"$run" -c "$t/prefix.ini" -t 3 > "$t/prefix.out" 2>&1; st=$?
+expect_eq "key-prefix run: exit 0" 0 "$st"
+keys=$(redis-cli -s "$AXION_TEST_REDIS_SOCKET" --scan | sort)
+expect_ok "the sinks' keys carry the prefix" grep -qx 'site7:camera:pfxA:state' <<< "$keys"
+expect_ok "the runner's keys carry the prefix" grep -qx 'site7:camera:pfxB:state' <<< "$keys"
+expect_eq "pfxB offline under the prefix" offline "$(redis-cli -s "$AXION_TEST_REDIS_SOCKET" HGET site7:camera:pfxB:state status)"
+expect_eq "no key without it" "" "$(grep -v '^site7:' <<< "$keys")"
+
 finish
