@@ -156,6 +156,11 @@ pg_ready (AxionRunStore *s)
           g_strdup ("PostgreSQL refused the connection: check "
                     "the user, password and database of the "
                     "database conninfo"));
+    else
+      g_printerr ("%s: PostgreSQL refused the connection of the PG* "
+                  "defaults (no database given): camera status and "
+                  "metrics are not recorded\n",
+          AXION_RUN_PROG);
   } else if (!s->pg_warned) {
     g_printerr ("%s: PostgreSQL unreachable for camera status; retrying "
                 "every 10 s\n",
