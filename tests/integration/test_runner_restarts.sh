@@ -13,6 +13,14 @@ t=$AXION_TEST_TMPDIR
 cd "$top"
 "$top/tools/axion-db" migrate >/dev/null || { not_ok "migrate" "failed"; finish; }
 
+# in the sanitizer build: ASan's quarantine keeps freed memory (the RSS
+# grows by design), and LeakSanitizer reports the leaks tracer's own
+# object (GStreamer never frees its tracers), so the tracer is the leak
+# check of this run
+asan=0
+ldd "$run" 2>/dev/null | grep -q libasan && asan=1
+[ $asan = 1 ] && export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
 cat > "$t/short.pipeline" <<'P'
 # three frames, then EOS: the runner sees the stream end and reconnects
 videotestsrc num-buffers=3 ! video/x-raw,width=64,height=48,framerate=30/1
@@ -47,11 +55,14 @@ wait $pid; st=$?
 
 expect_eq "200 restarts under ulimit -n 128 ($(onlines) pipelines started)" 0 "$ok200"
 expect_eq "SIGINT: exit 0" 0 "$st"
+[ "$st" = 0 ] || grep -v 'GST_TRACER' "$t/err" | tail -40 | sed 's/^/#   /'
 expect_eq "no 'Too many open files'" "" "$(grep -m1 'Too many open files' "$t/err")"
 # (a few may belong to a pipeline still stopping; a leak is 2 per restart)
 expect_ok "open fds flat: $fd20 after 20 restarts, $fd200 after 200" test "$fd200" -le $((fd20 + 6))
 growth=$(( ${rss200:-0} - ${rss20:-0} ))
-expect_ok "RSS flat: ${rss20:-?} kB after 20, ${rss200:-?} kB after 200" test "$growth" -lt 4096
+if [ $asan = 0 ]; then
+  expect_ok "RSS flat: ${rss20:-?} kB after 20, ${rss200:-?} kB after 200" test "$growth" -lt 4096
+fi
 expect_eq "one outage per ended stream" "$(grep -c 'camera flappy offline' "$t/out")" \
   "$(sed -n 's/.*camera flappy: [0-9]* frames, \([0-9]*\) outages.*/\1/p' "$t/out")"
 expect_ok "the leaks tracer ran" grep -q 'object-alive' "$t/err"
