@@ -38,6 +38,7 @@ typedef enum
   JOB_ROW,
   JOB_STATUS,
   JOB_ROLLUP,
+  JOB_CONNECT,
   JOB_STOP,
 } JobKind;
 
@@ -376,6 +377,16 @@ run_job (AxionRunStore *s, Job *j)
     redis_status (s, j);
 #endif
     break;
+  case JOB_CONNECT:
+    /* at start-up: refused credentials are reported at once */
+#ifdef HAVE_PQ
+    if (*s->conninfo)
+      pg_ready (s);
+#endif
+#ifdef HAVE_HIREDIS
+    redis_ready (s);
+#endif
+    break;
   case JOB_ROLLUP:
 #ifdef HAVE_PQ
     pg_exec (s, "SELECT rollup_system_metrics()", 0, NULL);
@@ -469,6 +480,7 @@ axion_run_store_new (const gchar *conninfo, const gchar *redis_url,
     const gchar *key_prefix, AxionRunStoreFatal fatal, gpointer data)
 {
   AxionRunStore *s = g_new0 (AxionRunStore, 1);
+  Job *connect_job;
 
   s->conninfo = g_strdup (conninfo ? conninfo : "");
   s->redis_url = g_strdup (redis_url ? redis_url : "");
@@ -479,6 +491,9 @@ axion_run_store_new (const gchar *conninfo, const gchar *redis_url,
   g_mutex_init (&s->lock);
   g_cond_init (&s->cond);
   s->thread = g_thread_new ("axion-run-store", worker, s);
+  connect_job = g_new0 (Job, 1);
+  connect_job->kind = JOB_CONNECT;
+  push (s, connect_job);
   return s;
 }
 

@@ -33,6 +33,17 @@ expect_ok "at once, not at the end of the run (${took} s)" test "$took" -lt 30
 expect_eq "not counted as camera outages" "" "$(grep 'camera pw offline' <<< "$out")"
 expect_eq "the password is not printed" "" "$(grep -o 'password=wrong' <<< "$out")"
 
+# the runner's own check at start-up, when no element of the pipeline
+# uses the database
+printf 'videotestsrc is-live=true ! video/x-raw,framerate=10/1 ! fakesink\n' > "$t/nodb.pipeline"
+start=$(date +%s)
+out=$("$run" --camera nodb=synthetic://n -p "$t/nodb.pipeline" -d "$wrong" \
+  -r "$AXION_TEST_REDIS_URL" --stop-timeout 3 -t 60 2>&1); st=$?
+took=$(( $(date +%s) - start ))
+expect_eq "the runner's own connection: exit 2" 2 "$st"
+expect_ok "at start-up (${took} s)" test "$took" -lt 8
+expect_ok "saying what to fix" grep -q 'configuration error: PostgreSQL refused the connection: check the user, password and database' <<< "$out"
+
 # unreachable (no server on that socket directory): an outage, spooled
 out=$("$run" --camera away=synthetic://a -p pipelines/synthetic-camera.pipeline \
   -d "host=$t/nowhere dbname=postgres" -r "$AXION_TEST_REDIS_URL" \
