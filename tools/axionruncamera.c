@@ -464,8 +464,12 @@ axion_run_camera_shutdown (AxionRunCamera *c)
     g_source_remove (c->restart_id);
     c->restart_id = 0;
   }
-  if (c->pipe && c->state != AXION_CAM_DONE)
+  /* a pipeline still starting has no frames to flush, and its sources
+   * may not take an EOS yet */
+  if (c->pipe && c->state == AXION_CAM_ONLINE) {
     gst_element_send_event (c->pipe, gst_event_new_eos ());
-  else
-    c->state = AXION_CAM_DONE;
+    return;
+  }
+  axion_run_camera_stop_pipeline (c);
+  c->state = AXION_CAM_DONE;
 }

@@ -26,7 +26,7 @@ cat > "$t/short.pipeline" <<'P'
 videotestsrc num-buffers=3 ! video/x-raw,width=64,height=48,framerate=30/1
   ! axionmotion camera-id=${CAMERA_ID} ! fakesink sync=false
 P
-onlines() { grep -c 'camera flappy online' "$t/out" 2>/dev/null || echo 0; }
+onlines() { grep -c "camera flappy online" "$t/out" 2>/dev/null; }
 wait_onlines() { # N: until N pipelines came online (at most 120 s)
   for _ in $(seq 1200); do
     [ "$(onlines)" -ge "$1" ] && return 0
@@ -42,7 +42,7 @@ sample() { echo "$(ls /proc/$pid/fd | wc -l) $(awk '/^VmRSS:/ { print $2 }' /pro
   exec env GST_TRACERS=leaks GST_DEBUG=GST_TRACER:7 GST_DEBUG_NO_COLOR=1 \
     "$run" --camera flappy=synthetic://f -p "$t/short.pipeline" \
     -d "$AXION_TEST_PG_CONNINFO" -r "$AXION_TEST_REDIS_URL" \
-    --spool-dir "$t/spool" --reconnect-min 10ms --stall-timeout 0
+    --spool-dir "$t/spool" --reconnect-min 10ms --stall-timeout 0 --stop-timeout 5
 ) > "$t/out" 2> "$t/err" &
 pid=$!
 wait_onlines 20
@@ -51,6 +51,12 @@ wait_onlines 200
 ok200=$?
 read -r fd200 rss200 <<< "$(sample)"
 kill -INT $pid
+for _ in $(seq 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $pid 2>/dev/null; then
+  not_ok "exits within 30 s of SIGINT" "$(tail -5 "$t/out")"
+  command -v gdb >/dev/null && gdb -p $pid -batch -ex 'thread apply all bt 12' 2>/dev/null | grep -E '^#|^Thread' | sed 's/^/#   /'
+  kill -KILL $pid
+fi
 wait $pid; st=$?
 
 expect_eq "200 restarts under ulimit -n 128 ($(onlines) pipelines started)" 0 "$ok200"
