@@ -205,9 +205,10 @@ outage (AxionRunCamera *c, const gchar *why)
   c->restart_id = g_timeout_add (delay, restart_cb, c);
 }
 
-/* The sinks post errors only for what a retry cannot fix (refused
- * credentials, a missing schema, a bad conninfo or redis-url, an unusable
- * spool directory); a server that is away is spooled, not an error. */
+/* What a retry cannot fix: an Axion element's settings (a bad detector,
+ * conninfo or redis-url) or refused credentials; and the sinks' errors,
+ * which they post only for that (a missing schema, an unusable spool
+ * directory too): a server that is away is spooled, not an error. */
 static gboolean
 is_config_error (GstMessage *m, const GError *err)
 {
@@ -216,15 +217,14 @@ is_config_error (GstMessage *m, const GError *err)
       : NULL;
   GstElementFactory *f = e ? gst_element_get_factory (e) : NULL;
   const gchar *name = f ? GST_OBJECT_NAME (f) : "";
+  gboolean sink = g_str_equal (name, "axionpgsink") ||
+      g_str_equal (name, "axionredissink");
 
-  if (!g_str_equal (name, "axionpgsink") &&
-      !g_str_equal (name, "axionredissink"))
+  if (!g_str_has_prefix (name, "axion") || err->domain != GST_RESOURCE_ERROR)
     return FALSE;
-  return g_error_matches (
-             err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS) ||
-      g_error_matches (
-          err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED) ||
-      g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE);
+  return err->code == GST_RESOURCE_ERROR_SETTINGS ||
+      err->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED ||
+      (sink && err->code == GST_RESOURCE_ERROR_OPEN_WRITE);
 }
 
 static void

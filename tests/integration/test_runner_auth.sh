@@ -44,6 +44,15 @@ expect_eq "the runner's own connection: exit 2" 2 "$st"
 expect_ok "at start-up (${took} s)" test "$took" -lt 8
 expect_ok "saying what to fix" grep -q 'configuration error: PostgreSQL refused the connection: check the user, password and database' <<< "$out"
 
+# an Axion element's settings that no retry fixes (axiondlpusched without
+# a detector): a configuration error too, not an outage
+printf 'videotestsrc is-live=true ! video/x-raw,width=64,height=48 ! axiondlpusched ! fakesink\n' > "$t/nodet.pipeline"
+out=$("$run" --camera nodet=synthetic://d -p "$t/nodet.pipeline" -d "$AXION_TEST_PG_CONNINFO" \
+  -r "$AXION_TEST_REDIS_URL" --stop-timeout 3 -t 60 2>&1); st=$?
+expect_eq "axiondlpusched without a detector: exit 2" 2 "$st"
+expect_ok "saying so" grep -q 'configuration error: No detector set' <<< "$out"
+expect_eq "no outage" "" "$(grep 'camera nodet offline' <<< "$out")"
+
 # unreachable (no server on that socket directory): an outage, spooled
 out=$("$run" --camera away=synthetic://a -p pipelines/synthetic-camera.pipeline \
   -d "host=$t/nowhere dbname=postgres" -r "$AXION_TEST_REDIS_URL" \
