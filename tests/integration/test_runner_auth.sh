@@ -44,6 +44,20 @@ expect_eq "the runner's own connection: exit 2" 2 "$st"
 expect_ok "at start-up (${took} s)" test "$took" -lt 8
 expect_ok "saying what to fix" grep -q 'configuration error: PostgreSQL refused the connection: check the user, password and database' <<< "$out"
 
+# a '#' in a password in the configuration file is part of it (no inline
+# comments): the right password connects, the run goes on
+cat > "$t/hash.ini" <<INI
+[axion]
+database = host=$PGHOST port=$PGPORT dbname=postgres user=axion_pw password=right#pass
+redis = $AXION_TEST_REDIS_URL
+pipeline = $t/nodb.pipeline
+[camera hash]
+url = synthetic://h
+INI
+out=$("$run" -c "$t/hash.ini" -t 3 2>&1); st=$?
+expect_eq "password with '#' from the config file: accepted, exit 0" 0 "$st"
+expect_eq "no configuration error" "" "$(grep 'configuration error' <<< "$out")"
+
 # an Axion element's settings that no retry fixes (axiondlpusched without
 # a detector): a configuration error too, not an outage
 printf 'videotestsrc is-live=true ! video/x-raw,width=64,height=48 ! axiondlpusched ! fakesink\n' > "$t/nodet.pipeline"
