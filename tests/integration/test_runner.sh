@@ -27,6 +27,31 @@ printf 'videotestsrc ! ${NOPE} ! fakesink\n' > "$t/unset.pipeline"
 expect_fail_with "unset variable: file, line, fix" 'unset.pipeline:1: \$\{NOPE\} is not set' "$run" --camera c1=x -p "$t/unset.pipeline" -t 1
 printf '# header\nvideotestsrc ! nosuchelement ! fakesink\n' > "$t/noplugin.pipeline"
 expect_fail_with "missing plugin" 'no element "nosuchelement".*is the plugin installed' "$run" --camera c1=x -p "$t/noplugin.pipeline" -t 1
+# every number has its unit and range; GKeyFile's rules (whole-line #
+# comments only), each section once, text only
+P="pipeline = pipelines/synthetic-camera.pipeline"
+cfg "[axion]" "$P" "duration = abc" "[camera c1]" "url = x"
+expect_fail_with "duration = abc" 'bad.ini:3: duration "abc" is not a duration' "$run" -c "$t/bad.ini"
+cfg "[axion]" "$P" "stall-timeout = zz" "[camera c1]" "url = x"
+expect_fail_with "stall-timeout = zz" 'bad.ini:3: stall-timeout "zz" is not a duration from 1 s to 1 h, or 0' "$run" -c "$t/bad.ini"
+cfg "[axion]" "$P" "stop-timeout = -5" "[camera c1]" "url = x"
+expect_fail_with "stop-timeout = -5" 'bad.ini:3: stop-timeout "-5" is not a duration' "$run" -c "$t/bad.ini"
+cfg "[axion]" "$P" "stop-timeout = 30  # seconds" "[camera c1]" "url = x"
+expect_fail_with "no inline comments" 'bad.ini:3: stop-timeout "30  # seconds" is not a duration' "$run" -c "$t/bad.ini"
+cfg "[axion]" "$P" "[vars]   ; variables" "[camera c1]" "url = x"
+expect_fail_with "text after a section header" 'bad.ini:3: a section header is a line of its own' "$run" -c "$t/bad.ini"
+cfg "[axion]" "$P" "[camera c1]" "url = x" "[camera c1]" "url = y"
+expect_fail_with "duplicate camera section" 'bad.ini:5: section \[camera c1\] appears twice \(first at line 3\)' "$run" -c "$t/bad.ini"
+cfg "[axion]" "$P" "[camera c1]" "url = x" "url = y"
+expect_fail_with "duplicate key" 'bad.ini:5: "url" appears twice in \[camera c1\]' "$run" -c "$t/bad.ini"
+printf '\0[axion]\n%s\n[camera c1]\nurl = x\n' "$P" > "$t/nul.ini"
+expect_fail_with "a NUL byte" 'nul.ini:1: contains a NUL byte' "$run" -c "$t/nul.ini"
+cfg "[axion]" "$P" "stop-timeout = 1.5m" "stall-timeout = 0" "duration = 500ms" "[camera c1]" "url = x"
+expect_ok "units: 1.5m, 0, 500ms" "$run" -c "$t/bad.ini" -d "$AXION_TEST_PG_CONNINFO" --check
+expect_fail_with "--duration abc" '--duration: duration "abc" is not a duration' "$run" --camera c1=x -p pipelines/synthetic-camera.pipeline --duration abc
+expect_fail_with "--stall-timeout zz" '--stall-timeout: stall-timeout "zz"' "$run" --camera c1=x -p pipelines/synthetic-camera.pipeline --stall-timeout zz
+expect_fail_with "--stop-timeout -5" '--stop-timeout: stop-timeout "-5"' "$run" --camera c1=x -p pipelines/synthetic-camera.pipeline --stop-timeout -5
+expect_fail_with "a conninfo that cannot be parsed" 'the database conninfo cannot be parsed' "$run" --camera c1=x -p pipelines/synthetic-camera.pipeline -d "host='x" --check
 expect_fail_with "bad --camera" '--camera takes ID=URL' "$run" --camera nourl -p pipelines/synthetic-camera.pipeline
 expect_fail_with "no cameras" 'no cameras' "$run" -p pipelines/synthetic-camera.pipeline
 
@@ -64,8 +89,11 @@ INI
 out=$("$run" -c "$t/c.ini" --camera camC=synthetic://c -t 6 2>&1); st=$?
 expect_eq "bounded run exits 0" 0 "$st"
 expect_ok "the dead camera is retried" grep -q 'camera camB offline: .*reconnecting in' <<< "$out"
+# never online: one outage however many reconnects failed
 outages=$(sed -n 's/.*camera camB: 0 frames, \([0-9]*\) outages.*/\1/p' <<< "$out")
-expect_ok "its outages are counted (${outages:-none})" test "${outages:-0}" -ge 2
+expect_eq "a camera down all along is one outage" 1 "${outages:-none}"
+restarts=$(sed -n 's/.*camera camB: 0 frames, [0-9]* outages, \([0-9]*\) restarts.*/\1/p' <<< "$out")
+expect_ok "and its reconnects are counted apart (${restarts:-none})" test "${restarts:-0}" -ge 1
 expect_eq "the password is never printed" "" "$(grep -o hunter2secret <<< "$out")"
 for cam in camA camC; do
   frames=$(sed -n "s/.*camera $cam: \([0-9]*\) frames.*/\1/p" <<< "$out")
@@ -87,6 +115,14 @@ expect_ok "SIGINT: says it flushes" grep -q 'SIGINT: sending EOS' "$t/sig.out"
 frames=$(sed -n 's/.*camera camS: \([0-9]*\) frames.*/\1/p' "$t/sig.out")
 expect_ok "SIGINT: frames were processed (${frames:-0})" test "${frames:-0}" -ge 10
 expect_eq "SIGINT: every frame committed" "$frames" "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = 'camS'")"
+
+# ---- an error text with non-ASCII characters: the camera_offline event
+# is valid JSON and keeps the text
+printf 'filesrc name="caméra" location="/nonexistent/Überwachung-é.mp4" ! fakesink\n' > "$t/nonascii.pipeline"
+"$run" --camera nonascii=x -p "$t/nonascii.pipeline" -d "$AXION_TEST_PG_CONNINFO" \
+  -r "$AXION_TEST_REDIS_URL" -t 3 > "$t/nonascii.out" 2>&1
+expect_eq "non-ASCII error text: its camera_offline event is stored" 1 \
+  "$(q "SELECT count(*) FROM camera_events WHERE camera_id = 'nonascii' AND event_type = 'camera_offline' AND event_data->>'reason' LIKE '%(caméra)'")"
 
 # ---- a hostile camera id: its spool stays one directory under the root --
 mkdir -p "$t/hostile"
@@ -136,6 +172,13 @@ if [ -x "$srv" ]; then
   expect_ok "rtsp2 delivered frames after its return (${f2:-0} in all)" test "${f2:-0}" -ge 80
   expect_eq "the outage is one camera_offline event" "1" "$(q "SELECT count(*) FROM camera_events WHERE camera_id = 'rtsp2' AND event_type = 'camera_offline' AND event_data ? 'reason'")"
   expect_eq "and the return one camera_online event" "1" "$(q "SELECT count(*) FROM camera_events WHERE camera_id = 'rtsp2' AND event_type = 'camera_online' AND (event_data->>'offline_s')::numeric > 0")"
+  # one outage = one offline..online period, everywhere, however many
+  # reconnects failed in between
+  n=$(grep -c 'camera rtsp2 offline' <<< "$out")
+  expect_ok "rtsp2's return took several reconnects ($n)" test "$n" -ge 2
+  expect_eq "one outage in the summary" 1 "$(sed -n 's/.*camera rtsp2: [0-9]* frames, \([0-9]*\) outages.*/\1/p' <<< "$out")"
+  expect_eq "one outage in the status line" "outages=1" "$(grep 'status camera=rtsp2' <<< "$out" | tail -1 | grep -o 'outages=[0-9]*')"
+  expect_eq "one outage in the metrics" 1 "$(q "SELECT value::int FROM system_metrics WHERE source_id = 'rtsp2' AND metric_name = 'outages' ORDER BY metric_timestamp DESC LIMIT 1")"
   expect_eq "the others had no outage event" "0" "$(q "SELECT count(*) FROM camera_events WHERE camera_id IN ('rtsp1', 'rtsp3') AND event_type LIKE 'camera_%'")"
   n=$(q "SELECT count(*) FROM system_metrics WHERE component = 'runner' AND source_id = 'rtsp1' AND metric_name = 'fps'")
   expect_ok "runner metrics every 10 s ($n fps rows for rtsp1)" test "$n" -ge 1
@@ -146,5 +189,31 @@ if [ -x "$srv" ]; then
 else
   not_ok "axion-rtsp-server" "not built (libgstrtspserver-1.0-dev missing)"
 fi
+
+# ---- key-prefix: every key the runner and the sinks write ---------------
+redis-cli -s "$AXION_TEST_REDIS_SOCKET" FLUSHALL >/dev/null
+cat > "$t/prefix.ini" <<INI
+[axion]
+database = $AXION_TEST_PG_CONNINFO
+redis = $AXION_TEST_REDIS_URL
+spool-dir = $t/spool
+key-prefix = site7
+pipeline = pipelines/synthetic-camera.pipeline
+
+[camera pfxA]
+url = synthetic://a
+
+# never answers: the runner itself records its offline state
+[camera pfxB]
+url = rtsp://127.0.0.1:1/none
+pipeline = pipelines/camera-basic.pipeline
+INI
+"$run" -c "$t/prefix.ini" -t 3 > "$t/prefix.out" 2>&1; st=$?
+expect_eq "key-prefix run: exit 0" 0 "$st"
+keys=$(redis-cli -s "$AXION_TEST_REDIS_SOCKET" --scan | sort)
+expect_ok "the sinks' keys carry the prefix" grep -qx 'site7:camera:pfxA:state' <<< "$keys"
+expect_ok "the runner's keys carry the prefix" grep -qx 'site7:camera:pfxB:state' <<< "$keys"
+expect_eq "pfxB offline under the prefix" offline "$(redis-cli -s "$AXION_TEST_REDIS_SOCKET" HGET site7:camera:pfxB:state status)"
+expect_eq "no key without it" "" "$(grep -v '^site7:' <<< "$keys")"
 
 finish

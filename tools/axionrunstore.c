@@ -1,0 +1,560 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * axion-run's writer: camera status, events and metrics into PostgreSQL
+ * and Redis from one worker thread, so a server that hangs never stops the
+ * main loop. Best effort: the stores may be the reason of an outage; a
+ * store that does not answer within its deadline is dropped and retried
+ * 10 s later. Refused credentials are a configuration error (reported to
+ * the main loop), not an outage.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "axionrunstore.h"
+#include "axionrun.h"
+
+#include <gst/axion/axion.h>
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+
+#ifdef HAVE_PQ
+#include <libpq-fe.h>
+#endif
+#ifdef HAVE_HIREDIS
+#include <gst/axion/axionredisconn.h>
+#endif
+
+#define MAX_JOBS 10000
+#define RETRY_US (10 * G_USEC_PER_SEC)
+#define STATEMENT_US (5 * G_USEC_PER_SEC)
+
+typedef enum
+{
+  JOB_ROW,
+  JOB_STATUS,
+  JOB_ROLLUP,
+  JOB_CONNECT,
+  JOB_STOP,
+} JobKind;
+
+typedef struct
+{
+  JobKind kind;
+  GstAxionRow *row;
+  gchar *camera_id;
+  gboolean online;
+  guint64 frame;
+  gchar *data;
+  gint64 time_us;
+  gint64 event_id;
+} Job;
+
+struct _AxionRunStore
+{
+  GThread *thread;
+  GAsyncQueue *queue;
+  gchar *conninfo, *redis_url, *prefix;
+  AxionRunStoreFatal fatal;
+  gpointer fatal_data;
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  gboolean drop_warned;
+  /* the worker's own */
+#ifdef HAVE_PQ
+  PGconn *pg;
+#endif
+#ifdef HAVE_HIREDIS
+  redisContext *rds;
+#endif
+  gint64 pg_retry_us, rds_retry_us;
+  gboolean pg_warned, pg_off, rds_off;
+};
+
+static void
+job_free (Job *j)
+{
+  if (j->row)
+    gst_axion_row_free (j->row);
+  g_free (j->camera_id);
+  g_free (j->data);
+  g_free (j);
+}
+
+/* ---- reporting a refused configuration ------------------------------------
+ */
+
+typedef struct
+{
+  AxionRunStoreFatal fn;
+  gpointer data;
+  gchar *what;
+} Fatal;
+
+static gboolean
+fatal_idle (gpointer p)
+{
+  Fatal *f = p;
+
+  f->fn (f->what, f->data);
+  g_free (f->what);
+  g_free (f);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+report_fatal (AxionRunStore *s, gchar *what)
+{
+  Fatal *f = g_new0 (Fatal, 1);
+
+  f->fn = s->fatal;
+  f->data = s->fatal_data;
+  f->what = what;
+  g_idle_add (fatal_idle, f);
+}
+
+/* ---- PostgreSQL ---------------------------------------------------------- */
+
+#ifdef HAVE_PQ
+static gboolean
+pg_refused (PGconn *c)
+{
+  const gchar *msg = PQerrorMessage (c);
+
+  return PQconnectionNeedsPassword (c) ||
+      strstr (msg, "authentication failed") ||
+      strstr (msg, "no password supplied") || strstr (msg, "does not exist") ||
+      strstr (msg, "pg_hba.conf rejects") || strstr (msg, "invalid ");
+}
+
+/* connect_timeout bounds the connection; a refusal stops the run when
+ * the conninfo was given (an empty one only tried the PG* defaults) */
+static gboolean
+pg_ready (AxionRunStore *s)
+{
+  const gchar *kw[] = { "connect_timeout", "application_name", "dbname", NULL };
+  const gchar *val[] = { "3", "axion-run", s->conninfo, NULL };
+
+  if (s->pg && PQstatus (s->pg) == CONNECTION_OK)
+    return TRUE;
+  if (s->pg_off || g_get_monotonic_time () < s->pg_retry_us)
+    return FALSE;
+  g_clear_pointer (&s->pg, PQfinish);
+  s->pg = PQconnectdbParams (kw, val, 1);
+  if (PQstatus (s->pg) == CONNECTION_OK && PQsetnonblocking (s->pg, 1) == 0) {
+    s->pg_warned = FALSE;
+    return TRUE;
+  }
+  if (pg_refused (s->pg)) {
+    s->pg_off = TRUE;
+    if (*s->conninfo)
+      report_fatal (s,
+          g_strdup ("PostgreSQL refused the connection: check "
+                    "the user, password and database of the "
+                    "database conninfo"));
+    else
+      g_printerr ("%s: PostgreSQL refused the connection of the PG* "
+                  "defaults (no database given): camera status and "
+                  "metrics are not recorded\n",
+          AXION_RUN_PROG);
+  } else if (!s->pg_warned) {
+    g_printerr ("%s: PostgreSQL unreachable for camera status; retrying "
+                "every 10 s\n",
+        AXION_RUN_PROG);
+  }
+  s->pg_warned = TRUE;
+  g_clear_pointer (&s->pg, PQfinish);
+  s->pg_retry_us = g_get_monotonic_time () + RETRY_US;
+  return FALSE;
+}
+
+static gboolean
+pg_wait (PGconn *c, gshort events, gint64 deadline)
+{
+  struct pollfd p = { PQsocket (c), events, 0 };
+  gint left, r;
+
+  do {
+    left = (gint) ((deadline - g_get_monotonic_time ()) / 1000);
+    if (left <= 0)
+      return FALSE;
+    r = poll (&p, 1, left);
+  } while (r < 0 && errno == EINTR);
+  return r > 0;
+}
+
+/* sends and waits for every result until the deadline */
+static gboolean
+pg_roundtrip (PGconn *c, gint64 deadline, gboolean *ok)
+{
+  PGresult *r;
+  gint f;
+
+  while ((f = PQflush (c)) == 1)
+    if (!pg_wait (c, POLLOUT | POLLIN, deadline) || !PQconsumeInput (c))
+      return FALSE;
+  if (f < 0)
+    return FALSE;
+  for (;;) {
+    while (PQisBusy (c))
+      if (!pg_wait (c, POLLIN, deadline) || !PQconsumeInput (c))
+        return FALSE;
+    if ((r = PQgetResult (c)) == NULL)
+      return TRUE;
+    if (PQresultStatus (r) != PGRES_COMMAND_OK &&
+        PQresultStatus (r) != PGRES_TUPLES_OK) {
+      *ok = FALSE;
+      g_printerr (
+          "%s: camera status: %s", AXION_RUN_PROG, PQresultErrorMessage (r));
+    }
+    PQclear (r);
+  }
+}
+
+static void
+pg_exec (AxionRunStore *s, const gchar *sql, gint n, const gchar *const *p)
+{
+  gboolean ok = TRUE;
+
+  if (!pg_ready (s))
+    return;
+  if (PQsendQueryParams (s->pg, sql, n, NULL, p, NULL, NULL, 0) &&
+      pg_roundtrip (s->pg, g_get_monotonic_time () + STATEMENT_US, &ok))
+    return;
+  g_printerr ("%s: PostgreSQL did not answer within %d s (camera status); "
+              "reconnecting in 10 s\n",
+      AXION_RUN_PROG, (gint) (STATEMENT_US / G_USEC_PER_SEC));
+  g_clear_pointer (&s->pg, PQfinish);
+  s->pg_warned = TRUE;
+  s->pg_retry_us = g_get_monotonic_time () + RETRY_US;
+}
+
+/* the columns the row has, in the table's order */
+static void
+pg_insert_row (AxionRunStore *s, GstAxionRow *row)
+{
+  GstAxionTable t = gst_axion_row_get_table (row);
+  guint n;
+  const GstAxionColumn *cols = gst_axion_table_columns (t, &n);
+  GString *sql = g_string_new (NULL), *vals = g_string_new (NULL);
+  GPtrArray *params = g_ptr_array_new ();
+
+  g_string_printf (sql, "INSERT INTO %s (", gst_axion_table_name (t));
+  for (guint i = 0; i < n; i++) {
+    const gchar *v = gst_axion_row_get_text (row, cols[i].name);
+    if (v == NULL)
+      continue;
+    g_ptr_array_add (params, (gpointer) v);
+    g_string_append_printf (
+        sql, "%s%s", params->len > 1 ? ", " : "", cols[i].name);
+    g_string_append_printf (
+        vals, "%s$%u", params->len > 1 ? ", " : "", params->len);
+  }
+  g_string_append_printf (
+      sql, ") VALUES (%s) ON CONFLICT DO NOTHING", vals->str);
+  pg_exec (s, sql->str, params->len, (const gchar *const *) params->pdata);
+  g_ptr_array_unref (params);
+  g_string_free (sql, TRUE);
+  g_string_free (vals, TRUE);
+}
+
+static void
+pg_status (AxionRunStore *s, Job *j)
+{
+  gchar *id = g_strdup_printf ("%" G_GINT64_FORMAT, j->event_id);
+  gchar *frame = g_strdup_printf ("%" G_GUINT64_FORMAT, j->frame);
+  gchar *ts = g_strdup_printf ("%.6f", j->time_us / 1e6);
+  const gchar *p[6] = { id, j->camera_id,
+    j->online ? "camera_online" : "camera_offline", ts, frame, j->data };
+  const gchar *u[2] = { j->camera_id, j->online ? "online" : "offline" };
+
+  pg_exec (s,
+      "INSERT INTO camera_events (event_id, camera_id, event_type, "
+      "event_timestamp, frame_number, event_data) VALUES ($1, $2, $3, "
+      "to_timestamp($4::float8), $5, $6::jsonb) ON CONFLICT DO NOTHING",
+      6, p);
+  pg_exec (s, "UPDATE cameras SET status = $2 WHERE camera_id = $1", 2, u);
+  g_free (id);
+  g_free (frame);
+  g_free (ts);
+}
+#endif
+
+/* ---- Redis ----------------------------------------------------------------
+ */
+
+#ifdef HAVE_HIREDIS
+/* 1 s to connect and per command (hiredis timeouts) */
+static gboolean
+redis_ready (AxionRunStore *s)
+{
+  GstAxionRedisUrl u;
+  AxionRedisFailure failure;
+  gchar *err = NULL;
+
+  if (s->rds)
+    return TRUE;
+  if (s->rds_off || g_get_monotonic_time () < s->rds_retry_us)
+    return FALSE;
+  if (!gst_axion_redis_url_parse (s->redis_url, &u, NULL)) {
+    s->rds_off = TRUE;
+    report_fatal (s,
+        g_strdup ("the Redis URL cannot be parsed: give "
+                  "redis://[user:password@]host[:port][/db] or "
+                  "unix:///path/to/socket"));
+    return FALSE;
+  }
+  s->rds = axion_redis_connect (&u, 1000, 1000, &failure, &err);
+  gst_axion_redis_url_clear (&u);
+  if (s->rds == NULL && failure != AXION_REDIS_UNREACHABLE) {
+    s->rds_off = TRUE;
+    report_fatal (s,
+        g_strdup ("Redis refused the credentials or database "
+                  "of the Redis URL"));
+  }
+  g_free (err);
+  if (s->rds == NULL)
+    s->rds_retry_us = g_get_monotonic_time () + RETRY_US;
+  return s->rds != NULL;
+}
+
+static void
+redis_cmd (AxionRunStore *s, gint argc, const gchar **argv)
+{
+  redisReply *r;
+
+  if (!redis_ready (s))
+    return;
+  r = redisCommandArgv (s->rds, argc, argv, NULL);
+  if (r == NULL) {
+    g_clear_pointer (&s->rds, redisFree);
+    s->rds_retry_us = g_get_monotonic_time () + RETRY_US;
+  } else {
+    freeReplyObject (r);
+  }
+}
+
+static void
+redis_status (AxionRunStore *s, Job *j)
+{
+  gchar *key = g_strdup_printf ("%s:camera:%s:state", s->prefix, j->camera_id);
+  gchar *set = g_strdup_printf ("%s:cameras:active", s->prefix);
+  gchar *ts = g_strdup_printf ("%.3f", j->time_us / 1e6);
+  const gchar *hset[] = { "HSET", key, "status",
+    j->online ? "online" : "offline", "last_status_change", ts };
+  const gchar *member[] = { j->online ? "SADD" : "SREM", set, j->camera_id };
+
+  redis_cmd (s, G_N_ELEMENTS (hset), hset);
+  redis_cmd (s, G_N_ELEMENTS (member), member);
+  g_free (key);
+  g_free (set);
+  g_free (ts);
+}
+#endif
+
+/* ---- the worker ------------------------------------------------------------
+ */
+
+static void
+run_job (AxionRunStore *s, Job *j)
+{
+  switch (j->kind) {
+  case JOB_ROW:
+#ifdef HAVE_PQ
+    pg_insert_row (s, j->row);
+#endif
+    break;
+  case JOB_STATUS:
+#ifdef HAVE_PQ
+    pg_status (s, j);
+#endif
+#ifdef HAVE_HIREDIS
+    redis_status (s, j);
+#endif
+    break;
+  case JOB_CONNECT:
+    /* at start-up: refused credentials are reported at once */
+#ifdef HAVE_PQ
+    if (*s->conninfo)
+      pg_ready (s);
+#endif
+#ifdef HAVE_HIREDIS
+    redis_ready (s);
+#endif
+    break;
+  case JOB_ROLLUP:
+#ifdef HAVE_PQ
+    pg_exec (s, "SELECT rollup_system_metrics()", 0, NULL);
+#endif
+    break;
+  default:
+    break;
+  }
+}
+
+static gpointer
+worker (gpointer data)
+{
+  AxionRunStore *s = data;
+  Job *j;
+
+  while ((j = g_async_queue_pop (s->queue))->kind != JOB_STOP) {
+    run_job (s, j);
+    job_free (j);
+  }
+  job_free (j);
+#ifdef HAVE_PQ
+  g_clear_pointer (&s->pg, PQfinish);
+#endif
+#ifdef HAVE_HIREDIS
+  g_clear_pointer (&s->rds, redisFree);
+#endif
+  g_mutex_lock (&s->lock);
+  s->done = TRUE;
+  g_cond_signal (&s->cond);
+  g_mutex_unlock (&s->lock);
+  return NULL;
+}
+
+static void
+push (AxionRunStore *s, Job *j)
+{
+  if (j->kind != JOB_STOP && g_async_queue_length (s->queue) >= MAX_JOBS) {
+    if (!s->drop_warned)
+      g_printerr ("%s: the database and Redis are behind by %d writes; "
+                  "dropping camera status and metrics until they catch up\n",
+          AXION_RUN_PROG, MAX_JOBS);
+    s->drop_warned = TRUE;
+    job_free (j);
+    return;
+  }
+  g_async_queue_push (s->queue, j);
+}
+
+gboolean
+axion_run_store_check_settings (
+    const gchar *conninfo, const gchar *redis_url, GError **error)
+{
+#ifdef HAVE_PQ
+  gchar *msg = NULL;
+  PQconninfoOption *o = conninfo && *conninfo ? PQconninfoParse (conninfo, &msg)
+                                              : NULL;
+
+  if (conninfo && *conninfo && o == NULL) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+        "the database conninfo cannot be parsed (%s): give a libpq URI "
+        "(postgresql://user@host/db) or key=value pairs separated by "
+        "spaces, a value with spaces in single quotes",
+        msg ? g_strstrip (msg) : "invalid");
+    PQfreemem (msg);
+    return FALSE;
+  }
+  if (o)
+    PQconninfoFree (o);
+#endif
+#ifdef HAVE_HIREDIS
+  {
+    GstAxionRedisUrl u;
+    if (redis_url && *redis_url &&
+        !gst_axion_redis_url_parse (redis_url, &u, NULL)) {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+          "the Redis URL cannot be parsed: give "
+          "redis://[user:password@]host[:port][/db] or "
+          "unix:///path/to/socket");
+      return FALSE;
+    }
+    if (redis_url && *redis_url)
+      gst_axion_redis_url_clear (&u);
+  }
+#endif
+  return TRUE;
+}
+
+AxionRunStore *
+axion_run_store_new (const gchar *conninfo, const gchar *redis_url,
+    const gchar *key_prefix, AxionRunStoreFatal fatal, gpointer data)
+{
+  AxionRunStore *s = g_new0 (AxionRunStore, 1);
+  Job *connect_job;
+
+  s->conninfo = g_strdup (conninfo ? conninfo : "");
+  s->redis_url = g_strdup (redis_url ? redis_url : "");
+  s->prefix = g_strdup (key_prefix);
+  s->fatal = fatal;
+  s->fatal_data = data;
+  s->queue = g_async_queue_new ();
+  g_mutex_init (&s->lock);
+  g_cond_init (&s->cond);
+  s->thread = g_thread_new ("axion-run-store", worker, s);
+  connect_job = g_new0 (Job, 1);
+  connect_job->kind = JOB_CONNECT;
+  push (s, connect_job);
+  return s;
+}
+
+void
+axion_run_store_insert (AxionRunStore *s, GstAxionRow *row)
+{
+  Job *j = g_new0 (Job, 1);
+
+  j->kind = JOB_ROW;
+  j->row = row;
+  push (s, j);
+}
+
+void
+axion_run_store_camera_status (AxionRunStore *s, const gchar *camera_id,
+    gboolean online, guint64 frame, const gchar *data_json)
+{
+  Job *j = g_new0 (Job, 1);
+
+  j->kind = JOB_STATUS;
+  j->camera_id = g_strdup (camera_id);
+  j->online = online;
+  j->frame = frame;
+  j->data = g_strdup (data_json);
+  j->time_us = g_get_real_time ();
+  j->event_id = gst_axion_id_next ();
+  push (s, j);
+}
+
+void
+axion_run_store_rollup (AxionRunStore *s)
+{
+  Job *j = g_new0 (Job, 1);
+
+  j->kind = JOB_ROLLUP;
+  push (s, j);
+}
+
+gboolean
+axion_run_store_close (AxionRunStore *s, guint timeout_ms)
+{
+  Job *stop = g_new0 (Job, 1);
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * (gint64) 1000;
+  gboolean done;
+
+  stop->kind = JOB_STOP;
+  push (s, stop);
+  g_mutex_lock (&s->lock);
+  while (!s->done && g_cond_wait_until (&s->cond, &s->lock, deadline))
+    ;
+  done = s->done;
+  g_mutex_unlock (&s->lock);
+  if (!done)
+    return FALSE;
+  g_thread_join (s->thread);
+  g_async_queue_unref (s->queue);
+  g_mutex_clear (&s->lock);
+  g_cond_clear (&s->cond);
+  g_free (s->conninfo);
+  g_free (s->redis_url);
+  g_free (s->prefix);
+  g_free (s);
+  return TRUE;
+}

@@ -1,0 +1,47 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/axion/gstaxionrows.h>
+
+G_BEGIN_DECLS
+
+/* The runner's writes to PostgreSQL and Redis (camera status, events,
+ * metrics) on a worker thread with a bounded queue: the caller never waits
+ * on a server. Every statement and command has a deadline; a server that
+ * does not answer is retried later. */
+typedef struct _AxionRunStore AxionRunStore;
+
+/* Called on the main context when a store refuses the configuration
+ * (credentials, database, schema): @what says what to fix. */
+typedef void (*AxionRunStoreFatal) (const gchar *what, gpointer data);
+
+AxionRunStore *
+axion_run_store_new (const gchar *conninfo, const gchar *redis_url,
+    const gchar *key_prefix, AxionRunStoreFatal fatal, gpointer data);
+
+/* The conninfo and the Redis URL can be parsed (nothing is connected).
+ * FALSE with @error saying which and how to write it (never quoting
+ * them: they may hold passwords). */
+gboolean axion_run_store_check_settings (
+    const gchar *conninfo, const gchar *redis_url, GError **error);
+
+/* INSERT of @row (taken) ON CONFLICT DO NOTHING */
+void axion_run_store_insert (AxionRunStore *s, GstAxionRow *row);
+
+/* A camera_online / camera_offline event with @data_json as event_data,
+ * the cameras row's status and the Redis state hash and active set. */
+void axion_run_store_camera_status (AxionRunStore *s, const gchar *camera_id,
+    gboolean online, guint64 frame, const gchar *data_json);
+
+/* SELECT rollup_system_metrics() */
+void axion_run_store_rollup (AxionRunStore *s);
+
+/* Finishes the queued writes within @timeout_ms. FALSE when the worker is
+ * still busy then: it is left running (and @s not freed). */
+gboolean axion_run_store_close (AxionRunStore *s, guint timeout_ms);
+
+G_END_DECLS
