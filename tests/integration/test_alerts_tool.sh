@@ -113,14 +113,19 @@ expect_eq "false-positive: columns" "false_positive|dave|shadow of a tree
 not a person" "$(q -F '|' -c "SELECT status, resolved_by, resolution_notes FROM alerts WHERE alert_id = $a2")"
 expect_eq "false-positive: audit row" "false_positive|dave|new|false_positive" \
   "$(q -F '|' -c "SELECT action, user_id, changes_made->>'old_status', changes_made->>'new_status' FROM audit_log WHERE entity_id = '$a2'")"
-"$A" dismiss "$a3" --user erin >/dev/null
-expect_eq "dismiss: no notes is NULL notes" "dismissed|erin|t" \
-  "$(q -F '|' -c "SELECT status, resolved_by, resolution_notes IS NULL FROM alerts WHERE alert_id = $a3")"
+printf 'duplicate of #2\n' > "$AXION_TEST_TMPDIR/notes.txt"
+"$A" dismiss "$a3" --user erin --notes-file "$AXION_TEST_TMPDIR/notes.txt" >/dev/null
+expect_eq "dismiss: notes from a file" "dismissed|erin|duplicate of #2" \
+  "$(q -F '|' -c "SELECT status, resolved_by, resolution_notes FROM alerts WHERE alert_id = $a3")"
+expect_fail_with "--notes and --notes-file together" "not both" "$A" resolve "$a4" --notes x --notes-file "$AXION_TEST_TMPDIR/notes.txt"
+"$A" acknowledge "$a4" --user erin >/dev/null
+expect_eq "acknowledge without notes: the audit row's notes are null" "t" \
+  "$(q -c "SELECT changes_made->'notes' = 'null'::jsonb FROM audit_log WHERE entity_id = '$a4'")"
 
 expect_fail_with "a missing alert" "no alert 999999" "$A" acknowledge 999999 --user bob
 "$A" acknowledge 999999 --user bob >/dev/null 2>&1; expect_eq "a missing alert: exit 1" 1 "$?"
 expect_fail_with "a user name over 64 characters" "longer than 64" "$A" acknowledge "$a4" --user "$(printf 'u%.0s' $(seq 65))"
-expect_eq "... changes nothing" "new|0" "$(q -F '|' -c "SELECT status, (SELECT count(*) FROM audit_log WHERE entity_id = '$a4') FROM alerts WHERE alert_id = $a4")"
+expect_eq "... changes nothing" "acknowledged|1" "$(q -F '|' -c "SELECT status, (SELECT count(*) FROM audit_log WHERE entity_id = '$a4') FROM alerts WHERE alert_id = $a4")"
 expect_eq "list --status open" "$a4" "$("$A" list --status open --json | ids)"
 expect_eq "list --status closed" "$a1 $a2 $a3" "$("$A" list --status closed --json | ids)"
 expect_eq "list --status two values" "$a2 $a3" "$("$A" list --status false-positive,dismissed --json | ids)"
@@ -196,5 +201,27 @@ expect_eq "purge --all: every channel empty" "0 0" "$(R LLEN axion:queue:mqtt:de
 R LPUSH site2:queue:mqtt:dead_letter "$(dl s1 t p 3 e 1700000000)" >/dev/null
 expect_ok "--key-prefix (a trailing ':' ignored)" grep -q "mqtt: 1 dead letter" <<< "$("$A" --key-prefix site2: dead-letter list --channel mqtt)"
 expect_fail_with "a bad channel name" "not a channel name" "$A" dead-letter list --channel 'a b'
+
+# a failed key of the wrong type: refused before any write (the script
+# never stops half-way)
+R LPUSH axion:queue:webhook:dead_letter "$(dl w5 t p 5 e 1700000000)" >/dev/null
+R SET axion:queue:webhook:failed not-a-list >/dev/null
+expect_fail_with "replay into a non-list key: exit 1, says why" "axion:queue:webhook:failed is a string, not a list" \
+  "$A" dead-letter replay --channel webhook --all
+expect_eq "... and the dead letter is still there" 1 "$(R LLEN axion:queue:webhook:dead_letter)"
+R DEL axion:queue:webhook:failed >/dev/null
+
+# Redis with a password: given in the URL (percent-encoded), never printed
+pw='s3cret p@ss/%'
+R CONFIG SET requirepass "$pw" >/dev/null
+enc='s3cret%20p%40ss%2F%25'
+out=$("$A" -r "unix://$AXION_TEST_REDIS_SOCKET?password=$enc" dead-letter list --channel webhook 2>&1); st=$?
+expect_eq "password in the URL: exit 0" 0 "$st"
+expect_ok "password in the URL: works" grep -q "webhook: 1 dead letter" <<< "$out"
+out=$("$A" -r "unix://$AXION_TEST_REDIS_SOCKET?password=wr0ngpw" dead-letter list 2>&1); st=$?
+expect_eq "a wrong password: exit 1" 1 "$st"
+expect_eq "a wrong password is not printed" "" "$(grep -o 'wr0ngpw' <<< "$out")"
+expect_ok "a wrong password: says Redis refused" grep -q "does not answer PING" <<< "$out"
+REDISCLI_AUTH="$pw" redis-cli -s "$AXION_TEST_REDIS_SOCKET" --no-auth-warning CONFIG SET requirepass "" >/dev/null
 
 finish
