@@ -130,6 +130,17 @@ expect_eq "list --status open" "$a4" "$("$A" list --status open --json | ids)"
 expect_eq "list --status closed" "$a1 $a2 $a3" "$("$A" list --status closed --json | ids)"
 expect_eq "list --status two values" "$a2 $a3" "$("$A" list --status false-positive,dismissed --json | ids)"
 
+# two people acknowledging at once: the row lock lets exactly one win
+a5=$(q -c "INSERT INTO alerts (alert_type, severity, camera_id, title, description, created_at)
+           VALUES ('motion', 2, 'cam4', 'race', 'd5', now() - interval '4 days') RETURNING alert_id" | head -1)
+pids=()
+for n in 1 2 3 4; do "$A" acknowledge "$a5" --user "p$n" >/dev/null 2>&1 & pids+=($!); done
+rcs=""; for p in "${pids[@]}"; do wait "$p"; rcs+="$? "; done
+expect_eq "concurrent acknowledges: one succeeds, the others are refused" "0 1 1 1" "$(tr ' ' '\n' <<< "$rcs" | grep . | sort | xargs)"
+expect_eq "concurrent acknowledges: one audit row, the winner's" "1 t" \
+  "$(audits "$a5") $(q -c "SELECT a.acknowledged_by = l.user_id FROM alerts a, audit_log l WHERE a.alert_id = $a5 AND l.entity_id = '$a5'")"
+expect_ok "show accepts leading zeros" grep -q "race" <<< "$("$A" show "000$a5")"
+
 # ---- show -----------------------------------------------------------------
 out=$("$A" show "$a1" 2>&1); st=$?
 expect_eq "show: exit 0" 0 "$st"
