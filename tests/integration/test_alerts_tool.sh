@@ -30,6 +30,7 @@ id() { q -c "SELECT alert_id FROM alerts WHERE description = '$1'"; }
 a1=$(id d1) a2=$(id d2) a3=$(id d3) a4=$(id d4)
 ids() { python3 -c 'import json,sys; print(" ".join(str(a["alert_id"]) for a in json.load(sys.stdin)))'; }
 
+expect_ok "--help" "$A" --help
 # ---- list -----------------------------------------------------------------
 out=$("$A" list 2>&1); st=$?
 expect_eq "list: exit 0" 0 "$st"
@@ -182,6 +183,8 @@ expect_ok "dead-letter list: id, topic, attempts, failed at, final error" \
   grep -Eq "m1 +axis-is/cam1/alert +10 +2023-11-14 22:23:20 +broker away" <<< "$out"
 expect_ok "dead-letter list: the unreadable entry is shown" grep -q "(unreadable entry)" <<< "$out"
 expect_ok "dead-letter list: webhook too" grep -Eq "w2 +https://example.invalid/hook +5" <<< "$out"
+expect_ok "dead-letter list: how many wait for delivery" grep -q "mqtt: 3 dead letter(s) in axion:queue:mqtt:dead_letter (waiting for delivery: 0 failed, 0 scheduled)" <<< "$out"
+expect_ok "dead-letter list --limit" grep -q "mqtt: 3 dead letter(s) in axion:queue:mqtt:dead_letter, newest 1 shown" <<< "$("$A" dead-letter list --channel mqtt --limit 1)"
 expect_eq "dead-letter list --json: raw entries of one channel" 2 "$("$A" dead-letter list --channel webhook --json | wc -l)"
 
 expect_fail_with "replay needs --id or --all" "needs --id ID or --all" "$A" dead-letter replay
@@ -209,6 +212,10 @@ expect_eq "purge --id: only that entry" "w4" "$("$A" dead-letter list --channel 
 "$A" dead-letter purge --all --yes >/dev/null
 expect_eq "purge --all: every channel empty" "0 0" "$(R LLEN axion:queue:mqtt:dead_letter) $(R LLEN axion:queue:webhook:dead_letter)"
 
+R LPUSH axion:queue:mqtt:dead_letter '{"id":"nofields","topic":"t/1","payload":"p","final_error":"gone","failed_at":1700000000}' >/dev/null
+expect_ok "dead-letter list: a missing field does not shift the columns" \
+  grep -Eq "nofields +t/1 +- +2023-11-14 22:13:20 +gone" <<< "$("$A" dead-letter list --channel mqtt)"
+R DEL axion:queue:mqtt:dead_letter >/dev/null
 R LPUSH site2:queue:mqtt:dead_letter "$(dl s1 t p 3 e 1700000000)" >/dev/null
 expect_ok "--key-prefix (a trailing ':' ignored)" grep -q "mqtt: 1 dead letter" <<< "$("$A" --key-prefix site2: dead-letter list --channel mqtt)"
 expect_fail_with "a bad channel name" "not a channel name" "$A" dead-letter list --channel 'a b'
