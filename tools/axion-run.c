@@ -101,6 +101,7 @@ tick (gpointer data)
     /* a camera that stops sending without closing the stream (or never
      * starts) is an outage too */
     axion_run_camera_check_stall (CAMERA (i));
+    axion_run_camera_check_offline (CAMERA (i));
     print_status (CAMERA (i), i, log_now);
   }
   if (axion_run.tty)

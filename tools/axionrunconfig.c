@@ -23,6 +23,8 @@
 static const gchar *const axion_keys[] = { "database", "redis", "pipeline",
   "spool-dir", "key-prefix", "duration", "stop-timeout", "stall-timeout",
   "reconnect-min", "reconnect-max", NULL };
+static const gchar *const alerts_keys[] = { "rules", "mqtt", "topic-prefix",
+  "webhook", "webhook-secret", "camera-offline", NULL };
 
 void
 axion_run_config_init (AxionRunConfig *cfg)
@@ -36,6 +38,8 @@ axion_run_config_init (AxionRunConfig *cfg)
   cfg->reconnect_min_ms = 1000;
   cfg->reconnect_max_ms = 30000;
   g_hash_table_replace (cfg->vars, g_strdup ("KEY_PREFIX"), g_strdup ("axion"));
+  g_hash_table_replace (
+      cfg->vars, g_strdup ("MQTT_TOPIC_PREFIX"), g_strdup ("axis-is"));
 }
 
 void
@@ -293,6 +297,39 @@ axion_key (AxionRunConfig *cfg, Lines *l, const gchar *key, const gchar *val,
   return TRUE;
 }
 
+/* [alerts]: the rules of axionalert and where alerts go; values reach
+ * the pipelines as variables (properties, never pipeline syntax) */
+static gboolean
+alerts_key (AxionRunConfig *cfg, Lines *l, const gchar *key, const gchar *val,
+    GError **error)
+{
+  static const gchar *const vars[] = { "ALERT_RULES", "MQTT_URL",
+    "MQTT_TOPIC_PREFIX", "WEBHOOK_URL", "WEBHOOK_SECRET" };
+  GError *err = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (vars); i++) {
+    if (g_str_equal (key, alerts_keys[i])) {
+      set_var (cfg->vars, vars[i], val);
+      return TRUE;
+    }
+  }
+  if (g_str_equal (key, "camera-offline")) {
+    if (axion_run_parse_duration (val, key, TRUE, 1000, 30 * MS_PER_DAY,
+            &cfg->offline_alert_ms, &err))
+      return TRUE;
+    fail_at (error, l->path, line_of (l, "alerts", key), "%s", err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  {
+    gchar *known = g_strjoinv (", ", (gchar **) alerts_keys);
+    fail_at (error, l->path, line_of (l, "alerts", key),
+        "unknown key \"%s\" in [alerts] (known: %s)", key, known);
+    g_free (known);
+  }
+  return FALSE;
+}
+
 static gboolean
 camera_key (AxionRunCamera *c, Lines *l, const gchar *group, const gchar *key,
     const gchar *val, GError **error)
@@ -329,7 +366,8 @@ group_camera (AxionRunConfig *cfg, Lines *l, const gchar *group, GError **error)
 
   if (!g_str_has_prefix (group, "camera ")) {
     fail_at (error, l->path, line_of (l, group, NULL),
-        "unknown section [%s] (use [axion], [vars] or [camera ID])", group);
+        "unknown section [%s] (use [axion], [vars], [alerts] or [camera ID])",
+        group);
     return NULL;
   }
   id = group + 7;
@@ -360,7 +398,8 @@ load_group (AxionRunConfig *cfg, Lines *l, GKeyFile *kf, const gchar *group,
   AxionRunCamera *cam = NULL;
   gboolean ok = TRUE;
 
-  if (!g_str_equal (group, "axion") && !g_str_equal (group, "vars"))
+  if (!g_str_equal (group, "axion") && !g_str_equal (group, "vars") &&
+      !g_str_equal (group, "alerts"))
     ok = (cam = group_camera (cfg, l, group, error)) != NULL;
   for (guint i = 0; ok && keys && keys[i]; i++) {
     GError *err = NULL;
@@ -373,6 +412,8 @@ load_group (AxionRunConfig *cfg, Lines *l, GKeyFile *kf, const gchar *group,
       ok = axion_key (cfg, l, keys[i], val, error);
     } else if (g_str_equal (group, "vars")) {
       set_var (cfg->vars, keys[i], val);
+    } else if (g_str_equal (group, "alerts")) {
+      ok = alerts_key (cfg, l, keys[i], val, error);
     } else {
       ok = camera_key (cam, l, group, keys[i], val, error);
     }

@@ -48,6 +48,31 @@ dlpu_metrics (AxionRunStore *s, const gchar *id, const GstStructure *st)
     metric (s, "dlpu_inferences", "counter", "dlpu", id, u64, "count");
 }
 
+/* component "mqtt" (the schema document's) or "webhooksink": delivered,
+ * retried, dead-lettered, and the §2.6 queue's depth */
+static void
+delivery_metrics (AxionRunStore *s, const gchar *component, const gchar *id,
+    const GstStructure *st)
+{
+  static const gchar *const counters[] = { "sent", "retried", "dead-lettered" };
+  const gchar *comp = g_str_equal (component, "mqttsink") ? "mqtt" : "webhook";
+  guint64 u64;
+
+  for (guint i = 0; i < G_N_ELEMENTS (counters); i++) {
+    if (gst_structure_get_uint64 (st, counters[i], &u64)) {
+      gchar *name = g_strdup_printf ("%s_%s", comp, counters[i]);
+      g_strdelimit (name, "-", '_');
+      metric (s, name, "counter", comp, id, u64, "count");
+      g_free (name);
+    }
+  }
+  if (gst_structure_get_uint64 (st, "queue-depth", &u64)) {
+    gchar *name = g_strdup_printf ("%s_queue_depth", comp);
+    metric (s, name, "gauge", comp, id, u64, "count");
+    g_free (name);
+  }
+}
+
 static void
 sink_metrics (AxionRunStore *s, const gchar *factory, const gchar *id,
     const GstStructure *st)
@@ -61,6 +86,9 @@ sink_metrics (AxionRunStore *s, const gchar *factory, const gchar *id,
       metric (s, "db_queued_batches", "gauge", "runner", id, u, "count");
     if (gst_structure_get_double (st, "lag-ms", &d))
       metric (s, "db_lag_ms", "gauge", "runner", id, d, "ms");
+  } else if (g_str_equal (factory, "axionmqttsink") ||
+      g_str_equal (factory, "axionwebhooksink")) {
+    delivery_metrics (s, factory + 5, id, st);
   } else if (g_str_equal (factory, "axionredissink")) {
     if (gst_structure_get_uint (st, "pending-events", &u))
       metric (s, "redis_pending_events", "gauge", "runner", id, u, "count");

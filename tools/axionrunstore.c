@@ -38,6 +38,7 @@ typedef enum
   JOB_ROW,
   JOB_STATUS,
   JOB_ROLLUP,
+  JOB_QUEUE,
   JOB_CONNECT,
   JOB_STOP,
 } JobKind;
@@ -339,6 +340,18 @@ redis_cmd (AxionRunStore *s, gint argc, const gchar **argv)
   }
 }
 
+/* a message for the delivery sinks: the §2.6 failed list of its channel,
+ * which every running sink of the channel empties (docs/alerts.md) */
+static void
+redis_queue (AxionRunStore *s, Job *j)
+{
+  gchar *key = g_strdup_printf ("%s:queue:%s:failed", s->prefix, j->camera_id);
+  const gchar *push[] = { "LPUSH", key, j->data };
+
+  redis_cmd (s, G_N_ELEMENTS (push), push);
+  g_free (key);
+}
+
 static void
 redis_status (AxionRunStore *s, Job *j)
 {
@@ -385,6 +398,11 @@ run_job (AxionRunStore *s, Job *j)
 #endif
 #ifdef HAVE_HIREDIS
     redis_ready (s);
+#endif
+    break;
+  case JOB_QUEUE:
+#ifdef HAVE_HIREDIS
+    redis_queue (s, j);
 #endif
     break;
   case JOB_ROLLUP:
@@ -520,6 +538,18 @@ axion_run_store_camera_status (AxionRunStore *s, const gchar *camera_id,
   j->data = g_strdup (data_json);
   j->time_us = g_get_real_time ();
   j->event_id = gst_axion_id_next ();
+  push (s, j);
+}
+
+void
+axion_run_store_queue_message (
+    AxionRunStore *s, const gchar *channel, const gchar *entry_json)
+{
+  Job *j = g_new0 (Job, 1);
+
+  j->kind = JOB_QUEUE;
+  j->camera_id = g_strdup (channel);
+  j->data = g_strdup (entry_json);
   push (s, j);
 }
 

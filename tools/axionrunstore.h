@@ -38,6 +38,11 @@ void axion_run_store_camera_status (AxionRunStore *s, const gchar *camera_id,
     gboolean online, guint64 frame, const gchar *data_json);
 
 /* SELECT rollup_system_metrics() */
+/* an entry of the delivery sinks' §2.6 failed list of @channel ("mqtt",
+ * "webhook"): {"id","topic","payload",...}; any running sink of the
+ * channel delivers it */
+void axion_run_store_queue_message (
+    AxionRunStore *s, const gchar *channel, const gchar *entry_json);
 void axion_run_store_rollup (AxionRunStore *s);
 
 /* Finishes the queued writes within @timeout_ms. FALSE when the worker is

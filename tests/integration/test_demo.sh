@@ -17,7 +17,10 @@ fi
 # small cameras, a private encode cache: the test does not depend on (or
 # fill) the user's ~/.cache
 export XDG_CACHE_HOME="$AXION_TEST_TMPDIR/cache"
-out=$("$top/tools/axion-demo" --inner --cameras 2 --duration 6 --width 320 --height 240 2>&1)
+# a rule that the sample scenes' moving objects meet within seconds, and
+# the local broker of --mqtt
+export ALERT_RULES='motion, name=any-motion, min-duration-ms=500, cooldown-s=60'
+out=$("$top/tools/axion-demo" --inner --mqtt --cameras 2 --duration 6 --width 320 --height 240 2>&1)
 rc=$?
 expect_eq "demo exits 0" "0" "$rc"
 [ $rc -eq 0 ] || printf '%s\n' "$out" | sed 's/^/# /'
@@ -34,4 +37,12 @@ expect_eq "Redis has the camera's live state" "hash" "$(redis-cli -s "$AXION_TES
 expect_eq "Redis events stream has every camera event" "$(psql_q "SELECT count(*) FROM camera_events")" \
   "$(redis-cli -s "$AXION_TEST_REDIS_SOCKET" XLEN axion:events)"
 printf '%s' "$out" | grep -q "== top motion cameras" && ok "summary printed" || not_ok "summary printed" "$out"
+# rule alerts without Claude, in PostgreSQL and over MQTT
+n=$(psql_q "SELECT count(*) FROM alerts WHERE alert_data->>'rule' = 'any-motion'")
+[ "$n" -ge 1 ] && ok "rule alerts written ($n)" || not_ok "rule alerts written" "$n"
+expect_ok "alerts published over MQTT" grep -q 'axis-is/+/alert' <<< "$out"
+expect_ok "events published over MQTT" grep -q 'axis-is/+/event' <<< "$out"
+expect_ok "Home Assistant discovery published" grep -q 'homeassistant/+/config' <<< "$out"
+n=$(psql_q "SELECT count(*) FROM alerts WHERE notification_sent AND 'mqtt' = ANY (notification_channels)")
+[ "$n" -ge 1 ] && ok "alerts marked notified ($n)" || not_ok "alerts marked notified" "$n"
 finish

@@ -58,7 +58,7 @@ expect_fail_with "no cameras" 'no cameras' "$run" -p pipelines/synthetic-camera.
 # ---- every pipeline file expands and parses (elements and properties
 # exist); a camera nobody serves is an outage, never a configuration error
 for f in pipelines/*.pipeline; do
-  FILE=/nonexistent.mp4 "$run" -p "$f" --camera pf=rtsp://127.0.0.1:1/x \
+  FILE=/nonexistent.mp4 MQTT_URL=mqtt://127.0.0.1:1 "$run" -p "$f" --camera pf=rtsp://127.0.0.1:1/x \
     -d "$AXION_TEST_PG_CONNINFO" -r "$AXION_TEST_REDIS_URL" \
     --spool-dir "$t/spool" -t 1 > "$t/pf.out" 2>&1; st=$?
   if [ $st = 2 ] || grep -q 'no element\|not set\|no property' "$t/pf.out"; then
@@ -215,5 +215,33 @@ expect_ok "the sinks' keys carry the prefix" grep -qx 'site7:camera:pfxA:state' 
 expect_ok "the runner's keys carry the prefix" grep -qx 'site7:camera:pfxB:state' <<< "$keys"
 expect_eq "pfxB offline under the prefix" offline "$(redis-cli -s "$AXION_TEST_REDIS_SOCKET" HGET site7:camera:pfxB:state status)"
 expect_eq "no key without it" "" "$(grep -v '^site7:' <<< "$keys")"
+
+# ---- [alerts] camera-offline: one system alert per outage, for each channel
+cat > "$t/offline.ini" <<INI
+[axion]
+database = $AXION_TEST_PG_CONNINFO
+redis = $AXION_TEST_REDIS_URL
+spool-dir = $t/spool
+key-prefix = off7
+pipeline = pipelines/camera-basic.pipeline
+
+[alerts]
+camera-offline = 2s
+# nobody listens: the runner queues the message, a delivery sink sends it
+mqtt = mqtt://127.0.0.1:1
+
+[camera offA]
+url = rtsp://127.0.0.1:1/none
+INI
+"$run" -c "$t/offline.ini" -t 5 > "$t/offline.out" 2>&1; st=$?
+expect_eq "camera-offline run: exit 1 (no camera ever streamed)" 1 "$st"
+expect_ok "the alert is announced" grep -q 'camera offA offline for [0-9]* s: alert' "$t/offline.out"
+expect_eq "one system alert for the outage" "1" "$(q "SELECT count(*) FROM alerts WHERE camera_id = 'offA' AND alert_type = 'system' AND alert_data->>'rule' = 'camera-offline'")"
+entry=$(redis-cli -s "$AXION_TEST_REDIS_SOCKET" LINDEX off7:queue:mqtt:failed 0)
+expect_ok "queued for MQTT delivery (§2.6 failed list)" grep -q '"topic":"axis-is/offA/alert"' <<< "$entry"
+expect_eq "the message id is the alert id" \
+  "$(q "SELECT alert_id FROM alerts WHERE camera_id = 'offA'")" \
+  "$(sed -n 's/.*"id":"\([0-9]*\)".*/\1/p' <<< "$entry")"
+expect_ok "unknown [alerts] keys are refused" bash -c "printf '[alerts]\nfrobnicate = 1\n' > '$t/al.ini'; ! '$run' -c '$t/al.ini' --check 2>&1 | grep -q 'unknown key \"frobnicate\" in \[alerts\]' && exit 1 || exit 0"
 
 finish

@@ -42,8 +42,13 @@ EOF
 o="$t/inj/out"
 v_url=$'u "q" ! filesink location=EVIL1 \\ b\nnl\' end\\'
 v_cfgurl="cfg \"q\" ! filesink location=EVIL2 ! fakesink name=\"x"
-v_db=$'db" ! filesink location=EVIL3 ! fakesink name="x\\" \\\\'
-v_redis='r\" ! filesink location=EVIL4 ! \\'
+# DB and REDIS_URL are checked at start-up (a conninfo and a Redis URL
+# that cannot be parsed stop the run): hostile values that still parse,
+# pointing at nothing (an outage, not a refusal). REDIS_URL names a file
+# in directories made here ("redis:" and the URL's authority).
+v_db="host=127.0.0.1 port=1 dbname='db\" ! filesink location=EVIL3 ! fakesink name=\"x'"
+v_redis_auth='u:r" ! filesink location=EVIL4 ! \@127.0.0.1:1'
+v_redis="redis://$v_redis_auth/0"
 v_x="x ! filesink location=EVIL5 \"! 'y'"
 v_cam="cam\" ! filesink location=EVIL6 !"
 cat > "$t/inj/inj.ini" <<INI
@@ -55,14 +60,15 @@ XVAR = $o/$v_x
 url = $o/$v_cfgurl
 CAMVAR = $o/$v_cam
 INI
+mkdir -p "$o/redis:/$v_redis_auth"
 (cd "$o" && "$run" -c "$t/inj/inj.ini" --camera "cli=$o/$v_url" \
-  -d "$o/$v_db" -r "$o/$v_redis" -t 3 > "$t/inj/run.out" 2>&1)
+  -d "$v_db" -r "$v_redis" -t 3 > "$t/inj/run.out" 2>&1)
 expect_ok "injection: no EVIL file anywhere" test -z "$(find "$t" -name 'EVIL*' -print -quit)"
 for v in "$v_url" "$v_cfgurl" "$v_db" "$v_redis-post" "$v_x" "$v_cam" cam-default; do
   name=$(printf '%s' "$v" | head -c 16 | tr '\n' ' ')
   expect_ok "injection: the value [$name...] is one file, unchanged" test -f "$o/$v"
 done
-n=$(find "$o" -mindepth 1 -printf . | wc -c)
+n=$(find "$o" -mindepth 1 -type f -printf . | wc -c)
 expect_eq "injection: nothing else was written" 7 "$n"
 if [ "$n" != 7 ] || ! test -f "$o/$v_url"; then
   sed 's/^/#   /' "$t/inj/run.out"; ls -la "$o" | sed 's/^/#   /'
@@ -236,7 +242,7 @@ AXION_REDIS_URL="redis://:$rd_pw@127.0.0.1:notaport/0" \
   "$run" -p pipelines/camera-basic.pipeline --spool-dir "$t/spool" \
   --camera "sec5=$cam_url" -t 2 > "$t/badredis.out" 2> "$t/badredis.err"
 runs+=(badredis)
-expect_ok "the bad Redis URL is reported" grep -q 'Invalid redis-url' "$t/badredis.out" "$t/badredis.err"
+expect_ok "the bad Redis URL is reported" grep -q 'Invalid redis-url\|Redis URL cannot be parsed' "$t/badredis.out" "$t/badredis.err"
 AXION_DB_CONNINFO="$conninfo" GST_DEBUG='*:6' GST_DEBUG_FILE="$t/wrongredis.debug" \
 AXION_REDIS_URL="unix://:$wrong_pw@$t/r2.sock" \
   "$run" -p pipelines/camera-basic.pipeline --spool-dir "$t/spool" \
