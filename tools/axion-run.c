@@ -21,6 +21,7 @@
 
 #include "axionrun.h"
 #include "axionruncamera.h"
+#include "axionrunalerts.h"
 #include "axionrunconfig.h"
 #include "axionrunmetrics.h"
 #include "axionrunstore.h"

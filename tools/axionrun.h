@@ -39,6 +39,7 @@ typedef struct
   gint64 last_frame_us;     /* monotonic time frames last advanced */
   gint64 offline_since_us;  /* real time the current outage began, 0 online */
   gboolean offline_alerted; /* this outage has had its alert */
+  gboolean spool_alerted;   /* the spool filling has had its alert */
   /* element name -> CpuMark: each Axion element's CPU total and frames at
    * the last metrics (its CPU per frame is written per 10 s window) */
   GHashTable *cpu_marks;
@@ -58,7 +59,8 @@ typedef struct
   guint64 stop_timeout_ms;
   guint64 stall_ms; /* 0: never */
   guint64 reconnect_min_ms, reconnect_max_ms;
-  guint64 offline_alert_ms; /* [alerts] camera-offline; 0: none */
+  guint64 offline_alert_ms;  /* [alerts] camera-offline; 0: none */
+  gdouble spool_alert_ratio; /* [alerts] spool-filling; 0: none */
 } AxionRunConfig;
 
 /* The running process (axion-run.c) */

@@ -327,129 +327,6 @@ axion_run_camera_check_stall (AxionRunCamera *c)
   g_free (why);
 }
 
-/* ---- the camera-offline alert --------------------------------------------
- */
-
-static const gchar *
-var (const gchar *name)
-{
-  const gchar *v = g_hash_table_lookup (axion_run.cfg.vars, name);
-  return v && *v ? v : NULL;
-}
-
-/* the §2.6 entry of a message (what the delivery sinks read back) */
-static gchar *
-queue_entry (const gchar *id, const gchar *topic, const gchar *payload)
-{
-  JsonBuilder *b = json_builder_new ();
-  JsonGenerator *g = json_generator_new ();
-  JsonNode *root;
-  gchar *text;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, id);
-  json_builder_set_member_name (b, "topic");
-  json_builder_add_string_value (b, topic);
-  json_builder_set_member_name (b, "payload");
-  json_builder_add_string_value (b, payload);
-  json_builder_set_member_name (b, "attempts");
-  json_builder_add_int_value (b, 0);
-  json_builder_set_member_name (b, "queued_at");
-  json_builder_add_int_value (b, g_get_real_time () / G_USEC_PER_SEC);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (g, root);
-  text = json_generator_to_data (g, NULL);
-  json_node_unref (root);
-  g_object_unref (g);
-  g_object_unref (b);
-  return text;
-}
-
-static GstAxionAlert *
-offline_alert (AxionRunCamera *c, gdouble offline_s)
-{
-  GstAxionAlert *a = gst_axion_alert_new ();
-  JsonBuilder *b = json_builder_new ();
-  JsonGenerator *g = json_generator_new ();
-  JsonNode *root;
-
-  a->alert_id = gst_axion_id_next ();
-  a->type = GST_AXION_ALERT_SYSTEM;
-  a->severity = 4;
-  a->priority = 2;
-  a->camera_id = g_strdup (c->id);
-  a->rule = g_strdup ("camera-offline");
-  a->title = g_strdup_printf ("Camera %s offline", c->id);
-  a->description = g_strdup_printf ("Camera %s has been offline for %.0f s%s%s",
-      c->id, offline_s, c->last_error ? ": " : "",
-      c->last_error ? c->last_error : "");
-  a->frame_number = g_atomic_int_get (&c->frames);
-  a->created_us = g_get_real_time ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "offline_s");
-  json_builder_add_double_value (b, offline_s);
-  json_builder_set_member_name (b, "reason");
-  json_builder_add_string_value (b, c->last_error ? c->last_error : "");
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (g, root);
-  a->data_json = json_generator_to_data (g, NULL);
-  json_node_unref (root);
-  g_object_unref (g);
-  g_object_unref (b);
-  return a;
-}
-
-/* the alerts row, and the message for each configured channel */
-static void
-raise_offline_alert (AxionRunCamera *c, gdouble offline_s)
-{
-  GstAxionAlert *a = offline_alert (c, offline_s);
-  GstAxionRow *row = gst_axion_row_alert_full (a, NULL);
-  gchar *json = gst_axion_alert_to_json (a), *id, *entry;
-
-  id = g_strdup_printf ("%" G_GINT64_FORMAT, a->alert_id);
-  if (row)
-    axion_run_store_insert (axion_run.store, row);
-  if (var ("MQTT_URL")) {
-    gchar *topic = g_strdup_printf ("%s/%s/alert",
-        var ("MQTT_TOPIC_PREFIX") ? var ("MQTT_TOPIC_PREFIX") : "axis-is",
-        c->id);
-    entry = queue_entry (id, topic, json);
-    axion_run_store_queue_message (axion_run.store, "mqtt", entry);
-    g_free (entry);
-    g_free (topic);
-  }
-  if (var ("WEBHOOK_URL")) {
-    entry = queue_entry (id, "webhook", json);
-    axion_run_store_queue_message (axion_run.store, "webhook", entry);
-    g_free (entry);
-  }
-  g_print ("%s: camera %s offline for %.0f s: alert %s\n", AXION_RUN_PROG,
-      c->id, offline_s, id);
-  g_free (id);
-  g_free (json);
-  gst_axion_alert_free (a);
-}
-
-void
-axion_run_camera_check_offline (AxionRunCamera *c)
-{
-  guint64 limit = axion_run.cfg.offline_alert_ms;
-  gint64 offline_us;
-
-  if (limit == 0 || c->offline_since_us == 0 || c->offline_alerted ||
-      axion_run.stopping)
-    return;
-  offline_us = g_get_real_time () - c->offline_since_us;
-  if (offline_us < (gint64) limit * 1000)
-    return;
-  c->offline_alerted = TRUE;
-  raise_offline_alert (c, offline_us / 1e6);
-}
-
 /* ---- starting ------------------------------------------------------------ */
 
 static GstPadProbeReturn
@@ -582,6 +459,12 @@ axion_run_camera_start (AxionRunCamera *c)
     start_failed (c);
 }
 
+static void
+send_eos (GstElement *pipe, gpointer unused)
+{
+  gst_element_send_event (pipe, gst_event_new_eos ());
+}
+
 void
 axion_run_camera_shutdown (AxionRunCamera *c)
 {
@@ -592,7 +475,11 @@ axion_run_camera_shutdown (AxionRunCamera *c)
   /* a pipeline still starting has no frames to flush, and its sources
    * may not take an EOS yet */
   if (c->pipe && c->state == AXION_CAM_ONLINE) {
-    gst_element_send_event (c->pipe, gst_event_new_eos ());
+    /* not from the main loop: a source whose streaming thread is held
+     * by a sink (a full spool that blocks) holds the lock send_event
+     * needs, and the loop must keep running to stop it after
+     * stop-timeout */
+    gst_element_call_async (c->pipe, send_eos, NULL, NULL);
     return;
   }
   axion_run_camera_stop_pipeline (c);

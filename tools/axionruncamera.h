@@ -20,8 +20,6 @@ void axion_run_camera_shutdown (AxionRunCamera *c);
 void axion_run_camera_stop_pipeline (AxionRunCamera *c);
 
 /* A camera without frames for the stall timeout is an outage. */
-/* [alerts] camera-offline: one system alert per outage that lasts */
-void axion_run_camera_check_offline (AxionRunCamera *c);
 void axion_run_camera_check_stall (AxionRunCamera *c);
 
 /* --check: the pipeline file expands and parses. */

@@ -24,7 +24,7 @@ static const gchar *const axion_keys[] = { "database", "redis", "pipeline",
   "spool-dir", "key-prefix", "duration", "stop-timeout", "stall-timeout",
   "reconnect-min", "reconnect-max", NULL };
 static const gchar *const alerts_keys[] = { "rules", "mqtt", "topic-prefix",
-  "webhook", "webhook-secret", "camera-offline", NULL };
+  "webhook", "webhook-secret", "camera-offline", "spool-filling", NULL };
 
 void
 axion_run_config_init (AxionRunConfig *cfg)
@@ -320,6 +320,18 @@ alerts_key (AxionRunConfig *cfg, Lines *l, const gchar *key, const gchar *val,
     fail_at (error, l->path, line_of (l, "alerts", key), "%s", err->message);
     g_error_free (err);
     return FALSE;
+  }
+  if (g_str_equal (key, "spool-filling")) {
+    gchar *end;
+    gdouble r = g_ascii_strtod (val, &end);
+    if (end != val && *end == '\0' && r >= 0 && r <= 1) {
+      cfg->spool_alert_ratio = r;
+      return TRUE;
+    }
+    return fail_at (error, l->path, line_of (l, "alerts", key),
+        "spool-filling is a share of spool-max-bytes from 0 (off) to 1, e.g. "
+        "0.8, not \"%s\"",
+        val);
   }
   {
     gchar *known = g_strjoinv (", ", (gchar **) alerts_keys);

@@ -10,6 +10,7 @@
 #endif
 
 #include "axionrunmetrics.h"
+#include "axionrunalerts.h"
 
 typedef struct
 {
@@ -131,6 +132,19 @@ cpu_metrics (AxionRunStore *s, AxionRunCamera *c, GstElement *e,
   mark->frames = u64;
 }
 
+/* the database spool against its limit ([alerts] spool-filling) */
+static void
+spool_check (AxionRunCamera *c, GstElement *e, const GstStructure *st)
+{
+  guint64 used = 0, max = 0;
+
+  if (!gst_structure_get_uint64 (st, "spool-bytes", &used) ||
+      !g_object_class_find_property (G_OBJECT_GET_CLASS (e), "spool-max-bytes"))
+    return;
+  g_object_get (e, "spool-max-bytes", &max, NULL);
+  axion_run_camera_check_spool (c, GST_OBJECT_NAME (e), used, max);
+}
+
 static void
 element_metrics (AxionRunStore *s, AxionRunCamera *c, GstElement *e)
 {
@@ -148,6 +162,8 @@ element_metrics (AxionRunStore *s, AxionRunCamera *c, GstElement *e)
     dlpu_metrics (s, c->id, st);
   else
     sink_metrics (s, name, c->id, st);
+  if (g_str_equal (name, "axionpgsink"))
+    spool_check (c, e, st);
   cpu_metrics (s, c, e, name, st);
   gst_structure_free (st);
 }

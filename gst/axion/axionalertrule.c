@@ -77,7 +77,8 @@ fail (GError **error, const gchar *rule, const gchar *fmt, ...)
 static gboolean
 parse_zone (AxionAlertRule *r, const gchar *text, GError **error)
 {
-  gchar **pts = g_strsplit_set (g_strstrip (g_strdup (text)), " \t", -1);
+  gchar *copy = g_strstrip (g_strdup (text));
+  gchar **pts = g_strsplit_set (copy, " \t", -1);
   GArray *xy = g_array_new (FALSE, FALSE, sizeof (gdouble));
   gboolean ok = TRUE;
 
@@ -100,6 +101,7 @@ parse_zone (AxionAlertRule *r, const gchar *text, GError **error)
     g_strfreev (c);
   }
   g_strfreev (pts);
+  g_free (copy);
   if (ok && xy->len < 6)
     ok = FALSE;
   if (!ok) {

@@ -235,7 +235,7 @@ url = rtsp://127.0.0.1:1/none
 INI
 "$run" -c "$t/offline.ini" -t 5 > "$t/offline.out" 2>&1; st=$?
 expect_eq "camera-offline run: exit 1 (no camera ever streamed)" 1 "$st"
-expect_ok "the alert is announced" grep -q 'camera offA offline for [0-9]* s: alert' "$t/offline.out"
+expect_ok "the alert is announced" grep -q 'camera offA: offline for [0-9]* s.*: alert [0-9]' "$t/offline.out"
 expect_eq "one system alert for the outage" "1" "$(q "SELECT count(*) FROM alerts WHERE camera_id = 'offA' AND alert_type = 'system' AND alert_data->>'rule' = 'camera-offline'")"
 entry=$(redis-cli -s "$AXION_TEST_REDIS_SOCKET" LINDEX off7:queue:mqtt:failed 0)
 expect_ok "queued for MQTT delivery (§2.6 failed list)" grep -q '"topic":"axis-is/offA/alert"' <<< "$entry"
@@ -243,5 +243,35 @@ expect_eq "the message id is the alert id" \
   "$(q "SELECT alert_id FROM alerts WHERE camera_id = 'offA'")" \
   "$(sed -n 's/.*"id":"\([0-9]*\)".*/\1/p' <<< "$entry")"
 expect_ok "unknown [alerts] keys are refused" bash -c "printf '[alerts]\nfrobnicate = 1\n' > '$t/al.ini'; ! '$run' -c '$t/al.ini' --check 2>&1 | grep -q 'unknown key \"frobnicate\" in \[alerts\]' && exit 1 || exit 0"
+
+# ---- [alerts] spool-filling: a database sink whose spool fills up --------
+cat > "$t/spool.pipeline" <<'PIPE'
+videotestsrc is-live=true pattern=ball animation-mode=frames
+  ! video/x-raw,width=160,height=120,framerate=30/1 ! videoconvert
+  ! axionmotion camera-id=${CAMERA_ID} ! axionhash
+  ! axionpgsink conninfo="${BADDB}" spool-dir="${SPOOL_DIR}"
+      spool-max-bytes=20000 batch-size=10 flush-interval-ms=100
+PIPE
+cat > "$t/spoolfill.ini" <<INI
+[axion]
+database = $AXION_TEST_PG_CONNINFO
+redis = $AXION_TEST_REDIS_URL
+spool-dir = $t/spoolfill
+pipeline = $t/spool.pipeline
+# the full spool holds the stream: the shutdown gives up after this
+stop-timeout = 3s
+
+[vars]
+BADDB = host=127.0.0.1 port=1 dbname=x connect_timeout=1
+
+[alerts]
+spool-filling = 0.5
+
+[camera spF]
+url = synthetic://f
+INI
+"$run" -c "$t/spoolfill.ini" -t 12 > "$t/spoolfill.out" 2>&1
+expect_eq "one spool-filling alert" "1" "$(q "SELECT count(*) FROM alerts WHERE camera_id = 'spF' AND alert_data->>'rule' = 'spool-filling'")"
+expect_ok "it says how full" grep -q 'spF: the database spool holds [0-9]*% of spool-max-bytes' "$t/spoolfill.out"
 
 finish
