@@ -734,7 +734,14 @@ gst_axion_mqtt_sink_start (GstBaseSink *bs)
   self->motion_on = FALSE;
   self->objects_last = 0;
   g_mutex_unlock (&self->parent.lock);
-  return GST_BASE_SINK_CLASS (gst_axion_mqtt_sink_parent_class)->start (bs);
+  if (!GST_BASE_SINK_CLASS (gst_axion_mqtt_sink_parent_class)->start (bs)) {
+    /* refused at start (no worker, and stop() is not called): what the
+     * connect made is released here */
+    g_clear_pointer (&self->dq, axion_delivery_queue_free);
+    g_clear_pointer (&self->receipts, axion_receipts_free);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean

@@ -856,7 +856,14 @@ gst_axion_webhook_sink_start (GstBaseSink *bs)
   self->last_status = 0;
   g_mutex_unlock (&self->parent.lock);
   self->next_retry_poll_us = 0;
-  return GST_BASE_SINK_CLASS (gst_axion_webhook_sink_parent_class)->start (bs);
+  if (!GST_BASE_SINK_CLASS (gst_axion_webhook_sink_parent_class)->start (bs)) {
+    /* refused at start (no worker, and stop() is not called): what the
+     * connect made is released here */
+    g_clear_pointer (&self->dq, axion_delivery_queue_free);
+    g_clear_pointer (&self->receipts, axion_receipts_free);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean
