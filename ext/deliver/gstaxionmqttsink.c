@@ -550,6 +550,12 @@ publish_all (GstAxionMqttSink *self, GPtrArray *msgs, gboolean retry, gint qos)
       f->mid = mid;
       f->retry = retry;
       g_ptr_array_add (self->inflight, f);
+      /* take the PUBACKs that arrived: libmosquitto looks a PUBACK's
+       * message up in a list of all unacknowledged ones, so a burst of
+       * thousands without reading cost O(n^2) (16% of the worker's time
+       * at 20,000 messages) */
+      if (i % 64 == 63 && !axion_mqtt_client_wait_acks (self->client, 0))
+        ok = FALSE;
     }
   }
   return ok;
