@@ -183,13 +183,23 @@ auth_url="rtsp://admin:$cam_pw@127.0.0.1:$aport/cam1"
 
 export GST_DEBUG_NO_COLOR=1
 runs=()
-# 1. a good run: rows land in PostgreSQL and in the second Redis (10 s:
-# under ASan with GST_DEBUG=*:6 two RTSP cameras took up to 5 s to start)
+# 1. a good run: rows land in PostgreSQL and in the second Redis. It runs
+# until both cameras have rows (at most 120 s: under ASan with
+# GST_DEBUG=*:6 a camera has needed more than 10 s to start), then SIGINT.
 AXION_DB_CONNINFO="$conninfo" AXION_REDIS_URL="$redis_url" \
 GST_DEBUG='*:6' GST_DEBUG_FILE="$t/good.debug" \
   "$run" -p pipelines/camera-basic.pipeline --spool-dir "$t/spool" \
-  --camera "sec1=$cam_url" --camera "secA=$auth_url" -t 10 \
-  > "$t/good.out" 2> "$t/good.err"
+  --camera "sec1=$cam_url" --camera "secA=$auth_url" \
+  > "$t/good.out" 2> "$t/good.err" &
+gpid=$!
+for _ in $(seq 1200); do
+  kill -0 "$gpid" 2>/dev/null || break
+  [ "$(q "SELECT count(*) >= 10 FROM frame_metadata WHERE camera_id = 'sec1'")" = t ] &&
+    [ "$(q "SELECT count(*) >= 10 FROM frame_metadata WHERE camera_id = 'secA'")" = t ] && break
+  sleep 0.1
+done
+kill -INT "$gpid" 2>/dev/null
+wait "$gpid"
 st=$?
 runs+=(good)
 expect_eq "good run exits 0" 0 "$st"
