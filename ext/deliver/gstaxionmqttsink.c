@@ -31,10 +31,9 @@
 #endif
 
 #include "gstaxionmqttsink.h"
-#include "axiondeliveryqueue.h"
 #include "axionhadiscovery.h"
 #include "axionmqttclient.h"
-#include "axionreceipts.h"
+#include "gstaxiondeliverysink.h"
 
 #include <gst/axion/gstaxionformat.h>
 #include <mosquitto.h>
@@ -45,20 +44,11 @@ GST_DEBUG_CATEGORY (axion_mqtt_debug);
 #define GST_CAT_DEFAULT axion_mqtt_debug
 
 #define DEFAULT_TOPIC_PREFIX "axis-is"
-#define DEFAULT_KEY_PREFIX "axion"
 #define DEFAULT_HA_PREFIX "homeassistant"
 #define DEFAULT_QOS 1
 #define DEFAULT_KEEPALIVE_S 30
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000
 #define DEFAULT_ACK_TIMEOUT_MS 5000
-#define DEFAULT_MAX_ATTEMPTS 10
-#define DEFAULT_RETRY_BASE_MS 1000
-#define DEFAULT_RETRY_MAX_MS 300000
-#define DEFAULT_MAX_QUEUE 100000
-#define DEFAULT_FLUSH_MS 50
-/* how often the retry schedule is looked at */
-#define RETRY_POLL_US (500 * 1000)
-#define RETRY_BATCH 500
 
 enum
 {
@@ -79,15 +69,6 @@ enum
   PROP_PUBLISH_ALERTS,
   PROP_HA_DISCOVERY,
   PROP_HA_PREFIX,
-  PROP_REDIS_URL,
-  PROP_KEY_PREFIX,
-  PROP_SPOOL_DIR,
-  PROP_MAX_ATTEMPTS,
-  PROP_RETRY_BASE_MS,
-  PROP_RETRY_MAX_MS,
-  PROP_MAX_QUEUE,
-  PROP_CONNINFO,
-  PROP_STATS,
 };
 
 typedef struct
@@ -99,7 +80,7 @@ typedef struct
 
 struct _GstAxionMqttSink
 {
-  GstAxionQueueSink parent;
+  GstAxionDeliverySink parent;
 
   /* properties: object lock */
   gchar *broker_url, *topic_prefix, *client_id, *camera_id;
@@ -107,14 +88,10 @@ struct _GstAxionMqttSink
   guint keepalive_s, connect_timeout_ms, ack_timeout_ms;
   gchar *ca_file, *cert_file, *key_file;
   gboolean publish_events, publish_continue, publish_alerts, ha_discovery;
-  gchar *ha_prefix, *redis_url, *key_prefix, *spool_dir;
-  guint max_attempts, retry_base_ms, retry_max_ms, max_queue;
-  gchar *conninfo;
+  gchar *ha_prefix;
 
-  /* parent.lock */
-  GQueue pending; /* AxionDeliveryMsg from render */
-  guint inflight_n;
-  guint64 sent, retried, failed, redelivered, dead, depth;
+  /* the queue sink's lock */
+  guint64 redelivered;
   gchar *camera; /* the sink's camera (availability, discovery) */
   gboolean motion_on;
   gint objects_last;
@@ -122,15 +99,16 @@ struct _GstAxionMqttSink
   /* worker only */
   AxionMqttBroker broker;
   AxionMqttClient *client;
-  AxionDeliveryQueue *dq;
-  AxionReceipts *receipts; /* alerts rows to mark as notified */
-  gchar *announced;        /* the camera the session announced, or NULL */
-  GPtrArray *inflight;     /* Inflight */
-  gint64 next_retry_poll_us;
+  gchar *announced;    /* the camera the session announced, or NULL */
+  GPtrArray *inflight; /* Inflight */
 };
 
 G_DEFINE_TYPE (
-    GstAxionMqttSink, gst_axion_mqtt_sink, GST_TYPE_AXION_QUEUE_SINK);
+    GstAxionMqttSink, gst_axion_mqtt_sink, GST_TYPE_AXION_DELIVERY_SINK);
+
+#define LOCK(s) g_mutex_lock (&GST_AXION_QUEUE_SINK (s)->lock)
+#define UNLOCK(s) g_mutex_unlock (&GST_AXION_QUEUE_SINK (s)->lock)
+#define BASE(s) GST_AXION_DELIVERY_SINK (s)
 GST_ELEMENT_REGISTER_DEFINE (
     axionmqttsink, "axionmqttsink", GST_RANK_NONE, GST_TYPE_AXION_MQTT_SINK);
 
@@ -278,25 +256,23 @@ add_state (GstAxionMqttSink *self, GstAxionFrameMeta *meta, GstBuffer *buf,
   }
 }
 
-static GstFlowReturn
-gst_axion_mqtt_sink_render (GstBaseSink *bs, GstBuffer *buf)
+/* the frame's events, alerts and state changes */
+static void
+gst_axion_mqtt_sink_collect (
+    GstAxionDeliverySink *base, GstBuffer *buf, GPtrArray *out)
 {
-  GstAxionMqttSink *self = GST_AXION_MQTT_SINK (bs);
-  GstAxionQueueSink *qs = GST_AXION_QUEUE_SINK (bs);
+  GstAxionMqttSink *self = GST_AXION_MQTT_SINK (base);
   GstAxionFrameMeta *meta = gst_buffer_get_axion_frame_meta (buf);
   GstAxionFrameEvent events[GST_AXION_FRAME_MAX_EVENTS + 1];
-  GPtrArray *out = g_ptr_array_new ();
-  gboolean events_on, continue_on, alerts_on, was_empty;
-  guint n_events = 0, max_queue, overflow = 0;
+  gboolean events_on, continue_on, alerts_on;
+  guint n_events = 0;
   gchar *prefix;
 
-  gst_axion_queue_sink_render_begin (qs);
   GST_OBJECT_LOCK (self);
   prefix = g_strdup (self->topic_prefix);
   events_on = self->publish_events;
   continue_on = self->publish_continue;
   alerts_on = self->publish_alerts;
-  max_queue = self->max_queue;
   GST_OBJECT_UNLOCK (self);
 
   if (meta && meta->camera_id && events_on) {
@@ -308,33 +284,14 @@ gst_axion_mqtt_sink_render (GstBaseSink *bs, GstBuffer *buf)
   if (alerts_on)
     add_alerts (self, buf, prefix, out);
 
-  g_mutex_lock (&self->parent.lock);
   if (meta && meta->camera_id) {
+    LOCK (self);
     if (self->camera == NULL)
       self->camera = g_strdup (meta->camera_id);
     add_state (self, meta, buf, prefix, out);
+    UNLOCK (self);
   }
-  was_empty = self->pending.length == 0;
-  for (guint i = 0; i < out->len; i++)
-    g_queue_push_tail (&self->pending, out->pdata[i]);
-  /* bounded: the oldest go, counted and warned about (the broker and
-   * Redis have both been away for max-queue messages) */
-  while (self->pending.length > max_queue) {
-    axion_delivery_msg_free (g_queue_pop_head (&self->pending));
-    overflow++;
-  }
-  gst_axion_queue_sink_count (qs, out->len, 0);
-  if (was_empty && out->len > 0)
-    gst_axion_queue_sink_kick (qs);
-  gst_axion_queue_sink_render_end (qs);
-  g_mutex_unlock (&self->parent.lock);
-
-  if (overflow)
-    gst_axion_queue_sink_dropped (qs, overflow, "MQTT messages",
-        "the queue is full (max-queue): broker and Redis both away");
-  g_ptr_array_unref (out);
   g_free (prefix);
-  return GST_FLOW_OK;
 }
 
 /* ---- worker ----------------------------------------------------------------
@@ -352,12 +309,12 @@ known_camera (GstAxionMqttSink *self)
   GST_OBJECT_LOCK (self);
   id = g_strdup (self->camera_id);
   GST_OBJECT_UNLOCK (self);
-  g_mutex_lock (&self->parent.lock);
+  LOCK (self);
   if (id && self->camera == NULL)
     self->camera = g_strdup (id);
   g_free (id);
   id = g_strdup (self->camera);
-  g_mutex_unlock (&self->parent.lock);
+  UNLOCK (self);
   return id;
 }
 
@@ -376,10 +333,10 @@ announce (GstAxionMqttSink *self, const gchar *avail)
   ha = self->ha_discovery;
   GST_OBJECT_UNLOCK (self);
   camera = g_strdup (self->announced);
-  g_mutex_lock (&self->parent.lock);
+  LOCK (self);
   motion = self->motion_on;
   g_snprintf (n, sizeof (n), "%d", MAX (self->objects_last, 0));
-  g_mutex_unlock (&self->parent.lock);
+  UNLOCK (self);
 
   axion_mqtt_client_publish (self->client, avail, "online", 1, TRUE);
   if (ha) {
@@ -401,46 +358,21 @@ announce (GstAxionMqttSink *self, const gchar *avail)
   g_free (camera);
 }
 
+/* the retry queue, its spool file named after the camera */
 static gboolean
 open_queue (GstAxionMqttSink *self, gchar **error)
 {
-  AxionDeliveryQueueConfig qc = { 0 };
-  GError *err = NULL;
-  gchar *spool = NULL, *name;
+  gchar *name, *file;
+  gboolean ok;
 
-  if (self->dq)
-    return TRUE;
-  GST_OBJECT_LOCK (self);
-  g_mutex_lock (&self->parent.lock);
+  LOCK (self);
   name = gst_axion_camera_id_to_filename (self->camera ? self->camera : "mqtt");
-  g_mutex_unlock (&self->parent.lock);
-  if (self->spool_dir && *self->spool_dir) {
-    gchar *file = g_strdup_printf ("mqtt-%s.jsonl", name);
-    g_mkdir_with_parents (self->spool_dir, 0700);
-    spool = g_build_filename (self->spool_dir, file, NULL);
-    g_free (file);
-  }
+  UNLOCK (self);
+  file = g_strdup_printf ("mqtt-%s.jsonl", name);
+  ok = gst_axion_delivery_sink_open_queue (BASE (self), "mqtt", file, error);
+  g_free (file);
   g_free (name);
-  if (self->receipts == NULL)
-    self->receipts = axion_receipts_new (self->conninfo);
-  qc.channel = "mqtt";
-  qc.prefix = self->key_prefix;
-  qc.redis_url = self->redis_url;
-  qc.spool_path = spool;
-  qc.max_attempts = self->max_attempts;
-  qc.backoff_base_ms = self->retry_base_ms;
-  qc.backoff_max_ms = self->retry_max_ms;
-  self->dq = axion_delivery_queue_new (&qc, &err);
-  GST_OBJECT_UNLOCK (self);
-  g_free (spool);
-  if (self->dq == NULL) {
-    *error = g_strdup_printf ("redis-url: %s", err->message);
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", *error),
-        ("redis-url is where undelivered messages wait; empty: a local spool"));
-    g_error_free (err);
-    return FALSE;
-  }
-  return TRUE;
+  return ok;
 }
 
 static GstAxionSinkResult
@@ -509,25 +441,10 @@ gst_axion_mqtt_sink_disconnect (GstAxionQueueSink *qs)
 }
 
 static void
-count (GstAxionMqttSink *self, guint64 *field, guint64 n)
-{
-  g_mutex_lock (&self->parent.lock);
-  *field += n;
-  g_mutex_unlock (&self->parent.lock);
-}
-
-/* a message that was not delivered: retained state is dropped (the
- * current state goes out on reconnect), the rest waits for a retry */
-static void
 give_up (GstAxionMqttSink *self, AxionDeliveryMsg *m, gboolean attempted,
     const gchar *why)
 {
-  if (m->retain) {
-    axion_delivery_msg_free (m);
-    return;
-  }
-  count (self, &self->failed, 1);
-  axion_delivery_queue_fail (self->dq, m, attempted, why);
+  gst_axion_delivery_sink_retry_later (BASE (self), m, attempted, why);
 }
 
 /* publishes @msgs; those the connection refuses at once are given up */
@@ -566,17 +483,14 @@ publish_all (GstAxionMqttSink *self, GPtrArray *msgs, gboolean retry, gint qos)
 static void
 settle (GstAxionMqttSink *self, gboolean connection_ok)
 {
-  guint64 sent = 0, retried = 0, redelivered = 0;
+  guint64 redelivered = 0;
 
   for (guint i = 0; i < self->inflight->len; i++) {
     Inflight *f = self->inflight->pdata[i];
     if (axion_mqtt_client_take_ack (self->client, f->mid)) {
-      sent++;
-      retried += f->retry;
-      if (g_str_has_suffix (f->msg->topic, "/alert") && f->msg->id)
-        axion_receipts_add (self->receipts,
-            g_ascii_strtoll (f->msg->id, NULL, 10), "mqtt", g_get_real_time ());
-      axion_delivery_msg_free (f->msg);
+      gboolean alert = g_str_has_suffix (f->msg->topic, "/alert");
+      gst_axion_delivery_sink_delivered (
+          BASE (self), f->msg, f->retry, alert ? "mqtt" : NULL);
     } else {
       /* it may have reached the broker: the receiver sees it twice */
       redelivered++;
@@ -587,41 +501,9 @@ settle (GstAxionMqttSink *self, gboolean connection_ok)
     g_free (f);
   }
   g_ptr_array_set_size (self->inflight, 0);
-  g_mutex_lock (&self->parent.lock);
-  self->sent += sent;
-  self->retried += retried;
+  LOCK (self);
   self->redelivered += redelivered;
-  self->inflight_n = 0;
-  g_mutex_unlock (&self->parent.lock);
-  gst_axion_queue_sink_count (GST_AXION_QUEUE_SINK (self), 0, sent);
-}
-
-static GPtrArray *
-take_pending (GstAxionMqttSink *self)
-{
-  GPtrArray *msgs = g_ptr_array_new ();
-  AxionDeliveryMsg *m;
-
-  g_mutex_lock (&self->parent.lock);
-  while ((m = g_queue_pop_head (&self->pending)))
-    g_ptr_array_add (msgs, m);
-  self->inflight_n = msgs->len;
-  g_mutex_unlock (&self->parent.lock);
-  return msgs;
-}
-
-/* queue depth and dead letters for the stats, now and then */
-static void
-update_depth (GstAxionMqttSink *self)
-{
-  guint64 depth, dead;
-
-  axion_receipts_apply (self->receipts);
-  axion_delivery_queue_depth (self->dq, &depth, &dead);
-  g_mutex_lock (&self->parent.lock);
-  self->depth = depth;
-  self->dead = dead;
-  g_mutex_unlock (&self->parent.lock);
+  UNLOCK (self);
 }
 
 /* the first frame named the camera after the session began: a new
@@ -631,9 +513,9 @@ announce_late (GstAxionMqttSink *self, gchar **error)
 {
   gchar *camera;
 
-  g_mutex_lock (&self->parent.lock);
+  LOCK (self);
   camera = g_strdup (self->camera);
-  g_mutex_unlock (&self->parent.lock);
+  UNLOCK (self);
   if (camera == NULL)
     return TRUE;
   g_free (camera);
@@ -642,36 +524,27 @@ announce_late (GstAxionMqttSink *self, gchar **error)
       GST_AXION_SINK_OK;
 }
 
-static GstAxionSinkResult
-gst_axion_mqtt_sink_flush (GstAxionQueueSink *qs, GstAxionFlushKind kind,
-    gboolean online, gchar **error)
+static void
+give_up_all (GstAxionMqttSink *self, GPtrArray *msgs)
 {
-  GstAxionMqttSink *self = GST_AXION_MQTT_SINK (qs);
-  GPtrArray *msgs = take_pending (self), *due = NULL;
+  for (guint i = 0; i < msgs->len; i++)
+    give_up (self, msgs->pdata[i], FALSE, "broker unreachable");
+}
+
+static GstAxionSinkResult
+gst_axion_mqtt_sink_deliver (GstAxionDeliverySink *base, GstAxionFlushKind kind,
+    gboolean online, GPtrArray *msgs, gchar **error)
+{
+  GstAxionMqttSink *self = GST_AXION_MQTT_SINK (base);
+  GPtrArray *due = NULL;
   gboolean ok = TRUE;
   guint ack_ms;
   gint qos;
-  gint64 now = g_get_monotonic_time ();
 
-  if (self->dq == NULL) {
-    /* never connected (configuration error): nothing can be kept */
-    g_ptr_array_set_free_func (msgs, (GDestroyNotify) axion_delivery_msg_free);
-    g_ptr_array_unref (msgs);
-    return GST_AXION_SINK_OK;
-  }
   if (!online || self->client == NULL) {
-    for (guint i = 0; i < msgs->len; i++)
-      give_up (self, msgs->pdata[i], FALSE, "broker unreachable");
-    g_ptr_array_unref (msgs);
-    g_mutex_lock (&self->parent.lock);
-    self->inflight_n = 0;
-    g_mutex_unlock (&self->parent.lock);
-    if (kind == GST_AXION_FLUSH_FINAL)
-      axion_delivery_queue_save (self->dq);
-    if (now >= self->next_retry_poll_us) {
-      update_depth (self);
-      self->next_retry_poll_us = now + RETRY_POLL_US;
-    }
+    give_up_all (self, msgs);
+    if (gst_axion_delivery_sink_retry_time (base, kind))
+      gst_axion_delivery_sink_update_depth (base);
     return GST_AXION_SINK_OK;
   }
   GST_OBJECT_LOCK (self);
@@ -680,40 +553,24 @@ gst_axion_mqtt_sink_flush (GstAxionQueueSink *qs, GstAxionFlushKind kind,
   GST_OBJECT_UNLOCK (self);
 
   if (self->announced == NULL && !announce_late (self, error)) {
-    for (guint i = 0; i < msgs->len; i++)
-      give_up (self, msgs->pdata[i], FALSE, "broker unreachable");
-    g_ptr_array_unref (msgs);
+    give_up_all (self, msgs);
     return GST_AXION_SINK_LOST;
   }
   ok = publish_all (self, msgs, FALSE, qos);
-  if (ok && (now >= self->next_retry_poll_us || kind != GST_AXION_FLUSH_TICK)) {
-    due = axion_delivery_queue_take_due (self->dq, RETRY_BATCH);
+  if (ok && (due = gst_axion_delivery_sink_take_due (base, kind))) {
     ok = publish_all (self, due, TRUE, qos);
-    update_depth (self);
-    self->next_retry_poll_us = now + RETRY_POLL_US;
+    gst_axion_delivery_sink_update_depth (base);
   }
   if (ok)
     ok = axion_mqtt_client_wait_acks (self->client, ack_ms);
   settle (self, ok);
-  g_ptr_array_unref (msgs);
   if (due)
     g_ptr_array_unref (due);
-  if (kind == GST_AXION_FLUSH_FINAL)
-    axion_delivery_queue_save (self->dq);
   if (!ok) {
     *error = g_strdup (axion_mqtt_client_error (self->client));
     return GST_AXION_SINK_LOST;
   }
   return GST_AXION_SINK_OK;
-}
-
-/* lock held */
-static gboolean
-gst_axion_mqtt_sink_has_pending (GstAxionQueueSink *qs)
-{
-  GstAxionMqttSink *self = GST_AXION_MQTT_SINK (qs);
-
-  return self->pending.length > 0 || self->inflight_n > 0;
 }
 
 /* ---- GObject ----------------------------------------------------------- */
@@ -735,19 +592,12 @@ gst_axion_mqtt_sink_start (GstBaseSink *bs)
     g_error_free (err);
     return FALSE;
   }
-  g_mutex_lock (&self->parent.lock);
-  self->sent = self->retried = self->failed = self->redelivered = 0;
+  LOCK (self);
+  self->redelivered = 0;
   self->motion_on = FALSE;
   self->objects_last = 0;
-  g_mutex_unlock (&self->parent.lock);
-  if (!GST_BASE_SINK_CLASS (gst_axion_mqtt_sink_parent_class)->start (bs)) {
-    /* refused at start (no worker, and stop() is not called): what the
-     * connect made is released here */
-    g_clear_pointer (&self->dq, axion_delivery_queue_free);
-    g_clear_pointer (&self->receipts, axion_receipts_free);
-    return FALSE;
-  }
-  return TRUE;
+  UNLOCK (self);
+  return GST_BASE_SINK_CLASS (gst_axion_mqtt_sink_parent_class)->start (bs);
 }
 
 static gboolean
@@ -757,66 +607,18 @@ gst_axion_mqtt_sink_stop (GstBaseSink *bs)
   gboolean ret =
       GST_BASE_SINK_CLASS (gst_axion_mqtt_sink_parent_class)->stop (bs);
 
-  /* the worker has stopped: what is left is kept in the spool */
-  g_mutex_lock (&self->parent.lock);
-  while (self->pending.length) {
-    AxionDeliveryMsg *m = g_queue_pop_head (&self->pending);
-    g_mutex_unlock (&self->parent.lock);
-    if (self->dq)
-      give_up (self, m, FALSE, "stopped before delivery");
-    else
-      axion_delivery_msg_free (m);
-    g_mutex_lock (&self->parent.lock);
-  }
+  LOCK (self);
   g_clear_pointer (&self->camera, g_free);
-  g_mutex_unlock (&self->parent.lock);
-  if (self->dq) {
-    guint64 depth = 0, dead = 0;
-    gboolean kept;
-    axion_delivery_queue_save (self->dq);
-    axion_delivery_queue_depth (self->dq, &depth, &dead);
-    GST_OBJECT_LOCK (self);
-    kept = (self->redis_url && *self->redis_url) ||
-        (self->spool_dir && *self->spool_dir);
-    GST_OBJECT_UNLOCK (self);
-    if (depth > 0 && !kept)
-      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-          ("%" G_GUINT64_FORMAT " MQTT messages were not delivered and are "
-           "lost at stop",
-              depth),
-          ("set redis-url or spool-dir to keep undelivered messages"));
-    g_clear_pointer (&self->dq, axion_delivery_queue_free);
-  }
-  axion_receipts_apply (self->receipts);
-  g_clear_pointer (&self->receipts, axion_receipts_free);
+  UNLOCK (self);
   return ret;
 }
 
-static GstStructure *
-make_stats (GstAxionMqttSink *self)
+/* the base class's lock held */
+static void
+gst_axion_mqtt_sink_add_stats (GstAxionDeliverySink *base, GstStructure *s)
 {
-  GstAxionQueueSink *qs = GST_AXION_QUEUE_SINK (self);
-  GstStructure *s;
-
-  g_mutex_lock (&self->parent.lock);
-  s = gst_axion_queue_sink_new_stats (qs, "axionmqttsink-stats");
-  gst_structure_set (s, "sent", G_TYPE_UINT64, self->sent, "retried",
-      G_TYPE_UINT64, self->retried, "failed", G_TYPE_UINT64, self->failed,
-      "redelivered", G_TYPE_UINT64, self->redelivered, "dead-lettered",
-      G_TYPE_UINT64, self->dead, "queue-depth", G_TYPE_UINT64, self->depth,
-      "pending", G_TYPE_UINT, self->pending.length, NULL);
-  g_mutex_unlock (&self->parent.lock);
-  {
-    guint waiting;
-    guint64 marked, unmatched;
-    /* the worker's counters: read without its lock (a stat, not a
-     * decision) */
-    axion_receipts_counts (self->receipts, &waiting, &marked, &unmatched);
-    gst_structure_set (s, "notified", G_TYPE_UINT64, marked, "receipts-waiting",
-        G_TYPE_UINT, waiting, "receipts-unmatched", G_TYPE_UINT64, unmatched,
-        NULL);
-  }
-  return s;
+  gst_structure_set (s, "redelivered", G_TYPE_UINT64,
+      GST_AXION_MQTT_SINK (base)->redelivered, NULL);
 }
 
 static void
@@ -892,32 +694,9 @@ gst_axion_mqtt_sink_set_property (
   case PROP_HA_PREFIX:
     set_string (self, &self->ha_prefix, value);
     break;
-  case PROP_REDIS_URL:
-    set_string (self, &self->redis_url, value);
-    break;
-  case PROP_KEY_PREFIX:
-    set_string (self, &self->key_prefix, value);
-    break;
-  case PROP_SPOOL_DIR:
-    set_string (self, &self->spool_dir, value);
-    break;
-  case PROP_MAX_ATTEMPTS:
-    self->max_attempts = g_value_get_uint (value);
-    break;
-  case PROP_RETRY_BASE_MS:
-    self->retry_base_ms = g_value_get_uint (value);
-    break;
-  case PROP_RETRY_MAX_MS:
-    self->retry_max_ms = g_value_get_uint (value);
-    break;
-  case PROP_MAX_QUEUE:
-    self->max_queue = g_value_get_uint (value);
-    break;
-  case PROP_CONNINFO:
-    set_string (self, &self->conninfo, value);
-    break;
   default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    if (!gst_axion_delivery_sink_set_property (object, prop_id, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
   }
 }
@@ -946,10 +725,8 @@ gst_axion_mqtt_sink_get_property (
 {
   GstAxionMqttSink *self = GST_AXION_MQTT_SINK (object);
 
-  if (prop_id == PROP_STATS) {
-    g_value_take_boxed (value, make_stats (self));
+  if (gst_axion_delivery_sink_get_property (object, prop_id, value))
     return;
-  }
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
   case PROP_BROKER_URL:
@@ -1001,32 +778,6 @@ gst_axion_mqtt_sink_get_property (
   case PROP_HA_PREFIX:
     g_value_set_string (value, self->ha_prefix);
     break;
-  case PROP_REDIS_URL:
-    g_value_take_string (value,
-        self->redis_url ? gst_axion_uri_strip_credentials (self->redis_url)
-                        : NULL);
-    break;
-  case PROP_KEY_PREFIX:
-    g_value_set_string (value, self->key_prefix);
-    break;
-  case PROP_SPOOL_DIR:
-    g_value_set_string (value, self->spool_dir);
-    break;
-  case PROP_MAX_ATTEMPTS:
-    g_value_set_uint (value, self->max_attempts);
-    break;
-  case PROP_RETRY_BASE_MS:
-    g_value_set_uint (value, self->retry_base_ms);
-    break;
-  case PROP_RETRY_MAX_MS:
-    g_value_set_uint (value, self->retry_max_ms);
-    break;
-  case PROP_MAX_QUEUE:
-    g_value_set_uint (value, self->max_queue);
-    break;
-  case PROP_CONNINFO:
-    g_value_take_string (value, axion_conninfo_redact (self->conninfo));
-    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -1039,7 +790,6 @@ gst_axion_mqtt_sink_finalize (GObject *object)
 {
   GstAxionMqttSink *self = GST_AXION_MQTT_SINK (object);
 
-  g_queue_clear_full (&self->pending, (GDestroyNotify) axion_delivery_msg_free);
   axion_mqtt_broker_clear (&self->broker);
   g_ptr_array_unref (self->inflight);
   g_free (self->broker_url);
@@ -1052,14 +802,29 @@ gst_axion_mqtt_sink_finalize (GObject *object)
   g_free (self->cert_file);
   g_free (self->key_file);
   g_free (self->ha_prefix);
-  g_free (self->redis_url);
-  g_free (self->key_prefix);
-  g_free (self->spool_dir);
-  g_free (self->conninfo);
   G_OBJECT_CLASS (gst_axion_mqtt_sink_parent_class)->finalize (object);
 }
 
 #define RW (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)
+
+static const GstAxionDeliverySinkInfo delivery_info = {
+  .stats_name = "axionmqttsink-stats",
+  .noun = "MQTT messages",
+  .channel_keys = "<prefix>:queue:mqtt:failed, :retry, :dead_letter",
+  .spool_file = "<dir>/mqtt-<camera>.jsonl",
+  .attempt = "publishes that got no PUBACK",
+  .delivered = "once the broker has them (channel 'mqtt')",
+  .max_attempts = 10,
+  .max_queue = 100000,
+  .max_queue_min = 100,
+  .retry_poll_ms = 500,
+  .retry_batch = 500,
+  .stats = "The common sink fields, and sent (acknowledged), retried (sent "
+           "from the retry queue), failed (handed to the retry queue), "
+           "redelivered (resent after a lost connection: possible "
+           "duplicates), dead-lettered, queue-depth (failed + scheduled), "
+           "pending, notified, receipts-waiting, receipts-unmatched",
+};
 
 static void
 install_string (GObjectClass *oc, guint id, const gchar *name,
@@ -1136,45 +901,6 @@ install_properties (GObjectClass *oc)
       "Announce the camera to Home Assistant (MQTT discovery, retained)", TRUE);
   install_string (oc, PROP_HA_PREFIX, "ha-prefix", "Discovery prefix",
       "Home Assistant's discovery prefix", DEFAULT_HA_PREFIX);
-  install_string (oc, PROP_REDIS_URL, "redis-url", "Redis URL",
-      "Where undelivered messages wait (the §2.6 queues, shared by every "
-      "process); empty: in memory and the spool-dir file",
-      NULL);
-  install_string (oc, PROP_KEY_PREFIX, "key-prefix", "Key prefix",
-      "Redis keys are <prefix>:queue:mqtt:failed, :retry, :dead_letter (a "
-      "trailing ':' is ignored)",
-      DEFAULT_KEY_PREFIX);
-  install_string (oc, PROP_SPOOL_DIR, "spool-dir", "Spool directory",
-      "Without Redis: undelivered messages are kept in "
-      "<dir>/mqtt-<camera>.jsonl across restarts (empty: memory only)",
-      NULL);
-  install_uint (oc, PROP_MAX_ATTEMPTS, "max-attempts", "Max attempts",
-      "Delivery attempts (publishes that got no PUBACK) before a message "
-      "goes to the dead-letter list; time the broker is away does not count",
-      1, 1000, DEFAULT_MAX_ATTEMPTS);
-  install_uint (oc, PROP_RETRY_BASE_MS, "retry-base-ms", "Retry base (ms)",
-      "First retry delay; doubles per attempt, with jitter", 10, 3600000,
-      DEFAULT_RETRY_BASE_MS);
-  install_uint (oc, PROP_RETRY_MAX_MS, "retry-max-ms", "Retry max (ms)",
-      "Longest retry delay", 10, 86400000, DEFAULT_RETRY_MAX_MS);
-  install_uint (oc, PROP_MAX_QUEUE, "max-queue", "Max queue",
-      "Messages held in memory while neither the broker nor Redis takes "
-      "them; beyond it the oldest are dropped (counted, warned)",
-      100, 10000000, DEFAULT_MAX_QUEUE);
-  install_string (oc, PROP_CONNINFO, "conninfo", "PostgreSQL conninfo",
-      "Where alerts are marked notified once the broker has them "
-      "(alerts.notification_sent, notification_channels += 'mqtt', "
-      "notification_sent_at); empty: not marked. Read back without the "
-      "password",
-      NULL);
-  g_object_class_install_property (oc, PROP_STATS,
-      g_param_spec_boxed ("stats", "Statistics",
-          "The common sink fields, and sent (acknowledged), retried (sent "
-          "from the retry queue), failed (handed to the retry queue), "
-          "redelivered (resent after a lost connection: possible "
-          "duplicates), dead-lettered, queue-depth (failed + scheduled), "
-          "pending",
-          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 static void
@@ -1184,6 +910,7 @@ gst_axion_mqtt_sink_class_init (GstAxionMqttSinkClass *klass)
   GstElementClass *ec = GST_ELEMENT_CLASS (klass);
   GstBaseSinkClass *bc = GST_BASE_SINK_CLASS (klass);
   GstAxionQueueSinkClass *qc = GST_AXION_QUEUE_SINK_CLASS (klass);
+  GstAxionDeliverySinkClass *dc = GST_AXION_DELIVERY_SINK_CLASS (klass);
 
   GST_DEBUG_CATEGORY_INIT (
       axion_mqtt_debug, "axionmqttsink", 0, "Axion MQTT delivery");
@@ -1193,6 +920,7 @@ gst_axion_mqtt_sink_class_init (GstAxionMqttSinkClass *klass)
   oc->get_property = gst_axion_mqtt_sink_get_property;
   oc->finalize = gst_axion_mqtt_sink_finalize;
   install_properties (oc);
+  gst_axion_delivery_sink_class_install (dc, &delivery_info);
 
   gst_element_class_add_static_pad_template (ec, &sink_template);
   gst_element_class_set_static_metadata (ec, "Axion MQTT sink", "Sink/Network",
@@ -1202,20 +930,19 @@ gst_axion_mqtt_sink_class_init (GstAxionMqttSinkClass *klass)
 
   bc->start = GST_DEBUG_FUNCPTR (gst_axion_mqtt_sink_start);
   bc->stop = GST_DEBUG_FUNCPTR (gst_axion_mqtt_sink_stop);
-  bc->render = GST_DEBUG_FUNCPTR (gst_axion_mqtt_sink_render);
   /* brokers restart in a second or two: try again soon */
   gst_axion_queue_sink_class_set_backoff (qc, 200, 5000);
   qc->connect = gst_axion_mqtt_sink_connect;
   qc->disconnect = gst_axion_mqtt_sink_disconnect;
-  qc->flush = gst_axion_mqtt_sink_flush;
-  qc->has_pending = gst_axion_mqtt_sink_has_pending;
+  dc->collect = gst_axion_mqtt_sink_collect;
+  dc->deliver = gst_axion_mqtt_sink_deliver;
+  dc->add_stats = gst_axion_mqtt_sink_add_stats;
 }
 
 static void
 gst_axion_mqtt_sink_init (GstAxionMqttSink *self)
 {
   self->topic_prefix = g_strdup (DEFAULT_TOPIC_PREFIX);
-  self->key_prefix = g_strdup (DEFAULT_KEY_PREFIX);
   self->ha_prefix = g_strdup (DEFAULT_HA_PREFIX);
   self->qos = DEFAULT_QOS;
   self->keepalive_s = DEFAULT_KEEPALIVE_S;
@@ -1224,13 +951,7 @@ gst_axion_mqtt_sink_init (GstAxionMqttSink *self)
   self->publish_events = TRUE;
   self->publish_alerts = TRUE;
   self->ha_discovery = TRUE;
-  self->max_attempts = DEFAULT_MAX_ATTEMPTS;
-  self->retry_base_ms = DEFAULT_RETRY_BASE_MS;
-  self->retry_max_ms = DEFAULT_RETRY_MAX_MS;
-  self->max_queue = DEFAULT_MAX_QUEUE;
   self->objects_last = 0;
-  g_queue_init (&self->pending);
   self->inflight = g_ptr_array_new ();
-  gst_axion_queue_sink_set_flush_interval (
-      GST_AXION_QUEUE_SINK (self), DEFAULT_FLUSH_MS);
+  gst_axion_delivery_sink_init_defaults (BASE (self));
 }

@@ -6,13 +6,13 @@
 #ifndef __GST_AXION_MQTT_SINK_H__
 #define __GST_AXION_MQTT_SINK_H__
 
-#include <gst/axion/axion.h>
+#include "gstaxiondeliverysink.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_AXION_MQTT_SINK (gst_axion_mqtt_sink_get_type ())
 G_DECLARE_FINAL_TYPE (GstAxionMqttSink, gst_axion_mqtt_sink, GST,
-    AXION_MQTT_SINK, GstAxionQueueSink)
+    AXION_MQTT_SINK, GstAxionDeliverySink)
 
 GST_ELEMENT_REGISTER_DECLARE (axionmqttsink);
 

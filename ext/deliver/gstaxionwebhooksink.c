@@ -31,8 +31,7 @@
 #endif
 
 #include "gstaxionwebhooksink.h"
-#include "axiondeliveryqueue.h"
-#include "axionreceipts.h"
+#include "gstaxiondeliverysink.h"
 
 #include <curl/curl.h>
 #include <string.h>
@@ -41,18 +40,9 @@ GST_DEBUG_CATEGORY_STATIC (axion_webhook_debug);
 #define GST_CAT_DEFAULT axion_webhook_debug
 
 #define DEFAULT_CHANNEL "webhook"
-#define DEFAULT_KEY_PREFIX "axion"
 #define DEFAULT_TIMEOUT_MS 10000
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000
 #define DEFAULT_MIN_SEVERITY 1
-#define DEFAULT_MAX_ATTEMPTS 8
-#define DEFAULT_RETRY_BASE_MS 1000
-#define DEFAULT_RETRY_MAX_MS 300000
-#define DEFAULT_MAX_QUEUE 10000
-#define DEFAULT_FLUSH_MS 50
-/* how often the retry schedule is looked at */
-#define RETRY_POLL_US (250 * 1000)
-#define RETRY_BATCH 100
 /* response bytes kept (the error text uses the first 200) */
 #define BODY_KEEP 4096
 #define ERROR_BODY_BYTES 200
@@ -67,15 +57,6 @@ enum
   PROP_CONNECT_TIMEOUT_MS,
   PROP_MIN_SEVERITY,
   PROP_HEADERS,
-  PROP_REDIS_URL,
-  PROP_KEY_PREFIX,
-  PROP_SPOOL_DIR,
-  PROP_MAX_ATTEMPTS,
-  PROP_RETRY_BASE_MS,
-  PROP_RETRY_MAX_MS,
-  PROP_MAX_QUEUE,
-  PROP_CONNINFO,
-  PROP_STATS,
 };
 
 typedef enum
@@ -97,31 +78,27 @@ typedef struct
 
 struct _GstAxionWebhookSink
 {
-  GstAxionQueueSink parent;
+  GstAxionDeliverySink parent;
 
   /* properties: object lock */
   gchar *url, *channel, *secret, *headers;
   guint timeout_ms, connect_timeout_ms;
   gint min_severity;
-  gchar *redis_url, *key_prefix, *spool_dir;
-  guint max_attempts, retry_base_ms, retry_max_ms, max_queue;
-  gchar *conninfo;
 
-  /* parent.lock */
-  GQueue pending; /* AxionDeliveryMsg from render */
-  guint inflight_n;
-  guint64 sent, retried, failed, rejected, dead, depth;
+  /* the queue sink's lock */
+  guint64 rejected;
   glong last_status;
 
   /* worker only (and start/stop) */
   CURL *curl;
-  AxionDeliveryQueue *dq;
-  AxionReceipts *receipts;
-  gint64 next_retry_poll_us;
 };
 
 G_DEFINE_TYPE (
-    GstAxionWebhookSink, gst_axion_webhook_sink, GST_TYPE_AXION_QUEUE_SINK);
+    GstAxionWebhookSink, gst_axion_webhook_sink, GST_TYPE_AXION_DELIVERY_SINK);
+
+#define LOCK(s) g_mutex_lock (&GST_AXION_QUEUE_SINK (s)->lock)
+#define UNLOCK(s) g_mutex_unlock (&GST_AXION_QUEUE_SINK (s)->lock)
+#define BASE(s) GST_AXION_DELIVERY_SINK (s)
 GST_ELEMENT_REGISTER_DEFINE (axionwebhooksink, "axionwebhooksink",
     GST_RANK_NONE, GST_TYPE_AXION_WEBHOOK_SINK);
 
@@ -274,7 +251,7 @@ config_init (GstAxionWebhookSink *self, Config *c, gchar **error)
   c->secret = self->secret && *self->secret ? g_strdup (self->secret) : NULL;
   c->timeout_ms = self->timeout_ms;
   c->connect_timeout_ms = self->connect_timeout_ms;
-  c->retry_max_ms = self->retry_max_ms;
+  c->retry_max_ms = BASE (self)->retry_max_ms;
   c->headers = parse_headers (self->headers, error);
   c->secrets = g_ptr_array_new_with_free_func (g_free);
   if (c->secret)
@@ -369,48 +346,19 @@ add_alerts (
   }
 }
 
-static GstFlowReturn
-gst_axion_webhook_sink_render (GstBaseSink *bs, GstBuffer *buf)
+static void
+gst_axion_webhook_sink_collect (
+    GstAxionDeliverySink *base, GstBuffer *buf, GPtrArray *out)
 {
-  GstAxionWebhookSink *self = GST_AXION_WEBHOOK_SINK (bs);
-  GstAxionQueueSink *qs = GST_AXION_QUEUE_SINK (bs);
-  GPtrArray *out = g_ptr_array_new ();
-  guint max_queue, overflow = 0;
   gint min_severity;
-  gboolean was_empty;
   gchar *channel;
 
-  gst_axion_queue_sink_render_begin (qs);
-  GST_OBJECT_LOCK (self);
-  channel = g_strdup (self->channel);
-  min_severity = self->min_severity;
-  max_queue = self->max_queue;
-  GST_OBJECT_UNLOCK (self);
-
+  GST_OBJECT_LOCK (base);
+  channel = g_strdup (GST_AXION_WEBHOOK_SINK (base)->channel);
+  min_severity = GST_AXION_WEBHOOK_SINK (base)->min_severity;
+  GST_OBJECT_UNLOCK (base);
   add_alerts (buf, channel, min_severity, out);
-
-  g_mutex_lock (&self->parent.lock);
-  was_empty = self->pending.length == 0;
-  for (guint i = 0; i < out->len; i++)
-    g_queue_push_tail (&self->pending, out->pdata[i]);
-  /* bounded: the oldest go, counted and warned about */
-  while (self->pending.length > max_queue) {
-    axion_delivery_msg_free (g_queue_pop_head (&self->pending));
-    overflow++;
-  }
-  gst_axion_queue_sink_count (qs, out->len, 0);
-  if (was_empty && out->len > 0)
-    gst_axion_queue_sink_kick (qs);
-  gst_axion_queue_sink_render_end (qs);
-  g_mutex_unlock (&self->parent.lock);
-
-  if (overflow)
-    gst_axion_queue_sink_dropped (qs, overflow, "webhook alerts",
-        "the queue is full (max-queue): the worker cannot hand alerts to "
-        "the endpoint or the retry queue fast enough");
-  g_ptr_array_unref (out);
   g_free (channel);
-  return GST_FLOW_OK;
 }
 
 /* ---- worker: one request ------------------------------------------------ */
@@ -632,40 +580,24 @@ deliver (GstAxionWebhookSink *self, const Config *c, AxionDeliveryMsg *m,
   glong status = 0;
   Outcome o = post (self, c, m, &status, &error, &not_before);
 
-  g_mutex_lock (&self->parent.lock);
+  LOCK (self);
   if (status)
     self->last_status = status;
-  switch (o) {
-  case OUTCOME_DELIVERED:
-    self->sent++;
-    self->retried += retry;
-    gst_axion_queue_sink_count (qs, 0, 1);
-    break;
-  case OUTCOME_RETRY:
-    self->failed++;
-    break;
-  case OUTCOME_PERMANENT:
-    self->rejected++;
-    break;
-  case OUTCOME_ABORTED:
-    break;
-  }
-  g_mutex_unlock (&self->parent.lock);
+  self->rejected += o == OUTCOME_PERMANENT;
+  UNLOCK (self);
 
   switch (o) {
   case OUTCOME_DELIVERED:
     GST_INFO_OBJECT (self, "alert %s delivered (http %ld, attempt %u)", m->id,
         status, m->attempts + 1);
-    axion_receipts_add (self->receipts, g_ascii_strtoll (m->id, NULL, 10),
-        c->channel, g_get_real_time ());
-    axion_delivery_msg_free (m);
+    gst_axion_delivery_sink_delivered (BASE (self), m, retry, c->channel);
     break;
   case OUTCOME_RETRY:
     GST_INFO_OBJECT (self, "alert %s not delivered (attempt %u): %s", m->id,
         m->attempts + 1, error);
     gst_axion_queue_sink_set_error (qs, error);
     m->not_before = not_before;
-    axion_delivery_queue_fail (self->dq, m, TRUE, error);
+    gst_axion_delivery_sink_retry_later (BASE (self), m, TRUE, error);
     break;
   case OUTCOME_PERMANENT:
     gst_axion_queue_sink_set_error (qs, error);
@@ -676,61 +608,29 @@ deliver (GstAxionWebhookSink *self, const Config *c, AxionDeliveryMsg *m,
         ("check url, secret and headers; replay it with axion-alerts "
          "dead-letter replay once fixed"));
     m->attempts++;
-    axion_delivery_queue_dead_letter (self->dq, m, error);
+    axion_delivery_queue_dead_letter (BASE (self)->dq, m, error);
     break;
   case OUTCOME_ABORTED:
     axion_delivery_queue_fail (
-        self->dq, m, FALSE, error ? error : "stopped before delivery");
+        BASE (self)->dq, m, FALSE, error ? error : "stopped before delivery");
     break;
   }
   g_free (error);
 }
 
-static GPtrArray *
-take_pending (GstAxionWebhookSink *self)
-{
-  GPtrArray *msgs = g_ptr_array_new ();
-  AxionDeliveryMsg *m;
-
-  g_mutex_lock (&self->parent.lock);
-  while ((m = g_queue_pop_head (&self->pending)))
-    g_ptr_array_add (msgs, m);
-  self->inflight_n = msgs->len;
-  g_mutex_unlock (&self->parent.lock);
-  return msgs;
-}
-
-static void
-update_depth (GstAxionWebhookSink *self)
-{
-  guint64 depth, dead;
-
-  axion_receipts_apply (self->receipts);
-  axion_delivery_queue_depth (self->dq, &depth, &dead);
-  g_mutex_lock (&self->parent.lock);
-  self->depth = depth;
-  self->dead = dead;
-  g_mutex_unlock (&self->parent.lock);
-}
-
 static GstAxionSinkResult
-gst_axion_webhook_sink_flush (GstAxionQueueSink *qs, GstAxionFlushKind kind,
-    gboolean online, gchar **error)
+gst_axion_webhook_sink_deliver (GstAxionDeliverySink *base,
+    GstAxionFlushKind kind, gboolean online, GPtrArray *msgs, gchar **error)
 {
-  GstAxionWebhookSink *self = GST_AXION_WEBHOOK_SINK (qs);
-  GPtrArray *msgs = take_pending (self), *due = NULL;
-  gint64 now = g_get_monotonic_time ();
+  GstAxionWebhookSink *self = GST_AXION_WEBHOOK_SINK (base);
+  GPtrArray *due;
   gchar *cerr = NULL;
   Config c;
   gboolean ok;
 
-  if (self->dq == NULL || self->curl == NULL) {
+  if (self->curl == NULL) {
     /* never connected (configuration error): nothing can be kept */
     g_ptr_array_set_free_func (msgs, (GDestroyNotify) axion_delivery_msg_free);
-    g_ptr_array_unref (msgs);
-    g_mutex_lock (&self->parent.lock);
-    self->inflight_n = 0;
-    g_mutex_unlock (&self->parent.lock);
     return GST_AXION_SINK_OK;
   }
   GST_OBJECT_LOCK (self);
@@ -742,73 +642,34 @@ gst_axion_webhook_sink_flush (GstAxionQueueSink *qs, GstAxionFlushKind kind,
     c.headers = g_ptr_array_new_with_free_func (g_free);
   }
   g_free (cerr);
-  if (now >= self->next_retry_poll_us || kind != GST_AXION_FLUSH_TICK) {
-    due = axion_delivery_queue_take_due (self->dq, RETRY_BATCH);
-    self->next_retry_poll_us = now + RETRY_POLL_US;
-  }
+  due = gst_axion_delivery_sink_take_due (base, kind);
   for (guint i = 0; i < msgs->len; i++)
     deliver (self, &c, msgs->pdata[i], FALSE);
   for (guint i = 0; due && i < due->len; i++)
     deliver (self, &c, due->pdata[i], TRUE);
-  g_mutex_lock (&self->parent.lock);
-  self->inflight_n = 0;
-  g_mutex_unlock (&self->parent.lock);
   if (due || msgs->len)
-    update_depth (self);
-  if (kind == GST_AXION_FLUSH_FINAL)
-    axion_delivery_queue_save (self->dq);
-  g_ptr_array_unref (msgs);
+    gst_axion_delivery_sink_update_depth (base);
   if (due)
     g_ptr_array_unref (due);
   config_clear (&c);
   return GST_AXION_SINK_OK;
 }
 
-/* lock held */
-static gboolean
-gst_axion_webhook_sink_has_pending (GstAxionQueueSink *qs)
-{
-  GstAxionWebhookSink *self = GST_AXION_WEBHOOK_SINK (qs);
-
-  return self->pending.length > 0 || self->inflight_n > 0;
-}
-
+/* the retry queue, its spool file named after the channel */
 static gboolean
 open_queue (GstAxionWebhookSink *self, gchar **error)
 {
-  AxionDeliveryQueueConfig qc = { 0 };
-  GError *err = NULL;
-  gchar *spool = NULL;
+  gchar *channel, *file;
+  gboolean ok;
 
-  if (self->dq)
-    return TRUE;
   GST_OBJECT_LOCK (self);
-  if (self->spool_dir && *self->spool_dir) {
-    gchar *file = g_strdup_printf ("webhook-%s.jsonl", self->channel);
-    g_mkdir_with_parents (self->spool_dir, 0700);
-    spool = g_build_filename (self->spool_dir, file, NULL);
-    g_free (file);
-  }
-  if (self->receipts == NULL)
-    self->receipts = axion_receipts_new (self->conninfo);
-  qc.channel = self->channel;
-  qc.prefix = self->key_prefix;
-  qc.redis_url = self->redis_url;
-  qc.spool_path = spool;
-  qc.max_attempts = self->max_attempts;
-  qc.backoff_base_ms = self->retry_base_ms;
-  qc.backoff_max_ms = self->retry_max_ms;
-  self->dq = axion_delivery_queue_new (&qc, &err);
+  channel = g_strdup (self->channel);
   GST_OBJECT_UNLOCK (self);
-  g_free (spool);
-  if (self->dq == NULL) {
-    *error = g_strdup_printf ("redis-url: %s", err->message);
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", *error),
-        ("redis-url is where undelivered alerts wait; empty: a local spool"));
-    g_error_free (err);
-    return FALSE;
-  }
-  return TRUE;
+  file = g_strdup_printf ("webhook-%s.jsonl", channel);
+  ok = gst_axion_delivery_sink_open_queue (BASE (self), channel, file, error);
+  g_free (file);
+  g_free (channel);
+  return ok;
 }
 
 /* nothing to connect to (one request per alert): the retry queue and the
@@ -851,19 +712,11 @@ gst_axion_webhook_sink_start (GstBaseSink *bs)
     g_free (error);
     return FALSE;
   }
-  g_mutex_lock (&self->parent.lock);
-  self->sent = self->retried = self->failed = self->rejected = 0;
+  LOCK (self);
+  self->rejected = 0;
   self->last_status = 0;
-  g_mutex_unlock (&self->parent.lock);
-  self->next_retry_poll_us = 0;
-  if (!GST_BASE_SINK_CLASS (gst_axion_webhook_sink_parent_class)->start (bs)) {
-    /* refused at start (no worker, and stop() is not called): what the
-     * connect made is released here */
-    g_clear_pointer (&self->dq, axion_delivery_queue_free);
-    g_clear_pointer (&self->receipts, axion_receipts_free);
-    return FALSE;
-  }
-  return TRUE;
+  UNLOCK (self);
+  return GST_BASE_SINK_CLASS (gst_axion_webhook_sink_parent_class)->start (bs);
 }
 
 static gboolean
@@ -873,65 +726,18 @@ gst_axion_webhook_sink_stop (GstBaseSink *bs)
   gboolean ret =
       GST_BASE_SINK_CLASS (gst_axion_webhook_sink_parent_class)->stop (bs);
 
-  /* the worker has stopped: what is left waits in the retry queue */
-  g_mutex_lock (&self->parent.lock);
-  while (self->pending.length) {
-    AxionDeliveryMsg *m = g_queue_pop_head (&self->pending);
-    g_mutex_unlock (&self->parent.lock);
-    if (self->dq)
-      axion_delivery_queue_fail (self->dq, m, FALSE, "stopped before delivery");
-    else
-      axion_delivery_msg_free (m);
-    g_mutex_lock (&self->parent.lock);
-  }
-  g_mutex_unlock (&self->parent.lock);
-  if (self->dq) {
-    guint64 depth = 0, dead = 0;
-    gboolean kept;
-    axion_delivery_queue_save (self->dq);
-    axion_delivery_queue_depth (self->dq, &depth, &dead);
-    GST_OBJECT_LOCK (self);
-    kept = (self->redis_url && *self->redis_url) ||
-        (self->spool_dir && *self->spool_dir);
-    GST_OBJECT_UNLOCK (self);
-    if (depth > 0 && !kept)
-      GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-          ("%" G_GUINT64_FORMAT " webhook alerts were not delivered and are "
-           "lost at stop",
-              depth),
-          ("set redis-url or spool-dir to keep undelivered alerts"));
-    g_clear_pointer (&self->dq, axion_delivery_queue_free);
-  }
   g_clear_pointer (&self->curl, curl_easy_cleanup);
-  axion_receipts_apply (self->receipts);
-  g_clear_pointer (&self->receipts, axion_receipts_free);
   return ret;
 }
 
-static GstStructure *
-make_stats (GstAxionWebhookSink *self)
+/* the base class's lock held */
+static void
+gst_axion_webhook_sink_add_stats (GstAxionDeliverySink *base, GstStructure *s)
 {
-  GstAxionQueueSink *qs = GST_AXION_QUEUE_SINK (self);
-  GstStructure *s;
-  guint waiting;
-  guint64 marked, unmatched;
+  GstAxionWebhookSink *self = GST_AXION_WEBHOOK_SINK (base);
 
-  g_mutex_lock (&self->parent.lock);
-  s = gst_axion_queue_sink_new_stats (qs, "axionwebhooksink-stats");
-  gst_structure_set (s, "sent", G_TYPE_UINT64, self->sent, "retried",
-      G_TYPE_UINT64, self->retried, "failed", G_TYPE_UINT64, self->failed,
-      "rejected", G_TYPE_UINT64, self->rejected, "dead-lettered", G_TYPE_UINT64,
-      self->dead, "queue-depth", G_TYPE_UINT64, self->depth, "pending",
-      G_TYPE_UINT, self->pending.length, "last-status", G_TYPE_INT,
-      (gint) self->last_status, NULL);
-  g_mutex_unlock (&self->parent.lock);
-  /* the worker's counters: read without its lock (a stat, not a
-   * decision) */
-  axion_receipts_counts (self->receipts, &waiting, &marked, &unmatched);
-  gst_structure_set (s, "notified", G_TYPE_UINT64, marked, "receipts-waiting",
-      G_TYPE_UINT, waiting, "receipts-unmatched", G_TYPE_UINT64, unmatched,
-      NULL);
-  return s;
+  gst_structure_set (s, "rejected", G_TYPE_UINT64, self->rejected,
+      "last-status", G_TYPE_INT, (gint) self->last_status, NULL);
 }
 
 static void
@@ -986,40 +792,9 @@ gst_axion_webhook_sink_set_property (
   case PROP_HEADERS:
     set_string (self, &self->headers, value, TRUE);
     break;
-  case PROP_REDIS_URL:
-    set_string (self, &self->redis_url, value, TRUE);
-    break;
-  case PROP_KEY_PREFIX:
-    set_string (self, &self->key_prefix, value, FALSE);
-    break;
-  case PROP_SPOOL_DIR:
-    set_string (self, &self->spool_dir, value, FALSE);
-    break;
-  case PROP_MAX_ATTEMPTS:
-    GST_OBJECT_LOCK (self);
-    self->max_attempts = g_value_get_uint (value);
-    GST_OBJECT_UNLOCK (self);
-    break;
-  case PROP_RETRY_BASE_MS:
-    GST_OBJECT_LOCK (self);
-    self->retry_base_ms = g_value_get_uint (value);
-    GST_OBJECT_UNLOCK (self);
-    break;
-  case PROP_RETRY_MAX_MS:
-    GST_OBJECT_LOCK (self);
-    self->retry_max_ms = g_value_get_uint (value);
-    GST_OBJECT_UNLOCK (self);
-    break;
-  case PROP_MAX_QUEUE:
-    GST_OBJECT_LOCK (self);
-    self->max_queue = g_value_get_uint (value);
-    GST_OBJECT_UNLOCK (self);
-    break;
-  case PROP_CONNINFO:
-    set_string (self, &self->conninfo, value, TRUE);
-    break;
   default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    if (!gst_axion_delivery_sink_set_property (object, prop_id, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
   }
 }
@@ -1052,10 +827,8 @@ gst_axion_webhook_sink_get_property (
 {
   GstAxionWebhookSink *self = GST_AXION_WEBHOOK_SINK (object);
 
-  if (prop_id == PROP_STATS) {
-    g_value_take_boxed (value, make_stats (self));
+  if (gst_axion_delivery_sink_get_property (object, prop_id, value))
     return;
-  }
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
   case PROP_URL:
@@ -1082,32 +855,6 @@ gst_axion_webhook_sink_get_property (
     g_value_take_string (
         value, self->headers ? redacted_headers (self->headers) : NULL);
     break;
-  case PROP_REDIS_URL:
-    g_value_take_string (value,
-        self->redis_url ? gst_axion_uri_strip_credentials (self->redis_url)
-                        : NULL);
-    break;
-  case PROP_KEY_PREFIX:
-    g_value_set_string (value, self->key_prefix);
-    break;
-  case PROP_SPOOL_DIR:
-    g_value_set_string (value, self->spool_dir);
-    break;
-  case PROP_MAX_ATTEMPTS:
-    g_value_set_uint (value, self->max_attempts);
-    break;
-  case PROP_RETRY_BASE_MS:
-    g_value_set_uint (value, self->retry_base_ms);
-    break;
-  case PROP_RETRY_MAX_MS:
-    g_value_set_uint (value, self->retry_max_ms);
-    break;
-  case PROP_MAX_QUEUE:
-    g_value_set_uint (value, self->max_queue);
-    break;
-  case PROP_CONNINFO:
-    g_value_take_string (value, axion_conninfo_redact (self->conninfo));
-    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -1128,19 +875,35 @@ gst_axion_webhook_sink_finalize (GObject *object)
 {
   GstAxionWebhookSink *self = GST_AXION_WEBHOOK_SINK (object);
 
-  g_queue_clear_full (&self->pending, (GDestroyNotify) axion_delivery_msg_free);
   wipe (self->url);
   g_free (self->channel);
   wipe (self->secret);
   wipe (self->headers);
-  wipe (self->redis_url);
-  g_free (self->key_prefix);
-  g_free (self->spool_dir);
-  wipe (self->conninfo);
   G_OBJECT_CLASS (gst_axion_webhook_sink_parent_class)->finalize (object);
 }
 
 #define RW (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)
+
+static const GstAxionDeliverySinkInfo delivery_info = {
+  .stats_name = "axionwebhooksink-stats",
+  .noun = "webhook alerts",
+  .channel_keys = "<prefix>:queue:<channel>:failed, :retry, :dead_letter",
+  .spool_file = "<dir>/webhook-<channel>.jsonl",
+  .attempt = "requests: the first and each retry",
+  .delivered = "once the endpoint answered 2xx (channel: the channel "
+               "property)",
+  .max_attempts = 8,
+  .max_queue = 10000,
+  .max_queue_min = 10,
+  .retry_poll_ms = 250,
+  .retry_batch = 100,
+  .stats = "The common sink fields, and sent (2xx), retried (delivered from "
+           "the retry queue), failed (handed to the retry queue), rejected "
+           "(permanent: dead-lettered at once), dead-lettered (entries in "
+           "the dead-letter list), queue-depth (failed + scheduled), "
+           "pending, last-status, notified, receipts-waiting, "
+           "receipts-unmatched",
+};
 
 static void
 install_string (GObjectClass *oc, guint id, const gchar *name,
@@ -1189,48 +952,6 @@ install_properties (GObjectClass *oc)
       "More request headers, one \"Name: value\" a line (values are never "
       "logged and read back as ***)",
       NULL);
-  install_string (oc, PROP_REDIS_URL, "redis-url", "Redis URL",
-      "Where undelivered alerts wait (the §2.6 queues, shared by every "
-      "process); empty: in memory and the spool-dir file",
-      NULL);
-  install_string (oc, PROP_KEY_PREFIX, "key-prefix", "Key prefix",
-      "Redis keys are <prefix>:queue:<channel>:failed, :retry, :dead_letter "
-      "(a trailing ':' is ignored)",
-      DEFAULT_KEY_PREFIX);
-  install_string (oc, PROP_SPOOL_DIR, "spool-dir", "Spool directory",
-      "Without Redis: undelivered alerts are kept in "
-      "<dir>/webhook-<channel>.jsonl across restarts (empty: memory only)",
-      NULL);
-  install_uint (oc, PROP_MAX_ATTEMPTS, "max-attempts", "Max attempts",
-      "Requests (the first and each retry) before an alert goes to the "
-      "dead-letter list",
-      1, 1000, DEFAULT_MAX_ATTEMPTS);
-  install_uint (oc, PROP_RETRY_BASE_MS, "retry-base-ms", "Retry base (ms)",
-      "Delay before the first retry; doubles per attempt; a random 50-100% "
-      "of it is waited (jitter)",
-      10, 3600000, DEFAULT_RETRY_BASE_MS);
-  install_uint (oc, PROP_RETRY_MAX_MS, "retry-max-ms", "Retry max (ms)",
-      "Longest retry delay (also caps Retry-After)", 10, 86400000,
-      DEFAULT_RETRY_MAX_MS);
-  install_uint (oc, PROP_MAX_QUEUE, "max-queue", "Max queue",
-      "Alerts waiting for the worker; beyond it the oldest are dropped "
-      "(counted, warned)",
-      10, 10000000, DEFAULT_MAX_QUEUE);
-  install_string (oc, PROP_CONNINFO, "conninfo", "PostgreSQL conninfo",
-      "Where alerts are marked notified once the endpoint answered 2xx "
-      "(alerts.notification_sent, notification_channels += <channel>, "
-      "notification_sent_at); empty: not marked. Read back without the "
-      "password",
-      NULL);
-  g_object_class_install_property (oc, PROP_STATS,
-      g_param_spec_boxed ("stats", "Statistics",
-          "The common sink fields, and sent (2xx), retried (delivered from "
-          "the retry queue), failed (handed to the retry queue), rejected "
-          "(permanent: dead-lettered at once), dead-lettered (entries in "
-          "the dead-letter list), queue-depth (failed + scheduled), "
-          "pending, last-status, notified, receipts-waiting, "
-          "receipts-unmatched",
-          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 static void
@@ -1240,6 +961,7 @@ gst_axion_webhook_sink_class_init (GstAxionWebhookSinkClass *klass)
   GstElementClass *ec = GST_ELEMENT_CLASS (klass);
   GstBaseSinkClass *bc = GST_BASE_SINK_CLASS (klass);
   GstAxionQueueSinkClass *qc = GST_AXION_QUEUE_SINK_CLASS (klass);
+  GstAxionDeliverySinkClass *dc = GST_AXION_DELIVERY_SINK_CLASS (klass);
 
   GST_DEBUG_CATEGORY_INIT (
       axion_webhook_debug, "axionwebhooksink", 0, "Axion webhook delivery");
@@ -1249,6 +971,7 @@ gst_axion_webhook_sink_class_init (GstAxionWebhookSinkClass *klass)
   oc->get_property = gst_axion_webhook_sink_get_property;
   oc->finalize = gst_axion_webhook_sink_finalize;
   install_properties (oc);
+  gst_axion_delivery_sink_class_install (dc, &delivery_info);
 
   gst_element_class_add_static_pad_template (ec, &sink_template);
   gst_element_class_set_static_metadata (ec, "Axion webhook sink",
@@ -1259,26 +982,19 @@ gst_axion_webhook_sink_class_init (GstAxionWebhookSinkClass *klass)
 
   bc->start = GST_DEBUG_FUNCPTR (gst_axion_webhook_sink_start);
   bc->stop = GST_DEBUG_FUNCPTR (gst_axion_webhook_sink_stop);
-  bc->render = GST_DEBUG_FUNCPTR (gst_axion_webhook_sink_render);
   qc->connect = gst_axion_webhook_sink_connect;
   qc->disconnect = gst_axion_webhook_sink_disconnect;
-  qc->flush = gst_axion_webhook_sink_flush;
-  qc->has_pending = gst_axion_webhook_sink_has_pending;
+  dc->collect = gst_axion_webhook_sink_collect;
+  dc->deliver = gst_axion_webhook_sink_deliver;
+  dc->add_stats = gst_axion_webhook_sink_add_stats;
 }
 
 static void
 gst_axion_webhook_sink_init (GstAxionWebhookSink *self)
 {
   self->channel = g_strdup (DEFAULT_CHANNEL);
-  self->key_prefix = g_strdup (DEFAULT_KEY_PREFIX);
   self->timeout_ms = DEFAULT_TIMEOUT_MS;
   self->connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
   self->min_severity = DEFAULT_MIN_SEVERITY;
-  self->max_attempts = DEFAULT_MAX_ATTEMPTS;
-  self->retry_base_ms = DEFAULT_RETRY_BASE_MS;
-  self->retry_max_ms = DEFAULT_RETRY_MAX_MS;
-  self->max_queue = DEFAULT_MAX_QUEUE;
-  g_queue_init (&self->pending);
-  gst_axion_queue_sink_set_flush_interval (
-      GST_AXION_QUEUE_SINK (self), DEFAULT_FLUSH_MS);
+  gst_axion_delivery_sink_init_defaults (BASE (self));
 }

@@ -5,6 +5,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/axion/axion.h>
+#include "deliverytest.h"
 #include "mqttbroker.h"
 #include <hiredis/hiredis.h>
 #include <libpq-fe.h>
@@ -181,17 +182,6 @@ push_event (GstElement *src, guint64 n)
       gst_app_src_push_buffer (GST_APP_SRC (src), buf), GST_FLOW_OK);
 }
 
-static guint64
-stat_u64 (GstElement *sink, const gchar *field)
-{
-  GstStructure *s;
-  guint64 v = 0;
-
-  g_object_get (sink, "stats", &s, NULL);
-  gst_structure_get_uint64 (s, field, &v);
-  gst_structure_free (s);
-  return v;
-}
 
 static gboolean
 stat_bool (GstElement *sink, const gchar *field)
@@ -205,29 +195,6 @@ stat_bool (GstElement *sink, const gchar *field)
   return v;
 }
 
-static redisContext *
-redis (void)
-{
-  redisContext *c = redisConnectUnix (g_getenv ("AXION_TEST_REDIS_SOCKET"));
-  fail_unless (c != NULL && c->err == 0);
-  return c;
-}
-
-static long long
-redis_int (redisContext *c, const gchar *cmd, const gchar *key)
-{
-  redisReply *r = redisCommand (c, "%s %s", cmd, key);
-  long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-  freeReplyObject (r);
-  return v;
-}
-
-static void
-stop_pipeline (GstElement *p)
-{
-  gst_element_set_state (p, GST_STATE_NULL);
-  gst_object_unref (p);
-}
 
 /* 10,000 events, the broker stopped and started 5 times while they flow
  * (and events pushed while it is away): every one arrives */
@@ -508,53 +475,6 @@ GST_END_TEST;
 
 /* ---- secrets ------------------------------------------------------------- */
 
-static GString *debug_log;
-static GMutex debug_lock;
-
-static void
-capture_log (GstDebugCategory *category, GstDebugLevel level, const gchar *file,
-    const gchar *function, gint line, GObject *object, GstDebugMessage *message,
-    gpointer data)
-{
-  /* formatting may log too: not under the lock */
-  const gchar *text = gst_debug_message_get (message);
-
-  g_mutex_lock (&debug_lock);
-  g_string_append_printf (debug_log, "%s\n", text ? text : "");
-  g_mutex_unlock (&debug_lock);
-}
-
-static gchar *
-bus_texts (GstElement *p)
-{
-  GstBus *bus = gst_element_get_bus (p);
-  GString *all = g_string_new (NULL);
-  GstMessage *m;
-
-  while ((m = gst_bus_pop (bus))) {
-    const GstStructure *st = gst_message_get_structure (m);
-    if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR ||
-        GST_MESSAGE_TYPE (m) == GST_MESSAGE_WARNING) {
-      GError *e = NULL;
-      gchar *dbg = NULL;
-      if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR)
-        gst_message_parse_error (m, &e, &dbg);
-      else
-        gst_message_parse_warning (m, &e, &dbg);
-      g_string_append_printf (all, "%s %s\n", e->message, dbg ? dbg : "");
-      g_error_free (e);
-      g_free (dbg);
-    }
-    if (st) {
-      gchar *t = gst_structure_to_string (st);
-      g_string_append_printf (all, "%s\n", t);
-      g_free (t);
-    }
-    gst_message_unref (m);
-  }
-  gst_object_unref (bus);
-  return g_string_free (all, FALSE);
-}
 
 GST_START_TEST (test_credentials_never_shown)
 {
@@ -578,9 +498,7 @@ GST_START_TEST (test_credentials_never_shown)
   b = broker_new (extra);
   sub = sub_new (&s, b, "axis-is/+/event", "axion", pw);
 
-  debug_log = g_string_new (NULL);
-  gst_debug_add_log_function (capture_log, NULL, NULL);
-  gst_debug_set_default_threshold (GST_LEVEL_LOG);
+  log_capture_begin ();
 
   url = g_strdup_printf ("mqtt://axion:%s@127.0.0.1:%d", pw, b->port);
   p = pipeline_new (url, &src, &sink);
@@ -619,14 +537,11 @@ GST_START_TEST (test_credentials_never_shown)
   }
   stop_pipeline (p);
 
-  gst_debug_set_default_threshold (GST_LEVEL_NONE);
-  gst_debug_remove_log_function (capture_log);
-  g_mutex_lock (&debug_lock);
-  fail_unless (debug_log->len > 1000, "the debug log was not captured");
-  fail_unless (strstr (debug_log->str, "p#s") == NULL,
-      "the password is in the debug log");
-  g_mutex_unlock (&debug_lock);
-  g_string_free (debug_log, TRUE);
+  gchar *logtext = log_capture_end ();
+  fail_unless (strlen (logtext) > 1000, "the debug log was not captured");
+  fail_unless (
+      strstr (logtext, "p#s") == NULL, "the password is in the debug log");
+  g_free (logtext);
   sub_free (&s, sub);
   g_free (url);
   g_free (bad_url);
@@ -636,18 +551,6 @@ GST_START_TEST (test_credentials_never_shown)
 }
 GST_END_TEST;
 
-/* an alert the broker took is marked in its alerts row (also when the
- * row is written after the delivery: the database sink batches) */
-static gchar *
-pg_scalar (PGconn *c, const gchar *sql)
-{
-  PGresult *r = PQexec (c, sql);
-  gchar *v = PQresultStatus (r) == PGRES_TUPLES_OK && PQntuples (r) > 0
-      ? g_strdup (PQgetvalue (r, 0, 0))
-      : NULL;
-  PQclear (r);
-  return v;
-}
 
 #define INSERT_ALERT                                                           \
   "INSERT INTO alerts (alert_id, alert_type, severity, camera_id, title, "     \

@@ -6,6 +6,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/axion/axion.h>
+#include "deliverytest.h"
 #include <gio/gio.h>
 #include <hiredis/hiredis.h>
 #include <json-glib/json-glib.h>
@@ -314,35 +315,6 @@ push_alert (GstElement *src, gint64 alert_id, gint severity)
       gst_app_src_push_buffer (GST_APP_SRC (src), buf), GST_FLOW_OK);
 }
 
-static guint64
-stat_u64 (GstElement *sink, const gchar *field)
-{
-  GstStructure *s;
-  guint64 v = 0;
-
-  g_object_get (sink, "stats", &s, NULL);
-  gst_structure_get_uint64 (s, field, &v);
-  gst_structure_free (s);
-  return v;
-}
-
-static gboolean
-wait_stat (GstElement *sink, const gchar *field, guint64 n, guint seconds)
-{
-  for (guint i = 0; i < seconds * 20; i++) {
-    if (stat_u64 (sink, field) >= n)
-      return TRUE;
-    g_usleep (50 * 1000);
-  }
-  return stat_u64 (sink, field) >= n;
-}
-
-static void
-stop_pipeline (GstElement *p)
-{
-  gst_element_set_state (p, GST_STATE_NULL);
-  gst_object_unref (p);
-}
 
 static void
 start_pipeline (GstElement *p)
@@ -351,22 +323,6 @@ start_pipeline (GstElement *p)
       gst_element_set_state (p, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
 }
 
-static redisContext *
-redis (void)
-{
-  redisContext *c = redisConnectUnix (g_getenv ("AXION_TEST_REDIS_SOCKET"));
-  fail_unless (c != NULL && c->err == 0);
-  return c;
-}
-
-static long long
-redis_int (redisContext *c, const gchar *cmd, const gchar *key)
-{
-  redisReply *r = redisCommand (c, "%s %s", cmd, key);
-  long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-  freeReplyObject (r);
-  return v;
-}
 
 static gboolean
 wait_redis_len (redisContext *c, const gchar *key, long long n, guint seconds)
@@ -695,53 +651,6 @@ GST_END_TEST;
 
 /* ---- secrets ------------------------------------------------------------- */
 
-static GString *debug_log;
-static GMutex debug_lock;
-
-static void
-capture_log (GstDebugCategory *category, GstDebugLevel level, const gchar *file,
-    const gchar *function, gint line, GObject *object, GstDebugMessage *message,
-    gpointer data)
-{
-  /* formatting may log too: not under the lock */
-  const gchar *text = gst_debug_message_get (message);
-
-  g_mutex_lock (&debug_lock);
-  g_string_append_printf (debug_log, "%s\n", text ? text : "");
-  g_mutex_unlock (&debug_lock);
-}
-
-static gchar *
-bus_texts (GstElement *p)
-{
-  GstBus *bus = gst_element_get_bus (p);
-  GString *all = g_string_new (NULL);
-  GstMessage *m;
-
-  while ((m = gst_bus_pop (bus))) {
-    const GstStructure *st = gst_message_get_structure (m);
-    if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR ||
-        GST_MESSAGE_TYPE (m) == GST_MESSAGE_WARNING) {
-      GError *e = NULL;
-      gchar *dbg = NULL;
-      if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR)
-        gst_message_parse_error (m, &e, &dbg);
-      else
-        gst_message_parse_warning (m, &e, &dbg);
-      g_string_append_printf (all, "%s %s\n", e->message, dbg ? dbg : "");
-      g_error_free (e);
-      g_free (dbg);
-    }
-    if (st) {
-      gchar *t = gst_structure_to_string (st);
-      g_string_append_printf (all, "%s\n", t);
-      g_free (t);
-    }
-    gst_message_unref (m);
-  }
-  gst_object_unref (bus);
-  return g_string_free (all, FALSE);
-}
 
 static void
 assert_hidden (const gchar *text, const gchar *where)
@@ -759,9 +668,7 @@ GST_START_TEST (test_credentials_never_shown)
   gchar *shown, *texts, *basic;
   GstStructure *stats;
 
-  debug_log = g_string_new (NULL);
-  gst_debug_add_log_function (capture_log, NULL, NULL);
-  gst_debug_set_default_threshold (GST_LEVEL_LOG);
+  log_capture_begin ();
 
   p = pipeline_new (url, &src, &sink);
   g_object_set (sink, "secret", "sec-K4x", "headers",
@@ -805,15 +712,12 @@ GST_START_TEST (test_credentials_never_shown)
   assert_hidden (texts, "bus messages");
   g_free (texts);
 
-  gst_debug_set_default_threshold (GST_LEVEL_NONE);
-  gst_debug_remove_log_function (capture_log);
-  g_mutex_lock (&debug_lock);
-  fail_unless (debug_log->len > 1000, "the debug log was not captured");
-  fail_unless (strstr (debug_log->str, "alert 7001") != NULL,
+  gchar *logtext = log_capture_end ();
+  fail_unless (strlen (logtext) > 1000, "the debug log was not captured");
+  fail_unless (strstr (logtext, "alert 7001") != NULL,
       "the sink's own lines are not in the debug log");
-  assert_hidden (debug_log->str, "the debug log");
-  g_mutex_unlock (&debug_lock);
-  g_string_free (debug_log, TRUE);
+  assert_hidden (logtext, "the debug log");
+  g_free (logtext);
   g_free (url);
   receiver_free (rx);
 }
@@ -822,16 +726,6 @@ GST_END_TEST;
 /* ---- alerts rows ----------------------------------------------------------
  */
 
-static gchar *
-pg_scalar (PGconn *c, const gchar *sql)
-{
-  PGresult *r = PQexec (c, sql);
-  gchar *v = PQresultStatus (r) == PGRES_TUPLES_OK && PQntuples (r) > 0
-      ? g_strdup (PQgetvalue (r, 0, 0))
-      : NULL;
-  PQclear (r);
-  return v;
-}
 
 GST_START_TEST (test_alerts_marked_notified)
 {
