@@ -16,6 +16,7 @@
 #include "axionrunstore.h"
 
 #include <gst/axion/axion.h>
+#include <gst/axion/axiondeliverymsg.h>
 #include <json-glib/json-glib.h>
 
 static const gchar *
@@ -25,33 +26,14 @@ var (const gchar *name)
   return v && *v ? v : NULL;
 }
 
-/* the §2.6 entry of a message (what the delivery sinks read back) */
+/* the §2.6 entry of a message (the delivery sinks read it back) */
 static gchar *
 queue_entry (const gchar *id, const gchar *topic, const gchar *payload)
 {
-  JsonBuilder *b = json_builder_new ();
-  JsonGenerator *g = json_generator_new ();
-  JsonNode *root;
-  gchar *text;
+  AxionDeliveryMsg *m = axion_delivery_msg_new (id, topic, payload, FALSE);
+  gchar *text = axion_delivery_msg_to_json (m, NULL, 0);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, id);
-  json_builder_set_member_name (b, "topic");
-  json_builder_add_string_value (b, topic);
-  json_builder_set_member_name (b, "payload");
-  json_builder_add_string_value (b, payload);
-  json_builder_set_member_name (b, "attempts");
-  json_builder_add_int_value (b, 0);
-  json_builder_set_member_name (b, "queued_at");
-  json_builder_add_int_value (b, g_get_real_time () / G_USEC_PER_SEC);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (g, root);
-  text = json_generator_to_data (g, NULL);
-  json_node_unref (root);
-  g_object_unref (g);
-  g_object_unref (b);
+  axion_delivery_msg_free (m);
   return text;
 }
 

@@ -9,31 +9,9 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gst/axion/axiondeliverymsg.h>
 
 G_BEGIN_DECLS
-
-typedef struct
-{
-  gchar *id;      /* message id: receivers drop duplicates by it */
-  gchar *topic;   /* MQTT topic, or webhook channel name */
-  gchar *payload; /* JSON text */
-  gboolean retain;
-  guint attempts; /* delivery attempts made */
-  gchar *last_error;
-  gint64 queued_at;  /* Unix seconds */
-  gint64 not_before; /* Unix ms: no attempt before (Retry-After); 0: none */
-} AxionDeliveryMsg;
-
-AxionDeliveryMsg *axion_delivery_msg_new (
-    const gchar *id, const gchar *topic, const gchar *payload, gboolean retain);
-void axion_delivery_msg_free (AxionDeliveryMsg *msg);
-/* the §2.6 entry: {"id","topic","payload","attempts","last_error",
- * "queued_at"} (+ "not_before" when set, + "final_error", "failed_at" in
- * the dead-letter list) */
-gchar *axion_delivery_msg_to_json (
-    const AxionDeliveryMsg *msg, const gchar *final_error, gint64 failed_at);
-AxionDeliveryMsg *axion_delivery_msg_from_json (const gchar *json);
 
 typedef struct _AxionDeliveryQueue AxionDeliveryQueue;
 
