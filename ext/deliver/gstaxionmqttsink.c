@@ -413,7 +413,7 @@ gst_axion_mqtt_sink_connect (GstAxionQueueSink *qs, gchar **error)
     if (avail)
       announce (self, avail);
   } else if (res == AXION_MQTT_REFUSED) {
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", *error),
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED, ("%s", *error),
         ("fix the credentials of broker-url (or the broker's ACL)"));
   }
   g_free (avail);

@@ -528,6 +528,10 @@ GST_START_TEST (test_credentials_never_shown)
     fail_unless (m != NULL, "no error for refused credentials");
     gst_message_parse_error (m, &e, &dbg);
     fail_unless (strstr (e->message, "refused") != NULL, "%s", e->message);
+    /* what an application (and axion-run) tells from an outage */
+    fail_unless (g_error_matches (
+                     e, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED),
+        "refused credentials are not posted as NOT_AUTHORIZED");
     fail_unless (strstr (e->message, "p#s") == NULL);
     fail_unless (dbg == NULL || strstr (dbg, "p#s") == NULL);
     g_error_free (e);
