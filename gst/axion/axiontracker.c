@@ -28,7 +28,7 @@ void
 axion_tracker_params_init (AxionTrackerParams *p)
 {
   p->min_hits = 3;
-  p->max_misses = 10;
+  p->max_misses = 20;
   p->max_age = 300;
   p->high_conf = 0.5f;
   p->low_conf = 0.1f;
@@ -38,7 +38,7 @@ axion_tracker_params_init (AxionTrackerParams *p)
 }
 
 AxionTracker *
-axion_tracker_new (const AxionTrackerParams *params)
+axion_tracker_new (const AxionTrackerParams *params, gint64 first_id)
 {
   AxionTracker *t = g_new0 (AxionTracker, 1);
 
@@ -53,8 +53,20 @@ axion_tracker_new (const AxionTrackerParams *params)
   t->used = g_array_new (FALSE, FALSE, sizeof (gboolean));
   t->rows = g_array_new (FALSE, FALSE, sizeof (guint));
   t->cols = g_array_new (FALSE, FALSE, sizeof (guint));
-  t->next_id = 1;
+  t->next_id = MAX (first_id, 1);
   return t;
+}
+
+gint64
+axion_tracker_next_id (const AxionTracker *t)
+{
+  return t->next_id;
+}
+
+void
+axion_tracker_set_params (AxionTracker *t, const AxionTrackerParams *params)
+{
+  t->p = *params;
 }
 
 void
@@ -105,13 +117,16 @@ det_conf (const AxionTrackDet *d)
 static void
 track_match (AxionTracker *t, AxionTrack *tr, AxionTrackDet *d)
 {
-  gfloat cx0 = tr->box.x + tr->box.w / 2, cy0 = tr->box.y + tr->box.h / 2;
+  gfloat cx, cy;
 
   axion_track_kalman_update (&tr->kf, &d->box);
   axion_track_kalman_box (&tr->kf, &tr->box);
+  cx = tr->box.x + tr->box.w / 2;
+  cy = tr->box.y + tr->box.h / 2;
   if (tr->hits > 0)
-    tr->path += hypot (
-        tr->box.x + tr->box.w / 2 - cx0, tr->box.y + tr->box.h / 2 - cy0);
+    tr->path += hypot (cx - tr->last_cx, cy - tr->last_cy);
+  tr->last_cx = cx;
+  tr->last_cy = cy;
   tr->matched = TRUE;
   tr->hits++;
   tr->misses = 0;
@@ -168,19 +183,76 @@ associate (AxionTracker *t, AxionTrackDet *dets, gfloat iou_min)
  * unused detections whose confidence is in [lo, hi) */
 static void
 select_pass (AxionTracker *t, const AxionTrackDet *dets, guint n_dets,
-    gboolean confirmed, gfloat lo, gfloat hi)
+    gboolean confirmed, guint max_misses, gfloat lo, gfloat hi)
 {
   g_array_set_size (t->rows, 0);
   g_array_set_size (t->cols, 0);
   for (guint i = 0; i < t->tracks->len; i++) {
     const AxionTrack *tr = &g_array_index (t->tracks, AxionTrack, i);
-    if (!tr->matched && tr->confirmed == confirmed)
+    if (!tr->matched && tr->confirmed == confirmed && tr->misses <= max_misses)
       g_array_append_val (t->rows, i);
   }
   for (guint i = 0; i < n_dets; i++) {
     gfloat c = det_conf (&dets[i]);
     if (!g_array_index (t->used, gboolean, i) && c >= lo && c < hi)
       g_array_append_val (t->cols, i);
+  }
+}
+
+/* The recovery pass: a confirmed track lost for a while (occluded, or the
+ * detector missed it) whose prediction drifted off the object so far that
+ * no box overlaps it. Matched by centre distance in box heights, gated
+ * by how long it has been lost (the prediction's error grows with it) and
+ * by size (within 1.5x). Why: on the noisy test set, people crossing hid
+ * each other for 20-60 frames and came back as new tracks. */
+static void
+recover (AxionTracker *t, AxionTrackDet *dets)
+{
+  guint nr, nc;
+  gfloat *cost;
+  gint *assign;
+
+  nr = 0;
+  for (guint r = 0; r < t->rows->len; r++) {
+    guint ti = g_array_index (t->rows, guint, r);
+    if (g_array_index (t->tracks, AxionTrack, ti).misses > 0)
+      g_array_index (t->rows, guint, nr++) = ti;
+  }
+  g_array_set_size (t->rows, nr);
+  nc = t->cols->len;
+  if (nr == 0 || nc == 0)
+    return;
+  g_array_set_size (t->cost, (gsize) nr * nc);
+  g_array_set_size (t->assign, nr);
+  cost = (gfloat *) t->cost->data;
+  assign = (gint *) t->assign->data;
+  for (guint r = 0; r < nr; r++) {
+    AxionTrack *tr = &g_array_index (
+        t->tracks, AxionTrack, g_array_index (t->rows, guint, r));
+    gfloat gate = MIN (0.3f + 0.02f * tr->since_match, 1.0f);
+    for (guint c = 0; c < nc; c++) {
+      AxionTrackDet *d = &dets[g_array_index (t->cols, guint, c)];
+      gfloat dx = (d->box.x + d->box.w / 2) - (tr->box.x + tr->box.w / 2);
+      gfloat dy = (d->box.y + d->box.h / 2) - (tr->box.y + tr->box.h / 2);
+      gfloat ratio = d->box.h / tr->box.h;
+      gfloat dist = sqrtf (dx * dx + dy * dy) / MAX (tr->box.h, d->box.h);
+      cost[r * nc + c] = d->label == tr->label && ratio > 0.67f &&
+              ratio < 1.5f && dist < gate
+          ? dist / gate
+          : 2.0f;
+    }
+  }
+  axion_track_assign (cost, nr, nc, 1.0f, assign);
+  for (guint r = 0; r < nr; r++) {
+    guint di;
+    if (assign[r] < 0)
+      continue;
+    di = g_array_index (t->cols, guint, assign[r]);
+    track_match (t,
+        &g_array_index (
+            t->tracks, AxionTrack, g_array_index (t->rows, guint, r)),
+        &dets[di]);
+    g_array_index (t->used, gboolean, di) = TRUE;
   }
 }
 
@@ -247,16 +319,25 @@ axion_tracker_step (
   if (inferred && n_dets > 0) {
     g_array_set_size (t->used, n_dets);
     memset (t->used->data, 0, n_dets * sizeof (gboolean));
-    /* 1: confirmed tracks, confident detections */
-    select_pass (t, dets, n_dets, TRUE, t->p.high_conf, inf);
+    /* 1: confirmed tracks, confident detections; tracks matched on the
+     * last detector frame first (DeepSORT's matching cascade: a track
+     * lost behind someone must not take that someone's box) */
+    select_pass (t, dets, n_dets, TRUE, 0, t->p.high_conf, inf);
+    associate (t, dets, t->p.iou_min);
+    select_pass (t, dets, n_dets, TRUE, G_MAXUINT, t->p.high_conf, inf);
     associate (t, dets, t->p.iou_min);
     /* 2: still unmatched confirmed tracks, the doubtful detections
      * (ByteTrack: an occluded person scores low but is still there) */
-    select_pass (t, dets, n_dets, TRUE, t->p.low_conf, t->p.high_conf);
+    select_pass (
+        t, dets, n_dets, TRUE, G_MAXUINT, t->p.low_conf, t->p.high_conf);
     associate (t, dets, t->p.iou_min_low);
     /* 3: tentative tracks, the confident detections left */
-    select_pass (t, dets, n_dets, FALSE, t->p.high_conf, inf);
+    select_pass (t, dets, n_dets, FALSE, G_MAXUINT, t->p.high_conf, inf);
     associate (t, dets, t->p.iou_min);
+    /* 4: lost confirmed tracks, the confident detections left, by
+     * distance */
+    select_pass (t, dets, n_dets, TRUE, G_MAXUINT, t->p.high_conf, inf);
+    recover (t, dets);
     birth (t, dets, n_dets);
   }
   cull (t, inferred);

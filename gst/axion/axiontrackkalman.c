@@ -13,6 +13,7 @@
 /* the smallest box side kept by prediction (a shrinking box must not turn
  * negative across many predicted frames) */
 #define MIN_SIDE 1e-4f
+#define SIZE_VEL_DECAY 0.9f
 
 static void
 to_meas (const AxionTrackBox *b, gfloat z[4])
@@ -45,6 +46,10 @@ axion_track_kalman_predict (AxionTrackKalman *k)
   gfloat qp = (STD_POS * h) * (STD_POS * h);
   gfloat qv = (STD_VEL * h) * (STD_VEL * h);
 
+  /* the size's velocity decays: a box that grew from noise must not keep
+   * growing through a long occlusion (it then overlapped nobody) */
+  k->vel[2] *= SIZE_VEL_DECAY;
+  k->vel[3] *= SIZE_VEL_DECAY;
   for (gint i = 0; i < 4; i++) {
     /* x' = F x, P' = F P F^T + Q with F = [[1,1],[0,1]] */
     k->pos[i] += k->vel[i];

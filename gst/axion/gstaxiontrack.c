@@ -88,6 +88,8 @@ struct _GstAxionTrack
   AxionTrackAnchor anchor;
   AxionTrackerParams params;
   gboolean add_predicted;
+  gboolean zones_dirty, params_dirty; /* changed while running */
+  gint64 next_track_id;               /* ids are never reused */
 
   /* streaming thread */
   gint width, height;
@@ -233,34 +235,44 @@ gst_axion_track_set_property (
   case PROP_ZONES:
     g_free (self->zones_text);
     self->zones_text = g_value_dup_string (value);
+    self->zones_dirty = TRUE;
     break;
   case PROP_LINES:
     g_free (self->lines_text);
     self->lines_text = g_value_dup_string (value);
+    self->zones_dirty = TRUE;
     break;
   case PROP_DWELL_TIME:
     self->dwell_time = g_value_get_double (value);
+    self->zones_dirty = TRUE;
     break;
   case PROP_ANCHOR:
     self->anchor = g_value_get_enum (value);
+    self->zones_dirty = TRUE;
     break;
   case PROP_MIN_HITS:
     self->params.min_hits = g_value_get_uint (value);
+    self->params_dirty = TRUE;
     break;
   case PROP_MAX_MISSES:
     self->params.max_misses = g_value_get_uint (value);
+    self->params_dirty = TRUE;
     break;
   case PROP_HIGH_THRESHOLD:
     self->params.high_conf = g_value_get_double (value);
+    self->params_dirty = TRUE;
     break;
   case PROP_LOW_THRESHOLD:
     self->params.low_conf = g_value_get_double (value);
+    self->params_dirty = TRUE;
     break;
   case PROP_NEW_TRACK_THRESHOLD:
     self->params.new_track_conf = g_value_get_double (value);
+    self->params_dirty = TRUE;
     break;
   case PROP_IOU_THRESHOLD:
     self->params.iou_min = g_value_get_double (value);
+    self->params_dirty = TRUE;
     break;
   case PROP_ADD_PREDICTED:
     self->add_predicted = g_value_get_boolean (value);
@@ -335,39 +347,75 @@ clear_pending (GstAxionTrack *self)
   g_queue_clear_full (&self->pending, (GDestroyNotify) pending_free);
 }
 
+/* the zones and lines of the properties; NULL with @error when they are
+ * wrong. Called with the lock. */
+static AxionTrackZones *
+make_zones (GstAxionTrack *self, GError **error)
+{
+  GPtrArray *zones, *lines = NULL;
+  AxionTrackZones *z = NULL;
+
+  zones = axion_track_shapes_parse (self->zones_text, 3, "zone", error);
+  if (zones && zones->len > AXION_TRACK_MAX_ZONES)
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "%u zones: at most %d are supported", zones->len,
+        AXION_TRACK_MAX_ZONES);
+  else if (zones)
+    lines = axion_track_shapes_parse (self->lines_text, 2, "line", error);
+  if (zones && lines) {
+    z = axion_track_zones_new (zones, lines, self->dwell_time, self->anchor);
+    GST_INFO_OBJECT (self, "%u zones, %u lines", zones->len, lines->len);
+  }
+  g_clear_pointer (&zones, g_ptr_array_unref);
+  g_clear_pointer (&lines, g_ptr_array_unref);
+  self->zones_dirty = FALSE;
+  return z;
+}
+
 static gboolean
 gst_axion_track_start (GstBaseTransform *trans)
 {
   GstAxionTrack *self = GST_AXION_TRACK (trans);
-  GPtrArray *zones = NULL, *lines = NULL;
   GError *err = NULL;
 
   g_mutex_lock (&self->lock);
-  zones = axion_track_shapes_parse (self->zones_text, 3, "zone", &err);
-  if (zones && zones->len > AXION_TRACK_MAX_ZONES)
-    g_set_error (&err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "%u zones: at most %d are supported", zones->len,
-        AXION_TRACK_MAX_ZONES);
-  if (err == NULL)
-    lines = axion_track_shapes_parse (self->lines_text, 2, "line", &err);
-  if (err) {
+  self->zones = make_zones (self, &err);
+  if (self->zones == NULL) {
     g_mutex_unlock (&self->lock);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message),
         ("fix the zones/lines property (docs/elements/axiontrack.md)"));
     g_error_free (err);
-    g_clear_pointer (&zones, g_ptr_array_unref);
     return FALSE;
   }
-  self->tracker = axion_tracker_new (&self->params);
-  self->zones = axion_track_zones_new (
-      zones, lines, self->dwell_time, self->anchor);
+  self->tracker = axion_tracker_new (&self->params, self->next_track_id);
+  self->params_dirty = FALSE;
   self->frames = self->inferred = self->events_out = 0;
   self->events_deferred = self->tracks_ended = 0;
   g_mutex_unlock (&self->lock);
-  GST_INFO_OBJECT (self, "%u zones, %u lines", zones->len, lines->len);
-  g_ptr_array_unref (zones);
-  g_ptr_array_unref (lines);
   return TRUE;
+}
+
+/* properties changed while running: new zones start with no one in them;
+ * wrong ones are refused with a warning, the old ones stay */
+static void
+apply_changes (GstAxionTrack *self)
+{
+  if (self->params_dirty) {
+    axion_tracker_set_params (self->tracker, &self->params);
+    self->params_dirty = FALSE;
+  }
+  if (self->zones_dirty) {
+    GError *err = NULL;
+    AxionTrackZones *z = make_zones (self, &err);
+    if (z) {
+      axion_track_zones_free (self->zones);
+      self->zones = z;
+    } else {
+      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("%s", err->message),
+          ("zones and lines unchanged"));
+      g_error_free (err);
+    }
+  }
 }
 
 static gboolean
@@ -376,6 +424,8 @@ gst_axion_track_stop (GstBaseTransform *trans)
   GstAxionTrack *self = GST_AXION_TRACK (trans);
 
   g_mutex_lock (&self->lock);
+  if (self->tracker)
+    self->next_track_id = axion_tracker_next_id (self->tracker);
   g_clear_pointer (&self->tracker, axion_tracker_free);
   g_clear_pointer (&self->zones, axion_track_zones_free);
   g_clear_pointer (&self->resolved_id, g_free);
@@ -582,6 +632,7 @@ gst_axion_track_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
     if (cam)
       gst_axion_frame_meta_set_camera_id (meta, cam);
   }
+  apply_changes (self);
   self->frames++;
   self->inferred += inferred;
   if (inferred)
@@ -626,7 +677,7 @@ gst_axion_track_finalize (GObject *object)
 }
 
 #define RW (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)
-#define RW_READY (RW | GST_PARAM_MUTABLE_READY)
+#define RW_PLAYING (RW | GST_PARAM_MUTABLE_PLAYING)
 
 static void
 install_properties (GObjectClass *gobject_class)
@@ -645,53 +696,53 @@ install_properties (GObjectClass *gobject_class)
           "the frame (0..1, origin top left), at least 3 points each, at "
           "most 64 zones; events zone_entered, zone_left, loitering. Read "
           "at start",
-          NULL, RW_READY));
+          NULL, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_LINES,
       g_param_spec_string ("lines", "Lines",
           "Polylines \"name: x,y x,y ...; name: ...\" in fractions of the "
           "frame, at least 2 points each; event line_crossed with direction "
           "left-to-right or right-to-left (as on a map, facing from the "
-          "first point to the next). Read at start",
-          NULL, RW_READY));
+          "first point to the next)",
+          NULL, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_DWELL_TIME,
       g_param_spec_double ("dwell-time", "Dwell time",
           "Seconds (stream time) a track stays in a zone before its "
           "loitering event (one per visit)",
-          0.0, 86400.0, DEFAULT_DWELL_TIME, RW_READY));
+          0.0, 86400.0, DEFAULT_DWELL_TIME, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_ANCHOR,
       g_param_spec_enum ("anchor", "Anchor",
           "The point of a box that must be in a zone or cross a line",
-          GST_TYPE_AXION_TRACK_ANCHOR, DEFAULT_ANCHOR, RW_READY));
+          GST_TYPE_AXION_TRACK_ANCHOR, DEFAULT_ANCHOR, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MIN_HITS,
       g_param_spec_uint ("min-hits", "Minimum hits",
           "Detector frames with a match before a track gets an id (its "
           "birth); fewer ids for false positives, later ids for real "
           "objects",
-          1, 100, d.min_hits, RW_READY));
+          1, 100, d.min_hits, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MAX_MISSES,
       g_param_spec_uint ("max-misses", "Maximum misses",
           "Detector frames without a match before a track ends (frames the "
           "detector skipped do not count); longer bridges occlusions",
-          0, 10000, d.max_misses, RW_READY));
+          0, 10000, d.max_misses, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_HIGH_THRESHOLD,
       g_param_spec_double ("high-threshold", "High threshold",
           "Detections from this confidence take the first association "
           "pass; below it the second (ByteTrack)",
-          0.0, 1.0, d.high_conf, RW_READY));
+          0.0, 1.0, d.high_conf, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_LOW_THRESHOLD,
       g_param_spec_double ("low-threshold", "Low threshold",
           "Detections below this confidence are ignored", 0.0, 1.0, d.low_conf,
-          RW_READY));
+          RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_NEW_TRACK_THRESHOLD,
       g_param_spec_double ("new-track-threshold", "New track threshold",
           "An unmatched detection starts a track from this confidence "
           "(detections without a confidence always may)",
-          0.0, 1.0, d.new_track_conf, RW_READY));
+          0.0, 1.0, d.new_track_conf, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_IOU_THRESHOLD,
       g_param_spec_double ("iou-threshold", "IoU threshold",
           "A track and a detection match only with more overlap "
           "(intersection over union) than this",
-          0.0, 1.0, d.iou_min, RW_READY));
+          0.0, 1.0, d.iou_min, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_ADD_PREDICTED,
       g_param_spec_boolean ("add-predicted", "Add predicted regions",
           "On frames the detector did not run on, add a region per "
@@ -745,6 +796,7 @@ gst_axion_track_init (GstAxionTrack *self)
   self->dwell_time = DEFAULT_DWELL_TIME;
   self->anchor = DEFAULT_ANCHOR;
   self->add_predicted = DEFAULT_ADD_PREDICTED;
+  self->next_track_id = 1;
   axion_tracker_params_init (&self->params);
   g_queue_init (&self->pending);
   self->dets = g_array_new (FALSE, FALSE, sizeof (AxionTrackDet));
