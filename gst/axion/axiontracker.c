@@ -28,7 +28,7 @@ void
 axion_tracker_params_init (AxionTrackerParams *p)
 {
   p->min_hits = 3;
-  p->max_misses = 20;
+  p->max_misses = 30;
   p->max_age = 300;
   p->high_conf = 0.5f;
   p->low_conf = 0.1f;

@@ -525,7 +525,8 @@ collect_detections (GstAxionTrack *self, GstBuffer *buf)
   }
 }
 
-/* the detector did not run on this frame: show where the tracks are */
+/* where the visible tracks without a detection on this frame are: all of
+ * them when the detector did not run, the ones it missed when it did */
 static void
 add_predicted (GstAxionTrack *self, GstBuffer *buf)
 {
@@ -534,7 +535,7 @@ add_predicted (GstAxionTrack *self, GstBuffer *buf)
     GstVideoRegionOfInterestMeta *roi;
     gint x, y, w, h;
 
-    if (!axion_track_is_visible (tr))
+    if (!axion_track_is_visible (tr) || tr->matched)
       continue;
     x = CLAMP ((gint) (tr->box.x * self->width), 0, self->width - 1);
     y = CLAMP ((gint) (tr->box.y * self->height), 0, self->height - 1);
@@ -646,7 +647,7 @@ gst_axion_track_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
     if (d->track_id > 0)
       gst_axion_roi_set_track_id (self->rois->pdata[i], d->track_id);
   }
-  if (!inferred && self->add_predicted)
+  if (self->add_predicted)
     add_predicted (self, buf);
   axion_track_zones_frame (self->zones, self->tracker,
       stream_time_us (self, buf), capture_us, self->events);
@@ -745,9 +746,10 @@ install_properties (GObjectClass *gobject_class)
           0.0, 1.0, d.iou_min, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_ADD_PREDICTED,
       g_param_spec_boolean ("add-predicted", "Add predicted regions",
-          "On frames the detector did not run on, add a region per "
-          "visible track at its predicted place (with track-id and "
-          "predicted=true in its detection param)",
+          "Add a region for each visible track without a detection on "
+          "this frame (the detector did not run, or missed it once) at its "
+          "predicted place, with track-id and predicted=true in its "
+          "detection param",
           DEFAULT_ADD_PREDICTED, RW));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",

@@ -125,10 +125,11 @@ GST_START_TEST (test_noisy_scene_mota_idf1)
     print_metrics (name, &m);
     g_free (name);
     fail_unless (m.mota >= 0.85, "MOTA %.3f < 0.85", m.mota);
-    /* the issue's goal is IDF1 >= 0.80; measured 0.73-0.76 on these
-     * seeds: every fourth object leaves and comes back (a new id by
-     * design of a tracker without appearance, ~0.09 of IDF1), the rest is
-     * swaps where two people overlap for long. Guarded at 0.70. */
+    /* the issue's goal is IDF1 >= 0.80: met on seeds 20 and 21 (0.81,
+     * 0.80), not on 22 (0.74; bench_track: 0.73 mean over its seeds).
+     * Every fourth object leaves and comes back (a new id by design of a
+     * tracker without appearance, ~0.09 of IDF1); the rest is swaps where
+     * people stand or cross close together. Guarded at 0.70. */
     fail_unless (m.idf1 >= 0.70, "IDF1 %.3f < 0.70", m.idf1);
     /* ID switches: at most a few per object (crossings, returns) */
     fail_unless (

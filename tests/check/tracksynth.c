@@ -18,6 +18,7 @@ ts_params_noisy (TsParams *p)
   p->noise = 0.04;
   p->miss_rate = 0.1;
   p->fp_rate = 0.3;
+  p->size = 1.0;
   p->seed = 20;
 }
 
@@ -186,7 +187,7 @@ ts_scene_generate (const TsParams *p)
     o->y = g_new (gfloat, n);
     for (guint f = 0; f < n; f++)
       o->x[f] = o->y[f] = NAN;
-    o->w = g_rand_double_range (r, 0.04, 0.07);
+    o->w = g_rand_double_range (r, 0.04, 0.07) * p->size;
     o->h = o->w * g_rand_double_range (r, 2.2, 3.0);
     start = i < p->n_objects / 2 ? g_rand_int_range (r, 0, n / 4 + 1)
                                  : g_rand_int_range (r, 0, n / 2 + 1);

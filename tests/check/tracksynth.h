@@ -37,6 +37,7 @@ typedef struct
   gdouble noise;      /* box jitter, fraction of the box's height */
   gdouble miss_rate;  /* a visible object is not detected */
   gdouble fp_rate;    /* false positives per detector frame */
+  gdouble size;       /* box size factor (1: people 4-7% of the width) */
   guint32 seed;
 } TsParams;
 
