@@ -339,6 +339,7 @@ gst_axion_alert_element_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   f.time_us = frame_time (self, buf, meta);
   f.boxes = (const AxionRuleBox *) boxes->data;
   f.n_boxes = boxes->len;
+  f.buffer = buf;
   self->frames++;
   for (guint i = 0; self->rules && i < self->rules->len; i++) {
     GstAxionAlert *a = axion_alert_rule_eval (self->rules->pdata[i], &f);

@@ -621,6 +621,62 @@ GST_START_TEST (test_rows_carry_tracks)
 }
 GST_END_TEST;
 
+/* axionalert's track rules: one alert per track, not per frame; the
+ * alert points at the track event's row */
+GST_START_TEST (test_alert_rules_on_track_events)
+{
+  GstHarness *h = gst_harness_new_parse (
+      "axiontrack zones=\"door: 0.4,0 0.6,0 0.6,1 0.4,1\" "
+      "lines=\"gate: 0.8,0 0.8,1\" min-hits=2 ! axionalert rules=\"track, "
+      "name=in-door, event=zone_entered, target=door, class=person; track, "
+      "name=gate-in, event=line_crossed, direction=right-to-left\"");
+  guint door = 0, gate = 0, entered = 0;
+
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=GRAY8,width=1280,height=720,framerate=30/1");
+  /* two people walk east through the door (x 0.4-0.6) and over the gate
+   * (x 0.8); the first turns back into the door: no second alert */
+  for (guint64 f = 0; f < 260; f++) {
+    gfloat x1 = f < 150 ? 0.1f + 0.005f * f : 0.85f - 0.005f * (f - 150);
+    TsDet d[2] = { person_at (x1, 0.3f),
+      person_at (MIN (0.05f + 0.005f * f, 0.95f), 0.9f) };
+    GstBuffer *out = push_frame (h, f, d, 2, TRUE, W, H);
+    gpointer state = NULL;
+    GstMeta *m;
+    GstAxionFrameMeta *ofm = gst_buffer_get_axion_frame_meta (out);
+
+    entered += gst_axion_frame_meta_get_event_id (
+                   ofm, GST_AXION_EVENT_ZONE_ENTERED) != 0;
+    while ((m = gst_buffer_iterate_meta_filtered (
+                out, &state, GST_AXION_ALERT_META_API_TYPE))) {
+      GstAxionAlert *a = ((GstAxionAlertMeta *) m)->alert;
+      GstAxionFrameMeta *fm = gst_buffer_get_axion_frame_meta (out);
+      g_print ("frame %" G_GUINT64_FORMAT ": %s: %s %s\n", f, a->rule, a->title,
+          a->data_json);
+      fail_unless (a->trigger_event_id ==
+          gst_axion_frame_meta_get_event_id (fm,
+              g_str_equal (a->rule, "in-door") ? GST_AXION_EVENT_ZONE_ENTERED
+                                               : GST_AXION_EVENT_LINE_CROSSED));
+      if (g_str_equal (a->rule, "in-door")) {
+        door++;
+        fail_unless (strstr (a->title, "person entered door"));
+      } else {
+        gate++;
+        fail_unless (strstr (a->data_json, "\"direction\":\"right-to-left\""));
+      }
+    }
+    gst_buffer_unref (out);
+  }
+  /* three entries (the first person came back), two alerts */
+  fail_unless_equals_int (entered, 3);
+  fail_unless_equals_int (door, 2);
+  /* both cross the gate eastwards (right-to-left of a southward line);
+   * the first crosses back westwards: not this rule's direction */
+  fail_unless_equals_int (gate, 2);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 static Suite *
 axiontrack_suite (void)
 {
@@ -639,6 +695,7 @@ axiontrack_suite (void)
   tcase_add_test (tc, test_zero_and_200_detections);
   tcase_add_test (tc, test_bad_zones_fail_at_start);
   tcase_add_test (tc, test_rows_carry_tracks);
+  tcase_add_test (tc, test_alert_rules_on_track_events);
   return s;
 }
 
