@@ -403,7 +403,8 @@ gst_axion_alert_element_class_init (GstAxionAlertElementClass *klass)
   g_object_class_install_property (gobject_class, PROP_RULES,
       g_param_spec_string ("rules", "Rules",
           "Alert rules: \"kind, field=value, ...\" separated by ';' (kinds "
-          "motion, object, tamper, system; docs/elements/axionalert.md). "
+          "motion, object, tamper, system, track; "
+          "docs/elements/axionalert.md). "
           "Changing them while playing starts their state over; invalid "
           "rules are refused with a warning",
           NULL,
