@@ -227,7 +227,7 @@ seen_free (gpointer p)
   g_free (s);
 }
 
-/* the track events of @buf, with their event_data */
+/* the track events of @buf, with their event_data (takes @buf) */
 static void
 collect_events (GstBuffer *buf, guint64 frame, GPtrArray *seen)
 {
@@ -247,6 +247,7 @@ collect_events (GstBuffer *buf, guint64 frame, GPtrArray *seen)
     fail_unless (s->json != NULL);
     g_ptr_array_add (seen, s);
   }
+  gst_buffer_unref (buf);
 }
 
 /* a person box (0.05 x 0.2) whose bottom centre is at (@fx, @fy) */
