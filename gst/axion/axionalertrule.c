@@ -50,7 +50,8 @@ struct _AxionAlertRule
   guint64 n_fired, n_suppressed;
   /* track rules */
   gchar *target, *direction, *track_class;
-  GQueue pending; /* alerts of a frame after its first: one per eval */
+  gint min_occupancy; /* 0: any */
+  GQueue pending;     /* alerts of a frame after its first: one per eval */
 };
 
 static const gchar *const kind_names[] = { "motion", "object", "tamper",
@@ -260,7 +261,7 @@ get_level (const GstStructure *s, const gchar *field, gint *out,
 static const gchar *const known_fields[] = { "name", "severity", "priority",
   "min-duration-ms", "cooldown-s", "clear-ms", "zone", "zone-name", "schedule",
   "min-score", "class", "min-confidence", "kind", "threshold", "event",
-  "target", "direction", NULL };
+  "target", "direction", "min-occupancy", NULL };
 
 static gboolean
 check_field (GQuark field, const GValue *value, gpointer data)
@@ -307,6 +308,14 @@ rule_kind_what (AxionAlertRule *r, const GstStructure *s, GError **error)
       return fail (error, r->name,
           "direction is left-to-right or right-to-left (see "
           "docs/elements/axiontrack.md)");
+    if (gst_structure_has_field (s, "min-occupancy") &&
+        (!gst_structure_get_int (s, "min-occupancy", &r->min_occupancy) ||
+            r->min_occupancy < 1 ||
+            !(g_str_equal (ev, "zone_entered") ||
+                g_str_equal (ev, "loitering"))))
+      return fail (error, r->name,
+          "min-occupancy is an integer from 1, for event=zone_entered or "
+          "loitering (tracks in the zone, this one included)");
     r->what = g_strdup (ev);
     r->track_class = g_strdup (klass);
     r->target = g_strdup (gst_structure_get_string (s, "target"));
@@ -359,7 +368,8 @@ rule_from_structure (
     ok = fail (error, r->name,
         "unknown field (known: name, severity, priority, min-duration-ms, "
         "cooldown-s, clear-ms, zone, zone-name, schedule, min-score, class, "
-        "min-confidence, kind, threshold, event, target, direction)");
+        "min-confidence, kind, threshold, event, target, direction, "
+        "min-occupancy)");
   ok = ok && get_level (s, "severity", &r->severity, r->name, error) &&
       get_level (s, "priority", &r->priority, r->name, error) &&
       get_ms (s, "min-duration-ms", &r->min_duration_us, r->name, error) &&
@@ -776,6 +786,21 @@ field_is (const gchar *json, const gchar *key, const gchar *want)
   return ok;
 }
 
+/* overcrowding: the zone holds at least @min tracks with this one */
+static gboolean
+occupied (const gchar *json, gint min)
+{
+  gchar *v;
+  gint64 n;
+
+  if (min <= 0)
+    return TRUE;
+  v = event_field (json, "occupancy");
+  n = v ? g_ascii_strtoll (v, NULL, 10) : 0;
+  g_free (v);
+  return n >= min;
+}
+
 static GstAxionAlert *
 track_alert (const AxionAlertRule *r, const AxionRuleFrame *f,
     const GstAxionFrameEvent *ev, const gchar *json)
@@ -847,7 +872,8 @@ track_eval (AxionAlertRule *r, const AxionRuleFrame *f)
         !field_is (json, "class", r->track_class) ||
         !(field_is (json, "zone", r->target) ||
             field_is (json, "line", r->target)) ||
-        !field_is (json, "direction", r->direction))
+        !field_is (json, "direction", r->direction) ||
+        !occupied (json, r->min_occupancy))
       continue;
     tid = event_field (json, "track_id");
     track_id = tid ? g_ascii_strtoll (tid, NULL, 10) : 0;

@@ -636,8 +636,9 @@ GST_START_TEST (test_alert_rules_on_track_events)
       "axiontrack zones=\"door: 0.4,0 0.6,0 0.6,1 0.4,1\" "
       "lines=\"gate: 0.8,0 0.8,1\" min-hits=2 ! axionalert rules=\"track, "
       "name=in-door, event=zone_entered, target=door, class=person; track, "
-      "name=gate-in, event=line_crossed, direction=right-to-left\"");
-  guint door = 0, gate = 0, entered = 0;
+      "name=gate-in, event=line_crossed, direction=right-to-left; track, "
+      "name=crowd, event=zone_entered, target=door, min-occupancy=2\"");
+  guint door = 0, gate = 0, entered = 0, crowd = 0;
 
   gst_harness_set_src_caps_str (
       h, "video/x-raw,format=GRAY8,width=1280,height=720,framerate=30/1");
@@ -662,9 +663,13 @@ GST_START_TEST (test_alert_rules_on_track_events)
           a->data_json);
       fail_unless (a->trigger_event_id ==
           gst_axion_frame_meta_get_event_id (fm,
-              g_str_equal (a->rule, "in-door") ? GST_AXION_EVENT_ZONE_ENTERED
-                                               : GST_AXION_EVENT_LINE_CROSSED));
-      if (g_str_equal (a->rule, "in-door")) {
+              g_str_equal (a->rule, "gate-in") ? GST_AXION_EVENT_LINE_CROSSED
+                                               : GST_AXION_EVENT_ZONE_ENTERED));
+      if (g_str_equal (a->rule, "crowd")) {
+        /* the second person in the door: two there */
+        crowd++;
+        fail_unless (strstr (a->data_json, "\"occupancy\":2"));
+      } else if (g_str_equal (a->rule, "in-door")) {
         door++;
         fail_unless (strstr (a->title, "person entered door"));
       } else {
@@ -677,6 +682,7 @@ GST_START_TEST (test_alert_rules_on_track_events)
   /* three entries (the first person came back), two alerts */
   fail_unless_equals_int (entered, 3);
   fail_unless_equals_int (door, 2);
+  fail_unless_equals_int (crowd, 1);
   /* both cross the gate eastwards (right-to-left of a southward line);
    * the first crosses back westwards: not this rule's direction */
   fail_unless_equals_int (gate, 2);
