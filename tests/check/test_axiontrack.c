@@ -584,6 +584,47 @@ GST_START_TEST (test_bad_zones_fail_at_start)
 }
 GST_END_TEST;
 
+/* zones changed while playing: a wrong value is refused with a warning
+ * (the old zones stay), a good one applies from the next frame */
+GST_START_TEST (test_zones_change_while_playing)
+{
+  GstHarness *h = new_track (NULL);
+  GstBus *bus = gst_bus_new ();
+  GPtrArray *seen = g_ptr_array_new_with_free_func (seen_free);
+  TsDet d = person_at (0.5f, 0.5f);
+  GstMessage *msg;
+  GError *err = NULL;
+  guint64 f = 0;
+
+  gst_element_set_bus (h->element, bus);
+  g_object_set (
+      h->element, "zones", "a: 0.4,0.4 0.6,0.4 0.6,0.6 0.4,0.6", NULL);
+  for (; f < 4; f++)
+    collect_events (push_frame (h, f, &d, 1, TRUE, W, H), f, seen);
+  fail_unless_equals_int (count_of (seen, GST_AXION_EVENT_ZONE_ENTERED), 1);
+  g_object_set (h->element, "zones", "a: 0.4,0.4 0.6", NULL);
+  collect_events (push_frame (h, f, &d, 1, TRUE, W, H), f, seen);
+  f++;
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (strstr (err->message, "zone \"a\""), "%s", err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  /* a new zone "b": the person is in it from the next frame */
+  g_object_set (
+      h->element, "zones", "b: 0.3,0.3 0.7,0.3 0.7,0.7 0.3,0.7", NULL);
+  collect_events (push_frame (h, f, &d, 1, TRUE, W, H), f, seen);
+  fail_unless_equals_int (count_of (seen, GST_AXION_EVENT_ZONE_ENTERED), 2);
+  fail_unless (strstr (
+      nth_of (seen, GST_AXION_EVENT_ZONE_ENTERED, 1)->json, "\"zone\":\"b\""));
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  g_ptr_array_unref (seen);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* the rows: track_id in objects_detected, event_data of a track event */
 GST_START_TEST (test_rows_carry_tracks)
 {
@@ -707,6 +748,7 @@ axiontrack_suite (void)
   tcase_add_test (tc, test_restart_resets_tracks);
   tcase_add_test (tc, test_zero_and_200_detections);
   tcase_add_test (tc, test_bad_zones_fail_at_start);
+  tcase_add_test (tc, test_zones_change_while_playing);
   tcase_add_test (tc, test_rows_carry_tracks);
   tcase_add_test (tc, test_alert_rules_on_track_events);
   return s;
