@@ -84,6 +84,7 @@ struct _GstAxionTrack
   gchar *camera_id;
   gchar *resolved_id;
   gchar *zones_text, *lines_text;
+  gchar *good_zones, *good_lines; /* the texts of the zones in use */
   gdouble dwell_time;
   AxionTrackAnchor anchor;
   AxionTrackerParams params;
@@ -364,6 +365,10 @@ make_zones (GstAxionTrack *self, GError **error)
     lines = axion_track_shapes_parse (self->lines_text, 2, "line", error);
   if (zones && lines) {
     z = axion_track_zones_new (zones, lines, self->dwell_time, self->anchor);
+    g_free (self->good_zones);
+    g_free (self->good_lines);
+    self->good_zones = g_strdup (self->zones_text);
+    self->good_lines = g_strdup (self->lines_text);
     GST_INFO_OBJECT (self, "%u zones, %u lines", zones->len, lines->len);
   }
   g_clear_pointer (&zones, g_ptr_array_unref);
@@ -414,6 +419,11 @@ apply_changes (GstAxionTrack *self)
       GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("%s", err->message),
           ("zones and lines unchanged"));
       g_error_free (err);
+      /* read-back shows what is in use */
+      g_free (self->zones_text);
+      g_free (self->lines_text);
+      self->zones_text = g_strdup (self->good_zones);
+      self->lines_text = g_strdup (self->good_lines);
     }
   }
 }
@@ -673,6 +683,8 @@ gst_axion_track_finalize (GObject *object)
   g_free (self->resolved_id);
   g_free (self->zones_text);
   g_free (self->lines_text);
+  g_free (self->good_zones);
+  g_free (self->good_lines);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (gst_axion_track_parent_class)->finalize (object);
 }

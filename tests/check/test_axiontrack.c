@@ -611,6 +611,12 @@ GST_START_TEST (test_zones_change_while_playing)
   fail_unless (strstr (err->message, "zone \"a\""), "%s", err->message);
   g_clear_error (&err);
   gst_message_unref (msg);
+  {
+    gchar *z;
+    g_object_get (h->element, "zones", &z, NULL);
+    fail_unless_equals_string (z, "a: 0.4,0.4 0.6,0.4 0.6,0.6 0.4,0.6");
+    g_free (z);
+  }
   /* a new zone "b": the person is in it from the next frame */
   g_object_set (
       h->element, "zones", "b: 0.3,0.3 0.7,0.3 0.7,0.7 0.3,0.7", NULL);
