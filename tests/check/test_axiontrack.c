@@ -584,6 +584,37 @@ GST_START_TEST (test_bad_zones_fail_at_start)
 }
 GST_END_TEST;
 
+/* opencv facedetect's regions: roi_type "face", no params, no confidence
+ * (counted as confident); the track id goes into a new detection param */
+GST_START_TEST (test_regions_without_params)
+{
+  GstHarness *h = new_track (NULL);
+  gint64 id = -1;
+
+  for (guint64 f = 0; f < 4; f++) {
+    GstBuffer *buf = gst_buffer_new ();
+    GstAxionFrameMeta *m = gst_buffer_add_axion_frame_meta (buf);
+    GstVideoRegionOfInterestMeta *roi;
+    GstBuffer *out;
+    gpointer state = NULL;
+    const gchar *label;
+
+    gst_axion_frame_meta_set_camera_id (m, "cam1");
+    GST_BUFFER_PTS (buf) = f * GST_SECOND / FPS;
+    gst_buffer_add_video_region_of_interest_meta (
+        buf, "face", 100 + f, 100, 80, 80);
+    out = gst_harness_push_and_pull (h, buf);
+    roi = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (
+        out, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
+    fail_unless (gst_axion_roi_get_detection (roi, &label, NULL, &id));
+    fail_unless_equals_string (label, "face");
+    gst_buffer_unref (out);
+  }
+  fail_unless (id > 0);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* zones changed while playing: a wrong value is refused with a warning
  * (the old zones stay), a good one applies from the next frame */
 GST_START_TEST (test_zones_change_while_playing)
@@ -755,6 +786,7 @@ axiontrack_suite (void)
   tcase_add_test (tc, test_zero_and_200_detections);
   tcase_add_test (tc, test_bad_zones_fail_at_start);
   tcase_add_test (tc, test_zones_change_while_playing);
+  tcase_add_test (tc, test_regions_without_params);
   tcase_add_test (tc, test_rows_carry_tracks);
   tcase_add_test (tc, test_alert_rules_on_track_events);
   return s;
