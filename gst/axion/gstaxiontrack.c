@@ -83,6 +83,7 @@ struct _GstAxionTrack
   GMutex lock; /* settings and counters */
   gchar *camera_id;
   gchar *resolved_id;
+  gboolean announce; /* camera-id set: tell downstream (sticky event) */
   gchar *zones_text, *lines_text;
   gchar *good_zones, *good_lines; /* the texts of the zones in use */
   gdouble dwell_time;
@@ -232,6 +233,7 @@ gst_axion_track_set_property (
   case PROP_CAMERA_ID:
     gst_axion_camera_id_property_set (
         GST_OBJECT (self), &self->camera_id, g_value_get_string (value));
+    self->announce = self->camera_id != NULL;
     break;
   case PROP_ZONES:
     g_free (self->zones_text);
@@ -393,6 +395,7 @@ gst_axion_track_start (GstBaseTransform *trans)
     return FALSE;
   }
   self->tracker = axion_tracker_new (&self->params, self->next_track_id);
+  self->announce = self->camera_id != NULL;
   self->params_dirty = FALSE;
   self->frames = self->inferred = self->events_out = 0;
   self->events_deferred = self->tracks_ended = 0;
@@ -629,6 +632,7 @@ gst_axion_track_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   GstAxionFrameMeta *meta = gst_buffer_get_or_add_axion_frame_meta (buf);
   gboolean inferred = TRUE;
   gint64 capture_us;
+  gchar *announce;
 
   if (meta && gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_INFERENCE))
     inferred = meta->inference_state == GST_AXION_INFERENCE_RAN;
@@ -664,7 +668,15 @@ gst_axion_track_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   queue_events (self);
   if (meta)
     flush_events (self, buf, meta);
+  announce = self->announce ? g_strdup (self->camera_id) : NULL;
+  self->announce = FALSE;
   g_mutex_unlock (&self->lock);
+  /* DESIGN: the element that has the camera id tells the later ones (a
+   * sticky event, before this buffer) */
+  if (announce)
+    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self),
+        gst_axion_camera_id_event_new (announce, NULL));
+  g_free (announce);
   return GST_FLOW_OK;
 }
 

@@ -615,6 +615,31 @@ GST_START_TEST (test_regions_without_params)
 }
 GST_END_TEST;
 
+/* camera-id on axiontrack: into frames without one, and announced to the
+ * later elements */
+GST_START_TEST (test_camera_id)
+{
+  GstHarness *h = new_track (NULL);
+  GstBuffer *out;
+  GstEvent *ev;
+  gboolean announced = FALSE;
+
+  g_object_set (h->element, "camera-id", "gate-7", NULL);
+  out = gst_harness_push_and_pull (h, gst_buffer_new ());
+  fail_unless_equals_string (
+      gst_buffer_get_axion_frame_meta (out)->camera_id, "gate-7");
+  gst_buffer_unref (out);
+  while ((ev = gst_harness_try_pull_event (h))) {
+    const gchar *id;
+    if (gst_axion_camera_id_event_parse (ev, &id, NULL))
+      announced |= g_str_equal (id, "gate-7");
+    gst_event_unref (ev);
+  }
+  fail_unless (announced);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* zones changed while playing: a wrong value is refused with a warning
  * (the old zones stay), a good one applies from the next frame */
 GST_START_TEST (test_zones_change_while_playing)
@@ -787,6 +812,7 @@ axiontrack_suite (void)
   tcase_add_test (tc, test_bad_zones_fail_at_start);
   tcase_add_test (tc, test_zones_change_while_playing);
   tcase_add_test (tc, test_regions_without_params);
+  tcase_add_test (tc, test_camera_id);
   tcase_add_test (tc, test_rows_carry_tracks);
   tcase_add_test (tc, test_alert_rules_on_track_events);
   return s;
