@@ -204,9 +204,13 @@ select_pass (AxionTracker *t, const AxionTrackDet *dets, guint n_dets,
  * no box overlaps it. Matched by centre distance in box heights, gated
  * by how long it has been lost (the prediction's error grows with it) and
  * by size (within 1.5x). Why: on the noisy test set, people crossing hid
- * each other for 20-60 frames and came back as new tracks. */
+ * each other for 20-60 frames and came back as new tracks.
+ * Also for tentative tracks (@lost_only FALSE): one match says nothing of
+ * the velocity, so with the detector on every 10th frame a walking person
+ * has moved off their first box by the next inference and would never
+ * be born. */
 static void
-recover (AxionTracker *t, AxionTrackDet *dets)
+recover (AxionTracker *t, AxionTrackDet *dets, gboolean lost_only)
 {
   guint nr, nc;
   gfloat *cost;
@@ -215,7 +219,7 @@ recover (AxionTracker *t, AxionTrackDet *dets)
   nr = 0;
   for (guint r = 0; r < t->rows->len; r++) {
     guint ti = g_array_index (t->rows, guint, r);
-    if (g_array_index (t->tracks, AxionTrack, ti).misses > 0)
+    if (!lost_only || g_array_index (t->tracks, AxionTrack, ti).misses > 0)
       g_array_index (t->rows, guint, nr++) = ti;
   }
   g_array_set_size (t->rows, nr);
@@ -333,10 +337,12 @@ axion_tracker_step (
     /* 3: tentative tracks, the confident detections left */
     select_pass (t, dets, n_dets, FALSE, G_MAXUINT, t->p.high_conf, inf);
     associate (t, dets, t->p.iou_min);
+    select_pass (t, dets, n_dets, FALSE, G_MAXUINT, t->p.high_conf, inf);
+    recover (t, dets, FALSE);
     /* 4: lost confirmed tracks, the confident detections left, by
      * distance */
     select_pass (t, dets, n_dets, TRUE, G_MAXUINT, t->p.high_conf, inf);
-    recover (t, dets);
+    recover (t, dets, TRUE);
     birth (t, dets, n_dets);
   }
   cull (t, inferred);

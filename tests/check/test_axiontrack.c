@@ -6,6 +6,8 @@
 #include <gst/check/gstharness.h>
 #include <gst/axion/axion.h>
 
+#include <math.h>
+
 #include "axiontrackgeom.h"
 #include "tracksynth.h"
 
@@ -615,6 +617,43 @@ GST_START_TEST (test_regions_without_params)
 }
 GST_END_TEST;
 
+/* the detector on every 10th frame only (a busy accelerator): a person
+ * walking 0.004 of the width per frame (0.8 of a box width between two
+ * inferences) keeps one id, and add-predicted gives a box on every frame
+ * in between, near the person */
+GST_START_TEST (test_sparse_inference_keeps_id)
+{
+  GstHarness *h = new_track (NULL);
+  GHashTable *ids = g_hash_table_new (g_int64_hash, g_int64_equal);
+  guint boxes = 0;
+
+  g_object_set (h->element, "add-predicted", TRUE, NULL);
+  for (guint64 f = 0; f < 200; f++) {
+    gfloat x = 0.1f + 0.004f * f;
+    TsDet d = person_at (x, 0.7f);
+    GstBuffer *out = push_frame (h, f, &d, 1, f % 10 == 0, W, H);
+    GArray *objs = tracked (out, W, H);
+
+    for (guint i = 0; i < objs->len; i++) {
+      TsObj *o = &g_array_index (objs, TsObj, i);
+      g_hash_table_add (ids, g_memdup2 (&o->id, sizeof (gint64)));
+      boxes++;
+      /* within a quarter of a box width of the truth */
+      fail_unless (fabsf (o->x + o->w / 2 - x) < 0.0125f,
+          "frame %" G_GUINT64_FORMAT ": at %.3f, truth %.3f", f,
+          o->x + o->w / 2, x);
+    }
+    g_array_unref (objs);
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_int (g_hash_table_size (ids), 1);
+  /* born at the 3rd inference (frame 20): a box on every frame since */
+  fail_unless_equals_int (boxes, 180);
+  g_hash_table_destroy (ids);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* camera-id on axiontrack: into frames without one, and announced to the
  * later elements */
 GST_START_TEST (test_camera_id)
@@ -813,6 +852,7 @@ axiontrack_suite (void)
   tcase_add_test (tc, test_zones_change_while_playing);
   tcase_add_test (tc, test_regions_without_params);
   tcase_add_test (tc, test_camera_id);
+  tcase_add_test (tc, test_sparse_inference_keeps_id);
   tcase_add_test (tc, test_rows_carry_tracks);
   tcase_add_test (tc, test_alert_rules_on_track_events);
   return s;
