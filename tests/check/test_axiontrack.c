@@ -624,7 +624,8 @@ GST_END_TEST;
 GST_START_TEST (test_sparse_inference_keeps_id)
 {
   GstHarness *h = new_track (NULL);
-  GHashTable *ids = g_hash_table_new (g_int64_hash, g_int64_equal);
+  GHashTable *ids = g_hash_table_new_full (
+      g_int64_hash, g_int64_equal, g_free, NULL);
   guint boxes = 0;
 
   g_object_set (h->element, "add-predicted", TRUE, NULL);
