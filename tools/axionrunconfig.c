@@ -359,12 +359,16 @@ camera_key (AxionRunCamera *c, Lines *l, const gchar *group, const gchar *key,
           "protocols is tcp, udp or tcp+udp, not \"%s\"", val);
     g_free (c->protocols);
     c->protocols = g_strdup (val);
+  } else if (g_str_equal (key, "zones") || g_str_equal (key, "lines")) {
+    /* axiontrack's zones and lines of this camera: ${ZONES}, ${LINES}
+     * (checked by axiontrack when the pipeline starts) */
+    set_var (c->vars, g_str_equal (key, "zones") ? "ZONES" : "LINES", val);
   } else if (g_ascii_isupper (key[0])) {
     set_var (c->vars, key, val);
   } else {
     return fail_at (error, l->path, line_of (l, group, key),
-        "unknown key \"%s\" in [%s] (known: url, pipeline, protocols, or "
-        "UPPERCASE pipeline variables)",
+        "unknown key \"%s\" in [%s] (known: url, pipeline, protocols, "
+        "zones, lines, or UPPERCASE pipeline variables)",
         key, group);
   }
   return TRUE;

@@ -8,8 +8,9 @@
  * condition holds for min-duration-ms -> one alert; it must then be false
  * for clear-ms before the rule can fire again, and never within
  * cooldown-s of its last alert. Object rules with track ids fire once per
- * track. Time is the frames' capture time, so a rule behaves the same on
- * a live camera and on a recording played fast.
+ * track. Track rules fire on axiontrack's events (zone entered/left, line
+ * crossed, loitering), once per track. Time is the frames' capture time, so a
+ * rule behaves the same on a live camera and on a recording played fast.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -47,10 +48,16 @@ struct _AxionAlertRule
   gboolean fired;
   GHashTable *tracks; /* track id -> last time seen (us) */
   guint64 n_fired, n_suppressed;
+  /* track rules */
+  gchar *target, *direction, *track_class;
+  gint min_occupancy; /* 0: any */
+  GQueue pending;     /* alerts of a frame after its first: one per eval */
 };
 
 static const gchar *const kind_names[] = { "motion", "object", "tamper",
-  "system" };
+  "system", "track" };
+static const gchar *const track_events[] = { "zone_entered", "zone_left",
+  "line_crossed", "loitering", NULL };
 static const gchar *const day_names[] = { "mon", "tue", "wed", "thu", "fri",
   "sat", "sun" };
 
@@ -253,7 +260,8 @@ get_level (const GstStructure *s, const gchar *field, gint *out,
 
 static const gchar *const known_fields[] = { "name", "severity", "priority",
   "min-duration-ms", "cooldown-s", "clear-ms", "zone", "zone-name", "schedule",
-  "min-score", "class", "min-confidence", "kind", "threshold", NULL };
+  "min-score", "class", "min-confidence", "kind", "threshold", "event",
+  "target", "direction", "min-occupancy", NULL };
 
 static gboolean
 check_field (GQuark field, const GValue *value, gpointer data)
@@ -267,7 +275,8 @@ rule_defaults (AxionAlertRule *r)
 {
   r->severity = r->kind == AXION_RULE_SYSTEM ? 4 : 3;
   r->priority = 3;
-  r->cooldown_us = 60 * G_USEC_PER_SEC;
+  /* track rules: every track's event is news (one alert per track) */
+  r->cooldown_us = r->kind == AXION_RULE_TRACK ? 0 : 60 * G_USEC_PER_SEC;
   r->clear_us = 2 * G_USEC_PER_SEC;
   r->min_duration_us = r->kind == AXION_RULE_TAMPER ? 5 * G_USEC_PER_SEC
       : r->kind == AXION_RULE_SYSTEM                ? 10 * G_USEC_PER_SEC
@@ -285,6 +294,32 @@ rule_kind_what (AxionAlertRule *r, const GstStructure *s, GError **error)
 
   if (r->kind == AXION_RULE_OBJECT) {
     r->what = g_strdup (klass);
+    return TRUE;
+  }
+  if (r->kind == AXION_RULE_TRACK) {
+    const gchar *ev = gst_structure_get_string (s, "event");
+    const gchar *dir = gst_structure_get_string (s, "direction");
+    if (ev == NULL || !g_strv_contains (track_events, ev))
+      return fail (error, r->name,
+          "track rules need event=zone_entered, zone_left, line_crossed or "
+          "loitering (axiontrack's events)");
+    if (dir && !g_str_equal (dir, "left-to-right") &&
+        !g_str_equal (dir, "right-to-left"))
+      return fail (error, r->name,
+          "direction is left-to-right or right-to-left (see "
+          "docs/elements/axiontrack.md)");
+    if (gst_structure_has_field (s, "min-occupancy") &&
+        (!gst_structure_get_int (s, "min-occupancy", &r->min_occupancy) ||
+            r->min_occupancy < 1 ||
+            !(g_str_equal (ev, "zone_entered") ||
+                g_str_equal (ev, "loitering"))))
+      return fail (error, r->name,
+          "min-occupancy is an integer from 1, for event=zone_entered or "
+          "loitering (tracks in the zone, this one included)");
+    r->what = g_strdup (ev);
+    r->track_class = g_strdup (klass);
+    r->target = g_strdup (gst_structure_get_string (s, "target"));
+    r->direction = g_strdup (dir);
     return TRUE;
   }
   if (r->kind == AXION_RULE_TAMPER) {
@@ -320,9 +355,10 @@ rule_from_structure (
   r->name = str ? g_strdup (str) : g_strdup_printf ("%s-%u", kind, index + 1);
   r->tz = g_time_zone_ref (tz);
   r->tracks = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_queue_init (&r->pending);
   if (k == G_N_ELEMENTS (kind_names)) {
     fail (error, r->name,
-        "unknown kind \"%s\" (motion, object, tamper, system)", kind);
+        "unknown kind \"%s\" (motion, object, tamper, system, track)", kind);
     axion_alert_rule_free (r);
     return NULL;
   }
@@ -332,7 +368,8 @@ rule_from_structure (
     ok = fail (error, r->name,
         "unknown field (known: name, severity, priority, min-duration-ms, "
         "cooldown-s, clear-ms, zone, zone-name, schedule, min-score, class, "
-        "min-confidence, kind, threshold)");
+        "min-confidence, kind, threshold, event, target, direction, "
+        "min-occupancy)");
   ok = ok && get_level (s, "severity", &r->severity, r->name, error) &&
       get_level (s, "priority", &r->priority, r->name, error) &&
       get_ms (s, "min-duration-ms", &r->min_duration_us, r->name, error) &&
@@ -705,6 +742,159 @@ condition (AxionAlertRule *r, const AxionRuleFrame *f, gdouble *value,
   }
 }
 
+/* ---- track rules ------------------------------------------------------ */
+
+/* The value of @key in axiontrack's event_data: a flat JSON object it
+ * writes itself (strings with JSON escapes, numbers); NULL when absent. */
+static gchar *
+event_field (const gchar *json, const gchar *key)
+{
+  gchar *pat = g_strdup_printf ("\"%s\":", key);
+  const gchar *p = strstr (json, pat);
+  GString *v;
+
+  g_free (pat);
+  if (p == NULL)
+    return NULL;
+  p += strlen (key) + 3;
+  v = g_string_new (NULL);
+  if (*p == '"') {
+    for (p++; *p && *p != '"'; p++) {
+      if (*p == '\\' && p[1])
+        p++; /* \" and \\ as the character; other escapes do not occur in
+              * the names compared here */
+      g_string_append_c (v, *p);
+    }
+  } else {
+    while (*p && *p != ',' && *p != '}')
+      g_string_append_c (v, *p++);
+  }
+  return g_string_free (v, FALSE);
+}
+
+static gboolean
+field_is (const gchar *json, const gchar *key, const gchar *want)
+{
+  gchar *v;
+  gboolean ok;
+
+  if (want == NULL)
+    return TRUE;
+  v = event_field (json, key);
+  ok = v && g_ascii_strcasecmp (v, want) == 0;
+  g_free (v);
+  return ok;
+}
+
+/* overcrowding: the zone holds at least @min tracks with this one */
+static gboolean
+occupied (const gchar *json, gint min)
+{
+  gchar *v;
+  gint64 n;
+
+  if (min <= 0)
+    return TRUE;
+  v = event_field (json, "occupancy");
+  n = v ? g_ascii_strtoll (v, NULL, 10) : 0;
+  g_free (v);
+  return n >= min;
+}
+
+static GstAxionAlert *
+track_alert (const AxionAlertRule *r, const AxionRuleFrame *f,
+    const GstAxionFrameEvent *ev, const gchar *json)
+{
+  GstAxionAlert *a = gst_axion_alert_new ();
+  gchar *klass = event_field (json, "class");
+  gchar *zone = event_field (json, "zone");
+  gchar *line = event_field (json, "line");
+  gchar *dir = event_field (json, "direction");
+  gchar *dwell = event_field (json, "dwell_s");
+  const gchar *label = klass ? klass : "object";
+
+  a->alert_id = gst_axion_id_next ();
+  a->type = GST_AXION_ALERT_PATTERN;
+  a->severity = r->severity;
+  a->priority = r->priority;
+  a->camera_id = g_strdup (f->camera_id);
+  a->rule = g_strdup (r->name);
+  a->trigger_event_id = ev->id;
+  a->frame_number = f->meta->frame_number;
+  a->created_us = f->time_us;
+  a->detected_objects = g_new0 (gchar *, 2);
+  a->detected_objects[0] = g_strdup (label);
+  a->confidence = -1;
+  if (ev->type == GST_AXION_EVENT_LINE_CROSSED)
+    a->title = g_strdup_printf ("%s crossed %s (%s) on %s", label,
+        line ? line : "?", dir ? dir : "?", f->camera_id);
+  else if (ev->type == GST_AXION_EVENT_LOITERING)
+    a->title = g_strdup_printf ("%s loitering in %s (%s s) on %s", label,
+        zone ? zone : "?", dwell ? dwell : "?", f->camera_id);
+  else
+    a->title = g_strdup_printf ("%s %s %s on %s", label,
+        ev->type == GST_AXION_EVENT_ZONE_ENTERED ? "entered" : "left",
+        zone ? zone : "?", f->camera_id);
+  a->description = g_strdup (a->title);
+  /* the event's own data, with its type first */
+  a->data_json = g_strdup_printf ("{\"event\":\"%s\",%s", r->what, json + 1);
+  g_free (klass);
+  g_free (zone);
+  g_free (line);
+  g_free (dir);
+  g_free (dwell);
+  return a;
+}
+
+/* every matching track event of the frame makes an alert, once per track
+ * (a track that comes back to the zone does not alert again); more than
+ * one in a frame: the rest come out with the next frames */
+static GstAxionAlert *
+track_eval (AxionAlertRule *r, const AxionRuleFrame *f)
+{
+  GstCustomMeta *cm = f->buffer
+      ? gst_buffer_get_custom_meta (f->buffer, GST_AXION_EVENT_DATA_META)
+      : NULL;
+  const GstStructure *data = cm ? gst_custom_meta_get_structure (cm) : NULL;
+  gint64 t = f->time_us;
+
+  for (guint i = 0; data && f->meta && i < f->meta->n_events; i++) {
+    const GstAxionFrameEvent *ev = &f->meta->events[i];
+    const gchar *json;
+    gchar key[32], *tid;
+    gint64 track_id;
+
+    if (!g_str_equal (gst_axion_event_type_db_name (ev->type), r->what))
+      continue;
+    g_snprintf (key, sizeof (key), "e%" G_GINT64_FORMAT, ev->id);
+    json = gst_structure_get_string (data, key);
+    if (json == NULL || json[0] != '{' || !in_schedule (r, t) ||
+        !field_is (json, "class", r->track_class) ||
+        !(field_is (json, "zone", r->target) ||
+            field_is (json, "line", r->target)) ||
+        !field_is (json, "direction", r->direction) ||
+        !occupied (json, r->min_occupancy))
+      continue;
+    tid = event_field (json, "track_id");
+    track_id = tid ? g_ascii_strtoll (tid, NULL, 10) : 0;
+    g_free (tid);
+    if (track_id > 0 && g_hash_table_contains (r->tracks, &track_id))
+      continue;
+    if (track_id > 0)
+      g_hash_table_replace (r->tracks, g_memdup2 (&track_id, 8),
+          GSIZE_TO_POINTER ((gsize) (t / G_USEC_PER_SEC)));
+    if (r->last_fire_us && t - r->last_fire_us < r->cooldown_us) {
+      r->n_suppressed++;
+      continue;
+    }
+    r->last_fire_us = t;
+    r->n_fired++;
+    g_queue_push_tail (&r->pending, track_alert (r, f, ev, json));
+  }
+  forget_old_tracks (r, t);
+  return g_queue_pop_head (&r->pending);
+}
+
 GstAxionAlert *
 axion_alert_rule_eval (AxionAlertRule *r, const AxionRuleFrame *f)
 {
@@ -713,6 +903,8 @@ axion_alert_rule_eval (AxionAlertRule *r, const AxionRuleFrame *f)
   gboolean holds;
   gint64 t = f->time_us;
 
+  if (r->kind == AXION_RULE_TRACK)
+    return track_eval (r, f);
   /* the camera's clock went back: start over rather than misjudge a
    * duration */
   if (t < r->last_time_us) {
@@ -798,5 +990,9 @@ axion_alert_rule_free (AxionAlertRule *r)
   if (r->tz)
     g_time_zone_unref (r->tz);
   g_hash_table_unref (r->tracks);
+  g_free (r->target);
+  g_free (r->direction);
+  g_free (r->track_class);
+  g_queue_clear_full (&r->pending, (GDestroyNotify) gst_axion_alert_free);
   g_free (r);
 }

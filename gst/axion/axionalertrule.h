@@ -18,6 +18,7 @@ typedef enum
   AXION_RULE_OBJECT,
   AXION_RULE_TAMPER,
   AXION_RULE_SYSTEM,
+  AXION_RULE_TRACK, /* axiontrack's zone, line and loitering events */
 } AxionRuleKind;
 
 typedef struct
@@ -36,6 +37,7 @@ typedef struct
   gint64 time_us; /* capture time (camera clock), Unix us */
   const AxionRuleBox *boxes;
   guint n_boxes;
+  GstBuffer *buffer; /* nullable: the event data of track events */
 } AxionRuleFrame;
 
 typedef struct _AxionAlertRule AxionAlertRule;

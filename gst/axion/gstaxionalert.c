@@ -339,6 +339,7 @@ gst_axion_alert_element_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   f.time_us = frame_time (self, buf, meta);
   f.boxes = (const AxionRuleBox *) boxes->data;
   f.n_boxes = boxes->len;
+  f.buffer = buf;
   self->frames++;
   for (guint i = 0; self->rules && i < self->rules->len; i++) {
     GstAxionAlert *a = axion_alert_rule_eval (self->rules->pdata[i], &f);
@@ -402,7 +403,8 @@ gst_axion_alert_element_class_init (GstAxionAlertElementClass *klass)
   g_object_class_install_property (gobject_class, PROP_RULES,
       g_param_spec_string ("rules", "Rules",
           "Alert rules: \"kind, field=value, ...\" separated by ';' (kinds "
-          "motion, object, tamper, system; docs/elements/axionalert.md). "
+          "motion, object, tamper, system, track; "
+          "docs/elements/axionalert.md). "
           "Changing them while playing starts their state over; invalid "
           "rules are refused with a warning",
           NULL,

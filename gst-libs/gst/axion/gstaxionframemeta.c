@@ -441,6 +441,16 @@ gst_axion_event_type_db_name (GstAxionEventType type)
     return "quality";
   case GST_AXION_EVENT_MANUAL_TRIGGER:
     return "manual_trigger";
+  case GST_AXION_EVENT_ZONE_ENTERED:
+    return "zone_entered";
+  case GST_AXION_EVENT_ZONE_LEFT:
+    return "zone_left";
+  case GST_AXION_EVENT_LINE_CROSSED:
+    return "line_crossed";
+  case GST_AXION_EVENT_LOITERING:
+    return "loitering";
+  case GST_AXION_EVENT_TRACK_ENDED:
+    return "track_ended";
   }
   return "unknown";
 }

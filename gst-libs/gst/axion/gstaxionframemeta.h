@@ -114,7 +114,8 @@ typedef enum
  *
  * The camera_events a frame can produce. gst_axion_event_type_db_name()
  * gives the camera_events.event_type value and
- * gst_axion_event_type_phase() the event_phase value.
+ * gst_axion_event_type_phase() the event_phase value. The zone, line,
+ * loitering and track_ended events come from axiontrack (sql/006).
  */
 typedef enum
 {
@@ -125,7 +126,22 @@ typedef enum
   GST_AXION_EVENT_SCENE_CHANGE,
   GST_AXION_EVENT_QUALITY,
   GST_AXION_EVENT_MANUAL_TRIGGER,
+  GST_AXION_EVENT_ZONE_ENTERED,
+  GST_AXION_EVENT_ZONE_LEFT,
+  GST_AXION_EVENT_LINE_CROSSED,
+  GST_AXION_EVENT_LOITERING,
+  GST_AXION_EVENT_TRACK_ENDED,
 } GstAxionEventType;
+
+/**
+ * GST_AXION_EVENT_DATA_META:
+ *
+ * Name of the custom meta (gst_buffer_get_custom_meta()) whose structure
+ * holds the camera_events event_data of a frame's events: a string field
+ * "e<event id>" with a JSON object per event that has details (axiontrack's
+ * zone, line and track events). The sinks' rows take it from there.
+ */
+#define GST_AXION_EVENT_DATA_META "GstAxionEventDataMeta"
 
 /**
  * GstAxionQuality:

@@ -52,6 +52,8 @@ static const GstAxionColumn camera_events_cols[] = {
   { "dlpu_inference_ms", I, 0 },
   { "total_processing_ms", I, 0 },
   { "alert_generated", B, 0 },
+  /* sql/003: the details of camera_offline/online and axiontrack's events */
+  { "event_data", J, 0 },
 };
 
 static const GstAxionColumn frame_metadata_cols[] = {
@@ -799,6 +801,23 @@ event_alerted (GstBuffer *buffer, gint64 event_id)
   return FALSE;
 }
 
+/* the event's details from the GST_AXION_EVENT_DATA_META custom meta
+ * (axiontrack's events), or NULL */
+static const gchar *
+event_data (GstBuffer *buffer, gint64 event_id)
+{
+  GstCustomMeta *cm;
+  gchar key[32];
+
+  if (buffer == NULL)
+    return NULL;
+  cm = gst_buffer_get_custom_meta (buffer, GST_AXION_EVENT_DATA_META);
+  if (cm == NULL)
+    return NULL;
+  g_snprintf (key, sizeof (key), "e%" G_GINT64_FORMAT, event_id);
+  return gst_structure_get_string (gst_custom_meta_get_structure (cm), key);
+}
+
 /**
  * gst_axion_row_camera_event:
  * @meta: the frame's meta (camera id, capture time and frame number needed)
@@ -811,7 +830,8 @@ event_alerted (GstBuffer *buffer, gint64 event_id)
  * `{"class":label,"confidence":c,"bbox":[x,y,w,h]}` entry (plus
  * "track_id" when known; confidence null when the detector gave none) per
  * detection region on @buffer; motion_regions is an array of
- * `[x,y,w,h]` boxes.
+ * `[x,y,w,h]` boxes; event_data is the event's JSON from the
+ * %GST_AXION_EVENT_DATA_META custom meta when the buffer has one.
  *
  * Returns: (transfer full) (nullable): the row, or %NULL with @error set
  */
@@ -866,6 +886,7 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
   if (info && info->processing_ms >= 0)
     set_int (row, "total_processing_ms", MIN (info->processing_ms, G_MAXINT32));
   set_bool (row, "alert_generated", event_alerted (buffer, event->id));
+  set_json (row, "event_data", event_data (buffer, event->id));
 
   if (buffer) {
     /* made when the first region needs them (most frames have none) */
