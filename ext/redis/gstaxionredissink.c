@@ -109,13 +109,14 @@ struct _GstAxionRedisSink
   guint command_timeout_ms;
 
   /* shared (parent.lock) */
-  GHashTable *cams; /* id -> CamState */
-  GQueue events;    /* of Encoded (XADD [+ PUBLISH]) */
-  guint inflight;   /* events the worker is sending */
-  GQueue removals;  /* camera ids to SREM from the active set */
-  gchar *camera_id; /* from the camera-id event */
-  GString *scratch; /* streaming thread: event encoding */
-  GString *json;    /* streaming thread: an event's row as JSON */
+  GHashTable *cams;       /* id -> CamState */
+  GQueue events;          /* of Encoded (XADD [+ PUBLISH]) */
+  guint inflight;         /* events the worker is sending */
+  GQueue removals;        /* camera ids to SREM from the active set */
+  gchar *camera_id;       /* from the camera-id event */
+  GString *scratch;       /* streaming thread: event encoding */
+  GString *json;          /* streaming thread: an event's row as JSON */
+  GstAxionFrameRate rate; /* streaming thread: fps_actual */
   GstVideoInfo vinfo;
   gboolean have_info;
 
@@ -222,18 +223,17 @@ resp_arg_uint (GString *s, guint64 v)
 /* An event's XADD (and PUBLISH), encoded; no lock needed. */
 static Encoded *
 encode_event (GstAxionRedisSink *self, GstAxionFrameMeta *meta,
-    const GstAxionFrameEvent *ev, GstBuffer *buf, const gchar *prefix,
-    guint maxlen, gboolean publish, GString *scratch, GString *json_buf)
+    const GstAxionFrameEvent *ev, GstBuffer *buf, const GstAxionFrameInfo *info,
+    const gchar *prefix, guint maxlen, gboolean publish, GString *scratch,
+    GString *json_buf)
 {
-  GstAxionFrameInfo info;
   GstAxionRow *row;
   const gchar *phase = gst_axion_event_type_phase (ev->type);
   const gchar *json;
   gsize json_len;
   Encoded *e;
 
-  gst_axion_frame_info_init (&info);
-  row = gst_axion_row_camera_event (meta, ev, buf, &info, NULL);
+  row = gst_axion_row_camera_event (meta, ev, buf, info, NULL);
   g_string_truncate (json_buf, 0);
   if (row)
     gst_axion_row_append_json (row, json_buf);
@@ -405,6 +405,7 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *in)
   gchar *prefix;
   GstAxionFrameEvent frame_events[GST_AXION_FRAME_MAX_EVENTS + 1];
   guint n_events;
+  GstAxionFrameInfo info;
   GstFlowReturn ret;
 
   gst_axion_queue_sink_render_begin (GST_AXION_QUEUE_SINK (self));
@@ -420,9 +421,12 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *in)
   /* the meta's events, and object_detected for detections from a
    * detector outside Axion */
   n_events = gst_axion_frame_meta_sink_events (meta, buf, frame_events);
+  /* the row's fps_actual and total_processing_ms (every frame counts) */
+  gst_axion_frame_info_init (&info);
+  gst_axion_frame_info_measure (&info, &self->rate, bs, in, meta);
   for (guint i = 0; i < n_events; i++)
-    events[i] = encode_event (self, meta, &frame_events[i], buf, prefix, maxlen,
-        publish, self->scratch, self->json);
+    events[i] = encode_event (self, meta, &frame_events[i], buf, &info, prefix,
+        maxlen, publish, self->scratch, self->json);
   g_free (prefix);
 
   /* scene memory entry: compact JSON of hashes, motion, objects */
@@ -1422,6 +1426,7 @@ gst_axion_redis_sink_finalize (GObject *object)
   g_queue_clear_full (&self->events, g_free);
   g_string_free (self->scratch, TRUE);
   g_string_free (self->json, TRUE);
+  gst_axion_frame_rate_clear (&self->rate);
   g_queue_clear_full (&self->removals, g_free);
   g_free (self->url);
   g_free (self->prefix);
@@ -1437,6 +1442,7 @@ gst_axion_redis_sink_init (GstAxionRedisSink *self)
   g_queue_init (&self->removals);
   self->scratch = g_string_sized_new (1024);
   self->json = g_string_sized_new (1024);
+  gst_axion_frame_rate_init (&self->rate);
   self->cams = g_hash_table_new_full (
       g_str_hash, g_str_equal, NULL, (GDestroyNotify) cam_free);
   self->url = g_strdup (DEFAULT_URL);

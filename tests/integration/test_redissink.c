@@ -557,6 +557,50 @@ GST_START_TEST (test_state_fields)
 
 GST_END_TEST;
 
+/* camera_events rows (the event stream's "row") carry fps_actual measured
+ * from the frames' capture times, also when the caps have no framerate
+ * (RTSP), and total_processing_ms from capture (the buffer's running
+ * time) to the sink, on the pipeline clock: row-exact with a test clock
+ * that is 40 ms past every frame when the sink renders it. */
+GST_START_TEST (test_event_row_timing)
+{
+  GstHarness *h = new_sink (NULL);
+  redisReply *r;
+
+  freeReplyObject (rcmd ("DEL axion:events"));
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=I420,width=64,height=48,framerate=0/1");
+  gst_harness_use_testclock (h);
+  gst_element_set_base_time (h->element, 0);
+  for (guint i = 0; i < 12; i++) {
+    GstBuffer *b = make_frame ("CAM_T", i);
+    GST_BUFFER_PTS (b) = i * 100 * GST_MSECOND;
+    fail_unless (gst_harness_set_time (h, (i * 100 + 40) * GST_MSECOND));
+    gst_harness_push (h, b);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  /* frames 10 and 11 have events; the first second of frames (0-10,
+   * 100 ms apart) gives 10 fps */
+  r = rcmd ("XRANGE axion:events - +");
+  fail_unless (r->type == REDIS_REPLY_ARRAY);
+  fail_unless_equals_int (r->elements, 2);
+  for (size_t e = 0; e < r->elements; e++) {
+    redisReply *fields = r->element[e]->element[1];
+    const gchar *row = NULL;
+    for (size_t i = 0; i + 1 < fields->elements; i += 2)
+      if (g_str_equal (fields->element[i]->str, "row"))
+        row = fields->element[i + 1]->str;
+    fail_unless (row != NULL);
+    fail_unless (strstr (row, "\"fps_actual\":10.00,") != NULL, "%s", row);
+    fail_unless (
+        strstr (row, "\"total_processing_ms\":40,") != NULL, "%s", row);
+  }
+  freeReplyObject (r);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 redissink_suite (void)
 {
@@ -573,6 +617,7 @@ redissink_suite (void)
   tcase_add_test (tc, test_key_prefix);
   tcase_add_test (tc, test_buffer_without_meta);
   tcase_add_test (tc, test_state_fields);
+  tcase_add_test (tc, test_event_row_timing);
   return s;
 }
 
