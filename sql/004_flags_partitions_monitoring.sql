@@ -190,12 +190,17 @@ $$ LANGUAGE plpgsql;
 -- alert_generated = TRUE, and updated_at.
 --
 -- The event row may come later than the analysis or alert (a hand insert,
--- a spool replayed after a later batch, another sink): the flag then
--- waits in axion_event_flags_pending and is applied when events are
--- inserted (one statement-level trigger: an EXISTS on an empty table per
--- INSERT/COPY statement, nothing per row, so the sink's COPY speed is
--- kept) and by axion_maintain() (which also catches the race of two
--- transactions committing at the same moment).
+-- another writer): the flag then waits in axion_event_flags_pending and is
+-- applied when events are inserted (one statement-level trigger: an
+-- EXISTS on an empty table per INSERT/COPY statement, nothing per row, so
+-- the sink's COPY speed is kept) and by axion_maintain() (which also
+-- catches the race of two transactions committing at the same moment).
+-- An event that never comes (its kind switched off in axionpgsink, e.g.
+-- motion-events=false while Claude analyses motion) must not make every
+-- insert pay: the trigger looks only at entries of the last minute, at
+-- most 100, each probing one partition when the event's time is known
+-- (an analysis's event_timestamp is its trigger event's capture time);
+-- axion_maintain() handles the rest and forgets entries after a day.
 --
 -- Analysed events leave idx_camera_events_claude_pending (its predicate
 -- is sent_to_claude = FALSE), so "unprocessed events for Claude" (§5.3)
@@ -203,6 +208,7 @@ $$ LANGUAGE plpgsql;
 -- ----------------------------------------------------------------------------
 CREATE TABLE axion_event_flags_pending (
     event_id BIGINT NOT NULL,
+    event_timestamp TIMESTAMPTZ, -- the event's, when known (partition pruning)
     claude_analysis_id BIGINT,
     alert_generated BOOLEAN NOT NULL DEFAULT FALSE,
     queued_at TIMESTAMPTZ NOT NULL DEFAULT NOW()
@@ -212,13 +218,54 @@ CREATE INDEX idx_axion_event_flags_pending_event ON axion_event_flags_pending(ev
 -- Applies a flag to event @p_event_id; queues it when the event is not
 -- there (yet). Returns the number of event rows updated.
 CREATE OR REPLACE FUNCTION axion_flag_event(
-    p_event_id bigint, p_analysis_id bigint, p_alert boolean)
+    p_event_id bigint, p_analysis_id bigint, p_alert boolean,
+    p_event_ts timestamptz DEFAULT NULL)
+RETURNS integer AS $$
+DECLARE
+    v_n integer := 0;
+BEGIN
+    IF p_event_id IS NULL THEN
+        RETURN 0;
+    END IF;
+    IF p_event_ts IS NOT NULL THEN
+        -- one partition; the event's time may differ (a hand insert):
+        -- then all of them below
+        v_n := axion_flag_event_rows(p_event_id, p_analysis_id, p_alert, p_event_ts);
+    END IF;
+    IF v_n = 0 THEN
+        v_n := axion_flag_event_rows(p_event_id, p_analysis_id, p_alert, NULL);
+    END IF;
+    IF v_n = 0 AND NOT EXISTS (SELECT 1 FROM camera_events WHERE event_id = p_event_id) THEN
+        INSERT INTO axion_event_flags_pending (event_id, event_timestamp, claude_analysis_id, alert_generated)
+        VALUES (p_event_id, p_event_ts, p_analysis_id, p_alert);
+    END IF;
+    RETURN v_n;
+END;
+$$ LANGUAGE plpgsql;
+
+-- The UPDATE itself: of the event with id @p_event_id (and time
+-- @p_event_ts when given: partition pruning); rows changed.
+CREATE OR REPLACE FUNCTION axion_flag_event_rows(
+    p_event_id bigint, p_analysis_id bigint, p_alert boolean, p_event_ts timestamptz)
 RETURNS integer AS $$
 DECLARE
     v_n integer;
 BEGIN
-    IF p_event_id IS NULL THEN
-        RETURN 0;
+    IF p_event_ts IS NOT NULL THEN
+        UPDATE camera_events SET
+            sent_to_claude = CASE WHEN p_analysis_id IS NOT NULL THEN TRUE ELSE sent_to_claude END,
+            claude_analysis_id = CASE WHEN p_analysis_id IS NOT NULL
+                THEN GREATEST(COALESCE(claude_analysis_id, p_analysis_id), p_analysis_id)
+                ELSE claude_analysis_id END,
+            alert_generated = alert_generated OR p_alert,
+            updated_at = NOW()
+        WHERE event_id = p_event_id AND event_timestamp = p_event_ts
+        AND ((p_analysis_id IS NOT NULL AND (sent_to_claude IS NOT TRUE
+                                             OR claude_analysis_id IS NULL
+                                             OR claude_analysis_id < p_analysis_id))
+             OR (p_alert AND alert_generated IS NOT TRUE));
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        RETURN v_n;
     END IF;
     UPDATE camera_events SET
         sent_to_claude = CASE WHEN p_analysis_id IS NOT NULL THEN TRUE ELSE sent_to_claude END,
@@ -233,10 +280,6 @@ BEGIN
                                          OR claude_analysis_id < p_analysis_id))
          OR (p_alert AND alert_generated IS NOT TRUE));
     GET DIAGNOSTICS v_n = ROW_COUNT;
-    IF v_n = 0 AND NOT EXISTS (SELECT 1 FROM camera_events WHERE event_id = p_event_id) THEN
-        INSERT INTO axion_event_flags_pending (event_id, claude_analysis_id, alert_generated)
-        VALUES (p_event_id, p_analysis_id, p_alert);
-    END IF;
     RETURN v_n;
 END;
 $$ LANGUAGE plpgsql;
@@ -244,7 +287,7 @@ $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION axion_claude_analyses_flag_event()
 RETURNS TRIGGER AS $$
 BEGIN
-    PERFORM axion_flag_event(NEW.trigger_event_id, NEW.analysis_id, FALSE);
+    PERFORM axion_flag_event(NEW.trigger_event_id, NEW.analysis_id, FALSE, NEW.event_timestamp);
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
@@ -257,12 +300,14 @@ CREATE OR REPLACE FUNCTION axion_alerts_flag_event()
 RETURNS TRIGGER AS $$
 DECLARE
     v_event bigint := NEW.trigger_event_id;
+    v_ts timestamptz;
 BEGIN
-    IF v_event IS NULL AND NEW.claude_analysis_id IS NOT NULL THEN
-        SELECT trigger_event_id INTO v_event FROM claude_analyses
+    IF NEW.claude_analysis_id IS NOT NULL THEN
+        SELECT trigger_event_id, event_timestamp INTO v_event, v_ts FROM claude_analyses
         WHERE analysis_id = NEW.claude_analysis_id LIMIT 1;
+        v_event := COALESCE(NEW.trigger_event_id, v_event);
     END IF;
-    PERFORM axion_flag_event(v_event, NULL, TRUE);
+    PERFORM axion_flag_event(v_event, NULL, TRUE, v_ts);
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
@@ -272,23 +317,35 @@ CREATE TRIGGER trigger_alerts_flag_event
     FOR EACH ROW EXECUTE FUNCTION axion_alerts_flag_event();
 
 -- Applies the queued flags whose events exist now; returns how many
--- event rows changed. Entries older than p_max_age whose event never came
--- are dropped (an event that was never written, e.g. rows of a camera
--- whose database sink was not running).
-CREATE OR REPLACE FUNCTION axion_apply_pending_flags(p_max_age interval DEFAULT '1 day')
+-- event rows changed. Only entries queued within @p_recent (NULL: all),
+-- at most @p_limit of them (NULL: all); entries older than @p_max_age
+-- whose event never came are dropped.
+CREATE OR REPLACE FUNCTION axion_apply_pending_flags(
+    p_max_age interval DEFAULT '1 day',
+    p_recent interval DEFAULT NULL,
+    p_limit integer DEFAULT NULL)
 RETURNS integer AS $$
 DECLARE
     v_n integer := 0;
-    v_m integer;
     p record;
 BEGIN
     FOR p IN DELETE FROM axion_event_flags_pending f
-             WHERE EXISTS (SELECT 1 FROM camera_events e WHERE e.event_id = f.event_id)
-             RETURNING f.event_id, f.claude_analysis_id, f.alert_generated LOOP
-        v_m := axion_flag_event(p.event_id, p.claude_analysis_id, p.alert_generated);
-        v_n := v_n + v_m;
+             WHERE f.ctid IN (
+                 SELECT q.ctid FROM axion_event_flags_pending q
+                 WHERE (p_recent IS NULL OR q.queued_at > NOW() - p_recent)
+                 -- the trigger's cheap probe (one partition); maintain
+                 -- also finds events whose time differs (a hand insert)
+                 AND CASE WHEN q.event_timestamp IS NOT NULL AND p_recent IS NOT NULL
+                     THEN EXISTS (SELECT 1 FROM camera_events e
+                                  WHERE e.event_id = q.event_id AND e.event_timestamp = q.event_timestamp)
+                     ELSE EXISTS (SELECT 1 FROM camera_events e WHERE e.event_id = q.event_id) END
+                 LIMIT p_limit)
+             RETURNING f.event_id, f.event_timestamp, f.claude_analysis_id, f.alert_generated LOOP
+        v_n := v_n + axion_flag_event(p.event_id, p.claude_analysis_id, p.alert_generated, p.event_timestamp);
     END LOOP;
-    DELETE FROM axion_event_flags_pending WHERE queued_at < NOW() - p_max_age;
+    IF p_recent IS NULL THEN
+        DELETE FROM axion_event_flags_pending WHERE queued_at < NOW() - p_max_age;
+    END IF;
     RETURN v_n;
 END;
 $$ LANGUAGE plpgsql;
@@ -297,7 +354,7 @@ CREATE OR REPLACE FUNCTION axion_camera_events_apply_pending()
 RETURNS TRIGGER AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM axion_event_flags_pending) THEN
-        PERFORM axion_apply_pending_flags();
+        PERFORM axion_apply_pending_flags('1 day', '1 minute', 100);
     END IF;
     RETURN NULL;
 END;
@@ -308,7 +365,7 @@ CREATE TRIGGER trigger_camera_events_apply_pending
     FOR EACH STATEMENT EXECUTE FUNCTION axion_camera_events_apply_pending();
 
 -- events already in the table: flags from the analyses and alerts there
-SELECT axion_flag_event(trigger_event_id, analysis_id, FALSE) FROM claude_analyses;
+SELECT axion_flag_event(trigger_event_id, analysis_id, FALSE, event_timestamp) FROM claude_analyses;
 SELECT axion_flag_event(trigger_event_id, NULL, TRUE) FROM alerts WHERE trigger_event_id IS NOT NULL;
 
 -- ----------------------------------------------------------------------------

@@ -81,10 +81,21 @@ expect_eq "an alert naming only its analysis flags the analysis's event" "true 6
 an 6040 5006
 sql "INSERT INTO alerts (alert_type, severity, title, description, trigger_event_id) VALUES ('object', 2, 't', 'd', 5006)" >/dev/null
 expect_eq "flags for a missing event wait" "2" "$(sql "SELECT count(*) FROM axion_event_flags_pending WHERE event_id = 5006")"
-printf '5006\tCAM2\tmotion\t%s\t6\n' "$(sql "SELECT now() - interval '5 minutes'")" > "$work/ev.tsv"
+# (its time is the analysis's event_timestamp, as in the pipeline)
+printf '5006\tCAM2\tmotion\t%s\t6\n' "$t_an" > "$work/ev.tsv"
 expect_ok "COPY of the late event" psql -X -q -v ON_ERROR_STOP=1 -c "\\copy camera_events (event_id, camera_id, event_type, event_timestamp, frame_number) FROM '$work/ev.tsv'"
 expect_eq "the late event gets both flags on insert" "true 6040 true true" "$(flags 5006)"
 expect_eq "nothing left waiting" "0" "$(sql "SELECT count(*) FROM axion_event_flags_pending")"
+# an entry older than a minute is left to axion-db maintain (an event that
+# never comes must not cost every insert)
+sql "INSERT INTO axion_event_flags_pending (event_id, claude_analysis_id, queued_at) VALUES (5007, 6070, now() - interval '2 minutes')" >/dev/null
+ev 5007 4
+expect_eq "an old waiting flag is not applied by the insert" "false - false false 1" \
+  "$(flags 5007) $(sql "SELECT count(*) FROM axion_event_flags_pending")"
+expect_ok "maintain" "$db" maintain
+expect_eq "maintain applies it" "true 6070 false true 0" \
+  "$(flags 5007) $(sql "SELECT count(*) FROM axion_event_flags_pending")"
+sql "DELETE FROM camera_events WHERE event_id = 5007" >/dev/null
 expect_eq "pending-Claude index holds only events no analysis followed" "1002 5002 5004 5005" \
   "$(sql "SET enable_seqscan = off; SELECT string_agg(event_id::text, ' ' ORDER BY event_id) FROM camera_events WHERE sent_to_claude = FALSE")"
 expect_eq "the pending query uses the partial index" "t" \
