@@ -7,6 +7,9 @@
 
 DROP MATERIALIZED VIEW IF EXISTS mv_camera_stats_hourly;
 DROP VIEW IF EXISTS v_system_metrics_latest;
+DROP VIEW IF EXISTS v_axion_active_queries, v_axion_table_sizes, v_axion_index_usage,
+    v_axion_partition_sizes, v_axion_write_stats, v_axion_cache_hit_ratio,
+    v_axion_table_bloat;
 
 DROP TABLE IF EXISTS audit_log CASCADE;
 DROP TABLE IF EXISTS system_metrics CASCADE;
@@ -17,6 +20,7 @@ DROP TABLE IF EXISTS claude_analyses CASCADE;
 DROP TABLE IF EXISTS camera_events CASCADE;
 DROP TABLE IF EXISTS cameras CASCADE;
 DROP TABLE IF EXISTS axion_retention_policy;
+DROP TABLE IF EXISTS axion_event_flags_pending;
 
 DROP FUNCTION IF EXISTS create_camera_events_partition(DATE);
 DROP FUNCTION IF EXISTS create_frame_metadata_partition(DATE);
@@ -32,6 +36,16 @@ DROP FUNCTION IF EXISTS cleanup_expired_frames();
 DROP FUNCTION IF EXISTS rollup_system_metrics(timestamptz, timestamptz);
 DROP FUNCTION IF EXISTS update_alerts_timestamp();
 DROP FUNCTION IF EXISTS prevent_audit_modification();
+DROP FUNCTION IF EXISTS create_claude_analyses_partition(DATE);
+DROP FUNCTION IF EXISTS axion_flag_event(bigint, bigint, boolean, timestamptz);
+DROP FUNCTION IF EXISTS axion_flag_event_rows(bigint, bigint, boolean, timestamptz);
+DROP FUNCTION IF EXISTS axion_claude_analyses_flag_event();
+DROP FUNCTION IF EXISTS axion_alerts_flag_event();
+DROP FUNCTION IF EXISTS axion_apply_pending_flags(interval, interval, integer);
+DROP FUNCTION IF EXISTS axion_camera_events_apply_pending();
+DROP FUNCTION IF EXISTS axion_maintain(integer);
+DROP FUNCTION IF EXISTS axion_slow_queries(integer);
+DROP FUNCTION IF EXISTS axion_health_checks(numeric, integer, numeric, numeric, integer);
 
 DROP SCHEMA IF EXISTS archive CASCADE;
 

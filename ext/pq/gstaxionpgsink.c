@@ -130,6 +130,7 @@ struct _GstAxionPgSink
   gboolean have_info;
   const gchar *format; /* interned, from the caps */
   gdouble fps;
+  GstAxionFrameRate rate; /* streaming thread: fps_actual */
   gchar *source_uri;
   GHashTable *cameras_seen;
   const gchar *last_camera; /* the key of cameras_seen the last frame had */
@@ -983,6 +984,7 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *in)
     info.fps = self->fps;
   }
   info.size_bytes = gst_buffer_get_size (in);
+  gst_axion_frame_info_measure (&info, &self->rate, bs, in, meta);
   if (filled) {
     g_mutex_lock (&self->parent.lock);
     self->buffers_without_meta++;
@@ -1590,6 +1592,7 @@ gst_axion_pg_sink_finalize (GObject *object)
   axion_pg_batch_free (self->pending);
   axion_pg_journal_clear (&self->journal_state);
   axion_pg_writer_clear (&self->writer);
+  gst_axion_frame_rate_clear (&self->rate);
   g_free (self->conninfo);
   g_free (self->spool_dir);
   g_free (self->spool.dir);
@@ -1604,6 +1607,7 @@ static void
 gst_axion_pg_sink_init (GstAxionPgSink *self)
 {
   g_queue_init (&self->queue);
+  gst_axion_frame_rate_init (&self->rate);
   axion_pg_writer_init (&self->writer, GST_CAT_DEFAULT, G_OBJECT (self));
   self->writer.give_up = writer_give_up;
   self->writer.give_up_data = self;

@@ -71,6 +71,11 @@ typedef struct
   gchar *id;
   gboolean dirty;
   guint64 frames_delta;
+  guint64 dropped_delta;   /* frames lost before the sink, not yet sent */
+  gboolean have_frame;     /* last_frame_number is set */
+  gint64 first_frame_mono; /* monotonic time of the first frame (uptime) */
+  gdouble fps_target;      /* caps framerate, 0 = unknown (RTSP) */
+  gchar *last_error;       /* "" until something went wrong */
   guint64 last_frame_number;
   gint64 last_frame_us;
   gdouble motion_score;
@@ -104,13 +109,14 @@ struct _GstAxionRedisSink
   guint command_timeout_ms;
 
   /* shared (parent.lock) */
-  GHashTable *cams; /* id -> CamState */
-  GQueue events;    /* of Encoded (XADD [+ PUBLISH]) */
-  guint inflight;   /* events the worker is sending */
-  GQueue removals;  /* camera ids to SREM from the active set */
-  gchar *camera_id; /* from the camera-id event */
-  GString *scratch; /* streaming thread: event encoding */
-  GString *json;    /* streaming thread: an event's row as JSON */
+  GHashTable *cams;       /* id -> CamState */
+  GQueue events;          /* of Encoded (XADD [+ PUBLISH]) */
+  guint inflight;         /* events the worker is sending */
+  GQueue removals;        /* camera ids to SREM from the active set */
+  gchar *camera_id;       /* from the camera-id event */
+  GString *scratch;       /* streaming thread: event encoding */
+  GString *json;          /* streaming thread: an event's row as JSON */
+  GstAxionFrameRate rate; /* streaming thread: fps_actual */
   GstVideoInfo vinfo;
   gboolean have_info;
 
@@ -139,6 +145,7 @@ cam_free (CamState *c)
 {
   g_free (c->id);
   g_free (c->last_event_type);
+  g_free (c->last_error);
   g_queue_clear_full (&c->memory, g_free);
   g_queue_clear_full (&c->hashes, g_free);
   g_hash_table_unref (c->context);
@@ -154,6 +161,7 @@ cam_get (GstAxionRedisSink *self, const gchar *id)
     c = g_new0 (CamState, 1);
     c->id = g_strdup (id);
     c->bitrate = -1;
+    c->last_error = g_strdup ("");
     g_queue_init (&c->memory);
     g_queue_init (&c->hashes);
     c->context = g_hash_table_new_full (
@@ -215,18 +223,17 @@ resp_arg_uint (GString *s, guint64 v)
 /* An event's XADD (and PUBLISH), encoded; no lock needed. */
 static Encoded *
 encode_event (GstAxionRedisSink *self, GstAxionFrameMeta *meta,
-    const GstAxionFrameEvent *ev, GstBuffer *buf, const gchar *prefix,
-    guint maxlen, gboolean publish, GString *scratch, GString *json_buf)
+    const GstAxionFrameEvent *ev, GstBuffer *buf, const GstAxionFrameInfo *info,
+    const gchar *prefix, guint maxlen, gboolean publish, GString *scratch,
+    GString *json_buf)
 {
-  GstAxionFrameInfo info;
   GstAxionRow *row;
   const gchar *phase = gst_axion_event_type_phase (ev->type);
   const gchar *json;
   gsize json_len;
   Encoded *e;
 
-  gst_axion_frame_info_init (&info);
-  row = gst_axion_row_camera_event (meta, ev, buf, &info, NULL);
+  row = gst_axion_row_camera_event (meta, ev, buf, info, NULL);
   g_string_truncate (json_buf, 0);
   if (row)
     gst_axion_row_append_json (row, json_buf);
@@ -355,6 +362,26 @@ bound_events (GstAxionRedisSink *self, guint max_pending)
   return GST_FLOW_OK;
 }
 
+/* lock held: frames whose numbers were skipped never reached the sink
+ * (dropped upstream: a leaky queue, decode errors, QoS, a lost RTP
+ * packet): counted in frames_dropped and named in last_error. A number
+ * going back is a restarted stream, not a loss. */
+static void
+note_frame_number (CamState *c, const GstAxionFrameMeta *meta)
+{
+  if (!gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_FRAME_NUMBER))
+    return;
+  if (c->have_frame && meta->frame_number > c->last_frame_number + 1) {
+    c->dropped_delta += meta->frame_number - c->last_frame_number - 1;
+    g_free (c->last_error);
+    c->last_error = g_strdup_printf ("frames %" G_GUINT64_FORMAT
+                                     "-%" G_GUINT64_FORMAT
+                                     " lost before axionredissink",
+        c->last_frame_number + 1, meta->frame_number - 1);
+  }
+  c->have_frame = TRUE;
+}
+
 static GstFlowReturn
 gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *in)
 {
@@ -378,6 +405,7 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *in)
   gchar *prefix;
   GstAxionFrameEvent frame_events[GST_AXION_FRAME_MAX_EVENTS + 1];
   guint n_events;
+  GstAxionFrameInfo info;
   GstFlowReturn ret;
 
   gst_axion_queue_sink_render_begin (GST_AXION_QUEUE_SINK (self));
@@ -393,9 +421,12 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *in)
   /* the meta's events, and object_detected for detections from a
    * detector outside Axion */
   n_events = gst_axion_frame_meta_sink_events (meta, buf, frame_events);
+  /* the row's fps_actual and total_processing_ms (every frame counts) */
+  gst_axion_frame_info_init (&info);
+  gst_axion_frame_info_measure (&info, &self->rate, bs, in, meta);
   for (guint i = 0; i < n_events; i++)
-    events[i] = encode_event (self, meta, &frame_events[i], buf, prefix, maxlen,
-        publish, self->scratch, self->json);
+    events[i] = encode_event (self, meta, &frame_events[i], buf, &info, prefix,
+        maxlen, publish, self->scratch, self->json);
   g_free (prefix);
 
   /* scene memory entry: compact JSON of hashes, motion, objects */
@@ -444,6 +475,9 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *in)
   c = cam_get (self, meta->camera_id);
   c->dirty = TRUE;
   c->frames_delta++;
+  if (c->first_frame_mono == 0)
+    c->first_frame_mono = now;
+  note_frame_number (c, meta);
   c->last_frame_number = meta->frame_number;
   c->last_frame_us = meta->capture_time_us;
   if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_MOTION)) {
@@ -455,6 +489,11 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *in)
   if (self->have_info) {
     c->width = GST_VIDEO_INFO_WIDTH (&self->vinfo);
     c->height = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
+    c->fps_target = GST_VIDEO_INFO_FPS_N (&self->vinfo) > 0 &&
+            GST_VIDEO_INFO_FPS_D (&self->vinfo) > 0
+        ? (gdouble) GST_VIDEO_INFO_FPS_N (&self->vinfo) /
+            GST_VIDEO_INFO_FPS_D (&self->vinfo)
+        : 0.0;
   }
   /* measured frame rate over ~2 s windows */
   if (c->fps_window_us == 0)
@@ -524,6 +563,7 @@ typedef struct _Flush
 typedef struct
 {
   guint64 frames;
+  guint64 dropped;
   GQueue memory;
   GQueue hashes;
   GHashTable *context; /* or NULL */
@@ -602,10 +642,28 @@ resp_arg_exclusive (GString *s, GString *tmp, gdouble v)
   resp_arg_len (s, tmp->str, tmp->len);
 }
 
+/* KEYS: the camera's state, its §2.4 bandwidth allocation, the §2.3 DLPU
+ * queue; ARGV[1]: the camera id. quality_level is the allocation's (the
+ * bandwidth controller sets it; absent without one); dlpu_queue_depth
+ * counts the camera's requests in the queue (members
+ * "<camera>:frame_<n>:<ms>", axionsched.c; the queue holds at most one
+ * request per camera and scheduler, so the first 1,000 are plenty). */
+static const gchar STATE_FROM_OTHERS_LUA[] =
+    "local q = redis.call('HGET', KEYS[2], 'quality_level')\n"
+    "if q then redis.call('HSET', KEYS[1], 'quality_level', q) end\n"
+    "local p = ARGV[1] .. ':frame_'\n"
+    "local n = 0\n"
+    "for _, m in ipairs(redis.call('ZRANGE', KEYS[3], 0, 999)) do\n"
+    "  if string.sub(m, 1, #p) == p then n = n + 1 end\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], 'dlpu_queue_depth', n)\n"
+    "return n\n";
+
 /* lock held: commands for everything pending */
 static Flush *
 build_flush (GstAxionRedisSink *self, gdouble now_s)
 {
+  gint64 mono = g_get_monotonic_time ();
   Flush *f = g_new0 (Flush, 1);
   GHashTableIter it;
   CamState *c;
@@ -631,7 +689,8 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
     sent = g_new0 (CamSent, 1);
 
     /* HSET camera:<id>:state with the live fields */
-    n = 2 + 2 * 8 + (c->width > 0 ? 2 : 0) + (c->last_event_type ? 4 : 0);
+    n = 2 + 2 * 10 + (c->width > 0 ? 2 : 0) + (c->last_event_type ? 4 : 0) +
+        (c->fps_target > 0 ? 2 : 0) + (c->bitrate > 0 ? 2 : 0);
     resp_cmd (f, n);
     resp_arg_len (o, "HSET", 4);
     resp_key (o, prefix, "camera:", c->id, ":state");
@@ -651,6 +710,22 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
     resp_arg_uint (o, c->objects);
     resp_arg (o, "last_metadata_sent_at");
     resp_arg (o, ts);
+    resp_arg (o, "last_error");
+    resp_arg (o, c->last_error);
+    resp_arg (o, "uptime_seconds");
+    resp_arg_uint (o,
+        c->first_frame_mono
+            ? (guint64) (mono - c->first_frame_mono) / G_USEC_PER_SEC
+            : 0);
+    if (c->fps_target > 0) {
+      resp_arg (o, "fps_target");
+      resp_arg_fixed (o, tmp, c->fps_target, 1);
+    }
+    if (c->bitrate > 0) {
+      /* the stream's (nominal) bitrate from its tags */
+      resp_arg (o, "bandwidth_mbps");
+      resp_arg_fixed (o, tmp, c->bitrate / 1e6, 2);
+    }
     if (c->width > 0) {
       g_string_truncate (tmp, 0);
       gst_axion_append_uint (tmp, (guint) c->width);
@@ -676,6 +751,23 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
       resp_arg_uint (o, c->frames_delta);
       sent->frames = c->frames_delta;
     }
+    /* by 0 too: the field exists from the first flush */
+    resp_cmd (f, 4);
+    resp_arg (o, "HINCRBY");
+    resp_key (o, prefix, "camera:", c->id, ":state");
+    resp_arg (o, "frames_dropped");
+    resp_arg_uint (o, c->dropped_delta);
+    sent->dropped = c->dropped_delta;
+    /* quality_level and dlpu_queue_depth live with their owners (§2.4
+     * allocation, §2.3 queue): copied server-side, no round trip */
+    resp_cmd (f, 7);
+    resp_arg (o, "EVAL");
+    resp_arg (o, STATE_FROM_OTHERS_LUA);
+    resp_arg (o, "3");
+    resp_key (o, prefix, "camera:", c->id, ":state");
+    resp_key (o, prefix, "bandwidth:", c->id, ":allocation");
+    resp_key (o, prefix, "dlpu:queue", NULL, NULL);
+    resp_arg (o, c->id);
     resp_cmd (f, 3);
     resp_arg (o, "SADD");
     resp_key (o, prefix, "cameras:active", NULL, NULL);
@@ -835,8 +927,9 @@ flush_done (GstAxionRedisSink *self, Flush *f)
     if (c == NULL)
       continue;
     c->frames_delta -= MIN (c->frames_delta, s->frames);
-    c->dirty = c->frames_delta > 0 || c->memory.length || c->hashes.length ||
-        g_hash_table_size (c->context);
+    c->dropped_delta -= MIN (c->dropped_delta, s->dropped);
+    c->dirty = c->frames_delta > 0 || c->dropped_delta > 0 ||
+        c->memory.length || c->hashes.length || g_hash_table_size (c->context);
   }
   for (guint i = 0; i < f->removals_sent && self->removals.length; i++)
     g_free (g_queue_pop_head (&self->removals));
@@ -1333,6 +1426,7 @@ gst_axion_redis_sink_finalize (GObject *object)
   g_queue_clear_full (&self->events, g_free);
   g_string_free (self->scratch, TRUE);
   g_string_free (self->json, TRUE);
+  gst_axion_frame_rate_clear (&self->rate);
   g_queue_clear_full (&self->removals, g_free);
   g_free (self->url);
   g_free (self->prefix);
@@ -1348,6 +1442,7 @@ gst_axion_redis_sink_init (GstAxionRedisSink *self)
   g_queue_init (&self->removals);
   self->scratch = g_string_sized_new (1024);
   self->json = g_string_sized_new (1024);
+  gst_axion_frame_rate_init (&self->rate);
   self->cams = g_hash_table_new_full (
       g_str_hash, g_str_equal, NULL, (GDestroyNotify) cam_free);
   self->url = g_strdup (DEFAULT_URL);

@@ -494,6 +494,113 @@ GST_START_TEST (test_buffer_without_meta)
 
 GST_END_TEST;
 
+/* §2.2 camera state fields with the document's meaning, key-exact:
+ * fps_target from the caps, frames_dropped and last_error from skipped
+ * frame numbers, bandwidth_mbps from the bitrate tag, quality_level from
+ * the §2.4 allocation, dlpu_queue_depth from the camera's §2.3 queue
+ * entries, uptime_seconds since the first frame; without a framerate
+ * (RTSP) or a bitrate there is no fps_target or bandwidth_mbps. */
+GST_START_TEST (test_state_fields)
+{
+  GstHarness *h;
+  gchar *v;
+  gint64 t0 = g_get_monotonic_time (), uptime;
+
+  freeReplyObject (rcmd ("DEL axion:camera:CAM_S:state axion:dlpu:queue"));
+  freeReplyObject (
+      rcmd ("HSET axion:bandwidth:CAM_S:allocation quality_level high"));
+  freeReplyObject (rcmd ("ZADD axion:dlpu:queue 1 CAM_S:frame_3:100 "
+                         "2 CAM_S:frame_4:101 3 CAM_S2:frame_1:102"));
+  h = new_sink (NULL);
+  fail_unless (gst_harness_push_event (
+      h, gst_axion_camera_id_event_new ("CAM_S", NULL)));
+  fail_unless (gst_harness_push_event (h,
+      gst_event_new_tag (gst_tag_list_new (GST_TAG_BITRATE, 2400000, NULL))));
+  for (guint i = 0; i < 20; i++)
+    if (i < 10 || i >= 15) /* frames 10-14 lost upstream */
+      gst_harness_push (h, make_frame ("CAM_S", i));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  assert_redis ("10.0", "HGET axion:camera:CAM_S:state fps_target");
+  assert_redis ("15", "HGET axion:camera:CAM_S:state frames_processed");
+  assert_redis ("5", "HGET axion:camera:CAM_S:state frames_dropped");
+  assert_redis ("frames 10-14 lost before axionredissink",
+      "HGET axion:camera:CAM_S:state last_error");
+  assert_redis ("high", "HGET axion:camera:CAM_S:state quality_level");
+  assert_redis ("2.40", "HGET axion:camera:CAM_S:state bandwidth_mbps");
+  assert_redis ("2", "HGET axion:camera:CAM_S:state dlpu_queue_depth");
+  v = rstr ("HGET axion:camera:CAM_S:state uptime_seconds");
+  uptime = g_ascii_strtoll (v, NULL, 10);
+  fail_unless (v[0] >= '0' && v[0] <= '9' && uptime >= 0 &&
+          uptime <= (g_get_monotonic_time () - t0) / G_USEC_PER_SEC,
+      "uptime_seconds %s", v);
+  g_free (v);
+  gst_harness_teardown (h);
+
+  /* RTSP: no framerate in the caps, no bitrate tag, no allocation */
+  freeReplyObject (rcmd ("DEL axion:camera:CAM_S2:state"));
+  h = new_sink (NULL);
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=I420,width=64,height=48,framerate=0/1");
+  for (guint i = 0; i < 5; i++)
+    gst_harness_push (h, make_frame ("CAM_S2", i));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  assert_redis ("0", "HEXISTS axion:camera:CAM_S2:state fps_target");
+  assert_redis ("0", "HEXISTS axion:camera:CAM_S2:state bandwidth_mbps");
+  assert_redis ("0", "HEXISTS axion:camera:CAM_S2:state quality_level");
+  assert_redis ("0", "HGET axion:camera:CAM_S2:state frames_dropped");
+  assert_redis ("", "HGET axion:camera:CAM_S2:state last_error");
+  assert_redis ("1", "HGET axion:camera:CAM_S2:state dlpu_queue_depth");
+  gst_harness_teardown (h);
+  freeReplyObject (
+      rcmd ("DEL axion:dlpu:queue axion:bandwidth:CAM_S:allocation"));
+}
+
+GST_END_TEST;
+
+/* camera_events rows (the event stream's "row") carry fps_actual measured
+ * from the frames' capture times, also when the caps have no framerate
+ * (RTSP), and total_processing_ms from capture (the buffer's running
+ * time) to the sink, on the pipeline clock: row-exact with a test clock
+ * that is 40 ms past every frame when the sink renders it. */
+GST_START_TEST (test_event_row_timing)
+{
+  GstHarness *h = new_sink (NULL);
+  redisReply *r;
+
+  freeReplyObject (rcmd ("DEL axion:events"));
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=I420,width=64,height=48,framerate=0/1");
+  gst_harness_use_testclock (h);
+  gst_element_set_base_time (h->element, 0);
+  for (guint i = 0; i < 12; i++) {
+    GstBuffer *b = make_frame ("CAM_T", i);
+    GST_BUFFER_PTS (b) = i * 100 * GST_MSECOND;
+    fail_unless (gst_harness_set_time (h, (i * 100 + 40) * GST_MSECOND));
+    gst_harness_push (h, b);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  /* frames 10 and 11 have events; the first second of frames (0-10,
+   * 100 ms apart) gives 10 fps */
+  r = rcmd ("XRANGE axion:events - +");
+  fail_unless (r->type == REDIS_REPLY_ARRAY);
+  fail_unless_equals_int (r->elements, 2);
+  for (size_t e = 0; e < r->elements; e++) {
+    redisReply *fields = r->element[e]->element[1];
+    const gchar *row = NULL;
+    for (size_t i = 0; i + 1 < fields->elements; i += 2)
+      if (g_str_equal (fields->element[i]->str, "row"))
+        row = fields->element[i + 1]->str;
+    fail_unless (row != NULL);
+    fail_unless (strstr (row, "\"fps_actual\":10.00,") != NULL, "%s", row);
+    fail_unless (
+        strstr (row, "\"total_processing_ms\":40,") != NULL, "%s", row);
+  }
+  freeReplyObject (r);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 redissink_suite (void)
 {
@@ -509,6 +616,8 @@ redissink_suite (void)
   tcase_add_test (tc, test_bad_configuration);
   tcase_add_test (tc, test_key_prefix);
   tcase_add_test (tc, test_buffer_without_meta);
+  tcase_add_test (tc, test_state_fields);
+  tcase_add_test (tc, test_event_row_timing);
   return s;
 }
 

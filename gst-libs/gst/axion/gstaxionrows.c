@@ -265,6 +265,125 @@ gst_axion_frame_info_init (GstAxionFrameInfo *info)
   info->processing_ms = -1;
 }
 
+/**
+ * gst_axion_frame_rate_init:
+ * @rate: the state to initialise
+ */
+void
+gst_axion_frame_rate_init (GstAxionFrameRate *rate)
+{
+  g_return_if_fail (rate != NULL);
+  memset (rate, 0, sizeof (*rate));
+}
+
+/**
+ * gst_axion_frame_rate_clear:
+ * @rate: the state to free
+ */
+void
+gst_axion_frame_rate_clear (GstAxionFrameRate *rate)
+{
+  g_return_if_fail (rate != NULL);
+  g_free (rate->camera_id);
+  memset (rate, 0, sizeof (*rate));
+}
+
+/* A window of at least 1 s of capture time: a rate from fewer frames
+ * would be a guess (at 2 fps, one frame early or late moves it by 50%).
+ * Capture times are differences of one clock (the camera's: its offset
+ * from this host does not matter); a step back or a gap of 10 s (a
+ * camera clock set, a stream restarted) starts a new window. */
+#define RATE_WINDOW_US G_USEC_PER_SEC
+#define RATE_RESET_US (10 * G_USEC_PER_SEC)
+
+static void
+frame_rate_update (GstAxionFrameRate *r, const GstAxionFrameMeta *meta)
+{
+  gint64 t = meta->capture_time_us;
+
+  if (!gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_CAPTURE_TIME))
+    return;
+  if (r->camera_id == NULL || strcmp (r->camera_id, meta->camera_id) != 0) {
+    g_free (r->camera_id);
+    r->camera_id = g_strdup (meta->camera_id);
+    r->frames = 0;
+    r->fps = 0.0;
+  }
+  if (r->frames == 0 || t <= r->last_us || t - r->last_us > RATE_RESET_US) {
+    if (r->frames && t - r->last_us > RATE_RESET_US)
+      r->fps = 0.0; /* the old rate says nothing about the new stream */
+    r->window_start_us = t;
+    r->last_us = t;
+    r->frames = 1;
+    return;
+  }
+  r->frames++;
+  r->last_us = t;
+  if (t - r->window_start_us >= RATE_WINDOW_US) {
+    r->fps = (r->frames - 1) * (gdouble) G_USEC_PER_SEC /
+        (gdouble) (t - r->window_start_us);
+    r->window_start_us = t;
+    r->frames = 1;
+  }
+}
+
+/* Capture to sink, on the pipeline clock (one clock: the buffer's running
+ * time is when the source captured or received it, the clock's now minus
+ * the base time is now in running time); -1 when unknown: no clock, no
+ * timestamp, or a buffer ahead of the clock (a non-live source pushing
+ * faster than real time, where "processing time" means nothing). */
+static gint64
+processing_ms (GstBaseSink *sink, GstBuffer *buffer)
+{
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (sink));
+  GstClockTime now, base, rt;
+  gint64 ms = -1;
+
+  if (clock == NULL)
+    return -1;
+  now = gst_clock_get_time (clock);
+  base = gst_element_get_base_time (GST_ELEMENT (sink));
+  gst_object_unref (clock);
+  if (!GST_BUFFER_PTS_IS_VALID (buffer) ||
+      sink->segment.format != GST_FORMAT_TIME)
+    return -1;
+  rt = gst_segment_to_running_time (
+      &sink->segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+  if (rt != GST_CLOCK_TIME_NONE && now >= base && now - base >= rt)
+    ms = (gint64) ((now - base - rt) / GST_MSECOND);
+  return ms;
+}
+
+/**
+ * gst_axion_frame_info_measure:
+ * @info: the frame info to complete
+ * @rate: the sink's #GstAxionFrameRate
+ * @sink: the sink rendering @buffer (for its clock and segment)
+ * @buffer: the buffer being rendered
+ * @meta: @buffer's frame meta
+ *
+ * Fills in what a sink measures itself: @info->fps with the measured frame
+ * rate (camera_events.fps_actual: RTSP caps carry no framerate; a rate
+ * given by the caps is only what the stream promised) once a second of
+ * frames was seen, and @info->processing_ms with the time from capture to
+ * this sink (camera_events.total_processing_ms). Call it from render for
+ * every buffer, events or not (the rate counts frames).
+ */
+void
+gst_axion_frame_info_measure (GstAxionFrameInfo *info, GstAxionFrameRate *rate,
+    GstBaseSink *sink, GstBuffer *buffer, const GstAxionFrameMeta *meta)
+{
+  g_return_if_fail (info != NULL && rate != NULL);
+  g_return_if_fail (GST_IS_BASE_SINK (sink) && GST_IS_BUFFER (buffer));
+
+  if (meta) {
+    frame_rate_update (rate, meta);
+    if (rate->fps > 0)
+      info->fps = rate->fps;
+  }
+  info->processing_ms = processing_ms (sink, buffer);
+}
+
 static GstAxionRow *
 row_new (GstAxionTable table)
 {

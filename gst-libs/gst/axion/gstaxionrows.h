@@ -8,6 +8,7 @@
 
 #include <gst/axion/axion-prelude.h>
 #include <gst/axion/gstaxionframemeta.h>
+#include <gst/base/gstbasesink.h>
 #include <gst/axion/gstaxionanalysismeta.h>
 #include <gst/axion/gstaxionalertmeta.h>
 
@@ -209,6 +210,33 @@ GST_AXION_API const GstAxionColumn *
 gst_axion_table_columns (GstAxionTable table, guint *n_columns);
 
 GST_AXION_API void gst_axion_frame_info_init (GstAxionFrameInfo *info);
+
+/**
+ * GstAxionFrameRate:
+ *
+ * Per-stream state of gst_axion_frame_info_measure(): the frame rate the
+ * sink actually receives (camera_events.fps_actual), measured from the
+ * frames' capture times. A sink keeps one; initialise it with
+ * gst_axion_frame_rate_init() and free it with gst_axion_frame_rate_clear().
+ * Private fields.
+ */
+typedef struct
+{
+  /*< private >*/
+  gchar *camera_id;
+  gint64 window_start_us;
+  gint64 last_us;
+  guint frames;
+  gdouble fps;
+} GstAxionFrameRate;
+
+GST_AXION_API void gst_axion_frame_rate_init (GstAxionFrameRate *rate);
+GST_AXION_API void gst_axion_frame_rate_clear (GstAxionFrameRate *rate);
+
+GST_AXION_API
+void
+gst_axion_frame_info_measure (GstAxionFrameInfo *info, GstAxionFrameRate *rate,
+    GstBaseSink *sink, GstBuffer *buffer, const GstAxionFrameMeta *meta);
 
 GST_AXION_API
 GstAxionRow *gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
