@@ -133,6 +133,16 @@ fi
 blacklist=$(printf '%s\n' "$listing" | grep -i "blacklist" -A50 | grep -i axion || true)
 expect_eq "no Axion plugin blacklisted" "" "$blacklist"
 
+step "--help"
+# ---- every installed tool explains itself --------------------------------
+for tool in axion-run axion-db axion-health axion-alerts; do
+  if out=$("$tool" --help 2>&1) && printf '%s' "$out" | grep -qi 'usage'; then
+    ok "$tool --help"
+  else
+    not_ok "$tool --help" "$(printf '%s' "$out" | head -5)"
+  fi
+done
+
 step "axion-db migrates"
 # ---- axion-db migrates from the installed SQL -----------------------------
 if out=$(axion-db migrate 2>&1); then ok "axion-db migrate (installed SQL)"
