@@ -7,7 +7,8 @@
 #   docker run --rm -e PGHOST=db1 -e PGUSER=axion axion axion-db migrate
 #
 # Stage 1 builds with meson and installs into /staging (prefix /usr);
-# stage 2 is the runtime: the GStreamer plugins and libraries Axion loads,
+# stage 2 is the runtime: the GStreamer plugins and libraries Axion loads
+# (with facedetect and its cascades: pipelines/camera-full.pipeline),
 # psql (axion-db) and redis-cli (axion-health), and python3-gi for the
 # GstAxion typelib (examples/python). docs/install.md explains each choice.
 # The build packages are those of tools/axion-deps (its "build" and
@@ -38,6 +39,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
       gstreamer1.0-plugins-bad gstreamer1.0-libav \
+      gstreamer1.0-opencv opencv-data \
       libpq5 libhiredis0.14 libcurl4 libjson-glib-1.0-0 libxxhash0 \
       libmosquitto1 libgstrtspserver-1.0-0 \
       postgresql-client-15 redis-tools \

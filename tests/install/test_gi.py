@@ -7,7 +7,9 @@
 # Run with GI_TYPELIB_PATH/LD_LIBRARY_PATH (and GST_PLUGIN_PATH for the
 # pipeline part) pointing at a build or an installed prefix
 # (tests/install/test_install.sh runs it from the prefix).
+import ctypes
 import json
+import re
 import sys
 import unittest
 
@@ -15,7 +17,8 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstAxion", "1.0")
-from gi.repository import Gst, GstAxion  # noqa: E402
+gi.require_version("GIRepository", "2.0")
+from gi.repository import GIRepository, Gst, GstAxion  # noqa: E402
 
 Gst.init(None)
 
@@ -131,6 +134,26 @@ class FrameMeta(unittest.TestCase):
             GstAxion.event_type_phase(GstAxion.EventType.SCENE_CHANGE))
 
 
+def set_strv(boxed, struct, field, values):
+    """Fill a gchar** field the way axionclaude does in C: python3-gi
+    reads such fields but cannot write them. The field's offset comes from
+    the typelib, the struct's address from the wrapper."""
+    info = GIRepository.Repository.get_default().find_by_name("GstAxion",
+                                                               struct)
+    offset = None
+    for i in range(GIRepository.struct_info_get_n_fields(info)):
+        f = GIRepository.struct_info_get_field(info, i)
+        if GIRepository.BaseInfo.get_name(f) == field:
+            offset = GIRepository.field_info_get_offset(f)
+    addr = int(re.search(r" at (0x[0-9a-f]+)\)", repr(boxed)).group(1), 16)
+    glib = ctypes.CDLL("libglib-2.0.so.0")
+    glib.g_strdupv.restype = ctypes.c_void_p
+    glib.g_strdupv.argtypes = [ctypes.c_void_p]
+    arr = (ctypes.c_char_p * (len(values) + 1))(
+        *[v.encode() for v in values], None)
+    ctypes.c_void_p.from_address(addr + offset).value = glib.g_strdupv(arr)
+
+
 def make_analysis():
     a = GstAxion.Analysis.new()
     a.analysis_id = 501
@@ -148,6 +171,9 @@ def make_analysis():
     a.alert_severity = 4
     a.tokens_used = 321
     a.raw_json = "{}"
+    set_strv(a, "Analysis", "objects_identified", ["person", "bicycle"])
+    set_strv(a, "Analysis", "activities_detected", ["walking"])
+    set_strv(a, "Analysis", "anomalies_flagged", ["night"])
     return a
 
 
@@ -170,6 +196,9 @@ class AnalysisMeta(unittest.TestCase):
             self.assertTrue(a.should_alert)
             self.assertEqual(a.alert_severity, 4)
             self.assertEqual(a.tokens_used, 321)
+            self.assertEqual(a.objects_identified, ["person", "bicycle"])
+            self.assertEqual(a.activities_detected, ["walking"])
+            self.assertEqual(a.anomalies_flagged, ["night"])
             self.assertIsNone(a.error)
             self.assertEqual(GstAxion.buffer_get_analysis_meta(b, 1)
                              .get_analysis().analysis_id, 502)
@@ -191,6 +220,7 @@ class AlertMeta(unittest.TestCase):
         alert.rule = "person-at-night"
         alert.title = "person at the door"
         alert.frame_number = 1234
+        set_strv(alert, "Alert", "detected_objects", ["person"])
         GstAxion.buffer_add_axion_alert_meta(buf, alert)
         from_analysis = GstAxion.Alert.new_from_analysis(make_analysis())
         GstAxion.buffer_add_axion_alert_meta(buf, from_analysis)
@@ -201,9 +231,12 @@ class AlertMeta(unittest.TestCase):
                               a.rule, a.title, a.frame_number),
                              (9001, GstAxion.AlertType.OBJECT, 5, "door-1",
                               "person-at-night", "person at the door", 1234))
+            self.assertEqual(a.detected_objects, ["person"])
             c = GstAxion.buffer_get_alert_meta(b, 1).get_alert()
             self.assertEqual((c.camera_id, c.claude_analysis_id,
                               c.trigger_event_id), ("door-1", 501, 777))
+            self.assertEqual((c.severity, c.detected_objects),
+                             (4, ["person", "bicycle"]))
             self.assertIsNone(GstAxion.buffer_get_alert_meta(b, 2))
         doc = json.loads(alert.to_json())
         self.assertEqual(doc["camera_id"], "door-1")
