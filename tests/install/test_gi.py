@@ -100,6 +100,12 @@ class FrameMeta(unittest.TestCase):
         self.assertEqual(meta.get_event(1)[:],
                          (True, GstAxion.EventType.SCENE_CHANGE, 777))
         self.assertFalse(meta.get_event(2)[0])
+        # what a sink writes for the frame: the same events
+        n, events = meta.sink_events(new_buffer())
+        self.assertEqual(n, 2)
+        self.assertEqual([(e.type, e.id) for e in events[:n]],
+                         [(GstAxion.EventType.MOTION_START, motion_id),
+                          (GstAxion.EventType.SCENE_CHANGE, 777)])
         self.assertEqual(
             meta.get_event_id(GstAxion.EventType.SCENE_CHANGE), 777)
         self.assertEqual(meta.get_event_id(GstAxion.EventType.QUALITY), 0)
