@@ -4,6 +4,7 @@
 # LD_LIBRARY_PATH, GI_TYPELIB_PATH, AXION_SQL_DIR) names the build or the
 # source tree, and the commands run in a directory outside both.
 #   - gst-inspect-1.0 finds every element of every installed plugin
+#   - a C program builds with the installed headers and pkg-config file
 #   - the installed libraries resolve to the prefix (ldd)
 #   - axion-db migrates from the installed SQL
 #   - axion-run runs a pipeline file by name from the installed datadir
@@ -136,6 +137,38 @@ else
 fi
 blacklist=$(printf '%s\n' "$listing" | grep -i "blacklist" -A50 | grep -i axion || true)
 expect_eq "no Axion plugin blacklisted" "" "$blacklist"
+
+step "a C program against the installed library"
+# ---- pkg-config, headers and library from the prefix ----------------------
+cat > "$t/meta.c" <<'C'
+#include <gst/axion/axion.h>
+int
+main (int argc, char **argv)
+{
+  GstBuffer *buf;
+  GstAxionFrameMeta *meta;
+  gst_init (&argc, &argv);
+  buf = gst_buffer_new ();
+  meta = gst_buffer_add_axion_frame_meta (buf);
+  gst_axion_frame_meta_set_camera_id (meta, "cam-c");
+  gst_axion_frame_meta_add_event (meta, GST_AXION_EVENT_MOTION_START);
+  meta = gst_axion_buffer_get_frame_meta (buf);
+  g_print ("%s %u\n", gst_axion_frame_meta_get_camera_id (meta),
+      gst_axion_frame_meta_get_n_events (meta));
+  gst_buffer_unref (buf);
+  return 0;
+}
+C
+# the installed .pc with its prefix moved into DESTDIR (the GStreamer .pc
+# files it requires stay the system's)
+mkdir -p "$t/pc"
+sed "s|^prefix=.*|prefix=$prefix|" "$libdir/pkgconfig/gstreamer-axion-1.0.pc" > "$t/pc/gstreamer-axion-1.0.pc"
+if flags=$(PKG_CONFIG_PATH=$t/pc pkg-config --cflags --libs gstreamer-axion-1.0 2>&1) &&
+   out=$(cc -Wall -Werror -o "$t/meta" "$t/meta.c" $flags 2>&1); then
+  expect_eq "a C program built with the installed headers and pkg-config file" "cam-c 1" "$("$t/meta" 2>&1)"
+else
+  not_ok "a C program against the installed library" "$flags $out"
+fi
 
 step "--help"
 # ---- every installed tool explains itself --------------------------------
