@@ -7,11 +7,14 @@
 #   axion-events.py                       a generated camera (videotestsrc)
 #   axion-events.py rtsp://cam/stream     a camera
 #   axion-events.py --frames 300 --camera-id door
+#   axion-events.py --rules 'motion, name=door, zone="0,0 0.5,0 0.5,1 0,1"'
 #
 # Output, one line per event:
 #   cam1 frame 14 motion start id=388215307272036352 motion=0.012 phash=c3a1...
-# and the alerts and scene analyses that travel on the buffers (axionalert,
-# axionclaude in the pipeline) when there are any.
+# one per alert of axionalert (its rules: --rules, default "motion"; '' for
+# none; docs/elements/axionalert.md):
+#   cam1 alert motion severity=3: Motion in view on cam1
+# and one per scene analysis (axionclaude, when a pipeline has it).
 import argparse
 import sys
 
@@ -90,10 +93,17 @@ def build(args):
     motion = make("axionmotion", camera_id=args.camera_id)
     hasher = make("axionhash")
     sink = make("fakesink", sync=False)
-    chain = [convert, motion, hasher, sink]
+    chain = [convert, motion, hasher]
+    if args.rules:
+        # the rules are a property value, never pipeline syntax
+        chain.append(make("axionalert", rules=args.rules))
+    chain.append(sink)
     if args.url:
-        src.connect("pad-added",
-                    lambda _src, pad: pad.link(convert.get_static_pad("sink")))
+        def on_pad(_src, pad):
+            caps = pad.get_current_caps() or pad.query_caps(None)
+            if caps.get_structure(0).get_name().startswith("video/"):
+                pad.link(convert.get_static_pad("sink"))
+        src.connect("pad-added", on_pad)
     else:
         caps = make("capsfilter", caps=Gst.Caps.from_string(
             "video/x-raw,width=320,height=240,framerate=10/1"))
@@ -111,6 +121,8 @@ def main():
     ap.add_argument("--frames", type=int, default=100,
                     help="frames of the generated camera (default 100)")
     ap.add_argument("--camera-id", default="cam1")
+    ap.add_argument("--rules", default="motion",
+                    help="axionalert rules (default: motion; '' for none)")
     args = ap.parse_args()
 
     Gst.init(None)

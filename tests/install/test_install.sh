@@ -220,6 +220,11 @@ if printf '%s\n' "$out" | grep -Eq '^cam9 frame [0-9]+ motion start id=[0-9]+ mo
 else
   not_ok "axion-events.py output" "$(printf '%s' "$out" | head -5)"
 fi
+if printf '%s\n' "$out" | grep -Eq '^cam9 alert motion severity=[1-5]: .*cam9'; then
+  ok "axion-events.py prints axionalert's alert from the alert meta"
+else
+  not_ok "axion-events.py alert" "$(printf '%s' "$out" | grep -v 'motion continue' | head -5)"
+fi
 if out=$("$python" "$here/test_gi.py" 2>&1); then ok "test_gi.py from the prefix"
 else not_ok "test_gi.py from the prefix" "$(printf '%s' "$out" | tail -15)"; fi
 
