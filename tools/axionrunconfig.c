@@ -535,7 +535,7 @@ find_pipeline_file (gchar **path)
   name = *path;
   *path = g_canonicalize_filename (found, NULL);
   g_free (found);
-  g_print ("axion-run: pipeline %s is %s\n", name, *path);
+  g_print (AXION_RUN_PROG ": pipeline %s is %s\n", name, *path);
   g_free (name);
   return TRUE;
 }
