@@ -554,6 +554,10 @@ axion_run_config_check (AxionRunConfig *cfg, GError **error)
         "sections");
     return FALSE;
   }
+  /* the default pipeline once (its cameras inherit the path found), not
+   * once per camera; a missing one is reported per camera below */
+  if (cfg->pipeline)
+    find_pipeline_file (&cfg->pipeline);
   for (guint i = 0; i < cfg->cameras->len; i++) {
     AxionRunCamera *c = g_ptr_array_index (cfg->cameras, i);
     if (c->url == NULL) {
