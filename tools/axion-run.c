@@ -213,7 +213,9 @@ parse_options (Options *o, int *argc, char ***argv)
     { "camera", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->cams,
         "A camera (repeatable)", "ID=URL" },
     { "pipeline", 'p', 0, G_OPTION_ARG_FILENAME, &o->pipeline,
-        "Default pipeline file", "FILE" },
+        "Default pipeline file: a path, or the name of an installed one "
+        "(camera-basic: datadir/axion/pipelines)",
+        "FILE" },
     { "db", 'd', 0, G_OPTION_ARG_STRING, &o->db,
         "PostgreSQL conninfo (default AXION_DB_CONNINFO)", "CONNINFO" },
     { "redis", 'r', 0, G_OPTION_ARG_STRING, &o->redis,

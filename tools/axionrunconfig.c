@@ -472,6 +472,78 @@ axion_run_config_load (AxionRunConfig *cfg, const gchar *path, GError **error)
   return ok;
 }
 
+#ifndef AXION_PIPELINEDIR
+#define AXION_PIPELINEDIR "/usr/local/share/axion/pipelines"
+#endif
+
+/* datadir/axion/pipelines next to this axion-run when it is installed
+ * (bindir/../share/axion/pipelines), else NULL */
+static gchar *
+relocated_pipeline_dir (void)
+{
+#ifdef AXION_PIPELINEDIR_FROM_BINDIR
+  gchar *exe = g_file_read_link ("/proc/self/exe", NULL);
+  gchar *bindir, *dir;
+
+  if (exe == NULL)
+    return NULL;
+  bindir = g_path_get_dirname (exe);
+  dir = g_build_filename (bindir, AXION_PIPELINEDIR_FROM_BINDIR, NULL);
+  g_free (bindir);
+  g_free (exe);
+  return dir;
+#else
+  return NULL;
+#endif
+}
+
+/* @dir/@name or @dir/@name.pipeline when it is a file, else NULL */
+static gchar *
+pipeline_in_dir (const gchar *dir, const gchar *name)
+{
+  for (guint ext = 0; ext < 2 && dir && *dir; ext++) {
+    gchar *base = g_strconcat (name, ext ? ".pipeline" : "", NULL);
+    gchar *f = g_build_filename (dir, base, NULL);
+    g_free (base);
+    if (g_file_test (f, G_FILE_TEST_IS_REGULAR))
+      return f;
+    g_free (f);
+  }
+  return NULL;
+}
+
+/* A pipeline file that is not found as given and is a bare name
+ * ("camera-basic" or "camera-basic.pipeline") is looked up in
+ * $AXION_PIPELINE_DIR, then in the installed pipelines (datadir/axion/
+ * pipelines, next to this axion-run first, then where meson installed
+ * them): after `meson install`, `-p camera-basic` works from any
+ * directory. @path is replaced by the file found, which is printed. */
+static gboolean
+find_pipeline_file (gchar **path)
+{
+  gchar *reloc, *name, *found = NULL;
+
+  if (g_file_test (*path, G_FILE_TEST_IS_REGULAR))
+    return TRUE;
+  if (strchr (*path, G_DIR_SEPARATOR) != NULL)
+    return FALSE;
+  reloc = relocated_pipeline_dir ();
+  found = pipeline_in_dir (g_getenv ("AXION_PIPELINE_DIR"), *path);
+  if (found == NULL)
+    found = pipeline_in_dir (reloc, *path);
+  if (found == NULL)
+    found = pipeline_in_dir (AXION_PIPELINEDIR, *path);
+  g_free (reloc);
+  if (found == NULL)
+    return FALSE;
+  name = *path;
+  *path = g_canonicalize_filename (found, NULL);
+  g_free (found);
+  g_print (AXION_RUN_PROG ": pipeline %s is %s\n", name, *path);
+  g_free (name);
+  return TRUE;
+}
+
 gboolean
 axion_run_config_check (AxionRunConfig *cfg, GError **error)
 {
@@ -486,6 +558,10 @@ axion_run_config_check (AxionRunConfig *cfg, GError **error)
         "sections");
     return FALSE;
   }
+  /* the default pipeline once (its cameras inherit the path found), not
+   * once per camera; a missing one is reported per camera below */
+  if (cfg->pipeline)
+    find_pipeline_file (&cfg->pipeline);
   for (guint i = 0; i < cfg->cameras->len; i++) {
     AxionRunCamera *c = g_ptr_array_index (cfg->cameras, i);
     if (c->url == NULL) {
@@ -502,10 +578,11 @@ axion_run_config_check (AxionRunConfig *cfg, GError **error)
           c->id);
       return FALSE;
     }
-    if (!g_file_test (c->pipeline_file, G_FILE_TEST_IS_REGULAR)) {
+    if (!find_pipeline_file (&c->pipeline_file)) {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-          "camera %s: pipeline file %s does not exist", c->id,
-          c->pipeline_file);
+          "camera %s: pipeline file %s does not exist (a bare name is also "
+          "looked up in $AXION_PIPELINE_DIR and " AXION_PIPELINEDIR ")",
+          c->id, c->pipeline_file);
       return FALSE;
     }
   }

@@ -21,5 +21,6 @@
 #include <gst/axion/gstaxionvideoanalyzer.h>
 #include <gst/axion/gstaxionscene.h>
 #include <gst/axion/gstaxionqueuesink.h>
+#include <gst/axion/gstaxionmetaaccess.h>
 
 #endif /* __GST_AXION_H__ */

@@ -477,9 +477,12 @@ gst_axion_event_type_phase (GstAxionEventType type)
 }
 
 /**
- * gst_axion_hash64_to_hex:
+ * gst_axion_hash64_to_hex: (skip)
  * @hash: a 64-bit hash
  * @out: 17 bytes for 16 lowercase hex digits and a NUL
+ *
+ * Not in the bindings (a fixed-size output buffer): in Python the same
+ * text is `"%016x" % hash`.
  */
 void
 gst_axion_hash64_to_hex (guint64 hash, gchar out[17])

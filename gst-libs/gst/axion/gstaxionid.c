@@ -63,6 +63,16 @@ _gst_axion_lib_debug_get (void)
   return cat;
 }
 
+/**
+ * gst_axion_id_generator_new: (skip)
+ * @node_id: the generator's node, 0..%GST_AXION_ID_MAX_NODE
+ *
+ * Not in the bindings (an opaque struct without a boxed type): use
+ * gst_axion_id_next().
+ *
+ * Returns: (transfer full): a generator; free with
+ *   gst_axion_id_generator_free()
+ */
 GstAxionIdGenerator *
 gst_axion_id_generator_new (guint node_id)
 {

@@ -938,7 +938,7 @@ event_data (GstBuffer *buffer, gint64 event_id)
 }
 
 /**
- * gst_axion_row_camera_event:
+ * gst_axion_row_camera_event: (skip)
  * @meta: the frame's meta (camera id, capture time and frame number needed)
  * @event: one of @meta's events
  * @buffer: (nullable): the buffer, for its motion and detection regions
@@ -1082,7 +1082,7 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
 }
 
 /**
- * gst_axion_row_frame_metadata:
+ * gst_axion_row_frame_metadata: (skip)
  * @meta: the frame's meta (camera id, capture time and frame number needed)
  * @metadata_id: the row id, or 0 to take one from the default generator
  * @info: (nullable): resolution, format and size of the frame
@@ -1159,7 +1159,7 @@ check_analysis (const GstAxionAnalysis *a, const gchar *table, GError **error)
 }
 
 /**
- * gst_axion_row_claude_analysis:
+ * gst_axion_row_claude_analysis: (skip)
  * @analysis: an analysis (ids, camera id and request type needed)
  * @error: return location for an error
  *
@@ -1235,7 +1235,7 @@ alert_data_json (const GstAxionAlert *al)
 }
 
 /**
- * gst_axion_row_alert_full:
+ * gst_axion_row_alert_full: (skip)
  * @alert: an alert (axionalert's rules, a scene analysis)
  * @error: return location for an error
  *
@@ -1291,7 +1291,7 @@ gst_axion_row_alert_full (const GstAxionAlert *al, GError **error)
 }
 
 /**
- * gst_axion_row_alert:
+ * gst_axion_row_alert: (skip)
  * @analysis: the analysis that asks for an alert
  * @alert_id: the row id, or 0 for the analysis id (one alert per analysis,
  *   idempotent when the analysis is written again)
@@ -1324,7 +1324,7 @@ static const gchar *const metric_types[] = { "counter", "gauge", "histogram",
   "rate", NULL };
 
 /**
- * gst_axion_row_system_metric:
+ * gst_axion_row_system_metric: (skip)
  * @metric: the sample
  * @metric_id: the row id, or 0 to take one from the default generator
  * @error: return location for an error
@@ -1372,7 +1372,7 @@ static const gchar *const camera_statuses[] = { "online", "offline", "error",
   "maintenance", "decommissioned", NULL };
 
 /**
- * gst_axion_row_camera:
+ * gst_axion_row_camera: (skip)
  * @camera: what is known about the camera
  * @error: return location for an error
  *
@@ -1430,7 +1430,7 @@ static const gchar *const severities[] = { "debug", "info", "warning", "error",
   "critical", NULL };
 
 /**
- * gst_axion_row_audit_log:
+ * gst_axion_row_audit_log: (skip)
  * @entry: the audit entry
  * @audit_id: the row id, or 0 to take one from the default generator
  * @error: return location for an error

@@ -58,7 +58,7 @@ struct _GstAxionSceneIndex
 };
 
 /**
- * gst_axion_scene_index_new:
+ * gst_axion_scene_index_new: (skip)
  * @max_age_s: entries older than this are forgotten (3600 like Redis)
  *
  * Returns: (transfer full): an empty in-process index (thread-safe)

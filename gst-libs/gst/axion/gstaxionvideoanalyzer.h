@@ -32,7 +32,11 @@ G_BEGIN_DECLS
  */
 
 #define GST_AXION_TYPE_VIDEO_ANALYZER (gst_axion_video_analyzer_get_type ())
+/* exported; the G_DECLARE below declares it again, which the
+ * GObject-Introspection scanner rejects as a conflict */
+#ifndef __GI_SCANNER__
 GST_AXION_API GType gst_axion_video_analyzer_get_type (void);
+#endif
 G_DECLARE_DERIVABLE_TYPE (GstAxionVideoAnalyzer, gst_axion_video_analyzer,
     GST_AXION, VIDEO_ANALYZER, GstVideoFilter)
 
