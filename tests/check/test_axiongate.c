@@ -280,6 +280,47 @@ GST_START_TEST (test_idle_decodes_one_frame_per_gop)
 
 GST_END_TEST;
 
+/* camera_events.bandwidth_usage_bytes is the camera's (compressed) bytes of
+ * the frame, not the decoded frame's size the sink sees. */
+GST_START_TEST (test_event_row_bandwidth_is_compressed)
+{
+  SynthParams p;
+  Stream *s;
+  GstHarness *h;
+  GstBuffer *out;
+  GstAxionFrameMeta *fm;
+  GstAxionFrameInfo info;
+  GstAxionRow *row;
+  gchar *want;
+
+  idle_scene (&p, 7);
+  s = encode (&p, 1, 10, CODEC_H264);
+  h = gate_harness (s, NULL, "openh264dec");
+  push_range (h, s, 0, 1);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  out = gst_harness_pull (h);
+  fm = gst_buffer_get_axion_frame_meta (out);
+  gst_axion_frame_meta_set_camera_id (fm, "CAM1");
+  gst_axion_frame_meta_set_capture_time (
+      fm, G_GINT64_CONSTANT (1732375223250000), GST_AXION_CAPTURE_TIME_NTP);
+  gst_axion_frame_meta_add_event (fm, GST_AXION_EVENT_SCENE_CHANGE);
+  gst_axion_frame_info_init (&info);
+  info.size_bytes = gst_buffer_get_size (out); /* decoded: W*H*3/2 */
+  row = gst_axion_row_camera_event (fm, &fm->events[0], out, &info, NULL);
+  fail_unless (row != NULL);
+  want = g_strdup_printf (
+      "%zu", gst_buffer_get_size (g_ptr_array_index (s->aus, 0)));
+  fail_unless_equals_string (
+      gst_axion_row_get_text (row, "bandwidth_usage_bytes"), want);
+  g_free (want);
+  gst_axion_row_free (row);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  stream_free (s);
+}
+
+GST_END_TEST;
+
 /* gated=false decodes everything and still measures the compressed size. */
 GST_START_TEST (test_ungated_passes_all_with_sizes)
 {
@@ -515,6 +556,44 @@ GST_START_TEST (test_motion_wakes_within_gop)
 
 GST_END_TEST;
 
+/* axiondlpusched treats the frames of a camera the gate woke (replayed
+ * ones included) as active, like frames with motion. */
+GST_START_TEST (test_dlpusched_waking_camera_is_active)
+{
+  SynthParams p;
+  Stream *s;
+  GstHarness *h;
+  GPtrArray *out;
+  GstElement *sched;
+  GstStructure *st;
+  guint64 frames = 0, active = 0;
+
+  idle_scene (&p, 8);
+  s = encode (&p, 30, 10, CODEC_H264);
+  h = gate_harness (s, "hold-ms=100000",
+      "openh264dec ! axiondlpusched name=sched accelerator=gate-test "
+      "detector=identity");
+  push_range (h, s, 0, 14); /* idle: keyframes 0 and 10 */
+  fail_unless (gst_harness_push_upstream_event (
+      h, gst_axion_activity_event_new ("motion", 0.2)));
+  push_range (h, s, 14, 30); /* 11..13 replayed, 14..29 */
+  out = pull_all (h, TRUE);
+  fail_unless_equals_int (out->len, 2 + 19);
+  sched = gst_harness_find_element (h, "axiondlpusched");
+  g_object_get (sched, "stats", &st, NULL);
+  fail_unless (gst_structure_get_uint64 (st, "frames", &frames));
+  fail_unless (gst_structure_get_uint64 (st, "frames-active", &active));
+  fail_unless_equals_uint64 (frames, 21);
+  fail_unless_equals_uint64 (active, 19);
+  gst_structure_free (st);
+  gst_object_unref (sched);
+  g_ptr_array_unref (out);
+  gst_harness_teardown (h);
+  stream_free (s);
+}
+
+GST_END_TEST;
+
 /* A new stream (a camera that reconnected) starts from its own keyframe:
  * frames before it are not decoded, nothing is replayed across streams. */
 GST_START_TEST (test_reconnect_waits_for_keyframe)
@@ -564,12 +643,14 @@ axiongate_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_idle_decodes_one_frame_per_gop);
   tcase_add_test (tc, test_ungated_passes_all_with_sizes);
+  tcase_add_test (tc, test_event_row_bandwidth_is_compressed);
   tcase_add_test (tc, test_compressed_wake_h264);
   tcase_add_test (tc, test_compressed_wake_h265);
   tcase_add_test (tc, test_compressed_wake_h265_bframes);
   tcase_add_test (tc, test_activity_event_wakes);
   tcase_add_test (tc, test_motion_wakes_within_gop);
   tcase_add_test (tc, test_reconnect_waits_for_keyframe);
+  tcase_add_test (tc, test_dlpusched_waking_camera_is_active);
   return s;
 }
 
