@@ -321,6 +321,51 @@ GST_START_TEST (test_event_row_bandwidth_is_compressed)
 
 GST_END_TEST;
 
+/* idle-keyframe-interval-ms samples keyframes too; a wake replays from the
+ * held keyframe, so again nothing after it is lost. */
+GST_START_TEST (test_idle_keyframe_interval)
+{
+  SynthParams p;
+  Stream *s;
+  GstHarness *h;
+  GPtrArray *out, *ref;
+  GstStructure *st;
+
+  idle_scene (&p, 9);
+  s = encode (&p, 60, 10, CODEC_H264);
+  ref = decode_all (s, CODEC_H264);
+  h = gate_harness (s, "idle-keyframe-interval-ms=2000", "openh264dec");
+  push_range (h, s, 0, 34);
+  out = pull_all (h, FALSE);
+  /* keyframes 0 and 20 (10 and 30 are within 2 s of the decoded one) */
+  fail_unless_equals_int (out->len, 2);
+  fail_unless_equals_uint64 (
+      GST_BUFFER_PTS ((GstBuffer *) g_ptr_array_index (out, 1)), 20 * FRAME_NS);
+  g_ptr_array_unref (out);
+  fail_unless (gst_harness_push_upstream_event (
+      h, gst_axion_activity_event_new ("motion", 0.2)));
+  push_range (h, s, 34, 36);
+  out = pull_all (h, FALSE);
+  /* 30 (the held keyframe), 31..33 replayed, then 34 and 35 */
+  fail_unless_equals_int (out->len, 6);
+  for (guint i = 0; i < out->len; i++) {
+    GstBuffer *b = g_ptr_array_index (out, i);
+    GstAxionFrameMeta *fm = gst_buffer_get_axion_frame_meta (b);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (b), (30 + i) * FRAME_NS);
+    fail_unless (same_pixels (b, ref_frame (ref, GST_BUFFER_PTS (b))));
+    fail_unless_equals_int (fm->gate.replayed, i < 4);
+  }
+  g_ptr_array_unref (out);
+  st = gate_stats (h);
+  fail_unless_equals_uint64 (stat (st, "frames-replayed"), 4);
+  gst_structure_free (st);
+  g_ptr_array_unref (ref);
+  gst_harness_teardown (h);
+  stream_free (s);
+}
+
+GST_END_TEST;
+
 /* gated=false decodes everything and still measures the compressed size. */
 GST_START_TEST (test_ungated_passes_all_with_sizes)
 {
@@ -643,6 +688,7 @@ axiongate_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_idle_decodes_one_frame_per_gop);
   tcase_add_test (tc, test_ungated_passes_all_with_sizes);
+  tcase_add_test (tc, test_idle_keyframe_interval);
   tcase_add_test (tc, test_event_row_bandwidth_is_compressed);
   tcase_add_test (tc, test_compressed_wake_h264);
   tcase_add_test (tc, test_compressed_wake_h265);
