@@ -7,14 +7,14 @@
 
 #include <string.h>
 
-/* Idle frames move the baseline with weight 1/16 (it follows slow light
- * changes within a few seconds at 10 fps). Frames that look like activity
- * move it with 1/256 only, so that a moving object does not become the
- * baseline while it moves (a 10 s crossing shifts it by < 33%), yet a
- * lasting change of the view (a light switched on, rain) becomes the new
- * normal after a while instead of keeping the camera awake for ever. */
-#define ALPHA_IDLE (1.0 / 16.0)
-#define ALPHA_ACTIVE (1.0 / 256.0)
+/* per GOP, an envelope falls to 90% of itself (or to the new size when
+ * larger): a rate-control peak 3x the usual size is forgotten after ~10
+ * GOPs, one that returns within 6 GOPs never wakes the camera */
+#define DECAY 0.9f
+/* a frame that hits moves the envelope by 1/64 only: a moving object does
+ * not become the baseline while it moves, a lasting change of the view (a
+ * light switched on, rain) does after a while */
+#define ABSORB (1.0f / 64.0f)
 
 void
 axion_gate_baseline_reset (AxionGateBaseline *b)
@@ -25,27 +25,26 @@ axion_gate_baseline_reset (AxionGateBaseline *b)
 gdouble
 axion_gate_baseline_bytes (const AxionGateBaseline *b)
 {
-  return b->mean[AXION_GATE_FRAME_FORWARD];
+  return b->env[2];
 }
 
 gboolean
 axion_gate_baseline_observe (AxionGateBaseline *b,
-    const AxionGateBaselineParams *p, AxionGateFrameKind kind, gsize bytes)
+    const AxionGateBaselineParams *p, guint pos, gsize bytes)
 {
-  gdouble x = (gdouble) bytes, *mean = &b->mean[kind];
-  guint *n = &b->n[kind];
-  /* one frame after each keyframe: a GOP each, so fewer to wait for */
-  guint warmup = kind == AXION_GATE_FRAME_AFTER_KEY ? MIN (p->warmup, 3)
-                                                    : p->warmup;
+  guint slot = MIN (pos, AXION_GATE_BASELINE_SLOTS - 1);
+  gfloat x = (gfloat) bytes, *env = &b->env[slot];
   gboolean hit = FALSE;
-  gdouble alpha;
 
-  if (*n >= MAX (warmup, 1))
-    hit = x >= *mean * p->ratio && x >= *mean + p->min_extra;
-  /* while warming up, a plain average (the first frames weigh alike) */
-  alpha = *n < 16 ? 1.0 / (*n + 1) : (hit ? ALPHA_ACTIVE : ALPHA_IDLE);
-  *mean += alpha * (x - *mean);
-  if (*n < G_MAXUINT)
-    (*n)++;
+  if (b->n[slot] >= MAX (p->warmup_gops, 1))
+    hit = x >= *env * p->ratio && x >= *env + p->min_extra;
+  if (b->n[slot] == 0)
+    *env = x;
+  else if (hit)
+    *env += ABSORB * (x - *env);
+  else
+    *env = MAX (x, *env * DECAY);
+  if (b->n[slot] < G_MAXUINT16)
+    b->n[slot]++;
   return hit;
 }

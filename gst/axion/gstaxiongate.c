@@ -52,11 +52,12 @@ GST_DEBUG_CATEGORY_STATIC (axion_gate_debug);
 /* Measured on openh264 streams (constant quantiser, as a camera's VBR
  * under its cap) of a static textured scene with sensor noise (sigma 3,
  * tests/check/synth.c): idle predicted frames vary by +-40% around their
- * kind's mean (20-36 bytes at 320x240); an object of 15% of the width
+ * place's (20-36 bytes at 320x240); an object of 15% of the width
  * entering makes them 5-7x larger (140-200 bytes). */
 #define DEFAULT_SIZE_RATIO 2.0
 #define DEFAULT_MIN_EXTRA_BYTES 64
-#define DEFAULT_WARMUP_FRAMES 8
+#define DEFAULT_WARMUP_GOPS 3
+#define DEFAULT_CONFIRM_FRAMES 2
 /* 30 s at 10 fps; idle 1080p P frames are 2-20 kB, so <= 6 MB a camera */
 #define DEFAULT_MAX_BUFFERED 300
 
@@ -69,7 +70,8 @@ enum
   PROP_ANALYSIS_TRIGGER,
   PROP_SIZE_RATIO,
   PROP_MIN_EXTRA_BYTES,
-  PROP_WARMUP_FRAMES,
+  PROP_WARMUP_GOPS,
+  PROP_CONFIRM_FRAMES,
   PROP_MAX_BUFFERED_FRAMES,
   PROP_IDLE_KEYFRAME_INTERVAL_MS,
   PROP_STATS,
@@ -96,6 +98,7 @@ struct _GstAxionGate
   AxionGateBaselineParams params;
   guint max_buffered;
   guint idle_key_ms;
+  guint confirm_frames;
 
   /* set by the activity event (any thread), taken by the chain */
   gint wake_request;
@@ -110,7 +113,7 @@ struct _GstAxionGate
   GstClockTime last_ts;
   GstClockTime last_key_decoded; /* stream time of the last keyframe passed */
   guint gop_pos;                 /* frames since the keyframe, decode order */
-  GstClockTime gop_max_pts;
+  guint hits_run; /* consecutive predicted frames over the baseline */
   guint32 skipped_since_decoded;
   AxionGateBaseline baseline;
 
@@ -153,7 +156,7 @@ reset_stream (GstAxionGate *self)
   self->skipped_since_decoded = 0;
   self->last_key_decoded = GST_CLOCK_TIME_NONE;
   self->gop_pos = 0;
-  self->gop_max_pts = GST_CLOCK_TIME_NONE;
+  self->hits_run = 0;
   g_atomic_int_set (&self->wake_request, 0);
 }
 
@@ -173,30 +176,15 @@ frame_time (GstAxionGate *self, GstBuffer *buf)
 
 /* ---- streaming ---------------------------------------------------------- */
 
-/* Which baseline a predicted frame is compared with: the first after the
- * keyframe, one shown after all earlier-decoded frames (P), or one shown
- * before an earlier-decoded frame (B). */
-static AxionGateFrameKind
-frame_kind (GstAxionGate *self, GstBuffer *buf, gboolean key)
+/* Frames since the keyframe, in decode order (the place in the GOP). */
+static guint
+gop_position (GstAxionGate *self, gboolean key)
 {
-  GstClockTime pts = GST_BUFFER_PTS (buf);
-  AxionGateFrameKind kind = AXION_GATE_FRAME_FORWARD;
-
-  if (key) {
+  if (key)
     self->gop_pos = 0;
-    self->gop_max_pts = pts;
-    return kind;
-  }
-  self->gop_pos++;
-  if (self->gop_pos == 1)
-    kind = AXION_GATE_FRAME_AFTER_KEY;
-  else if (GST_CLOCK_TIME_IS_VALID (pts) &&
-      GST_CLOCK_TIME_IS_VALID (self->gop_max_pts) && pts < self->gop_max_pts)
-    kind = AXION_GATE_FRAME_BACKWARD;
-  if (GST_CLOCK_TIME_IS_VALID (pts) &&
-      (!GST_CLOCK_TIME_IS_VALID (self->gop_max_pts) || pts > self->gop_max_pts))
-    self->gop_max_pts = pts;
-  return kind;
+  else if (self->gop_pos < G_MAXUINT)
+    self->gop_pos++;
+  return self->gop_pos;
 }
 
 /* Fills in the frame meta of a frame the gate just received. */
@@ -288,25 +276,31 @@ hold_frame (GstAxionGate *self, GstBuffer *buf, guint max_buffered)
 
 /* Updates the active/idle state with this frame's evidence. */
 static void
-update_activity (GstAxionGate *self, gboolean key, AxionGateFrameKind kind,
-    gsize size, GstClockTime t)
+update_activity (
+    GstAxionGate *self, gboolean key, guint pos, gsize size, GstClockTime t)
 {
   gboolean comp_on, ana_on, hit = FALSE, woke;
   AxionGateBaselineParams params;
-  guint hold_ms;
+  guint hold_ms, confirm;
 
   GST_OBJECT_LOCK (self);
   comp_on = self->compressed_trigger;
   ana_on = self->analysis_trigger;
   params = self->params;
   hold_ms = self->hold_ms;
+  confirm = self->confirm_frames;
   GST_OBJECT_UNLOCK (self);
 
   /* keyframes are a different kind of frame: only predicted frames are
-   * compared with the baseline */
-  if (!key)
-    hit = axion_gate_baseline_observe (&self->baseline, &params, kind, size) &&
-        comp_on;
+   * compared with the baseline; a lone large frame is the encoder's (rate
+   * control), motion lasts: confirm-frames in a row */
+  if (!key) {
+    if (axion_gate_baseline_observe (&self->baseline, &params, pos, size))
+      self->hits_run++;
+    else
+      self->hits_run = 0;
+    hit = comp_on && self->hits_run >= MAX (confirm, 1);
+  }
   woke = g_atomic_int_compare_and_exchange (&self->wake_request, 1, 0) &&
       ana_on;
 
@@ -363,7 +357,7 @@ gst_axion_gate_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 
   t = frame_time (self, buf);
   buf = tag_received (self, buf, size, n);
-  update_activity (self, key, frame_kind (self, buf, key), size, t);
+  update_activity (self, key, gop_position (self, key), size, t);
 
   if (key) {
     /* a new reference: what was held before it is not needed any more */
@@ -540,8 +534,11 @@ gst_axion_gate_set_property (
   case PROP_MIN_EXTRA_BYTES:
     self->params.min_extra = g_value_get_uint (value);
     break;
-  case PROP_WARMUP_FRAMES:
-    self->params.warmup = g_value_get_uint (value);
+  case PROP_WARMUP_GOPS:
+    self->params.warmup_gops = g_value_get_uint (value);
+    break;
+  case PROP_CONFIRM_FRAMES:
+    self->confirm_frames = g_value_get_uint (value);
     break;
   case PROP_MAX_BUFFERED_FRAMES:
     self->max_buffered = g_value_get_uint (value);
@@ -586,8 +583,11 @@ gst_axion_gate_get_property (
   case PROP_MIN_EXTRA_BYTES:
     g_value_set_uint (value, self->params.min_extra);
     break;
-  case PROP_WARMUP_FRAMES:
-    g_value_set_uint (value, self->params.warmup);
+  case PROP_WARMUP_GOPS:
+    g_value_set_uint (value, self->params.warmup_gops);
+    break;
+  case PROP_CONFIRM_FRAMES:
+    g_value_set_uint (value, self->confirm_frames);
     break;
   case PROP_MAX_BUFFERED_FRAMES:
     g_value_set_uint (value, self->max_buffered);
@@ -636,7 +636,8 @@ gst_axion_gate_init (GstAxionGate *self)
   self->analysis_trigger = DEFAULT_ANALYSIS_TRIGGER;
   self->params.ratio = DEFAULT_SIZE_RATIO;
   self->params.min_extra = DEFAULT_MIN_EXTRA_BYTES;
-  self->params.warmup = DEFAULT_WARMUP_FRAMES;
+  self->params.warmup_gops = DEFAULT_WARMUP_GOPS;
+  self->confirm_frames = DEFAULT_CONFIRM_FRAMES;
   self->max_buffered = DEFAULT_MAX_BUFFERED;
   self->frame_duration = GST_SECOND / 10;
   g_queue_init (&self->pending);
@@ -670,8 +671,9 @@ gst_axion_gate_class_init (GstAxionGateClass *klass)
           0, G_MAXUINT, DEFAULT_HOLD_MS, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_COMPRESSED_TRIGGER,
       g_param_spec_boolean ("compressed-trigger", "Compressed trigger",
-          "Wake on a predicted frame much larger than the camera's running "
-          "baseline (see size-ratio, min-extra-bytes)",
+          "Wake on predicted frames much larger than the camera's baseline "
+          "for their place in the GOP (see size-ratio, min-extra-bytes, "
+          "confirm-frames, warmup-gops)",
           DEFAULT_COMPRESSED_TRIGGER, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_ANALYSIS_TRIGGER,
       g_param_spec_boolean ("analysis-trigger", "Analysis trigger",
@@ -681,20 +683,26 @@ gst_axion_gate_class_init (GstAxionGateClass *klass)
           DEFAULT_ANALYSIS_TRIGGER, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_SIZE_RATIO,
       g_param_spec_double ("size-ratio", "Size ratio",
-          "A predicted frame at least this many times the baseline size "
-          "(and min-extra-bytes above it) is activity",
+          "A predicted frame at least this many times its baseline size "
+          "(and min-extra-bytes above it) is a hit",
           1.0, 1000.0, DEFAULT_SIZE_RATIO, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MIN_EXTRA_BYTES,
       g_param_spec_uint ("min-extra-bytes", "Minimum extra bytes",
-          "Bytes a predicted frame must exceed the baseline by to be "
-          "activity (keeps tiny frames of very static scenes from waking "
-          "on a few bytes)",
+          "Bytes a predicted frame must exceed its baseline by to be a hit "
+          "(keeps the tiny frames of very static scenes from waking on a "
+          "few bytes)",
           0, G_MAXUINT, DEFAULT_MIN_EXTRA_BYTES, RW_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_WARMUP_FRAMES,
-      g_param_spec_uint ("warmup-frames", "Warm-up frames",
-          "Predicted frames the baseline learns from before the compressed "
-          "trigger may fire",
-          1, G_MAXUINT, DEFAULT_WARMUP_FRAMES, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_WARMUP_GOPS,
+      g_param_spec_uint ("warmup-gops", "Warm-up GOPs",
+          "GOPs the baseline of each place in the GOP learns from before "
+          "the compressed trigger may fire there (after start and after "
+          "each reconnect)",
+          1, 1000, DEFAULT_WARMUP_GOPS, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_CONFIRM_FRAMES,
+      g_param_spec_uint ("confirm-frames", "Confirm frames",
+          "Predicted frames in a row over the baseline that make activity "
+          "(a lone large frame is usually the encoder's rate control)",
+          1, 100, DEFAULT_CONFIRM_FRAMES, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MAX_BUFFERED_FRAMES,
       g_param_spec_uint ("max-buffered-frames", "Maximum buffered frames",
           "Compressed frames kept since the last keyframe for the replay; "

@@ -482,7 +482,7 @@ run_compressed_wake (Codec codec, guint gop, gint start)
 GST_START_TEST (test_compressed_wake_h264)
 {
   run_compressed_wake (CODEC_H264, 10, 34);
-  run_compressed_wake (CODEC_H264, 30, 50);
+  run_compressed_wake (CODEC_H264, 30, 100);
 }
 
 GST_END_TEST;
