@@ -90,7 +90,7 @@ encode (guint i, const gchar *path, gint w, gint h, gint fps, gint secs,
       "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! "
       "compositor name=mix ! video/x-raw,format=AYUV,width=%d,height=%d ! "
       "videoconvert ! video/x-raw,format=I420 ! "
-      "openh264enc gop-size=%d bitrate=%d ! "
+      "openh264enc gop-size=%d bitrate=%d%s ! "
       "h264parse ! video/x-h264,stream-format=byte-stream,alignment=au ! "
       "filesink location=\"%s\" "
       "videotestsrc pattern=%s motion=%s animation-mode=frames "
@@ -99,7 +99,10 @@ encode (guint i, const gchar *path, gint w, gint h, gint fps, gint secs,
       "video/x-raw,format=BGRA,width=%d,height=%d,framerate=%d/1 ! "
       "videoconvert ! mix.",
       bg[i % G_N_ELEMENTS (bg)], fps * secs, w, h, fps, w, h, fps, w * h * 2,
-      tmp, idle ? "solid-color" : "ball",
+      /* an idle camera at a constant quantiser: under the bitrate, the
+       * quality mode raised the quality for seconds after the start, and
+       * the decoded keyframes differed (axionmotion saw motion) */
+      idle ? " rate-control=off" : "", tmp, idle ? "solid-color" : "ball",
       i % 3 == 0       ? "wavy"
           : i % 3 == 1 ? "sweep"
                        : "hsweep",
@@ -331,7 +334,7 @@ main (int argc, char **argv)
   for (gint i = 0; i < n; i++) {
     Cam *c = g_new0 (Cam, 1);
     gchar *file = g_strdup_printf ("cam%d-%dx%d-%dfps-%ds-v2%s.h264", i + 1, w,
-        h, fps, secs, i >= n - idle ? "-idle" : "");
+        h, fps, secs, i >= n - idle ? "-idle2" : "");
     gchar *path = g_build_filename (cache, file, NULL);
     c->name = g_strdup_printf ("cam%d", i + 1);
     c->aus = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
