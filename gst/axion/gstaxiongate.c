@@ -113,7 +113,8 @@ struct _GstAxionGate
   GstClockTime last_ts;
   GstClockTime last_key_decoded; /* stream time of the last keyframe passed */
   guint gop_pos;                 /* frames since the keyframe, decode order */
-  guint hits_run; /* consecutive predicted frames over the baseline */
+  guint hits_run;   /* consecutive predicted frames over the baseline */
+  gboolean gatable; /* H.264/H.265: else every frame passes */
   guint32 skipped_since_decoded;
   AxionGateBaseline baseline;
 
@@ -121,15 +122,20 @@ struct _GstAxionGate
   GateStats st;
 };
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("video/x-h264, alignment = (string) au; "
-                     "video/x-h265, alignment = (string) au"));
+/* H.264 and H.265 are gated (access units: one frame a buffer); the other
+ * formats a camera may send pass untouched (MJPEG: every frame a
+ * keyframe), so one pipeline serves every camera */
+#define GATE_CAPS                                                              \
+  "video/x-h264, alignment = (string) au; "                                    \
+  "video/x-h265, alignment = (string) au; "                                    \
+  "image/jpeg; video/mpeg; video/x-vp8; video/x-vp9; video/x-av1; "            \
+  "video/x-raw(ANY)"
 
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
-    GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS ("video/x-h264, alignment = (string) au; "
-                     "video/x-h265, alignment = (string) au"));
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GATE_CAPS));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GATE_CAPS));
 
 #define gst_axion_gate_parent_class parent_class
 G_DEFINE_TYPE (GstAxionGate, gst_axion_gate, GST_TYPE_ELEMENT);
@@ -357,6 +363,8 @@ gst_axion_gate_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 
   t = frame_time (self, buf);
   buf = tag_received (self, buf, size, n);
+  if (!self->gatable)
+    return push_decoded (self, buf, FALSE);
   update_activity (self, key, gop_position (self, key), size, t);
 
   if (key) {
@@ -402,10 +410,17 @@ gst_axion_gate_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 /* ---- events and queries ------------------------------------------------- */
 
 static void
-read_framerate (GstAxionGate *self, GstCaps *caps)
+read_caps (GstAxionGate *self, GstCaps *caps)
 {
   GstStructure *s = gst_caps_get_structure (caps, 0);
   gint num = 0, den = 1;
+  gboolean gatable = gst_structure_has_name (s, "video/x-h264") ||
+      gst_structure_has_name (s, "video/x-h265");
+
+  if (!gatable)
+    GST_INFO_OBJECT (self, "%s is not H.264/H.265: every frame passes",
+        gst_structure_get_name (s));
+  self->gatable = gatable;
 
   if (gst_structure_get_fraction (s, "framerate", &num, &den) && num > 0 &&
       den > 0)
@@ -421,7 +436,7 @@ gst_axion_gate_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
   case GST_EVENT_CAPS: {
     GstCaps *caps;
     gst_event_parse_caps (event, &caps);
-    read_framerate (self, caps);
+    read_caps (self, caps);
     break;
   }
   case GST_EVENT_FLUSH_STOP:

@@ -639,6 +639,37 @@ GST_START_TEST (test_dlpusched_waking_camera_is_active)
 
 GST_END_TEST;
 
+/* A camera that is not H.264/H.265 (MJPEG: every frame a keyframe) passes
+ * untouched, with its compressed sizes: one pipeline serves every camera. */
+GST_START_TEST (test_mjpeg_passes)
+{
+  GstHarness *h = gst_harness_new ("axiongate");
+  GstStructure *st;
+
+  gst_harness_set_src_caps_str (h, "image/jpeg,width=160,height=120");
+  for (guint i = 0; i < 5; i++) {
+    GstBuffer *b = gst_buffer_new_allocate (NULL, 1000 + i, NULL);
+    GstBuffer *out;
+    GstAxionFrameMeta *fm;
+
+    GST_BUFFER_PTS (b) = i * FRAME_NS;
+    /* a parser may flag them as delta units: they still pass */
+    if (i > 0)
+      GST_BUFFER_FLAG_SET (b, GST_BUFFER_FLAG_DELTA_UNIT);
+    out = gst_harness_push_and_pull (h, b);
+    fail_unless (out != NULL);
+    fm = gst_buffer_get_axion_frame_meta (out);
+    fail_unless_equals_uint64 (fm->compressed_bytes, 1000 + i);
+    gst_buffer_unref (out);
+  }
+  st = gate_stats (h);
+  fail_unless_equals_uint64 (stat (st, "frames-decoded"), 5);
+  gst_structure_free (st);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* A new stream (a camera that reconnected) starts from its own keyframe:
  * frames before it are not decoded, nothing is replayed across streams. */
 GST_START_TEST (test_reconnect_waits_for_keyframe)
@@ -696,6 +727,7 @@ axiongate_suite (void)
   tcase_add_test (tc, test_activity_event_wakes);
   tcase_add_test (tc, test_motion_wakes_within_gop);
   tcase_add_test (tc, test_reconnect_waits_for_keyframe);
+  tcase_add_test (tc, test_mjpeg_passes);
   tcase_add_test (tc, test_dlpusched_waking_camera_is_active);
   return s;
 }
