@@ -670,6 +670,61 @@ GST_START_TEST (test_mjpeg_passes)
 
 GST_END_TEST;
 
+/* index of the first frame axionmotion marked as a motion start, or -1 */
+static gint
+first_motion_start (Stream *s, const gchar *desc)
+{
+  GstHarness *h = gst_harness_new_parse (desc);
+  GPtrArray *out;
+  gint start = -1;
+
+  gst_harness_set_src_caps (h, gst_caps_ref (s->caps));
+  push_range (h, s, 0, s->aus->len);
+  out = pull_all (h, TRUE);
+  for (guint i = 0; i < out->len && start < 0; i++) {
+    GstBuffer *b = g_ptr_array_index (out, i);
+    GstAxionFrameMeta *fm = gst_buffer_get_axion_frame_meta (b);
+    if (fm && gst_axion_frame_meta_has (fm, GST_AXION_FRAME_FIELD_MOTION) &&
+        fm->motion_state == GST_AXION_MOTION_STATE_START)
+      start = au_index (s, GST_BUFFER_PTS (b));
+  }
+  g_ptr_array_unref (out);
+  gst_harness_teardown (h);
+  return start;
+}
+
+/* The motion events of a gated camera start within one GOP of the ungated
+ * pipeline's, with either trigger. */
+GST_START_TEST (test_motion_events_match_ungated)
+{
+  SynthParams p;
+  Stream *s;
+  const guint gop = 10;
+  const gchar *gates[] = { "axiongate", "axiongate compressed-trigger=false",
+    "axiongate analysis-trigger=false" };
+  gint ungated;
+
+  idle_scene (&p, 10);
+  p.n_objects = 1;
+  p.objects_from = 57;
+  p.object_size = 0.12;
+  p.speed = 0.01;
+  s = encode (&p, 100, gop, CODEC_H264);
+  ungated = first_motion_start (s, "openh264dec ! videoconvert ! axionmotion");
+  fail_unless (ungated >= 57, "ungated motion start at %d", ungated);
+  for (guint i = 0; i < G_N_ELEMENTS (gates); i++) {
+    gchar *desc = g_strdup_printf (
+        "%s ! openh264dec ! videoconvert ! axionmotion", gates[i]);
+    gint gated = first_motion_start (s, desc);
+    fail_unless (gated >= 0 && ABS (gated - ungated) <= (gint) gop,
+        "%s: motion start at %d, ungated at %d", gates[i], gated, ungated);
+    g_free (desc);
+  }
+  stream_free (s);
+}
+
+GST_END_TEST;
+
 /* A new stream (a camera that reconnected) starts from its own keyframe:
  * frames before it are not decoded, nothing is replayed across streams. */
 GST_START_TEST (test_reconnect_waits_for_keyframe)
@@ -728,6 +783,7 @@ axiongate_suite (void)
   tcase_add_test (tc, test_motion_wakes_within_gop);
   tcase_add_test (tc, test_reconnect_waits_for_keyframe);
   tcase_add_test (tc, test_mjpeg_passes);
+  tcase_add_test (tc, test_motion_events_match_ungated);
   tcase_add_test (tc, test_dlpusched_waking_camera_is_active);
   return s;
 }
