@@ -72,9 +72,10 @@ run_pipeline (const gchar *desc, GError **error)
   return ok;
 }
 
+/* @idle: no moving object (a camera watching an unchanging scene) */
 static gboolean
 encode (guint i, const gchar *path, gint w, gint h, gint fps, gint secs,
-    GError **error)
+    gboolean idle, GError **error)
 {
   /* a textured background, a moving object; each camera differs. The
    * mix is blended in AYUV: mixed straight into I420, the ball layer lost
@@ -89,19 +90,23 @@ encode (guint i, const gchar *path, gint w, gint h, gint fps, gint secs,
       "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1 ! "
       "compositor name=mix ! video/x-raw,format=AYUV,width=%d,height=%d ! "
       "videoconvert ! video/x-raw,format=I420 ! "
-      "openh264enc gop-size=%d bitrate=%d ! "
+      "openh264enc gop-size=%d bitrate=%d%s ! "
       "h264parse ! video/x-h264,stream-format=byte-stream,alignment=au ! "
       "filesink location=\"%s\" "
-      "videotestsrc pattern=ball motion=%s animation-mode=frames "
-      "num-buffers=%d background-color=0x00000000 ! "
+      "videotestsrc pattern=%s motion=%s animation-mode=frames "
+      "num-buffers=%d background-color=0x00000000 "
+      "foreground-color=%s ! "
       "video/x-raw,format=BGRA,width=%d,height=%d,framerate=%d/1 ! "
       "videoconvert ! mix.",
       bg[i % G_N_ELEMENTS (bg)], fps * secs, w, h, fps, w, h, fps, w * h * 2,
-      tmp,
+      /* an idle camera at a constant quantiser: under the bitrate, the
+       * quality mode raised the quality for seconds after the start, and
+       * the decoded keyframes differed (axionmotion saw motion) */
+      idle ? " rate-control=off" : "", tmp, idle ? "solid-color" : "ball",
       i % 3 == 0       ? "wavy"
           : i % 3 == 1 ? "sweep"
                        : "hsweep",
-      fps * secs, w, h, fps);
+      fps * secs, idle ? "0x00000000" : "0xffffffff", w, h, fps);
   gboolean ok = run_pipeline (desc, error);
 
   if (ok && g_rename (tmp, path) != 0) {
@@ -286,7 +291,7 @@ on_signal (gpointer data)
 int
 main (int argc, char **argv)
 {
-  gint n = 10, w = 1920, h = 1080, fps = 10, secs = 10, port = 8554;
+  gint n = 10, w = 1920, h = 1080, fps = 10, secs = 10, port = 8554, idle = 0;
   gchar *cache = NULL, *addr = NULL;
   GError *err = NULL;
   GOptionEntry entries[] = { { "cameras", 'n', 0, G_OPTION_ARG_INT, &n,
@@ -296,6 +301,8 @@ main (int argc, char **argv)
     { "fps", 0, 0, G_OPTION_ARG_INT, &fps, "Frames per second", "N" },
     { "seconds", 0, 0, G_OPTION_ARG_INT, &secs, "Length of the loop", "S" },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "RTSP port (0 = any)", "PORT" },
+    { "idle", 0, 0, G_OPTION_ARG_INT, &idle,
+        "The last N cameras show an unchanging scene (no moving object)", "N" },
     { "address", 0, 0, G_OPTION_ARG_STRING, &addr, "Listen address", "ADDR" },
     { "cache", 0, 0, G_OPTION_ARG_FILENAME, &cache,
         "Where encoded cameras are kept (default ~/.cache/axion/cameras)",
@@ -326,15 +333,15 @@ main (int argc, char **argv)
   cams = g_ptr_array_new ();
   for (gint i = 0; i < n; i++) {
     Cam *c = g_new0 (Cam, 1);
-    gchar *file = g_strdup_printf (
-        "cam%d-%dx%d-%dfps-%ds-v2.h264", i + 1, w, h, fps, secs);
+    gchar *file = g_strdup_printf ("cam%d-%dx%d-%dfps-%ds-v2%s.h264", i + 1, w,
+        h, fps, secs, i >= n - idle ? "-idle2" : "");
     gchar *path = g_build_filename (cache, file, NULL);
     c->name = g_strdup_printf ("cam%d", i + 1);
     c->aus = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
     if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
       g_print ("%s: encoding %s once (%dx%d, %d fps, %d s) into %s\n", prog,
           c->name, w, h, fps, secs, path);
-      if (!encode (i, path, w, h, fps, secs, &err)) {
+      if (!encode (i, path, w, h, fps, secs, i >= n - idle, &err)) {
         g_printerr ("%s: cannot encode %s: %s (needs openh264enc from "
                     "gst-plugins-bad)\n",
             prog, c->name, err ? err->message : "?");

@@ -342,6 +342,25 @@ alerts_key (AxionRunConfig *cfg, Lines *l, const gchar *key, const gchar *val,
   return FALSE;
 }
 
+/* true/false as GKeyFile and gst-launch spell them, and yes/no, on/off,
+ * 1/0 */
+static gboolean
+parse_bool (const gchar *val, gboolean *out)
+{
+  static const gchar *yes[] = { "true", "yes", "on", "1", NULL };
+  static const gchar *no[] = { "false", "no", "off", "0", NULL };
+
+  for (guint i = 0; yes[i]; i++)
+    if (g_ascii_strcasecmp (val, yes[i]) == 0)
+      return (*out = TRUE);
+  for (guint i = 0; no[i]; i++)
+    if (g_ascii_strcasecmp (val, no[i]) == 0) {
+      *out = FALSE;
+      return TRUE;
+    }
+  return FALSE;
+}
+
 static gboolean
 camera_key (AxionRunCamera *c, Lines *l, const gchar *group, const gchar *key,
     const gchar *val, GError **error)
@@ -363,12 +382,20 @@ camera_key (AxionRunCamera *c, Lines *l, const gchar *group, const gchar *key,
     /* axiontrack's zones and lines of this camera: ${ZONES}, ${LINES}
      * (checked by axiontrack when the pipeline starts) */
     set_var (c->vars, g_str_equal (key, "zones") ? "ZONES" : "LINES", val);
+  } else if (g_str_equal (key, "gated")) {
+    /* the pipeline files' ${GATED:-true}: axiongate decodes only keyframes
+     * of an idle camera (docs/elements/axiongate.md) */
+    gboolean on;
+    if (!parse_bool (val, &on))
+      return fail_at (error, l->path, line_of (l, group, key),
+          "gated is true or false, not \"%s\"", val);
+    set_var (c->vars, "GATED", on ? "true" : "false");
   } else if (g_ascii_isupper (key[0])) {
     set_var (c->vars, key, val);
   } else {
     return fail_at (error, l->path, line_of (l, group, key),
         "unknown key \"%s\" in [%s] (known: url, pipeline, protocols, "
-        "zones, lines, or UPPERCASE pipeline variables)",
+        "zones, lines, gated, or UPPERCASE pipeline variables)",
         key, group);
   }
   return TRUE;

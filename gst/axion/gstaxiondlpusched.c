@@ -117,6 +117,7 @@ struct _GstAxionDlpuSched
   gboolean have_in, have_det;
   GstSegment segment;
   guint64 frames;
+  guint64 stat_active; /* frames that counted as active (object lock) */
 
   /* detector output capture */
   GMutex cap_lock;
@@ -519,6 +520,10 @@ frame_is_active (GstAxionDlpuSched *self, GstBuffer *buf, guint64 *number)
         fm->motion_state == GST_AXION_MOTION_STATE_CONTINUE;
   if (gst_axion_frame_meta_has (fm, GST_AXION_FRAME_FIELD_SCENE_CHANGE))
     active |= fm->scene_change_score >= thr;
+  /* axiongate decodes every frame of a camera that woke: its frames (and
+   * the replayed ones before them) are as urgent as motion */
+  if (gst_axion_frame_meta_has (fm, GST_AXION_FRAME_FIELD_GATE))
+    active |= fm->gate.active || fm->gate.replayed;
   return active;
 }
 
@@ -697,6 +702,7 @@ sink_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     gint64 own = gst_axion_thread_cpu_us () - c0 - self->det_cpu_us;
     GST_OBJECT_LOCK (self);
     self->stat_frames++;
+    self->stat_active += active;
     self->cpu_ms += MAX (own, 0) / 1000.0;
     GST_OBJECT_UNLOCK (self);
   }
@@ -768,7 +774,7 @@ make_stats (GstAxionDlpuSched *self)
   AxionSchedClientStats cs = { 0 };
   AxionSchedStats ss = { 0 };
   GstStructure *s;
-  guint64 timeouts, extra, derr, frames;
+  guint64 timeouts, extra, derr, frames, frames_active;
   gdouble cpu_ms;
 
   if (self->client)
@@ -782,6 +788,7 @@ make_stats (GstAxionDlpuSched *self)
   g_mutex_unlock (&self->cap_lock);
   GST_OBJECT_LOCK (self);
   frames = self->stat_frames;
+  frames_active = self->stat_active;
   cpu_ms = self->cpu_ms;
   GST_OBJECT_UNLOCK (self);
 
@@ -813,7 +820,8 @@ make_stats (GstAxionDlpuSched *self)
       ss.redis, "redis-errors", G_TYPE_UINT64, cs.redis_errors,
       "lock-contentions", G_TYPE_UINT64, ss.lock_contentions, "frames",
       G_TYPE_UINT64, frames, "cpu-ms", G_TYPE_DOUBLE, cpu_ms,
-      "cpu-ms-per-frame", G_TYPE_DOUBLE, frames ? cpu_ms / frames : 0.0, NULL);
+      "cpu-ms-per-frame", G_TYPE_DOUBLE, frames ? cpu_ms / frames : 0.0,
+      "frames-active", G_TYPE_UINT64, frames_active, NULL);
   return s;
 }
 
@@ -994,6 +1002,7 @@ gst_axion_dlpu_sched_change_state (
     self->frames = 0;
     GST_OBJECT_LOCK (self);
     self->stat_frames = 0;
+    self->stat_active = 0;
     self->cpu_ms = 0;
     GST_OBJECT_UNLOCK (self);
     self->have_in = self->have_det = FALSE;
@@ -1165,7 +1174,9 @@ gst_axion_dlpu_sched_class_init (GstAxionDlpuSchedClass *klass)
           "time, the accelerator's inferences, utilisation (busy fraction; "
           "with redis-url of all processes sharing it) and capacity "
           "(inferences/s), this process's own share (process-*), and lost "
-          "or expired Redis leases with the latest fencing number",
+          "or expired Redis leases with the latest fencing number; frames "
+          "and frames-active (motion, scene change, or a camera axiongate "
+          "woke)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);

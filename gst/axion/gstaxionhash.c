@@ -775,6 +775,9 @@ gst_axion_hash_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
         gint64 id = gst_axion_frame_meta_add_event (
             meta, GST_AXION_EVENT_SCENE_CHANGE);
         scene_changed = TRUE;
+        /* wakes axiongate upstream, like motion does (axionmotion) */
+        gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (self),
+            gst_axion_activity_event_new ("scene-change", sc_prev));
         GST_INFO_OBJECT (self,
             "scene change at frame %" G_GUINT64_FORMAT " (score %.3f)",
             meta->frame_number, sc_prev);

@@ -1321,6 +1321,16 @@ gst_axion_motion_analyze (GstAxionVideoAnalyzer *analyzer, GstVideoFrame *frame,
   state = step_state (motion, confirm, quiet_needed, &self->run, &self->quiet,
       &self->in_motion);
   gst_axion_frame_meta_set_motion (meta, score, state);
+  /* tell axiongate upstream (if any) at once: an idle camera's decoded
+   * frames are a GOP apart, so the first one with motion starts full
+   * decoding (no confirm-frames wait: the gate's hold-ms bounds a false
+   * wake); without a gate the event is dropped at the source. Not before
+   * the model has seen 3 frames: an idle camera's first decoded keyframes
+   * differ by the encoder's quality ramp after it starts (measured on the
+   * sample cameras: score 0.035 between the first two) */
+  if (motion && self->model_frames >= 3)
+    gst_pad_push_event (GST_BASE_TRANSFORM_SINK_PAD (analyzer),
+        gst_axion_activity_event_new ("motion", score));
 
   switch (state) {
   case GST_AXION_MOTION_STATE_START: {

@@ -12,6 +12,7 @@
 #include "gstaxiondlpusched.h"
 #include "gstaxionalert.h"
 #include "gstaxiontrack.h"
+#include "gstaxiongate.h"
 
 static gboolean
 plugin_init (GstPlugin *plugin)
@@ -23,9 +24,11 @@ plugin_init (GstPlugin *plugin)
   ret |= GST_ELEMENT_REGISTER (axiondlpusched, plugin);
   ret |= GST_ELEMENT_REGISTER (axionalert, plugin);
   ret |= GST_ELEMENT_REGISTER (axiontrack, plugin);
+  ret |= GST_ELEMENT_REGISTER (axiongate, plugin);
   return ret;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, axion,
-    "Axion frame analysis: motion, hashes, quality, accelerator scheduling",
+    "Axion frame analysis: motion, hashes, quality, accelerator scheduling, "
+    "motion-gated decoding",
     plugin_init, VERSION, GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

@@ -53,6 +53,8 @@ frame_meta_init (GstMeta *meta, gpointer params, GstBuffer *buffer)
   fm->inference_run_ms = 0.0;
   fm->n_events = 0;
   fm->spare_event_id = gst_axion_id_next ();
+  fm->compressed_bytes = 0;
+  memset (&fm->gate, 0, sizeof (fm->gate));
   return TRUE;
 }
 
@@ -101,6 +103,10 @@ frame_meta_merge (GstAxionFrameMeta *dst, const GstAxionFrameMeta *src)
     dst->inference_wait_ms = src->inference_wait_ms;
     dst->inference_run_ms = src->inference_run_ms;
   }
+  if (missing & GST_AXION_FRAME_FIELD_COMPRESSED)
+    dst->compressed_bytes = src->compressed_bytes;
+  if (missing & GST_AXION_FRAME_FIELD_GATE)
+    dst->gate = src->gate;
   dst->fields |= missing;
 
   /* events: union by id */
@@ -231,6 +237,77 @@ gst_axion_frame_meta_set_capture_time (
   meta->capture_time_us = unix_us;
   meta->capture_time_source = source;
   meta->fields |= GST_AXION_FRAME_FIELD_CAPTURE_TIME;
+}
+
+/**
+ * gst_axion_frame_meta_set_compressed_bytes:
+ * @meta: a frame meta
+ * @bytes: the frame's compressed size in bytes
+ */
+void
+gst_axion_frame_meta_set_compressed_bytes (
+    GstAxionFrameMeta *meta, guint64 bytes)
+{
+  g_return_if_fail (meta != NULL);
+  meta->compressed_bytes = bytes;
+  meta->fields |= GST_AXION_FRAME_FIELD_COMPRESSED;
+}
+
+/**
+ * gst_axion_frame_meta_set_gate:
+ * @meta: a frame meta
+ * @gate: how axiongate sampled the stream at this frame
+ */
+void
+gst_axion_frame_meta_set_gate (
+    GstAxionFrameMeta *meta, const GstAxionGateInfo *gate)
+{
+  g_return_if_fail (meta != NULL && gate != NULL);
+  meta->gate = *gate;
+  meta->fields |= GST_AXION_FRAME_FIELD_GATE;
+}
+
+/**
+ * gst_axion_activity_event_new:
+ * @source: what saw the activity ("motion", "scene-change", ...)
+ * @score: how strong it was (the analyser's own score, 0..1)
+ *
+ * Returns: (transfer full): an upstream custom event that tells axiongate a
+ * decoded frame of this camera shows activity.
+ */
+GstEvent *
+gst_axion_activity_event_new (const gchar *source, gdouble score)
+{
+  g_return_val_if_fail (source != NULL, NULL);
+  return gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+      gst_structure_new (GST_AXION_ACTIVITY_EVENT_NAME, "source", G_TYPE_STRING,
+          source, "score", G_TYPE_DOUBLE, score, NULL));
+}
+
+/**
+ * gst_axion_activity_event_parse:
+ * @event: an event
+ * @source: (out) (optional) (transfer none): what saw the activity
+ * @score: (out) (optional): its score
+ *
+ * Returns: %TRUE when @event is an activity event.
+ */
+gboolean
+gst_axion_activity_event_parse (
+    GstEvent *event, const gchar **source, gdouble *score)
+{
+  const GstStructure *s;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_UPSTREAM)
+    return FALSE;
+  s = gst_event_get_structure (event);
+  if (s == NULL || !gst_structure_has_name (s, GST_AXION_ACTIVITY_EVENT_NAME))
+    return FALSE;
+  if (source)
+    *source = gst_structure_get_string (s, "source");
+  if (score && !gst_structure_get_double (s, "score", score))
+    *score = 0.0;
+  return TRUE;
 }
 
 /**

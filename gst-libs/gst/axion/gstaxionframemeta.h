@@ -43,6 +43,10 @@ G_BEGIN_DECLS
  *   @scene_change_ref_score are set
  * @GST_AXION_FRAME_FIELD_QUALITY: @quality is set
  * @GST_AXION_FRAME_FIELD_INFERENCE: @inference_state and timings are set
+ * @GST_AXION_FRAME_FIELD_COMPRESSED: @compressed_bytes is set (by axiongate,
+ *   on the compressed frame; the decoder copies it to its output)
+ * @GST_AXION_FRAME_FIELD_GATE: @gate is set (the frame went through
+ *   axiongate: received/decoded counts, replay mark)
  */
 typedef enum
 {
@@ -57,6 +61,8 @@ typedef enum
   GST_AXION_FRAME_FIELD_SCENE_CHANGE = (1 << 8),
   GST_AXION_FRAME_FIELD_QUALITY = (1 << 9),
   GST_AXION_FRAME_FIELD_INFERENCE = (1 << 10),
+  GST_AXION_FRAME_FIELD_COMPRESSED = (1 << 11),
+  GST_AXION_FRAME_FIELD_GATE = (1 << 12),
 } GstAxionFrameFields;
 
 /**
@@ -171,6 +177,33 @@ typedef struct
   gint64 id;
 } GstAxionFrameEvent;
 
+/**
+ * GstAxionGateInfo:
+ * @received: compressed frames of this camera the gate received up to and
+ *   including this one
+ * @decoded: frames the gate passed to the decoder up to and including this
+ *   one (replayed ones included): @received - @decoded frames were sampled
+ *   out on purpose, not lost
+ * @skipped_before: frames of the camera between the previous decoded frame
+ *   and this one that were not decoded (0 while the camera is active)
+ * @replayed: this frame was held while the camera was idle and sent to the
+ *   decoder late, when activity started (its timestamps are the original
+ *   ones; it reaches analysis behind the live edge)
+ * @active: the gate decoded every frame when this one passed (%FALSE: the
+ *   camera was idle and only keyframes were decoded)
+ *
+ * How axiongate sampled the camera's stream, so that nothing downstream
+ * mistakes a frame it chose not to decode for a dropped one.
+ */
+typedef struct
+{
+  guint64 received;
+  guint64 decoded;
+  guint32 skipped_before;
+  gboolean replayed;
+  gboolean active;
+} GstAxionGateInfo;
+
 #define GST_AXION_FRAME_MAX_EVENTS 8
 #define GST_AXION_FRAME_HASH_MAX_LEN 64
 
@@ -202,6 +235,10 @@ typedef struct _GstAxionFrameMeta GstAxionFrameMeta;
  *   the id of an event a sink derives from the frame (see
  *   gst_axion_frame_meta_sink_events()), so that writing the same
  *   buffer twice writes that event once
+ * @compressed_bytes: the frame's size as received from the camera
+ *   (compressed), in bytes; this, not the decoded size, is the frame's
+ *   bandwidth
+ * @gate: how axiongate sampled the stream (see #GstAxionGateInfo)
  *
  * Read the public fields directly; change them only through the setters.
  */
@@ -236,6 +273,9 @@ struct _GstAxionFrameMeta
   GstAxionFrameEvent events[GST_AXION_FRAME_MAX_EVENTS];
 
   gint64 spare_event_id;
+
+  guint64 compressed_bytes;
+  GstAxionGateInfo gate;
 };
 
 GST_AXION_API GType gst_axion_frame_meta_api_get_type (void);
@@ -301,6 +341,30 @@ void gst_axion_frame_meta_set_quality (
 GST_AXION_API
 void gst_axion_frame_meta_set_inference (GstAxionFrameMeta *meta,
     GstAxionInferenceState state, gdouble wait_ms, gdouble run_ms);
+
+GST_AXION_API
+void gst_axion_frame_meta_set_compressed_bytes (
+    GstAxionFrameMeta *meta, guint64 bytes);
+
+GST_AXION_API
+void gst_axion_frame_meta_set_gate (
+    GstAxionFrameMeta *meta, const GstAxionGateInfo *gate);
+
+/**
+ * GST_AXION_ACTIVITY_EVENT_NAME:
+ *
+ * Name of the structure of the upstream custom event an analyser sends when
+ * a decoded frame shows activity (axionmotion: motion; axionhash: a scene
+ * change). axiongate, upstream of the decoder, wakes the camera on it.
+ */
+#define GST_AXION_ACTIVITY_EVENT_NAME "axion-activity"
+
+GST_AXION_API
+GstEvent *gst_axion_activity_event_new (const gchar *source, gdouble score);
+
+GST_AXION_API
+gboolean gst_axion_activity_event_parse (
+    GstEvent *event, const gchar **source, gdouble *score);
 
 GST_AXION_API
 gint64 gst_axion_frame_meta_add_event (

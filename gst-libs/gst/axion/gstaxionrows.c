@@ -997,8 +997,11 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
     set_num (row, "scene_change_score", meta->scene_change_score);
   if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_QUALITY))
     set_num (row, "image_quality_score", meta->quality.overall);
-  if (info && info->size_bytes >= 0 && info->size_bytes <= G_MAXINT32)
-    set_int (row, "bandwidth_usage_bytes", info->size_bytes);
+  /* the camera's bytes (compressed, measured by axiongate), not the
+   * decoded frame's */
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_COMPRESSED) &&
+      meta->compressed_bytes <= G_MAXINT32)
+    set_int (row, "bandwidth_usage_bytes", (gint64) meta->compressed_bytes);
   if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_INFERENCE) &&
       meta->inference_state == GST_AXION_INFERENCE_RAN)
     set_int (row, "dlpu_inference_ms", round_ms (meta->inference_run_ms));

@@ -1,0 +1,755 @@
+/* Axion
+ * Copyright (C) 2026 Axion developers
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:element-axiongate
+ * @title: axiongate
+ *
+ * Motion-gated decoding. Sits between the parser and the decoder of an
+ * H.264 or H.265 camera stream (access-unit aligned). While the camera is
+ * idle it passes only keyframes (which carry the codec configuration), so
+ * the decoder and the analysis see about one frame per GOP, and it keeps
+ * the compressed frames since the last keyframe. When activity starts it
+ * first replays those frames (timestamps kept, marked as replayed in the
+ * frame meta), so that no frame since the keyframe is lost, then passes
+ * everything until the camera has been idle for #GstAxionGate:hold-ms.
+ *
+ * Activity is known two ways: from the compressed stream itself (a
+ * predicted frame much larger than the camera's running baseline), and from
+ * the analysis downstream (axionmotion and axionhash send an upstream
+ * "axion-activity" event when a decoded frame shows motion or a scene
+ * change).
+ *
+ * Every frame that leaves the gate carries a #GstAxionFrameMeta with its
+ * compressed size, its frame number in the camera's stream, and the gate's
+ * accounting (frames received and decoded so far, frames skipped before
+ * it, replay mark); the decoder copies the meta to the decoded frame.
+ *
+ * |[
+ * gst-launch-1.0 rtspsrc location=rtsp://cam/stream ! rtph264depay !
+ *   h264parse ! axiongate hold-ms=5000 ! openh264dec ! videoconvert !
+ *   axionmotion ! axionhash ! fakesink
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstaxiongate.h"
+#include "axiongatebaseline.h"
+
+#include <gst/axion/axion.h>
+
+GST_DEBUG_CATEGORY_STATIC (axion_gate_debug);
+#define GST_CAT_DEFAULT axion_gate_debug
+
+#define DEFAULT_GATED TRUE
+#define DEFAULT_HOLD_MS 5000
+#define DEFAULT_COMPRESSED_TRIGGER TRUE
+#define DEFAULT_ANALYSIS_TRIGGER TRUE
+/* Measured on openh264 streams (constant quantiser, as a camera's VBR
+ * under its cap) of a static textured scene with sensor noise (sigma 3,
+ * tests/check/synth.c): idle predicted frames vary by +-40% around their
+ * place's (20-36 bytes at 320x240); an object of 15% of the width
+ * entering makes them 5-7x larger (140-200 bytes). */
+#define DEFAULT_SIZE_RATIO 2.0
+#define DEFAULT_MIN_EXTRA_BYTES 64
+#define DEFAULT_WARMUP_GOPS 3
+#define DEFAULT_CONFIRM_FRAMES 2
+/* 30 s at 10 fps; idle 1080p P frames are 2-20 kB, so <= 6 MB a camera */
+#define DEFAULT_MAX_BUFFERED 300
+
+enum
+{
+  PROP_0,
+  PROP_GATED,
+  PROP_HOLD_MS,
+  PROP_COMPRESSED_TRIGGER,
+  PROP_ANALYSIS_TRIGGER,
+  PROP_SIZE_RATIO,
+  PROP_MIN_EXTRA_BYTES,
+  PROP_WARMUP_GOPS,
+  PROP_CONFIRM_FRAMES,
+  PROP_MAX_BUFFERED_FRAMES,
+  PROP_IDLE_KEYFRAME_INTERVAL_MS,
+  PROP_STATS,
+};
+
+typedef struct
+{
+  guint64 received, decoded, replayed, skipped, overflowed;
+  guint64 bytes_received, bytes_decoded;
+  guint64 wakes_compressed, wakes_analysis, activity_events;
+  guint64 compressed_hits;
+} GateStats;
+
+struct _GstAxionGate
+{
+  GstElement parent;
+
+  GstPad *sinkpad, *srcpad;
+
+  /* properties (object lock) */
+  gboolean gated;
+  guint hold_ms;
+  gboolean compressed_trigger, analysis_trigger;
+  AxionGateBaselineParams params;
+  guint max_buffered;
+  guint idle_key_ms;
+  guint confirm_frames;
+
+  /* set by the activity event (any thread), taken by the chain */
+  gint wake_request;
+
+  /* streaming thread only */
+  GQueue pending;         /* frames since the last keyframe, not decoded */
+  gboolean have_keyframe; /* the decoder has a reference */
+  gboolean broken;        /* pending overflowed: wait for a keyframe */
+  gboolean active;
+  GstClockTime last_activity; /* stream time of the last activity */
+  GstClockTime frame_duration;
+  GstClockTime last_ts;
+  GstClockTime last_key_decoded; /* stream time of the last keyframe passed */
+  guint gop_pos;                 /* frames since the keyframe, decode order */
+  guint hits_run;   /* consecutive predicted frames over the baseline */
+  gboolean gatable; /* H.264/H.265: else every frame passes */
+  guint32 skipped_since_decoded;
+  AxionGateBaseline baseline;
+
+  /* counters (object lock) */
+  GateStats st;
+};
+
+/* H.264 and H.265 are gated (access units: one frame a buffer); the other
+ * formats a camera may send pass untouched (MJPEG: every frame a
+ * keyframe), so one pipeline serves every camera */
+#define GATE_CAPS                                                              \
+  "video/x-h264, alignment = (string) au; "                                    \
+  "video/x-h265, alignment = (string) au; "                                    \
+  "image/jpeg; video/mpeg; video/x-vp8; video/x-vp9; video/x-av1; "            \
+  "video/x-raw(ANY)"
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GATE_CAPS));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (GATE_CAPS));
+
+#define gst_axion_gate_parent_class parent_class
+G_DEFINE_TYPE (GstAxionGate, gst_axion_gate, GST_TYPE_ELEMENT);
+GST_ELEMENT_REGISTER_DEFINE (
+    axiongate, "axiongate", GST_RANK_NONE, GST_TYPE_AXION_GATE);
+
+/* ---- state -------------------------------------------------------------- */
+
+static void
+clear_pending (GstAxionGate *self)
+{
+  g_queue_clear_full (&self->pending, (GDestroyNotify) gst_buffer_unref);
+}
+
+static void
+reset_stream (GstAxionGate *self)
+{
+  clear_pending (self);
+  self->have_keyframe = FALSE;
+  self->broken = FALSE;
+  self->active = FALSE;
+  self->last_activity = GST_CLOCK_TIME_NONE;
+  self->last_ts = GST_CLOCK_TIME_NONE;
+  self->skipped_since_decoded = 0;
+  self->last_key_decoded = GST_CLOCK_TIME_NONE;
+  self->gop_pos = 0;
+  self->hits_run = 0;
+  g_atomic_int_set (&self->wake_request, 0);
+}
+
+/* Decode-order time of @buf: DTS, else PTS, else one frame after the last. */
+static GstClockTime
+frame_time (GstAxionGate *self, GstBuffer *buf)
+{
+  GstClockTime t = GST_BUFFER_DTS_OR_PTS (buf);
+
+  if (!GST_CLOCK_TIME_IS_VALID (t))
+    t = GST_CLOCK_TIME_IS_VALID (self->last_ts)
+        ? self->last_ts + self->frame_duration
+        : 0;
+  self->last_ts = t;
+  return t;
+}
+
+/* ---- streaming ---------------------------------------------------------- */
+
+/* Frames since the keyframe, in decode order (the place in the GOP). */
+static guint
+gop_position (GstAxionGate *self, gboolean key)
+{
+  if (key)
+    self->gop_pos = 0;
+  else if (self->gop_pos < G_MAXUINT)
+    self->gop_pos++;
+  return self->gop_pos;
+}
+
+/* Fills in the frame meta of a frame the gate just received. */
+static GstBuffer *
+tag_received (GstAxionGate *self, GstBuffer *buf, gsize size, guint64 n)
+{
+  GstAxionFrameMeta *fm;
+
+  buf = gst_buffer_make_writable (buf);
+  fm = gst_buffer_get_or_add_axion_frame_meta (buf);
+  gst_axion_frame_meta_set_compressed_bytes (fm, size);
+  if (!gst_axion_frame_meta_has (fm, GST_AXION_FRAME_FIELD_FRAME_NUMBER))
+    gst_axion_frame_meta_set_frame_number (fm, n);
+  return buf;
+}
+
+/* Marks @buf as decoded (its place in the camera's accounting) and pushes
+ * it. Counters under the object lock; the push without it. */
+static GstFlowReturn
+push_decoded (GstAxionGate *self, GstBuffer *buf, gboolean replayed)
+{
+  GstAxionFrameMeta *fm = gst_buffer_get_axion_frame_meta (buf);
+  GstAxionGateInfo gi;
+  gsize size = fm ? fm->compressed_bytes : gst_buffer_get_size (buf);
+
+  GST_OBJECT_LOCK (self);
+  self->st.decoded++;
+  self->st.bytes_decoded += size;
+  self->st.replayed += replayed;
+  gi.received = self->st.received;
+  gi.decoded = self->st.decoded;
+  GST_OBJECT_UNLOCK (self);
+  gi.skipped_before = self->skipped_since_decoded;
+  gi.replayed = replayed;
+  gi.active = self->active;
+  self->skipped_since_decoded = 0;
+  if (fm)
+    gst_axion_frame_meta_set_gate (fm, &gi);
+  return gst_pad_push (self->srcpad, buf);
+}
+
+/* The frames held since the keyframe go to the decoder first, in order. */
+static GstFlowReturn
+replay_pending (GstAxionGate *self)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstBuffer *b;
+  guint n = self->pending.length;
+
+  if (n > 0)
+    GST_DEBUG_OBJECT (self, "replaying %u frames since the keyframe", n);
+  /* they were counted as skipped when held; they are decoded after all */
+  self->skipped_since_decoded -= MIN (self->skipped_since_decoded, n);
+  while (ret == GST_FLOW_OK && (b = g_queue_pop_head (&self->pending)))
+    ret = push_decoded (self, b, TRUE);
+  clear_pending (self);
+  return ret;
+}
+
+static void
+hold_frame (GstAxionGate *self, GstBuffer *buf, guint max_buffered)
+{
+  self->skipped_since_decoded++;
+  if (self->broken || !self->have_keyframe) {
+    gst_buffer_unref (buf);
+    GST_OBJECT_LOCK (self);
+    self->st.skipped++;
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  if (self->pending.length >= max_buffered) {
+    /* no memory for the whole GOP: the frames since the keyframe cannot be
+     * decoded any more; wait for the next keyframe */
+    GST_WARNING_OBJECT (self,
+        "more than %u frames since the keyframe: dropping them, the camera "
+        "is decoded again from its next keyframe (shorten the camera's GOP "
+        "or raise max-buffered-frames)",
+        max_buffered);
+    GST_OBJECT_LOCK (self);
+    self->st.overflowed += self->pending.length + 1;
+    GST_OBJECT_UNLOCK (self);
+    clear_pending (self);
+    gst_buffer_unref (buf);
+    self->broken = TRUE;
+    return;
+  }
+  g_queue_push_tail (&self->pending, buf);
+}
+
+/* Updates the active/idle state with this frame's evidence. */
+static void
+update_activity (
+    GstAxionGate *self, gboolean key, guint pos, gsize size, GstClockTime t)
+{
+  gboolean comp_on, ana_on, hit = FALSE, woke;
+  AxionGateBaselineParams params;
+  guint hold_ms, confirm;
+
+  GST_OBJECT_LOCK (self);
+  comp_on = self->compressed_trigger;
+  ana_on = self->analysis_trigger;
+  params = self->params;
+  hold_ms = self->hold_ms;
+  confirm = self->confirm_frames;
+  GST_OBJECT_UNLOCK (self);
+
+  /* keyframes are a different kind of frame: only predicted frames are
+   * compared with the baseline; a lone large frame is the encoder's (rate
+   * control), motion lasts: confirm-frames in a row */
+  if (!key) {
+    if (axion_gate_baseline_observe (&self->baseline, &params, pos, size))
+      self->hits_run++;
+    else
+      self->hits_run = 0;
+    hit = comp_on && self->hits_run >= MAX (confirm, 1);
+  }
+  woke = g_atomic_int_compare_and_exchange (&self->wake_request, 1, 0) &&
+      ana_on;
+
+  if (hit || woke) {
+    if (!self->active) {
+      GST_INFO_OBJECT (self,
+          "activity (%s) at %" GST_TIME_FORMAT ": decoding every frame",
+          hit ? "compressed frame size" : "analysis", GST_TIME_ARGS (t));
+      GST_OBJECT_LOCK (self);
+      if (hit)
+        self->st.wakes_compressed++;
+      else
+        self->st.wakes_analysis++;
+      GST_OBJECT_UNLOCK (self);
+    }
+    GST_OBJECT_LOCK (self);
+    self->st.compressed_hits += hit;
+    GST_OBJECT_UNLOCK (self);
+    self->active = TRUE;
+    self->last_activity = t;
+  } else if (self->active && GST_CLOCK_TIME_IS_VALID (self->last_activity) &&
+      t >= self->last_activity + hold_ms * GST_MSECOND) {
+    GST_INFO_OBJECT (self,
+        "idle for %u ms at %" GST_TIME_FORMAT ": decoding keyframes only",
+        hold_ms, GST_TIME_ARGS (t));
+    self->active = FALSE;
+  }
+}
+
+static GstFlowReturn
+gst_axion_gate_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
+{
+  GstAxionGate *self = GST_AXION_GATE (parent);
+  gsize size = gst_buffer_get_size (buf);
+  gboolean key = !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  gboolean gated;
+  guint max_buffered, idle_key_ms;
+  GstClockTime t;
+  guint64 n;
+  GstFlowReturn ret;
+
+  /* a lone codec header (not a frame): the decoder needs it */
+  if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_HEADER) &&
+      GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
+    return gst_pad_push (self->srcpad, buf);
+
+  GST_OBJECT_LOCK (self);
+  gated = self->gated;
+  max_buffered = self->max_buffered;
+  idle_key_ms = self->idle_key_ms;
+  n = self->st.received++;
+  self->st.bytes_received += size;
+  GST_OBJECT_UNLOCK (self);
+
+  t = frame_time (self, buf);
+  buf = tag_received (self, buf, size, n);
+  if (!self->gatable)
+    return push_decoded (self, buf, FALSE);
+  update_activity (self, key, gop_position (self, key), size, t);
+
+  if (key) {
+    /* a new reference: what was held before it is not needed any more */
+    GST_OBJECT_LOCK (self);
+    self->st.skipped += self->pending.length;
+    GST_OBJECT_UNLOCK (self);
+    clear_pending (self);
+    self->have_keyframe = TRUE;
+    self->broken = FALSE;
+    if (gated && !self->active && idle_key_ms > 0 &&
+        GST_CLOCK_TIME_IS_VALID (self->last_key_decoded) &&
+        t < self->last_key_decoded + idle_key_ms * GST_MSECOND) {
+      /* sampled out: held as the reference of the frames that follow, and
+       * replayed first if the camera wakes before the next keyframe */
+      hold_frame (self, buf, max_buffered);
+      return GST_FLOW_OK;
+    }
+    self->last_key_decoded = t;
+    return push_decoded (self, buf, FALSE);
+  }
+  if (!gated || self->active) {
+    if (!self->have_keyframe || self->broken) {
+      /* no reference yet: the decoder could not decode it either */
+      gst_buffer_unref (buf);
+      self->skipped_since_decoded++;
+      GST_OBJECT_LOCK (self);
+      self->st.skipped++;
+      GST_OBJECT_UNLOCK (self);
+      return GST_FLOW_OK;
+    }
+    ret = replay_pending (self);
+    if (ret != GST_FLOW_OK) {
+      gst_buffer_unref (buf);
+      return ret;
+    }
+    return push_decoded (self, buf, FALSE);
+  }
+  hold_frame (self, buf, max_buffered);
+  return GST_FLOW_OK;
+}
+
+/* ---- events and queries ------------------------------------------------- */
+
+static void
+read_caps (GstAxionGate *self, GstCaps *caps)
+{
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  gint num = 0, den = 1;
+  gboolean gatable = gst_structure_has_name (s, "video/x-h264") ||
+      gst_structure_has_name (s, "video/x-h265");
+
+  if (!gatable)
+    GST_INFO_OBJECT (self, "%s is not H.264/H.265: every frame passes",
+        gst_structure_get_name (s));
+  self->gatable = gatable;
+
+  if (gst_structure_get_fraction (s, "framerate", &num, &den) && num > 0 &&
+      den > 0)
+    self->frame_duration = gst_util_uint64_scale_int (GST_SECOND, den, num);
+}
+
+static gboolean
+gst_axion_gate_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  GstAxionGate *self = GST_AXION_GATE (parent);
+
+  switch (GST_EVENT_TYPE (event)) {
+  case GST_EVENT_CAPS: {
+    GstCaps *caps;
+    gst_event_parse_caps (event, &caps);
+    read_caps (self, caps);
+    break;
+  }
+  case GST_EVENT_FLUSH_STOP:
+  case GST_EVENT_STREAM_START:
+    /* a new stream (or a camera that reconnected): new references */
+    reset_stream (self);
+    axion_gate_baseline_reset (&self->baseline);
+    break;
+  case GST_EVENT_EOS:
+    GST_OBJECT_LOCK (self);
+    self->st.skipped += self->pending.length;
+    GST_OBJECT_UNLOCK (self);
+    clear_pending (self);
+    break;
+  default:
+    break;
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static gboolean
+gst_axion_gate_src_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  GstAxionGate *self = GST_AXION_GATE (parent);
+  const gchar *source = NULL;
+  gdouble score = 0.0;
+
+  if (gst_axion_activity_event_parse (event, &source, &score)) {
+    /* may come from the streaming thread itself (we are inside our push):
+     * only raise a flag, the next frame acts on it */
+    GST_LOG_OBJECT (
+        self, "activity from %s (%.3f)", GST_STR_NULL (source), score);
+    GST_OBJECT_LOCK (self);
+    self->st.activity_events++;
+    GST_OBJECT_UNLOCK (self);
+    g_atomic_int_set (&self->wake_request, 1);
+    gst_event_unref (event);
+    return TRUE;
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static GstStateChangeReturn
+gst_axion_gate_change_state (GstElement *element, GstStateChange transition)
+{
+  GstAxionGate *self = GST_AXION_GATE (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    reset_stream (self);
+    axion_gate_baseline_reset (&self->baseline);
+    GST_OBJECT_LOCK (self);
+    memset (&self->st, 0, sizeof (self->st));
+    GST_OBJECT_UNLOCK (self);
+  }
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    reset_stream (self);
+  return ret;
+}
+
+/* ---- properties --------------------------------------------------------- */
+
+static GstStructure *
+make_stats (GstAxionGate *self)
+{
+  GstStructure *s;
+
+  GST_OBJECT_LOCK (self);
+  s = gst_structure_new ("axiongate-stats", "frames-received", G_TYPE_UINT64,
+      self->st.received, "frames-decoded", G_TYPE_UINT64, self->st.decoded,
+      "frames-replayed", G_TYPE_UINT64, self->st.replayed, "frames-skipped",
+      G_TYPE_UINT64, self->st.skipped + self->st.overflowed,
+      "frames-overflowed", G_TYPE_UINT64, self->st.overflowed, "bytes-received",
+      G_TYPE_UINT64, self->st.bytes_received, "bytes-decoded", G_TYPE_UINT64,
+      self->st.bytes_decoded, "wakes-compressed", G_TYPE_UINT64,
+      self->st.wakes_compressed, "wakes-analysis", G_TYPE_UINT64,
+      self->st.wakes_analysis, "compressed-hits", G_TYPE_UINT64,
+      self->st.compressed_hits, "activity-events", G_TYPE_UINT64,
+      self->st.activity_events, "active", G_TYPE_BOOLEAN, self->active,
+      "baseline-bytes", G_TYPE_DOUBLE,
+      axion_gate_baseline_bytes (&self->baseline), NULL);
+  GST_OBJECT_UNLOCK (self);
+  return s;
+}
+
+static void
+gst_axion_gate_set_property (
+    GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  GstAxionGate *self = GST_AXION_GATE (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+  case PROP_GATED:
+    self->gated = g_value_get_boolean (value);
+    break;
+  case PROP_HOLD_MS:
+    self->hold_ms = g_value_get_uint (value);
+    break;
+  case PROP_COMPRESSED_TRIGGER:
+    self->compressed_trigger = g_value_get_boolean (value);
+    break;
+  case PROP_ANALYSIS_TRIGGER:
+    self->analysis_trigger = g_value_get_boolean (value);
+    break;
+  case PROP_SIZE_RATIO:
+    self->params.ratio = g_value_get_double (value);
+    break;
+  case PROP_MIN_EXTRA_BYTES:
+    self->params.min_extra = g_value_get_uint (value);
+    break;
+  case PROP_WARMUP_GOPS:
+    self->params.warmup_gops = g_value_get_uint (value);
+    break;
+  case PROP_CONFIRM_FRAMES:
+    self->confirm_frames = g_value_get_uint (value);
+    break;
+  case PROP_MAX_BUFFERED_FRAMES:
+    self->max_buffered = g_value_get_uint (value);
+    break;
+  case PROP_IDLE_KEYFRAME_INTERVAL_MS:
+    self->idle_key_ms = g_value_get_uint (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_axion_gate_get_property (
+    GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstAxionGate *self = GST_AXION_GATE (object);
+
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, make_stats (self));
+    return;
+  }
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+  case PROP_GATED:
+    g_value_set_boolean (value, self->gated);
+    break;
+  case PROP_HOLD_MS:
+    g_value_set_uint (value, self->hold_ms);
+    break;
+  case PROP_COMPRESSED_TRIGGER:
+    g_value_set_boolean (value, self->compressed_trigger);
+    break;
+  case PROP_ANALYSIS_TRIGGER:
+    g_value_set_boolean (value, self->analysis_trigger);
+    break;
+  case PROP_SIZE_RATIO:
+    g_value_set_double (value, self->params.ratio);
+    break;
+  case PROP_MIN_EXTRA_BYTES:
+    g_value_set_uint (value, self->params.min_extra);
+    break;
+  case PROP_WARMUP_GOPS:
+    g_value_set_uint (value, self->params.warmup_gops);
+    break;
+  case PROP_CONFIRM_FRAMES:
+    g_value_set_uint (value, self->confirm_frames);
+    break;
+  case PROP_MAX_BUFFERED_FRAMES:
+    g_value_set_uint (value, self->max_buffered);
+    break;
+  case PROP_IDLE_KEYFRAME_INTERVAL_MS:
+    g_value_set_uint (value, self->idle_key_ms);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_axion_gate_finalize (GObject *object)
+{
+  GstAxionGate *self = GST_AXION_GATE (object);
+
+  clear_pending (self);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_axion_gate_init (GstAxionGate *self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_axion_gate_chain));
+  gst_pad_set_event_function (
+      self->sinkpad, GST_DEBUG_FUNCPTR (gst_axion_gate_sink_event));
+  GST_PAD_SET_PROXY_CAPS (self->sinkpad);
+  GST_PAD_SET_PROXY_ALLOCATION (self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_event_function (
+      self->srcpad, GST_DEBUG_FUNCPTR (gst_axion_gate_src_event));
+  GST_PAD_SET_PROXY_CAPS (self->srcpad);
+  GST_PAD_SET_PROXY_ALLOCATION (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  self->gated = DEFAULT_GATED;
+  self->hold_ms = DEFAULT_HOLD_MS;
+  self->compressed_trigger = DEFAULT_COMPRESSED_TRIGGER;
+  self->analysis_trigger = DEFAULT_ANALYSIS_TRIGGER;
+  self->params.ratio = DEFAULT_SIZE_RATIO;
+  self->params.min_extra = DEFAULT_MIN_EXTRA_BYTES;
+  self->params.warmup_gops = DEFAULT_WARMUP_GOPS;
+  self->confirm_frames = DEFAULT_CONFIRM_FRAMES;
+  self->max_buffered = DEFAULT_MAX_BUFFERED;
+  self->frame_duration = GST_SECOND / 10;
+  g_queue_init (&self->pending);
+  reset_stream (self);
+  axion_gate_baseline_reset (&self->baseline);
+}
+
+#define RW_PLAYING                                                             \
+  (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)
+
+static void
+gst_axion_gate_class_init (GstAxionGateClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_axion_gate_set_property;
+  gobject_class->get_property = gst_axion_gate_get_property;
+  gobject_class->finalize = gst_axion_gate_finalize;
+  element_class->change_state = gst_axion_gate_change_state;
+
+  g_object_class_install_property (gobject_class, PROP_GATED,
+      g_param_spec_boolean ("gated", "Gated",
+          "Decode only keyframes while the camera is idle (FALSE: pass "
+          "every frame, still measuring compressed sizes and activity)",
+          DEFAULT_GATED, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_HOLD_MS,
+      g_param_spec_uint ("hold-ms", "Hold",
+          "Milliseconds of stream time without activity after which the "
+          "camera is idle again and only keyframes are decoded",
+          0, G_MAXUINT, DEFAULT_HOLD_MS, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_COMPRESSED_TRIGGER,
+      g_param_spec_boolean ("compressed-trigger", "Compressed trigger",
+          "Wake on predicted frames much larger than the camera's baseline "
+          "for their place in the GOP (see size-ratio, min-extra-bytes, "
+          "confirm-frames, warmup-gops)",
+          DEFAULT_COMPRESSED_TRIGGER, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_ANALYSIS_TRIGGER,
+      g_param_spec_boolean ("analysis-trigger", "Analysis trigger",
+          "Wake on the upstream axion-activity event that axionmotion and "
+          "axionhash send when a decoded frame shows motion or a scene "
+          "change",
+          DEFAULT_ANALYSIS_TRIGGER, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_SIZE_RATIO,
+      g_param_spec_double ("size-ratio", "Size ratio",
+          "A predicted frame at least this many times its baseline size "
+          "(and min-extra-bytes above it) is a hit",
+          1.0, 1000.0, DEFAULT_SIZE_RATIO, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MIN_EXTRA_BYTES,
+      g_param_spec_uint ("min-extra-bytes", "Minimum extra bytes",
+          "Bytes a predicted frame must exceed its baseline by to be a hit "
+          "(keeps the tiny frames of very static scenes from waking on a "
+          "few bytes)",
+          0, G_MAXUINT, DEFAULT_MIN_EXTRA_BYTES, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_WARMUP_GOPS,
+      g_param_spec_uint ("warmup-gops", "Warm-up GOPs",
+          "GOPs the baseline of each place in the GOP learns from before "
+          "the compressed trigger may fire there (after start and after "
+          "each reconnect)",
+          1, 1000, DEFAULT_WARMUP_GOPS, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_CONFIRM_FRAMES,
+      g_param_spec_uint ("confirm-frames", "Confirm frames",
+          "Predicted frames in a row over the baseline that make activity "
+          "(a lone large frame is usually the encoder's rate control)",
+          1, 100, DEFAULT_CONFIRM_FRAMES, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MAX_BUFFERED_FRAMES,
+      g_param_spec_uint ("max-buffered-frames", "Maximum buffered frames",
+          "Compressed frames kept since the last keyframe for the replay; "
+          "at a GOP longer than this, a wake late in the GOP waits for the "
+          "next keyframe",
+          1, 100000, DEFAULT_MAX_BUFFERED, RW_PLAYING));
+  g_object_class_install_property (gobject_class,
+      PROP_IDLE_KEYFRAME_INTERVAL_MS,
+      g_param_spec_uint ("idle-keyframe-interval-ms", "Idle keyframe interval",
+          "While idle, decode a keyframe only when this many milliseconds "
+          "(stream time) passed since the last decoded one; the others are "
+          "held like predicted frames and replayed on a wake (0: every "
+          "keyframe). Cuts an idle camera's cost further; the analysis "
+          "trigger then notices a start up to this much later",
+          0, G_MAXUINT, 0, RW_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Counters: frames-received, frames-decoded, frames-replayed, "
+          "frames-skipped (never decoded), frames-overflowed, "
+          "bytes-received, bytes-decoded (compressed bytes), "
+          "wakes-compressed, wakes-analysis (idle-to-active switches by "
+          "cause), compressed-hits, activity-events, active, "
+          "baseline-bytes",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Axion motion-gated decoding", "Filter/Video",
+      "Passes only keyframes of an idle camera to the decoder; on activity "
+      "replays the frames since the keyframe and passes everything",
+      "Axion developers");
+  GST_DEBUG_CATEGORY_INIT (
+      axion_gate_debug, "axiongate", 0, "Axion motion-gated decoding");
+}
