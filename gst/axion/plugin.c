@@ -11,6 +11,7 @@
 #include "gstaxionhash.h"
 #include "gstaxiondlpusched.h"
 #include "gstaxionalert.h"
+#include "gstaxionsnapshot.h"
 
 static gboolean
 plugin_init (GstPlugin *plugin)
@@ -21,6 +22,7 @@ plugin_init (GstPlugin *plugin)
   ret |= GST_ELEMENT_REGISTER (axionhash, plugin);
   ret |= GST_ELEMENT_REGISTER (axiondlpusched, plugin);
   ret |= GST_ELEMENT_REGISTER (axionalert, plugin);
+  ret |= GST_ELEMENT_REGISTER (axionsnapshot, plugin);
   return ret;
 }
 

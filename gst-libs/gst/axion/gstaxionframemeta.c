@@ -53,6 +53,7 @@ frame_meta_init (GstMeta *meta, gpointer params, GstBuffer *buffer)
   fm->inference_run_ms = 0.0;
   fm->n_events = 0;
   fm->spare_event_id = gst_axion_id_next ();
+  fm->snapshot_path = NULL;
   return TRUE;
 }
 
@@ -62,6 +63,7 @@ frame_meta_free (GstMeta *meta, GstBuffer *buffer)
   GstAxionFrameMeta *fm = (GstAxionFrameMeta *) meta;
 
   g_clear_pointer (&fm->camera_id, g_free);
+  g_clear_pointer (&fm->snapshot_path, g_free);
 }
 
 /* Copy the parts of @src that @dst does not have yet. */
@@ -101,6 +103,8 @@ frame_meta_merge (GstAxionFrameMeta *dst, const GstAxionFrameMeta *src)
     dst->inference_wait_ms = src->inference_wait_ms;
     dst->inference_run_ms = src->inference_run_ms;
   }
+  if (missing & GST_AXION_FRAME_FIELD_SNAPSHOT)
+    gst_axion_frame_meta_set_snapshot_path (dst, src->snapshot_path);
   dst->fields |= missing;
 
   /* events: union by id */
@@ -212,6 +216,29 @@ gst_axion_frame_meta_set_camera_id (
     meta->fields |= GST_AXION_FRAME_FIELD_CAMERA;
   else
     meta->fields &= ~GST_AXION_FRAME_FIELD_CAMERA;
+}
+
+/**
+ * gst_axion_frame_meta_set_snapshot_path:
+ * @meta: a #GstAxionFrameMeta
+ * @path: (nullable): where the frame's JPEG snapshot is (or will be, once
+ *   the snapshot writer's thread has written it), %NULL for none
+ *
+ * Sinks write it as frame_metadata.storage_path with storage_location
+ * "local".
+ */
+void
+gst_axion_frame_meta_set_snapshot_path (
+    GstAxionFrameMeta *meta, const gchar *path)
+{
+  g_return_if_fail (meta != NULL);
+
+  g_free (meta->snapshot_path);
+  meta->snapshot_path = g_strdup (path);
+  if (path)
+    meta->fields |= GST_AXION_FRAME_FIELD_SNAPSHOT;
+  else
+    meta->fields &= ~GST_AXION_FRAME_FIELD_SNAPSHOT;
 }
 
 void

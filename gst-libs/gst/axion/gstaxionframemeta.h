@@ -43,6 +43,7 @@ G_BEGIN_DECLS
  *   @scene_change_ref_score are set
  * @GST_AXION_FRAME_FIELD_QUALITY: @quality is set
  * @GST_AXION_FRAME_FIELD_INFERENCE: @inference_state and timings are set
+ * @GST_AXION_FRAME_FIELD_SNAPSHOT: @snapshot_path is set
  */
 typedef enum
 {
@@ -57,6 +58,7 @@ typedef enum
   GST_AXION_FRAME_FIELD_SCENE_CHANGE = (1 << 8),
   GST_AXION_FRAME_FIELD_QUALITY = (1 << 9),
   GST_AXION_FRAME_FIELD_INFERENCE = (1 << 10),
+  GST_AXION_FRAME_FIELD_SNAPSHOT = (1 << 11),
 } GstAxionFrameFields;
 
 /**
@@ -186,6 +188,8 @@ typedef struct _GstAxionFrameMeta GstAxionFrameMeta;
  *   the id of an event a sink derives from the frame (see
  *   gst_axion_frame_meta_sink_events()), so that writing the same
  *   buffer twice writes that event once
+ * @snapshot_path: (nullable): the JPEG snapshot of this frame on local disk
+ *   (axionsnapshot; frame_metadata.storage_path), owned by the meta
  *
  * Read the public fields directly; change them only through the setters.
  */
@@ -220,6 +224,8 @@ struct _GstAxionFrameMeta
   GstAxionFrameEvent events[GST_AXION_FRAME_MAX_EVENTS];
 
   gint64 spare_event_id;
+
+  gchar *snapshot_path;
 };
 
 GST_AXION_API GType gst_axion_frame_meta_api_get_type (void);
@@ -285,6 +291,10 @@ void gst_axion_frame_meta_set_quality (
 GST_AXION_API
 void gst_axion_frame_meta_set_inference (GstAxionFrameMeta *meta,
     GstAxionInferenceState state, gdouble wait_ms, gdouble run_ms);
+
+GST_AXION_API
+void gst_axion_frame_meta_set_snapshot_path (
+    GstAxionFrameMeta *meta, const gchar *path);
 
 GST_AXION_API
 gint64 gst_axion_frame_meta_add_event (
