@@ -5,7 +5,8 @@
  *
  * The web console's JSON API (docs/console.md):
  *   GET  /api/cameras                 the runner's cameras (main loop)
- *   GET  /api/events                  latest camera_events
+ *   GET  /api/events                  latest camera_events (not the
+ *                                     motion "continue" of every frame)
  *   GET  /api/alerts                  latest alerts, with their snapshot and
  *                                     Claude's description
  *   GET  /api/analyses                latest claude_analyses
@@ -194,7 +195,8 @@ static const gchar sql_events[] =
     "SELECT coalesce(json_agg(e), '[]')::text FROM ("
     "SELECT event_id::text AS id, camera_id, event_type, event_phase, "
     "event_timestamp, motion_score, object_count, alert_generated "
-    "FROM camera_events ORDER BY event_timestamp DESC LIMIT " LIST_LIMIT ") e";
+    "FROM camera_events WHERE event_phase IS DISTINCT FROM 'continue' "
+    "ORDER BY event_timestamp DESC LIMIT " LIST_LIMIT ") e";
 
 /* the snapshot as a URL under /snapshots/ when it lies in the root ($1) */
 static const gchar sql_alerts[] =
