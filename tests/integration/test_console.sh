@@ -75,9 +75,12 @@ url = rtsp://127.0.0.1:$port/cam1
 [camera rtsp2]
 url = rtsp://127.0.0.1:$port/cam2
 
+# a frame_metadata row every 100000th frame only: its snapshot frames
+# still get theirs
 [camera synth]
 url = synthetic://s
 pipeline = pipelines/synthetic-snapshots.pipeline
+FRAME_INTERVAL = 100000
 INI
 "$run" -c "$t/c.ini" > "$t/run.out" 2>&1 &
 runpid=$!
@@ -193,6 +196,10 @@ expect_eq "every motion start has its snapshot path in frame_metadata" 0 "$(q "
     AND NOT EXISTS (SELECT 1 FROM frame_metadata f WHERE f.camera_id = e.camera_id
       AND f.frame_number = e.frame_number AND f.storage_location = 'local'
       AND f.storage_path LIKE '$snaps/' || e.camera_id || '/%.jpg')")"
+expect_eq "synth (frame-interval 100000): frame 0 and its snapshot frames only" \
+  "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = 'synth' AND (frame_number = 0 OR storage_path IS NOT NULL)")" \
+  "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = 'synth'")"
+expect_ok "synth's motion start has its row all the same" test "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = 'synth' AND storage_path IS NOT NULL")" -ge 1
 expect_eq "frames without a snapshot say storage_location 'none'" 0 "$(q "SELECT count(*) FROM frame_metadata WHERE (storage_location = 'none') <> (storage_path IS NULL)")"
 na=$(q "SELECT count(*) FROM alerts WHERE alert_data->>'rule' = 'any-motion'")
 expect_ok "alerts were raised ($na)" test "$na" -ge 3
