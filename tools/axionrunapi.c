@@ -300,8 +300,10 @@ query_done (GObject *src, GAsyncResult *res, gpointer data)
   SoupServerMessage *msg = data;
   Query *q = g_task_get_task_data (G_TASK (res));
 
-  axion_run_http_reply (msg, q->status, q->type, g_steal_pointer (&q->body),
-      strlen (q->body ? q->body : ""));
+  gsize len = q->body ? strlen (q->body) : 0;
+
+  axion_run_http_reply (
+      msg, q->status, q->type, g_steal_pointer (&q->body), len);
   soup_server_message_unpause (msg);
   g_object_unref (msg);
 }

@@ -229,6 +229,7 @@ process_job (GstAxionSnapshot *self, Job *j)
   static GstStaticCaps jpeg_caps = GST_STATIC_CAPS ("image/jpeg");
   GError *err = NULL;
   gint64 t0 = g_get_monotonic_time ();
+  GstCaps *caps = gst_static_caps_get (&jpeg_caps);
   GstSample *out;
   gboolean ok = FALSE;
 
@@ -244,8 +245,8 @@ process_job (GstAxionSnapshot *self, Job *j)
   g_mutex_unlock (&self->lock);
 
   /* GStreamer's own still-image conversion (videoconvert ! jpegenc) */
-  out = gst_video_convert_sample (
-      j->sample, gst_static_caps_get (&jpeg_caps), 10 * GST_SECOND, &err);
+  out = gst_video_convert_sample (j->sample, caps, 10 * GST_SECOND, &err);
+  gst_caps_unref (caps);
   if (out) {
     ok = write_jpeg (self, j, gst_sample_get_buffer (out));
     gst_sample_unref (out);
