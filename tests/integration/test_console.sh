@@ -103,7 +103,11 @@ for cam in rtsp1 rtsp2 synth; do
 done
 
 # ---- /metrics ---------------------------------------------------------------
-sleep 3 # a motion event and a few snapshots on every camera
+# every camera has taken its first snapshot (motion starts at once)
+for _ in $(seq 100); do
+  [ "$(get "${url}api/cameras" | grep -o '"snapshot":"/snapshots/' | wc -l)" = 3 ] && break
+  sleep 0.2
+done
 get "${url}metrics" > "$t/metrics.txt"
 if command -v promtool >/dev/null; then
   expect_ok "promtool check metrics: the text format and naming conventions" bash -c "promtool check metrics < '$t/metrics.txt'"
