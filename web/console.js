@@ -99,7 +99,7 @@ async function act(id, action, button) {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ user: "console" }) });
   } catch (e) {
-    alert(action + " failed: " + e.message);
+    status(action + " failed: " + e.message);
   }
   refreshAlerts();
 }
