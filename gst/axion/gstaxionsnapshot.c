@@ -385,6 +385,7 @@ gst_axion_snapshot_analyze (GstAxionVideoAnalyzer *analyzer,
   const gchar *reason = NULL;
   gboolean on_motion, on_alert, periodic, full;
   gdouble interval;
+  guint max_age;
   gchar *location, *camdir, *dir, *path = NULL;
   GstCaps *caps;
   GstBuffer *copy;
@@ -394,6 +395,7 @@ gst_axion_snapshot_analyze (GstAxionVideoAnalyzer *analyzer,
   on_motion = self->on_motion;
   on_alert = self->on_alert;
   interval = self->interval;
+  max_age = self->max_age;
   location = g_strdup (self->location);
   GST_OBJECT_UNLOCK (self);
 
@@ -447,7 +449,10 @@ gst_axion_snapshot_analyze (GstAxionVideoAnalyzer *analyzer,
   self->last_latest_us = meta->capture_time_us;
 
   if (path) {
-    gst_axion_frame_meta_set_snapshot_path (meta, path);
+    /* the file's age bound is on the host clock (its mtime): so is the
+     * row's expiry */
+    gst_axion_frame_meta_set_snapshot (meta, path,
+        max_age ? g_get_real_time () + (gint64) max_age * G_USEC_PER_SEC : 0);
     link_alerts (buf, path);
     GST_DEBUG_OBJECT (self, "%s snapshot: %s", reason, path);
   }

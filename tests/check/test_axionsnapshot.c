@@ -114,11 +114,16 @@ GST_START_TEST (test_motion_start_and_alert)
 {
   GstHarness *h = new_snapshot ();
   GstBuffer *idle, *start, *cont, *alert;
+  gint64 before, after;
+  GstAxionFrameMeta *fm;
   gchar *want_start, *want_alert, *latest, *camdir;
   GstAxionAlertMeta *am;
 
+  g_object_set (h->element, "max-age", 3600, NULL);
   idle = push (h, 0, GST_AXION_MOTION_STATE_IDLE, FALSE, NULL);
+  before = g_get_real_time ();
   start = push (h, 1, GST_AXION_MOTION_STATE_START, FALSE, NULL);
+  after = g_get_real_time ();
   cont = push (h, 2, GST_AXION_MOTION_STATE_CONTINUE, FALSE, NULL);
   alert = push (
       h, 3, GST_AXION_MOTION_STATE_CONTINUE, TRUE, "{\"zone\":\"door\"}");
@@ -132,6 +137,12 @@ GST_START_TEST (test_motion_start_and_alert)
   fail_unless (path_of (idle) == NULL);
   fail_unless_equals_string (path_of (start), want_start);
   fail_unless (path_of (cont) == NULL);
+  /* the row expires with the file: max-age on the host clock */
+  fm = gst_buffer_get_axion_frame_meta (start);
+  fail_unless (
+      fm->snapshot_expires_us >= before + (gint64) 3600 * G_USEC_PER_SEC);
+  fail_unless (
+      fm->snapshot_expires_us <= after + (gint64) 3600 * G_USEC_PER_SEC);
   fail_unless_equals_string (path_of (alert), want_alert);
 
   /* and in alert_data (the alert's own members kept) */

@@ -204,6 +204,10 @@ expect_eq "synth (frame-interval 100000): frame 0 and its snapshot frames only" 
   "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = 'synth' AND (frame_number = 0 OR storage_path IS NOT NULL)")" \
   "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = 'synth'")"
 expect_ok "synth's motion start has its row all the same" test "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = 'synth' AND storage_path IS NOT NULL")" -ge 1
+expect_eq "a snapshot's row expires with its file (max-age 7 days, host clock)" 0 "$(q "
+  SELECT count(*) FROM frame_metadata WHERE storage_path IS NOT NULL
+    AND NOT expires_at BETWEEN now() + interval '7 days' - interval '10 minutes' AND now() + interval '7 days'")"
+expect_eq "frames without a snapshot never expire" 0 "$(q "SELECT count(*) FROM frame_metadata WHERE storage_path IS NULL AND expires_at IS NOT NULL")"
 expect_eq "frames without a snapshot say storage_location 'none'" 0 "$(q "SELECT count(*) FROM frame_metadata WHERE (storage_location = 'none') <> (storage_path IS NULL)")"
 na=$(q "SELECT count(*) FROM alerts WHERE alert_data->>'rule' = 'any-motion'")
 expect_ok "alerts were raised ($na)" test "$na" -ge 3

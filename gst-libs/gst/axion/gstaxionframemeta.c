@@ -54,6 +54,7 @@ frame_meta_init (GstMeta *meta, gpointer params, GstBuffer *buffer)
   fm->n_events = 0;
   fm->spare_event_id = gst_axion_id_next ();
   fm->snapshot_path = NULL;
+  fm->snapshot_expires_us = 0;
   return TRUE;
 }
 
@@ -104,7 +105,8 @@ frame_meta_merge (GstAxionFrameMeta *dst, const GstAxionFrameMeta *src)
     dst->inference_run_ms = src->inference_run_ms;
   }
   if (missing & GST_AXION_FRAME_FIELD_SNAPSHOT)
-    gst_axion_frame_meta_set_snapshot_path (dst, src->snapshot_path);
+    gst_axion_frame_meta_set_snapshot (
+        dst, src->snapshot_path, src->snapshot_expires_us);
   dst->fields |= missing;
 
   /* events: union by id */
@@ -219,22 +221,25 @@ gst_axion_frame_meta_set_camera_id (
 }
 
 /**
- * gst_axion_frame_meta_set_snapshot_path:
+ * gst_axion_frame_meta_set_snapshot:
  * @meta: a #GstAxionFrameMeta
  * @path: (nullable): where the frame's JPEG snapshot is (or will be, once
  *   the snapshot writer's thread has written it), %NULL for none
+ * @expires_us: when the file is deleted (host wall clock, Unix
+ *   microseconds), 0 for never
  *
- * Sinks write it as frame_metadata.storage_path with storage_location
- * "local".
+ * Sinks write them as frame_metadata.storage_path (storage_location
+ * "local") and expires_at.
  */
 void
-gst_axion_frame_meta_set_snapshot_path (
-    GstAxionFrameMeta *meta, const gchar *path)
+gst_axion_frame_meta_set_snapshot (
+    GstAxionFrameMeta *meta, const gchar *path, gint64 expires_us)
 {
   g_return_if_fail (meta != NULL);
 
   g_free (meta->snapshot_path);
   meta->snapshot_path = g_strdup (path);
+  meta->snapshot_expires_us = path ? expires_us : 0;
   if (path)
     meta->fields |= GST_AXION_FRAME_FIELD_SNAPSHOT;
   else

@@ -43,7 +43,8 @@ G_BEGIN_DECLS
  *   @scene_change_ref_score are set
  * @GST_AXION_FRAME_FIELD_QUALITY: @quality is set
  * @GST_AXION_FRAME_FIELD_INFERENCE: @inference_state and timings are set
- * @GST_AXION_FRAME_FIELD_SNAPSHOT: @snapshot_path is set
+ * @GST_AXION_FRAME_FIELD_SNAPSHOT: @snapshot_path and @snapshot_expires_us
+ *   are set
  */
 typedef enum
 {
@@ -190,6 +191,9 @@ typedef struct _GstAxionFrameMeta GstAxionFrameMeta;
  *   buffer twice writes that event once
  * @snapshot_path: (nullable): the JPEG snapshot of this frame on local disk
  *   (axionsnapshot; frame_metadata.storage_path), owned by the meta
+ * @snapshot_expires_us: when the snapshot is deleted (host wall clock,
+ *   Unix microseconds; frame_metadata.expires_at, so that
+ *   cleanup_expired_frames() removes the row with the file), 0 never
  *
  * Read the public fields directly; change them only through the setters.
  */
@@ -226,6 +230,7 @@ struct _GstAxionFrameMeta
   gint64 spare_event_id;
 
   gchar *snapshot_path;
+  gint64 snapshot_expires_us;
 };
 
 GST_AXION_API GType gst_axion_frame_meta_api_get_type (void);
@@ -293,8 +298,8 @@ void gst_axion_frame_meta_set_inference (GstAxionFrameMeta *meta,
     GstAxionInferenceState state, gdouble wait_ms, gdouble run_ms);
 
 GST_AXION_API
-void gst_axion_frame_meta_set_snapshot_path (
-    GstAxionFrameMeta *meta, const gchar *path);
+void gst_axion_frame_meta_set_snapshot (
+    GstAxionFrameMeta *meta, const gchar *path, gint64 expires_us);
 
 GST_AXION_API
 gint64 gst_axion_frame_meta_add_event (
