@@ -303,6 +303,18 @@ process (Exposition *x)
     g_strfreev (f);
     g_free (statm);
   }
+  {
+    GDir *d = g_dir_open ("/proc/self/fd", 0, NULL);
+    guint n = 0;
+    if (d) {
+      while (g_dir_read_name (d))
+        n++;
+      g_dir_close (d);
+      /* (the directory's own descriptor is counted: one less) */
+      GAUGE (x, "process_open_fds", "Number of open file descriptors", NULL,
+          n > 0 ? n - 1 : 0);
+    }
+  }
   GAUGE (x, "process_start_time_seconds",
       "Start time of the process since unix epoch in seconds", NULL,
       (g_get_real_time () - (g_get_monotonic_time () - axion_run.started_us)) /

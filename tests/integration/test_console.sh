@@ -126,6 +126,13 @@ for m in axion_camera_frames_per_second axion_camera_outages_total axion_motion_
   expect_ok "$m exposed" grep -q "^# TYPE $m " "$t/metrics.txt"
 done
 expect_eq "a POST to /metrics is refused" 405 "$(code -X POST "${url}metrics")"
+# every connection's descriptor is given back (libsoup 3.2 keeps the ones
+# a client closes: the server closes them itself)
+fds() { get "${url}metrics" | sed -n 's/^process_open_fds \([0-9]*\)$/\1/p'; }
+f0=$(fds)
+for _ in $(seq 40); do get "${url}healthz" > /dev/null; done
+f1=$(fds)
+expect_ok "40 requests leave no descriptors behind (${f0:-?} -> ${f1:-?} open)" test "${f1:-999}" -lt "$((${f0:-0} + 20))"
 
 # ---- a real Prometheus scrapes it -------------------------------------------
 prom_url=""
