@@ -93,7 +93,11 @@ expect_ok "the runner says where it listens (${url:-none})" test -n "$url"
 expect_ok "on loopback" grep -q '^http://127.0.0.1:' <<< "$url"
 
 # ---- health ---------------------------------------------------------------
-expect_eq "/healthz: 200" 200 "$(code "${url}healthz")"
+# (the cameras' pipelines are built on the main loop right after the URL
+# is printed: seconds under the sanitizers)
+live=000
+for _ in $(seq 30); do live=$(code "${url}healthz"); [ "$live" = 200 ] && break; sleep 0.5; done
+expect_eq "/healthz: 200" 200 "$live"
 ready=000
 for _ in $(seq 100); do ready=$(code "${url}readyz"); [ "$ready" = 200 ] && break; sleep 0.2; done
 expect_eq "/readyz: 200 once every camera streams" 200 "$ready"
