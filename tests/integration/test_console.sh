@@ -263,6 +263,7 @@ for _ in $(seq 100); do
   url=$(sed -n 's/.*http: console and metrics at \(http:[^ ]*\).*/\1/p' "$t/tok.out" | head -1)
   [ -n "$url" ] && break; sleep 0.2
 done
+for _ in $(seq 30); do [ "$(code "${url}healthz")" = 200 ] && break; sleep 0.5; done
 expect_eq "token: /metrics without it is 401" 401 "$(code "${url}metrics")"
 expect_eq "token: a wrong one is 401" 401 "$(code -H "Authorization: Bearer ${tok}x" "${url}metrics")"
 expect_eq "token: the console's API without it is 401" 401 "$(code "${url}api/cameras")"
