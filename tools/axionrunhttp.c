@@ -197,6 +197,9 @@ axion_run_http_snapshot_root (void)
 {
   const gchar *v = g_hash_table_lookup (axion_run.cfg.vars, "SNAPSHOT_DIR");
 
+  /* as the pipeline files' ${SNAPSHOT_DIR}: [vars], else the environment */
+  if (v == NULL || *v == '\0')
+    v = g_getenv ("SNAPSHOT_DIR");
   return v && *v ? v : DEFAULT_SNAPSHOT_ROOT;
 }
 

@@ -62,19 +62,26 @@ const cards = new Map();
 function renderCamera(c) {
   let card = cards.get(c.id);
   if (!card) {
-    card = el("div", { class: "cam", "data-camera": c.id });
+    card = el("div", { class: "cam", "data-camera": c.id },
+      el("div", { class: "frame" }, "no snapshot yet"),
+      el("div", { class: "info" }), el("span"));
     cards.set(c.id, card);
     document.getElementById("grid").append(card);
   }
-  const frame = el("div", { class: "frame" });
-  if (c.snapshot) {
-    const img = el("img", { class: "snapshot", alt: "latest snapshot of " + c.id });
-    img.src = withToken(c.snapshot);
-    frame.append(img);
-  } else {
-    frame.append("no snapshot yet");
+  const frame = card.querySelector(".frame");
+  // a new snapshot is loaded aside and shown once complete: the grid
+  // never shows half an image nor flickers, however slow the link
+  if (c.snapshot && frame.dataset.want !== c.snapshot) {
+    frame.dataset.want = c.snapshot;
+    const next = new Image();
+    next.className = "snapshot";
+    next.alt = "latest snapshot of " + c.id;
+    next.onload = () => {
+      if (frame.dataset.want === c.snapshot) frame.replaceChildren(next);
+    };
+    next.src = withToken(c.snapshot);
   }
-  const info = el("div", { class: "info" },
+  card.querySelector(".info").replaceChildren(...[
     el("span", { class: "name" }, c.id),
     el("span", { class: "badge " + c.state, "data-state": c.state }, c.state),
     el("span", { class: "fps" }, c.fps.toFixed(0) + " fps"),
@@ -82,14 +89,9 @@ function renderCamera(c) {
     c.outages ? el("span", { class: "muted" }, c.outages + " outages") : null,
     c.accelerator_utilisation !== undefined
       ? el("span", { class: "muted" }, "accelerator " + (100 * c.accelerator_utilisation).toFixed(0) + "%") : null,
-    c.last_error ? el("span", { class: "desc" }, c.last_error) : null);
-  // keep the old image until the new one has loaded (no flicker)
-  const old = card.querySelector("img.snapshot");
-  const img = frame.querySelector("img.snapshot");
-  if (old && img && old.getAttribute("src") === img.getAttribute("src")) {
-    frame.replaceChild(old, img);
-  }
-  card.replaceChildren(frame, info, sparkline(c.motion || []));
+    c.last_error ? el("span", { class: "desc" }, c.last_error) : null,
+  ].filter(x => x !== null));
+  card.lastChild.replaceWith(sparkline(c.motion || []));
 }
 
 async function act(id, action, button) {

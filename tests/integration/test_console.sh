@@ -249,14 +249,15 @@ cat > "$t/tok.ini" <<INI
 database = $AXION_TEST_PG_CONNINFO
 redis = $AXION_TEST_REDIS_URL
 spool-dir = $t/spool
-pipeline = pipelines/synthetic-camera.pipeline
+pipeline = pipelines/synthetic-snapshots.pipeline
 [http]
 listen = 127.0.0.1:0
 token = $tok
 [camera tok1]
 url = synthetic://t
 INI
-"$run" -c "$t/tok.ini" -t 30 > "$t/tok.out" 2>&1 &
+# SNAPSHOT_DIR from the environment (as tools/axion-demo gives it)
+SNAPSHOT_DIR=$t/envsnaps SNAPSHOT_INTERVAL=1 "$run" -c "$t/tok.ini" -t 30 > "$t/tok.out" 2>&1 &
 runpid=$!
 url=""
 for _ in $(seq 100); do
@@ -270,6 +271,13 @@ expect_eq "token: the console's API without it is 401" 401 "$(code "${url}api/ca
 expect_eq "token: /metrics with the bearer token" 200 "$(code -H "Authorization: Bearer $tok" "${url}metrics")"
 expect_eq "token: ?token= (images, the page)" 200 "$(code "${url}api/cameras?token=$tok")"
 expect_eq "token: /healthz stays open (liveness probes)" 200 "$(code "${url}healthz")"
+snap=""
+for _ in $(seq 50); do
+  snap=$(get "${url}api/cameras?token=$tok" | sed -n 's/.*"snapshot":"\([^"]*\)".*/\1/p')
+  [ -n "$snap" ] && break; sleep 0.2
+done
+expect_ok "SNAPSHOT_DIR from the environment: served (${snap:-none})" test -n "$snap"
+expect_eq "an image with ?token=" 200 "$(code "${url}${snap#/}&token=$tok")"
 kill -INT "$runpid"; wait "$runpid"; runpid=""
 expect_eq "the token is never printed" "" "$(grep -o "$tok" "$t/tok.out")"
 

@@ -130,6 +130,9 @@ def main():
            sorted(c for c, _, _ in grid) == want, grid)
         ok("each with its snapshot loaded", shown == want, grid)
         ok("and its status", all(s == "online" for _, _, s in grid), grid)
+        junk = d.js("return [...document.querySelectorAll('#grid .cam .info')]"
+                    ".map(e => e.textContent).filter(t => /null|undefined|NaN/.test(t))")
+        ok("no null/undefined/NaN shown in the grid", not junk, junk)
         sparks = d.js("return document.querySelectorAll('#grid .cam svg.spark polyline').length")
         ok("a motion sparkline per camera", sparks == len(want), sparks)
 
