@@ -23,6 +23,7 @@
 #include "axionruncamera.h"
 #include "axionrunalerts.h"
 #include "axionrunconfig.h"
+#include "axionrunhttp.h"
 #include "axionrunmetrics.h"
 #include "axionrunstore.h"
 
@@ -109,6 +110,7 @@ tick (gpointer data)
     g_print ("   ");
   if (n % 10 == 0 && !axion_run.stopping)
     axion_run_metrics_write (axion_run.store, cameras ());
+  axion_run_http_tick ();
   return G_SOURCE_CONTINUE;
 }
 
@@ -184,7 +186,7 @@ on_duration (gpointer data)
 typedef struct
 {
   gchar *config, *pipeline, **cams, *db, *redis, *spool, *prefix;
-  gchar *duration, *stall, *stop, *reconnect_min;
+  gchar *duration, *stall, *stop, *reconnect_min, *http;
   gboolean check;
 } Options;
 
@@ -202,6 +204,7 @@ options_clear (Options *o)
   g_free (o->stall);
   g_free (o->stop);
   g_free (o->reconnect_min);
+  g_free (o->http);
 }
 
 static gboolean
@@ -236,6 +239,10 @@ parse_options (Options *o, int *argc, char ***argv)
         "T" },
     { "reconnect-min", 0, 0, G_OPTION_ARG_STRING, &o->reconnect_min,
         "First reconnect delay after an outage (default 1 s)", "T" },
+    { "http", 0, 0, G_OPTION_ARG_STRING, &o->http,
+        "Serve /metrics, /healthz, /readyz and the web console on [HOST:]PORT "
+        "(docs/console.md)",
+        "ADDR" },
     { "check", 0, 0, G_OPTION_ARG_NONE, &o->check,
         "Check the configuration and every pipeline file, then exit", NULL },
     { NULL }
@@ -335,6 +342,14 @@ apply_options (Options *o)
   for (guint i = 0; o->cams && o->cams[i]; i++)
     if (!add_cli_camera (o->cams[i]))
       return FALSE;
+  if (o->http) {
+    GError *err = NULL;
+    if (!axion_run_http_set ("listen", o->http, &err)) {
+      g_printerr ("%s: --http: %s\n", PROG, err->message);
+      g_error_free (err);
+      return FALSE;
+    }
+  }
   return TRUE;
 }
 
@@ -351,7 +366,8 @@ configure (Options *o)
   if (!axion_run_config_check (&axion_run.cfg, &err) ||
       !axion_run_store_check_settings (
           g_hash_table_lookup (axion_run.cfg.vars, "DB"),
-          g_hash_table_lookup (axion_run.cfg.vars, "REDIS_URL"), &err))
+          g_hash_table_lookup (axion_run.cfg.vars, "REDIS_URL"), &err) ||
+      !axion_run_http_check (&err))
     goto fail;
   return TRUE;
 fail:
@@ -387,6 +403,7 @@ run (void)
 {
   AxionRunConfig *cfg = &axion_run.cfg;
   gboolean any = FALSE;
+  GError *err = NULL;
 
   axion_run.loop = g_main_loop_new (NULL, FALSE);
   axion_run.store = axion_run_store_new (g_hash_table_lookup (cfg->vars, "DB"),
@@ -399,6 +416,12 @@ run (void)
   /* not g_timeout_add_seconds: its coarse grouping shifts the second */
   g_timeout_add (1000, tick, NULL);
   axion_run.started_us = g_get_monotonic_time ();
+  if (!axion_run_http_start (&err)) {
+    g_printerr ("%s: %s\n", PROG, err->message);
+    g_error_free (err);
+    axion_run.config_error = TRUE;
+    return;
+  }
   for (guint i = 0; i < cameras ()->len; i++) {
     AxionRunCamera *c = CAMERA (i);
     gchar *shown = gst_axion_uri_strip_credentials (c->url);
@@ -488,6 +511,7 @@ main (int argc, char **argv)
     fflush (stdout);
     _exit (rc);
   }
+  axion_run_http_stop ();
   axion_run_config_clear (&axion_run.cfg);
   g_main_loop_unref (axion_run.loop);
   options_clear (&o);

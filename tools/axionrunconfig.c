@@ -12,6 +12,7 @@
 #endif
 
 #include "axionrunconfig.h"
+#include "axionrunhttp.h"
 
 #include <gst/axion/axion.h>
 #include <math.h>
@@ -409,7 +410,8 @@ group_camera (AxionRunConfig *cfg, Lines *l, const gchar *group, GError **error)
 
   if (!g_str_has_prefix (group, "camera ")) {
     fail_at (error, l->path, line_of (l, group, NULL),
-        "unknown section [%s] (use [axion], [vars], [alerts] or [camera ID])",
+        "unknown section [%s] (use [axion], [vars], [alerts], [http] or "
+        "[camera ID])",
         group);
     return NULL;
   }
@@ -442,7 +444,7 @@ load_group (AxionRunConfig *cfg, Lines *l, GKeyFile *kf, const gchar *group,
   gboolean ok = TRUE;
 
   if (!g_str_equal (group, "axion") && !g_str_equal (group, "vars") &&
-      !g_str_equal (group, "alerts"))
+      !g_str_equal (group, "alerts") && !g_str_equal (group, "http"))
     ok = (cam = group_camera (cfg, l, group, error)) != NULL;
   for (guint i = 0; ok && keys && keys[i]; i++) {
     GError *err = NULL;
@@ -457,6 +459,13 @@ load_group (AxionRunConfig *cfg, Lines *l, GKeyFile *kf, const gchar *group,
       set_var (cfg->vars, keys[i], val);
     } else if (g_str_equal (group, "alerts")) {
       ok = alerts_key (cfg, l, keys[i], val, error);
+    } else if (g_str_equal (group, "http")) {
+      /* axionrunhttp.c */
+      if (!(ok = axion_run_http_set (keys[i], val, &err))) {
+        fail_at (
+            error, l->path, line_of (l, group, keys[i]), "%s", err->message);
+        g_error_free (err);
+      }
     } else {
       ok = camera_key (cam, l, group, keys[i], val, error);
     }

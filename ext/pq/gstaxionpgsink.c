@@ -1009,7 +1009,10 @@ gst_axion_pg_sink_render (GstBaseSink *bs, GstBuffer *in)
       }
       self->last_camera = key;
     }
-    if (frame_interval > 0 && meta->frame_number % frame_interval == 0) {
+    /* a frame with a snapshot always: its row holds the file's path */
+    if (frame_interval > 0 &&
+        (meta->frame_number % frame_interval == 0 ||
+            gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_SNAPSHOT))) {
       row = gst_axion_row_frame_metadata (meta, 0, &info, &err);
       if (row)
         g_ptr_array_add (rows, row);
@@ -1696,8 +1699,8 @@ gst_axion_pg_sink_class_init (GstAxionPgSinkClass *klass)
           GST_TYPE_AXION_PG_SPOOL_FULL, SPOOL_FULL_BLOCK, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_FRAME_INTERVAL,
       g_param_spec_uint ("frame-interval", "Frame interval",
-          "Write a frame_metadata row for every Nth frame (by frame number; "
-          "0: none)",
+          "Write a frame_metadata row for every Nth frame (by frame number) "
+          "and for every frame with a snapshot (axionsnapshot); 0: none",
           0, G_MAXUINT, DEFAULT_FRAME_INTERVAL, RW_PLAYING));
   g_object_class_install_property (gobject_class, PROP_MOTION_EVENTS,
       g_param_spec_boolean ("motion-events", "Motion events",

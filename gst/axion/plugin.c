@@ -13,6 +13,7 @@
 #include "gstaxionalert.h"
 #include "gstaxiontrack.h"
 #include "gstaxiongate.h"
+#include "gstaxionsnapshot.h"
 
 static gboolean
 plugin_init (GstPlugin *plugin)
@@ -25,6 +26,7 @@ plugin_init (GstPlugin *plugin)
   ret |= GST_ELEMENT_REGISTER (axionalert, plugin);
   ret |= GST_ELEMENT_REGISTER (axiontrack, plugin);
   ret |= GST_ELEMENT_REGISTER (axiongate, plugin);
+  ret |= GST_ELEMENT_REGISTER (axionsnapshot, plugin);
   return ret;
 }
 

@@ -55,6 +55,8 @@ frame_meta_init (GstMeta *meta, gpointer params, GstBuffer *buffer)
   fm->spare_event_id = gst_axion_id_next ();
   fm->compressed_bytes = 0;
   memset (&fm->gate, 0, sizeof (fm->gate));
+  fm->snapshot_path = NULL;
+  fm->snapshot_expires_us = 0;
   return TRUE;
 }
 
@@ -64,6 +66,7 @@ frame_meta_free (GstMeta *meta, GstBuffer *buffer)
   GstAxionFrameMeta *fm = (GstAxionFrameMeta *) meta;
 
   g_clear_pointer (&fm->camera_id, g_free);
+  g_clear_pointer (&fm->snapshot_path, g_free);
 }
 
 /* Copy the parts of @src that @dst does not have yet. */
@@ -107,6 +110,9 @@ frame_meta_merge (GstAxionFrameMeta *dst, const GstAxionFrameMeta *src)
     dst->compressed_bytes = src->compressed_bytes;
   if (missing & GST_AXION_FRAME_FIELD_GATE)
     dst->gate = src->gate;
+  if (missing & GST_AXION_FRAME_FIELD_SNAPSHOT)
+    gst_axion_frame_meta_set_snapshot (
+        dst, src->snapshot_path, src->snapshot_expires_us);
   dst->fields |= missing;
 
   /* events: union by id */
@@ -218,6 +224,32 @@ gst_axion_frame_meta_set_camera_id (
     meta->fields |= GST_AXION_FRAME_FIELD_CAMERA;
   else
     meta->fields &= ~GST_AXION_FRAME_FIELD_CAMERA;
+}
+
+/**
+ * gst_axion_frame_meta_set_snapshot:
+ * @meta: a #GstAxionFrameMeta
+ * @path: (nullable): where the frame's JPEG snapshot is (or will be, once
+ *   the snapshot writer's thread has written it), %NULL for none
+ * @expires_us: when the file is deleted (host wall clock, Unix
+ *   microseconds), 0 for never
+ *
+ * Sinks write them as frame_metadata.storage_path (storage_location
+ * "local") and expires_at.
+ */
+void
+gst_axion_frame_meta_set_snapshot (
+    GstAxionFrameMeta *meta, const gchar *path, gint64 expires_us)
+{
+  g_return_if_fail (meta != NULL);
+
+  g_free (meta->snapshot_path);
+  meta->snapshot_path = g_strdup (path);
+  meta->snapshot_expires_us = path ? expires_us : 0;
+  if (path)
+    meta->fields |= GST_AXION_FRAME_FIELD_SNAPSHOT;
+  else
+    meta->fields &= ~GST_AXION_FRAME_FIELD_SNAPSHOT;
 }
 
 void

@@ -47,6 +47,8 @@ G_BEGIN_DECLS
  *   on the compressed frame; the decoder copies it to its output)
  * @GST_AXION_FRAME_FIELD_GATE: @gate is set (the frame went through
  *   axiongate: received/decoded counts, replay mark)
+ * @GST_AXION_FRAME_FIELD_SNAPSHOT: @snapshot_path and @snapshot_expires_us
+ *   are set
  */
 typedef enum
 {
@@ -63,6 +65,7 @@ typedef enum
   GST_AXION_FRAME_FIELD_INFERENCE = (1 << 10),
   GST_AXION_FRAME_FIELD_COMPRESSED = (1 << 11),
   GST_AXION_FRAME_FIELD_GATE = (1 << 12),
+  GST_AXION_FRAME_FIELD_SNAPSHOT = (1 << 13),
 } GstAxionFrameFields;
 
 /**
@@ -239,6 +242,11 @@ typedef struct _GstAxionFrameMeta GstAxionFrameMeta;
  *   (compressed), in bytes; this, not the decoded size, is the frame's
  *   bandwidth
  * @gate: how axiongate sampled the stream (see #GstAxionGateInfo)
+ * @snapshot_path: (nullable): the JPEG snapshot of this frame on local disk
+ *   (axionsnapshot; frame_metadata.storage_path), owned by the meta
+ * @snapshot_expires_us: when the snapshot is deleted (host wall clock,
+ *   Unix microseconds; frame_metadata.expires_at, so that
+ *   cleanup_expired_frames() removes the row with the file), 0 never
  *
  * Read the public fields directly; change them only through the setters.
  */
@@ -276,6 +284,8 @@ struct _GstAxionFrameMeta
 
   guint64 compressed_bytes;
   GstAxionGateInfo gate;
+  gchar *snapshot_path;
+  gint64 snapshot_expires_us;
 };
 
 GST_AXION_API GType gst_axion_frame_meta_api_get_type (void);
@@ -365,6 +375,10 @@ GstEvent *gst_axion_activity_event_new (const gchar *source, gdouble score);
 GST_AXION_API
 gboolean gst_axion_activity_event_parse (
     GstEvent *event, const gchar **source, gdouble *score);
+
+GST_AXION_API
+void gst_axion_frame_meta_set_snapshot (
+    GstAxionFrameMeta *meta, const gchar *path, gint64 expires_us);
 
 GST_AXION_API
 gint64 gst_axion_frame_meta_add_event (

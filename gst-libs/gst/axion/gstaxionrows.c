@@ -73,6 +73,9 @@ static const GstAxionColumn frame_metadata_cols[] = {
   { "contrast_level", N, 4 },
   { "noise_level", N, 4 },
   { "overall_quality_score", N, 4 },
+  { "storage_location", T, 16 },
+  { "storage_path", T, 0 },
+  { "expires_at", TS, 0 },
 };
 
 static const GstAxionColumn claude_analyses_cols[] = {
@@ -1140,6 +1143,16 @@ gst_axion_row_frame_metadata (const GstAxionFrameMeta *meta, gint64 metadata_id,
     set_num (row, "contrast_level", meta->quality.contrast);
     set_num (row, "noise_level", meta->quality.noise);
     set_num (row, "overall_quality_score", meta->quality.overall);
+  }
+  /* NOT NULL DEFAULT 'none': set either way */
+  set_text (row, "storage_location",
+      gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_SNAPSHOT) ? "local"
+                                                                      : "none");
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_SNAPSHOT)) {
+    set_text (row, "storage_path", meta->snapshot_path);
+    /* the row goes with its file (cleanup_expired_frames()) */
+    if (meta->snapshot_expires_us > 0)
+      set_ts (row, "expires_at", meta->snapshot_expires_us);
   }
   return row;
 }
