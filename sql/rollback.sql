@@ -17,6 +17,7 @@ DROP TABLE IF EXISTS claude_analyses CASCADE;
 DROP TABLE IF EXISTS camera_events CASCADE;
 DROP TABLE IF EXISTS cameras CASCADE;
 DROP TABLE IF EXISTS axion_retention_policy;
+DROP TABLE IF EXISTS axion_node_leases;
 
 DROP FUNCTION IF EXISTS create_camera_events_partition(DATE);
 DROP FUNCTION IF EXISTS create_frame_metadata_partition(DATE);
@@ -32,6 +33,10 @@ DROP FUNCTION IF EXISTS cleanup_expired_frames();
 DROP FUNCTION IF EXISTS rollup_system_metrics(timestamptz, timestamptz);
 DROP FUNCTION IF EXISTS update_alerts_timestamp();
 DROP FUNCTION IF EXISTS prevent_audit_modification();
+
+DROP FUNCTION IF EXISTS axion_node_lease_acquire(text, integer, bigint);
+DROP FUNCTION IF EXISTS axion_node_lease_renew(integer, text, integer, bigint);
+DROP FUNCTION IF EXISTS axion_node_lease_release(integer, text, bigint);
 
 DROP SCHEMA IF EXISTS archive CASCADE;
 
