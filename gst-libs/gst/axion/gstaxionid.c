@@ -335,6 +335,28 @@ gst_axion_id_generator_revoke_lease (GstAxionIdGenerator *gen)
 }
 
 /**
+ * gst_axion_id_generator_use_local_node:
+ * @gen: a generator
+ *
+ * Leaves lease mode: the store that was to lease nodes has none to give
+ * (not migrated). @gen takes a node by the local rule (`AXION_NODE_ID`, or
+ * host bits and a slot locked on this host), as without a lease holder.
+ */
+void
+gst_axion_id_generator_use_local_node (GstAxionIdGenerator *gen)
+{
+  g_return_if_fail (gen != NULL);
+  g_mutex_lock (&gen->lock);
+  if (gen->lease_required) {
+    gen->lease_required = FALSE;
+    gen->leased = FALSE;
+    gen->node = gst_axion_id_claim_node (NULL);
+  }
+  g_cond_broadcast (&gen->lease_cond);
+  g_mutex_unlock (&gen->lock);
+}
+
+/**
  * gst_axion_id_generator_get_lease_waits:
  * @gen: a generator
  *

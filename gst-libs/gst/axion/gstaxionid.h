@@ -108,6 +108,9 @@ GST_AXION_API
 gint64 gst_axion_id_generator_revoke_lease (GstAxionIdGenerator *gen);
 
 GST_AXION_API
+void gst_axion_id_generator_use_local_node (GstAxionIdGenerator *gen);
+
+GST_AXION_API
 guint64 gst_axion_id_generator_get_lease_waits (GstAxionIdGenerator *gen);
 
 GST_AXION_API
