@@ -37,7 +37,8 @@ struct _AxionNodeLease
   GMutex lock;
   GCond cond;
   gboolean stopping;
-  gint node; /* -1: none */
+  gint node;      /* -1: none */
+  gboolean local; /* no lease table: the generator uses its local node */
   AxionNodeLeaseCounts counts;
   /* the thread's own */
   gchar *conninfo;
@@ -242,6 +243,8 @@ lease_thread (AxionNodeLease *l)
                  "node rule, which is unsafe when several hosts write to one "
                  "database (docs/scaling.md)");
       gst_axion_id_generator_use_local_node (l->gen);
+      l->local = TRUE;
+      g_cond_broadcast (&l->cond);
       break;
     }
     next = g_get_monotonic_time () +
@@ -305,7 +308,7 @@ axion_node_lease_wait (AxionNodeLease *l, guint timeout_ms)
   gint node;
 
   g_mutex_lock (&l->lock);
-  while (l->node < 0 && !l->stopping &&
+  while (l->node < 0 && !l->stopping && !l->local &&
       g_cond_wait_until (&l->cond, &l->lock, until))
     ;
   node = l->node;

@@ -40,7 +40,7 @@ AxionNodeLease *axion_node_lease_start (
     const gchar *conninfo, GstAxionIdGenerator *gen, guint ttl_ms);
 
 /* The leased node, waiting at most @timeout_ms for it; -1 when none (yet,
- * or lost). */
+ * or lost, or the database has no lease table: local node). */
 gint axion_node_lease_wait (AxionNodeLease *l, guint timeout_ms);
 
 void axion_node_lease_get_counts (AxionNodeLease *l, AxionNodeLeaseCounts *c);
