@@ -410,12 +410,18 @@ start_node_lease (const gchar *db)
   node_lease = axion_node_lease_start (
       db, gst_axion_id_generator_get_default (), (guint) ttl_ms);
   node = axion_node_lease_wait (node_lease, 5000);
-  if (node >= 0)
+  if (node >= 0) {
     g_print ("%s: id node %d leased from PostgreSQL\n", PROG, node);
-  else
-    g_print ("%s: no id node lease yet (is PostgreSQL reachable?): rows "
-             "wait for one\n",
-        PROG);
+    return;
+  }
+  /* unreachable at start: the cameras run (their rows spool) with a local
+   * node rather than waiting for the database */
+  axion_node_lease_give_up (node_lease);
+  g_printerr ("%s: no id node lease from PostgreSQL (unreachable, refused "
+              "or not migrated): ids use this host's local node, unsafe "
+              "when several hosts write to one database; set AXION_NODE_ID "
+              "or start with the database reachable (docs/scaling.md)\n",
+      PROG);
 #endif
 }
 

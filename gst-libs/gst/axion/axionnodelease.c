@@ -46,14 +46,23 @@ struct _AxionNodeLease
   GstAxionIdGenerator *gen;
   guint ttl_ms;
   PGconn *conn;
-  gint64 floor_ms; /* the previous holder's cap: our ids are later */
-  gboolean warned;
+  gint64 floor_ms;  /* the previous holder's cap: our ids are later */
+  gboolean refused; /* the last connect was refused */
 };
 
 static void
 disconnect (AxionNodeLease *l)
 {
   g_clear_pointer (&l->conn, PQfinish);
+}
+
+/* connect_db (): the server refused us (credentials, database): no retry
+ * helps */
+static gboolean
+refused (const gchar *msg)
+{
+  return strstr (msg, "authentication failed") ||
+      strstr (msg, "no password supplied") || strstr (msg, "does not exist");
 }
 
 static gboolean
@@ -75,6 +84,7 @@ connect_db (AxionNodeLease *l)
   /* (libpq's messages never hold the password) */
   GST_WARNING ("node lease: cannot connect to PostgreSQL: %s",
       l->conn ? PQerrorMessage (l->conn) : "out of memory");
+  l->refused = l->conn && refused (PQerrorMessage (l->conn));
   disconnect (l);
   return FALSE;
 }
@@ -234,14 +244,18 @@ lease_thread (AxionNodeLease *l)
     g_mutex_unlock (&l->lock);
     if (connect_db (l))
       step = acquire_or_renew (l);
+    else if (l->refused && l->node < 0)
+      step = STEP_NO_SCHEMA; /* (the owner reports the refusal) */
     if (step == STEP_RETRY)
       count (l, &l->counts.failures);
     g_mutex_lock (&l->lock);
     if (step == STEP_NO_SCHEMA) {
-      g_message ("axion: the database has no axion_node_leases table (run: "
-                 "tools/axion-db migrate): event ids use this host's local "
-                 "node rule, which is unsafe when several hosts write to one "
-                 "database (docs/scaling.md)");
+      g_message ("axion: %s: event ids use this host's local node rule, "
+                 "which is unsafe when several hosts write to one database "
+                 "(docs/scaling.md)",
+          l->refused ? "the database refused the connection"
+                     : "the database has no axion_node_leases table (run: "
+                       "tools/axion-db migrate)");
       gst_axion_id_generator_use_local_node (l->gen);
       l->local = TRUE;
       g_cond_broadcast (&l->cond);
@@ -273,6 +287,9 @@ lease_thread (AxionNodeLease *l)
     g_free (node);
     g_free (last_s);
   }
+  /* given up (perhaps while a lease was on its way: given back above) */
+  if (l->local)
+    gst_axion_id_generator_use_local_node (l->gen);
   disconnect (l);
   return NULL;
 }
@@ -314,6 +331,20 @@ axion_node_lease_wait (AxionNodeLease *l, guint timeout_ms)
   node = l->node;
   g_mutex_unlock (&l->lock);
   return node;
+}
+
+/* No lease yet (the database is unreachable): the generator goes back to
+ * its local node, and the holder stops. */
+void
+axion_node_lease_give_up (AxionNodeLease *l)
+{
+  g_mutex_lock (&l->lock);
+  if (l->node < 0 && !l->local) {
+    l->local = TRUE;
+    l->stopping = TRUE;
+    g_cond_broadcast (&l->cond);
+  }
+  g_mutex_unlock (&l->lock);
 }
 
 void

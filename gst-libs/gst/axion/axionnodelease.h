@@ -43,6 +43,11 @@ AxionNodeLease *axion_node_lease_start (
  * or lost, or the database has no lease table: local node). */
 gint axion_node_lease_wait (AxionNodeLease *l, guint timeout_ms);
 
+/* Before a first lease only (the database is unreachable at start): the
+ * generator goes back to its local node (unsafe with several hosts, see
+ * docs/scaling.md) and the holder stops trying. */
+void axion_node_lease_give_up (AxionNodeLease *l);
+
 void axion_node_lease_get_counts (AxionNodeLease *l, AxionNodeLeaseCounts *c);
 
 /* Stops making ids on the node, gives it back (so the next holder starts
