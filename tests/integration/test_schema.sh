@@ -23,11 +23,13 @@ fingerprint() {
 
 # ---- fresh apply -------------------------------------------------------
 out=$("$db" migrate 2>&1)
-expect_eq "fresh migrate applies 001, 002 and 003" "applied 001_initial_schema
+expect_eq "fresh migrate applies 001, 002, 003 and 005" "applied 001_initial_schema
 applied 002_maintenance
-applied 003_camera_status_events" "$out"
+applied 003_camera_status_events
+applied 005_node_leases" "$out"
 for t in cameras camera_events claude_analyses alerts frame_metadata system_metrics \
-         audit_log system_metrics_rollup_1m schema_migrations axion_retention_policy; do
+         audit_log system_metrics_rollup_1m schema_migrations axion_retention_policy \
+         axion_node_leases; do
   expect_eq "table $t exists" "t" "$(sql "SELECT to_regclass('public.$t') IS NOT NULL")"
 done
 expect_eq "views exist" "2" "$(sql "SELECT count(*) FROM pg_class WHERE relname IN ('v_system_metrics_latest','mv_camera_stats_hourly')")"
@@ -46,9 +48,9 @@ expect_eq "§5.3 high-motion index has its INCLUDE and predicate" "t" \
 fp1=$(fingerprint)
 
 # ---- re-apply is a no-op -----------------------------------------------
-expect_eq "second migrate is a no-op" "schema is up to date (003_camera_status_events)" "$("$db" migrate 2>&1)"
+expect_eq "second migrate is a no-op" "schema is up to date (005_node_leases)" "$("$db" migrate 2>&1)"
 expect_eq "schema unchanged after re-apply" "$fp1" "$(fingerprint)"
-expect_eq "three migrations recorded" "3" "$(sql "SELECT count(*) FROM schema_migrations")"
+expect_eq "four migrations recorded" "4" "$(sql "SELECT count(*) FROM schema_migrations")"
 
 # ---- rollback and re-apply ----------------------------------------------
 expect_fail_with "rollback wants confirmation" "--yes" "$db" rollback
@@ -126,7 +128,7 @@ expect_eq "cameras.updated_at set on update" "t" "$(sql "SELECT updated_at IS NO
 
 # ---- sample data and the §6.1 queries ---------------------------------------
 expect_eq "sample data migration" "applied sample_data" "$("$db" migrate --sample-data 2>&1)"
-expect_eq "sample data applies once" "schema is up to date (003_camera_status_events)" "$("$db" migrate --sample-data 2>&1)"
+expect_eq "sample data applies once" "schema is up to date (005_node_leases)" "$("$db" migrate --sample-data 2>&1)"
 sql "UPDATE claude_analyses SET risk_assessment = 'high' WHERE primary_insight LIKE 'Normal activity%'" >/dev/null
 n=0
 while IFS= read -r -d ';' q; do
