@@ -7,7 +7,8 @@
 # is killed -9 and started again with its spool. Every frame is in
 # frame_metadata exactly once, no two processes ever made ids on one node,
 # the accelerator was shared fairly (Jain >= 0.95 across the four while
-# all ran) and never entered by two processes at once.
+# all ran) and never entered by two processes at once, and (with
+# axionclaude built) the Claude budget held in total across them.
 #
 # Scaled down for the 2-core CI machine: 3 generated cameras per process
 # at 160x90 (the issue's 10 RTSP cameras per process, 40 decodes, do not
@@ -34,12 +35,31 @@ CAMS=3
 # this run's own
 export GST_PLUGIN_PATH_1_0="${GST_PLUGIN_PATH_1_0:-}:$AXION_BUILD_DIR/tests/check"
 export GST_REGISTRY=$t/registry.bin
+# one Messages API mock for all processes, when axionclaude is built: the
+# Claude budget (calls-per-minute) is shared through Redis
+mock="$AXION_BUILD_DIR/tests/integration/claude_mock_server"
+claude=""
+if [ -x "$mock" ] && [ -f "$AXION_BUILD_DIR/ext/claude/libgstaxionclaude.so" ]; then
+  export ANTHROPIC_API_KEY=sk-ant-test-multihost
+  mkfifo "$t/mock.in"
+  "$mock" "$ANTHROPIC_API_KEY" < "$t/mock.in" > "$t/mock.out" 2>&1 &
+  mock_pid=$!
+  exec 7> "$t/mock.in"
+  for _ in $(seq 100); do [ -s "$t/mock.out" ] && break; sleep 0.05; done
+  mock_url=$(head -1 "$t/mock.out")
+  export GST_PLUGIN_PATH_1_0="$GST_PLUGIN_PATH_1_0:$AXION_BUILD_DIR/ext/claude"
+  # a heartbeat analysis per camera and second wanted (12/s); 20 a minute
+  # granted in all
+  claude="! axionclaude api-url=$mock_url redis-url=\${REDIS_URL} heartbeat-s=1 min-interval-ms=500 dedupe-window-s=0 trigger-motion=false trigger-scene-change=false trigger-new-object=false calls-per-minute=20 camera-calls-per-minute=0 max-retries=1"
+fi
+start_s=$(date +%s)
 cat > "$t/cam.pipeline" <<PIPE
 videotestsrc is-live=true pattern=ball animation-mode=frames
   ! video/x-raw,width=160,height=90,framerate=10/1
   ! videoconvert
   ! axionmotion camera-id=\${CAMERA_ID}
   ! axionhash
+  $claude
   ! axiondlpusched accelerator=shared redis-url="\${REDIS_URL}"
       detector="axiontestaccel latency-ms=25 lock-file=$t/accel.lock log-file=$t/accel.log"
   ! axionpgsink conninfo="\${DB}" spool-dir="\${SPOOL_DIR}" batch-size=200 flush-interval-ms=200
@@ -128,6 +148,22 @@ jain=$(awk '{ s = 0; q = 0; for (i = 1; i <= NF; i++) { s += $i; q += $i * $i }
 expect_ok "each process got inferences ($counts)" awk '{ exit !($1 > 5 && $2 > 5 && $3 > 5 && $4 > 5) }' <<< "$counts"
 expect_ok "accelerator fairness across the four: Jain $jain >= 0.95" awk -v j="$jain" 'BEGIN { exit !(j >= 0.95) }'
 expect_eq "never entered by two processes at once" "" "$(grep -hi 'critical' "$t"/h*.out)"
+
+# the Claude budget, shared: at most 20 calls per calendar minute in all
+if [ -n "$claude" ]; then
+  minutes=$(( $(date +%s) / 60 - start_s / 60 + 1 ))
+  exec 7>&-
+  wait "$mock_pid"
+  calls=$(sed -n 's/^requests \([0-9]*\) invalid \([0-9]*\)$/\1/p' "$t/mock.out")
+  invalid=$(sed -n 's/^requests \([0-9]*\) invalid \([0-9]*\)$/\2/p' "$t/mock.out")
+  expect_ok "Claude was called (${calls:-?} calls)" test "${calls:-0}" -ge 1
+  expect_ok "the budget held across the processes: ${calls:-?} <= 20 x $minutes minutes" \
+    test "${calls:-999}" -le $(( 20 * minutes ))
+  expect_eq "every request valid" 0 "${invalid:-?}"
+  expect_eq "one analysis row per answered call" "${calls:-?}" "$(q "SELECT count(*) FROM claude_analyses")"
+else
+  echo "# axionclaude not built: the Claude budget part skipped"
+fi
 # clean exits gave their nodes back; the killed one's expires
 expect_eq "only the killed host's lease is still held" 1 \
   "$(q "SELECT count(*) FROM axion_node_leases WHERE holder <> '' AND expires_at > clock_timestamp()")"
