@@ -21,6 +21,7 @@ DROP TABLE IF EXISTS camera_events CASCADE;
 DROP TABLE IF EXISTS cameras CASCADE;
 DROP TABLE IF EXISTS axion_retention_policy;
 DROP TABLE IF EXISTS axion_event_flags_pending;
+DROP TABLE IF EXISTS axion_node_leases;
 
 DROP FUNCTION IF EXISTS create_camera_events_partition(DATE);
 DROP FUNCTION IF EXISTS create_frame_metadata_partition(DATE);
@@ -46,6 +47,10 @@ DROP FUNCTION IF EXISTS axion_camera_events_apply_pending();
 DROP FUNCTION IF EXISTS axion_maintain(integer);
 DROP FUNCTION IF EXISTS axion_slow_queries(integer);
 DROP FUNCTION IF EXISTS axion_health_checks(numeric, integer, numeric, numeric, integer);
+
+DROP FUNCTION IF EXISTS axion_node_lease_acquire(text, integer, bigint);
+DROP FUNCTION IF EXISTS axion_node_lease_renew(integer, text, integer, bigint);
+DROP FUNCTION IF EXISTS axion_node_lease_release(integer, text, bigint);
 
 DROP SCHEMA IF EXISTS archive CASCADE;
 

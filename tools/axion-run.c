@@ -28,6 +28,9 @@
 #include "axionrunstore.h"
 
 #include <gst/axion/axion.h>
+#ifdef HAVE_NODE_LEASE
+#include <gst/axion/axionnodelease.h>
+#endif
 #include <glib-unix.h>
 #include <locale.h>
 #include <stdio.h>
@@ -398,6 +401,56 @@ check_only (void)
 /* ---- running ---------------------------------------------------------------
  */
 
+#ifdef HAVE_NODE_LEASE
+static AxionNodeLease *node_lease;
+#endif
+
+/* The id node is leased from the database the rows go to (docs/scaling.md):
+ * no two live runners on any hosts make ids on one node. Not with
+ * AXION_NODE_ID (the user's choice), AXION_NODE_LEASE=off, or no database. */
+static void
+start_node_lease (const gchar *db)
+{
+#ifdef HAVE_NODE_LEASE
+  const gchar *ttl = g_getenv ("AXION_NODE_LEASE_TTL_MS");
+  const gchar *node_env = g_getenv ("AXION_NODE_ID");
+  guint64 ttl_ms = AXION_NODE_LEASE_DEFAULT_TTL_MS;
+  gint node;
+
+  if (db == NULL || *db == '\0' || (node_env && *node_env) ||
+      g_strcmp0 (g_getenv ("AXION_NODE_LEASE"), "off") == 0)
+    return;
+  if (ttl && *ttl &&
+      !g_ascii_string_to_unsigned (ttl, 10, 300, 3600000, &ttl_ms, NULL))
+    g_printerr ("%s: ignoring AXION_NODE_LEASE_TTL_MS=%s (expected 300 .. "
+                "3600000 ms)\n",
+        PROG, ttl);
+  node_lease = axion_node_lease_start (
+      db, gst_axion_id_generator_get_default (), (guint) ttl_ms);
+  node = axion_node_lease_wait (node_lease, 5000);
+  if (node >= 0) {
+    g_print ("%s: id node %d leased from PostgreSQL\n", PROG, node);
+    return;
+  }
+  /* unreachable at start: the cameras run (their rows spool) with a local
+   * node rather than waiting for the database */
+  axion_node_lease_give_up (node_lease);
+  g_printerr ("%s: no id node lease from PostgreSQL (unreachable, refused "
+              "or not migrated): ids use this host's local node, unsafe "
+              "when several hosts write to one database; set AXION_NODE_ID "
+              "or start with the database reachable (docs/scaling.md)\n",
+      PROG);
+#endif
+}
+
+static void
+stop_node_lease (void)
+{
+#ifdef HAVE_NODE_LEASE
+  g_clear_pointer (&node_lease, axion_node_lease_stop);
+#endif
+}
+
 static void
 run (void)
 {
@@ -406,6 +459,7 @@ run (void)
   GError *err = NULL;
 
   axion_run.loop = g_main_loop_new (NULL, FALSE);
+  start_node_lease (g_hash_table_lookup (cfg->vars, "DB"));
   axion_run.store = axion_run_store_new (g_hash_table_lookup (cfg->vars, "DB"),
       g_hash_table_lookup (cfg->vars, "REDIS_URL"),
       g_hash_table_lookup (cfg->vars, "KEY_PREFIX"), store_fatal, NULL);
@@ -475,6 +529,7 @@ finish (void)
         PROG, t / 1000.0);
     return FALSE;
   }
+  stop_node_lease ();
   return TRUE;
 }
 

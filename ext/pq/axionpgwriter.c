@@ -38,6 +38,7 @@ axion_pg_writer_clear (AxionPgWriter *w)
   axion_pg_writer_disconnect (w);
   g_clear_pointer (&w->last_error, g_free);
   g_clear_pointer (&w->fatal_detail, g_free);
+  g_clear_pointer (&w->collided, axion_pg_batch_free);
   w->fatal_what = NULL;
 }
 
@@ -506,6 +507,25 @@ add_duplicates (AxionPgWriter *w, guint64 duplicates)
       duplicates);
 }
 
+/* Committed without @collided's rows (taken): the caller keeps them
+ * aside; @b counts the rows written. */
+static void
+add_collided (AxionPgWriter *w, AxionPgBatch *b, AxionPgBatch *collided)
+{
+  GST_CAT_WARNING_OBJECT (w->cat, w->log_obj,
+      "%u rows have ids already taken by different rows: not written",
+      collided->total);
+  b->total -= MIN (b->total, collided->total);
+  if (w->collided == NULL) {
+    w->collided = collided;
+    return;
+  }
+  for (gint t = 0; t < GST_AXION_N_TABLES; t++)
+    axion_pg_batch_add_lines (w->collided, t, collided->data[t]->str,
+        collided->data[t]->len, collided->rows[t]);
+  axion_pg_batch_free (collided);
+}
+
 /* rows of @rows an INSERT's @r did not add */
 static guint64
 not_inserted (PGresult *r, guint rows)
@@ -620,13 +640,91 @@ copy_in (AxionPgWriter *w, const gchar *target, const gchar *cols,
   return res;
 }
 
-/* INSERT ... SELECT from table @t's staging table; counts duplicates */
+/* The lines (1-based numbers in @lines, ascending) of @data into @out as
+ * table @t's rows. */
+static void
+take_lines (AxionPgBatch *out, GstAxionTable t, const GString *data,
+    const gint64 *lines, guint n)
+{
+  const gchar *p = data->str, *end = data->str + data->len;
+  gint64 line = 1;
+
+  for (guint i = 0; i < n && p < end; line++) {
+    const gchar *nl = memchr (p, '\n', end - p);
+    gsize len = nl ? (gsize) (nl - p) + 1 : (gsize) (end - p);
+
+    if (line == lines[i]) {
+      axion_pg_batch_add_lines (out, t, p, len, 1);
+      i++;
+    }
+    p += len;
+  }
+}
+
+/* Rows of table @t's staging table that were not inserted: which of
+ * them meet a row with their id that is not them (a collision: two
+ * writers made one id) rather than a replay of it? Compared column by
+ * column (IS NOT DISTINCT FROM: NULLs equal); the id index finds the
+ * row. A row skipped for another unique key while its id is nowhere
+ * (frame_metadata's (camera_id, frame_number, frame_timestamp): the same
+ * frame converted again, with a new id) is a replay too. Their lines go to
+ * *@collided. Returns how many, or -1 when the query failed (classify () has
+ * the reason). */
+static gint64
+find_collisions (AxionPgWriter *w, const AxionPgBatch *b, GstAxionTable t,
+    AxionPgBatch **collided, AxionPgWriteResult *res)
+{
+  guint n;
+  const GstAxionColumn *cols = gst_axion_table_columns (t, &n);
+  const gchar *table = gst_axion_table_name (t);
+  GString *sl = g_string_new (NULL), *tl = g_string_new (NULL);
+  gchar *sql;
+  PGresult *r;
+  gint64 *lines, found;
+
+  for (guint i = 0; i < n; i++) {
+    g_string_append_printf (sl, "%ss.%s", i ? ", " : "", cols[i].name);
+    g_string_append_printf (tl, "%sx.%s", i ? ", " : "", cols[i].name);
+  }
+  sql = g_strdup_printf ("SELECT s.axion_line FROM axion_stage_%s s WHERE "
+                         "EXISTS (SELECT 1 FROM %s x WHERE x.%s = s.%s) AND "
+                         "NOT EXISTS (SELECT 1 FROM %s x WHERE x.%s = s.%s "
+                         "AND ROW (%s) IS NOT DISTINCT FROM ROW (%s)) "
+                         "ORDER BY 1",
+      table, table, cols[0].name, cols[0].name, table, cols[0].name,
+      cols[0].name, tl->str, sl->str);
+  g_string_free (sl, TRUE);
+  g_string_free (tl, TRUE);
+  r = exec (w, sql);
+  g_free (sql);
+  if (PQresultStatus (r) != PGRES_TUPLES_OK) {
+    *res = classify (w, r);
+    PQclear (r);
+    return -1;
+  }
+  found = PQntuples (r);
+  if (found > 0) {
+    lines = g_new (gint64, found);
+    for (gint64 i = 0; i < found; i++)
+      lines[i] = g_ascii_strtoll (PQgetvalue (r, (gint) i, 0), NULL, 10);
+    if (*collided == NULL)
+      *collided = axion_pg_batch_new ();
+    take_lines (*collided, t, b->data[t], lines, (guint) found);
+    g_free (lines);
+  }
+  PQclear (r);
+  return found;
+}
+
+/* INSERT ... SELECT from table @t's staging table; counts duplicates and
+ * sets collisions aside */
 static AxionPgWriteResult
-insert_staged (AxionPgWriter *w, GstAxionTable t, const gchar *cols, guint rows,
-    guint64 *duplicates)
+insert_staged (AxionPgWriter *w, const AxionPgBatch *b, GstAxionTable t,
+    const gchar *cols, guint64 *duplicates, AxionPgBatch **collided)
 {
   const gchar *table = gst_axion_table_name (t);
   AxionPgWriteResult res = AXION_PG_WRITE_OK;
+  guint64 skipped = 0;
   gchar *sql;
   PGresult *r;
 
@@ -645,8 +743,14 @@ insert_staged (AxionPgWriter *w, GstAxionTable t, const gchar *cols, guint rows,
   if (PQresultStatus (r) != PGRES_COMMAND_OK)
     res = classify (w, r);
   else if (t != GST_AXION_TABLE_CAMERAS)
-    *duplicates += not_inserted (r, rows);
+    skipped = not_inserted (r, b->rows[t]);
   PQclear (r);
+  if (skipped > 0) {
+    /* (only when something was skipped: the check costs a query) */
+    gint64 c = find_collisions (w, b, t, collided, &res);
+    if (c >= 0)
+      *duplicates += skipped - MIN (skipped, (guint64) c);
+  }
   return res;
 }
 
@@ -655,17 +759,24 @@ insert_staged (AxionPgWriter *w, GstAxionTable t, const gchar *cols, guint rows,
  * SELECT ... ON CONFLICT DO NOTHING). */
 static AxionPgWriteResult
 write_table (AxionPgWriter *w, const AxionPgBatch *b, GstAxionTable t,
-    gboolean staged, guint64 *duplicates)
+    gboolean staged, guint64 *duplicates, AxionPgBatch **collided)
 {
   const gchar *table = gst_axion_table_name (t);
   gchar *cols = column_list (t), *sql, *target;
   AxionPgWriteResult res = AXION_PG_WRITE_OK;
 
   if (staged) {
-    /* no session state, so PgBouncer transaction pooling works */
+    /* no session state, so PgBouncer transaction pooling works; each
+     * staged row numbered in COPY order (axion_line: which line of the
+     * batch collided, see find_collisions ()) */
     sql = g_strdup_printf ("CREATE TEMP TABLE axion_stage_%s ON COMMIT "
-                           "DROP AS SELECT %s FROM %s WITH NO DATA",
-        table, cols, table);
+                           "DROP AS SELECT %s FROM %s WITH NO DATA%s%s%s",
+        table, cols, table,
+        t == GST_AXION_TABLE_CAMERAS ? "" : "; ALTER TABLE axion_stage_",
+        t == GST_AXION_TABLE_CAMERAS ? "" : table,
+        t == GST_AXION_TABLE_CAMERAS
+            ? ""
+            : " ADD COLUMN axion_line bigint GENERATED ALWAYS AS IDENTITY");
     res = command (w, sql);
     g_free (sql);
   }
@@ -675,7 +786,7 @@ write_table (AxionPgWriter *w, const AxionPgBatch *b, GstAxionTable t,
     g_free (target);
   }
   if (res == AXION_PG_WRITE_OK && staged)
-    res = insert_staged (w, t, cols, b->rows[t], duplicates);
+    res = insert_staged (w, b, t, cols, duplicates, collided);
   g_free (cols);
   return res;
 }
@@ -685,10 +796,11 @@ write_table (AxionPgWriter *w, const AxionPgBatch *b, GstAxionTable t,
  * COPY with unique_violation and the caller writes the batch again through
  * the staging tables. The cameras registry is always staged (an upsert). */
 static AxionPgWriteResult
-write_batch_mode (AxionPgWriter *w, const AxionPgBatch *b, gboolean direct)
+write_batch_mode (AxionPgWriter *w, AxionPgBatch *b, gboolean direct)
 {
   AxionPgWriteResult res;
   guint64 duplicates = 0;
+  AxionPgBatch *collided = NULL;
 
   /* Durable whatever the server's default: with synchronous_commit=off
    * (the schema document recommends it) a server crash can lose commits
@@ -702,13 +814,18 @@ write_batch_mode (AxionPgWriter *w, const AxionPgBatch *b, gboolean direct)
   }
   for (gint t = 0; t < GST_AXION_N_TABLES && res == AXION_PG_WRITE_OK; t++)
     if (b->rows[t] > 0)
-      res = write_table (
-          w, b, t, !direct || t == GST_AXION_TABLE_CAMERAS, &duplicates);
+      res = write_table (w, b, t, !direct || t == GST_AXION_TABLE_CAMERAS,
+          &duplicates, &collided);
   if (res == AXION_PG_WRITE_OK) {
     res = command (w, "COMMIT");
     if (res == AXION_PG_WRITE_OK)
       add_duplicates (w, duplicates);
+    if (res == AXION_PG_WRITE_OK && collided)
+      add_collided (w, b, collided);
+    else
+      axion_pg_batch_free (collided);
   } else if (axion_pg_writer_connected (w)) {
+    axion_pg_batch_free (collided);
     PQclear (exec (w, "ROLLBACK"));
   }
   if (res == AXION_PG_WRITE_RETRY)
@@ -771,8 +888,8 @@ append_values (GString *sql, const GString *data)
 }
 
 /* Small fresh batches (camera rates: a few rows per flush) in one round
- * trip: BEGIN, an INSERT ... VALUES ... ON CONFLICT DO NOTHING per table
- * and COMMIT in one query string. COPY needs two round trips per table
+ * trip: BEGIN, an INSERT ... VALUES per table (the cameras registry's an
+ * upsert) and COMMIT in one query string. COPY needs two round trips per table
  * plus BEGIN and COMMIT, and each round trip costs the worker two system
  * calls and a sleep; large batches still go through COPY, which the server
  * loads faster. Any failure is rolled back and the batch written again
@@ -804,10 +921,11 @@ axion_pg_writer_values_send (AxionPgWriter *w, AxionPgBatch *b)
         sql, "; INSERT INTO %s (%s) VALUES ", gst_axion_table_name (t), cols);
     append_values (sql, b->data[t]);
     /* (two rows of one camera in a batch make the upsert fail: COPY then,
-     * through staging) */
-    g_string_append (sql,
-        t == GST_AXION_TABLE_CAMERAS ? " " CAMERAS_UPSERT
-                                     : " ON CONFLICT DO NOTHING");
+     * through staging). No ON CONFLICT for the other tables: a fresh row
+     * whose id is taken is either a replay or a collision, and only the
+     * staged way tells them apart (it fails here, then goes that way) */
+    if (t == GST_AXION_TABLE_CAMERAS)
+      g_string_append (sql, " " CAMERAS_UPSERT);
     g_free (cols);
   }
   g_string_append (sql, "; COMMIT");

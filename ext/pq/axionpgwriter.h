@@ -45,6 +45,10 @@ typedef struct
   const gchar *fatal_what;
   gchar *fatal_detail;
   guint64 rows_duplicate; /* already in the database: skipped */
+  /* rows whose id is already in the database with different content
+   * (two writers made one id): not written, never counted as duplicates;
+   * the caller takes them (owned, NULL when none) and keeps them aside */
+  AxionPgBatch *collided;
   /* every wait on the server is bounded: a statement (or a COPY's data)
    * by statement_timeout_ms, a connection attempt by connect_timeout;
    * and by give_up (when set): the monotonic time (us) after which the

@@ -122,6 +122,7 @@ struct _GstAxionPgSink
   guint64 rows_queued, rows_written, rows_spooled, rows_replayed;
   guint64 rows_dropped, rows_rejected, batches, spool_full;
   guint64 rows_duplicate; /* already in the database: skipped */
+  guint64 rows_collided;  /* id taken by a different row: kept aside */
   guint64 buffers_without_meta, rows_invalid;
   gdouble last_lag_ms;
 
@@ -417,6 +418,31 @@ keep_rejected (GstAxionPgSink *self, AxionPgBatch *b)
   g_free (path);
 }
 
+/* Rows whose ids are taken by different rows (two writers made one id:
+ * see docs/scaling.md) are an error, not duplicates: counted, said in an
+ * element warning, and kept in spool-dir/rejected/ like refused rows. */
+static void
+keep_collided (GstAxionPgSink *self, AxionPgBatch *b)
+{
+  gchar *path = NULL;
+  AxionPgSpool sp;
+
+  g_mutex_lock (&self->parent.lock);
+  self->rows_collided += b->total;
+  g_mutex_unlock (&self->parent.lock);
+  spool_snapshot (self, &sp, NULL);
+  if (sp.dir)
+    path = axion_pg_spool_write_rejected (&sp, b, NULL);
+  GST_ELEMENT_WARNING (self, STREAM, FAILED,
+      ("%u rows have ids that different rows already have in the database: "
+       "not written",
+          b->total),
+      ("two writers made the same ids (shared id node? see docs/scaling.md: "
+       "node leases, AXION_NODE_ID); %s%s",
+          path ? "kept in " : "no spool-dir to keep them", path ? path : ""));
+  g_free (path);
+}
+
 /* ---- database (worker) --------------------------------------------------- */
 
 static void
@@ -452,6 +478,12 @@ writer_done (GstAxionPgSink *self)
   self->rows_duplicate += w->rows_duplicate;
   w->rows_duplicate = 0;
   g_mutex_unlock (&self->parent.lock);
+  if (w->collided) {
+    AxionPgBatch *c = w->collided;
+    w->collided = NULL;
+    keep_collided (self, c);
+    axion_pg_batch_free (c);
+  }
   if (w->fatal_what) {
     post_fatal (self, w->fatal_what, w->fatal_detail);
     w->fatal_what = NULL;
@@ -1307,7 +1339,7 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
   self->fatal = FALSE;
   self->rows_queued = self->rows_written = self->rows_spooled = 0;
   self->rows_replayed = self->rows_dropped = self->rows_rejected = 0;
-  self->rows_duplicate = 0;
+  self->rows_duplicate = self->rows_collided = 0;
   self->batches = self->spool_full = 0;
   self->buffers_without_meta = self->rows_invalid = 0;
   self->last_metrics_us = g_get_monotonic_time ();
@@ -1391,11 +1423,11 @@ make_stats (GstAxionPgSink *self)
       self->rows_replayed, "rows-dropped", G_TYPE_UINT64, self->rows_dropped,
       "rows-rejected", G_TYPE_UINT64, self->rows_rejected, "rows-invalid",
       G_TYPE_UINT64, self->rows_invalid, "rows-duplicate", G_TYPE_UINT64,
-      self->rows_duplicate, "batches", G_TYPE_UINT64, self->batches,
-      "spool-full", G_TYPE_UINT64, self->spool_full, "spool-bytes",
-      G_TYPE_UINT64, self->spool_bytes, "spool-files", G_TYPE_UINT,
-      self->spool_files, "queued-batches", G_TYPE_UINT,
-      g_queue_get_length (&self->queue), "lag-ms", G_TYPE_DOUBLE,
+      self->rows_duplicate, "rows-collided", G_TYPE_UINT64, self->rows_collided,
+      "batches", G_TYPE_UINT64, self->batches, "spool-full", G_TYPE_UINT64,
+      self->spool_full, "spool-bytes", G_TYPE_UINT64, self->spool_bytes,
+      "spool-files", G_TYPE_UINT, self->spool_files, "queued-batches",
+      G_TYPE_UINT, g_queue_get_length (&self->queue), "lag-ms", G_TYPE_DOUBLE,
       self->last_lag_ms, "buffers-without-meta", G_TYPE_UINT64,
       self->buffers_without_meta, NULL);
   g_mutex_unlock (&self->parent.lock);
@@ -1759,7 +1791,8 @@ gst_axion_pg_sink_class_init (GstAxionPgSinkClass *klass)
           "every Axion sink: frames, queued, written, dropped, connected, "
           "reconnects, last-error, cpu-ms, cpu-ms-per-frame; this sink: "
           "rows-queued/written/spooled/replayed/dropped/rejected/invalid/"
-          "duplicate, batches, spool-full, spool-bytes, spool-files, "
+          "duplicate/collided (id taken by a different row), batches, "
+          "spool-full, spool-bytes, spool-files, "
           "queued-batches, lag-ms, buffers-without-meta",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 

@@ -302,6 +302,140 @@ GST_START_TEST (test_fork_claims_new_node)
 
 GST_END_TEST;
 
+
+/* ---- lease mode: ids only on a node held, never past its cap ---------- */
+
+#define HOUR_US G_GINT64_CONSTANT (3600000000)
+
+GST_START_TEST (test_lease_required_no_ids_without_lease)
+{
+  GstAxionIdGenerator *g = gst_axion_id_generator_new (0);
+  gint64 t = G_GINT64_CONSTANT (1764314560000), id = 0;
+
+  gst_axion_id_generator_require_lease (g);
+  fail_if (
+      gst_axion_id_generator_try_next_at (g, t, &id), "an id without a lease");
+  gst_axion_id_generator_set_lease (
+      g, 77, 0, t + 60000, g_get_monotonic_time () + HOUR_US);
+  fail_unless (gst_axion_id_generator_try_next_at (g, t, &id));
+  fail_unless_equals_int (gst_axion_id_get_node (id), 77);
+  fail_unless_equals_int64 (gst_axion_id_get_unix_ms (id), t);
+  gst_axion_id_generator_free (g);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_lease_expiry_and_renewal)
+{
+  GstAxionIdGenerator *g = gst_axion_id_generator_new (0);
+  gint64 t = G_GINT64_CONSTANT (1764314560000), id = 0, prev;
+
+  gst_axion_id_generator_require_lease (g);
+  gst_axion_id_generator_set_lease (
+      g, 5, 0, t + 60000, g_get_monotonic_time () + HOUR_US);
+  fail_unless (gst_axion_id_generator_try_next_at (g, t, &prev));
+  /* the lease ran out (its monotonic end is past): no more ids */
+  gst_axion_id_generator_set_lease (
+      g, 5, 0, t + 60000, g_get_monotonic_time () - 1);
+  fail_if (gst_axion_id_generator_try_next_at (g, t + 1, &id));
+  /* renewed: ids go on, on the same node, still increasing */
+  gst_axion_id_generator_set_lease (
+      g, 5, 0, t + 60000, g_get_monotonic_time () + HOUR_US);
+  fail_unless (gst_axion_id_generator_try_next_at (g, t + 1, &id));
+  fail_unless (id > prev);
+  fail_unless_equals_int (gst_axion_id_get_node (id), 5);
+  /* lost (another holder took it): none until a new lease */
+  gst_axion_id_generator_revoke_lease (g);
+  fail_if (gst_axion_id_generator_try_next_at (g, t + 2, &id));
+  gst_axion_id_generator_free (g);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_lease_cap_bounds_time)
+{
+  GstAxionIdGenerator *g = gst_axion_id_generator_new (0);
+  gint64 t = G_GINT64_CONSTANT (1764314560000), id = 0;
+
+  gst_axion_id_generator_require_lease (g);
+  gst_axion_id_generator_set_lease (
+      g, 9, 0, t + 10, g_get_monotonic_time () + HOUR_US);
+  fail_unless (gst_axion_id_generator_try_next_at (g, t + 10, &id));
+  /* the wall clock jumped past what the store was promised */
+  fail_if (gst_axion_id_generator_try_next_at (g, t + 11, &id));
+  /* borrowing a millisecond past the cap is refused too */
+  for (gint i = 0; i < 1023; i++)
+    fail_unless (gst_axion_id_generator_try_next_at (g, t + 10, &id));
+  fail_if (gst_axion_id_generator_try_next_at (g, t + 10, &id));
+  gst_axion_id_generator_free (g);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_lease_floor_after_previous_holder)
+{
+  /* host A held node 12 with its clock 10 s ahead of host B's: A's ids
+   * reach t + 10000; B takes the node over (floor = A's cap) */
+  GstAxionIdGenerator *a = gst_axion_id_generator_new (0);
+  GstAxionIdGenerator *b = gst_axion_id_generator_new (0);
+  gint64 t = G_GINT64_CONSTANT (1764314560000), ida = 0, idb = 0;
+
+  gst_axion_id_generator_require_lease (a);
+  gst_axion_id_generator_require_lease (b);
+  gst_axion_id_generator_set_lease (
+      a, 12, 0, t + 10000, g_get_monotonic_time () + HOUR_US);
+  fail_unless (gst_axion_id_generator_try_next_at (a, t + 10000, &ida));
+  gst_axion_id_generator_revoke_lease (a);
+  gst_axion_id_generator_set_lease (
+      b, 12, t + 10000, t + 60000, g_get_monotonic_time () + HOUR_US);
+  /* B's clock reads t + 10000 as well, and t: both after A's last id */
+  fail_unless (gst_axion_id_generator_try_next_at (b, t + 10000, &idb));
+  fail_unless (idb > ida, "B repeated or preceded A's id on one node");
+  fail_unless (gst_axion_id_generator_try_next_at (b, t, &idb));
+  fail_unless (idb > ida);
+  fail_unless_equals_int (gst_axion_id_get_node (idb), 12);
+  gst_axion_id_generator_free (a);
+  gst_axion_id_generator_free (b);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  GstAxionIdGenerator *g;
+  gint64 id;
+} WaitJob;
+
+static gpointer
+wait_for_id (WaitJob *job)
+{
+  job->id = gst_axion_id_generator_next_at (job->g, g_get_real_time () / 1000);
+  return NULL;
+}
+
+GST_START_TEST (test_lease_next_waits_for_grant)
+{
+  GstAxionIdGenerator *g = gst_axion_id_generator_new (0);
+  WaitJob job = { g, 0 };
+  GThread *th;
+  gint64 now_ms = g_get_real_time () / 1000;
+
+  gst_axion_id_generator_require_lease (g);
+  th = g_thread_new ("wait", (GThreadFunc) wait_for_id, &job);
+  /* the request waits (counted) until the lease comes */
+  while (gst_axion_id_generator_get_lease_waits (g) == 0)
+    g_usleep (1000);
+  fail_unless_equals_int64 (job.id, 0);
+  gst_axion_id_generator_set_lease (
+      g, 300, 0, now_ms + HOUR_US / 1000, g_get_monotonic_time () + HOUR_US);
+  g_thread_join (th);
+  fail_unless (job.id > 0);
+  fail_unless_equals_int (gst_axion_id_get_node (job.id), 300);
+  gst_axion_id_generator_free (g);
+}
+
+GST_END_TEST;
+
 static Suite *
 axion_ids_suite (void)
 {
@@ -318,6 +452,11 @@ axion_ids_suite (void)
   tcase_add_test (tc, test_four_processes_no_duplicates);
   tcase_add_test (tc, test_node_from_environment);
   tcase_add_test (tc, test_fork_claims_new_node);
+  tcase_add_test (tc, test_lease_required_no_ids_without_lease);
+  tcase_add_test (tc, test_lease_expiry_and_renewal);
+  tcase_add_test (tc, test_lease_cap_bounds_time);
+  tcase_add_test (tc, test_lease_floor_after_previous_holder);
+  tcase_add_test (tc, test_lease_next_waits_for_grant);
   return s;
 }
 

@@ -17,6 +17,9 @@
 
 static PGconn *conn;
 static const gchar *conninfo;
+/* what the sinks use: PgBouncer's when the run has one (with-servers
+ * --pgbouncer), else conninfo (the test's own connection is direct) */
+static const gchar *sink_conninfo;
 
 static void db_ensure (void);
 
@@ -144,7 +147,7 @@ new_sink (const gchar *extra)
 {
   gchar *desc = g_strdup_printf ("axionpgsink name=s conninfo=\"%s\" "
                                  "batch-size=16 flush-interval-ms=50 %s",
-      conninfo, extra ? extra : "");
+      sink_conninfo, extra ? extra : "");
   GstHarness *h = gst_harness_new_parse (desc);
 
   g_free (desc);
@@ -1746,6 +1749,199 @@ GST_START_TEST (test_rule_alerts_written)
 
 GST_END_TEST;
 
+
+/* Frame @i of a collision test: capture time and event id fixed by @i and
+ * @gen, so that two generators on one node make the same event ids. */
+static GstBuffer *
+collision_frame (const gchar *camera, guint i, GstAxionIdGenerator *gen)
+{
+  const gint64 t0 = G_GINT64_CONSTANT (1796000000000000); /* 2026-11-29 */
+  GstBuffer *b = gst_buffer_new_allocate (NULL, 64, NULL);
+  GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (b);
+
+  gst_axion_frame_meta_set_camera_id (m, camera);
+  gst_axion_frame_meta_set_frame_number (m, i);
+  gst_axion_frame_meta_set_capture_time (
+      m, t0 + (gint64) i * 1000, GST_AXION_CAPTURE_TIME_NTP);
+  gst_axion_frame_meta_add_event_with_id (m, GST_AXION_EVENT_MOTION_CONTINUE,
+      gst_axion_id_generator_next_at (gen, t0 / 1000 + i));
+  return b;
+}
+
+static guint64
+stat_u64 (GstHarness *h, const gchar *name)
+{
+  GstStructure *st = sink_stats (h);
+  guint64 v = G_MAXUINT64;
+
+  gst_structure_get_uint64 (st, name, &v);
+  gst_structure_free (st);
+  return v;
+}
+
+/* Two writers that share an id node (two hosts with one AXION_HOST_ID and
+ * slot) make the same event ids for different events. The second one's
+ * rows are not silently taken for replays: counted as collided, said in a
+ * warning, kept in the rejected spool. A real replay of the first's rows
+ * is still a duplicate. */
+GST_START_TEST (test_collision_detected)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *extra = g_strdup_printf ("spool-dir=%s", spool);
+  gchar *rejdir = g_build_filename (spool, "rejected", NULL);
+  GstAxionIdGenerator *g1 = gst_axion_id_generator_new (4005);
+  GstAxionIdGenerator *g2 = gst_axion_id_generator_new (4005);
+  GstBuffer *orig[10];
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  gchar *w, *data = NULL, *name, *path;
+  GDir *d;
+
+  for (guint i = 0; i < 10; i++)
+    orig[i] = collision_frame ("CAM_COL1", i, g1);
+  h = new_sink (extra);
+  for (guint i = 0; i < 10; i++)
+    gst_harness_push (h, gst_buffer_ref (orig[i]));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_COL1"), 10);
+  gst_harness_teardown (h);
+
+  /* the other writer: same ids, another camera (one batch) */
+  g_free (extra);
+  extra = g_strdup_printf ("spool-dir=%s batch-size=1000 "
+                           "flush-interval-ms=60000",
+      spool);
+  h = new_sink (extra);
+  gst_element_set_bus (h->element, bus);
+  for (guint i = 0; i < 10; i++)
+    gst_harness_push (h, collision_frame ("CAM_COL2", i, g2));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_COL2"), 0);
+  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_COL1"), 10);
+  /* its frame rows have ids of their own: written */
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_COL2"), 10);
+  fail_unless_equals_uint64 (stat_u64 (h, "rows-collided"), 10);
+  fail_unless_equals_uint64 (stat_u64 (h, "rows-duplicate"), 0);
+  gst_element_set_bus (h->element, NULL);
+  gst_harness_teardown (h);
+  w = bus_warnings (bus);
+  fail_unless (strstr (w,
+                   "10 rows have ids that different rows already "
+                   "have") != NULL,
+      "warnings: %s", w);
+  g_free (w);
+  /* the rows are kept for an operator */
+  fail_unless_equals_int (count_files (rejdir), 1);
+  d = g_dir_open (rejdir, 0, NULL);
+  name = g_strdup (g_dir_read_name (d));
+  g_dir_close (d);
+  path = g_build_filename (rejdir, name, NULL);
+  fail_unless (g_file_get_contents (path, &data, NULL, NULL));
+  fail_unless (strstr (data, "CAM_COL2") != NULL);
+  fail_unless (strstr (data, "CAM_COL1") == NULL);
+  g_free (data);
+  g_unlink (path);
+  g_free (path);
+  g_free (name);
+
+  /* the first writer's rows again (a replay): duplicates, no collision */
+  h = new_sink (extra);
+  for (guint i = 0; i < 10; i++)
+    gst_harness_push (h, orig[i]);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_uint64 (stat_u64 (h, "rows-collided"), 0);
+  fail_unless_equals_uint64 (stat_u64 (h, "rows-duplicate"), 20);
+  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_COL1"), 10);
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  gst_axion_id_generator_free (g1);
+  gst_axion_id_generator_free (g2);
+  g_rmdir (rejdir);
+  g_rmdir (spool);
+  g_free (rejdir);
+  g_free (extra);
+  g_free (spool);
+}
+
+GST_END_TEST;
+
+static void
+bouncer_ctl (const gchar *args)
+{
+  gchar *cmd = g_strdup_printf (
+      "%s/tests/fixtures/pgbouncer-ctl %s", AXION_SRCDIR, args);
+  gint status;
+  fail_unless (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL));
+  fail_unless (g_spawn_check_wait_status (status, NULL), "%s failed", cmd);
+  g_free (cmd);
+}
+
+/* Through PgBouncer (transaction pooling): 20,000 events while PgBouncer
+ * is restarted and PostgreSQL restarted behind it, alternately, 6 times:
+ * every event exactly once. (Only in a run with --pgbouncer.) */
+GST_START_TEST (test_bouncer_restarts_exactly_once)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *extra = g_strdup_printf ("spool-dir=%s eos-timeout-ms=120000 "
+                                  "batch-size=500 spool-fsync=false "
+                                  "statement-timeout-ms=5000",
+      spool);
+  GstHarness *h;
+  GstBuffer *tmpl = gst_buffer_new_allocate (NULL, 64, NULL);
+  gint64 t0 = g_get_real_time ();
+  const guint total = 20000, cycles = 6;
+  guint64 n = 0;
+
+  if (g_getenv ("AXION_TEST_PGBOUNCER_CONNINFO") == NULL) {
+    g_print ("test_bouncer_restarts_exactly_once: no PgBouncer in this run "
+             "(with-servers --pgbouncer): skipped\n");
+    goto out;
+  }
+  h = new_sink (extra);
+  for (guint c = 0; c < cycles; c++) {
+    for (guint half = 0; half < 2; half++) {
+      for (guint i = 0; i < total / cycles / 2; i++, n++) {
+        GstBuffer *b = gst_buffer_copy (tmpl);
+        GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (b);
+        gst_axion_frame_meta_set_camera_id (m, "CAM_PGB");
+        gst_axion_frame_meta_set_frame_number (m, n);
+        gst_axion_frame_meta_set_capture_time (
+            m, t0 + (gint64) n * 1000, GST_AXION_CAPTURE_TIME_NTP);
+        gst_axion_frame_meta_add_event (m, GST_AXION_EVENT_MOTION_CONTINUE);
+        fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+      }
+      if (c % 2 == 0) { /* PgBouncer itself goes and comes back */
+        if (half == 0)
+          bouncer_ctl ("stop");
+        else
+          bouncer_ctl ("start");
+      } else if (half == 0) { /* PostgreSQL behind it */
+        PQfinish (conn);
+        conn = NULL;
+        pg_ctl ("stop fast");
+      } else {
+        db_start ();
+      }
+    }
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int64 (count_rows ("camera_events", "CAM_PGB"), n);
+  fail_unless_equals_int64 (count_rows ("frame_metadata", "CAM_PGB"), n);
+  assert_sql ("0",
+      "SELECT count(*) - count(DISTINCT frame_number) FROM "
+      "camera_events WHERE camera_id = 'CAM_PGB'");
+  fail_unless (stat_u64 (h, "reconnects") >= 1);
+  fail_unless_equals_uint64 (stat_u64 (h, "rows-collided"), 0);
+  gst_harness_teardown (h);
+out:
+  gst_buffer_unref (tmpl);
+  g_rmdir (spool);
+  g_free (spool);
+  g_free (extra);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgsink_suite (void)
 {
@@ -1781,6 +1977,8 @@ pgsink_suite (void)
   tcase_add_test (tc, test_statement_timeout_spools);
   tcase_add_test (tc, test_no_camera_id_never_merges);
   tcase_add_test (tc, test_rule_alerts_written);
+  tcase_add_test (tc, test_collision_detected);
+  tcase_add_test (tc, test_bouncer_restarts_exactly_once);
   return s;
 }
 
@@ -1791,6 +1989,9 @@ main (int argc, char **argv)
   gint status, rc;
 
   conninfo = g_getenv ("AXION_TEST_PG_CONNINFO");
+  sink_conninfo = g_getenv ("AXION_TEST_PGBOUNCER_CONNINFO");
+  if (sink_conninfo == NULL)
+    sink_conninfo = conninfo;
   /* the default spool (sinks without spool-dir) in a directory of this
    * run; children inherit it */
   if (argc == 1) {

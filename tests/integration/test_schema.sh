@@ -30,7 +30,8 @@ fingerprint() {
 out=$("$db" migrate 2>&1)
 expect_eq "fresh migrate applies every migration in order" "$expected_applied" "$out"
 for t in cameras camera_events claude_analyses alerts frame_metadata system_metrics \
-         audit_log system_metrics_rollup_1m schema_migrations axion_retention_policy; do
+         audit_log system_metrics_rollup_1m schema_migrations axion_retention_policy \
+         axion_node_leases; do
   expect_eq "table $t exists" "t" "$(sql "SELECT to_regclass('public.$t') IS NOT NULL")"
 done
 expect_eq "views exist" "2" "$(sql "SELECT count(*) FROM pg_class WHERE relname IN ('v_system_metrics_latest','mv_camera_stats_hourly')")"

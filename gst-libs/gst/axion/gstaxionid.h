@@ -44,6 +44,14 @@ G_BEGIN_DECLS
  *   `/tmp/axion-ids-$UID`), so up to 128 processes on one host never share
  *   a slot; the lock dies with the process. `AXION_NODE_ID` (0..4095)
  *   overrides host and slot together.
+ * - node (host and slot, 12 bits) from a lease: a process that writes to a
+ *   shared database leases its node there instead (tools/axion-run does,
+ *   table axion_node_leases, sql/005_node_leases.sql) so that no two live
+ *   processes on any hosts hold one node. Its generator then requires a
+ *   lease (gst_axion_id_generator_require_lease()): without a valid one it
+ *   makes no id (never a duplicate), and each lease bounds the time part of
+ *   its ids (a cap) so that the node's next holder starts after it, whatever
+ *   the two hosts' clocks say. See docs/scaling.md.
  * - seq (10 bits): counter within the millisecond. When 1024 ids were
  *   taken in one millisecond the generator borrows the next millisecond,
  *   so ids stay unique and strictly increasing (at most ~1M ids/s per
@@ -81,6 +89,29 @@ gst_axion_id_generator_next_at (GstAxionIdGenerator *gen, gint64 unix_ms);
 
 GST_AXION_API
 guint64 gst_axion_id_generator_get_clock_regressions (GstAxionIdGenerator *gen);
+
+GST_AXION_API
+gboolean gst_axion_id_generator_try_next_at (
+    GstAxionIdGenerator *gen, gint64 unix_ms, gint64 *id);
+
+GST_AXION_API
+GstAxionIdGenerator *gst_axion_id_generator_get_default (void);
+
+GST_AXION_API
+void gst_axion_id_generator_require_lease (GstAxionIdGenerator *gen);
+
+GST_AXION_API
+void gst_axion_id_generator_set_lease (GstAxionIdGenerator *gen, guint node_id,
+    gint64 floor_unix_ms, gint64 cap_unix_ms, gint64 valid_until_us);
+
+GST_AXION_API
+gint64 gst_axion_id_generator_revoke_lease (GstAxionIdGenerator *gen);
+
+GST_AXION_API
+void gst_axion_id_generator_use_local_node (GstAxionIdGenerator *gen);
+
+GST_AXION_API
+guint64 gst_axion_id_generator_get_lease_waits (GstAxionIdGenerator *gen);
 
 GST_AXION_API
 gint64 gst_axion_id_next (void);

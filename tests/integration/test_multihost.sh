@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Scale out (docs/scaling.md): four tools/axion-run processes ("hosts")
+# write through one PgBouncer (transaction pooling) into one PostgreSQL
+# and share one Redis, and through it one accelerator (axiondlpusched with
+# the test stand-in axiontestaccel: 25 ms per inference, 12 cameras at
+# 10 fps want 3 times what it can do). Each leases its own id node; one
+# is killed -9 and started again with its spool. Every frame is in
+# frame_metadata exactly once, no two processes ever made ids on one node,
+# the accelerator was shared fairly (Jain >= 0.95 across the four while
+# all ran), and (with
+# axionclaude built) the Claude budget held in total across them.
+#
+# Scaled down for the 2-core CI machine: 3 generated cameras per process
+# at 160x90 (the issue's 10 RTSP cameras per process, 40 decodes, do not
+# fit next to the other tests there).
+set -u
+# a long scenario: the plain run only (not under the leaks tracer or the
+# sanitizers, which slow five runners past the suite's budget)
+if [ -n "${ASAN_OPTIONS:-}${GST_TRACERS:-}" ]; then
+  echo "skipped: plain run only"; exit 77
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+top=$(cd "$here/../.." && pwd)
+run="${AXION_BUILD_DIR:?}/tools/axion-run"
+t=$AXION_TEST_TMPDIR
+cd "$top"
+"$top/tools/axion-db" migrate >/dev/null || { not_ok "migrate" "failed"; finish; }
+q() { psql -X -At -c "$1"; }
+: "${AXION_TEST_PGBOUNCER_CONNINFO:?run under with-servers --pgbouncer}"
+
+HOSTS=4
+CAMS=3
+# the accelerator stand-in is a test plugin (tests/check); a registry of
+# this run's own
+export GST_PLUGIN_PATH_1_0="${GST_PLUGIN_PATH_1_0:-}:$AXION_BUILD_DIR/tests/check"
+export GST_REGISTRY=$t/registry.bin
+# one Messages API mock for all processes, when axionclaude is built: the
+# Claude budget (calls-per-minute) is shared through Redis
+mock="$AXION_BUILD_DIR/tests/integration/claude_mock_server"
+claude=""
+if [ -x "$mock" ] && [ -f "$AXION_BUILD_DIR/ext/claude/libgstaxionclaude.so" ]; then
+  export ANTHROPIC_API_KEY=sk-ant-test-multihost
+  mkfifo "$t/mock.in"
+  "$mock" "$ANTHROPIC_API_KEY" < "$t/mock.in" > "$t/mock.out" 2>&1 &
+  mock_pid=$!
+  exec 7> "$t/mock.in"
+  for _ in $(seq 100); do [ -s "$t/mock.out" ] && break; sleep 0.05; done
+  mock_url=$(head -1 "$t/mock.out")
+  export GST_PLUGIN_PATH_1_0="$GST_PLUGIN_PATH_1_0:$AXION_BUILD_DIR/ext/claude"
+  # a heartbeat analysis per camera and second wanted (12/s); 20 a minute
+  # granted in all
+  claude="! axionclaude api-url=$mock_url redis-url=\${REDIS_URL} heartbeat-s=1 min-interval-ms=500 dedupe-window-s=0 trigger-motion=false trigger-scene-change=false trigger-new-object=false calls-per-minute=20 camera-calls-per-minute=0 max-retries=1"
+fi
+start_s=$(date +%s)
+cat > "$t/cam.pipeline" <<PIPE
+videotestsrc is-live=true pattern=ball animation-mode=frames
+  ! video/x-raw,width=160,height=90,framerate=10/1
+  ! videoconvert
+  ! axionmotion camera-id=\${CAMERA_ID}
+  ! axionhash
+  $claude
+  ! axiondlpusched accelerator=shared redis-url="\${REDIS_URL}"
+      detector="axiontestaccel latency-ms=25 lock-file=$t/accel.lock log-file=$t/accel.log"
+  ! axionpgsink conninfo="\${DB}" spool-dir="\${SPOOL_DIR}" batch-size=200 flush-interval-ms=200
+PIPE
+config() { # host
+  {
+    echo "[axion]"
+    echo "database = $AXION_TEST_PGBOUNCER_CONNINFO"
+    echo "redis = $AXION_TEST_REDIS_URL"
+    echo "spool-dir = $t/spool-h$1"
+    echo "pipeline = $t/cam.pipeline"
+    for c in $(seq $CAMS); do
+      printf '[camera h%sc%s]\nurl = synthetic://h%sc%s\n' "$1" "$c" "$1" "$c"
+    done
+  } > "$t/h$1.ini"
+}
+
+pids=()
+for h in $(seq $HOSTS); do
+  config "$h"
+  "$run" -c "$t/h$h.ini" -t 10 > "$t/h$h.out" 2>&1 &
+  pids[$h]=$!
+done
+# host 4 dies (kill -9) once it has committed rows, and comes back with
+# its spool (its journal holds what was not yet committed)
+for _ in $(seq 300); do
+  [ "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id LIKE 'h4c%'")" -ge 120 ] && break
+  sleep 0.1
+done
+kill -9 "${pids[4]}"
+killed_us=$(date +%s%6N)
+wait "${pids[4]}" 2>/dev/null
+# its lease stays held until it expires: the next process gets another node
+expect_eq "the killed host's lease is still held" 1 \
+  "$(q "SELECT count(*) FROM axion_node_leases WHERE holder LIKE '%/${pids[4]}/%'")"
+"$run" -c "$t/h4.ini" -t 4 > "$t/h4b.out" 2>&1 &
+pid4b=$!
+st_all=0
+for h in 1 2 3; do wait "${pids[$h]}" || st_all=$?; done
+wait $pid4b || st_all=$?
+expect_eq "every process exits 0" 0 "$st_all"
+
+nodes=""
+for f in h1 h2 h3 h4 h4b; do
+  n=$(sed -n 's/.*id node \([0-9]*\) leased from PostgreSQL.*/\1/p' "$t/$f.out")
+  expect_ok "$f leased an id node (${n:-none})" test -n "$n"
+  nodes="$nodes $n"
+done
+expect_eq "five processes, five nodes" 5 "$(tr ' ' '\n' <<< "$nodes" | grep -c . | tr -d ' ')"
+expect_eq "no node twice" 5 "$(tr ' ' '\n' <<< "$nodes" | grep . | sort -u | wc -l | tr -d ' ')"
+
+# every frame the surviving hosts counted is in the database exactly once
+for h in 1 2 3; do
+  for c in $(seq $CAMS); do
+    cam=h${h}c$c
+    frames=$(sed -n "s/.*camera $cam: \([0-9]*\) frames.*/\1/p" "$t/h$h.out")
+    expect_eq "$cam: every frame is a row (${frames:-?} frames)" "${frames:-none}" \
+      "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id = '$cam'")"
+  done
+done
+# and nothing twice anywhere (the killed host's cameras too)
+expect_eq "distinct ids = rows" \
+  "$(q "SELECT count(*) FROM frame_metadata")" \
+  "$(q "SELECT count(DISTINCT metadata_id) FROM frame_metadata")"
+expect_eq "no frame twice (camera, number, capture time)" 0 \
+  "$(q "SELECT count(*) FROM (SELECT 1 FROM frame_metadata GROUP BY camera_id, frame_number, frame_timestamp HAVING count(*) > 1) d")"
+# the ids' node bits: each node belongs to one host
+expect_eq "no id node shared by two hosts" 0 \
+  "$(q "SELECT count(*) FROM (SELECT (metadata_id >> 10) & 4095 FROM frame_metadata GROUP BY 1 HAVING count(DISTINCT split_part(camera_id, 'c', 1)) > 1) s")"
+expect_ok "the killed host's first run left rows" \
+  test "$(q "SELECT count(*) FROM frame_metadata WHERE camera_id LIKE 'h4c%'")" -ge 30
+expect_eq "its spool was replayed (nothing left)" "" \
+  "$(find "$t/spool-h4" -type f -name '*.batch' 2>/dev/null)"
+expect_eq "no row collided" "" "$(grep -h 'ids that different rows' "$t"/h*.out)"
+
+# the shared accelerator: inferences per process while all four ran (from
+# the last one's first inference to the kill), Jain's index over them
+counts=$(awk -v end="$killed_us" '
+  { host = substr($2, 1, 2); if (!(host in first) || $3 < first[host]) first[host] = $3
+    start[NR] = $3; h[NR] = host }
+  END { from = 0; for (x in first) if (first[x] > from) from = first[x]
+        for (i = 1; i <= NR; i++) if (start[i] >= from && start[i] < end) n[h[i]]++
+        printf "%d %d %d %d", n["h1"], n["h2"], n["h3"], n["h4"] }' "$t/accel.log")
+jain=$(awk '{ s = 0; q = 0; for (i = 1; i <= NF; i++) { s += $i; q += $i * $i }
+  if (q > 0) printf "%.3f", s * s / (NF * q); else print 0 }' <<< "$counts")
+expect_ok "each process got inferences ($counts)" awk '{ exit !($1 > 5 && $2 > 5 && $3 > 5 && $4 > 5) }' <<< "$counts"
+expect_ok "accelerator fairness across the four: Jain $jain >= 0.95" awk -v j="$jain" 'BEGIN { exit !(j >= 0.95) }'
+# (two processes inside at once is possible when a holder is starved for
+# longer than its lock lease on a loaded machine: axiondlpusched reports
+# it, see its "Leases and fencing"; its own tests cover that. Here only
+# noted, not asserted: it depends on the machine's load.)
+echo "# concurrent entries (lease lost under load): $(cat "$t"/h*.out | grep -c 'entered by two processes at once')"
+
+# the Claude budget, shared: at most 20 calls per calendar minute in all
+if [ -n "$claude" ]; then
+  minutes=$(( $(date +%s) / 60 - start_s / 60 + 1 ))
+  exec 7>&-
+  wait "$mock_pid"
+  calls=$(sed -n 's/^requests \([0-9]*\) invalid \([0-9]*\)$/\1/p' "$t/mock.out")
+  invalid=$(sed -n 's/^requests \([0-9]*\) invalid \([0-9]*\)$/\2/p' "$t/mock.out")
+  expect_ok "Claude was called (${calls:-?} calls)" test "${calls:-0}" -ge 1
+  expect_ok "the budget held across the processes: ${calls:-?} <= 20 x $minutes minutes" \
+    test "${calls:-999}" -le $(( 20 * minutes ))
+  expect_eq "every request valid" 0 "${invalid:-?}"
+  expect_eq "one analysis row per answered call" "${calls:-?}" "$(q "SELECT count(*) FROM claude_analyses")"
+else
+  echo "# axionclaude not built: the Claude budget part skipped"
+fi
+# clean exits gave their nodes back; the killed one's expires
+expect_eq "only the killed host's lease is still held" 1 \
+  "$(q "SELECT count(*) FROM axion_node_leases WHERE holder <> '' AND expires_at > clock_timestamp()")"
+finish

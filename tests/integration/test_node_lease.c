@@ -1,0 +1,375 @@
+/* Integration tests: id node leases in a real PostgreSQL 15
+ * (gst-libs/gst/axion/axionnodelease.c, sql/005_node_leases.sql), run
+ * through tests/fixtures/with-servers --pg, and --pgbouncer (then every
+ * lease statement goes through PgBouncer in transaction pooling).
+ *
+ * Holders in other processes run this binary again as
+ *   test_node_lease --hold TTL_MS OUTFILE
+ * which leases a node for the default generator, writes "node id..." to
+ * OUTFILE (native int64s: the node, then 1000 ids) and waits for its stdin
+ * to close before giving the node back. */
+#include <gst/check/gstcheck.h>
+#include <gst/axion/axion.h>
+#include <gst/axion/axionnodelease.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#define N_HOLDERS 4
+#define N_IDS 1000
+
+static PGconn *conn;          /* direct: to look and to meddle */
+static const gchar *lease_ci; /* what the holders use */
+static gchar *self_exe;
+
+static gchar *
+sql1 (const gchar *sql)
+{
+  PGresult *r = PQexec (conn, sql);
+  gchar *v;
+
+  fail_unless (PQresultStatus (r) == PGRES_TUPLES_OK ||
+          PQresultStatus (r) == PGRES_COMMAND_OK,
+      "%s: %s", sql, PQresultErrorMessage (r));
+  v = PQntuples (r) > 0 ? g_strdup (PQgetvalue (r, 0, 0)) : NULL;
+  PQclear (r);
+  return v;
+}
+
+static gint64
+sql_int (const gchar *sql)
+{
+  gchar *v = sql1 (sql);
+  gint64 n = v ? g_ascii_strtoll (v, NULL, 10) : -1;
+  g_free (v);
+  return n;
+}
+
+static void
+reset_leases (void)
+{
+  g_free (sql1 ("UPDATE axion_node_leases SET holder = '', expires_at = "
+                "'-infinity', id_ms_cap = 0, renewals = 0, takeovers = 0"));
+}
+
+/* ---- the holder process ---------------------------------------------- */
+
+static int
+hold (guint ttl_ms, const gchar *path)
+{
+  GstAxionIdGenerator *gen = gst_axion_id_generator_get_default ();
+  AxionNodeLease *l = axion_node_lease_start (lease_ci, gen, ttl_ms);
+  gint64 out[1 + N_IDS];
+  gchar buf[16];
+  gint node = axion_node_lease_wait (l, 60000);
+
+  if (node < 0)
+    return 2;
+  out[0] = node;
+  for (gint i = 0; i < N_IDS; i++)
+    out[1 + i] = gst_axion_id_next ();
+  if (!g_file_set_contents (path, (const gchar *) out, sizeof (out), NULL))
+    return 3;
+  /* alive (and renewing) until the parent closes our stdin */
+  while (fread (buf, 1, sizeof (buf), stdin) > 0)
+    ;
+  axion_node_lease_stop (l);
+  return 0;
+}
+
+static GSubprocess *
+spawn_holder (guint ttl_ms, const gchar *path)
+{
+  GError *err = NULL;
+  gchar *ttl = g_strdup_printf ("%u", ttl_ms);
+  GSubprocess *p = g_subprocess_new (
+      G_SUBPROCESS_FLAGS_STDIN_PIPE, &err, self_exe, "--hold", ttl, path, NULL);
+
+  fail_unless (p != NULL, "spawn: %s", err ? err->message : "?");
+  g_free (ttl);
+  return p;
+}
+
+/* the holder's node and ids, once it wrote them */
+static gint64 *
+wait_output (const gchar *path, GSubprocess *p)
+{
+  gchar *data = NULL;
+  gsize len = 0;
+
+  while (!g_file_get_contents (path, &data, &len, NULL) ||
+      len != (1 + N_IDS) * sizeof (gint64)) {
+    g_free (data);
+    data = NULL;
+    fail_if (g_subprocess_get_identifier (p) == NULL, "holder exited early");
+    g_usleep (20000);
+  }
+  return (gint64 *) data;
+}
+
+static gint
+cmp_i64 (const void *a, const void *b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return (x > y) - (x < y);
+}
+
+GST_START_TEST (test_live_processes_never_share_a_node)
+{
+  gchar *dir = g_dir_make_tmp ("axion-lease-XXXXXX", NULL);
+  GSubprocess *p[N_HOLDERS];
+  gchar *paths[N_HOLDERS];
+  gint64 *out[N_HOLDERS], *all = g_new (gint64, N_HOLDERS * N_IDS);
+
+  reset_leases ();
+  /* all start at once: they race for the same free node */
+  for (gint i = 0; i < N_HOLDERS; i++) {
+    paths[i] = g_strdup_printf ("%s/holder-%d", dir, i);
+    p[i] = spawn_holder (60000, paths[i]);
+  }
+  for (gint i = 0; i < N_HOLDERS; i++)
+    out[i] = wait_output (paths[i], p[i]);
+  /* all alive now: distinct nodes, and the table says so */
+  for (gint i = 0; i < N_HOLDERS; i++) {
+    for (gint j = i + 1; j < N_HOLDERS; j++)
+      fail_unless (out[i][0] != out[j][0], "holders %d and %d share node %d", i,
+          j, (gint) out[i][0]);
+    for (gint k = 1; k <= N_IDS; k++)
+      fail_unless_equals_int (gst_axion_id_get_node (out[i][k]), out[i][0]);
+    memcpy (all + i * N_IDS, out[i] + 1, N_IDS * sizeof (gint64));
+  }
+  fail_unless_equals_int64 (sql_int ("SELECT count(DISTINCT node_id) FROM "
+                                     "axion_node_leases WHERE expires_at > "
+                                     "clock_timestamp()"),
+      N_HOLDERS);
+  qsort (all, N_HOLDERS * N_IDS, sizeof (gint64), cmp_i64);
+  for (gint k = 1; k < N_HOLDERS * N_IDS; k++)
+    fail_unless (all[k] != all[k - 1]);
+
+  /* graceful stop gives the nodes back */
+  for (gint i = 0; i < N_HOLDERS; i++) {
+    g_output_stream_close (g_subprocess_get_stdin_pipe (p[i]), NULL, NULL);
+    fail_unless (g_subprocess_wait (p[i], NULL, NULL));
+    fail_unless (g_subprocess_get_successful (p[i]));
+    g_object_unref (p[i]);
+    g_unlink (paths[i]);
+    g_free (paths[i]);
+    g_free (out[i]);
+  }
+  fail_unless_equals_int64 (sql_int ("SELECT count(*) FROM axion_node_leases "
+                                     "WHERE expires_at > clock_timestamp()"),
+      0);
+  g_rmdir (dir);
+  g_free (dir);
+  g_free (all);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_crashed_holder_expires_and_next_starts_after)
+{
+  gchar *dir = g_dir_make_tmp ("axion-lease-XXXXXX", NULL);
+  gchar *path = g_strdup_printf ("%s/holder", dir);
+  GSubprocess *p;
+  gint64 *out, id;
+  GstAxionIdGenerator *gen = gst_axion_id_generator_new (0);
+  AxionNodeLease *l;
+  gchar *sql;
+
+  reset_leases ();
+  p = spawn_holder (1000, path);
+  out = wait_output (path, p);
+  /* only the holder's node can ever be free: the others are held */
+  sql = g_strdup_printf ("UPDATE axion_node_leases SET holder = 'other', "
+                         "expires_at = 'infinity' WHERE node_id <> %d",
+      (gint) out[0]);
+  g_free (sql1 (sql));
+  g_free (sql);
+  g_subprocess_send_signal (p, SIGKILL);
+  g_subprocess_wait (p, NULL, NULL);
+
+  /* the node is free once the dead holder's lease ran out */
+  l = axion_node_lease_start (lease_ci, gen, 1000);
+  fail_unless_equals_int (axion_node_lease_wait (l, 60000), (gint) out[0]);
+  fail_unless (
+      gst_axion_id_generator_try_next_at (gen, g_get_real_time () / 1000, &id));
+  fail_unless_equals_int (gst_axion_id_get_node (id), (gint) out[0]);
+  /* after everything the dead holder made, whatever our clock says */
+  fail_unless (id > out[N_IDS]);
+  fail_unless (gst_axion_id_generator_try_next_at (gen, 0, &id));
+  fail_unless (id > out[N_IDS]);
+  sql = g_strdup_printf (
+      "SELECT takeovers FROM axion_node_leases WHERE node_id = %d",
+      (gint) out[0]);
+  fail_unless_equals_int64 (sql_int (sql), 1);
+  g_free (sql);
+  axion_node_lease_stop (l);
+  gst_axion_id_generator_free (gen);
+  g_object_unref (p);
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+  g_free (out);
+  reset_leases ();
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_renewal_keeps_ids_going)
+{
+  GstAxionIdGenerator *gen = gst_axion_id_generator_new (0);
+  AxionNodeLease *l;
+  AxionNodeLeaseCounts c;
+  gint64 id;
+  gint node;
+  gchar *sql;
+
+  reset_leases ();
+  /* 600 ms leases: valid 540 ms after each request unless renewed */
+  l = axion_node_lease_start (lease_ci, gen, 600);
+  node = axion_node_lease_wait (l, 60000);
+  fail_unless (node >= 0);
+  do {
+    g_usleep (50000);
+    axion_node_lease_get_counts (l, &c);
+  } while (c.renewed < 6); /* > 2 lease lengths */
+  /* still ours, and ids still come (the first lease alone ended long ago) */
+  fail_unless (
+      gst_axion_id_generator_try_next_at (gen, g_get_real_time () / 1000, &id));
+  fail_unless_equals_int (gst_axion_id_get_node (id), node);
+  fail_unless_equals_int64 (c.acquired, 1);
+  fail_unless_equals_int64 (c.lost, 0);
+  sql = g_strdup_printf (
+      "SELECT renewals FROM axion_node_leases WHERE node_id = %d", node);
+  fail_unless (sql_int (sql) >= 6);
+  g_free (sql);
+  axion_node_lease_stop (l);
+  /* given back: no more ids from this generator */
+  fail_if (
+      gst_axion_id_generator_try_next_at (gen, g_get_real_time () / 1000, &id));
+  gst_axion_id_generator_free (gen);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_lost_lease_stops_ids_then_new_node)
+{
+  GstAxionIdGenerator *gen = gst_axion_id_generator_new (0);
+  AxionNodeLease *l;
+  AxionNodeLeaseCounts c;
+  gint64 id;
+  gint node, node2;
+  gchar *sql;
+
+  reset_leases ();
+  l = axion_node_lease_start (lease_ci, gen, 600);
+  node = axion_node_lease_wait (l, 60000);
+  fail_unless (node >= 0);
+  /* another process took the node (as after an expiry of ours) */
+  sql = g_strdup_printf ("UPDATE axion_node_leases SET holder = 'thief', "
+                         "expires_at = 'infinity' WHERE node_id = %d",
+      node);
+  g_free (sql1 (sql));
+  g_free (sql);
+  do {
+    g_usleep (20000);
+    axion_node_lease_get_counts (l, &c);
+  } while (c.lost == 0 || c.acquired < 2);
+  node2 = axion_node_lease_wait (l, 60000);
+  fail_unless (node2 >= 0 && node2 != node);
+  fail_unless (
+      gst_axion_id_generator_try_next_at (gen, g_get_real_time () / 1000, &id));
+  fail_unless_equals_int (gst_axion_id_get_node (id), node2);
+  axion_node_lease_stop (l);
+  gst_axion_id_generator_free (gen);
+  reset_leases ();
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_no_lease_table_local_rule)
+{
+  GstAxionIdGenerator *gen = gst_axion_id_generator_new (0);
+  AxionNodeLease *l;
+  gint64 id = 0;
+  PGconn *c;
+  gchar *ci;
+
+  g_free (sql1 ("DROP DATABASE IF EXISTS axion_nolease"));
+  g_free (sql1 ("CREATE DATABASE axion_nolease"));
+  ci = g_strdup_printf ("%s dbname=axion_nolease", lease_ci);
+  c = PQconnectdb (ci);
+  fail_unless (PQstatus (c) == CONNECTION_OK);
+  PQfinish (c);
+  l = axion_node_lease_start (ci, gen, 600);
+  /* not migrated: the generator goes back to the local rule (warned) */
+  while (!gst_axion_id_generator_try_next_at (gen, 1764314560000, &id))
+    g_usleep (20000);
+  fail_unless (id > 0);
+  axion_node_lease_stop (l);
+  gst_axion_id_generator_free (gen);
+  g_free (ci);
+}
+
+GST_END_TEST;
+
+static Suite *
+node_lease_suite (void)
+{
+  Suite *s = suite_create ("axion-node-lease");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_set_timeout (tc, 120);
+  tcase_add_test (tc, test_live_processes_never_share_a_node);
+  tcase_add_test (tc, test_crashed_holder_expires_and_next_starts_after);
+  tcase_add_test (tc, test_renewal_keeps_ids_going);
+  tcase_add_test (tc, test_lost_lease_stops_ids_then_new_node);
+  tcase_add_test (tc, test_no_lease_table_local_rule);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  const gchar *ci = g_getenv ("AXION_TEST_PG_CONNINFO");
+  gchar *out = NULL, *errout = NULL, *cmd;
+  gint status;
+  int rc;
+
+  lease_ci = g_getenv ("AXION_TEST_PGBOUNCER_CONNINFO");
+  if (lease_ci == NULL)
+    lease_ci = ci;
+  if (argc == 4 && g_str_equal (argv[1], "--hold")) {
+    gst_init (NULL, NULL);
+    return hold ((guint) atoi (argv[2]), argv[3]);
+  }
+  if (ci == NULL) {
+    g_printerr ("run through tests/fixtures/with-servers --pg\n");
+    return 2;
+  }
+  cmd = g_strdup_printf ("%s/tools/axion-db migrate", AXION_SRCDIR);
+  if (!g_spawn_command_line_sync (cmd, &out, &errout, &status, NULL) ||
+      !g_spawn_check_wait_status (status, NULL)) {
+    g_printerr ("migrate failed: %s%s\n", out, errout);
+    return 1;
+  }
+  g_free (cmd);
+  g_free (out);
+  g_free (errout);
+  conn = PQconnectdb (ci);
+  if (PQstatus (conn) != CONNECTION_OK) {
+    g_printerr ("%s\n", PQerrorMessage (conn));
+    return 1;
+  }
+  self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  /* CK_FORK would share the connection between processes */
+  g_setenv ("CK_FORK", "no", TRUE);
+  gst_check_init (&argc, &argv);
+  rc = gst_check_run_suite (node_lease_suite (), "axion_node_lease", __FILE__);
+  PQfinish (conn);
+  return rc;
+}
