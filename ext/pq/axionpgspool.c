@@ -18,6 +18,7 @@
 #endif
 
 #include "axionpgspool.h"
+#include "axionpgupgrade.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -314,6 +315,25 @@ has_rows (const gchar *text, gsize len, guint rows)
   return n == rows;
 }
 
+/* a section's rows, in the current column layout when an earlier release
+ * wrote them (axionpgupgrade.c) */
+static void
+add_section (AxionPgBatch *b, GstAxionTable t, const gchar *text, gsize bytes,
+    guint rows)
+{
+  GString *upgraded = axion_pg_upgrade_rows (t, text, bytes, rows);
+
+  if (upgraded) {
+    GST_INFO ("%u %s rows of an earlier release's layout completed with "
+              "NULLs",
+        rows, gst_axion_table_name (t));
+    axion_pg_batch_add_lines (b, t, upgraded->str, upgraded->len, rows);
+    g_string_free (upgraded, TRUE);
+  } else {
+    axion_pg_batch_add_lines (b, t, text, bytes, rows);
+  }
+}
+
 /* Appends the sections in [@p, @end) to @b. A section cut short (the
  * end of a journal a process died writing) or whose rows are not its
  * lines ends the parse: with @tolerant the complete ones before it are
@@ -333,7 +353,7 @@ axion_pg_spool_parse_sections (
       return tolerant;
     if (t == GST_AXION_N_TABLES)
       return FALSE;
-    axion_pg_batch_add_lines (b, t, nl + 1, bytes, rows);
+    add_section (b, t, nl + 1, bytes, rows);
     p = nl + 1 + bytes;
   }
   return TRUE;

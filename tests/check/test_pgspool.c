@@ -448,6 +448,94 @@ GST_START_TEST (test_spool_write_no_space)
 
 GST_END_TEST;
 
+/* a row of @n tab-separated fields "f0".."f<n-1>" */
+static gchar *
+fields_row (guint n)
+{
+  GString *r = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (r, "%sf%u", i ? "\t" : "", i);
+  g_string_append_c (r, '\n');
+  return g_string_free (r, FALSE);
+}
+
+static gchar **
+section_fields (const AxionPgBatch *b, GstAxionTable t)
+{
+  gchar *line = g_strndup (b->data[t]->str, b->data[t]->len - 1);
+  gchar **f = g_strsplit (line, "\t", -1);
+
+  g_free (line);
+  return f;
+}
+
+/* a spool file an earlier release wrote (fewer columns: alerts before
+ * priority, camera_events before event_data, frame_metadata before the
+ * snapshot columns) replays in today's layout: the new columns NULL */
+GST_START_TEST (test_spool_rows_of_earlier_release)
+{
+  gchar *ev = fields_row (20), *al = fields_row (13), *fm = fields_row (16);
+  GString *file = g_string_new (AXION_PG_SPOOL_MAGIC);
+  AxionPgBatch *b;
+  gchar **f;
+  guint n;
+
+  g_string_append_printf (
+      file, "camera_events 1 %" G_GSIZE_FORMAT "\n%s", strlen (ev), ev);
+  g_string_append_printf (
+      file, "frame_metadata 1 %" G_GSIZE_FORMAT "\n%s", strlen (fm), fm);
+  g_string_append_printf (
+      file, "alerts 1 %" G_GSIZE_FORMAT "\n%s", strlen (al), al);
+  b = axion_pg_spool_parse (file->str, file->len, FALSE);
+  fail_unless (b != NULL);
+
+  f = section_fields (b, GST_AXION_TABLE_CAMERA_EVENTS);
+  gst_axion_table_columns (GST_AXION_TABLE_CAMERA_EVENTS, &n);
+  fail_unless_equals_int (g_strv_length (f), n);
+  fail_unless_equals_string (f[0], "f0");
+  fail_unless_equals_string (f[19], "f19");
+  fail_unless_equals_string (f[20], "\\N"); /* event_data */
+  g_strfreev (f);
+
+  f = section_fields (b, GST_AXION_TABLE_FRAME_METADATA);
+  gst_axion_table_columns (GST_AXION_TABLE_FRAME_METADATA, &n);
+  fail_unless_equals_int (g_strv_length (f), n);
+  fail_unless_equals_string (f[15], "f15");
+  fail_unless_equals_string (f[16], "\\N");
+  fail_unless_equals_string (f[18], "\\N");
+  g_strfreev (f);
+
+  /* priority was inserted as the 4th column: the later ones move */
+  f = section_fields (b, GST_AXION_TABLE_ALERTS);
+  gst_axion_table_columns (GST_AXION_TABLE_ALERTS, &n);
+  fail_unless_equals_int (g_strv_length (f), n);
+  fail_unless_equals_string (f[2], "f2");
+  fail_unless_equals_string (f[3], "\\N");
+  fail_unless_equals_string (f[4], "f3");
+  fail_unless_equals_string (f[13], "f12");
+  g_strfreev (f);
+
+  /* today's layout is left as it is */
+  axion_pg_batch_free (b);
+  g_string_free (file, TRUE);
+  g_free (ev);
+  ev = fields_row (21);
+  file = g_string_new (AXION_PG_SPOOL_MAGIC);
+  g_string_append_printf (
+      file, "camera_events 1 %" G_GSIZE_FORMAT "\n%s", strlen (ev), ev);
+  b = axion_pg_spool_parse (file->str, file->len, FALSE);
+  fail_unless_equals_int (
+      b->data[GST_AXION_TABLE_CAMERA_EVENTS]->len, strlen (ev));
+  axion_pg_batch_free (b);
+  g_string_free (file, TRUE);
+  g_free (ev);
+  g_free (al);
+  g_free (fm);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgspool_suite (void)
 {
@@ -465,6 +553,7 @@ pgspool_suite (void)
   tcase_add_test (tc, test_camera_dir_never_leaves_root);
   tcase_add_test (tc, test_journal_prefault_bounded);
   tcase_add_test (tc, test_spool_write_no_space);
+  tcase_add_test (tc, test_spool_rows_of_earlier_release);
   return s;
 }
 

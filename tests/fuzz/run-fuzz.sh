@@ -19,7 +19,7 @@ case $target in
     pkgs="gstreamer-1.0 gstreamer-video-1.0"
     incs=("-I$src/ext/pq")
     srcs=("$src/ext/pq/axionpgbatch.c" "$src/ext/pq/axionpgjournal.c"
-          "$src/ext/pq/axionpgspool.c"
+          "$src/ext/pq/axionpgspool.c" "$src/ext/pq/axionpgupgrade.c"
           # internal to libgstaxion (not exported): compiled in
           "$src/gst-libs/gst/axion/gstaxionformat.c") ;;
   *) echo "unknown fuzz target $target"; exit 2 ;;
