@@ -661,6 +661,24 @@ take_lines (AxionPgBatch *out, GstAxionTable t, const GString *data,
   }
 }
 
+/* Columns a replay of the same row may legitimately hold differently:
+ * what the sink measures as it writes (the same buffer written by a
+ * second sink, or again after a restart, arrives at another time:
+ * total_processing_ms, fps_actual), and what the database keeps up to
+ * date after the insert (alert_generated, set by sql/004's triggers when
+ * an alert follows). A collision is told by the rest. */
+static gboolean
+is_volatile (const gchar *column)
+{
+  static const gchar *const names[] = { "total_processing_ms", "fps_actual",
+    "alert_generated" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_str_equal (column, names[i]))
+      return TRUE;
+  return FALSE;
+}
+
 /* Rows of table @t's staging table that were not inserted: which of
  * them meet a row with their id that is not them (a collision: two
  * writers made one id) rather than a replay of it? Compared column by
@@ -683,8 +701,10 @@ find_collisions (AxionPgWriter *w, const AxionPgBatch *b, GstAxionTable t,
   gint64 *lines, found;
 
   for (guint i = 0; i < n; i++) {
-    g_string_append_printf (sl, "%ss.%s", i ? ", " : "", cols[i].name);
-    g_string_append_printf (tl, "%sx.%s", i ? ", " : "", cols[i].name);
+    if (is_volatile (cols[i].name))
+      continue;
+    g_string_append_printf (sl, "%ss.%s", sl->len ? ", " : "", cols[i].name);
+    g_string_append_printf (tl, "%sx.%s", tl->len ? ", " : "", cols[i].name);
   }
   sql = g_strdup_printf ("SELECT s.axion_line FROM axion_stage_%s s WHERE "
                          "EXISTS (SELECT 1 FROM %s x WHERE x.%s = s.%s) AND "
