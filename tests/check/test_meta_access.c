@@ -42,6 +42,15 @@ GST_START_TEST (test_unset_parts_read_as_unset)
   fail_unless (q.overall == 0.0 && q.sharpness == 0.0);
   fail_if (gst_axion_frame_meta_get_inference (m, &is, &d1, &d2));
   fail_unless_equals_int (is, GST_AXION_INFERENCE_NONE);
+  fail_if (gst_axion_frame_meta_get_compressed_bytes (m, &u));
+  fail_unless_equals_uint64 (u, 0);
+  {
+    GstAxionGateInfo g;
+    fail_if (gst_axion_frame_meta_get_gate (m, &g));
+    fail_unless (g.received == 0 && !g.replayed);
+  }
+  fail_unless (gst_axion_frame_meta_get_snapshot (m, &us) == NULL);
+  fail_unless_equals_int64 (us, 0);
   fail_unless_equals_int (gst_axion_frame_meta_get_n_events (m), 0);
   fail_if (gst_axion_frame_meta_get_event (m, 0, &type, &id));
   fail_unless_equals_int64 (id, 99); /* untouched */
@@ -76,6 +85,16 @@ GST_START_TEST (test_set_parts_read_back)
   gst_axion_frame_meta_set_quality (m, &q);
   gst_axion_frame_meta_set_inference (m, GST_AXION_INFERENCE_STALE, 7, 0);
   motion_id = gst_axion_frame_meta_add_event (m, GST_AXION_EVENT_MOTION_END);
+  gst_axion_frame_meta_set_compressed_bytes (m, 4321);
+  {
+    GstAxionGateInfo g = { .received = 30,
+      .decoded = 3,
+      .skipped_before = 9,
+      .replayed = TRUE,
+      .active = FALSE };
+    gst_axion_frame_meta_set_gate (m, &g);
+  }
+  gst_axion_frame_meta_set_snapshot (m, "/snap/cam1/1.jpg", 1700000600000000);
 
   /* a copy of the buffer reads the same */
   copy = gst_buffer_copy (buf);
@@ -104,6 +123,17 @@ GST_START_TEST (test_set_parts_read_back)
   fail_unless_equals_int (gst_axion_frame_meta_get_n_events (m), 1);
   fail_unless (gst_axion_frame_meta_get_event (m, 0, &type, &id));
   fail_unless (type == GST_AXION_EVENT_MOTION_END && id == motion_id);
+  fail_unless (gst_axion_frame_meta_get_compressed_bytes (m, &u));
+  fail_unless_equals_uint64 (u, 4321);
+  {
+    GstAxionGateInfo g;
+    fail_unless (gst_axion_frame_meta_get_gate (m, &g));
+    fail_unless (g.received == 30 && g.decoded == 3 && g.skipped_before == 9 &&
+        g.replayed && !g.active);
+  }
+  fail_unless_equals_string (
+      gst_axion_frame_meta_get_snapshot (m, &us), "/snap/cam1/1.jpg");
+  fail_unless_equals_int64 (us, 1700000600000000);
   /* every out parameter is optional */
   fail_unless (gst_axion_frame_meta_get_event (m, 0, NULL, NULL));
   fail_unless (gst_axion_frame_meta_get_motion (m, NULL, NULL));

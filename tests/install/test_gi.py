@@ -46,6 +46,9 @@ class FrameMeta(unittest.TestCase):
         self.assertEqual(q.overall, 0.0)
         self.assertEqual(meta.get_inference()[0:2],
                          (False, GstAxion.InferenceState.NONE))
+        self.assertEqual(meta.get_compressed_bytes(), (False, 0))
+        self.assertFalse(meta.get_gate()[0])
+        self.assertEqual(meta.get_snapshot(), (None, 0))
         self.assertEqual(meta.get_n_events(), 0)
         self.assertEqual(meta.get_event(0)[0], False)
         self.assertFalse(meta.has(GstAxion.FrameFields.CAMERA))
@@ -71,6 +74,11 @@ class FrameMeta(unittest.TestCase):
         self.assertGreater(motion_id, 0)
         self.assertTrue(meta.add_event_with_id(
             GstAxion.EventType.SCENE_CHANGE, 777))
+        meta.set_compressed_bytes(4321)
+        g = GstAxion.GateInfo()
+        g.received, g.decoded, g.skipped_before, g.replayed = 30, 3, 9, True
+        meta.set_gate(g)
+        meta.set_snapshot("/snap/door-1/1.jpg", 1700000600000000)
         return motion_id
 
     def check(self, meta, motion_id):
@@ -100,6 +108,13 @@ class FrameMeta(unittest.TestCase):
         self.assertEqual(meta.get_event(1)[:],
                          (True, GstAxion.EventType.SCENE_CHANGE, 777))
         self.assertFalse(meta.get_event(2)[0])
+        self.assertEqual(meta.get_compressed_bytes(), (True, 4321))
+        ok, g = meta.get_gate()
+        self.assertTrue(ok)
+        self.assertEqual((g.received, g.decoded, g.skipped_before,
+                          g.replayed, g.active), (30, 3, 9, True, False))
+        self.assertEqual(meta.get_snapshot(),
+                         ("/snap/door-1/1.jpg", 1700000600000000))
         # what a sink writes for the frame: the same events
         n, events = meta.sink_events(new_buffer())
         self.assertEqual(n, 2)

@@ -351,6 +351,73 @@ gst_axion_frame_meta_get_inference (const GstAxionFrameMeta *meta,
 }
 
 /**
+ * gst_axion_frame_meta_get_compressed_bytes:
+ * @meta: a #GstAxionFrameMeta
+ * @bytes: (out) (optional): the frame's size as received from the camera
+ *   (compressed), in bytes
+ *
+ * Returns: whether axiongate measured it
+ */
+gboolean
+gst_axion_frame_meta_get_compressed_bytes (
+    const GstAxionFrameMeta *meta, guint64 *bytes)
+{
+  gboolean set;
+
+  g_return_val_if_fail (meta != NULL, FALSE);
+  set = gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_COMPRESSED);
+  if (bytes)
+    *bytes = set ? meta->compressed_bytes : 0;
+  return set;
+}
+
+/**
+ * gst_axion_frame_meta_get_gate:
+ * @meta: a #GstAxionFrameMeta
+ * @gate: (out caller-allocates): how axiongate sampled the stream (all 0
+ *   when not set)
+ *
+ * Returns: whether the frame went through axiongate
+ */
+gboolean
+gst_axion_frame_meta_get_gate (
+    const GstAxionFrameMeta *meta, GstAxionGateInfo *gate)
+{
+  gboolean set;
+
+  g_return_val_if_fail (meta != NULL, FALSE);
+  g_return_val_if_fail (gate != NULL, FALSE);
+  set = gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_GATE);
+  if (set)
+    *gate = meta->gate;
+  else
+    *gate = (GstAxionGateInfo){ 0 };
+  return set;
+}
+
+/**
+ * gst_axion_frame_meta_get_snapshot:
+ * @meta: a #GstAxionFrameMeta
+ * @expires_us: (out) (optional): when the snapshot is deleted (host wall
+ *   clock, Unix microseconds; 0 never)
+ *
+ * Returns: (nullable): the path of the frame's JPEG snapshot
+ *   (axionsnapshot), or %NULL
+ */
+const gchar *
+gst_axion_frame_meta_get_snapshot (
+    const GstAxionFrameMeta *meta, gint64 *expires_us)
+{
+  gboolean set;
+
+  g_return_val_if_fail (meta != NULL, NULL);
+  set = gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_SNAPSHOT);
+  if (expires_us)
+    *expires_us = set ? meta->snapshot_expires_us : 0;
+  return set ? meta->snapshot_path : NULL;
+}
+
+/**
  * gst_axion_frame_meta_get_n_events:
  * @meta: a #GstAxionFrameMeta
  *

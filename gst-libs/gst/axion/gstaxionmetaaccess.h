@@ -71,6 +71,18 @@ gboolean gst_axion_frame_meta_get_inference (const GstAxionFrameMeta *meta,
     GstAxionInferenceState *state, gdouble *wait_ms, gdouble *run_ms);
 
 GST_AXION_API
+gboolean gst_axion_frame_meta_get_compressed_bytes (
+    const GstAxionFrameMeta *meta, guint64 *bytes);
+
+GST_AXION_API
+gboolean gst_axion_frame_meta_get_gate (
+    const GstAxionFrameMeta *meta, GstAxionGateInfo *gate);
+
+GST_AXION_API
+const gchar *gst_axion_frame_meta_get_snapshot (
+    const GstAxionFrameMeta *meta, gint64 *expires_us);
+
+GST_AXION_API
 guint gst_axion_frame_meta_get_n_events (const GstAxionFrameMeta *meta);
 
 GST_AXION_API
