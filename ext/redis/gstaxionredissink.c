@@ -364,20 +364,38 @@ bound_events (GstAxionRedisSink *self, guint max_pending)
 
 /* lock held: frames whose numbers were skipped never reached the sink
  * (dropped upstream: a leaky queue, decode errors, QoS, a lost RTP
- * packet): counted in frames_dropped and named in last_error. A number
- * going back is a restarted stream, not a loss. */
+ * packet): counted in frames_dropped and named in last_error. Frames
+ * axiongate chose not to decode (an idle camera: skipped_before) were
+ * sampled out, not lost. A number going back is a restarted stream, not
+ * a loss. */
 static void
 note_frame_number (CamState *c, const GstAxionFrameMeta *meta)
 {
+  guint64 gap, sampled = 0;
+
   if (!gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_FRAME_NUMBER))
     return;
-  if (c->have_frame && meta->frame_number > c->last_frame_number + 1) {
-    c->dropped_delta += meta->frame_number - c->last_frame_number - 1;
+  gap = meta->frame_number > c->last_frame_number + 1
+      ? meta->frame_number - c->last_frame_number - 1
+      : 0;
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_GATE))
+    sampled = MIN (meta->gate.skipped_before, gap);
+  if (c->have_frame && gap > sampled) {
+    c->dropped_delta += gap - sampled;
     g_free (c->last_error);
-    c->last_error = g_strdup_printf ("frames %" G_GUINT64_FORMAT
-                                     "-%" G_GUINT64_FORMAT
-                                     " lost before axionredissink",
-        c->last_frame_number + 1, meta->frame_number - 1);
+    if (sampled == 0)
+      c->last_error = g_strdup_printf ("frames %" G_GUINT64_FORMAT
+                                       "-%" G_GUINT64_FORMAT
+                                       " lost before axionredissink",
+          c->last_frame_number + 1, meta->frame_number - 1);
+    else
+      c->last_error = g_strdup_printf (
+          "%" G_GUINT64_FORMAT " of frames %" G_GUINT64_FORMAT
+          "-%" G_GUINT64_FORMAT
+          " lost before axionredissink (%" G_GUINT64_FORMAT " not decoded by "
+          "axiongate)",
+          gap - sampled, c->last_frame_number + 1, meta->frame_number - 1,
+          sampled);
   }
   c->have_frame = TRUE;
 }

@@ -551,6 +551,29 @@ GST_START_TEST (test_state_fields)
   assert_redis ("", "HGET axion:camera:CAM_S2:state last_error");
   assert_redis ("1", "HGET axion:camera:CAM_S2:state dlpu_queue_depth");
   gst_harness_teardown (h);
+
+  /* axiongate: frames an idle camera did not decode are sampled out, not
+   * dropped; a gap beyond them is */
+  freeReplyObject (rcmd ("DEL axion:camera:CAM_G:state"));
+  h = new_sink (NULL);
+  {
+    const guint64 numbers[] = { 0, 10, 20, 35 };
+    const guint64 skipped[] = { 0, 9, 9, 9 }; /* 35: 5 more missing */
+    for (guint i = 0; i < G_N_ELEMENTS (numbers); i++) {
+      GstBuffer *b = make_frame ("CAM_G", numbers[i]);
+      GstAxionGateInfo g = { .received = numbers[i] + 1,
+        .decoded = i + 1,
+        .skipped_before = skipped[i] };
+      gst_axion_frame_meta_set_gate (gst_buffer_get_axion_frame_meta (b), &g);
+      gst_harness_push (h, b);
+    }
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  assert_redis ("5", "HGET axion:camera:CAM_G:state frames_dropped");
+  assert_redis ("5 of frames 21-34 lost before axionredissink (9 not "
+                "decoded by axiongate)",
+      "HGET axion:camera:CAM_G:state last_error");
+  gst_harness_teardown (h);
   freeReplyObject (
       rcmd ("DEL axion:dlpu:queue axion:bandwidth:CAM_S:allocation"));
 }
