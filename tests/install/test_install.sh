@@ -58,6 +58,8 @@ for f in "$bindir/axion-run" "$bindir/axion-db" "$bindir/axion-health" \
          "$datadir/axion/sql/001_initial_schema.sql" \
          "$datadir/axion/sql/rollback.sql" \
          "$datadir/axion/examples/python/axion-events.py" \
+         "$datadir/axion/web/index.html" \
+         "$datadir/axion/dashboards/axion-overview.json" \
          "$prefix/lib/systemd/system/axion-run.service" \
          "$prefix/include/gstreamer-1.0/gst/axion/axion.h" \
          "$prefix/include/gstreamer-1.0/gst/axion/gstaxionmetaaccess.h"; do
