@@ -72,6 +72,8 @@ typedef struct
   gboolean dirty;
   guint64 frames_delta;
   guint64 dropped_delta;   /* frames lost before the sink, not yet sent */
+  gboolean have_gate;      /* the frames went through axiongate: */
+  GstAxionGateInfo gate;   /* its counts at the last frame */
   gboolean have_frame;     /* last_frame_number is set */
   gint64 first_frame_mono; /* monotonic time of the first frame (uptime) */
   gdouble fps_target;      /* caps framerate, 0 = unknown (RTSP) */
@@ -496,6 +498,10 @@ gst_axion_redis_sink_render (GstBaseSink *bs, GstBuffer *in)
   if (c->first_frame_mono == 0)
     c->first_frame_mono = now;
   note_frame_number (c, meta);
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_GATE)) {
+    c->have_gate = TRUE;
+    c->gate = meta->gate;
+  }
   c->last_frame_number = meta->frame_number;
   c->last_frame_us = meta->capture_time_us;
   if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_MOTION)) {
@@ -708,7 +714,8 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
 
     /* HSET camera:<id>:state with the live fields */
     n = 2 + 2 * 10 + (c->width > 0 ? 2 : 0) + (c->last_event_type ? 4 : 0) +
-        (c->fps_target > 0 ? 2 : 0) + (c->bitrate > 0 ? 2 : 0);
+        (c->fps_target > 0 ? 2 : 0) + (c->bitrate > 0 ? 2 : 0) +
+        (c->have_gate ? 6 : 0);
     resp_cmd (f, n);
     resp_arg_len (o, "HSET", 4);
     resp_key (o, prefix, "camera:", c->id, ":state");
@@ -743,6 +750,16 @@ build_flush (GstAxionRedisSink *self, gdouble now_s)
       /* the stream's (nominal) bitrate from its tags */
       resp_arg (o, "bandwidth_mbps");
       resp_arg_fixed (o, tmp, c->bitrate / 1e6, 2);
+    }
+    if (c->have_gate) {
+      /* axiongate: frames received vs decoded (an idle camera decodes
+       * about one a GOP: not a loss), and whether it decodes all now */
+      resp_arg (o, "frames_received");
+      resp_arg_uint (o, c->gate.received);
+      resp_arg (o, "frames_decoded");
+      resp_arg_uint (o, c->gate.decoded);
+      resp_arg (o, "decoding");
+      resp_arg (o, c->gate.active ? "all" : "keyframes");
     }
     if (c->width > 0) {
       g_string_truncate (tmp, 0);

@@ -570,6 +570,10 @@ GST_START_TEST (test_state_fields)
   }
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   assert_redis ("5", "HGET axion:camera:CAM_G:state frames_dropped");
+  assert_redis ("36", "HGET axion:camera:CAM_G:state frames_received");
+  assert_redis ("4", "HGET axion:camera:CAM_G:state frames_decoded");
+  assert_redis ("keyframes", "HGET axion:camera:CAM_G:state decoding");
+  assert_redis ("0", "HEXISTS axion:camera:CAM_S:state frames_received");
   assert_redis ("5 of frames 21-34 lost before axionredissink (9 not "
                 "decoded by axiongate)",
       "HGET axion:camera:CAM_G:state last_error");
