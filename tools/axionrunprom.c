@@ -170,6 +170,28 @@ motion (Exposition *x, AxionRunCamera *c)
     gst_structure_free (st);
 }
 
+/* axiongate: what the camera sent against what was decoded (an idle
+ * camera decodes about one frame a GOP: sampled, not lost) */
+static void
+gate (Exposition *x, AxionRunCamera *c)
+{
+  GstStructure *st = axion_run_http_element_stats (c, "axiongate");
+
+  stat (x, st, "frames-received", "axion_gate_frames_received_total", "counter",
+      "Compressed frames axiongate received from the camera", c->id, 1);
+  stat (x, st, "frames-decoded", "axion_gate_frames_decoded_total", "counter",
+      "Frames axiongate passed to the decoder (replayed ones included)", c->id,
+      1);
+  stat (x, st, "frames-replayed", "axion_gate_frames_replayed_total", "counter",
+      "Frames held while idle and decoded when activity began", c->id, 1);
+  stat (x, st, "bytes-received", "axion_gate_received_bytes_total", "counter",
+      "Compressed bytes received from the camera", c->id, 1);
+  stat (x, st, "active", "axion_gate_active", "gauge",
+      "1 while every frame is decoded, 0 while only keyframes are", c->id, 1);
+  if (st)
+    gst_structure_free (st);
+}
+
 static void
 inference (Exposition *x, AxionRunCamera *c)
 {
@@ -276,6 +298,7 @@ camera (Exposition *x, AxionRunCamera *c)
         "Seconds since the camera's frames last advanced", c->id,
         (now - c->last_frame_us) / 1e6);
   motion (x, c);
+  gate (x, c);
   inference (x, c);
   sinks (x, c);
   claude (x, c);

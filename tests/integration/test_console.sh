@@ -123,6 +123,14 @@ for cam in rtsp1 rtsp2 synth; do
   n=$(sed -n "s/^axion_camera_frames_total{camera=\"$cam\"} \([0-9]*\)$/\1/p" "$t/metrics.txt")
   expect_ok "$cam: frames counted (${n:-none})" test "${n:-0}" -gt 0
 done
+# the RTSP cameras decode through axiongate: what they sent and what was
+# decoded (never more than sent)
+for cam in rtsp1 rtsp2; do
+  rx=$(sed -n "s/^axion_gate_frames_received_total{camera=\"$cam\"} \([0-9]*\)$/\1/p" "$t/metrics.txt")
+  dec=$(sed -n "s/^axion_gate_frames_decoded_total{camera=\"$cam\"} \([0-9]*\)$/\1/p" "$t/metrics.txt")
+  expect_ok "$cam: axiongate received ${rx:-none}, decoded ${dec:-none}" \
+    test "${dec:-0}" -gt 0 -a "${rx:-0}" -ge "${dec:-0}"
+done
 for m in axion_camera_frames_per_second axion_camera_outages_total axion_motion_events_total \
          axion_motion_score_ratio axion_db_lag_seconds axion_db_spool_bytes axion_db_rows_dropped_total \
          axion_redis_pending_events axion_redis_dropped_events_total axion_snapshots_written_total \
