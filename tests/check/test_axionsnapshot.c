@@ -406,6 +406,78 @@ GST_START_TEST (test_track_off)
 
 GST_END_TEST;
 
+/* with the real axiontrack upstream: its ids, its track_ended event and
+ * its summary's JSON */
+GST_START_TEST (test_track_with_axiontrack)
+{
+  GstHarness *h = gst_harness_new_parse (
+      "axiontrack min-hits=1 max-misses=2 ! axionsnapshot name=snap "
+      "interval=0 on-motion=false");
+  const gdouble confs[] = { 0.7, 0.95, 0.8, 0.75 };
+  const guint8 lumas[] = { 60, 210, 130, 100 };
+  GstElement *snap = gst_bin_get_by_name (GST_BIN (h->element), "snap");
+  gchar *camdir = gst_axion_camera_id_to_filename ("cam/1");
+  gchar *tracks = g_build_filename (tmpdir, camdir, "tracks", NULL);
+  gchar *path = NULL;
+  const gchar *json = NULL;
+  GstBuffer *ended = NULL;
+
+  g_object_set (snap, "location", tmpdir, NULL);
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=GRAY8,width=64,height=48,framerate=10/1");
+  /* one person, best seen on the second frame; then the detector runs
+   * and misses it until the track ends */
+  for (guint64 n = 0; n < 10 && ended == NULL; n++) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, W * H, NULL);
+    GstAxionFrameMeta *m = gst_buffer_add_axion_frame_meta (buf);
+    GstBuffer *out;
+
+    gst_buffer_memset (buf, 0, n < 4 ? lumas[n] : 20, W * H);
+    GST_BUFFER_PTS (buf) = n * 100 * GST_MSECOND;
+    GST_BUFFER_DURATION (buf) = 100 * GST_MSECOND;
+    gst_axion_frame_meta_set_camera_id (m, "cam/1");
+    gst_axion_frame_meta_set_frame_number (m, n);
+    gst_axion_frame_meta_set_capture_time (
+        m, T0_US + (gint64) n * 100000, GST_AXION_CAPTURE_TIME_NTP);
+    gst_axion_frame_meta_set_inference (m, GST_AXION_INFERENCE_RAN, 0, 1);
+    if (n < 4)
+      gst_axion_roi_add_detection (buf, "person", confs[n], 16, 12, 16, 24);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    m = gst_buffer_get_axion_frame_meta (out);
+    for (guint i = 0; i < m->n_events; i++)
+      if (m->events[i].type == GST_AXION_EVENT_TRACK_ENDED) {
+        GstCustomMeta *cm = gst_buffer_get_custom_meta (
+            out, GST_AXION_EVENT_DATA_META);
+        gchar key[32];
+        g_snprintf (key, sizeof (key), "e%" G_GINT64_FORMAT, m->events[i].id);
+        json = gst_structure_get_string (
+            gst_custom_meta_get_structure (cm), key);
+        ended = gst_buffer_ref (out);
+      }
+    gst_buffer_unref (out);
+  }
+  fail_unless (ended != NULL, "axiontrack ended no track");
+  path = g_build_filename (tracks, "1.jpg", NULL);
+  {
+    gchar *want = g_strdup_printf ("{\"snapshot_path\":\"%s\",", path);
+    fail_unless (g_str_has_prefix (json, want), "%s", json);
+    fail_unless (strstr (json, "\"track_id\":1,") != NULL, "%s", json);
+    g_free (want);
+  }
+  gst_harness_teardown (h);
+  fail_unless_equals_int (count_files (tracks), 1);
+  fail_unless (ABS (jpeg_mean (path) - 210) < 8, "%f", jpeg_mean (path));
+
+  gst_buffer_unref (ended);
+  gst_object_unref (snap);
+  g_free (path);
+  g_free (tracks);
+  g_free (camdir);
+}
+
+GST_END_TEST;
+
 static Suite *
 axionsnapshot_suite (void)
 {
@@ -421,6 +493,7 @@ axionsnapshot_suite (void)
   tcase_add_test (tc, test_bad_location);
   tcase_add_test (tc, test_track_best_frame);
   tcase_add_test (tc, test_track_off);
+  tcase_add_test (tc, test_track_with_axiontrack);
   suite_add_tcase (s, tc);
   return s;
 }
