@@ -276,6 +276,16 @@ keep_track_file (GstAxionSnapshot *self, const gchar *path)
     GST_DEBUG_OBJECT (self, "no best frame on disk for %s", path);
     return;
   }
+  /* a track kept when gone that came back: its file is counted once */
+  for (GList *l = self->files.tail; l; l = l->prev) {
+    f = l->data;
+    if (g_str_equal (f->path, path)) {
+      self->disk_bytes -= MIN (self->disk_bytes, f->size);
+      g_queue_delete_link (&self->files, l);
+      file_entry_free (f);
+      break;
+    }
+  }
   f = g_new0 (FileEntry, 1);
   f->path = g_strdup (path);
   f->size = st.st_size;
@@ -532,12 +542,18 @@ update_tracks (GstAxionSnapshot *self, GstVideoFrame *frame,
     TrackBest *t;
     Job *j;
 
-    /* axiontrack's predicted boxes have no confidence: not a detection */
     if (!gst_axion_roi_get_detection (
             (GstVideoRegionOfInterestMeta *) m, NULL, &conf, &id) ||
-        id <= 0 || conf < 0)
+        id <= 0)
       continue;
     t = g_hash_table_lookup (self->tracks, &id);
+    if (conf < 0) {
+      /* axiontrack's predicted box (no confidence): no best frame, but
+       * the track is still there (occluded) */
+      if (t)
+        t->last_seen_us = meta->capture_time_us;
+      continue;
+    }
     if (t == NULL) {
       gint64 *key = g_new (gint64, 1);
       gchar *name = g_strdup_printf ("%" G_GINT64_FORMAT ".jpg", id);

@@ -406,6 +406,42 @@ GST_START_TEST (test_track_off)
 
 GST_END_TEST;
 
+/* a track no detection names for 60 s (capture time) is over: its file is
+ * kept; should its id come back, the file holds its best frame since then
+ * and is counted once */
+GST_START_TEST (test_track_gone)
+{
+  GstHarness *h = new_snapshot ();
+  const gint64 id = 3;
+  gchar *camdir = gst_axion_camera_id_to_filename ("cam/1");
+  gchar *tracks = g_build_filename (tmpdir, camdir, "tracks", NULL);
+  gchar *path = g_build_filename (tracks, "3.jpg", NULL);
+  GstStructure *st;
+  guint64 kept = 0;
+  guint files = 0;
+
+  g_object_set (h->element, "on-motion", FALSE, NULL);
+  gst_buffer_unref (push_tracks (h, 1, 200, &id, (gdouble[]){ 0.9 }, 1, 0));
+  /* 70 s later, nothing: the track is over */
+  gst_buffer_unref (push_tracks (h, 701, 90, NULL, NULL, 0, 0));
+  gst_buffer_unref (push_tracks (h, 702, 50, &id, (gdouble[]){ 0.5 }, 1, 0));
+  gst_element_set_state (h->element, GST_STATE_NULL);
+  g_object_get (h->element, "stats", &st, NULL);
+  fail_unless (gst_structure_get_uint64 (st, "track-snapshots", &kept));
+  fail_unless (gst_structure_get_uint (st, "files-on-disk", &files));
+  fail_unless_equals_int ((gint) kept, 2);
+  fail_unless_equals_int (files, 1);
+  gst_structure_free (st);
+  fail_unless_equals_int (count_files (tracks), 1);
+  fail_unless (ABS (jpeg_mean (path) - 50) < 8, "%f", jpeg_mean (path));
+  gst_harness_teardown (h);
+  g_free (path);
+  g_free (tracks);
+  g_free (camdir);
+}
+
+GST_END_TEST;
+
 /* with the real axiontrack upstream: its ids, its track_ended event and
  * its summary's JSON */
 GST_START_TEST (test_track_with_axiontrack)
@@ -493,6 +529,7 @@ axionsnapshot_suite (void)
   tcase_add_test (tc, test_bad_location);
   tcase_add_test (tc, test_track_best_frame);
   tcase_add_test (tc, test_track_off);
+  tcase_add_test (tc, test_track_gone);
   tcase_add_test (tc, test_track_with_axiontrack);
   suite_add_tcase (s, tc);
   return s;
