@@ -17,6 +17,12 @@
  * storage_path with storage_location 'local') and into each alert's
  * alert_data as `snapshot_path`, before the sinks see the buffer.
  *
+ * With axiontrack upstream (on-track), each track's best frame so far (the
+ * highest confidence of its detection) is encoded the same way into
+ * LOCATION/CAMERA/tracks/ID.jpg, replaced by better ones, and kept when
+ * the track ends: its track_ended event's event_data gets the path as
+ * `snapshot_path`.
+ *
  * Files: LOCATION/CAMERA/YYYY-MM-DD/HHMMSS.mmmZ-fFRAME-REASON.jpg (the
  * capture time, UTC). The disk is bounded: after each write the oldest
  * snapshots of the camera are deleted while they hold more than
@@ -498,8 +504,11 @@ queue_job (GstAxionSnapshot *self, Job *j)
       }
     }
   }
-  /* keeping a file is no encoding: never dropped (the disk bound needs it) */
-  if (j->sample && g_queue_get_length (&self->jobs) >= self->queue_size) {
+  /* keeping a file is no encoding: never dropped (the disk bound needs
+   * it); a best frame may take half the queue at most, so that the motion
+   * and alert snapshots (their paths are in rows) still find room */
+  if (j->sample &&
+      g_queue_get_length (&self->jobs) >= MAX (1, self->queue_size / 2)) {
     queued = FALSE;
     if (j->track)
       self->track_dropped++;
