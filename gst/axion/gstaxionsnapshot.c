@@ -54,10 +54,11 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_snapshot_debug);
 #define DEFAULT_QUEUE_SIZE 8
 #define LATEST_NAME "latest.jpg"
 #define TRACKS_DIR "tracks"
-/* a track that no detection named for this long (capture time) is over
- * even without a track_ended event (no axiontrack, or a track that never
- * got confirmed); axiontrack ends a track after max-misses detector
- * frames, seconds at most, so its event comes first */
+/* a track that no region named for this long (capture time) is over even
+ * without a track_ended event (no axiontrack, or axiontrack restarted);
+ * axiontrack ends a track after max-misses detector frames (default 30:
+ * 30 s at one inference a second, 1 s at 30), so its event normally
+ * comes first */
 #define TRACK_GONE_US (60 * G_USEC_PER_SEC)
 
 enum
