@@ -54,12 +54,15 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_snapshot_debug);
 #define DEFAULT_QUEUE_SIZE 8
 #define LATEST_NAME "latest.jpg"
 #define TRACKS_DIR "tracks"
-/* a track that no region named for this long (capture time) is over even
- * without a track_ended event (no axiontrack, or axiontrack restarted);
+/* a track that no region named for this long (capture time) keeps its
+ * file even without a track_ended event (no axiontrack, or a restart);
  * axiontrack ends a track after max-misses detector frames (default 30:
  * 30 s at one inference a second, 1 s at 30), so its event normally
  * comes first */
 #define TRACK_GONE_US (60 * G_USEC_PER_SEC)
+/* a track kept for being gone is remembered this long for its late end
+ * event (a slow detector: 30 misses at one inference every 10 s) */
+#define TRACK_FORGET_US (600 * G_USEC_PER_SEC)
 
 enum
 {
@@ -89,6 +92,7 @@ typedef struct
   gdouble best;        /* confidence of the frame on file or queued */
   gint64 last_seen_us; /* capture time */
   gboolean has_file;   /* a frame was queued for tracks/<id>.jpg */
+  gboolean kept;       /* gone: its file is kept, its end event may come */
   gchar *path;
 } TrackBest;
 
@@ -290,6 +294,7 @@ keep_track_file (GstAxionSnapshot *self, const gchar *path)
       self->disk_bytes -= MIN (self->disk_bytes, f->size);
       g_queue_delete_link (&self->files, l);
       file_entry_free (f);
+      self->track_kept--;
       break;
     }
   }
@@ -528,8 +533,9 @@ keep_track (GstAxionSnapshot *self, const gchar *dir, TrackBest *t)
 {
   Job *j;
 
-  if (!t->has_file)
+  if (!t->has_file || t->kept)
     return;
+  t->kept = TRUE;
   j = g_new0 (Job, 1);
   j->dir = g_strdup (dir);
   j->path = g_strdup (t->path);
@@ -560,8 +566,10 @@ update_tracks (GstAxionSnapshot *self, GstVideoFrame *frame,
     if (conf < 0) {
       /* axiontrack's predicted box (no confidence): no best frame, but
        * the track is still there (occluded) */
-      if (t)
+      if (t) {
         t->last_seen_us = meta->capture_time_us;
+        t->kept = FALSE;
+      }
       continue;
     }
     if (t == NULL) {
@@ -575,6 +583,8 @@ update_tracks (GstAxionSnapshot *self, GstVideoFrame *frame,
       g_free (name);
     }
     t->last_seen_us = meta->capture_time_us;
+    /* back after a gap: kept again (counted once) when it ends */
+    t->kept = FALSE;
     if (conf <= t->best)
       continue;
     if (sample == NULL) {
@@ -657,7 +667,8 @@ end_tracks (GstAxionSnapshot *self, GstBuffer *buf, GstAxionFrameMeta *meta,
   }
 }
 
-/* tracks nobody ended keep their file once gone */
+/* a track gone for TRACK_GONE_US keeps its file (counted in the bounds);
+ * its end event may still come, until TRACK_FORGET_US */
 static void
 expire_tracks (GstAxionSnapshot *self, gint64 now_us, const gchar *dir)
 {
@@ -666,9 +677,12 @@ expire_tracks (GstAxionSnapshot *self, gint64 now_us, const gchar *dir)
 
   g_hash_table_iter_init (&it, self->tracks);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *) &t)) {
-    if (now_us - t->last_seen_us >= TRACK_GONE_US || now_us < t->last_seen_us) {
+    gint64 gone = now_us - t->last_seen_us;
+    if (gone >= TRACK_FORGET_US || gone < 0) {
       keep_track (self, dir, t);
       g_hash_table_iter_remove (&it);
+    } else if (gone >= TRACK_GONE_US) {
+      keep_track (self, dir, t);
     }
   }
 }
