@@ -17,6 +17,12 @@
  * storage_path with storage_location 'local') and into each alert's
  * alert_data as `snapshot_path`, before the sinks see the buffer.
  *
+ * With axiontrack upstream (on-track), each track's best frame so far (the
+ * highest confidence of its detection) is encoded the same way into
+ * LOCATION/CAMERA/tracks/ID.jpg, replaced by better ones, and kept when
+ * the track ends: its track_ended event's event_data gets the path as
+ * `snapshot_path`.
+ *
  * Files: LOCATION/CAMERA/YYYY-MM-DD/HHMMSS.mmmZ-fFRAME-REASON.jpg (the
  * capture time, UTC). The disk is bounded: after each write the oldest
  * snapshots of the camera are deleted while they hold more than
@@ -47,6 +53,16 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_snapshot_debug);
 #define DEFAULT_MAX_AGE (7 * 24 * 3600)
 #define DEFAULT_QUEUE_SIZE 8
 #define LATEST_NAME "latest.jpg"
+#define TRACKS_DIR "tracks"
+/* a track that no region named for this long (capture time) keeps its
+ * file even without a track_ended event (no axiontrack, or a restart);
+ * axiontrack ends a track after max-misses detector frames (default 30:
+ * 30 s at one inference a second, 1 s at 30), so its event normally
+ * comes first */
+#define TRACK_GONE_US (60 * G_USEC_PER_SEC)
+/* a track kept for being gone is remembered this long for its late end
+ * event (a slow detector: 30 misses at one inference every 10 s) */
+#define TRACK_FORGET_US (600 * G_USEC_PER_SEC)
 
 enum
 {
@@ -58,15 +74,27 @@ enum
   PROP_MAX_BYTES,
   PROP_MAX_AGE,
   PROP_QUEUE_SIZE,
+  PROP_ON_TRACK,
   PROP_STATS,
 };
 
 typedef struct
 {
-  GstSample *sample;
-  gchar *dir;  /* the camera's directory */
-  gchar *path; /* NULL: latest.jpg only */
+  GstSample *sample; /* NULL: a track's best frame to keep (path) */
+  gchar *dir;        /* the camera's directory */
+  gchar *path;       /* NULL: latest.jpg only */
+  gboolean track;    /* a track's best frame so far: path only, replaced */
 } Job;
+
+/* a live track's best frame (streaming thread) */
+typedef struct
+{
+  gdouble best;        /* confidence of the frame on file or queued */
+  gint64 last_seen_us; /* capture time */
+  gboolean has_file;   /* a frame was queued for tracks/<id>.jpg */
+  gboolean kept;       /* gone: its file is kept, its end event may come */
+  gchar *path;
+} TrackBest;
 
 typedef struct
 {
@@ -81,7 +109,7 @@ struct _GstAxionSnapshot
 
   /* properties (object lock) */
   gchar *location;
-  gboolean on_motion, on_alert;
+  gboolean on_motion, on_alert, on_track;
   gdouble interval;
   guint64 max_bytes;
   guint max_age;
@@ -89,6 +117,8 @@ struct _GstAxionSnapshot
 
   /* streaming thread */
   gint64 last_latest_us;
+  GHashTable *tracks; /* track id -> TrackBest */
+  gchar *track_dir;   /* the camera directory of those tracks */
 
   /* the worker (lock) */
   GMutex lock;
@@ -100,6 +130,7 @@ struct _GstAxionSnapshot
   GQueue files; /* FileEntry, oldest first */
   guint64 disk_bytes;
   guint64 written, dropped, errors, deleted;
+  guint64 track_updates, track_dropped, track_kept;
   gdouble encode_ms;
 };
 
@@ -111,7 +142,8 @@ GST_ELEMENT_REGISTER_DEFINE (
 static void
 job_free (Job *j)
 {
-  gst_sample_unref (j->sample);
+  if (j->sample)
+    gst_sample_unref (j->sample);
   g_free (j->dir);
   g_free (j->path);
   g_free (j);
@@ -122,6 +154,13 @@ file_entry_free (FileEntry *f)
 {
   g_free (f->path);
   g_free (f);
+}
+
+static void
+track_best_free (TrackBest *t)
+{
+  g_free (t->path);
+  g_free (t);
 }
 
 /* ---- the worker: encode, write, keep the disk bounded -------------------- */
@@ -193,6 +232,19 @@ write_jpeg (GstAxionSnapshot *self, Job *j, GstBuffer *jpeg)
 
   if (!gst_buffer_map (jpeg, &map, GST_MAP_READ))
     goto done;
+  if (j->track) {
+    /* replaced atomically; counted towards the bounds once kept */
+    gchar *parent = g_path_get_dirname (j->path);
+    ok = g_mkdir_with_parents (parent, 0755) == 0 &&
+        g_file_set_contents (j->path, (gchar *) map.data, map.size, &err);
+    g_free (parent);
+    if (!ok)
+      GST_WARNING_OBJECT (self, "cannot write snapshot %s: %s", j->path,
+          err ? err->message : g_strerror (errno));
+    g_clear_error (&err);
+    gst_buffer_unmap (jpeg, &map);
+    goto done;
+  }
   if (j->path) {
     gchar *parent = g_path_get_dirname (j->path);
     ok = g_mkdir_with_parents (parent, 0755) == 0 &&
@@ -223,15 +275,47 @@ done:
   return ok;
 }
 
+/* with lock: a track's final file now counts towards the bounds */
+static void
+keep_track_file (GstAxionSnapshot *self, const gchar *path)
+{
+  GStatBuf st;
+  FileEntry *f;
+
+  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode)) {
+    /* its update failed (write-errors) or never got its turn */
+    GST_DEBUG_OBJECT (self, "no best frame on disk for %s", path);
+    return;
+  }
+  /* a track kept when gone that came back: its file is counted once */
+  for (GList *l = self->files.tail; l; l = l->prev) {
+    f = l->data;
+    if (g_str_equal (f->path, path)) {
+      self->disk_bytes -= MIN (self->disk_bytes, f->size);
+      g_queue_delete_link (&self->files, l);
+      file_entry_free (f);
+      self->track_kept--;
+      break;
+    }
+  }
+  f = g_new0 (FileEntry, 1);
+  f->path = g_strdup (path);
+  f->size = st.st_size;
+  f->mtime_us = g_get_real_time ();
+  g_queue_push_tail (&self->files, f);
+  self->disk_bytes += f->size;
+  self->track_kept++;
+}
+
 static void
 process_job (GstAxionSnapshot *self, Job *j)
 {
   static GstStaticCaps jpeg_caps = GST_STATIC_CAPS ("image/jpeg");
   GError *err = NULL;
   gint64 t0 = g_get_monotonic_time ();
-  GstCaps *caps = gst_static_caps_get (&jpeg_caps);
+  GstCaps *caps;
   GstSample *out;
-  gboolean ok = FALSE;
+  gboolean ok = FALSE, scanned = FALSE;
 
   g_mutex_lock (&self->lock);
   if (g_strcmp0 (self->scanned_dir, j->dir) != 0) {
@@ -241,8 +325,25 @@ process_job (GstAxionSnapshot *self, Job *j)
     g_queue_clear_full (&self->files, (GDestroyNotify) file_entry_free);
     self->disk_bytes = 0;
     scan_dir (self, j->dir, 0);
+    scanned = TRUE;
+  }
+  if (j->sample == NULL) {
+    guint64 max_bytes;
+    guint max_age;
+    /* a scan just now counted the file already */
+    if (!scanned)
+      keep_track_file (self, j->path);
+    GST_OBJECT_LOCK (self);
+    max_bytes = self->max_bytes;
+    max_age = self->max_age;
+    GST_OBJECT_UNLOCK (self);
+    enforce_bounds (self, max_bytes, max_age);
+    g_mutex_unlock (&self->lock);
+    return;
   }
   g_mutex_unlock (&self->lock);
+
+  caps = gst_static_caps_get (&jpeg_caps);
 
   /* GStreamer's own still-image conversion (videoconvert ! jpegenc) */
   out = gst_video_convert_sample (j->sample, caps, 10 * GST_SECOND, &err);
@@ -262,7 +363,9 @@ process_job (GstAxionSnapshot *self, Job *j)
     guint max_age = self->max_age;
     GST_OBJECT_UNLOCK (self);
     g_mutex_lock (&self->lock);
-    if (ok && j->path) {
+    if (ok && j->track) {
+      self->track_updates++;
+    } else if (ok && j->path) {
       self->written++;
       self->encode_ms += (g_get_monotonic_time () - t0) / 1000.0;
     } else if (!ok) {
@@ -348,6 +451,26 @@ json_append_string (GString *s, const gchar *v)
   g_string_append_c (s, '"');
 }
 
+/* @old (a JSON object or NULL) with "snapshot_path" as its first member */
+static gchar *
+json_with_path (const gchar *old, const gchar *path)
+{
+  GString *s = g_string_new ("{\"snapshot_path\":");
+
+  json_append_string (s, path);
+  if (old && old[0] == '{') {
+    const gchar *body = old + 1;
+    while (g_ascii_isspace (*body))
+      body++;
+    if (*body != '}')
+      g_string_append_c (s, ',');
+    g_string_append (s, body);
+  } else {
+    g_string_append_c (s, '}');
+  }
+  return g_string_free (s, FALSE);
+}
+
 /* alert_data (and the MQTT/webhook message's "data") gets the path */
 static void
 link_alerts (GstBuffer *buf, const gchar *path)
@@ -358,22 +481,225 @@ link_alerts (GstBuffer *buf, const gchar *path)
   while ((m = gst_buffer_iterate_meta_filtered (
               buf, &state, GST_AXION_ALERT_META_API_TYPE))) {
     GstAxionAlert *al = ((GstAxionAlertMeta *) m)->alert;
-    const gchar *old = al->data_json;
-    GString *s = g_string_new ("{\"snapshot_path\":");
-    json_append_string (s, path);
-    if (old && old[0] == '{') {
-      const gchar *body = old + 1;
-      while (g_ascii_isspace (*body))
-        body++;
-      if (*body != '}')
-        g_string_append_c (s, ',');
-      g_string_append (s, body);
-    } else {
-      g_string_append_c (s, '}');
-    }
+    gchar *json = json_with_path (al->data_json, path);
     g_free (al->data_json);
-    al->data_json = g_string_free (s, FALSE);
+    al->data_json = json;
   }
+}
+
+/* ---- a track's best frame ------------------------------------------------ */
+
+/* queues @j, or replaces the frame of the same track's update still
+ * waiting (one pending update per track); FALSE (dropped) when full */
+static gboolean
+queue_job (GstAxionSnapshot *self, Job *j)
+{
+  gboolean queued = TRUE;
+
+  g_mutex_lock (&self->lock);
+  if (j->track) {
+    for (GList *l = self->jobs.head; l; l = l->next) {
+      Job *q = l->data;
+      if (q->track && g_strcmp0 (q->path, j->path) == 0) {
+        GstSample *old = q->sample;
+        q->sample = g_steal_pointer (&j->sample);
+        gst_sample_unref (old);
+        job_free (j);
+        g_mutex_unlock (&self->lock);
+        return TRUE;
+      }
+    }
+  }
+  /* keeping a file is no encoding: never dropped (the disk bound needs
+   * it); a best frame may take half the queue at most, so that the motion
+   * and alert snapshots (their paths are in rows) still find room */
+  if (j->sample &&
+      g_queue_get_length (&self->jobs) >= MAX (1, self->queue_size / 2)) {
+    queued = FALSE;
+    if (j->track)
+      self->track_dropped++;
+    job_free (j);
+  } else {
+    g_queue_push_tail (&self->jobs, j);
+    g_cond_signal (&self->cond);
+  }
+  g_mutex_unlock (&self->lock);
+  return queued;
+}
+
+/* the worker counts the track's file towards the bounds; it stays */
+static void
+keep_track (GstAxionSnapshot *self, const gchar *dir, TrackBest *t)
+{
+  Job *j;
+
+  if (!t->has_file || t->kept)
+    return;
+  t->kept = TRUE;
+  j = g_new0 (Job, 1);
+  j->dir = g_strdup (dir);
+  j->path = g_strdup (t->path);
+  queue_job (self, j);
+}
+
+static void
+update_tracks (GstAxionSnapshot *self, GstVideoFrame *frame,
+    GstAxionFrameMeta *meta, const gchar *dir)
+{
+  GstBuffer *buf = frame->buffer;
+  GstSample *sample = NULL;
+  gpointer state = NULL;
+  GstMeta *m;
+
+  while ((m = gst_buffer_iterate_meta_filtered (
+              buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    gdouble conf = -1.0;
+    gint64 id = -1;
+    TrackBest *t;
+    Job *j;
+
+    if (!gst_axion_roi_get_detection (
+            (GstVideoRegionOfInterestMeta *) m, NULL, &conf, &id) ||
+        id <= 0)
+      continue;
+    t = g_hash_table_lookup (self->tracks, &id);
+    if (conf < 0) {
+      /* axiontrack's predicted box (no confidence): no best frame, but
+       * the track is still there (occluded) */
+      if (t) {
+        t->last_seen_us = meta->capture_time_us;
+        t->kept = FALSE;
+      }
+      continue;
+    }
+    if (t == NULL) {
+      gint64 *key = g_new (gint64, 1);
+      gchar *name = g_strdup_printf ("%" G_GINT64_FORMAT ".jpg", id);
+      *key = id;
+      t = g_new0 (TrackBest, 1);
+      t->best = -1.0;
+      t->path = g_build_filename (dir, TRACKS_DIR, name, NULL);
+      g_hash_table_insert (self->tracks, key, t);
+      g_free (name);
+    }
+    t->last_seen_us = meta->capture_time_us;
+    /* back after a gap: kept again (counted once) when it ends */
+    t->kept = FALSE;
+    if (conf <= t->best)
+      continue;
+    if (sample == NULL) {
+      /* one copy of the pixels per frame, shared by its tracks: the
+       * decoder's buffer goes back to its pool at once */
+      GstCaps *caps = gst_video_info_to_caps (&frame->info);
+      GstBuffer *copy = gst_buffer_copy_deep (buf);
+      sample = gst_sample_new (copy, caps, NULL, NULL);
+      gst_buffer_unref (copy);
+      gst_caps_unref (caps);
+    }
+    j = g_new0 (Job, 1);
+    j->sample = gst_sample_ref (sample);
+    j->dir = g_strdup (dir);
+    j->path = g_strdup (t->path);
+    j->track = TRUE;
+    if (queue_job (self, j)) {
+      t->best = conf;
+      t->has_file = TRUE;
+      GST_LOG_OBJECT (self,
+          "track %" G_GINT64_FORMAT ": best frame %" G_GUINT64_FORMAT " (%.3f)",
+          id, meta->frame_number, conf);
+    } else {
+      GST_DEBUG_OBJECT (self,
+          "queue full: best frame of track %" G_GINT64_FORMAT " not updated",
+          id);
+    }
+  }
+  if (sample)
+    gst_sample_unref (sample);
+}
+
+/* the "track_id" of an event's JSON (axiontrack's), or -1 */
+static gint64
+json_track_id (const gchar *json)
+{
+  const gchar *p = json ? strstr (json, "\"track_id\":") : NULL;
+
+  return p ? g_ascii_strtoll (p + strlen ("\"track_id\":"), NULL, 10) : -1;
+}
+
+/* a track_ended event's event_data gets the path of the track's best
+ * frame; the file is kept */
+static void
+end_tracks (GstAxionSnapshot *self, GstBuffer *buf, GstAxionFrameMeta *meta,
+    const gchar *dir)
+{
+  GstCustomMeta *cm = NULL;
+  GstStructure *data;
+
+  for (guint i = 0; i < meta->n_events; i++) {
+    gchar key[32];
+    const gchar *json;
+    gint64 id;
+    TrackBest *t;
+
+    if (meta->events[i].type != GST_AXION_EVENT_TRACK_ENDED)
+      continue;
+    if (cm == NULL &&
+        (gst_meta_get_info (GST_AXION_EVENT_DATA_META) == NULL ||
+            (cm = gst_buffer_get_custom_meta (
+                 buf, GST_AXION_EVENT_DATA_META)) == NULL))
+      return;
+    data = gst_custom_meta_get_structure (cm);
+    g_snprintf (key, sizeof (key), "e%" G_GINT64_FORMAT, meta->events[i].id);
+    json = gst_structure_get_string (data, key);
+    id = json_track_id (json);
+    t = id > 0 ? g_hash_table_lookup (self->tracks, &id) : NULL;
+    if (t == NULL)
+      continue;
+    if (t->has_file) {
+      gchar *with = json_with_path (json, t->path);
+      gst_structure_set (data, key, G_TYPE_STRING, with, NULL);
+      GST_DEBUG_OBJECT (
+          self, "track %" G_GINT64_FORMAT " ended: %s", id, t->path);
+      g_free (with);
+    }
+    keep_track (self, dir, t);
+    g_hash_table_remove (self->tracks, &id);
+  }
+}
+
+/* a track gone for TRACK_GONE_US keeps its file (counted in the bounds);
+ * its end event may still come, until TRACK_FORGET_US */
+static void
+expire_tracks (GstAxionSnapshot *self, gint64 now_us, const gchar *dir)
+{
+  GHashTableIter it;
+  TrackBest *t;
+
+  g_hash_table_iter_init (&it, self->tracks);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &t)) {
+    gint64 gone = now_us - t->last_seen_us;
+    if (gone >= TRACK_FORGET_US || gone < 0) {
+      keep_track (self, dir, t);
+      g_hash_table_iter_remove (&it);
+    } else if (gone >= TRACK_GONE_US) {
+      keep_track (self, dir, t);
+    }
+  }
+}
+
+static void
+track_frame (GstAxionSnapshot *self, GstVideoFrame *frame,
+    GstAxionFrameMeta *meta, const gchar *location)
+{
+  gchar *camdir = gst_axion_camera_id_to_filename (meta->camera_id);
+  gchar *dir = g_build_filename (location, camdir, NULL);
+
+  update_tracks (self, frame, meta, dir);
+  end_tracks (self, frame->buffer, meta, dir);
+  expire_tracks (self, meta->capture_time_us, dir);
+  g_free (self->track_dir);
+  self->track_dir = dir;
+  g_free (camdir);
 }
 
 static GstFlowReturn
@@ -383,7 +709,7 @@ gst_axion_snapshot_analyze (GstAxionVideoAnalyzer *analyzer,
   GstAxionSnapshot *self = GST_AXION_SNAPSHOT (analyzer);
   GstBuffer *buf = frame->buffer;
   const gchar *reason = NULL;
-  gboolean on_motion, on_alert, periodic, full;
+  gboolean on_motion, on_alert, on_track, periodic, full;
   gdouble interval;
   guint max_age;
   gchar *location, *camdir, *dir, *path = NULL;
@@ -394,11 +720,14 @@ gst_axion_snapshot_analyze (GstAxionVideoAnalyzer *analyzer,
   GST_OBJECT_LOCK (self);
   on_motion = self->on_motion;
   on_alert = self->on_alert;
+  on_track = self->on_track;
   interval = self->interval;
   max_age = self->max_age;
   location = g_strdup (self->location);
   GST_OBJECT_UNLOCK (self);
 
+  if (on_track)
+    track_frame (self, frame, meta, location);
   if (on_alert && gst_axion_alert_meta_count (buf) > 0)
     reason = "alert";
   else if (on_motion &&
@@ -486,6 +815,8 @@ gst_axion_snapshot_start (GstBaseTransform *bt)
   }
   g_free (location);
   self->last_latest_us = 0;
+  self->tracks = g_hash_table_new_full (
+      g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) track_best_free);
   self->quit = FALSE;
   self->thread = g_thread_new ("axionsnapshot", worker, self);
   return GST_BASE_TRANSFORM_CLASS (gst_axion_snapshot_parent_class)->start (bt);
@@ -496,6 +827,16 @@ gst_axion_snapshot_stop (GstBaseTransform *bt)
 {
   GstAxionSnapshot *self = GST_AXION_SNAPSHOT (bt);
 
+  /* live tracks keep their best frame so far */
+  if (self->tracks) {
+    GHashTableIter it;
+    TrackBest *t;
+    g_hash_table_iter_init (&it, self->tracks);
+    while (g_hash_table_iter_next (&it, NULL, (gpointer *) &t))
+      keep_track (self, self->track_dir, t);
+    g_clear_pointer (&self->tracks, g_hash_table_unref);
+  }
+  g_clear_pointer (&self->track_dir, g_free);
   /* the queued snapshots are written first: their paths are in rows */
   g_mutex_lock (&self->lock);
   self->quit = TRUE;
@@ -521,7 +862,10 @@ make_stats (GstAxionSnapshot *self)
       G_TYPE_UINT, g_queue_get_length (&self->files), "bytes-on-disk",
       G_TYPE_UINT64, self->disk_bytes, "queued", G_TYPE_UINT,
       g_queue_get_length (&self->jobs), "encode-ms-avg", G_TYPE_DOUBLE,
-      self->written ? self->encode_ms / self->written : 0.0, NULL);
+      self->written ? self->encode_ms / self->written : 0.0, "track-updates",
+      G_TYPE_UINT64, self->track_updates, "track-updates-dropped",
+      G_TYPE_UINT64, self->track_dropped, "track-snapshots", G_TYPE_UINT64,
+      self->track_kept, NULL);
   g_mutex_unlock (&self->lock);
   return s;
 }
@@ -543,6 +887,9 @@ gst_axion_snapshot_set_property (
     break;
   case PROP_ON_ALERT:
     self->on_alert = g_value_get_boolean (value);
+    break;
+  case PROP_ON_TRACK:
+    self->on_track = g_value_get_boolean (value);
     break;
   case PROP_INTERVAL:
     self->interval = g_value_get_double (value);
@@ -584,6 +931,9 @@ gst_axion_snapshot_get_property (
   case PROP_ON_ALERT:
     g_value_set_boolean (value, self->on_alert);
     break;
+  case PROP_ON_TRACK:
+    g_value_set_boolean (value, self->on_track);
+    break;
   case PROP_INTERVAL:
     g_value_set_double (value, self->interval);
     break;
@@ -612,6 +962,9 @@ gst_axion_snapshot_finalize (GObject *object)
   g_queue_clear_full (&self->files, (GDestroyNotify) file_entry_free);
   g_free (self->scanned_dir);
   g_free (self->location);
+  g_free (self->track_dir);
+  if (self->tracks)
+    g_hash_table_unref (self->tracks);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   G_OBJECT_CLASS (gst_axion_snapshot_parent_class)->finalize (object);
@@ -623,6 +976,7 @@ gst_axion_snapshot_init (GstAxionSnapshot *self)
   self->location = g_strdup (DEFAULT_LOCATION);
   self->on_motion = TRUE;
   self->on_alert = TRUE;
+  self->on_track = TRUE;
   self->interval = DEFAULT_INTERVAL;
   self->max_bytes = DEFAULT_MAX_BYTES;
   self->max_age = DEFAULT_MAX_AGE;
@@ -663,6 +1017,12 @@ gst_axion_snapshot_class_init (GstAxionSnapshotClass *klass)
           "A snapshot of every frame that carries an alert (its path goes "
           "into alert_data.snapshot_path)",
           TRUE, rw));
+  g_object_class_install_property (gobject_class, PROP_ON_TRACK,
+      g_param_spec_boolean ("on-track", "On track",
+          "Each track's best frame (highest confidence of its detection, "
+          "axiontrack's track-id) in CAMERA/tracks/ID.jpg, its path in the "
+          "track_ended event's event_data.snapshot_path",
+          TRUE, rw));
   g_object_class_install_property (gobject_class, PROP_INTERVAL,
       g_param_spec_double ("interval", "Interval",
           "Seconds (capture time) between refreshes of latest.jpg when no "
@@ -687,13 +1047,14 @@ gst_axion_snapshot_class_init (GstAxionSnapshotClass *klass)
       g_param_spec_boxed ("stats", "Statistics",
           "snapshots-written, snapshots-dropped, write-errors, "
           "files-deleted, files-on-disk, bytes-on-disk, queued, "
-          "encode-ms-avg",
+          "encode-ms-avg, track-updates, track-updates-dropped, "
+          "track-snapshots",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_set_static_metadata (element_class, "Axion event snapshots",
       "Filter/Analyzer/Video",
-      "JPEG snapshots on motion start and alerts, written off the streaming "
-      "thread, bounded by size and age",
+      "JPEG snapshots on motion start, alerts and each track's best frame, "
+      "written off the streaming thread, bounded by size and age",
       "Axion developers");
   gst_axion_video_analyzer_class_add_pad_templates (an_class);
 
