@@ -34,6 +34,7 @@
 #include "gstaxionpgsink.h"
 
 #include <gst/axion/gstaxionformat.h>
+#include "axionpgaudit.h"
 #include "axionpgbatch.h"
 #include "axionpgjournal.h"
 #include "axionpgspool.h"
@@ -146,6 +147,7 @@ struct _GstAxionPgSink
 
   /* worker thread */
   AxionPgWriter writer;
+  AxionPgAudit audit;         /* the other Axion elements' changes */
   gboolean spool_pending;     /* spool files to replay before new rows */
   gint64 spool_full_tried_us; /* the last spool write tried while full */
   gint64 last_metrics_us;
@@ -1389,6 +1391,7 @@ gst_axion_pg_sink_start (GstBaseSink *bs)
     GST_WARNING_OBJECT (self,
         "PostgreSQL unreachable at start: rows are "
         "spooled until it is back");
+  axion_pg_audit_start (&self->audit);
   return TRUE;
 }
 
@@ -1398,6 +1401,7 @@ gst_axion_pg_sink_stop (GstBaseSink *bs)
   GstAxionPgSink *self = GST_AXION_PG_SINK (bs);
   gboolean ret;
 
+  axion_pg_audit_stop (&self->audit);
   /* the worker's last flush writes or spools what is queued */
   ret = GST_BASE_SINK_CLASS (parent_class)->stop (bs);
   post_warnings (self);
@@ -1432,6 +1436,17 @@ make_stats (GstAxionPgSink *self)
       self->buffers_without_meta, NULL);
   g_mutex_unlock (&self->parent.lock);
   return s;
+}
+
+/* an audit row of another element's change (axionpgaudit.c) */
+static void
+audit_add_row (GstAxionRow *row, gpointer data)
+{
+  GstAxionPgSink *self = data;
+
+  g_mutex_lock (&self->parent.lock);
+  batch_add_row (self, row);
+  g_mutex_unlock (&self->parent.lock);
 }
 
 static void
@@ -1627,6 +1642,7 @@ gst_axion_pg_sink_finalize (GObject *object)
   axion_pg_batch_free (self->pending);
   axion_pg_journal_clear (&self->journal_state);
   axion_pg_writer_clear (&self->writer);
+  axion_pg_audit_clear (&self->audit);
   gst_axion_frame_rate_clear (&self->rate);
   g_free (self->conninfo);
   g_free (self->spool_dir);
@@ -1644,6 +1660,7 @@ gst_axion_pg_sink_init (GstAxionPgSink *self)
   g_queue_init (&self->queue);
   gst_axion_frame_rate_init (&self->rate);
   axion_pg_writer_init (&self->writer, GST_CAT_DEFAULT, G_OBJECT (self));
+  axion_pg_audit_init (&self->audit, GST_ELEMENT (self), audit_add_row, self);
   self->writer.give_up = writer_give_up;
   self->writer.give_up_data = self;
   self->statement_timeout_ms = DEFAULT_STATEMENT_TIMEOUT_MS;

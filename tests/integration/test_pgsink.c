@@ -1750,6 +1750,111 @@ GST_START_TEST (test_rule_alerts_written)
 GST_END_TEST;
 
 
+/* Configuration changes of the other Axion elements of the sink's
+ * pipeline reach audit_log while the sink runs: one row per change with
+ * the old and new value, the element (service_name) and its camera or
+ * name (entity); a set to the same value, changes before start and
+ * anything but the values' redaction of a credential are not written. */
+GST_START_TEST (test_audit_other_elements)
+{
+  gchar *desc = g_strdup_printf (
+      "videotestsrc is-live=true ! video/x-raw,format=I420,width=64,"
+      "height=48,framerate=30/1 ! axionmotion name=amo sensitivity=0.25 ! "
+      "axionpgsink name=audsink conninfo=\"%s\" spool-dir=\"\" "
+      "metrics-interval-ms=0 batch-size=1",
+      sink_conninfo);
+  GstElement *p = gst_parse_launch (desc, NULL);
+  GstElement *mo, *dl, *sink;
+  gchar *v = NULL;
+
+  fail_unless (p != NULL);
+  mo = gst_bin_get_by_name (GST_BIN (p), "amo");
+  sink = gst_bin_get_by_name (GST_BIN (p), "audsink");
+  /* before start: the configuration, not a change */
+  g_object_set (mo, "sensitivity", 0.3, NULL);
+  fail_unless (
+      gst_element_set_state (p, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  fail_unless (gst_element_get_state (p, NULL, NULL, 30 * GST_SECOND) ==
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_set (mo, "sensitivity", 0.75, NULL);
+  g_object_set (mo, "sensitivity", 0.75, NULL); /* no change */
+  g_object_set (sink, "batch-size", 2, NULL);   /* the sink's own: once */
+  fail_unless (
+      gst_element_set_state (p, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
+  /* after stop: not watched */
+  g_object_set (mo, "sensitivity", 0.9, NULL);
+  gst_object_unref (mo);
+  gst_object_unref (sink);
+  gst_object_unref (p);
+  g_free (desc);
+
+  /* redis-url changes in READY only: axiondlpusched is held there while
+   * the sink (PAUSED, started) watches */
+  desc = g_strdup_printf (
+      "videotestsrc ! video/x-raw,format=I420,width=64,height=48 ! "
+      "axiondlpusched name=adl camera-id=audcam detector=identity ! "
+      "axionpgsink name=audsink2 conninfo=\"%s\" spool-dir=\"\" "
+      "metrics-interval-ms=0 batch-size=1",
+      sink_conninfo);
+  p = gst_parse_launch (desc, NULL);
+  fail_unless (p != NULL);
+  dl = gst_bin_get_by_name (GST_BIN (p), "adl");
+  fail_unless (
+      gst_element_set_state (dl, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS);
+  gst_element_set_locked_state (dl, TRUE);
+  fail_unless (
+      gst_element_set_state (p, GST_STATE_PAUSED) != GST_STATE_CHANGE_FAILURE);
+  g_object_set (dl, "redis-url", "redis://axion:hunter2@127.0.0.1:1/0", NULL);
+  g_object_set (dl, "key-prefix", "audpfx", NULL);
+  fail_unless (
+      gst_element_set_state (p, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
+  gst_element_set_locked_state (dl, FALSE);
+  fail_unless (
+      gst_element_set_state (dl, GST_STATE_NULL) == GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (dl);
+  gst_object_unref (p);
+  g_free (desc);
+
+  for (guint i = 0; i < 300; i++) {
+    g_free (v);
+    v = scalar ("SELECT count(*) FROM audit_log WHERE service_name IN "
+                "('amo', 'adl', 'audsink')");
+    if (atoi (v) >= 4)
+      break;
+    g_usleep (100 * 1000);
+  }
+  g_free (v);
+  assert_sql ("config amo config.property_changed success "
+              "{\"sensitivity\": {\"new\": \"0.750000\", \"old\": "
+              "\"0.300000\"}}",
+      "SELECT string_agg (entity_type || ' ' || entity_id || ' ' || action || "
+      "' ' || action_status || ' ' || changes_made::text, ' | ') FROM "
+      "audit_log WHERE service_name = 'amo'");
+  assert_sql ("1",
+      "SELECT count(*) FROM audit_log WHERE service_name = "
+      "'audsink'");
+  /* the camera the element works for is the entity */
+  /* text as g_strdup_value_contents() writes it, as the sink's own rows */
+  assert_sql ("camera audcam key-prefix \"audpfx\"",
+      "SELECT entity_type || ' ' || entity_id || ' ' || string_agg (k || ' ' "
+      "|| (changes_made->k->>'new'), ' ') FROM audit_log, "
+      "jsonb_object_keys (changes_made) k WHERE service_name = 'adl' AND k = "
+      "'key-prefix' GROUP BY entity_type, entity_id");
+  /* a credential: the change is in the trail, its values are not */
+  assert_sql ("*** ***",
+      "SELECT (changes_made->'redis-url'->>'old') || ' ' || "
+      "(changes_made->'redis-url'->>'new') FROM audit_log WHERE "
+      "service_name = 'adl' AND changes_made ? 'redis-url'");
+  assert_sql ("0",
+      "SELECT count(*) FROM audit_log WHERE changes_made::text "
+      "LIKE '%%hunter2%%' OR changes_made::text LIKE "
+      "'%%127.0.0.1%%'");
+  assert_sql ("2", "SELECT count(*) FROM audit_log WHERE service_name = 'adl'");
+}
+
+GST_END_TEST;
+
+
 /* Frame @i of a collision test: capture time and event id fixed by @i and
  * @gen, so that two generators on one node make the same event ids. */
 static GstBuffer *
@@ -1977,6 +2082,7 @@ pgsink_suite (void)
   tcase_add_test (tc, test_statement_timeout_spools);
   tcase_add_test (tc, test_no_camera_id_never_merges);
   tcase_add_test (tc, test_rule_alerts_written);
+  tcase_add_test (tc, test_audit_other_elements);
   tcase_add_test (tc, test_collision_detected);
   tcase_add_test (tc, test_bouncer_restarts_exactly_once);
   return s;
