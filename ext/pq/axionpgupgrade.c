@@ -27,9 +27,12 @@ typedef struct
 
 static const OldLayout old_layouts[] = {
   /* before camera_events.alert_generated and event_data (2026-12) */
-  { GST_AXION_TABLE_CAMERA_EVENTS, 19, { "alert_generated", "event_data" } },
+  { GST_AXION_TABLE_CAMERA_EVENTS, 19,
+      { "alert_generated", "event_data", "sent_to_claude" } },
   /* before event_data (axiontrack, axion-run's status events) */
-  { GST_AXION_TABLE_CAMERA_EVENTS, 20, { "event_data" } },
+  { GST_AXION_TABLE_CAMERA_EVENTS, 20, { "event_data", "sent_to_claude" } },
+  /* before sent_to_claude (NULL: an old row is not pending) */
+  { GST_AXION_TABLE_CAMERA_EVENTS, 21, { "sent_to_claude" } },
   /* before the snapshot columns (axionsnapshot) */
   { GST_AXION_TABLE_FRAME_METADATA, 16,
       { "storage_location", "storage_path", "expires_at" } },

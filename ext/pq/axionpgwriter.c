@@ -665,13 +665,14 @@ take_lines (AxionPgBatch *out, GstAxionTable t, const GString *data,
  * what the sink measures as it writes (the same buffer written by a
  * second sink, or again after a restart, arrives at another time:
  * total_processing_ms, fps_actual), and what the database keeps up to
- * date after the insert (alert_generated, set by sql/004's triggers when
- * an alert follows). A collision is told by the rest. */
+ * date after the insert (alert_generated and sent_to_claude, set by
+ * sql/004's triggers when an alert or an analysis follows). A collision is told
+ * by the rest. */
 static gboolean
 is_volatile (const gchar *column)
 {
   static const gchar *const names[] = { "total_processing_ms", "fps_actual",
-    "alert_generated" };
+    "alert_generated", "sent_to_claude" };
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     if (g_str_equal (column, names[i]))

@@ -496,6 +496,7 @@ GST_START_TEST (test_spool_rows_of_earlier_release)
   fail_unless_equals_string (f[0], "f0");
   fail_unless_equals_string (f[19], "f19");
   fail_unless_equals_string (f[20], "\\N"); /* event_data */
+  fail_unless_equals_string (f[21], "\\N"); /* sent_to_claude */
   g_strfreev (f);
 
   f = section_fields (b, GST_AXION_TABLE_FRAME_METADATA);
@@ -520,7 +521,8 @@ GST_START_TEST (test_spool_rows_of_earlier_release)
   axion_pg_batch_free (b);
   g_string_free (file, TRUE);
   g_free (ev);
-  ev = fields_row (21);
+  gst_axion_table_columns (GST_AXION_TABLE_CAMERA_EVENTS, &n);
+  ev = fields_row (n);
   file = g_string_new (AXION_PG_SPOOL_MAGIC);
   g_string_append_printf (
       file, "camera_events 1 %" G_GSIZE_FORMAT "\n%s", strlen (ev), ev);

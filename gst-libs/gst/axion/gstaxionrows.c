@@ -54,6 +54,9 @@ static const GstAxionColumn camera_events_cols[] = {
   { "alert_generated", B, 0 },
   /* sql/003: the details of camera_offline/online and axiontrack's events */
   { "event_data", J, 0 },
+  /* false (pending) only for the events axionclaude can analyse; NULL for
+   * the rest, so idx_camera_events_claude_pending holds only candidates */
+  { "sent_to_claude", B, 0 },
 };
 
 static const GstAxionColumn frame_metadata_cols[] = {
@@ -940,6 +943,18 @@ event_data (GstBuffer *buffer, gint64 event_id)
   return gst_structure_get_string (gst_custom_meta_get_structure (cm), key);
 }
 
+/* the events axionclaude analyses (its triggers: a new object, motion
+ * start, a scene change, the heartbeat): pending until an analysis follows
+ * (sql/004's trigger sets sent_to_claude); the others are never sent */
+static gboolean
+claude_candidate (GstAxionEventType type)
+{
+  return type == GST_AXION_EVENT_OBJECT_DETECTED ||
+      type == GST_AXION_EVENT_MOTION_START ||
+      type == GST_AXION_EVENT_SCENE_CHANGE ||
+      type == GST_AXION_EVENT_MANUAL_TRIGGER;
+}
+
 /**
  * gst_axion_row_camera_event: (skip)
  * @meta: the frame's meta (camera id, capture time and frame number needed)
@@ -1011,6 +1026,8 @@ gst_axion_row_camera_event (const GstAxionFrameMeta *meta,
   if (info && info->processing_ms >= 0)
     set_int (row, "total_processing_ms", MIN (info->processing_ms, G_MAXINT32));
   set_bool (row, "alert_generated", event_alerted (buffer, event->id));
+  if (claude_candidate (event->type))
+    set_bool (row, "sent_to_claude", FALSE);
   set_json (row, "event_data", event_data (buffer, event->id));
 
   if (buffer) {
