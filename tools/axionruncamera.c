@@ -93,9 +93,11 @@ static void
 record_status (AxionRunCamera *c, gboolean online, const gchar *why)
 {
   gchar *data = event_json (c, online, why);
+  gchar *reason = why ? g_utf8_make_valid (why, -1) : NULL;
 
-  axion_run_store_camera_status (
-      axion_run.store, c->id, online, g_atomic_int_get (&c->frames), data);
+  axion_run_store_camera_status (axion_run.store, c->id, online,
+      g_atomic_int_get (&c->frames), data, reason);
+  g_free (reason);
   g_free (data);
   c->offline_since_us = online ? 0 : g_get_real_time ();
   if (online)

@@ -51,6 +51,7 @@ typedef struct
   gboolean online;
   guint64 frame;
   gchar *data;
+  gchar *why; /* a status change's reason (§2.2 last_error when offline) */
   gint64 time_us;
   gint64 event_id;
 } Job;
@@ -84,6 +85,7 @@ job_free (Job *j)
     gst_axion_row_free (j->row);
   g_free (j->camera_id);
   g_free (j->data);
+  g_free (j->why);
   g_free (j);
 }
 
@@ -359,10 +361,13 @@ redis_status (AxionRunStore *s, Job *j)
   gchar *set = g_strdup_printf ("%s:cameras:active", s->prefix);
   gchar *ts = g_strdup_printf ("%.3f", j->time_us / 1e6);
   const gchar *hset[] = { "HSET", key, "status",
-    j->online ? "online" : "offline", "last_status_change", ts };
+    j->online ? "online" : "offline", "last_status_change", ts, "last_error",
+    j->why };
   const gchar *member[] = { j->online ? "SADD" : "SREM", set, j->camera_id };
 
-  redis_cmd (s, G_N_ELEMENTS (hset), hset);
+  /* an outage's reason is the camera's §2.2 last_error (kept once it is
+   * back online: the last error there was) */
+  redis_cmd (s, G_N_ELEMENTS (hset) - (!j->online && j->why ? 0 : 2), hset);
   redis_cmd (s, G_N_ELEMENTS (member), member);
   g_free (key);
   g_free (set);
@@ -527,7 +532,7 @@ axion_run_store_insert (AxionRunStore *s, GstAxionRow *row)
 
 void
 axion_run_store_camera_status (AxionRunStore *s, const gchar *camera_id,
-    gboolean online, guint64 frame, const gchar *data_json)
+    gboolean online, guint64 frame, const gchar *data_json, const gchar *why)
 {
   Job *j = g_new0 (Job, 1);
 
@@ -536,6 +541,7 @@ axion_run_store_camera_status (AxionRunStore *s, const gchar *camera_id,
   j->online = online;
   j->frame = frame;
   j->data = g_strdup (data_json);
+  j->why = g_strdup (why);
   j->time_us = g_get_real_time ();
   j->event_id = gst_axion_id_next ();
   push (s, j);

@@ -35,7 +35,7 @@ void axion_run_store_insert (AxionRunStore *s, GstAxionRow *row);
 /* A camera_online / camera_offline event with @data_json as event_data,
  * the cameras row's status and the Redis state hash and active set. */
 void axion_run_store_camera_status (AxionRunStore *s, const gchar *camera_id,
-    gboolean online, guint64 frame, const gchar *data_json);
+    gboolean online, guint64 frame, const gchar *data_json, const gchar *why);
 
 /* SELECT rollup_system_metrics() */
 /* an entry of the delivery sinks' §2.6 failed list of @channel ("mqtt",

@@ -239,6 +239,8 @@ expect_ok "the alert is announced" grep -q 'camera offA: offline for [0-9]* s.*:
 expect_eq "one system alert for the outage" "1" "$(q "SELECT count(*) FROM alerts WHERE camera_id = 'offA' AND alert_type = 'system' AND alert_data->>'rule' = 'camera-offline'")"
 entry=$(redis-cli -s "$AXION_TEST_REDIS_SOCKET" LINDEX off7:queue:mqtt:failed 0)
 expect_ok "queued for MQTT delivery (§2.6 failed list)" grep -q '"topic":"axis-is/offA/alert"' <<< "$entry"
+expect_ok "the outage's reason is the camera's §2.2 last_error" \
+  test -n "$(redis-cli -s "$AXION_TEST_REDIS_SOCKET" HGET off7:camera:offA:state last_error)"
 expect_eq "the message id is the alert id" \
   "$(q "SELECT alert_id FROM alerts WHERE camera_id = 'offA'")" \
   "$(sed -n 's/.*"id":"\([0-9]*\)".*/\1/p' <<< "$entry")"
