@@ -56,10 +56,13 @@ out=$("$health" -r "$url" --stale-s 300 --no-db 2>&1); st=$?
 expect_eq "evicted keys: exit 1" 1 "$st"
 expect_ok "names evicted_keys" grep -Eq 'check evicted_keys failed: [1-9][0-9]* keys evicted' <<< "$out"
 r CONFIG SET maxmemory 0
-r CONFIG RESETSTAT
+# the flush before the stats reset: flushing 8 MB is itself a slow
+# command (over the 1 ms p99 threshold on a loaded machine: failed in CI)
 r FLUSHDB
+r CONFIG RESETSTAT
 out=$("$health" -r "$url" --no-db --no-cameras 2>&1); st=$?
 expect_eq "healthy after the evictions are reset" 0 "$st"
+[ "$st" = 0 ] || sed 's/^/#   /' <<< "$out"
 
 out=$("$health" -r "unix:///nonexistent/redis.sock?password=s3cretpw" --no-db 2>&1); st=$?
 expect_eq "Redis unreachable: exit 1" 1 "$st"
