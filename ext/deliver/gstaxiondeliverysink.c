@@ -524,12 +524,73 @@ gst_axion_delivery_sink_get_property (
 /* blurbs are made per subclass (its nouns and defaults): copied by GLib */
 #define RW (G_PARAM_READWRITE | G_PARAM_STATIC_NAME | G_PARAM_STATIC_NICK)
 
+/**
+ * gst_axion_delivery_sink_install_string:
+ * @oc: a sink's class
+ * @id: the property id
+ * @name: (transfer none): the property name (static)
+ * @nick: (transfer none): its nick (static)
+ * @blurb: (transfer none): its description (copied)
+ * @def: the default
+ *
+ * Installs a read-write string property. The sinks install their own
+ * properties with these helpers, as the base does the common ones.
+ */
+void
+gst_axion_delivery_sink_install_string (GObjectClass *oc, guint id,
+    const gchar *name, const gchar *nick, const gchar *blurb, const gchar *def)
+{
+  g_object_class_install_property (
+      oc, id, g_param_spec_string (name, nick, blurb, def, RW));
+}
+
+/**
+ * gst_axion_delivery_sink_install_uint:
+ * @oc: a sink's class
+ * @id: the property id
+ * @name: (transfer none): the property name (static)
+ * @nick: (transfer none): its nick (static)
+ * @blurb: (transfer none): its description (copied)
+ * @min: the minimum
+ * @max: the maximum
+ * @def: the default
+ *
+ * Installs a read-write unsigned integer property.
+ */
+void
+gst_axion_delivery_sink_install_uint (GObjectClass *oc, guint id,
+    const gchar *name, const gchar *nick, const gchar *blurb, guint min,
+    guint max, guint def)
+{
+  g_object_class_install_property (
+      oc, id, g_param_spec_uint (name, nick, blurb, min, max, def, RW));
+}
+
+/**
+ * gst_axion_delivery_sink_install_bool:
+ * @oc: a sink's class
+ * @id: the property id
+ * @name: (transfer none): the property name (static)
+ * @nick: (transfer none): its nick (static)
+ * @blurb: (transfer none): its description (copied)
+ * @def: the default
+ *
+ * Installs a read-write boolean property.
+ */
+void
+gst_axion_delivery_sink_install_bool (GObjectClass *oc, guint id,
+    const gchar *name, const gchar *nick, const gchar *blurb, gboolean def)
+{
+  g_object_class_install_property (
+      oc, id, g_param_spec_boolean (name, nick, blurb, def, RW));
+}
+
+/* the common properties' blurbs are made per subclass: freed here */
 static void
 install_string (GObjectClass *oc, guint id, const gchar *name,
     const gchar *nick, gchar *blurb, const gchar *def)
 {
-  g_object_class_install_property (
-      oc, id, g_param_spec_string (name, nick, blurb, def, RW));
+  gst_axion_delivery_sink_install_string (oc, id, name, nick, blurb, def);
   g_free (blurb);
 }
 
@@ -537,8 +598,8 @@ static void
 install_uint (GObjectClass *oc, guint id, const gchar *name, const gchar *nick,
     gchar *blurb, guint min, guint max, guint def)
 {
-  g_object_class_install_property (
-      oc, id, g_param_spec_uint (name, nick, blurb, min, max, def, RW));
+  gst_axion_delivery_sink_install_uint (
+      oc, id, name, nick, blurb, min, max, def);
   g_free (blurb);
 }
 

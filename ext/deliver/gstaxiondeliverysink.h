@@ -144,6 +144,14 @@ void gst_axion_delivery_sink_delivered (GstAxionDeliverySink *self,
 void gst_axion_delivery_sink_retry_later (GstAxionDeliverySink *self,
     AxionDeliveryMsg *m, gboolean attempted, const gchar *why);
 
+void gst_axion_delivery_sink_install_string (GObjectClass *oc, guint id,
+    const gchar *name, const gchar *nick, const gchar *blurb, const gchar *def);
+void gst_axion_delivery_sink_install_uint (GObjectClass *oc, guint id,
+    const gchar *name, const gchar *nick, const gchar *blurb, guint min,
+    guint max, guint def);
+void gst_axion_delivery_sink_install_bool (GObjectClass *oc, guint id,
+    const gchar *name, const gchar *nick, const gchar *blurb, gboolean def);
+
 G_END_DECLS
 
 #endif

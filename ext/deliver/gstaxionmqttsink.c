@@ -826,44 +826,24 @@ static const GstAxionDeliverySinkInfo delivery_info = {
            "pending, notified, receipts-waiting, receipts-unmatched",
 };
 
-static void
-install_string (GObjectClass *oc, guint id, const gchar *name,
-    const gchar *nick, const gchar *blurb, const gchar *def)
-{
-  g_object_class_install_property (
-      oc, id, g_param_spec_string (name, nick, blurb, def, RW));
-}
-
-static void
-install_uint (GObjectClass *oc, guint id, const gchar *name, const gchar *nick,
-    const gchar *blurb, guint min, guint max, guint def)
-{
-  g_object_class_install_property (
-      oc, id, g_param_spec_uint (name, nick, blurb, min, max, def, RW));
-}
-
-static void
-install_bool (GObjectClass *oc, guint id, const gchar *name, const gchar *nick,
-    const gchar *blurb, gboolean def)
-{
-  g_object_class_install_property (
-      oc, id, g_param_spec_boolean (name, nick, blurb, def, RW));
-}
 
 static void
 install_properties (GObjectClass *oc)
 {
-  install_string (oc, PROP_BROKER_URL, "broker-url", "Broker URL",
+  gst_axion_delivery_sink_install_string (oc, PROP_BROKER_URL, "broker-url",
+      "Broker URL",
       "mqtt://[user:password@]host[:port] or mqtts:// (TLS; port 1883 / "
       "8883 by default). The password is never logged nor read back",
       NULL);
-  install_string (oc, PROP_TOPIC_PREFIX, "topic-prefix", "Topic prefix",
+  gst_axion_delivery_sink_install_string (oc, PROP_TOPIC_PREFIX, "topic-prefix",
+      "Topic prefix",
       "Topics are <prefix>/<camera>/event, /alert, /availability, "
       "/motion, /objects, /description",
       DEFAULT_TOPIC_PREFIX);
-  install_string (oc, PROP_CLIENT_ID, "client-id", "Client id",
-      "MQTT client id (empty: axion-<camera>-<pid>)", NULL);
-  install_string (oc, PROP_CAMERA_ID, "camera-id", "Camera id",
+  gst_axion_delivery_sink_install_string (oc, PROP_CLIENT_ID, "client-id",
+      "Client id", "MQTT client id (empty: axion-<camera>-<pid>)", NULL);
+  gst_axion_delivery_sink_install_string (oc, PROP_CAMERA_ID, "camera-id",
+      "Camera id",
       "The camera of the availability topic and discovery (empty: the "
       "frames' camera, or resolved from the source URI)",
       NULL);
@@ -872,35 +852,44 @@ install_properties (GObjectClass *oc)
           "QoS of events and alerts: 1 (at least once, acknowledged) or 0 "
           "(fire and forget: no retry)",
           0, 1, DEFAULT_QOS, RW));
-  install_uint (oc, PROP_KEEPALIVE, "keepalive", "Keepalive (s)",
-      "MQTT keepalive in seconds", 5, 3600, DEFAULT_KEEPALIVE_S);
-  install_uint (oc, PROP_CONNECT_TIMEOUT_MS, "connect-timeout-ms",
-      "Connect timeout (ms)", "Time to connect and get CONNACK", 100, 600000,
+  gst_axion_delivery_sink_install_uint (oc, PROP_KEEPALIVE, "keepalive",
+      "Keepalive (s)", "MQTT keepalive in seconds", 5, 3600,
+      DEFAULT_KEEPALIVE_S);
+  gst_axion_delivery_sink_install_uint (oc, PROP_CONNECT_TIMEOUT_MS,
+      "connect-timeout-ms", "Connect timeout (ms)",
+      "Time to connect and get CONNACK", 100, 600000,
       DEFAULT_CONNECT_TIMEOUT_MS);
-  install_uint (oc, PROP_ACK_TIMEOUT_MS, "ack-timeout-ms", "Ack timeout (ms)",
+  gst_axion_delivery_sink_install_uint (oc, PROP_ACK_TIMEOUT_MS,
+      "ack-timeout-ms", "Ack timeout (ms)",
       "Time a publish may wait for its PUBACK before it is retried (and the "
       "connection made again)",
       100, 600000, DEFAULT_ACK_TIMEOUT_MS);
-  install_string (oc, PROP_TLS_CA_FILE, "tls-ca-file", "TLS CA file",
-      "CA certificates (PEM) for mqtts:// (empty: the system's)", NULL);
-  install_string (oc, PROP_TLS_CERT_FILE, "tls-cert-file", "TLS cert file",
+  gst_axion_delivery_sink_install_string (oc, PROP_TLS_CA_FILE, "tls-ca-file",
+      "TLS CA file", "CA certificates (PEM) for mqtts:// (empty: the system's)",
+      NULL);
+  gst_axion_delivery_sink_install_string (oc, PROP_TLS_CERT_FILE,
+      "tls-cert-file", "TLS cert file",
       "Client certificate (PEM) for mqtts://, optional", NULL);
-  install_string (oc, PROP_TLS_KEY_FILE, "tls-key-file", "TLS key file",
-      "Client key (PEM) for mqtts://, optional", NULL);
-  install_bool (oc, PROP_PUBLISH_EVENTS, "publish-events", "Publish events",
+  gst_axion_delivery_sink_install_string (oc, PROP_TLS_KEY_FILE, "tls-key-file",
+      "TLS key file", "Client key (PEM) for mqtts://, optional", NULL);
+  gst_axion_delivery_sink_install_bool (oc, PROP_PUBLISH_EVENTS,
+      "publish-events", "Publish events",
       "Publish camera events on <prefix>/<camera>/event", TRUE);
-  install_bool (oc, PROP_PUBLISH_CONTINUE, "publish-continue",
-      "Publish motion continue",
+  gst_axion_delivery_sink_install_bool (oc, PROP_PUBLISH_CONTINUE,
+      "publish-continue", "Publish motion continue",
       "Also publish motion 'continue' events (one per frame with motion)",
       FALSE);
-  install_bool (oc, PROP_PUBLISH_ALERTS, "publish-alerts", "Publish alerts",
+  gst_axion_delivery_sink_install_bool (oc, PROP_PUBLISH_ALERTS,
+      "publish-alerts", "Publish alerts",
       "Publish alerts (axionalert, and scene analyses that ask for one) on "
       "<prefix>/<camera>/alert",
       TRUE);
-  install_bool (oc, PROP_HA_DISCOVERY, "ha-discovery", "Home Assistant",
+  gst_axion_delivery_sink_install_bool (oc, PROP_HA_DISCOVERY, "ha-discovery",
+      "Home Assistant",
       "Announce the camera to Home Assistant (MQTT discovery, retained)", TRUE);
-  install_string (oc, PROP_HA_PREFIX, "ha-prefix", "Discovery prefix",
-      "Home Assistant's discovery prefix", DEFAULT_HA_PREFIX);
+  gst_axion_delivery_sink_install_string (oc, PROP_HA_PREFIX, "ha-prefix",
+      "Discovery prefix", "Home Assistant's discovery prefix",
+      DEFAULT_HA_PREFIX);
 }
 
 static void

@@ -905,50 +905,37 @@ static const GstAxionDeliverySinkInfo delivery_info = {
            "receipts-unmatched",
 };
 
-static void
-install_string (GObjectClass *oc, guint id, const gchar *name,
-    const gchar *nick, const gchar *blurb, const gchar *def)
-{
-  g_object_class_install_property (
-      oc, id, g_param_spec_string (name, nick, blurb, def, RW));
-}
-
-static void
-install_uint (GObjectClass *oc, guint id, const gchar *name, const gchar *nick,
-    const gchar *blurb, guint min, guint max, guint def)
-{
-  g_object_class_install_property (
-      oc, id, g_param_spec_uint (name, nick, blurb, min, max, def, RW));
-}
 
 static void
 install_properties (GObjectClass *oc)
 {
-  install_string (oc, PROP_URL, "url", "URL",
+  gst_axion_delivery_sink_install_string (oc, PROP_URL, "url", "URL",
       "The endpoint alerts are POSTed to: http:// or https://, optionally "
       "with user:password@ (basic auth). Read back without credentials; "
       "never logged",
       NULL);
-  install_string (oc, PROP_CHANNEL, "channel", "Channel",
+  gst_axion_delivery_sink_install_string (oc, PROP_CHANNEL, "channel",
+      "Channel",
       "Name of this webhook: added to alerts.notification_channels, and "
       "the Redis keys <key-prefix>:queue:<channel>:*",
       DEFAULT_CHANNEL);
-  install_string (oc, PROP_SECRET, "secret", "Secret",
+  gst_axion_delivery_sink_install_string (oc, PROP_SECRET, "secret", "Secret",
       "HMAC-SHA256 key: requests carry X-Axion-Signature: sha256=<hex of "
       "HMAC(secret, timestamp + \".\" + body)>. Reads back \"***\" when set",
       NULL);
-  install_uint (oc, PROP_TIMEOUT_MS, "timeout-ms", "Timeout (ms)",
-      "Time a whole request may take (then it is retried)", 100, 600000,
-      DEFAULT_TIMEOUT_MS);
-  install_uint (oc, PROP_CONNECT_TIMEOUT_MS, "connect-timeout-ms",
-      "Connect timeout (ms)", "Time to connect (TCP and TLS)", 100, 600000,
-      DEFAULT_CONNECT_TIMEOUT_MS);
+  gst_axion_delivery_sink_install_uint (oc, PROP_TIMEOUT_MS, "timeout-ms",
+      "Timeout (ms)", "Time a whole request may take (then it is retried)", 100,
+      600000, DEFAULT_TIMEOUT_MS);
+  gst_axion_delivery_sink_install_uint (oc, PROP_CONNECT_TIMEOUT_MS,
+      "connect-timeout-ms", "Connect timeout (ms)",
+      "Time to connect (TCP and TLS)", 100, 600000, DEFAULT_CONNECT_TIMEOUT_MS);
   g_object_class_install_property (oc, PROP_MIN_SEVERITY,
       g_param_spec_int ("min-severity", "Minimum severity",
           "Only alerts of this severity (1 info .. 5 critical) or above are "
           "sent",
           1, 5, DEFAULT_MIN_SEVERITY, RW));
-  install_string (oc, PROP_HEADERS, "headers", "Extra headers",
+  gst_axion_delivery_sink_install_string (oc, PROP_HEADERS, "headers",
+      "Extra headers",
       "More request headers, one \"Name: value\" a line (values are never "
       "logged and read back as ***)",
       NULL);
