@@ -40,8 +40,11 @@
 
 #include "gstaxionsnapshot.h"
 
+#include <gst/axion/gstaxionsnapshotevent.h>
+
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_axion_snapshot_debug);
@@ -84,6 +87,8 @@ typedef struct
   gchar *dir;        /* the camera's directory */
   gchar *path;       /* NULL: latest.jpg only */
   gboolean track;    /* a track's best frame so far: path only, replaced */
+  gchar *camera_id;  /* an event snapshot's: its frame_metadata row's key */
+  gint64 frame_us;   /* with the capture time */
 } Job;
 
 /* a live track's best frame (streaming thread) */
@@ -101,6 +106,11 @@ typedef struct
   gchar *path;
   guint64 size;
   gint64 mtime_us;
+  /* the frame_metadata row that names the file (camera_id,
+   * frame_timestamp): told downstream when the file goes early. NULL/-1:
+   * no row names it (a track's file, a file not named by us) */
+  gchar *camera_id;
+  gint64 frame_us;
 } FileEntry;
 
 struct _GstAxionSnapshot
@@ -123,11 +133,14 @@ struct _GstAxionSnapshot
   /* the worker (lock) */
   GMutex lock;
   GCond cond;
+  GCond idle_cond; /* a job done (EOS waits for the queue to empty) */
   GThread *thread;
   GQueue jobs;
   gboolean quit;
   gchar *scanned_dir;
-  GQueue files; /* FileEntry, oldest first */
+  GQueue files;  /* FileEntry, oldest first */
+  GQueue gone;   /* FileEntry whose row must lose its path (downstream) */
+  gboolean busy; /* a job is being processed (cond: idle) */
   guint64 disk_bytes;
   guint64 written, dropped, errors, deleted;
   guint64 track_updates, track_dropped, track_kept;
@@ -146,6 +159,7 @@ job_free (Job *j)
     gst_sample_unref (j->sample);
   g_free (j->dir);
   g_free (j->path);
+  g_free (j->camera_id);
   g_free (j);
 }
 
@@ -153,6 +167,7 @@ static void
 file_entry_free (FileEntry *f)
 {
   g_free (f->path);
+  g_free (f->camera_id);
   g_free (f);
 }
 
@@ -174,8 +189,29 @@ file_cmp (gconstpointer a, gconstpointer b, gpointer unused)
   return x < y ? -1 : x > y;
 }
 
+/* the capture time in a snapshot's name, DAY/HHMMSS.mmmZ-f...jpg (to the
+ * millisecond), or -1 */
+static gint64
+name_time_us (const gchar *day, const gchar *name)
+{
+  gint y, mo, d, h, mi, sec, ms;
+  gint64 us = -1;
+  GDateTime *t;
+
+  if (sscanf (day, "%4d-%2d-%2d", &y, &mo, &d) != 3 ||
+      sscanf (name, "%2d%2d%2d.%3dZ-f", &h, &mi, &sec, &ms) != 4)
+    return -1;
+  t = g_date_time_new_utc (y, mo, d, h, mi, sec);
+  if (t) {
+    us = g_date_time_to_unix (t) * G_USEC_PER_SEC + ms * 1000;
+    g_date_time_unref (t);
+  }
+  return us;
+}
+
 static void
-scan_dir (GstAxionSnapshot *self, const gchar *dir, guint depth)
+scan_dir (GstAxionSnapshot *self, const gchar *dir, guint depth,
+    const gchar *camera_id)
 {
   GDir *d = g_dir_open (dir, 0, NULL);
   const gchar *name;
@@ -186,13 +222,23 @@ scan_dir (GstAxionSnapshot *self, const gchar *dir, guint depth)
     gchar *p = g_build_filename (dir, name, NULL);
     GStatBuf st;
     if (g_lstat (p, &st) == 0 && S_ISDIR (st.st_mode) && depth == 0) {
-      scan_dir (self, p, 1);
+      scan_dir (self, p, 1, camera_id);
     } else if (g_lstat (p, &st) == 0 && S_ISREG (st.st_mode) && depth == 1 &&
         g_str_has_suffix (name, ".jpg")) {
       FileEntry *f = g_new0 (FileEntry, 1);
       f->path = g_steal_pointer (&p);
       f->size = st.st_size;
       f->mtime_us = (gint64) st.st_mtime * G_USEC_PER_SEC;
+      /* an event snapshot of an earlier run: its row may name it */
+      if (camera_id) {
+        gchar *day = g_path_get_basename (dir);
+        f->frame_us = name_time_us (day, name);
+        if (f->frame_us >= 0)
+          f->camera_id = g_strdup (camera_id);
+        g_free (day);
+      } else {
+        f->frame_us = -1;
+      }
       g_queue_insert_sorted (&self->files, f, file_cmp, NULL);
       self->disk_bytes += f->size;
     }
@@ -218,7 +264,12 @@ enforce_bounds (GstAxionSnapshot *self, guint64 max_bytes, guint max_age)
     self->disk_bytes -= MIN (self->disk_bytes, f->size);
     g_rmdir (parent); /* only when empty (a day's directory) */
     g_free (parent);
-    file_entry_free (f);
+    /* its row may still name it: the sink clears the path (the streaming
+     * thread tells it, with the next buffer or at EOS) */
+    if (f->camera_id && f->frame_us >= 0)
+      g_queue_push_tail (&self->gone, f);
+    else
+      file_entry_free (f);
   }
 }
 
@@ -255,6 +306,8 @@ write_jpeg (GstAxionSnapshot *self, Job *j, GstBuffer *jpeg)
       f->path = g_strdup (j->path);
       f->size = map.size;
       f->mtime_us = g_get_real_time ();
+      f->camera_id = g_strdup (j->camera_id);
+      f->frame_us = j->frame_us;
       g_mutex_lock (&self->lock);
       g_queue_push_tail (&self->files, f);
       self->disk_bytes += map.size;
@@ -302,6 +355,7 @@ keep_track_file (GstAxionSnapshot *self, const gchar *path)
   f->path = g_strdup (path);
   f->size = st.st_size;
   f->mtime_us = g_get_real_time ();
+  f->frame_us = -1; /* in event_data only, no frame_metadata row */
   g_queue_push_tail (&self->files, f);
   self->disk_bytes += f->size;
   self->track_kept++;
@@ -324,7 +378,7 @@ process_job (GstAxionSnapshot *self, Job *j)
     self->scanned_dir = g_strdup (j->dir);
     g_queue_clear_full (&self->files, (GDestroyNotify) file_entry_free);
     self->disk_bytes = 0;
-    scan_dir (self, j->dir, 0);
+    scan_dir (self, j->dir, 0, j->camera_id);
     scanned = TRUE;
   }
   if (j->sample == NULL) {
@@ -371,6 +425,15 @@ process_job (GstAxionSnapshot *self, Job *j)
     } else if (!ok) {
       self->errors++;
     }
+    if (!ok && j->path && !j->track && j->camera_id) {
+      /* its frame's row names a file that never came */
+      FileEntry *f = g_new0 (FileEntry, 1);
+      f->path = g_strdup (j->path);
+      f->camera_id = g_strdup (j->camera_id);
+      f->frame_us = j->frame_us;
+      f->mtime_us = g_get_real_time ();
+      g_queue_push_tail (&self->gone, f);
+    }
     enforce_bounds (self, max_bytes, max_age);
     g_mutex_unlock (&self->lock);
   }
@@ -401,10 +464,13 @@ worker (gpointer data)
       }
       continue;
     }
+    self->busy = TRUE;
     g_mutex_unlock (&self->lock);
     process_job (self, j);
     job_free (j);
     g_mutex_lock (&self->lock);
+    self->busy = FALSE;
+    g_cond_broadcast (&self->idle_cond);
   }
   g_mutex_unlock (&self->lock);
   return NULL;
@@ -601,6 +667,7 @@ update_tracks (GstAxionSnapshot *self, GstVideoFrame *frame,
     j->dir = g_strdup (dir);
     j->path = g_strdup (t->path);
     j->track = TRUE;
+    j->camera_id = g_strdup (meta->camera_id); /* (for a first scan) */
     if (queue_job (self, j)) {
       t->best = conf;
       t->has_file = TRUE;
@@ -702,6 +769,64 @@ track_frame (GstAxionSnapshot *self, GstVideoFrame *frame,
   g_free (camdir);
 }
 
+/* ---- files deleted early: their rows told (streaming thread) ----------- */
+
+/* Sends downstream, before the next buffer, one event per snapshot the
+ * worker deleted (max-bytes, max-age) or failed to write: axionpgsink
+ * clears the storage columns of the frame_metadata row that names it. */
+static void
+push_deletions (GstAxionSnapshot *self)
+{
+  GQueue out = G_QUEUE_INIT;
+  GstPad *src = GST_BASE_TRANSFORM_SRC_PAD (self);
+  guint max_age;
+  FileEntry *f;
+
+  g_mutex_lock (&self->lock);
+  if (g_queue_is_empty (&self->gone)) {
+    g_mutex_unlock (&self->lock);
+    return;
+  }
+  out = self->gone;
+  g_queue_init (&self->gone);
+  g_mutex_unlock (&self->lock);
+  GST_OBJECT_LOCK (self);
+  max_age = self->max_age;
+  GST_OBJECT_UNLOCK (self);
+  while ((f = g_queue_pop_head (&out)) != NULL) {
+    /* when the row would have expired with the file (its mtime) */
+    gint64 expires = max_age ? f->mtime_us + (gint64) max_age * G_USEC_PER_SEC
+                             : 0;
+    GST_DEBUG_OBJECT (self, "deleted early: %s", f->path);
+    gst_pad_push_event (src,
+        gst_axion_snapshot_deleted_event_new (
+            f->camera_id, f->path, f->frame_us, expires));
+    file_entry_free (f);
+  }
+}
+
+/* EOS: the queued snapshots are written (bounded wait), and the files
+ * their bounds deleted are told before the end of the stream */
+static gboolean
+gst_axion_snapshot_sink_event (GstBaseTransform *bt, GstEvent *event)
+{
+  GstAxionSnapshot *self = GST_AXION_SNAPSHOT (bt);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->thread) {
+    /* the convert times out after 10 s: a queue never waits longer than
+     * queue-size of those */
+    gint64 until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+    g_mutex_lock (&self->lock);
+    while ((self->busy || !g_queue_is_empty (&self->jobs)) &&
+        g_cond_wait_until (&self->idle_cond, &self->lock, until))
+      ;
+    g_mutex_unlock (&self->lock);
+    push_deletions (self);
+  }
+  return GST_BASE_TRANSFORM_CLASS (gst_axion_snapshot_parent_class)
+      ->sink_event (bt, event);
+}
+
 static GstFlowReturn
 gst_axion_snapshot_analyze (GstAxionVideoAnalyzer *analyzer,
     GstVideoFrame *frame, GstAxionFrameMeta *meta)
@@ -726,6 +851,7 @@ gst_axion_snapshot_analyze (GstAxionVideoAnalyzer *analyzer,
   location = g_strdup (self->location);
   GST_OBJECT_UNLOCK (self);
 
+  push_deletions (self);
   if (on_track)
     track_frame (self, frame, meta, location);
   if (on_alert && gst_axion_alert_meta_count (buf) > 0)
@@ -771,6 +897,8 @@ gst_axion_snapshot_analyze (GstAxionVideoAnalyzer *analyzer,
   gst_caps_unref (caps);
   j->dir = dir;
   j->path = g_strdup (path);
+  j->camera_id = g_strdup (meta->camera_id);
+  j->frame_us = meta->capture_time_us;
   g_mutex_lock (&self->lock);
   g_queue_push_tail (&self->jobs, j);
   g_cond_signal (&self->cond);
@@ -960,6 +1088,7 @@ gst_axion_snapshot_finalize (GObject *object)
 
   g_queue_clear_full (&self->jobs, (GDestroyNotify) job_free);
   g_queue_clear_full (&self->files, (GDestroyNotify) file_entry_free);
+  g_queue_clear_full (&self->gone, (GDestroyNotify) file_entry_free);
   g_free (self->scanned_dir);
   g_free (self->location);
   g_free (self->track_dir);
@@ -967,6 +1096,7 @@ gst_axion_snapshot_finalize (GObject *object)
     g_hash_table_unref (self->tracks);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
+  g_cond_clear (&self->idle_cond);
   G_OBJECT_CLASS (gst_axion_snapshot_parent_class)->finalize (object);
 }
 
@@ -983,8 +1113,10 @@ gst_axion_snapshot_init (GstAxionSnapshot *self)
   self->queue_size = DEFAULT_QUEUE_SIZE;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
+  g_cond_init (&self->idle_cond);
   g_queue_init (&self->jobs);
   g_queue_init (&self->files);
+  g_queue_init (&self->gone);
 }
 
 static void
@@ -1060,5 +1192,6 @@ gst_axion_snapshot_class_init (GstAxionSnapshotClass *klass)
 
   bt_class->start = gst_axion_snapshot_start;
   bt_class->stop = gst_axion_snapshot_stop;
+  bt_class->sink_event = gst_axion_snapshot_sink_event;
   an_class->analyze = gst_axion_snapshot_analyze;
 }
