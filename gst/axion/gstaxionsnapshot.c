@@ -39,6 +39,7 @@
 #endif
 
 #include "gstaxionsnapshot.h"
+#include "axionsnapshottrack.h"
 
 #include <gst/axion/gstaxionsnapshotevent.h>
 
@@ -47,7 +48,8 @@
 #include <stdio.h>
 #include <string.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_axion_snapshot_debug);
+/* (shared with axionsnapshottrack.c: one category for the element) */
+GST_DEBUG_CATEGORY (gst_axion_snapshot_debug);
 #define GST_CAT_DEFAULT gst_axion_snapshot_debug
 
 #define DEFAULT_LOCATION "/var/lib/axion/snapshots"
@@ -56,17 +58,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_snapshot_debug);
 #define DEFAULT_MAX_AGE (7 * 24 * 3600)
 #define DEFAULT_QUEUE_SIZE 8
 #define LATEST_NAME "latest.jpg"
-#define TRACKS_DIR "tracks"
-/* a track that no region named for this long (capture time) keeps its
- * file even without a track_ended event (no axiontrack, or a restart);
- * axiontrack ends a track after max-misses detector frames (default 30:
- * 30 s at one inference a second, 1 s at 30), so its event normally
- * comes first */
-#define TRACK_GONE_US (60 * G_USEC_PER_SEC)
-/* a track kept for being gone is remembered this long for its late end
- * event (a slow detector: 30 misses at one inference every 10 s) */
-#define TRACK_FORGET_US (600 * G_USEC_PER_SEC)
-
 enum
 {
   PROP_0,
@@ -90,16 +81,6 @@ typedef struct
   gchar *camera_id;  /* an event snapshot's: its frame_metadata row's key */
   gint64 frame_us;   /* with the capture time */
 } Job;
-
-/* a live track's best frame (streaming thread) */
-typedef struct
-{
-  gdouble best;        /* confidence of the frame on file or queued */
-  gint64 last_seen_us; /* capture time */
-  gboolean has_file;   /* a frame was queued for tracks/<id>.jpg */
-  gboolean kept;       /* gone: its file is kept, its end event may come */
-  gchar *path;
-} TrackBest;
 
 typedef struct
 {
@@ -127,8 +108,7 @@ struct _GstAxionSnapshot
 
   /* streaming thread */
   gint64 last_latest_us;
-  GHashTable *tracks; /* track id -> TrackBest */
-  gchar *track_dir;   /* the camera directory of those tracks */
+  AxionSnapshotTracks *tracks; /* on-track: their best frames */
 
   /* the worker (lock) */
   GMutex lock;
@@ -169,13 +149,6 @@ file_entry_free (FileEntry *f)
   g_free (f->path);
   g_free (f->camera_id);
   g_free (f);
-}
-
-static void
-track_best_free (TrackBest *t)
-{
-  g_free (t->path);
-  g_free (t);
 }
 
 /* ---- the worker: encode, write, keep the disk bounded -------------------- */
@@ -501,42 +474,6 @@ snapshot_path (
   return path;
 }
 
-static void
-json_append_string (GString *s, const gchar *v)
-{
-  g_string_append_c (s, '"');
-  for (; *v; v++) {
-    guchar c = *v;
-    if (c == '"' || c == '\\')
-      g_string_append_printf (s, "\\%c", c);
-    else if (c < 0x20)
-      g_string_append_printf (s, "\\u%04x", c);
-    else
-      g_string_append_c (s, c);
-  }
-  g_string_append_c (s, '"');
-}
-
-/* @old (a JSON object or NULL) with "snapshot_path" as its first member */
-static gchar *
-json_with_path (const gchar *old, const gchar *path)
-{
-  GString *s = g_string_new ("{\"snapshot_path\":");
-
-  json_append_string (s, path);
-  if (old && old[0] == '{') {
-    const gchar *body = old + 1;
-    while (g_ascii_isspace (*body))
-      body++;
-    if (*body != '}')
-      g_string_append_c (s, ',');
-    g_string_append (s, body);
-  } else {
-    g_string_append_c (s, '}');
-  }
-  return g_string_free (s, FALSE);
-}
-
 /* alert_data (and the MQTT/webhook message's "data") gets the path */
 static void
 link_alerts (GstBuffer *buf, const gchar *path)
@@ -547,7 +484,7 @@ link_alerts (GstBuffer *buf, const gchar *path)
   while ((m = gst_buffer_iterate_meta_filtered (
               buf, &state, GST_AXION_ALERT_META_API_TYPE))) {
     GstAxionAlert *al = ((GstAxionAlertMeta *) m)->alert;
-    gchar *json = json_with_path (al->data_json, path);
+    gchar *json = axion_snapshot_json_with_path (al->data_json, path);
     g_free (al->data_json);
     al->data_json = json;
   }
@@ -593,181 +530,32 @@ queue_job (GstAxionSnapshot *self, Job *j)
   return queued;
 }
 
+static gboolean
+track_update (gpointer owner, GstSample *sample, const gchar *dir,
+    const gchar *path, const gchar *camera_id)
+{
+  Job *j = g_new0 (Job, 1);
+
+  j->sample = gst_sample_ref (sample);
+  j->dir = g_strdup (dir);
+  j->path = g_strdup (path);
+  j->track = TRUE;
+  j->camera_id = g_strdup (camera_id); /* (for a first scan) */
+  return queue_job (owner, j);
+}
+
 /* the worker counts the track's file towards the bounds; it stays */
 static void
-keep_track (GstAxionSnapshot *self, const gchar *dir, TrackBest *t)
+track_keep (gpointer owner, const gchar *dir, const gchar *path)
 {
-  Job *j;
+  Job *j = g_new0 (Job, 1);
 
-  if (!t->has_file || t->kept)
-    return;
-  t->kept = TRUE;
-  j = g_new0 (Job, 1);
   j->dir = g_strdup (dir);
-  j->path = g_strdup (t->path);
-  queue_job (self, j);
+  j->path = g_strdup (path);
+  queue_job (owner, j);
 }
 
-static void
-update_tracks (GstAxionSnapshot *self, GstVideoFrame *frame,
-    GstAxionFrameMeta *meta, const gchar *dir)
-{
-  GstBuffer *buf = frame->buffer;
-  GstSample *sample = NULL;
-  gpointer state = NULL;
-  GstMeta *m;
-
-  while ((m = gst_buffer_iterate_meta_filtered (
-              buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    gdouble conf = -1.0;
-    gint64 id = -1;
-    TrackBest *t;
-    Job *j;
-
-    if (!gst_axion_roi_get_detection (
-            (GstVideoRegionOfInterestMeta *) m, NULL, &conf, &id) ||
-        id <= 0)
-      continue;
-    t = g_hash_table_lookup (self->tracks, &id);
-    if (conf < 0) {
-      /* axiontrack's predicted box (no confidence): no best frame, but
-       * the track is still there (occluded) */
-      if (t) {
-        t->last_seen_us = meta->capture_time_us;
-        t->kept = FALSE;
-      }
-      continue;
-    }
-    if (t == NULL) {
-      gint64 *key = g_new (gint64, 1);
-      gchar *name = g_strdup_printf ("%" G_GINT64_FORMAT ".jpg", id);
-      *key = id;
-      t = g_new0 (TrackBest, 1);
-      t->best = -1.0;
-      t->path = g_build_filename (dir, TRACKS_DIR, name, NULL);
-      g_hash_table_insert (self->tracks, key, t);
-      g_free (name);
-    }
-    t->last_seen_us = meta->capture_time_us;
-    /* back after a gap: kept again (counted once) when it ends */
-    t->kept = FALSE;
-    if (conf <= t->best)
-      continue;
-    if (sample == NULL) {
-      /* one copy of the pixels per frame, shared by its tracks: the
-       * decoder's buffer goes back to its pool at once */
-      GstCaps *caps = gst_video_info_to_caps (&frame->info);
-      GstBuffer *copy = gst_buffer_copy_deep (buf);
-      sample = gst_sample_new (copy, caps, NULL, NULL);
-      gst_buffer_unref (copy);
-      gst_caps_unref (caps);
-    }
-    j = g_new0 (Job, 1);
-    j->sample = gst_sample_ref (sample);
-    j->dir = g_strdup (dir);
-    j->path = g_strdup (t->path);
-    j->track = TRUE;
-    j->camera_id = g_strdup (meta->camera_id); /* (for a first scan) */
-    if (queue_job (self, j)) {
-      t->best = conf;
-      t->has_file = TRUE;
-      GST_LOG_OBJECT (self,
-          "track %" G_GINT64_FORMAT ": best frame %" G_GUINT64_FORMAT " (%.3f)",
-          id, meta->frame_number, conf);
-    } else {
-      GST_DEBUG_OBJECT (self,
-          "queue full: best frame of track %" G_GINT64_FORMAT " not updated",
-          id);
-    }
-  }
-  if (sample)
-    gst_sample_unref (sample);
-}
-
-/* the "track_id" of an event's JSON (axiontrack's), or -1 */
-static gint64
-json_track_id (const gchar *json)
-{
-  const gchar *p = json ? strstr (json, "\"track_id\":") : NULL;
-
-  return p ? g_ascii_strtoll (p + strlen ("\"track_id\":"), NULL, 10) : -1;
-}
-
-/* a track_ended event's event_data gets the path of the track's best
- * frame; the file is kept */
-static void
-end_tracks (GstAxionSnapshot *self, GstBuffer *buf, GstAxionFrameMeta *meta,
-    const gchar *dir)
-{
-  GstCustomMeta *cm = NULL;
-  GstStructure *data;
-
-  for (guint i = 0; i < meta->n_events; i++) {
-    gchar key[32];
-    const gchar *json;
-    gint64 id;
-    TrackBest *t;
-
-    if (meta->events[i].type != GST_AXION_EVENT_TRACK_ENDED)
-      continue;
-    if (cm == NULL &&
-        (gst_meta_get_info (GST_AXION_EVENT_DATA_META) == NULL ||
-            (cm = gst_buffer_get_custom_meta (
-                 buf, GST_AXION_EVENT_DATA_META)) == NULL))
-      return;
-    data = gst_custom_meta_get_structure (cm);
-    g_snprintf (key, sizeof (key), "e%" G_GINT64_FORMAT, meta->events[i].id);
-    json = gst_structure_get_string (data, key);
-    id = json_track_id (json);
-    t = id > 0 ? g_hash_table_lookup (self->tracks, &id) : NULL;
-    if (t == NULL)
-      continue;
-    if (t->has_file) {
-      gchar *with = json_with_path (json, t->path);
-      gst_structure_set (data, key, G_TYPE_STRING, with, NULL);
-      GST_DEBUG_OBJECT (
-          self, "track %" G_GINT64_FORMAT " ended: %s", id, t->path);
-      g_free (with);
-    }
-    keep_track (self, dir, t);
-    g_hash_table_remove (self->tracks, &id);
-  }
-}
-
-/* a track gone for TRACK_GONE_US keeps its file (counted in the bounds);
- * its end event may still come, until TRACK_FORGET_US */
-static void
-expire_tracks (GstAxionSnapshot *self, gint64 now_us, const gchar *dir)
-{
-  GHashTableIter it;
-  TrackBest *t;
-
-  g_hash_table_iter_init (&it, self->tracks);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &t)) {
-    gint64 gone = now_us - t->last_seen_us;
-    if (gone >= TRACK_FORGET_US || gone < 0) {
-      keep_track (self, dir, t);
-      g_hash_table_iter_remove (&it);
-    } else if (gone >= TRACK_GONE_US) {
-      keep_track (self, dir, t);
-    }
-  }
-}
-
-static void
-track_frame (GstAxionSnapshot *self, GstVideoFrame *frame,
-    GstAxionFrameMeta *meta, const gchar *location)
-{
-  gchar *camdir = gst_axion_camera_id_to_filename (meta->camera_id);
-  gchar *dir = g_build_filename (location, camdir, NULL);
-
-  update_tracks (self, frame, meta, dir);
-  end_tracks (self, frame->buffer, meta, dir);
-  expire_tracks (self, meta->capture_time_us, dir);
-  g_free (self->track_dir);
-  self->track_dir = dir;
-  g_free (camdir);
-}
+static const AxionSnapshotTrackOps track_ops = { track_update, track_keep };
 
 /* ---- files deleted early: their rows told (streaming thread) ----------- */
 
@@ -853,7 +641,7 @@ gst_axion_snapshot_analyze (GstAxionVideoAnalyzer *analyzer,
 
   push_deletions (self);
   if (on_track)
-    track_frame (self, frame, meta, location);
+    axion_snapshot_tracks_frame (self->tracks, frame, meta, location);
   if (on_alert && gst_axion_alert_meta_count (buf) > 0)
     reason = "alert";
   else if (on_motion &&
@@ -943,8 +731,7 @@ gst_axion_snapshot_start (GstBaseTransform *bt)
   }
   g_free (location);
   self->last_latest_us = 0;
-  self->tracks = g_hash_table_new_full (
-      g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) track_best_free);
+  self->tracks = axion_snapshot_tracks_new (&track_ops, self);
   self->quit = FALSE;
   self->thread = g_thread_new ("axionsnapshot", worker, self);
   return GST_BASE_TRANSFORM_CLASS (gst_axion_snapshot_parent_class)->start (bt);
@@ -956,15 +743,7 @@ gst_axion_snapshot_stop (GstBaseTransform *bt)
   GstAxionSnapshot *self = GST_AXION_SNAPSHOT (bt);
 
   /* live tracks keep their best frame so far */
-  if (self->tracks) {
-    GHashTableIter it;
-    TrackBest *t;
-    g_hash_table_iter_init (&it, self->tracks);
-    while (g_hash_table_iter_next (&it, NULL, (gpointer *) &t))
-      keep_track (self, self->track_dir, t);
-    g_clear_pointer (&self->tracks, g_hash_table_unref);
-  }
-  g_clear_pointer (&self->track_dir, g_free);
+  g_clear_pointer (&self->tracks, axion_snapshot_tracks_free);
   /* the queued snapshots are written first: their paths are in rows */
   g_mutex_lock (&self->lock);
   self->quit = TRUE;
@@ -1086,14 +865,13 @@ gst_axion_snapshot_finalize (GObject *object)
 {
   GstAxionSnapshot *self = GST_AXION_SNAPSHOT (object);
 
+  /* (NULL after stop; before the job queue: what it queues is freed) */
+  g_clear_pointer (&self->tracks, axion_snapshot_tracks_free);
   g_queue_clear_full (&self->jobs, (GDestroyNotify) job_free);
   g_queue_clear_full (&self->files, (GDestroyNotify) file_entry_free);
   g_queue_clear_full (&self->gone, (GDestroyNotify) file_entry_free);
   g_free (self->scanned_dir);
   g_free (self->location);
-  g_free (self->track_dir);
-  if (self->tracks)
-    g_hash_table_unref (self->tracks);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_cond_clear (&self->idle_cond);
