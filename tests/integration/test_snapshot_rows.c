@@ -9,6 +9,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/axion/axion.h>
+#include <gst/axion/gstaxionsnapshotevent.h>
 #include <glib/gstdio.h>
 #include <libpq-fe.h>
 #include <string.h>
@@ -297,6 +298,48 @@ GST_START_TEST (test_deletions_survive_the_process)
 
 GST_END_TEST;
 
+/* the deletion reaches PostgreSQL before the row that names the file (the
+ * row waited in a batch or the spool): the row arrives without the path */
+GST_START_TEST (test_row_after_its_deletion)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *desc = g_strdup_printf ("axionpgsink conninfo=\"%s\" spool-dir=\"%s\" "
+                                 "flush-interval-ms=50 eos-timeout-ms=60000",
+      conninfo, spool);
+  GstHarness *h = gst_harness_new_parse (desc);
+  gint64 t0 = g_get_real_time ();
+  const gchar *path = "/nowhere/SNAP_R3/2020-01-01/000000.000Z-f5-motion.jpg";
+  GstBuffer *buf;
+  gint64 n = 0;
+
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=I420,width=64,height=48,framerate=10/1");
+  fail_unless (gst_harness_push_event (h,
+      gst_axion_snapshot_deleted_event_new (
+          "SNAP_R3", path, t0 + 5 * 100000, 0)));
+  for (gint k = 0; k < 600 && n == 0; k++) {
+    g_usleep (50000);
+    n = scalar_int ("SELECT count(*) FROM snapshot_deletions WHERE "
+                    "storage_path LIKE '/nowhere/SNAP_R3/%'");
+  }
+  fail_unless_equals_int64 (n, 1);
+  buf = make_frame ("SNAP_R3", 5, t0);
+  gst_axion_frame_meta_set_snapshot (
+      gst_buffer_get_axion_frame_meta (buf), path, t0 + G_USEC_PER_SEC);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  fail_unless_equals_int64 (
+      scalar_int ("SELECT count(*) FROM frame_metadata WHERE camera_id = "
+                  "'SNAP_R3' AND frame_number = 5 AND storage_location = "
+                  "'none' AND storage_path IS NULL AND expires_at IS NOT NULL"),
+      1);
+  g_free (desc);
+  g_free (spool);
+}
+
+GST_END_TEST;
+
 static Suite *
 snapshot_rows_suite (void)
 {
@@ -308,6 +351,7 @@ snapshot_rows_suite (void)
   tcase_add_checked_fixture (tc, db_ensure, NULL);
   tcase_add_test (tc, test_bound_rows_follow_files_across_restart);
   tcase_add_test (tc, test_deletions_survive_the_process);
+  tcase_add_test (tc, test_row_after_its_deletion);
   return s;
 }
 
