@@ -6,7 +6,8 @@
  * The web console's JSON API (docs/console.md):
  *   GET  /api/cameras                 the runner's cameras (main loop)
  *   GET  /api/events                  latest camera_events (not the
- *                                     motion "continue" of every frame)
+ *                                     motion "continue" of every frame),
+ *                                     a track's best frame as snapshot
  *   GET  /api/alerts                  latest alerts, with their snapshot and
  *                                     Claude's description
  *   GET  /api/analyses                latest claude_analyses
@@ -191,10 +192,15 @@ query_free (Query *q)
   g_free (q);
 }
 
+/* the snapshot as a URL under /snapshots/ when it lies in the root ($1):
+ * a track's best frame (axionsnapshot: track_ended's event_data) */
 static const gchar sql_events[] =
     "SELECT coalesce(json_agg(e), '[]')::text FROM ("
     "SELECT event_id::text AS id, camera_id, event_type, event_phase, "
-    "event_timestamp, motion_score, object_count, alert_generated "
+    "event_timestamp, motion_score, object_count, alert_generated, "
+    "CASE WHEN starts_with(event_data->>'snapshot_path', $1 || '/') "
+    "THEN '/snapshots/' || substr(event_data->>'snapshot_path', "
+    "length($1) + 2) END AS snapshot "
     "FROM camera_events WHERE event_phase IS DISTINCT FROM 'continue' "
     "ORDER BY event_timestamp DESC LIMIT " LIST_LIMIT ") e";
 
@@ -432,7 +438,7 @@ axion_run_api_handle (SoupServer *server, SoupServerMessage *msg,
   if (g_str_equal (path, "/api/cameras"))
     cameras (msg);
   else if (g_str_equal (path, "/api/events"))
-    query_start (msg, sql_events, 0);
+    query_start (msg, sql_events, 1, axion_run_http_snapshot_root ());
   else if (g_str_equal (path, "/api/alerts"))
     query_start (msg, sql_alerts, 1, axion_run_http_snapshot_root ());
   else if (g_str_equal (path, "/api/analyses"))

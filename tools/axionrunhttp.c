@@ -19,6 +19,7 @@
 
 #include <gst/axion/axion.h>
 #include <libsoup/soup.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_SNAPSHOT_ROOT "/var/lib/axion/snapshots"
@@ -416,13 +417,28 @@ safe_path (const gchar *root, const gchar *rel)
   return path;
 }
 
+/* @path, symbolic links resolved, lies in @root (resolved too): a link
+ * under the snapshot root never serves a file from elsewhere */
+static gboolean
+really_under (const gchar *root, const gchar *path)
+{
+  gchar *r = realpath (root, NULL), *p = realpath (path, NULL);
+  gboolean ok = r && p && g_str_has_prefix (p, r) &&
+      (p[strlen (r)] == '/' || g_str_equal (r, "/"));
+
+  free (r);
+  free (p);
+  return ok;
+}
+
 static void
 serve_file (SoupServerMessage *msg, const gchar *root, const gchar *rel)
 {
   gchar *path = safe_path (root, rel), *data = NULL;
   gsize len = 0;
 
-  if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR) ||
+  if (path == NULL || !really_under (root, path) ||
+      !g_file_test (path, G_FILE_TEST_IS_REGULAR) ||
       !g_file_get_contents (path, &data, &len, NULL)) {
     axion_run_http_reply_text (msg, 404, "not found\n");
   } else {

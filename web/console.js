@@ -130,7 +130,12 @@ function renderEvents(list) {
   const body = document.querySelector("#events tbody");
   body.replaceChildren(...list.map(e => el("tr", {},
     el("td", {}, time(e.event_timestamp)), el("td", {}, e.camera_id),
-    el("td", {}, e.event_type + (e.event_phase ? " " + e.event_phase : "")),
+    el("td", {}, e.event_type + (e.event_phase ? " " + e.event_phase : ""),
+      // a track's best frame (track_ended); a file the disk bound deleted
+      // since shows nothing
+      e.snapshot ? el("a", { href: withToken(e.snapshot), target: "_blank" },
+        el("img", { class: "thumb", src: withToken(e.snapshot), alt: "best frame of the track",
+          onerror: ev => ev.target.parentNode.remove() })) : null),
     el("td", {}, e.motion_score === null ? "" : (100 * e.motion_score).toFixed(1) + "%"))));
 }
 

@@ -282,6 +282,31 @@ exec (AxionPgWriter *w, const gchar *sql)
   return last;
 }
 
+/* A statement with text parameters, bounded as every other
+ * (statement-timeout-ms, the element's give-up time): its last result
+ * (the first error), or NULL when the connection is gone or was
+ * abandoned (then last_error says why). */
+PGresult *
+axion_pg_writer_exec_params (
+    AxionPgWriter *w, const gchar *sql, gint n, const gchar *const *values)
+{
+  gint64 deadline = statement_deadline (w);
+  PGresult *last = NULL, *r;
+
+  if (w->conn == NULL ||
+      !PQsendQueryParams (w->conn, sql, n, NULL, values, NULL, NULL, 0))
+    return NULL;
+  while ((r = get_result (w, deadline))) {
+    if (last && PQresultStatus (last) == PGRES_FATAL_ERROR) {
+      PQclear (r);
+      continue;
+    }
+    PQclear (last);
+    last = r;
+  }
+  return last;
+}
+
 /* The connection's message, or why it was abandoned (libpq's message of a
  * NULL connection says nothing useful). */
 static const gchar *

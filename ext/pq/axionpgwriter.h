@@ -86,6 +86,8 @@ AxionPgWriteResult
 axion_pg_writer_write (AxionPgWriter *w, AxionPgBatch *b, gboolean replay);
 AxionPgWriteResult
 axion_pg_writer_write_copy (AxionPgWriter *w, AxionPgBatch *b, gboolean replay);
+PGresult *axion_pg_writer_exec_params (
+    AxionPgWriter *w, const gchar *sql, gint n, const gchar *const *values);
 AxionPgWriteResult axion_pg_writer_write_row_by_row (
     AxionPgWriter *w, AxionPgBatch *b, AxionPgBatch **refused);
 

@@ -35,6 +35,7 @@
 
 #include <gst/axion/gstaxionformat.h>
 #include "axionpgaudit.h"
+#include "axionpgsnapdel.h"
 #include "axionpgbatch.h"
 #include "axionpgjournal.h"
 #include "axionpgspool.h"
@@ -147,7 +148,9 @@ struct _GstAxionPgSink
 
   /* worker thread */
   AxionPgWriter writer;
-  AxionPgAudit audit;         /* the other Axion elements' changes */
+  AxionPgAudit audit; /* the other Axion elements' changes */
+  /* axionsnapshot's early deletions (own lock; file in the spool dir) */
+  AxionPgSnapDels snapdels;
   gboolean spool_pending;     /* spool files to replay before new rows */
   gint64 spool_full_tried_us; /* the last spool write tried while full */
   gint64 last_metrics_us;
@@ -915,6 +918,10 @@ gst_axion_pg_sink_flush (GstAxionQueueSink *qs, GstAxionFlushKind kind,
     if (!keep_unwritten (self, b, final) && !final)
       break; /* no room to spool: kept in memory, tried at the next flush */
   }
+  /* snapshot files deleted early: their rows lose the path (in any order
+   * with the rows: migration 009) */
+  if (online && conn_ok (self) && self->sent == NULL)
+    axion_pg_snapdels_apply (&self->snapdels, &self->writer);
   post_warnings (self);
   if (was_online && !conn_ok (self))
     return lost (self, "connection lost", error);
@@ -929,7 +936,8 @@ gst_axion_pg_sink_has_pending (GstAxionQueueSink *qs)
   GstAxionPgSink *self = GST_AXION_PG_SINK (qs);
 
   return !g_queue_is_empty (&self->queue) || self->sent != NULL ||
-      (self->pending && self->pending->total > 0) || self->spool_files > 0;
+      (self->pending && self->pending->total > 0) || self->spool_files > 0 ||
+      axion_pg_snapdels_pending (&self->snapdels) > 0;
 }
 
 static void open_default_spool (GstAxionPgSink *self, const gchar *camera_id);
@@ -1178,6 +1186,9 @@ gst_axion_pg_sink_event (GstBaseSink *bs, GstEvent *event)
       open_default_spool (self, id);
     g_free (self->source_uri);
     self->source_uri = g_strdup (uri);
+  } else {
+    /* axionsnapshot's early deletions: applied by the worker's flushes */
+    axion_pg_snapdels_add_event (&self->snapdels, event);
   }
   /* EOS: the base class drains within eos-timeout-ms */
   ret = GST_BASE_SINK_CLASS (parent_class)->event (bs, event);
@@ -1245,6 +1256,7 @@ open_spool_dir (GstAxionPgSink *self, const gchar *dir)
   if (files->len) /* replayed now, not at the next tick */
     gst_axion_queue_sink_kick (GST_AXION_QUEUE_SINK (self));
   g_mutex_unlock (&self->parent.lock);
+  axion_pg_snapdels_open (&self->snapdels, dir, sp.fsync);
   g_ptr_array_unref (files);
 }
 
@@ -1319,6 +1331,7 @@ close_spool (GstAxionPgSink *self)
 {
   g_mutex_lock (&self->parent.lock);
   axion_pg_journal_clear (&self->journal_state);
+  axion_pg_snapdels_close (&self->snapdels);
   g_clear_pointer (&self->spool.dir, g_free);
   g_mutex_unlock (&self->parent.lock);
   g_clear_pointer (&self->spool_root, g_free);
@@ -1643,6 +1656,7 @@ gst_axion_pg_sink_finalize (GObject *object)
   axion_pg_journal_clear (&self->journal_state);
   axion_pg_writer_clear (&self->writer);
   axion_pg_audit_clear (&self->audit);
+  axion_pg_snapdels_clear (&self->snapdels);
   gst_axion_frame_rate_clear (&self->rate);
   g_free (self->conninfo);
   g_free (self->spool_dir);
@@ -1660,6 +1674,7 @@ gst_axion_pg_sink_init (GstAxionPgSink *self)
   g_queue_init (&self->queue);
   gst_axion_frame_rate_init (&self->rate);
   axion_pg_writer_init (&self->writer, GST_CAT_DEFAULT, G_OBJECT (self));
+  axion_pg_snapdels_init (&self->snapdels, GST_CAT_DEFAULT, G_OBJECT (self));
   axion_pg_audit_init (&self->audit, GST_ELEMENT (self), audit_add_row, self);
   self->writer.give_up = writer_give_up;
   self->writer.give_up_data = self;

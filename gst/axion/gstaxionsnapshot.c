@@ -39,12 +39,17 @@
 #endif
 
 #include "gstaxionsnapshot.h"
+#include "axionsnapshottrack.h"
+
+#include <gst/axion/gstaxionsnapshotevent.h>
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_axion_snapshot_debug);
+/* (shared with axionsnapshottrack.c: one category for the element) */
+GST_DEBUG_CATEGORY (gst_axion_snapshot_debug);
 #define GST_CAT_DEFAULT gst_axion_snapshot_debug
 
 #define DEFAULT_LOCATION "/var/lib/axion/snapshots"
@@ -53,17 +58,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_axion_snapshot_debug);
 #define DEFAULT_MAX_AGE (7 * 24 * 3600)
 #define DEFAULT_QUEUE_SIZE 8
 #define LATEST_NAME "latest.jpg"
-#define TRACKS_DIR "tracks"
-/* a track that no region named for this long (capture time) keeps its
- * file even without a track_ended event (no axiontrack, or a restart);
- * axiontrack ends a track after max-misses detector frames (default 30:
- * 30 s at one inference a second, 1 s at 30), so its event normally
- * comes first */
-#define TRACK_GONE_US (60 * G_USEC_PER_SEC)
-/* a track kept for being gone is remembered this long for its late end
- * event (a slow detector: 30 misses at one inference every 10 s) */
-#define TRACK_FORGET_US (600 * G_USEC_PER_SEC)
-
 enum
 {
   PROP_0,
@@ -84,23 +78,20 @@ typedef struct
   gchar *dir;        /* the camera's directory */
   gchar *path;       /* NULL: latest.jpg only */
   gboolean track;    /* a track's best frame so far: path only, replaced */
+  gchar *camera_id;  /* an event snapshot's: its frame_metadata row's key */
+  gint64 frame_us;   /* with the capture time */
 } Job;
-
-/* a live track's best frame (streaming thread) */
-typedef struct
-{
-  gdouble best;        /* confidence of the frame on file or queued */
-  gint64 last_seen_us; /* capture time */
-  gboolean has_file;   /* a frame was queued for tracks/<id>.jpg */
-  gboolean kept;       /* gone: its file is kept, its end event may come */
-  gchar *path;
-} TrackBest;
 
 typedef struct
 {
   gchar *path;
   guint64 size;
   gint64 mtime_us;
+  /* the frame_metadata row that names the file (camera_id,
+   * frame_timestamp): told downstream when the file goes early. NULL/-1:
+   * no row names it (a track's file, a file not named by us) */
+  gchar *camera_id;
+  gint64 frame_us;
 } FileEntry;
 
 struct _GstAxionSnapshot
@@ -117,17 +108,19 @@ struct _GstAxionSnapshot
 
   /* streaming thread */
   gint64 last_latest_us;
-  GHashTable *tracks; /* track id -> TrackBest */
-  gchar *track_dir;   /* the camera directory of those tracks */
+  AxionSnapshotTracks *tracks; /* on-track: their best frames */
 
   /* the worker (lock) */
   GMutex lock;
   GCond cond;
+  GCond idle_cond; /* a job done (EOS waits for the queue to empty) */
   GThread *thread;
   GQueue jobs;
   gboolean quit;
   gchar *scanned_dir;
-  GQueue files; /* FileEntry, oldest first */
+  GQueue files;  /* FileEntry, oldest first */
+  GQueue gone;   /* FileEntry whose row must lose its path (downstream) */
+  gboolean busy; /* a job is being processed (cond: idle) */
   guint64 disk_bytes;
   guint64 written, dropped, errors, deleted;
   guint64 track_updates, track_dropped, track_kept;
@@ -146,6 +139,7 @@ job_free (Job *j)
     gst_sample_unref (j->sample);
   g_free (j->dir);
   g_free (j->path);
+  g_free (j->camera_id);
   g_free (j);
 }
 
@@ -153,14 +147,8 @@ static void
 file_entry_free (FileEntry *f)
 {
   g_free (f->path);
+  g_free (f->camera_id);
   g_free (f);
-}
-
-static void
-track_best_free (TrackBest *t)
-{
-  g_free (t->path);
-  g_free (t);
 }
 
 /* ---- the worker: encode, write, keep the disk bounded -------------------- */
@@ -174,8 +162,29 @@ file_cmp (gconstpointer a, gconstpointer b, gpointer unused)
   return x < y ? -1 : x > y;
 }
 
+/* the capture time in a snapshot's name, DAY/HHMMSS.mmmZ-f...jpg (to the
+ * millisecond), or -1 */
+static gint64
+name_time_us (const gchar *day, const gchar *name)
+{
+  gint y, mo, d, h, mi, sec, ms;
+  gint64 us = -1;
+  GDateTime *t;
+
+  if (sscanf (day, "%4d-%2d-%2d", &y, &mo, &d) != 3 ||
+      sscanf (name, "%2d%2d%2d.%3dZ-f", &h, &mi, &sec, &ms) != 4)
+    return -1;
+  t = g_date_time_new_utc (y, mo, d, h, mi, sec);
+  if (t) {
+    us = g_date_time_to_unix (t) * G_USEC_PER_SEC + ms * 1000;
+    g_date_time_unref (t);
+  }
+  return us;
+}
+
 static void
-scan_dir (GstAxionSnapshot *self, const gchar *dir, guint depth)
+scan_dir (GstAxionSnapshot *self, const gchar *dir, guint depth,
+    const gchar *camera_id)
 {
   GDir *d = g_dir_open (dir, 0, NULL);
   const gchar *name;
@@ -186,13 +195,23 @@ scan_dir (GstAxionSnapshot *self, const gchar *dir, guint depth)
     gchar *p = g_build_filename (dir, name, NULL);
     GStatBuf st;
     if (g_lstat (p, &st) == 0 && S_ISDIR (st.st_mode) && depth == 0) {
-      scan_dir (self, p, 1);
+      scan_dir (self, p, 1, camera_id);
     } else if (g_lstat (p, &st) == 0 && S_ISREG (st.st_mode) && depth == 1 &&
         g_str_has_suffix (name, ".jpg")) {
       FileEntry *f = g_new0 (FileEntry, 1);
       f->path = g_steal_pointer (&p);
       f->size = st.st_size;
       f->mtime_us = (gint64) st.st_mtime * G_USEC_PER_SEC;
+      /* an event snapshot of an earlier run: its row may name it */
+      if (camera_id) {
+        gchar *day = g_path_get_basename (dir);
+        f->frame_us = name_time_us (day, name);
+        if (f->frame_us >= 0)
+          f->camera_id = g_strdup (camera_id);
+        g_free (day);
+      } else {
+        f->frame_us = -1;
+      }
       g_queue_insert_sorted (&self->files, f, file_cmp, NULL);
       self->disk_bytes += f->size;
     }
@@ -218,7 +237,12 @@ enforce_bounds (GstAxionSnapshot *self, guint64 max_bytes, guint max_age)
     self->disk_bytes -= MIN (self->disk_bytes, f->size);
     g_rmdir (parent); /* only when empty (a day's directory) */
     g_free (parent);
-    file_entry_free (f);
+    /* its row may still name it: the sink clears the path (the streaming
+     * thread tells it, with the next buffer or at EOS) */
+    if (f->camera_id && f->frame_us >= 0)
+      g_queue_push_tail (&self->gone, f);
+    else
+      file_entry_free (f);
   }
 }
 
@@ -255,6 +279,8 @@ write_jpeg (GstAxionSnapshot *self, Job *j, GstBuffer *jpeg)
       f->path = g_strdup (j->path);
       f->size = map.size;
       f->mtime_us = g_get_real_time ();
+      f->camera_id = g_strdup (j->camera_id);
+      f->frame_us = j->frame_us;
       g_mutex_lock (&self->lock);
       g_queue_push_tail (&self->files, f);
       self->disk_bytes += map.size;
@@ -302,6 +328,7 @@ keep_track_file (GstAxionSnapshot *self, const gchar *path)
   f->path = g_strdup (path);
   f->size = st.st_size;
   f->mtime_us = g_get_real_time ();
+  f->frame_us = -1; /* in event_data only, no frame_metadata row */
   g_queue_push_tail (&self->files, f);
   self->disk_bytes += f->size;
   self->track_kept++;
@@ -324,7 +351,7 @@ process_job (GstAxionSnapshot *self, Job *j)
     self->scanned_dir = g_strdup (j->dir);
     g_queue_clear_full (&self->files, (GDestroyNotify) file_entry_free);
     self->disk_bytes = 0;
-    scan_dir (self, j->dir, 0);
+    scan_dir (self, j->dir, 0, j->camera_id);
     scanned = TRUE;
   }
   if (j->sample == NULL) {
@@ -371,6 +398,15 @@ process_job (GstAxionSnapshot *self, Job *j)
     } else if (!ok) {
       self->errors++;
     }
+    if (!ok && j->path && !j->track && j->camera_id) {
+      /* its frame's row names a file that never came */
+      FileEntry *f = g_new0 (FileEntry, 1);
+      f->path = g_strdup (j->path);
+      f->camera_id = g_strdup (j->camera_id);
+      f->frame_us = j->frame_us;
+      f->mtime_us = g_get_real_time ();
+      g_queue_push_tail (&self->gone, f);
+    }
     enforce_bounds (self, max_bytes, max_age);
     g_mutex_unlock (&self->lock);
   }
@@ -401,10 +437,13 @@ worker (gpointer data)
       }
       continue;
     }
+    self->busy = TRUE;
     g_mutex_unlock (&self->lock);
     process_job (self, j);
     job_free (j);
     g_mutex_lock (&self->lock);
+    self->busy = FALSE;
+    g_cond_broadcast (&self->idle_cond);
   }
   g_mutex_unlock (&self->lock);
   return NULL;
@@ -435,42 +474,6 @@ snapshot_path (
   return path;
 }
 
-static void
-json_append_string (GString *s, const gchar *v)
-{
-  g_string_append_c (s, '"');
-  for (; *v; v++) {
-    guchar c = *v;
-    if (c == '"' || c == '\\')
-      g_string_append_printf (s, "\\%c", c);
-    else if (c < 0x20)
-      g_string_append_printf (s, "\\u%04x", c);
-    else
-      g_string_append_c (s, c);
-  }
-  g_string_append_c (s, '"');
-}
-
-/* @old (a JSON object or NULL) with "snapshot_path" as its first member */
-static gchar *
-json_with_path (const gchar *old, const gchar *path)
-{
-  GString *s = g_string_new ("{\"snapshot_path\":");
-
-  json_append_string (s, path);
-  if (old && old[0] == '{') {
-    const gchar *body = old + 1;
-    while (g_ascii_isspace (*body))
-      body++;
-    if (*body != '}')
-      g_string_append_c (s, ',');
-    g_string_append (s, body);
-  } else {
-    g_string_append_c (s, '}');
-  }
-  return g_string_free (s, FALSE);
-}
-
 /* alert_data (and the MQTT/webhook message's "data") gets the path */
 static void
 link_alerts (GstBuffer *buf, const gchar *path)
@@ -481,7 +484,7 @@ link_alerts (GstBuffer *buf, const gchar *path)
   while ((m = gst_buffer_iterate_meta_filtered (
               buf, &state, GST_AXION_ALERT_META_API_TYPE))) {
     GstAxionAlert *al = ((GstAxionAlertMeta *) m)->alert;
-    gchar *json = json_with_path (al->data_json, path);
+    gchar *json = axion_snapshot_json_with_path (al->data_json, path);
     g_free (al->data_json);
     al->data_json = json;
   }
@@ -527,179 +530,89 @@ queue_job (GstAxionSnapshot *self, Job *j)
   return queued;
 }
 
+static gboolean
+track_update (gpointer owner, GstSample *sample, const gchar *dir,
+    const gchar *path, const gchar *camera_id)
+{
+  Job *j = g_new0 (Job, 1);
+
+  j->sample = gst_sample_ref (sample);
+  j->dir = g_strdup (dir);
+  j->path = g_strdup (path);
+  j->track = TRUE;
+  j->camera_id = g_strdup (camera_id); /* (for a first scan) */
+  return queue_job (owner, j);
+}
+
 /* the worker counts the track's file towards the bounds; it stays */
 static void
-keep_track (GstAxionSnapshot *self, const gchar *dir, TrackBest *t)
+track_keep (gpointer owner, const gchar *dir, const gchar *path)
 {
-  Job *j;
+  Job *j = g_new0 (Job, 1);
 
-  if (!t->has_file || t->kept)
-    return;
-  t->kept = TRUE;
-  j = g_new0 (Job, 1);
   j->dir = g_strdup (dir);
-  j->path = g_strdup (t->path);
-  queue_job (self, j);
+  j->path = g_strdup (path);
+  queue_job (owner, j);
 }
 
+static const AxionSnapshotTrackOps track_ops = { track_update, track_keep };
+
+/* ---- files deleted early: their rows told (streaming thread) ----------- */
+
+/* Sends downstream, before the next buffer, one event per snapshot the
+ * worker deleted (max-bytes, max-age) or failed to write: axionpgsink
+ * clears the storage columns of the frame_metadata row that names it. */
 static void
-update_tracks (GstAxionSnapshot *self, GstVideoFrame *frame,
-    GstAxionFrameMeta *meta, const gchar *dir)
+push_deletions (GstAxionSnapshot *self)
 {
-  GstBuffer *buf = frame->buffer;
-  GstSample *sample = NULL;
-  gpointer state = NULL;
-  GstMeta *m;
+  GQueue out = G_QUEUE_INIT;
+  GstPad *src = GST_BASE_TRANSFORM_SRC_PAD (self);
+  guint max_age;
+  FileEntry *f;
 
-  while ((m = gst_buffer_iterate_meta_filtered (
-              buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    gdouble conf = -1.0;
-    gint64 id = -1;
-    TrackBest *t;
-    Job *j;
-
-    if (!gst_axion_roi_get_detection (
-            (GstVideoRegionOfInterestMeta *) m, NULL, &conf, &id) ||
-        id <= 0)
-      continue;
-    t = g_hash_table_lookup (self->tracks, &id);
-    if (conf < 0) {
-      /* axiontrack's predicted box (no confidence): no best frame, but
-       * the track is still there (occluded) */
-      if (t) {
-        t->last_seen_us = meta->capture_time_us;
-        t->kept = FALSE;
-      }
-      continue;
-    }
-    if (t == NULL) {
-      gint64 *key = g_new (gint64, 1);
-      gchar *name = g_strdup_printf ("%" G_GINT64_FORMAT ".jpg", id);
-      *key = id;
-      t = g_new0 (TrackBest, 1);
-      t->best = -1.0;
-      t->path = g_build_filename (dir, TRACKS_DIR, name, NULL);
-      g_hash_table_insert (self->tracks, key, t);
-      g_free (name);
-    }
-    t->last_seen_us = meta->capture_time_us;
-    /* back after a gap: kept again (counted once) when it ends */
-    t->kept = FALSE;
-    if (conf <= t->best)
-      continue;
-    if (sample == NULL) {
-      /* one copy of the pixels per frame, shared by its tracks: the
-       * decoder's buffer goes back to its pool at once */
-      GstCaps *caps = gst_video_info_to_caps (&frame->info);
-      GstBuffer *copy = gst_buffer_copy_deep (buf);
-      sample = gst_sample_new (copy, caps, NULL, NULL);
-      gst_buffer_unref (copy);
-      gst_caps_unref (caps);
-    }
-    j = g_new0 (Job, 1);
-    j->sample = gst_sample_ref (sample);
-    j->dir = g_strdup (dir);
-    j->path = g_strdup (t->path);
-    j->track = TRUE;
-    if (queue_job (self, j)) {
-      t->best = conf;
-      t->has_file = TRUE;
-      GST_LOG_OBJECT (self,
-          "track %" G_GINT64_FORMAT ": best frame %" G_GUINT64_FORMAT " (%.3f)",
-          id, meta->frame_number, conf);
-    } else {
-      GST_DEBUG_OBJECT (self,
-          "queue full: best frame of track %" G_GINT64_FORMAT " not updated",
-          id);
-    }
+  g_mutex_lock (&self->lock);
+  if (g_queue_is_empty (&self->gone)) {
+    g_mutex_unlock (&self->lock);
+    return;
   }
-  if (sample)
-    gst_sample_unref (sample);
-}
-
-/* the "track_id" of an event's JSON (axiontrack's), or -1 */
-static gint64
-json_track_id (const gchar *json)
-{
-  const gchar *p = json ? strstr (json, "\"track_id\":") : NULL;
-
-  return p ? g_ascii_strtoll (p + strlen ("\"track_id\":"), NULL, 10) : -1;
-}
-
-/* a track_ended event's event_data gets the path of the track's best
- * frame; the file is kept */
-static void
-end_tracks (GstAxionSnapshot *self, GstBuffer *buf, GstAxionFrameMeta *meta,
-    const gchar *dir)
-{
-  GstCustomMeta *cm = NULL;
-  GstStructure *data;
-
-  for (guint i = 0; i < meta->n_events; i++) {
-    gchar key[32];
-    const gchar *json;
-    gint64 id;
-    TrackBest *t;
-
-    if (meta->events[i].type != GST_AXION_EVENT_TRACK_ENDED)
-      continue;
-    if (cm == NULL &&
-        (gst_meta_get_info (GST_AXION_EVENT_DATA_META) == NULL ||
-            (cm = gst_buffer_get_custom_meta (
-                 buf, GST_AXION_EVENT_DATA_META)) == NULL))
-      return;
-    data = gst_custom_meta_get_structure (cm);
-    g_snprintf (key, sizeof (key), "e%" G_GINT64_FORMAT, meta->events[i].id);
-    json = gst_structure_get_string (data, key);
-    id = json_track_id (json);
-    t = id > 0 ? g_hash_table_lookup (self->tracks, &id) : NULL;
-    if (t == NULL)
-      continue;
-    if (t->has_file) {
-      gchar *with = json_with_path (json, t->path);
-      gst_structure_set (data, key, G_TYPE_STRING, with, NULL);
-      GST_DEBUG_OBJECT (
-          self, "track %" G_GINT64_FORMAT " ended: %s", id, t->path);
-      g_free (with);
-    }
-    keep_track (self, dir, t);
-    g_hash_table_remove (self->tracks, &id);
+  out = self->gone;
+  g_queue_init (&self->gone);
+  g_mutex_unlock (&self->lock);
+  GST_OBJECT_LOCK (self);
+  max_age = self->max_age;
+  GST_OBJECT_UNLOCK (self);
+  while ((f = g_queue_pop_head (&out)) != NULL) {
+    /* when the row would have expired with the file (its mtime) */
+    gint64 expires = max_age ? f->mtime_us + (gint64) max_age * G_USEC_PER_SEC
+                             : 0;
+    GST_DEBUG_OBJECT (self, "deleted early: %s", f->path);
+    gst_pad_push_event (src,
+        gst_axion_snapshot_deleted_event_new (
+            f->camera_id, f->path, f->frame_us, expires));
+    file_entry_free (f);
   }
 }
 
-/* a track gone for TRACK_GONE_US keeps its file (counted in the bounds);
- * its end event may still come, until TRACK_FORGET_US */
-static void
-expire_tracks (GstAxionSnapshot *self, gint64 now_us, const gchar *dir)
+/* EOS: the queued snapshots are written (bounded wait), and the files
+ * their bounds deleted are told before the end of the stream */
+static gboolean
+gst_axion_snapshot_sink_event (GstBaseTransform *bt, GstEvent *event)
 {
-  GHashTableIter it;
-  TrackBest *t;
+  GstAxionSnapshot *self = GST_AXION_SNAPSHOT (bt);
 
-  g_hash_table_iter_init (&it, self->tracks);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &t)) {
-    gint64 gone = now_us - t->last_seen_us;
-    if (gone >= TRACK_FORGET_US || gone < 0) {
-      keep_track (self, dir, t);
-      g_hash_table_iter_remove (&it);
-    } else if (gone >= TRACK_GONE_US) {
-      keep_track (self, dir, t);
-    }
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->thread) {
+    /* the convert times out after 10 s: a queue never waits longer than
+     * queue-size of those */
+    gint64 until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+    g_mutex_lock (&self->lock);
+    while ((self->busy || !g_queue_is_empty (&self->jobs)) &&
+        g_cond_wait_until (&self->idle_cond, &self->lock, until))
+      ;
+    g_mutex_unlock (&self->lock);
+    push_deletions (self);
   }
-}
-
-static void
-track_frame (GstAxionSnapshot *self, GstVideoFrame *frame,
-    GstAxionFrameMeta *meta, const gchar *location)
-{
-  gchar *camdir = gst_axion_camera_id_to_filename (meta->camera_id);
-  gchar *dir = g_build_filename (location, camdir, NULL);
-
-  update_tracks (self, frame, meta, dir);
-  end_tracks (self, frame->buffer, meta, dir);
-  expire_tracks (self, meta->capture_time_us, dir);
-  g_free (self->track_dir);
-  self->track_dir = dir;
-  g_free (camdir);
+  return GST_BASE_TRANSFORM_CLASS (gst_axion_snapshot_parent_class)
+      ->sink_event (bt, event);
 }
 
 static GstFlowReturn
@@ -726,8 +639,9 @@ gst_axion_snapshot_analyze (GstAxionVideoAnalyzer *analyzer,
   location = g_strdup (self->location);
   GST_OBJECT_UNLOCK (self);
 
+  push_deletions (self);
   if (on_track)
-    track_frame (self, frame, meta, location);
+    axion_snapshot_tracks_frame (self->tracks, frame, meta, location);
   if (on_alert && gst_axion_alert_meta_count (buf) > 0)
     reason = "alert";
   else if (on_motion &&
@@ -771,6 +685,8 @@ gst_axion_snapshot_analyze (GstAxionVideoAnalyzer *analyzer,
   gst_caps_unref (caps);
   j->dir = dir;
   j->path = g_strdup (path);
+  j->camera_id = g_strdup (meta->camera_id);
+  j->frame_us = meta->capture_time_us;
   g_mutex_lock (&self->lock);
   g_queue_push_tail (&self->jobs, j);
   g_cond_signal (&self->cond);
@@ -815,8 +731,7 @@ gst_axion_snapshot_start (GstBaseTransform *bt)
   }
   g_free (location);
   self->last_latest_us = 0;
-  self->tracks = g_hash_table_new_full (
-      g_int64_hash, g_int64_equal, g_free, (GDestroyNotify) track_best_free);
+  self->tracks = axion_snapshot_tracks_new (&track_ops, self);
   self->quit = FALSE;
   self->thread = g_thread_new ("axionsnapshot", worker, self);
   return GST_BASE_TRANSFORM_CLASS (gst_axion_snapshot_parent_class)->start (bt);
@@ -828,15 +743,7 @@ gst_axion_snapshot_stop (GstBaseTransform *bt)
   GstAxionSnapshot *self = GST_AXION_SNAPSHOT (bt);
 
   /* live tracks keep their best frame so far */
-  if (self->tracks) {
-    GHashTableIter it;
-    TrackBest *t;
-    g_hash_table_iter_init (&it, self->tracks);
-    while (g_hash_table_iter_next (&it, NULL, (gpointer *) &t))
-      keep_track (self, self->track_dir, t);
-    g_clear_pointer (&self->tracks, g_hash_table_unref);
-  }
-  g_clear_pointer (&self->track_dir, g_free);
+  g_clear_pointer (&self->tracks, axion_snapshot_tracks_free);
   /* the queued snapshots are written first: their paths are in rows */
   g_mutex_lock (&self->lock);
   self->quit = TRUE;
@@ -958,15 +865,16 @@ gst_axion_snapshot_finalize (GObject *object)
 {
   GstAxionSnapshot *self = GST_AXION_SNAPSHOT (object);
 
+  /* (NULL after stop; before the job queue: what it queues is freed) */
+  g_clear_pointer (&self->tracks, axion_snapshot_tracks_free);
   g_queue_clear_full (&self->jobs, (GDestroyNotify) job_free);
   g_queue_clear_full (&self->files, (GDestroyNotify) file_entry_free);
+  g_queue_clear_full (&self->gone, (GDestroyNotify) file_entry_free);
   g_free (self->scanned_dir);
   g_free (self->location);
-  g_free (self->track_dir);
-  if (self->tracks)
-    g_hash_table_unref (self->tracks);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
+  g_cond_clear (&self->idle_cond);
   G_OBJECT_CLASS (gst_axion_snapshot_parent_class)->finalize (object);
 }
 
@@ -983,8 +891,10 @@ gst_axion_snapshot_init (GstAxionSnapshot *self)
   self->queue_size = DEFAULT_QUEUE_SIZE;
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
+  g_cond_init (&self->idle_cond);
   g_queue_init (&self->jobs);
   g_queue_init (&self->files);
+  g_queue_init (&self->gone);
 }
 
 static void
@@ -1060,5 +970,6 @@ gst_axion_snapshot_class_init (GstAxionSnapshotClass *klass)
 
   bt_class->start = gst_axion_snapshot_start;
   bt_class->stop = gst_axion_snapshot_stop;
+  bt_class->sink_event = gst_axion_snapshot_sink_event;
   an_class->analyze = gst_axion_snapshot_analyze;
 }

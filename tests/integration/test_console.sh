@@ -24,7 +24,6 @@ get() { curl -s --max-time 10 "$@"; }
 code() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"; }
 cleanup() {
   [ -n "${runpid:-}" ] && kill "$runpid" 2>/dev/null
-  [ -n "${prompid:-}" ] && kill "$prompid" 2>/dev/null
   [ -n "${srvpid:-}" ] && { echo quit >&3; } 2>/dev/null
   true
 }
@@ -147,20 +146,11 @@ f1=$(fds)
 expect_ok "40 requests leave no descriptors behind (${f0:-?} -> ${f1:-?} open)" test "${f1:-999}" -lt "$((${f0:-0} + 20))"
 
 # ---- a real Prometheus scrapes it -------------------------------------------
-prom_url=""
-if command -v prometheus >/dev/null; then
-  pport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# (started by tests/fixtures/with-servers --prometheus; told the target now)
+prom_url=${AXION_TEST_PROMETHEUS_URL:-}
+if [ -n "$prom_url" ]; then
   hostport=${url#http://}; hostport=${hostport%/}
-  cat > "$t/prometheus.yml" <<YML
-global: { scrape_interval: 1s, evaluation_interval: 1s }
-scrape_configs:
-  - job_name: axion-run
-    static_configs: [ { targets: ["$hostport"] } ]
-YML
-  prometheus --config.file="$t/prometheus.yml" --storage.tsdb.path="$t/prom" \
-    --web.listen-address="127.0.0.1:$pport" > "$t/prom.log" 2>&1 &
-  prompid=$!
-  prom_url="http://127.0.0.1:$pport"
+  "$top/tests/fixtures/prometheus-scrape" "$hostport"
   cams=""
   for _ in $(seq 150); do
     cams=$(get "$prom_url/api/v1/query" --data-urlencode 'query=axion_camera_up == 1' 2>/dev/null |
@@ -169,7 +159,7 @@ YML
   done
   expect_eq "PromQL axion_camera_up == 1 returns every camera" "rtsp1 rtsp2 synth" "$cams"
 else
-  not_ok "prometheus" "not installed (apt-get install prometheus; tools/axion-deps)"
+  not_ok "prometheus" "not started (run under tests/fixtures/with-servers --prometheus)"
 fi
 
 # ---- the console's API ------------------------------------------------------
@@ -184,6 +174,20 @@ expect_eq "no way out of the snapshot root" 404 "$(code --path-as-is "${url}snap
 expect_eq "only snapshots under /snapshots/" 404 "$(code "${url}snapshots/rtsp1")"
 expect_eq "the console's page" 200 "$(code "${url}")"
 expect_ok "events from PostgreSQL" bash -c "curl -s '${url}api/events' | grep -q '\"event_type\":\"motion\"'"
+# a track's best frame (track_ended's event_data.snapshot_path) as the
+# event's snapshot; a path outside the snapshot directory is none, and a
+# link under it to a file elsewhere is not served
+mkdir -p "$snaps/synth/tracks"
+cp "$snaps/synth/latest.jpg" "$snaps/synth/tracks/7.jpg"
+ln -s /etc/passwd "$snaps/synth/tracks/8.jpg"
+q "INSERT INTO camera_events (camera_id, event_type, frame_number, event_data) VALUES
+   ('synth', 'track_ended', 1, jsonb_build_object('track_id', 7, 'snapshot_path', '$snaps/synth/tracks/7.jpg')),
+   ('synth', 'track_ended', 2, jsonb_build_object('track_id', 9, 'snapshot_path', '/etc/passwd'))" > /dev/null
+tracks=$(get "${url}api/events" | python3 -c 'import json,sys; print(" ".join(sorted(str(e["snapshot"]) for e in json.load(sys.stdin) if e["event_type"] == "track_ended")))')
+expect_eq "track_ended events: the best frame's URL, none outside the snapshot directory" "/snapshots/synth/tracks/7.jpg None" "$tracks"
+expect_eq "the best frame is served as a JPEG" "ffd8ff" "$(get "${url}snapshots/synth/tracks/7.jpg" | head -c 3 | od -An -tx1 | tr -d ' \n')"
+expect_eq "a link out of the snapshot directory: 404" 404 "$(code "${url}snapshots/synth/tracks/8.jpg")"
+rm -rf "$snaps/synth/tracks"
 
 # an alert: acknowledge, again (refused), resolve; each an audit_log row
 id=""
@@ -248,7 +252,6 @@ expect_eq "and nothing on disk without a row" "" "$(comm -13 <(q "SELECT storage
 # ---- Grafana: every panel's query against this data ---------------------------
 python3 "$here/test_console_dashboards.py" "$top/dashboards" ${prom_url:+--prom "$prom_url" --time "$prom_time"}; st=$?
 expect_eq "every dashboard query runs (SQL on PostgreSQL, PromQL on Prometheus)" 0 "$st"
-[ -n "${prompid:-}" ] && { kill "$prompid"; wait "$prompid" 2>/dev/null; prompid=""; }
 
 # ---- the token --------------------------------------------------------------
 tok=s3cret-token-0123456789abcdef

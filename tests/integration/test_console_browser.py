@@ -136,16 +136,30 @@ def main():
         sparks = d.js("return document.querySelectorAll('#grid .cam svg.spark polyline').length")
         ok("a motion sparkline per camera", sparks == len(want), sparks)
 
+        # a track_ended event with its best frame: the browser decoded it
+        thumb = d.wait("const i = [...document.querySelectorAll('#events img.thumb')]"
+                       ".find(i => i.src.includes('/snapshots/gate/tracks/7.jpg'));"
+                       " return !!i && i.complete && i.naturalWidth > 0")
+        ok("the events feed shows a track's best frame", thumb)
+
         row = "tr[data-alert-id='%s']" % alert_id
         ok("the alert is listed", d.wait("return !!document.querySelector(\"%s\")" % row))
         d.screenshot(os.path.join(artefacts, "console.png"))
 
-        button = d.s("POST", "/element", {"using": "css selector",
-                                         "value": row + " button[data-action='acknowledge']"})
-        eid = button.get(ELEMENT) or button.get("ELEMENT")
-        if eid is None:
-            raise RuntimeError("no element id in %r" % button)
-        d.s("POST", "/element/%s/click" % eid, {})
+        # the page re-renders the alerts every 2 s: a button found just
+        # before that is stale when clicked (seen in CI); found again then
+        for attempt in range(5):
+            button = d.s("POST", "/element", {"using": "css selector",
+                                             "value": row + " button[data-action='acknowledge']"})
+            eid = button.get(ELEMENT) or button.get("ELEMENT")
+            if eid is None:
+                raise RuntimeError("no element id in %r" % button)
+            try:
+                d.s("POST", "/element/%s/click" % eid, {})
+                break
+            except RuntimeError as e:
+                if "stale element" not in str(e) or attempt == 4:
+                    raise
         status = ""
         for _ in range(100):
             status = psql("SELECT status || '|' || coalesce(acknowledged_by, '') FROM alerts WHERE alert_id = %s" % alert_id)

@@ -64,6 +64,14 @@ for _ in $(seq 150); do
   [ -n "$id" ] && break; sleep 0.2
 done
 expect_ok "an alert to acknowledge (${id:-none})" test -n "$id"
+# a track's best frame (axionsnapshot's tracks/ID.jpg, its path in the
+# track_ended event's event_data): a thumbnail in the events feed
+for _ in $(seq 100); do [ -s "$t/snaps/gate/latest.jpg" ] && break; sleep 0.2; done
+mkdir -p "$t/snaps/gate/tracks"
+cp "$t/snaps/gate/latest.jpg" "$t/snaps/gate/tracks/7.jpg"
+q "INSERT INTO camera_events (camera_id, event_type, frame_number, event_data)
+   VALUES ('gate', 'track_ended', 1, jsonb_build_object('track_id', 7,
+     'snapshot_path', '$t/snaps/gate/tracks/7.jpg'))" > /dev/null
 rm -rf "$art"
 python3 "$here/test_console_browser.py" "$url" "$id" "$art" gate lobby yard; st=$?
 expect_eq "the console in Chromium" 0 "$st"
