@@ -57,6 +57,9 @@ typedef struct
   gfloat best_conf;
   gdouble path; /* centre travel between matches, in frame fractions */
   gfloat last_cx, last_cy; /* centre at the last match */
+  AxionTrackBox last_box;  /* the last matched detection */
+  gint det;                /* the detection matched on this frame, or -1 */
+  gboolean absorbed;       /* re-activated as another track: leaves quietly */
 } AxionTrack;
 
 typedef struct _AxionTracker AxionTracker;

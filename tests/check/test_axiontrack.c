@@ -120,6 +120,7 @@ GST_START_TEST (test_noisy_scene_mota_idf1)
   TsMetrics m;
   gdouble idf1 = 0;
   guint n = 0;
+  guint64 idsw = 0;
 
   ts_params_noisy (&p);
   for (guint32 seed = 20; seed < 25; seed++, n++) {
@@ -133,16 +134,18 @@ GST_START_TEST (test_noisy_scene_mota_idf1)
     fail_unless (
         m.idsw <= 2 * p.n_objects, "%" G_GUINT64_FORMAT " switches", m.idsw);
     idf1 += m.idf1;
+    idsw += m.idsw;
   }
   idf1 /= n;
-  g_print ("noisy set: mean IDF1 %.3f over %u seeds\n", idf1, n);
-  /* The issue's goal is IDF1 >= 0.80. A single swap between two long
-   * tracks moves one scene's IDF1 by 0.1, so the goal is checked on the
-   * mean of five scenes (bench_track: 0.77 over ten). What costs IDF1:
-   * every fourth object leaves and comes back (a new id by design of a
-   * tracker without appearance, ~0.09), and swaps where people stand or
-   * cross close together. */
-  fail_unless (idf1 >= 0.78, "mean IDF1 %.3f < 0.78", idf1);
+  g_print ("noisy set: mean IDF1 %.3f over %u seeds, %" G_GUINT64_FORMAT
+           " ID switches in all\n",
+      idf1, n, idsw);
+  /* The issue's goal, IDF1 >= 0.80, on the mean of the five scenes: a
+   * single swap between two long tracks moves one scene's IDF1 by ~0.1.
+   * Measured: 0.906 (0.857-0.971); over 40 scenes (seeds 20-59) 0.861.
+   * What still costs IDF1: swaps where people of the same size cross
+   * close together, and re-activations that pick the wrong lost track. */
+  fail_unless (idf1 >= 0.80, "mean IDF1 %.3f < 0.80", idf1);
 }
 GST_END_TEST;
 
@@ -512,19 +515,17 @@ GST_START_TEST (test_restart_resets_tracks)
   gst_harness_play (h);
   gst_harness_set_src_caps_str (
       h, "video/x-raw,format=GRAY8,width=1280,height=720,framerate=30/1");
-  /* min-hits (3): the first two frames have no id */
+  /* min-hits (2): the first frame has no id */
   fail_unless_equals_int64 (
       first_track_id (push_frame (h, 0, &d, 1, TRUE, W, H)), -1);
-  fail_unless_equals_int64 (
-      first_track_id (push_frame (h, 1, &d, 1, TRUE, W, H)), -1);
-  id2 = first_track_id (push_frame (h, 2, &d, 1, TRUE, W, H));
+  id2 = first_track_id (push_frame (h, 1, &d, 1, TRUE, W, H));
   fail_unless (
       id2 > id1, "%" G_GINT64_FORMAT " after %" G_GINT64_FORMAT, id2, id1);
 
   /* a new stream (stream-start) too */
   gst_harness_push_event (h, gst_event_new_stream_start ("again"));
   fail_unless_equals_int64 (
-      first_track_id (push_frame (h, 3, &d, 1, TRUE, W, H)), -1);
+      first_track_id (push_frame (h, 2, &d, 1, TRUE, W, H)), -1);
   gst_harness_teardown (h);
 }
 GST_END_TEST;
@@ -648,8 +649,8 @@ GST_START_TEST (test_sparse_inference_keeps_id)
     gst_buffer_unref (out);
   }
   fail_unless_equals_int (g_hash_table_size (ids), 1);
-  /* born at the 3rd inference (frame 20): a box on every frame since */
-  fail_unless_equals_int (boxes, 180);
+  /* born at the 2nd inference (frame 10): a box on every frame since */
+  fail_unless_equals_int (boxes, 190);
   g_hash_table_destroy (ids);
   gst_harness_teardown (h);
 }
@@ -740,7 +741,8 @@ GST_START_TEST (test_rows_carry_tracks)
 
   g_object_set (
       h->element, "zones", "mid: 0.4,0.4 0.6,0.4 0.6,0.6 0.4,0.6", NULL);
-  for (guint64 f = 0; f < 3; f++) {
+  /* born on the second frame (min-hits 2), inside the zone */
+  for (guint64 f = 0; f < 2; f++) {
     if (out)
       gst_buffer_unref (out);
     out = push_frame (h, f, &d, 1, TRUE, W, H);
