@@ -530,6 +530,58 @@ GST_START_TEST (test_restart_resets_tracks)
 }
 GST_END_TEST;
 
+/* Runs a person walking right for 60 frames, away for 60, then back 1.25
+ * box heights below where they were last seen (they walked on, out of
+ * sight, and turned): too far from the prediction for the recovery pass.
+ * @back is the box that comes back. Returns the ids before and after. */
+static void
+leave_and_return (const TsDet *back, gint64 *before, gint64 *after)
+{
+  GstHarness *h = new_track (NULL);
+
+  *before = *after = -1;
+  for (guint64 f = 0; f < 180; f++) {
+    gboolean inferred = f % 3 == 0;
+    TsDet d = person_at (0.2f + 0.002f * MIN (f, 60), 0.5f);
+    GstBuffer *out;
+    gint64 id;
+
+    if (f >= 120) {
+      d = *back;
+    } else if (f >= 60) {
+      gst_buffer_unref (push_frame (h, f, NULL, 0, inferred, W, H));
+      continue;
+    }
+    out = push_frame (h, f, &d, 1, inferred, W, H);
+    id = first_track_id (out);
+    if (inferred && f < 60)
+      *before = id;
+    if (inferred && f >= 120)
+      *after = id;
+  }
+  gst_harness_teardown (h);
+}
+
+/* a person who comes back after a while gets their old id back once the
+ * new track is sure (re-activation of a lost track); someone of another
+ * size in the same place does not */
+GST_START_TEST (test_lost_track_reactivated)
+{
+  TsDet same = person_at (0.32f, 0.75f);
+  TsDet other = { 0.32f - 0.04f, 0.75f - 0.3f, 0.08f, 0.3f, 0.9f, 1 };
+  gint64 before, after;
+
+  leave_and_return (&same, &before, &after);
+  fail_unless (before > 0);
+  fail_unless_equals_int64 (after, before);
+
+  leave_and_return (&other, &before, &after);
+  fail_unless (before > 0);
+  fail_unless (after > before, "%" G_GINT64_FORMAT " after %" G_GINT64_FORMAT,
+      after, before);
+}
+GST_END_TEST;
+
 /* no detections at all, then 200 per frame: every one gets its own id */
 GST_START_TEST (test_zero_and_200_detections)
 {
@@ -856,6 +908,7 @@ axiontrack_suite (void)
   tcase_add_test (tc, test_regions_without_params);
   tcase_add_test (tc, test_camera_id);
   tcase_add_test (tc, test_sparse_inference_keeps_id);
+  tcase_add_test (tc, test_lost_track_reactivated);
   tcase_add_test (tc, test_rows_carry_tracks);
   tcase_add_test (tc, test_alert_rules_on_track_events);
   return s;
