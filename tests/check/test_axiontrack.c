@@ -582,6 +582,81 @@ GST_START_TEST (test_lost_track_reactivated)
 }
 GST_END_TEST;
 
+/* tracks alive when the stream ends get their summary (reason
+ * "stream_end") and leave their zones: at EOS on a carrier frame pushed
+ * before the EOS (the last frame's identity, GAP, no regions); at a new
+ * stream (camera restart) with the next frame */
+GST_START_TEST (test_tracks_end_at_eos_and_restart)
+{
+  GstHarness *h = new_track (NULL);
+  GPtrArray *seen = g_ptr_array_new_with_free_func (seen_free);
+  TsDet a = person_at (0.5f, 0.5f), b = person_at (0.2f, 0.9f);
+  TsDet both[2] = { a, b };
+  GstBuffer *carrier;
+  GstAxionFrameMeta *m;
+  GstEvent *ev;
+  guint ended = 0, left = 0;
+
+  g_object_set (
+      h->element, "zones", "mid: 0.4,0.4 0.6,0.4 0.6,0.6 0.4,0.6", NULL);
+  for (guint64 f = 0; f < 6; f++)
+    collect_events (push_frame (h, f, both, 2, TRUE, W, H), f, seen);
+  for (guint i = 0; i < seen->len; i++)
+    fail_if (
+        ((SeenEvent *) seen->pdata[i])->type == GST_AXION_EVENT_TRACK_ENDED);
+  g_ptr_array_set_size (seen, 0);
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  carrier = gst_harness_try_pull (h);
+  fail_unless (carrier != NULL, "no carrier frame before the EOS");
+  fail_unless (GST_BUFFER_FLAG_IS_SET (carrier, GST_BUFFER_FLAG_GAP));
+  m = gst_buffer_get_axion_frame_meta (carrier);
+  fail_unless (m != NULL);
+  fail_unless_equals_string (m->camera_id, "cam1");
+  fail_unless_equals_int (m->frame_number, 5);
+  fail_unless (gst_buffer_get_meta (carrier,
+                   GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE) == NULL);
+  collect_events (carrier, 5, seen);
+  for (guint i = 0; i < seen->len; i++) {
+    SeenEvent *e = seen->pdata[i];
+    fail_unless (
+        strstr (e->json, "\"reason\":\"stream_end\"") != NULL, "%s", e->json);
+    if (e->type == GST_AXION_EVENT_TRACK_ENDED) {
+      ended++;
+      fail_unless (strstr (e->json, "\"first_seen\":\"2030-01-07T00:00:00"));
+      fail_unless (strstr (e->json, "\"detections\":6"), "%s", e->json);
+    } else if (e->type == GST_AXION_EVENT_ZONE_LEFT) {
+      left++;
+      fail_unless (strstr (e->json, "\"zone\":\"mid\""));
+    }
+  }
+  fail_unless_equals_int (ended, 2);
+  fail_unless_equals_int (left, 1);
+  /* then the EOS itself, and nothing more */
+  while ((ev = gst_harness_try_pull_event (h)) &&
+      GST_EVENT_TYPE (ev) != GST_EVENT_EOS)
+    gst_event_unref (ev);
+  fail_unless (ev != NULL);
+  gst_event_unref (ev);
+  fail_unless (gst_harness_try_pull (h) == NULL);
+  g_ptr_array_set_size (seen, 0);
+
+  /* a camera restart (new stream): the summaries go with the next frame */
+  gst_harness_teardown (h);
+  h = new_track (NULL);
+  for (guint64 f = 0; f < 4; f++)
+    collect_events (push_frame (h, f, &a, 1, TRUE, W, H), f, seen);
+  g_ptr_array_set_size (seen, 0);
+  gst_harness_push_event (h, gst_event_new_stream_start ("again"));
+  collect_events (push_frame (h, 0, NULL, 0, TRUE, W, H), 0, seen);
+  fail_unless_equals_int (seen->len, 1);
+  fail_unless_equals_int (
+      ((SeenEvent *) seen->pdata[0])->type, GST_AXION_EVENT_TRACK_ENDED);
+  g_ptr_array_unref (seen);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* no detections at all, then 200 per frame: every one gets its own id */
 GST_START_TEST (test_zero_and_200_detections)
 {
@@ -909,6 +984,7 @@ axiontrack_suite (void)
   tcase_add_test (tc, test_camera_id);
   tcase_add_test (tc, test_sparse_inference_keeps_id);
   tcase_add_test (tc, test_lost_track_reactivated);
+  tcase_add_test (tc, test_tracks_end_at_eos_and_restart);
   tcase_add_test (tc, test_rows_carry_tracks);
   tcase_add_test (tc, test_alert_rules_on_track_events);
   return s;
