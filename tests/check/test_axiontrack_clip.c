@@ -16,6 +16,7 @@
  * installs opencv-doc, gstreamer1.0-libav and gstreamer1.0-opencv.
  */
 #include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/axion/axion.h>
 #include <gst/gst.h>
 
@@ -48,18 +49,21 @@ static const KeyPoint clipdata[] = {
  * 6 of them (A-F) large enough for the cascade's smallest window; two
  * crossings (C walks past A at frames ~100-110, C and I cross at ~140).
  * A perfect tracker behind a perfect detector: 9 tracks, 0 ID switches.
- * The Haar cascade finds each person on a fraction of the frames only, so
- * the limits below allow two tracks and two ID switches per person it can
- * see. Measured (10 runs; the detector ran on 76-100 of the 100 frames):
- * 5-6 tracks, 5-7 ID switches, people tracked on ~42 % of their frames. */
-#define PEOPLE_VISIBLE 6
-#define MAX_TRACKS (2 * PEOPLE_VISIBLE)
-#define MAX_SWITCHES (2 * PEOPLE_VISIBLE)
+ * The Haar cascade finds each person on a fraction of the frames only
+ * (and A, B, C stand or walk close together), so the limits are: no more
+ * tracks than people, at most one ID switch per person, and 4 of the 6
+ * visible people followed. Measured (detector on all 100 frames, the same
+ * in every run): 6 tracks, 7 ID switches, A, D, E, F followed (66-76 of
+ * their 100 frames), C on 18 of 91, the people on 42 % of their frames
+ * in all. */
+#define PEOPLE 9
+#define MAX_TRACKS PEOPLE
+#define MAX_SWITCHES PEOPLE
 /* a person counts as followed when tracked on this share of their frames */
 #define FOLLOWED 0.3
-#define MIN_FOLLOWED 3
-/* fewer detector frames than this (a machine too loaded for a 10 fps
- * detector): the run says too little, skipped */
+#define MIN_FOLLOWED 4
+/* fewer detector frames than this (the detector timed out): the run says
+ * too little, skipped */
 #define MIN_INFERRED 50
 
 typedef struct
@@ -98,78 +102,145 @@ person_at (gchar person, guint frame, gdouble *x, gdouble *y)
   return FALSE;
 }
 
-static GstPadProbeReturn
-keep_segment (GstPad *pad, GstPadProbeInfo *info, gpointer unused)
+/* the segment's decoded frames (GstBuffer), their caps into @caps */
+static GPtrArray *
+decode_segment (GstCaps **caps)
 {
-  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
-  guint frame = (guint) (GST_BUFFER_PTS (buf) * FPS / GST_SECOND);
+  GError *err = NULL;
+  GstElement *pipe = gst_parse_launch (
+      "filesrc name=src ! avidemux ! avdec_msmpeg4 ! videoconvert ! "
+      "video/x-raw,format=I420 ! appsink name=dec sync=false",
+      &err);
+  GPtrArray *frames = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) gst_buffer_unref);
+  GstElement *src, *sink;
+  GstSample *s;
 
-  return frame >= FIRST && frame <= LAST ? GST_PAD_PROBE_OK
-                                         : GST_PAD_PROBE_DROP;
+  g_assert_no_error (err);
+  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "dec");
+  g_object_set (src, "location", CLIP, NULL);
+  *caps = NULL;
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  while (frames->len < LAST - FIRST + 1 &&
+      (s = gst_app_sink_pull_sample (GST_APP_SINK (sink)))) {
+    GstBuffer *buf = gst_sample_get_buffer (s);
+    guint frame = (guint) (GST_BUFFER_PTS (buf) * FPS / GST_SECOND);
+    if (frame >= FIRST && frame <= LAST) {
+      g_ptr_array_add (frames, gst_buffer_ref (buf));
+      if (*caps == NULL)
+        *caps = gst_caps_ref (gst_sample_get_caps (s));
+    }
+    gst_sample_unref (s);
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  return frames;
 }
 
-/* runs the clip; the tracked regions into @outs, the number of track_ended
- * summaries into @ended; FALSE on a pipeline error */
+/* the tracked regions of @buf into @outs; counts summaries and inferences */
+static void
+collect (GstBuffer *buf, GArray *outs, guint *ended, guint *inferred,
+    gdouble *run_ms)
+{
+  GstAxionFrameMeta *m = gst_buffer_get_axion_frame_meta (buf);
+  guint frame = FIRST + (guint) (GST_BUFFER_PTS (buf) * FPS / GST_SECOND);
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  *run_ms = 0;
+  for (guint i = 0; m && i < m->n_events; i++)
+    *ended += m->events[i].type == GST_AXION_EVENT_TRACK_ENDED;
+  if (m && !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP) &&
+      m->inference_state == GST_AXION_INFERENCE_RAN) {
+    (*inferred)++;
+    *run_ms = m->inference_run_ms;
+  }
+  while ((meta = gst_buffer_iterate_meta_filtered (
+              buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
+    Out o = { frame, 0, roi->x, roi->y, roi->w, roi->h, FALSE };
+    GstStructure *d = gst_video_region_of_interest_meta_get_param (
+        roi, "detection");
+    if (!gst_axion_roi_get_detection (roi, NULL, NULL, &o.id) || o.id <= 0)
+      continue;
+    if (d)
+      gst_structure_get_boolean (d, "predicted", &o.predicted);
+    if (g_getenv ("CLIP_DEBUG"))
+      g_print ("f%u id %" G_GINT64_FORMAT " %d,%d %dx%d%s\n", frame, o.id, o.x,
+          o.y, o.w, o.h, o.predicted ? " predicted" : "");
+    g_array_append_val (outs, o);
+  }
+}
+
+/* Runs the segment through the detector and the tracker, one frame at a
+ * time: the next frame goes in after the last came out plus half its
+ * inference time. Why: axiondlpusched skips frames when a camera's
+ * detector takes most of real time (its blocking budget), so at the
+ * clip's pace the frames the detector ran on, and the counts, would
+ * depend on the machine's load; paced like this it runs on every frame.
+ * The tracked regions into @outs, the number of track_ended summaries
+ * into @ended; FALSE on a pipeline error. */
 static gboolean
 run_clip (GArray *outs, guint *ended, guint *inferred)
 {
   GError *err = NULL;
   GstElement *pipe = gst_parse_launch (
-      "filesrc name=src ! avidemux ! avdec_msmpeg4 ! videoconvert ! "
-      "video/x-raw,format=I420 ! axiondlpusched name=dl camera-id=vtest "
+      "appsrc name=in format=time ! axiondlpusched name=dl camera-id=vtest "
       "accelerator=clip stale-ms=600000 inference-timeout-ms=600000 ! "
-      "axiontrack name=tr add-predicted=true ! appsink name=out sync=true",
+      "axiontrack name=tr add-predicted=true ! appsink name=out sync=false",
       &err);
   GstElement *dl, *src, *sink;
-  GstPad *pad;
+  GPtrArray *frames;
+  GstCaps *caps;
   GstSample *s;
   gchar *det;
   gboolean ok = TRUE;
 
   g_assert_no_error (err);
-  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  frames = decode_segment (&caps);
+  if (frames->len != LAST - FIRST + 1 || caps == NULL) {
+    g_printerr ("decoded %u frames of the clip's segment, expected %u\n",
+        frames->len, LAST - FIRST + 1);
+    g_ptr_array_unref (frames);
+    gst_clear_caps (&caps);
+    gst_object_unref (pipe);
+    return FALSE;
+  }
+  src = gst_bin_get_by_name (GST_BIN (pipe), "in");
   dl = gst_bin_get_by_name (GST_BIN (pipe), "dl");
   sink = gst_bin_get_by_name (GST_BIN (pipe), "out");
-  g_object_set (src, "location", CLIP, NULL);
-  det = g_strdup_printf (
-      "videoconvert ! facedetect display=false min-size-width=32 "
-      "min-size-height=64 profile=%s ! videoconvert",
+  g_object_set (src, "caps", caps, NULL);
+  det = g_strdup_printf ("videoconvert ! facedetect display=false "
+                         "min-size-width=32 min-size-height=64 profile=%s ! "
+                         "videoconvert",
       CASCADE);
   g_object_set (dl, "detector", det, NULL);
   g_free (det);
-  pad = gst_element_get_static_pad (dl, "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, keep_segment, NULL, NULL);
-  /* played at the clip's pace (a camera's), from the segment's start on */
-  gst_pad_set_offset (pad, -(gint64) FIRST * GST_SECOND / FPS);
-  gst_object_unref (pad);
   *ended = *inferred = 0;
   gst_element_set_state (pipe, GST_STATE_PLAYING);
-  while ((s = gst_app_sink_pull_sample (GST_APP_SINK (sink)))) {
-    GstBuffer *buf = gst_sample_get_buffer (s);
-    GstAxionFrameMeta *m = gst_buffer_get_axion_frame_meta (buf);
-    guint frame = (guint) (GST_BUFFER_PTS (buf) * FPS / GST_SECOND);
-    gpointer state = NULL;
-    GstMeta *meta;
+  for (guint i = 0; ok && i < frames->len; i++) {
+    GstBuffer *in = gst_buffer_copy (frames->pdata[i]);
+    gdouble run_ms = 0;
 
-    for (guint i = 0; m && i < m->n_events; i++)
-      *ended += m->events[i].type == GST_AXION_EVENT_TRACK_ENDED;
-    if (m && !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_GAP))
-      *inferred += m->inference_state == GST_AXION_INFERENCE_RAN;
-    while ((meta = gst_buffer_iterate_meta_filtered (
-                buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-      GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
-      Out o = { frame, 0, roi->x, roi->y, roi->w, roi->h, FALSE };
-      GstStructure *d = gst_video_region_of_interest_meta_get_param (
-          roi, "detection");
-      if (!gst_axion_roi_get_detection (roi, NULL, NULL, &o.id) || o.id <= 0)
-        continue;
-      if (d)
-        gst_structure_get_boolean (d, "predicted", &o.predicted);
-      if (g_getenv ("CLIP_DEBUG"))
-        g_print ("f%u id %" G_GINT64_FORMAT " %d,%d %dx%d%s\n", frame, o.id,
-            o.x, o.y, o.w, o.h, o.predicted ? " predicted" : "");
-      g_array_append_val (outs, o);
-    }
+    GST_BUFFER_PTS (in) = i * GST_SECOND / FPS;
+    GST_BUFFER_DTS (in) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DURATION (in) = GST_SECOND / FPS;
+    ok = gst_app_src_push_buffer (GST_APP_SRC (src), in) == GST_FLOW_OK &&
+        (s = gst_app_sink_pull_sample (GST_APP_SINK (sink))) != NULL;
+    if (!ok)
+      break;
+    collect (gst_sample_get_buffer (s), outs, ended, inferred, &run_ms);
+    gst_sample_unref (s);
+    g_usleep ((gulong) (run_ms * 500));
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  /* the carrier frame with the summaries of the tracks alive at EOS */
+  while ((s = gst_app_sink_pull_sample (GST_APP_SINK (sink)))) {
+    gdouble run_ms;
+    collect (gst_sample_get_buffer (s), outs, ended, inferred, &run_ms);
     gst_sample_unref (s);
   }
   {
@@ -185,6 +256,8 @@ run_clip (GArray *outs, guint *ended, guint *inferred)
     gst_object_unref (bus);
   }
   gst_element_set_state (pipe, GST_STATE_NULL);
+  g_ptr_array_unref (frames);
+  gst_caps_unref (caps);
   gst_object_unref (src);
   gst_object_unref (dl);
   gst_object_unref (sink);
@@ -252,9 +325,11 @@ main (int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS (need); i++) {
     GstElementFactory *f = gst_element_factory_find (need[i]);
     if (f == NULL) {
-      g_print ("SKIP: GStreamer element %s missing (avdec_*: "
-               "gstreamer1.0-libav; facedetect: gstreamer1.0-opencv)\n",
-          need[i]);
+      g_print ("SKIP: GStreamer element %s missing (%s)\n", need[i],
+          g_str_has_prefix (need[i], "axion")
+              ? "the Axion plugin: run through meson test"
+              : "avidemux: gstreamer1.0-plugins-good; avdec_msmpeg4: "
+                "gstreamer1.0-libav; facedetect: gstreamer1.0-opencv");
       return 77;
     }
     gst_object_unref (f);
@@ -314,8 +389,8 @@ main (int argc, char **argv)
       inferred, ended);
   n_tracks = g_hash_table_size (all_tracks);
   if (inferred < MIN_INFERRED) {
-    g_print ("SKIP: the detector ran on %u of %u frames only (machine too "
-             "loaded for a 10 fps detector): too little to judge\n",
+    g_print ("SKIP: the detector ran on %u of %u frames only (it timed "
+             "out?): too little to judge\n",
         inferred, LAST - FIRST + 1);
     fail = 77;
   } else {
@@ -326,9 +401,8 @@ main (int argc, char **argv)
     fail = 1;                                                                  \
   }
     CHECK (n_tracks > 0 && n_tracks <= MAX_TRACKS,
-        "%u tracks, expected 1-%u (hand-checked: %u people the cascade can "
-        "see)",
-        n_tracks, MAX_TRACKS, PEOPLE_VISIBLE);
+        "%u tracks, expected 1-%u (hand-checked: %u people)", n_tracks,
+        MAX_TRACKS, PEOPLE);
     CHECK (switches <= MAX_SWITCHES, "%u ID switches, at most %u expected",
         switches, MAX_SWITCHES);
     CHECK (followed >= MIN_FOLLOWED,
