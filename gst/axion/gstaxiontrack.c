@@ -480,9 +480,9 @@ end_tracks (GstAxionTrack *self)
 /* A frame for the events that are left at EOS (the summaries of the
  * tracks alive then): the last frame's identity (camera, frame number,
  * capture time: sinks see a repeat of that frame, whose frame row they
- * already have) on a black frame flagged GAP, no regions. Only for
- * system-memory caps; NULL otherwise (the events are then dropped, with
- * a warning). Called with the lock. */
+ * already have) on a zeroed frame flagged GAP (its pixels mean nothing), no
+ * regions. Only for system-memory caps; NULL otherwise (the events are then
+ * dropped, with a warning). Called with the lock. */
 static GstBuffer *
 eos_carrier (GstAxionTrack *self)
 {
