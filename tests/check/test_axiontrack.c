@@ -657,6 +657,43 @@ GST_START_TEST (test_tracks_end_at_eos_and_restart)
 }
 GST_END_TEST;
 
+/* the size term of the association: a child (a box half as tall) steps
+ * out in front of a standing adult on a frame where the detector misses
+ * the adult; by overlap alone (IoU 0.29 > 0.2) the child's box would take
+ * the adult's track, with the size term it starts its own */
+GST_START_TEST (test_size_keeps_ids_apart)
+{
+  GstHarness *h = new_track (NULL);
+  TsDet adult = { 0.465f, 0.38f, 0.07f, 0.24f, 0.9f, 1 };
+  TsDet child = { 0.48f, 0.5f, 0.04f, 0.12f, 0.9f, 2 };
+  TsDet both[2] = { adult, child };
+  gint64 adult_id = -1, id;
+
+  for (guint64 f = 0; f < 6; f++)
+    adult_id = first_track_id (push_frame (h, f, &adult, 1, TRUE, W, H));
+  fail_unless (adult_id > 0);
+  id = first_track_id (push_frame (h, 6, &child, 1, TRUE, W, H));
+  fail_unless (
+      id != adult_id, "the child took the adult's track %" G_GINT64_FORMAT, id);
+  /* both seen again: each keeps (or gets) their own */
+  for (guint64 f = 7; f < 10; f++) {
+    GstBuffer *out = push_frame (h, f, both, 2, TRUE, W, H);
+    GArray *objs = tracked (out, W, H);
+    for (guint i = 0; i < objs->len; i++) {
+      TsObj *o = &g_array_index (objs, TsObj, i);
+      if (o->h > 0.2f) {
+        fail_unless_equals_int64 (o->id, adult_id);
+      } else {
+        fail_unless (o->id != adult_id);
+      }
+    }
+    g_array_unref (objs);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* no detections at all, then 200 per frame: every one gets its own id */
 GST_START_TEST (test_zero_and_200_detections)
 {
@@ -984,6 +1021,7 @@ axiontrack_suite (void)
   tcase_add_test (tc, test_camera_id);
   tcase_add_test (tc, test_sparse_inference_keeps_id);
   tcase_add_test (tc, test_lost_track_reactivated);
+  tcase_add_test (tc, test_size_keeps_ids_apart);
   tcase_add_test (tc, test_tracks_end_at_eos_and_restart);
   tcase_add_test (tc, test_rows_carry_tracks);
   tcase_add_test (tc, test_alert_rules_on_track_events);
