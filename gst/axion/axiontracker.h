@@ -6,9 +6,11 @@
  * axiontrack's multi-object tracker (SORT / ByteTrack family), apart from
  * the element so that tests and the benchmark drive it directly:
  * constant-velocity Kalman prediction, IoU association with the
- * Hungarian algorithm, a second pass for low-confidence detections, birth
- * after min-hits matches, death after max-misses detector frames without
- * one. Frames the detector did not run on only advance the prediction.
+ * Hungarian algorithm (cost: 1 - IoU plus a box-size term), a second pass
+ * for low-confidence detections, birth after min-hits matches (or
+ * re-activation of a lost track that fits), death after max-misses
+ * detector frames without one. Frames the detector did not run on only
+ * advance the prediction.
  */
 #pragma once
 
@@ -57,6 +59,9 @@ typedef struct
   gfloat best_conf;
   gdouble path; /* centre travel between matches, in frame fractions */
   gfloat last_cx, last_cy; /* centre at the last match */
+  AxionTrackBox last_box;  /* the last matched detection */
+  gint det;                /* the detection matched on this frame, or -1 */
+  gboolean absorbed;       /* re-activated as another track: leaves quietly */
 } AxionTrack;
 
 typedef struct _AxionTracker AxionTracker;

@@ -235,9 +235,11 @@ update_lines (AxionTrackZones *z, GPtrArray *out, const AxionTrack *tr,
   st->has_last = TRUE;
 }
 
+/* @reason: "lost" (the tracker gave up on it) or "stream_end" (the
+ * stream ended or restarted while the track was alive) */
 static void
-end_track (
-    AxionTrackZones *z, GPtrArray *out, const AxionTrack *tr, gint64 stream_us)
+end_track (AxionTrackZones *z, GPtrArray *out, const AxionTrack *tr,
+    const gchar *reason)
 {
   TrackState *st = g_hash_table_lookup (z->states, &tr->id);
   GString *j;
@@ -247,7 +249,7 @@ end_track (
     return;
   for (guint i = 0; i < z->zones->len; i++)
     if (st->inside & (G_GUINT64_CONSTANT (1) << i))
-      leave_zone (z, out, tr, st, i, st->last_stream_us, "lost");
+      leave_zone (z, out, tr, st, i, st->last_stream_us, reason);
   j = event_json (tr);
   g_string_append (j, ",\"first_seen\":\"");
   gst_axion_append_timestamp (j, st->first_capture_us);
@@ -272,10 +274,10 @@ end_track (
     first = FALSE;
     gst_axion_json_append_string (j, axion_track_zones_zone_name (z, i));
   }
-  g_string_append_c (j, ']');
+  g_string_append (j, "],\"reason\":");
+  gst_axion_json_append_string (j, reason);
   emit (out, AXION_TRACK_EVENT_TRACK_ENDED, tr, j);
   g_hash_table_remove (z->states, &tr->id);
-  (void) stream_us;
 }
 
 void
@@ -310,5 +312,16 @@ axion_track_zones_frame (AxionTrackZones *z, const AxionTracker *t,
   }
   ended = axion_tracker_ended (t, &n_ended);
   for (guint k = 0; k < n_ended; k++)
-    end_track (z, out, &ended[k], stream_us);
+    end_track (z, out, &ended[k], "lost");
+}
+
+void
+axion_track_zones_end_all (
+    AxionTrackZones *z, const AxionTracker *t, GPtrArray *out)
+{
+  for (guint k = 0; k < axion_tracker_n_tracks (t); k++) {
+    const AxionTrack *tr = axion_tracker_track (t, k);
+    if (tr->confirmed)
+      end_track (z, out, tr, "stream_end");
+  }
 }

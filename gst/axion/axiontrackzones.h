@@ -59,6 +59,12 @@ void axion_track_zones_reset (AxionTrackZones *z);
 void axion_track_zones_frame (AxionTrackZones *z, const AxionTracker *t,
     gint64 stream_us, gint64 capture_us, GPtrArray *out);
 
+/* The stream ends (EOS) or restarts: every confirmed track of @t that
+ * was reported ends now, with its summary (reason "stream_end") and the
+ * zones it was in left. Call before resetting @t and @z. */
+void axion_track_zones_end_all (
+    AxionTrackZones *z, const AxionTracker *t, GPtrArray *out);
+
 guint axion_track_zones_n_zones (const AxionTrackZones *z);
 const gchar *axion_track_zones_zone_name (const AxionTrackZones *z, guint i);
 /* confirmed tracks in zone @i now */

@@ -95,6 +95,15 @@ struct _GstAxionTrack
 
   /* streaming thread */
   gint width, height;
+  GstVideoInfo info;
+  gboolean system_memory; /* the caps' memory: a carrier frame can be made */
+  /* the last frame, for the frame that carries the summaries at EOS */
+  gboolean have_last, last_frame_number_set, last_capture_set;
+  gchar *last_camera;
+  guint64 last_frame_number;
+  gint64 last_capture_us;
+  GstAxionCaptureTimeSource last_capture_source;
+  GstClockTime last_pts;
   AxionTracker *tracker;
   AxionTrackZones *zones;
   GQueue pending;
@@ -397,6 +406,7 @@ gst_axion_track_start (GstBaseTransform *trans)
   self->tracker = axion_tracker_new (&self->params, self->next_track_id);
   self->announce = self->camera_id != NULL;
   self->params_dirty = FALSE;
+  self->have_last = FALSE;
   self->frames = self->inferred = self->events_out = 0;
   self->events_deferred = self->tracks_ended = 0;
   g_mutex_unlock (&self->lock);
@@ -442,31 +452,112 @@ gst_axion_track_stop (GstBaseTransform *trans)
   g_clear_pointer (&self->tracker, axion_tracker_free);
   g_clear_pointer (&self->zones, axion_track_zones_free);
   g_clear_pointer (&self->resolved_id, g_free);
+  g_clear_pointer (&self->last_camera, g_free);
+  self->have_last = FALSE;
   clear_pending (self);
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
 
-/* a new stream (a camera reconnect, a seek): the old tracks mean nothing */
 static void
-reset_tracks (GstAxionTrack *self)
+flush_events (GstAxionTrack *self, GstBuffer *buf, GstAxionFrameMeta *meta);
+static void queue_events (GstAxionTrack *self);
+
+/* a new stream (a camera reconnect, a seek) or its end: the tracks end,
+ * with their summaries (into the pending events: they go out with the next
+ * frame, or with the carrier frame at EOS). Called with the lock. */
+static void
+end_tracks (GstAxionTrack *self)
 {
+  if (self->tracker == NULL || self->zones == NULL)
+    return;
+  axion_track_zones_end_all (self->zones, self->tracker, self->events);
+  queue_events (self);
+  axion_tracker_reset (self->tracker);
+  axion_track_zones_reset (self->zones);
+}
+
+/* A frame for the events that are left at EOS (the summaries of the
+ * tracks alive then): the last frame's identity (camera, frame number,
+ * capture time: sinks see a repeat of that frame, whose frame row they
+ * already have) on a zeroed frame flagged GAP (its pixels mean nothing), no
+ * regions. Only for system-memory caps; NULL otherwise (the events are then
+ * dropped, with a warning). Called with the lock. */
+static GstBuffer *
+eos_carrier (GstAxionTrack *self)
+{
+  GstBuffer *buf;
+  GstAxionFrameMeta *meta;
+  GstMapInfo map;
+
+  if (!self->have_last || !self->system_memory ||
+      GST_VIDEO_INFO_SIZE (&self->info) == 0)
+    return NULL;
+  buf = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&self->info), NULL);
+  if (buf == NULL)
+    return NULL;
+  if (gst_buffer_map (buf, &map, GST_MAP_WRITE)) {
+    memset (map.data, 0, map.size);
+    gst_buffer_unmap (buf, &map);
+  }
+  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
+  GST_BUFFER_PTS (buf) = self->last_pts;
+  GST_BUFFER_DURATION (buf) = 0;
+  meta = gst_buffer_add_axion_frame_meta (buf);
+  if (self->last_camera)
+    gst_axion_frame_meta_set_camera_id (meta, self->last_camera);
+  if (self->last_frame_number_set)
+    gst_axion_frame_meta_set_frame_number (meta, self->last_frame_number);
+  if (self->last_capture_set)
+    gst_axion_frame_meta_set_capture_time (
+        meta, self->last_capture_us, self->last_capture_source);
+  flush_events (self, buf, meta);
+  return buf;
+}
+
+/* EOS: the tracks alive get their summaries, on carrier frames pushed
+ * before the EOS */
+static void
+drain_at_eos (GstAxionTrack *self)
+{
+  GstPad *src = GST_BASE_TRANSFORM_SRC_PAD (self);
+
   g_mutex_lock (&self->lock);
-  if (self->tracker)
-    axion_tracker_reset (self->tracker);
-  if (self->zones)
-    axion_track_zones_reset (self->zones);
-  clear_pending (self);
+  end_tracks (self);
+  while (!g_queue_is_empty (&self->pending)) {
+    GstBuffer *carrier = eos_carrier (self);
+    guint left;
+
+    if (carrier == NULL) {
+      GST_WARNING_OBJECT (self,
+          "EOS: %u track events not delivered (no frame to carry them: "
+          "none seen, or caps not in system memory)",
+          self->pending.length);
+      clear_pending (self);
+      break;
+    }
+    left = self->pending.length;
+    g_mutex_unlock (&self->lock);
+    GST_DEBUG_OBJECT (self, "EOS: a carrier frame, %u events left", left);
+    gst_pad_push (src, carrier);
+    g_mutex_lock (&self->lock);
+  }
   g_mutex_unlock (&self->lock);
 }
 
 static gboolean
 gst_axion_track_sink_event (GstBaseTransform *trans, GstEvent *event)
 {
+  GstAxionTrack *self = GST_AXION_TRACK (trans);
+
   if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP ||
       GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START) {
-    GST_DEBUG_OBJECT (trans, "%s: tracks reset", GST_EVENT_TYPE_NAME (event));
-    reset_tracks (GST_AXION_TRACK (trans));
+    GST_DEBUG_OBJECT (trans, "%s: tracks end", GST_EVENT_TYPE_NAME (event));
+    g_mutex_lock (&self->lock);
+    end_tracks (self);
+    g_mutex_unlock (&self->lock);
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    drain_at_eos (self);
   }
   return GST_BASE_TRANSFORM_CLASS (gst_axion_track_parent_class)
       ->sink_event (trans, event);
@@ -488,6 +579,12 @@ gst_axion_track_set_caps (
     return FALSE;
   }
   /* tracks live in fractions of the frame: a new size keeps them */
+  self->info = info;
+  {
+    GstCapsFeatures *f = gst_caps_get_features (incaps, 0);
+    self->system_memory = f == NULL ||
+        gst_caps_features_is_equal (f, GST_CAPS_FEATURES_MEMORY_SYSTEM_MEMORY);
+  }
   self->width = GST_VIDEO_INFO_WIDTH (&info);
   self->height = GST_VIDEO_INFO_HEIGHT (&info);
   return TRUE;
@@ -625,6 +722,25 @@ queue_events (GstAxionTrack *self)
   g_ptr_array_set_size (self->events, 0);
 }
 
+/* what eos_carrier() needs of the last frame */
+static void
+remember_frame (GstAxionTrack *self, GstBuffer *buf, GstAxionFrameMeta *meta)
+{
+  if (meta->camera_id && g_strcmp0 (self->last_camera, meta->camera_id) != 0) {
+    g_free (self->last_camera);
+    self->last_camera = g_strdup (meta->camera_id);
+  }
+  self->last_frame_number_set = gst_axion_frame_meta_has (
+      meta, GST_AXION_FRAME_FIELD_FRAME_NUMBER);
+  self->last_capture_set = gst_axion_frame_meta_has (
+      meta, GST_AXION_FRAME_FIELD_CAPTURE_TIME);
+  self->last_frame_number = meta->frame_number;
+  self->last_capture_us = meta->capture_time_us;
+  self->last_capture_source = meta->capture_time_source;
+  self->last_pts = GST_BUFFER_PTS (buf);
+  self->have_last = TRUE;
+}
+
 static GstFlowReturn
 gst_axion_track_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
@@ -666,8 +782,10 @@ gst_axion_track_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   axion_track_zones_frame (self->zones, self->tracker,
       stream_time_us (self, buf), capture_us, self->events);
   queue_events (self);
-  if (meta)
+  if (meta) {
     flush_events (self, buf, meta);
+    remember_frame (self, buf, meta);
+  }
   announce = self->announce ? g_strdup (self->camera_id) : NULL;
   self->announce = FALSE;
   g_mutex_unlock (&self->lock);
@@ -693,6 +811,7 @@ gst_axion_track_finalize (GObject *object)
   g_ptr_array_unref (self->events);
   g_free (self->camera_id);
   g_free (self->resolved_id);
+  g_free (self->last_camera);
   g_free (self->zones_text);
   g_free (self->lines_text);
   g_free (self->good_zones);

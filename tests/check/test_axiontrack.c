@@ -120,6 +120,7 @@ GST_START_TEST (test_noisy_scene_mota_idf1)
   TsMetrics m;
   gdouble idf1 = 0;
   guint n = 0;
+  guint64 idsw = 0;
 
   ts_params_noisy (&p);
   for (guint32 seed = 20; seed < 25; seed++, n++) {
@@ -133,16 +134,18 @@ GST_START_TEST (test_noisy_scene_mota_idf1)
     fail_unless (
         m.idsw <= 2 * p.n_objects, "%" G_GUINT64_FORMAT " switches", m.idsw);
     idf1 += m.idf1;
+    idsw += m.idsw;
   }
   idf1 /= n;
-  g_print ("noisy set: mean IDF1 %.3f over %u seeds\n", idf1, n);
-  /* The issue's goal is IDF1 >= 0.80. A single swap between two long
-   * tracks moves one scene's IDF1 by 0.1, so the goal is checked on the
-   * mean of five scenes (bench_track: 0.77 over ten). What costs IDF1:
-   * every fourth object leaves and comes back (a new id by design of a
-   * tracker without appearance, ~0.09), and swaps where people stand or
-   * cross close together. */
-  fail_unless (idf1 >= 0.78, "mean IDF1 %.3f < 0.78", idf1);
+  g_print ("noisy set: mean IDF1 %.3f over %u seeds, %" G_GUINT64_FORMAT
+           " ID switches in all\n",
+      idf1, n, idsw);
+  /* The issue's goal, IDF1 >= 0.80, on the mean of the five scenes: a
+   * single swap between two long tracks moves one scene's IDF1 by ~0.1.
+   * Measured: 0.906 (0.857-0.971); over 40 scenes (seeds 20-59) 0.861.
+   * What still costs IDF1: swaps where people of the same size cross
+   * close together, and re-activations that pick the wrong lost track. */
+  fail_unless (idf1 >= 0.80, "mean IDF1 %.3f < 0.80", idf1);
 }
 GST_END_TEST;
 
@@ -512,19 +515,181 @@ GST_START_TEST (test_restart_resets_tracks)
   gst_harness_play (h);
   gst_harness_set_src_caps_str (
       h, "video/x-raw,format=GRAY8,width=1280,height=720,framerate=30/1");
-  /* min-hits (3): the first two frames have no id */
+  /* min-hits (2): the first frame has no id */
   fail_unless_equals_int64 (
       first_track_id (push_frame (h, 0, &d, 1, TRUE, W, H)), -1);
-  fail_unless_equals_int64 (
-      first_track_id (push_frame (h, 1, &d, 1, TRUE, W, H)), -1);
-  id2 = first_track_id (push_frame (h, 2, &d, 1, TRUE, W, H));
+  id2 = first_track_id (push_frame (h, 1, &d, 1, TRUE, W, H));
   fail_unless (
       id2 > id1, "%" G_GINT64_FORMAT " after %" G_GINT64_FORMAT, id2, id1);
 
   /* a new stream (stream-start) too */
   gst_harness_push_event (h, gst_event_new_stream_start ("again"));
   fail_unless_equals_int64 (
-      first_track_id (push_frame (h, 3, &d, 1, TRUE, W, H)), -1);
+      first_track_id (push_frame (h, 2, &d, 1, TRUE, W, H)), -1);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* Runs a person walking right for 60 frames, away for 60, then back 1.25
+ * box heights below where they were last seen (they walked on, out of
+ * sight, and turned): too far from the prediction for the recovery pass.
+ * @back is the box that comes back. Returns the ids before and after. */
+static void
+leave_and_return (const TsDet *back, gint64 *before, gint64 *after)
+{
+  GstHarness *h = new_track (NULL);
+
+  *before = *after = -1;
+  for (guint64 f = 0; f < 180; f++) {
+    gboolean inferred = f % 3 == 0;
+    TsDet d = person_at (0.2f + 0.002f * MIN (f, 60), 0.5f);
+    GstBuffer *out;
+    gint64 id;
+
+    if (f >= 120) {
+      d = *back;
+    } else if (f >= 60) {
+      gst_buffer_unref (push_frame (h, f, NULL, 0, inferred, W, H));
+      continue;
+    }
+    out = push_frame (h, f, &d, 1, inferred, W, H);
+    id = first_track_id (out);
+    if (inferred && f < 60)
+      *before = id;
+    if (inferred && f >= 120)
+      *after = id;
+  }
+  gst_harness_teardown (h);
+}
+
+/* a person who comes back after a while gets their old id back once the
+ * new track is sure (re-activation of a lost track); someone of another
+ * size in the same place does not */
+GST_START_TEST (test_lost_track_reactivated)
+{
+  TsDet same = person_at (0.32f, 0.75f);
+  TsDet other = { 0.32f - 0.04f, 0.75f - 0.3f, 0.08f, 0.3f, 0.9f, 1 };
+  gint64 before, after;
+
+  leave_and_return (&same, &before, &after);
+  fail_unless (before > 0);
+  fail_unless_equals_int64 (after, before);
+
+  leave_and_return (&other, &before, &after);
+  fail_unless (before > 0);
+  fail_unless (after > before, "%" G_GINT64_FORMAT " after %" G_GINT64_FORMAT,
+      after, before);
+}
+GST_END_TEST;
+
+/* tracks alive when the stream ends get their summary (reason
+ * "stream_end") and leave their zones: at EOS on a carrier frame pushed
+ * before the EOS (the last frame's identity, GAP, no regions); at a new
+ * stream (camera restart) with the next frame */
+GST_START_TEST (test_tracks_end_at_eos_and_restart)
+{
+  GstHarness *h = new_track (NULL);
+  GPtrArray *seen = g_ptr_array_new_with_free_func (seen_free);
+  TsDet a = person_at (0.5f, 0.5f), b = person_at (0.2f, 0.9f);
+  TsDet both[2] = { a, b };
+  GstBuffer *carrier;
+  GstAxionFrameMeta *m;
+  GstEvent *ev;
+  guint ended = 0, left = 0;
+
+  g_object_set (
+      h->element, "zones", "mid: 0.4,0.4 0.6,0.4 0.6,0.6 0.4,0.6", NULL);
+  for (guint64 f = 0; f < 6; f++)
+    collect_events (push_frame (h, f, both, 2, TRUE, W, H), f, seen);
+  for (guint i = 0; i < seen->len; i++)
+    fail_if (
+        ((SeenEvent *) seen->pdata[i])->type == GST_AXION_EVENT_TRACK_ENDED);
+  g_ptr_array_set_size (seen, 0);
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  carrier = gst_harness_try_pull (h);
+  fail_unless (carrier != NULL, "no carrier frame before the EOS");
+  fail_unless (GST_BUFFER_FLAG_IS_SET (carrier, GST_BUFFER_FLAG_GAP));
+  m = gst_buffer_get_axion_frame_meta (carrier);
+  fail_unless (m != NULL);
+  fail_unless_equals_string (m->camera_id, "cam1");
+  fail_unless_equals_int (m->frame_number, 5);
+  fail_unless (gst_buffer_get_meta (carrier,
+                   GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE) == NULL);
+  collect_events (carrier, 5, seen);
+  for (guint i = 0; i < seen->len; i++) {
+    SeenEvent *e = seen->pdata[i];
+    fail_unless (
+        strstr (e->json, "\"reason\":\"stream_end\"") != NULL, "%s", e->json);
+    if (e->type == GST_AXION_EVENT_TRACK_ENDED) {
+      ended++;
+      fail_unless (strstr (e->json, "\"first_seen\":\"2030-01-07T00:00:00"));
+      fail_unless (strstr (e->json, "\"detections\":6"), "%s", e->json);
+    } else if (e->type == GST_AXION_EVENT_ZONE_LEFT) {
+      left++;
+      fail_unless (strstr (e->json, "\"zone\":\"mid\""));
+    }
+  }
+  fail_unless_equals_int (ended, 2);
+  fail_unless_equals_int (left, 1);
+  /* then the EOS itself, and nothing more */
+  while ((ev = gst_harness_try_pull_event (h)) &&
+      GST_EVENT_TYPE (ev) != GST_EVENT_EOS)
+    gst_event_unref (ev);
+  fail_unless (ev != NULL);
+  gst_event_unref (ev);
+  fail_unless (gst_harness_try_pull (h) == NULL);
+  g_ptr_array_set_size (seen, 0);
+
+  /* a camera restart (new stream): the summaries go with the next frame */
+  gst_harness_teardown (h);
+  h = new_track (NULL);
+  for (guint64 f = 0; f < 4; f++)
+    collect_events (push_frame (h, f, &a, 1, TRUE, W, H), f, seen);
+  g_ptr_array_set_size (seen, 0);
+  gst_harness_push_event (h, gst_event_new_stream_start ("again"));
+  collect_events (push_frame (h, 0, NULL, 0, TRUE, W, H), 0, seen);
+  fail_unless_equals_int (seen->len, 1);
+  fail_unless_equals_int (
+      ((SeenEvent *) seen->pdata[0])->type, GST_AXION_EVENT_TRACK_ENDED);
+  g_ptr_array_unref (seen);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* the size term of the association: a child (a box half as tall) steps
+ * out in front of a standing adult on a frame where the detector misses
+ * the adult; by overlap alone (IoU 0.29 > 0.2) the child's box would take
+ * the adult's track, with the size term it starts its own */
+GST_START_TEST (test_size_keeps_ids_apart)
+{
+  GstHarness *h = new_track (NULL);
+  TsDet adult = { 0.465f, 0.38f, 0.07f, 0.24f, 0.9f, 1 };
+  TsDet child = { 0.48f, 0.5f, 0.04f, 0.12f, 0.9f, 2 };
+  TsDet both[2] = { adult, child };
+  gint64 adult_id = -1, id;
+
+  for (guint64 f = 0; f < 6; f++)
+    adult_id = first_track_id (push_frame (h, f, &adult, 1, TRUE, W, H));
+  fail_unless (adult_id > 0);
+  id = first_track_id (push_frame (h, 6, &child, 1, TRUE, W, H));
+  fail_unless (
+      id != adult_id, "the child took the adult's track %" G_GINT64_FORMAT, id);
+  /* both seen again: each keeps (or gets) their own */
+  for (guint64 f = 7; f < 10; f++) {
+    GstBuffer *out = push_frame (h, f, both, 2, TRUE, W, H);
+    GArray *objs = tracked (out, W, H);
+    for (guint i = 0; i < objs->len; i++) {
+      TsObj *o = &g_array_index (objs, TsObj, i);
+      if (o->h > 0.2f) {
+        fail_unless_equals_int64 (o->id, adult_id);
+      } else {
+        fail_unless (o->id != adult_id);
+      }
+    }
+    g_array_unref (objs);
+    gst_buffer_unref (out);
+  }
   gst_harness_teardown (h);
 }
 GST_END_TEST;
@@ -648,8 +813,8 @@ GST_START_TEST (test_sparse_inference_keeps_id)
     gst_buffer_unref (out);
   }
   fail_unless_equals_int (g_hash_table_size (ids), 1);
-  /* born at the 3rd inference (frame 20): a box on every frame since */
-  fail_unless_equals_int (boxes, 180);
+  /* born at the 2nd inference (frame 10): a box on every frame since */
+  fail_unless_equals_int (boxes, 190);
   g_hash_table_destroy (ids);
   gst_harness_teardown (h);
 }
@@ -740,7 +905,8 @@ GST_START_TEST (test_rows_carry_tracks)
 
   g_object_set (
       h->element, "zones", "mid: 0.4,0.4 0.6,0.4 0.6,0.6 0.4,0.6", NULL);
-  for (guint64 f = 0; f < 3; f++) {
+  /* born on the second frame (min-hits 2), inside the zone */
+  for (guint64 f = 0; f < 2; f++) {
     if (out)
       gst_buffer_unref (out);
     out = push_frame (h, f, &d, 1, TRUE, W, H);
@@ -854,6 +1020,9 @@ axiontrack_suite (void)
   tcase_add_test (tc, test_regions_without_params);
   tcase_add_test (tc, test_camera_id);
   tcase_add_test (tc, test_sparse_inference_keeps_id);
+  tcase_add_test (tc, test_lost_track_reactivated);
+  tcase_add_test (tc, test_size_keeps_ids_apart);
+  tcase_add_test (tc, test_tracks_end_at_eos_and_restart);
   tcase_add_test (tc, test_rows_carry_tracks);
   tcase_add_test (tc, test_alert_rules_on_track_events);
   return s;

@@ -38,14 +38,14 @@ scalar (const gchar *sql)
 
 /* frame @n: one person (bottom centre at @fx, 0.8) when @fx >= 0 */
 static GstBuffer *
-frame (guint64 n, gdouble fx)
+camera_frame (const gchar *camera, guint64 n, gdouble fx)
 {
   GstBuffer *buf = gst_buffer_new_allocate (NULL, W * H * 3 / 2, NULL);
   GstAxionFrameMeta *m = gst_buffer_add_axion_frame_meta (buf);
 
   gst_buffer_memset (buf, 0, 100, W * H * 3 / 2);
   GST_BUFFER_PTS (buf) = n * GST_SECOND / 10;
-  gst_axion_frame_meta_set_camera_id (m, "TRACKCAM");
+  gst_axion_frame_meta_set_camera_id (m, camera);
   gst_axion_frame_meta_set_frame_number (m, n);
   gst_axion_frame_meta_set_capture_time (
       m, T0_US + (gint64) n * 100000, GST_AXION_CAPTURE_TIME_NTP);
@@ -54,6 +54,12 @@ frame (guint64 n, gdouble fx)
     gst_axion_roi_add_detection (buf, "person", 0.9, (guint) ((fx - 0.025) * W),
         (guint) (0.6 * H), (guint) (0.05 * W), (guint) (0.2 * H));
   return buf;
+}
+
+static GstBuffer *
+frame (guint64 n, gdouble fx)
+{
+  return camera_frame ("TRACKCAM", n, fx);
 }
 
 /* A person walks east at 0.01 per frame (10 fps) from x 0.1 to 0.9:
@@ -128,6 +134,39 @@ GST_START_TEST (test_track_events_rows_and_stream)
 }
 GST_END_TEST;
 
+/* A person still in view at EOS: their summary (reason stream_end) and
+ * zone_left reach the database on axiontrack's carrier frame, which
+ * repeats the last frame: its frame row is not written twice. */
+GST_START_TEST (test_track_alive_at_eos)
+{
+  gchar *desc = g_strdup_printf (
+      "axiontrack zones=\"all: 0,0 1,0 1,1 0,1\" min-hits=2 ! "
+      "axionpgsink conninfo=\"%s\" batch-size=16 flush-interval-ms=50",
+      g_getenv ("AXION_TEST_PG_CONNINFO"));
+  GstHarness *h = gst_harness_new_parse (desc);
+
+  g_free (desc);
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=I420,width=640,height=480,framerate=10/1");
+  for (guint64 n = 0; n < 10; n++)
+    fail_unless_equals_int (
+        gst_harness_push (h, camera_frame ("EOSCAM", n, 0.3 + 0.01 * n)),
+        GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  assert_sql ("stream_end stream_end",
+      "SELECT string_agg (event_data->>'reason', ' ') FROM camera_events "
+      "WHERE camera_id = 'EOSCAM' AND event_type IN ('track_ended', "
+      "'zone_left')");
+  assert_sql ("10",
+      "SELECT event_data->>'detections' FROM camera_events WHERE "
+      "camera_id = 'EOSCAM' AND event_type = 'track_ended'");
+  assert_sql ("10 10",
+      "SELECT count(*) || ' ' || count(DISTINCT frame_number) FROM "
+      "frame_metadata WHERE camera_id = 'EOSCAM'");
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 static Suite *
 track_suite (void)
 {
@@ -136,6 +175,7 @@ track_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_track_events_rows_and_stream);
+  tcase_add_test (tc, test_track_alive_at_eos);
   return s;
 }
 
