@@ -3,17 +3,18 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * axiontrack behind a real detector on a recorded clip: OpenCV's
- * pedestrian sample (vtest.avi, 768x576, 10 fps, from the opencv-doc
- * package) through opencv facedetect with the full-body Haar cascade,
+ * axiontrack behind a real detector on a recorded clip: 10 s (frames
+ * 50-149) of OpenCV's pedestrian sample (vtest.avi, 768x576, 10 fps),
+ * kept in tests/check/data/vtest-people.h264 (see data/README.md), through
+ * opencv facedetect with the full-body Haar cascade,
  * run by axiondlpusched, then axiontrack. The people in the clip were
  * located by hand (clipdata below: their body centres on keyframes,
  * looked up on the frames); the test counts the tracks and the ID
  * switches on them and checks them against those hand-checked counts.
  *
- * Skipped (exit 77) with the reason when the clip, the cascade or an
- * element (avidemux, avdec_msmpeg4, facedetect) is missing: tools/axion-deps
- * installs opencv-doc, gstreamer1.0-libav and gstreamer1.0-opencv.
+ * Skipped (exit 77) with the reason when the cascade or an element
+ * (h264parse, openh264dec, facedetect) is missing: tools/axion-deps
+ * installs gstreamer1.0-plugins-bad, gstreamer1.0-opencv and opencv-data.
  */
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
@@ -24,10 +25,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CLIP "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
+/* AXION_TRACK_CLIP (set by meson): the clip in the source tree */
+#define CLIP_DEFAULT "tests/check/data/vtest-people.h264"
 #define CASCADE "/usr/share/opencv4/haarcascades/haarcascade_fullbody.xml"
 #define FPS 10
-/* the segment of the clip that is run (frames): 10 s */
+/* the segment of the original clip that is run (frames): 10 s; the file
+ * holds just these, its first frame is FIRST */
 #define FIRST 50
 #define LAST 149
 
@@ -102,13 +105,20 @@ person_at (gchar person, guint frame, gdouble *x, gdouble *y)
   return FALSE;
 }
 
+static const gchar *
+clip_path (void)
+{
+  const gchar *p = g_getenv ("AXION_TRACK_CLIP");
+  return p && *p ? p : CLIP_DEFAULT;
+}
+
 /* the segment's decoded frames (GstBuffer), their caps into @caps */
 static GPtrArray *
 decode_segment (GstCaps **caps)
 {
   GError *err = NULL;
   GstElement *pipe = gst_parse_launch (
-      "filesrc name=src ! avidemux ! avdec_msmpeg4 ! videoconvert ! "
+      "filesrc name=src ! h264parse ! openh264dec ! videoconvert ! "
       "video/x-raw,format=I420 ! appsink name=dec sync=false",
       &err);
   GPtrArray *frames = g_ptr_array_new_with_free_func (
@@ -119,18 +129,15 @@ decode_segment (GstCaps **caps)
   g_assert_no_error (err);
   src = gst_bin_get_by_name (GST_BIN (pipe), "src");
   sink = gst_bin_get_by_name (GST_BIN (pipe), "dec");
-  g_object_set (src, "location", CLIP, NULL);
+  g_object_set (src, "location", clip_path (), NULL);
   *caps = NULL;
   gst_element_set_state (pipe, GST_STATE_PLAYING);
   while (frames->len < LAST - FIRST + 1 &&
       (s = gst_app_sink_pull_sample (GST_APP_SINK (sink)))) {
     GstBuffer *buf = gst_sample_get_buffer (s);
-    guint frame = (guint) (GST_BUFFER_PTS (buf) * FPS / GST_SECOND);
-    if (frame >= FIRST && frame <= LAST) {
-      g_ptr_array_add (frames, gst_buffer_ref (buf));
-      if (*caps == NULL)
-        *caps = gst_caps_ref (gst_sample_get_caps (s));
-    }
+    g_ptr_array_add (frames, gst_buffer_ref (buf));
+    if (*caps == NULL)
+      *caps = gst_caps_ref (gst_sample_get_caps (s));
     gst_sample_unref (s);
   }
   gst_element_set_state (pipe, GST_STATE_NULL);
@@ -304,7 +311,7 @@ track_of (const GArray *outs, gchar person, guint frame, gint64 last)
 int
 main (int argc, char **argv)
 {
-  const gchar *need[] = { "avidemux", "avdec_msmpeg4", "facedetect",
+  const gchar *need[] = { "h264parse", "openh264dec", "facedetect",
     "axiondlpusched", "axiontrack" };
   GArray *outs;
   GHashTable *people_tracks, *all_tracks;
@@ -314,9 +321,10 @@ main (int argc, char **argv)
   gint fail = 0;
 
   gst_init (&argc, &argv);
-  if (!g_file_test (CLIP, G_FILE_TEST_EXISTS)) {
-    g_print ("SKIP: %s missing (Debian package opencv-doc)\n", CLIP);
-    return 77;
+  if (!g_file_test (clip_path (), G_FILE_TEST_EXISTS)) {
+    g_printerr ("%s missing: run through meson test (AXION_TRACK_CLIP)\n",
+        clip_path ());
+    return 1;
   }
   if (!g_file_test (CASCADE, G_FILE_TEST_EXISTS)) {
     g_print ("SKIP: %s missing (Debian package opencv-data)\n", CASCADE);
@@ -328,8 +336,8 @@ main (int argc, char **argv)
       g_print ("SKIP: GStreamer element %s missing (%s)\n", need[i],
           g_str_has_prefix (need[i], "axion")
               ? "the Axion plugin: run through meson test"
-              : "avidemux: gstreamer1.0-plugins-good; avdec_msmpeg4: "
-                "gstreamer1.0-libav; facedetect: gstreamer1.0-opencv");
+              : "h264parse, openh264dec: gstreamer1.0-plugins-bad; "
+                "facedetect: gstreamer1.0-opencv");
       return 77;
     }
     gst_object_unref (f);
