@@ -478,8 +478,9 @@ start_node_lease (const gchar *db, const gchar *redis, const gchar *prefix)
     /* the local rule could collide with another host: no ids, and so no
      * cameras, until the store answers (a camera started now would wait
      * in its first element, its frames piling up unbounded or dropped) */
-    g_printerr ("%s: %s does not answer: waiting for an id node lease; the "
-                "cameras start once it answers (docs/scaling.md)\n",
+    g_printerr ("%s: no id node leased from %s within 5 s (it does not "
+                "answer, all nodes are held, or it has no lease data yet): "
+                "waiting for one; the cameras start then (docs/scaling.md)\n",
         PROG, axion_node_lease_get_store_name (node_lease));
   return node >= 0 || axion_node_lease_is_local (node_lease);
 #else

@@ -92,9 +92,12 @@ lease_start (GstAxionIdGenerator *gen, guint ttl_ms)
 static void
 reset_leases (void)
 {
-  if (use_redis)
+  if (use_redis) {
+    /* (a Redis that never held leases waits a lease length: trusted at
+     * once here; test_redis_without_lease_data_waits tests the wait) */
     redis_int ("FLUSHDB");
-  else
+    redis_int ("SET " RKEY "trusted 0");
+  } else
     g_free (sql1 ("UPDATE axion_node_leases SET holder = '', expires_at = "
                   "'-infinity', id_ms_cap = 0, renewals = 0, takeovers = 0"));
 }
@@ -517,6 +520,30 @@ GST_START_TEST (test_store_away_at_start_waits_for_lease)
 
 GST_END_TEST;
 
+/* A Redis without lease data (new, or it lost it: restarted without
+ * persistence) leases no node for one lease length: the holders that it
+ * forgot stop first */
+GST_START_TEST (test_redis_without_lease_data_waits)
+{
+  GstAxionIdGenerator *gen = gst_axion_id_generator_new (0);
+  AxionNodeLease *l;
+  gint64 id = 0;
+
+  redis_int ("FLUSHDB");
+  l = axion_node_lease_start_redis (redis_url, NULL, gen, 1500);
+  while (redis_int ("EXISTS " RKEY "trusted") != 1)
+    g_usleep (10000);
+  /* the lease length from the first request: nothing in the first 1 s */
+  fail_unless_equals_int (axion_node_lease_wait (l, 1000), -1);
+  fail_if (
+      gst_axion_id_generator_try_next_at (gen, g_get_real_time () / 1000, &id));
+  fail_unless (axion_node_lease_wait (l, 60000) >= 0);
+  axion_node_lease_stop (l);
+  gst_axion_id_generator_free (gen);
+}
+
+GST_END_TEST;
+
 /* Redis refuses the database number: the local rule, with a message */
 GST_START_TEST (test_redis_refused_local_rule)
 {
@@ -550,6 +577,7 @@ node_lease_suite (void)
   tcase_add_test (tc, test_lost_lease_stops_ids_then_new_node);
   if (use_redis) {
     tcase_add_test (tc, test_redis_refused_local_rule);
+    tcase_add_test (tc, test_redis_without_lease_data_waits);
   } else {
     tcase_add_test (tc, test_no_lease_table_local_rule);
   }

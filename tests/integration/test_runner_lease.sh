@@ -39,9 +39,9 @@ INI
 "$top/tests/fixtures/pg-ctl" stop
 "$run" -c "$t/run.ini" -t 12 > "$t/run.out" 2> "$t/run.err" &
 pid=$!
-for _ in $(seq 200); do grep -q "does not answer" "$t/run.err" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q "waiting for one" "$t/run.err" && break; sleep 0.05; done
 sleep 2 # 7 s after start: the runner of old had given up after 5 s
-expect_ok "it waits for a lease, saying so" grep -q "PostgreSQL does not answer: waiting for an id node lease" "$t/run.err"
+expect_ok "it waits for a lease, saying so" grep -q "no id node leased from PostgreSQL within 5 s.*waiting for one" "$t/run.err"
 expect_eq "no camera started yet" "" "$(grep 'camera c[12]:' "$t/run.out")"
 expect_eq "never the local node rule" "" "$(grep -i 'local node' "$t/run.out" "$t/run.err")"
 "$top/tests/fixtures/pg-ctl" start
@@ -71,6 +71,8 @@ videotestsrc is-live=true
 PIPE
 printf '[axion]\nredis = %s\npipeline = %s\n[camera r1]\nurl = synthetic://r1\n' \
   "$AXION_TEST_REDIS_URL" "$t/redis.pipeline" > "$t/redis.ini"
+# (a Redis that never held leases leases none for one lease length)
+export AXION_NODE_LEASE_TTL_MS=1000
 "$run" -c "$t/redis.ini" -t 4 > "$t/redis.out" 2>&1 &
 pid=$!
 for _ in $(seq 200); do grep -q "leased from" "$t/redis.out" && break; sleep 0.05; done

@@ -16,6 +16,17 @@
  *                              starts after it (as id_ms_cap in
  *                              sql/005_node_leases.sql)
  *   <p>node-lease:renewals, <p>node-lease:takeovers   hashes node -> count
+ *   <p>node-lease:trusted      the Redis time (ms) from which nodes are
+ *                              leased (below)
+ *
+ * Redis may lose its data (a restart without persistence, a failover to a
+ * replica behind): then the leases of live holders are gone while they
+ * still make ids until their next renewal. So a Redis without lease data
+ * (no "trusted" key: new, or it lost it) leases no node for one lease
+ * length from the first request: by then every earlier holder has found
+ * its lease gone or stopped making ids (0.9 of its lease after its last
+ * renewal). The caps are lost too: a new holder relies on host clocks
+ * agreeing within a lease length (docs/scaling.md).
  *
  * Each step is one Lua script, atomic in Redis: two processes never take
  * one node, a renewal extends only the caller's own lease (compare and
@@ -38,9 +49,20 @@
 /* a connect, a command's answer */
 #define TIMEOUT_MS 5000
 
-/* KEYS: lease base, holders, caps, renewals, takeovers
- * ARGV: holder, ttl ms, cap ms. Returns {node, floor} or nil (all held). */
+/* KEYS: lease base, holders, caps, renewals, takeovers, trusted
+ * ARGV: holder, ttl ms, cap ms. Returns {node, floor}, {-1, ms to wait}
+ * (no lease data: see above) or nil (all held). */
 static const gchar ACQUIRE_LUA[] =
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local trusted = redis.call('GET', KEYS[6])\n"
+    "if not trusted then\n"
+    "  trusted = string.format('%d', now + tonumber(ARGV[2]))\n"
+    "  redis.call('SET', KEYS[6], trusted)\n"
+    "end\n"
+    "if now < tonumber(trusted) then\n"
+    "  return {-1, string.format('%d', tonumber(trusted) - now)}\n"
+    "end\n"
     "local best, bestcap, bestraw = -1, 0, '0'\n"
     "for n = 0, 4095 do\n"
     "  if redis.call('EXISTS', KEYS[1] .. n) == 0 then\n"
@@ -96,7 +118,7 @@ typedef struct
   gboolean url_ok;
   redisContext *ctx;
   gboolean refused; /* the last connect was refused (credentials, db) */
-  gchar *k_base, *k_holders, *k_caps, *k_renewals, *k_takeovers;
+  gchar *k_base, *k_holders, *k_caps, *k_renewals, *k_takeovers, *k_trusted;
 } RedisStore;
 
 static gboolean
@@ -153,12 +175,18 @@ redis_acquire (gpointer store, const gchar *holder, guint ttl_ms, gint64 cap_ms,
   RedisStore *s = store;
   gchar *ttl = g_strdup_printf ("%u", ttl_ms);
   gchar *cap = g_strdup_printf ("%" G_GINT64_FORMAT, cap_ms);
-  const gchar *argv[] = { "EVAL", ACQUIRE_LUA, "5", s->k_base, s->k_holders,
-    s->k_caps, s->k_renewals, s->k_takeovers, holder, ttl, cap };
+  const gchar *argv[] = { "EVAL", ACQUIRE_LUA, "6", s->k_base, s->k_holders,
+    s->k_caps, s->k_renewals, s->k_takeovers, s->k_trusted, holder, ttl, cap };
   redisReply *r = eval (s, G_N_ELEMENTS (argv), argv);
   AxionLeaseStep step = AXION_LEASE_RETRY;
 
   if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+      r->element[0]->type == REDIS_REPLY_INTEGER &&
+      r->element[0]->integer < 0) {
+    GST_WARNING ("node lease: Redis has no lease data (new, or it lost it): "
+                 "no node is leased for one lease length; %s ms to go",
+        r->element[1]->type == REDIS_REPLY_STRING ? r->element[1]->str : "?");
+  } else if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
       r->element[0]->type == REDIS_REPLY_INTEGER &&
       r->element[1]->type == REDIS_REPLY_STRING) {
     *node = (gint) r->element[0]->integer;
@@ -231,6 +259,7 @@ redis_free (gpointer store)
   g_free (s->k_caps);
   g_free (s->k_renewals);
   g_free (s->k_takeovers);
+  g_free (s->k_trusted);
   g_free (s);
 }
 
@@ -262,5 +291,6 @@ axion_node_lease_start_redis (const gchar *url, const gchar *prefix,
   s->k_caps = g_strconcat (prefix, "node-lease:caps", NULL);
   s->k_renewals = g_strconcat (prefix, "node-lease:renewals", NULL);
   s->k_takeovers = g_strconcat (prefix, "node-lease:takeovers", NULL);
+  s->k_trusted = g_strconcat (prefix, "node-lease:trusted", NULL);
   return axion_node_lease_start_store (&redis_ops, s, gen, ttl_ms);
 }
