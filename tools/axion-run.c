@@ -539,14 +539,15 @@ run (void)
 
   axion_run.loop = g_main_loop_new (NULL, FALSE);
   axion_run.started_us = g_get_monotonic_time ();
+  /* (a signal during the lease's first 5 s is handled right after them) */
+  g_unix_signal_add (SIGINT, on_signal, GINT_TO_POINTER (SIGINT));
+  g_unix_signal_add (SIGTERM, on_signal, GINT_TO_POINTER (SIGTERM));
   lease_now = start_node_lease (g_hash_table_lookup (cfg->vars, "DB"),
       g_hash_table_lookup (cfg->vars, "REDIS_URL"),
       g_hash_table_lookup (cfg->vars, "KEY_PREFIX"));
   axion_run.store = axion_run_store_new (g_hash_table_lookup (cfg->vars, "DB"),
       g_hash_table_lookup (cfg->vars, "REDIS_URL"),
       g_hash_table_lookup (cfg->vars, "KEY_PREFIX"), store_fatal, NULL);
-  g_unix_signal_add (SIGINT, on_signal, GINT_TO_POINTER (SIGINT));
-  g_unix_signal_add (SIGTERM, on_signal, GINT_TO_POINTER (SIGTERM));
   if (cfg->duration_ms > 0)
     g_timeout_add (cfg->duration_ms, on_duration, NULL);
   /* not g_timeout_add_seconds: its coarse grouping shifts the second */

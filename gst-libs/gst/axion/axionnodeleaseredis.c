@@ -31,9 +31,11 @@
  * Each step is one Lua script, atomic in Redis: two processes never take
  * one node, a renewal extends only the caller's own lease (compare and
  * renew: a process never renews a lease it lost), a release gives back
- * only its own. The acquisition looks at the 4096 nodes in one script
- * (the longest free first, as in PostgreSQL); measured ~2 ms of Redis
- * time, once per process start.
+ * only its own. The acquisition looks for the longest free node (as in
+ * PostgreSQL) in one script, stopping at the first never held: measured
+ * 0.12-0.16 ms of Redis time for the fifth process, 21 ms when it looks
+ * at all 4096 nodes (once every node has been held; loaded 2-core
+ * machine); once per process start.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -70,6 +72,8 @@ static const gchar ACQUIRE_LUA[] =
     "    local c = tonumber(raw)\n"
     "    if best < 0 or c < bestcap then best, bestcap, bestraw = n, c, raw "
     "end\n"
+    /* a node never held: none is free for longer */
+    "    if c == 0 then break end\n"
     "  end\n"
     "end\n"
     "if best < 0 then return nil end\n"
