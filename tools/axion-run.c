@@ -411,8 +411,7 @@ check_only (void)
 
 #ifdef HAVE_NODE_LEASE
 static AxionNodeLease *node_lease;
-#endif
-#ifdef HAVE_NODE_LEASE
+
 /* The store that leases the node: AXION_NODE_LEASE=postgresql|redis, by
  * default the database, else Redis (docs/scaling.md) */
 static AxionNodeLease *
