@@ -93,12 +93,20 @@ print_status (AxionRunCamera *c, guint i, gboolean log_now)
         (g_get_monotonic_time () - axion_run.started_us) / 1e6);
 }
 
+/* FALSE while the cameras wait for the id node lease */
+static gboolean cameras_started;
+
 static gboolean
 tick (gpointer data)
 {
   static guint n;
   gboolean log_now = (++n % 10 == 0) && !axion_run.tty;
 
+  if (!cameras_started) {
+    /* waiting for the id node lease: nothing runs that could need an id */
+    axion_run_http_tick ();
+    return G_SOURCE_CONTINUE;
+  }
   if (axion_run.tty)
     g_print ("\r");
   for (guint i = 0; i < cameras ()->len; i++) {
@@ -403,13 +411,46 @@ check_only (void)
 
 #ifdef HAVE_NODE_LEASE
 static AxionNodeLease *node_lease;
+
+/* The store that leases the node: AXION_NODE_LEASE=postgresql|redis, by
+ * default the database, else Redis (docs/scaling.md) */
+static AxionNodeLease *
+lease_from_store (
+    const gchar *db, const gchar *redis, const gchar *prefix, guint ttl_ms)
+{
+  const gchar *choice = g_getenv ("AXION_NODE_LEASE");
+  gboolean has_db = db && *db, has_redis = redis && *redis;
+  gboolean want_redis = g_strcmp0 (choice, "redis") == 0 ||
+      ((choice == NULL || *choice == '\0') && !has_db && has_redis);
+  GstAxionIdGenerator *gen = gst_axion_id_generator_get_default ();
+
+  if (choice && *choice && !g_str_equal (choice, "redis") &&
+      !g_str_equal (choice, "postgresql"))
+    g_printerr ("%s: ignoring AXION_NODE_LEASE=%s (expected off, postgresql "
+                "or redis)\n",
+        PROG, choice);
+  if (want_redis && has_redis) {
+#ifdef AXION_NODE_LEASE_REDIS
+    gchar *p = g_strconcat (prefix ? prefix : "axion", ":", NULL);
+    AxionNodeLease *l = axion_node_lease_start_redis (redis, p, gen, ttl_ms);
+    g_free (p);
+    return l;
+#endif
+  } else if (!want_redis && has_db) {
+#ifdef AXION_NODE_LEASE_PG
+    return axion_node_lease_start (db, gen, ttl_ms);
+#endif
+  }
+  return NULL;
+}
 #endif
 
-/* The id node is leased from the database the rows go to (docs/scaling.md):
+/* The id node is leased from a store the rows go to (docs/scaling.md):
  * no two live runners on any hosts make ids on one node. Not with
- * AXION_NODE_ID (the user's choice), AXION_NODE_LEASE=off, or no database. */
-static void
-start_node_lease (const gchar *db)
+ * AXION_NODE_ID (the user's choice), AXION_NODE_LEASE=off, or neither
+ * store. FALSE: the store did not answer yet; the cameras wait. */
+static gboolean
+start_node_lease (const gchar *db, const gchar *redis, const gchar *prefix)
 {
 #ifdef HAVE_NODE_LEASE
   const gchar *ttl = g_getenv ("AXION_NODE_LEASE_TTL_MS");
@@ -417,29 +458,32 @@ start_node_lease (const gchar *db)
   guint64 ttl_ms = AXION_NODE_LEASE_DEFAULT_TTL_MS;
   gint node;
 
-  if (db == NULL || *db == '\0' || (node_env && *node_env) ||
+  if ((node_env && *node_env) ||
       g_strcmp0 (g_getenv ("AXION_NODE_LEASE"), "off") == 0)
-    return;
+    return TRUE;
   if (ttl && *ttl &&
       !g_ascii_string_to_unsigned (ttl, 10, 300, 3600000, &ttl_ms, NULL))
     g_printerr ("%s: ignoring AXION_NODE_LEASE_TTL_MS=%s (expected 300 .. "
                 "3600000 ms)\n",
         PROG, ttl);
-  node_lease = axion_node_lease_start (
-      db, gst_axion_id_generator_get_default (), (guint) ttl_ms);
+  node_lease = lease_from_store (db, redis, prefix, (guint) ttl_ms);
+  if (node_lease == NULL)
+    return TRUE;
   node = axion_node_lease_wait (node_lease, 5000);
-  if (node >= 0) {
-    g_print ("%s: id node %d leased from PostgreSQL\n", PROG, node);
-    return;
-  }
-  /* unreachable at start: the cameras run (their rows spool) with a local
-   * node rather than waiting for the database */
-  axion_node_lease_give_up (node_lease);
-  g_printerr ("%s: no id node lease from PostgreSQL (unreachable, refused "
-              "or not migrated): ids use this host's local node, unsafe "
-              "when several hosts write to one database; set AXION_NODE_ID "
-              "or start with the database reachable (docs/scaling.md)\n",
-      PROG);
+  if (node >= 0)
+    g_print ("%s: id node %d leased from %s\n", PROG, node,
+        axion_node_lease_get_store_name (node_lease));
+  else if (!axion_node_lease_is_local (node_lease))
+    /* the local rule could collide with another host: no ids, and so no
+     * cameras, until the store answers (a camera started now would wait
+     * in its first element, its frames piling up unbounded or dropped) */
+    g_printerr ("%s: no id node leased from %s within 5 s (it does not "
+                "answer, all nodes are held, or it has no lease data yet): "
+                "waiting for one; the cameras start then (docs/scaling.md)\n",
+        PROG, axion_node_lease_get_store_name (node_lease));
+  return node >= 0 || axion_node_lease_is_local (node_lease);
+#else
+  return TRUE;
 #endif
 }
 
@@ -452,30 +496,9 @@ stop_node_lease (void)
 }
 
 static void
-run (void)
+start_cameras (void)
 {
-  AxionRunConfig *cfg = &axion_run.cfg;
-  gboolean any = FALSE;
-  GError *err = NULL;
-
-  axion_run.loop = g_main_loop_new (NULL, FALSE);
-  start_node_lease (g_hash_table_lookup (cfg->vars, "DB"));
-  axion_run.store = axion_run_store_new (g_hash_table_lookup (cfg->vars, "DB"),
-      g_hash_table_lookup (cfg->vars, "REDIS_URL"),
-      g_hash_table_lookup (cfg->vars, "KEY_PREFIX"), store_fatal, NULL);
-  g_unix_signal_add (SIGINT, on_signal, GINT_TO_POINTER (SIGINT));
-  g_unix_signal_add (SIGTERM, on_signal, GINT_TO_POINTER (SIGTERM));
-  if (cfg->duration_ms > 0)
-    g_timeout_add (cfg->duration_ms, on_duration, NULL);
-  /* not g_timeout_add_seconds: its coarse grouping shifts the second */
-  g_timeout_add (1000, tick, NULL);
-  axion_run.started_us = g_get_monotonic_time ();
-  if (!axion_run_http_start (&err)) {
-    g_printerr ("%s: %s\n", PROG, err->message);
-    g_error_free (err);
-    axion_run.config_error = TRUE;
-    return;
-  }
+  cameras_started = TRUE;
   for (guint i = 0; i < cameras ()->len; i++) {
     AxionRunCamera *c = CAMERA (i);
     gchar *shown = gst_axion_uri_strip_credentials (c->url);
@@ -483,6 +506,63 @@ run (void)
     g_free (shown);
     axion_run_camera_start (c);
   }
+}
+
+#ifdef HAVE_NODE_LEASE
+/* the cameras start with the first lease */
+static gboolean
+poll_node_lease (gpointer data)
+{
+  gint node;
+
+  if (axion_run.stopping)
+    return G_SOURCE_REMOVE;
+  node = axion_node_lease_wait (node_lease, 0);
+  if (node < 0 && !axion_node_lease_is_local (node_lease))
+    return G_SOURCE_CONTINUE;
+  if (node >= 0)
+    g_print ("%s: id node %d leased from %s after %.1f s\n", PROG, node,
+        axion_node_lease_get_store_name (node_lease),
+        (g_get_monotonic_time () - axion_run.started_us) / 1e6);
+  start_cameras ();
+  return G_SOURCE_REMOVE;
+}
+#endif
+
+static void
+run (void)
+{
+  AxionRunConfig *cfg = &axion_run.cfg;
+  gboolean any = FALSE, lease_now;
+  GError *err = NULL;
+
+  axion_run.loop = g_main_loop_new (NULL, FALSE);
+  axion_run.started_us = g_get_monotonic_time ();
+  /* (a signal during the lease's first 5 s is handled right after them) */
+  g_unix_signal_add (SIGINT, on_signal, GINT_TO_POINTER (SIGINT));
+  g_unix_signal_add (SIGTERM, on_signal, GINT_TO_POINTER (SIGTERM));
+  lease_now = start_node_lease (g_hash_table_lookup (cfg->vars, "DB"),
+      g_hash_table_lookup (cfg->vars, "REDIS_URL"),
+      g_hash_table_lookup (cfg->vars, "KEY_PREFIX"));
+  axion_run.store = axion_run_store_new (g_hash_table_lookup (cfg->vars, "DB"),
+      g_hash_table_lookup (cfg->vars, "REDIS_URL"),
+      g_hash_table_lookup (cfg->vars, "KEY_PREFIX"), store_fatal, NULL);
+  if (cfg->duration_ms > 0)
+    g_timeout_add (cfg->duration_ms, on_duration, NULL);
+  /* not g_timeout_add_seconds: its coarse grouping shifts the second */
+  g_timeout_add (1000, tick, NULL);
+  if (!axion_run_http_start (&err)) {
+    g_printerr ("%s: %s\n", PROG, err->message);
+    g_error_free (err);
+    axion_run.config_error = TRUE;
+    return;
+  }
+  if (lease_now)
+    start_cameras ();
+#ifdef HAVE_NODE_LEASE
+  else
+    g_timeout_add (100, poll_node_lease, NULL);
+#endif
   for (guint i = 0; i < cameras ()->len; i++)
     any |= CAMERA (i)->state != AXION_CAM_DONE;
   if (any && !axion_run.stopping)

@@ -1,7 +1,9 @@
 /* Integration tests: id node leases in a real PostgreSQL 15
  * (gst-libs/gst/axion/axionnodelease.c, sql/005_node_leases.sql), run
  * through tests/fixtures/with-servers --pg, and --pgbouncer (then every
- * lease statement goes through PgBouncer in transaction pooling).
+ * lease statement goes through PgBouncer in transaction pooling), and in
+ * a real Redis 7 (axionnodeleaseredis.c) with --redis and
+ * AXION_TEST_LEASE_STORE=redis.
  *
  * Holders in other processes run this binary again as
  *   test_node_lease --hold TTL_MS OUTFILE
@@ -13,6 +15,7 @@
 #include <gst/axion/axionnodelease.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <hiredis/hiredis.h>
 #include <libpq-fe.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -23,6 +26,11 @@
 static PGconn *conn;          /* direct: to look and to meddle */
 static const gchar *lease_ci; /* what the holders use */
 static gchar *self_exe;
+/* the Redis store instead (AXION_TEST_LEASE_STORE=redis) */
+static gboolean use_redis;
+static const gchar *redis_url;
+static redisContext *rctx;
+#define RKEY "axion:node-lease:"
 
 static gchar *
 sql1 (const gchar *sql)
@@ -47,11 +55,156 @@ sql_int (const gchar *sql)
   return n;
 }
 
+/* a Redis command's integer (or number in a string) answer; -1: nil */
+static gint64
+redis_int (const gchar *fmt, ...)
+{
+  va_list ap;
+  redisReply *r;
+  gint64 v = -1;
+
+  if (rctx == NULL || rctx->err) {
+    g_clear_pointer (&rctx, redisFree);
+    rctx = redisConnectUnix (g_getenv ("AXION_TEST_REDIS_SOCKET"));
+    fail_unless (rctx && !rctx->err, "cannot connect to the test Redis");
+  }
+  va_start (ap, fmt);
+  r = redisvCommand (rctx, fmt, ap);
+  va_end (ap);
+  fail_unless (r && r->type != REDIS_REPLY_ERROR, "%s: %s", fmt,
+      r ? r->str : rctx->errstr);
+  if (r->type == REDIS_REPLY_INTEGER)
+    v = r->integer;
+  else if (r->type == REDIS_REPLY_STRING)
+    v = g_ascii_strtoll (r->str, NULL, 10);
+  freeReplyObject (r);
+  return v;
+}
+
+static AxionNodeLease *
+lease_start (GstAxionIdGenerator *gen, guint ttl_ms)
+{
+  if (use_redis)
+    return axion_node_lease_start_redis (redis_url, NULL, gen, ttl_ms);
+  return axion_node_lease_start (lease_ci, gen, ttl_ms);
+}
+
 static void
 reset_leases (void)
 {
-  g_free (sql1 ("UPDATE axion_node_leases SET holder = '', expires_at = "
-                "'-infinity', id_ms_cap = 0, renewals = 0, takeovers = 0"));
+  if (use_redis) {
+    /* (a Redis that never held leases waits a lease length: trusted at
+     * once here; test_redis_without_lease_data_waits tests the wait) */
+    redis_int ("FLUSHDB");
+    redis_int ("SET " RKEY "trusted 0");
+  } else
+    g_free (sql1 ("UPDATE axion_node_leases SET holder = '', expires_at = "
+                  "'-infinity', id_ms_cap = 0, renewals = 0, takeovers = 0"));
+}
+
+/* leases live in the store now */
+static gint64
+live_leases (void)
+{
+  if (use_redis)
+    return redis_int ("EVAL %s 1 %s",
+        "local n = 0 for i = 0, 4095 do "
+        "n = n + redis.call('EXISTS', KEYS[1] .. i) end return n",
+        RKEY);
+  return sql_int ("SELECT count(*) FROM axion_node_leases WHERE expires_at > "
+                  "clock_timestamp()");
+}
+
+/* every node but @node held by 'other' for good */
+static void
+hold_all_but (gint node)
+{
+  gchar *sql;
+
+  if (use_redis) {
+    redis_int ("EVAL %s 1 %s %d",
+        "for i = 0, 4095 do if i ~= tonumber(ARGV[1]) then "
+        "redis.call('SET', KEYS[1] .. i, 'other') end end return 1",
+        RKEY, node);
+    return;
+  }
+  sql = g_strdup_printf ("UPDATE axion_node_leases SET holder = 'other', "
+                         "expires_at = 'infinity' WHERE node_id <> %d",
+      node);
+  g_free (sql1 (sql));
+  g_free (sql);
+}
+
+/* another process takes @node (as after an expiry of ours) */
+static void
+steal (gint node)
+{
+  gchar *sql;
+
+  if (use_redis) {
+    redis_int ("SET " RKEY "%d thief", node);
+    redis_int ("HSET " RKEY "holders %d thief", node);
+    return;
+  }
+  sql = g_strdup_printf ("UPDATE axion_node_leases SET holder = 'thief', "
+                         "expires_at = 'infinity' WHERE node_id = %d",
+      node);
+  g_free (sql1 (sql));
+  g_free (sql);
+}
+
+/* @node is free again */
+static void
+free_node (gint node)
+{
+  gchar *sql;
+
+  if (use_redis) {
+    redis_int ("DEL " RKEY "%d", node);
+    redis_int ("HDEL " RKEY "holders %d", node);
+    return;
+  }
+  sql = g_strdup_printf ("UPDATE axion_node_leases SET holder = '', "
+                         "expires_at = '-infinity' WHERE node_id = %d",
+      node);
+  g_free (sql1 (sql));
+  g_free (sql);
+}
+
+/* the thief of steal () still holds @node, live */
+static gboolean
+still_thief (gint node)
+{
+  gchar *sql;
+  gint64 n;
+
+  if (use_redis)
+    return redis_int ("EVAL %s 1 " RKEY "%d",
+               "return redis.call('GET', KEYS[1]) == 'thief' and 1 or 0",
+               node) == 1;
+  sql = g_strdup_printf ("SELECT count(*) FROM axion_node_leases WHERE "
+                         "node_id = %d AND holder = 'thief' AND expires_at > "
+                         "clock_timestamp()",
+      node);
+  n = sql_int (sql);
+  g_free (sql);
+  return n == 1;
+}
+
+/* the node's "renewals" or "takeovers" counter */
+static gint64
+node_counter (const gchar *what, gint node)
+{
+  gchar *sql;
+  gint64 n;
+
+  if (use_redis)
+    return redis_int ("HGET " RKEY "%s %d", what, node);
+  sql = g_strdup_printf (
+      "SELECT %s FROM axion_node_leases WHERE node_id = %d", what, node);
+  n = sql_int (sql);
+  g_free (sql);
+  return n;
 }
 
 /* ---- the holder process ---------------------------------------------- */
@@ -60,7 +213,7 @@ static int
 hold (guint ttl_ms, const gchar *path)
 {
   GstAxionIdGenerator *gen = gst_axion_id_generator_get_default ();
-  AxionNodeLease *l = axion_node_lease_start (lease_ci, gen, ttl_ms);
+  AxionNodeLease *l = lease_start (gen, ttl_ms);
   gint64 out[1 + N_IDS];
   gchar buf[16];
   gint node = axion_node_lease_wait (l, 60000);
@@ -140,10 +293,7 @@ GST_START_TEST (test_live_processes_never_share_a_node)
       fail_unless_equals_int (gst_axion_id_get_node (out[i][k]), out[i][0]);
     memcpy (all + i * N_IDS, out[i] + 1, N_IDS * sizeof (gint64));
   }
-  fail_unless_equals_int64 (sql_int ("SELECT count(DISTINCT node_id) FROM "
-                                     "axion_node_leases WHERE expires_at > "
-                                     "clock_timestamp()"),
-      N_HOLDERS);
+  fail_unless_equals_int64 (live_leases (), N_HOLDERS);
   qsort (all, N_HOLDERS * N_IDS, sizeof (gint64), cmp_i64);
   for (gint k = 1; k < N_HOLDERS * N_IDS; k++)
     fail_unless (all[k] != all[k - 1]);
@@ -158,9 +308,7 @@ GST_START_TEST (test_live_processes_never_share_a_node)
     g_free (paths[i]);
     g_free (out[i]);
   }
-  fail_unless_equals_int64 (sql_int ("SELECT count(*) FROM axion_node_leases "
-                                     "WHERE expires_at > clock_timestamp()"),
-      0);
+  fail_unless_equals_int64 (live_leases (), 0);
   g_rmdir (dir);
   g_free (dir);
   g_free (all);
@@ -176,22 +324,17 @@ GST_START_TEST (test_crashed_holder_expires_and_next_starts_after)
   gint64 *out, id;
   GstAxionIdGenerator *gen = gst_axion_id_generator_new (0);
   AxionNodeLease *l;
-  gchar *sql;
 
   reset_leases ();
   p = spawn_holder (1000, path);
   out = wait_output (path, p);
   /* only the holder's node can ever be free: the others are held */
-  sql = g_strdup_printf ("UPDATE axion_node_leases SET holder = 'other', "
-                         "expires_at = 'infinity' WHERE node_id <> %d",
-      (gint) out[0]);
-  g_free (sql1 (sql));
-  g_free (sql);
+  hold_all_but ((gint) out[0]);
   g_subprocess_send_signal (p, SIGKILL);
   g_subprocess_wait (p, NULL, NULL);
 
   /* the node is free once the dead holder's lease ran out */
-  l = axion_node_lease_start (lease_ci, gen, 1000);
+  l = lease_start (gen, 1000);
   fail_unless_equals_int (axion_node_lease_wait (l, 60000), (gint) out[0]);
   fail_unless (
       gst_axion_id_generator_try_next_at (gen, g_get_real_time () / 1000, &id));
@@ -200,11 +343,7 @@ GST_START_TEST (test_crashed_holder_expires_and_next_starts_after)
   fail_unless (id > out[N_IDS]);
   fail_unless (gst_axion_id_generator_try_next_at (gen, 0, &id));
   fail_unless (id > out[N_IDS]);
-  sql = g_strdup_printf (
-      "SELECT takeovers FROM axion_node_leases WHERE node_id = %d",
-      (gint) out[0]);
-  fail_unless_equals_int64 (sql_int (sql), 1);
-  g_free (sql);
+  fail_unless_equals_int64 (node_counter ("takeovers", (gint) out[0]), 1);
   axion_node_lease_stop (l);
   gst_axion_id_generator_free (gen);
   g_object_unref (p);
@@ -225,11 +364,10 @@ GST_START_TEST (test_renewal_keeps_ids_going)
   AxionNodeLeaseCounts c;
   gint64 id;
   gint node;
-  gchar *sql;
 
   reset_leases ();
   /* 600 ms leases: valid 540 ms after each request unless renewed */
-  l = axion_node_lease_start (lease_ci, gen, 600);
+  l = lease_start (gen, 600);
   node = axion_node_lease_wait (l, 60000);
   fail_unless (node >= 0);
   do {
@@ -242,10 +380,7 @@ GST_START_TEST (test_renewal_keeps_ids_going)
   fail_unless_equals_int (gst_axion_id_get_node (id), node);
   fail_unless_equals_int64 (c.acquired, 1);
   fail_unless_equals_int64 (c.lost, 0);
-  sql = g_strdup_printf (
-      "SELECT renewals FROM axion_node_leases WHERE node_id = %d", node);
-  fail_unless (sql_int (sql) >= 6);
-  g_free (sql);
+  fail_unless (node_counter ("renewals", node) >= 6);
   axion_node_lease_stop (l);
   /* given back: no more ids from this generator */
   fail_if (
@@ -262,24 +397,32 @@ GST_START_TEST (test_lost_lease_stops_ids_then_new_node)
   AxionNodeLeaseCounts c;
   gint64 id;
   gint node, node2;
-  gchar *sql;
 
   reset_leases ();
-  l = axion_node_lease_start (lease_ci, gen, 600);
+  l = lease_start (gen, 600);
   node = axion_node_lease_wait (l, 60000);
   fail_unless (node >= 0);
-  /* another process took the node (as after an expiry of ours) */
-  sql = g_strdup_printf ("UPDATE axion_node_leases SET holder = 'thief', "
-                         "expires_at = 'infinity' WHERE node_id = %d",
-      node);
-  g_free (sql1 (sql));
-  g_free (sql);
+  /* another process took the node (as after an expiry of ours), and all
+   * the others are held */
+  hold_all_but (node);
+  steal (node);
   do {
     g_usleep (20000);
     axion_node_lease_get_counts (l, &c);
-  } while (c.lost == 0 || c.acquired < 2);
+  } while (c.lost == 0);
+  /* no ids without a node, past the lease's length, and the thief's lease
+   * was not renewed over */
+  for (gint i = 0; i < 20; i++) {
+    fail_if (gst_axion_id_generator_try_next_at (
+        gen, g_get_real_time () / 1000, &id));
+    g_usleep (50000);
+  }
+  fail_unless_equals_int (axion_node_lease_wait (l, 0), -1);
+  fail_unless (still_thief (node));
+  /* a node comes free: leased at once, ids again */
+  free_node (4095 - node);
   node2 = axion_node_lease_wait (l, 60000);
-  fail_unless (node2 >= 0 && node2 != node);
+  fail_unless_equals_int (node2, 4095 - node);
   fail_unless (
       gst_axion_id_generator_try_next_at (gen, g_get_real_time () / 1000, &id));
   fail_unless_equals_int (gst_axion_id_get_node (id), node2);
@@ -316,6 +459,110 @@ GST_START_TEST (test_no_lease_table_local_rule)
 
 GST_END_TEST;
 
+/* the store stops or starts (tests/fixtures/pg-ctl, redis-ctl) */
+static void
+store_ctl (const gchar *what)
+{
+  gchar *cmd = g_strdup_printf ("%s/tests/fixtures/%s %s", AXION_SRCDIR,
+      use_redis ? "redis-ctl" : "pg-ctl", what);
+  gint status;
+
+  fail_unless (g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL) &&
+          g_spawn_check_wait_status (status, NULL),
+      "%s failed", cmd);
+  g_free (cmd);
+}
+
+/* A store that does not answer at start: no ids (never the local rule,
+ * which could collide with another host), retries backing off, and the
+ * lease as soon as it answers */
+GST_START_TEST (test_store_away_at_start_waits_for_lease)
+{
+  GstAxionIdGenerator *gen = gst_axion_id_generator_new (0);
+  AxionNodeLease *l;
+  AxionNodeLeaseCounts c;
+  gint64 id;
+  gint node;
+
+  reset_leases ();
+  store_ctl ("stop");
+  l = lease_start (gen, 600);
+  /* 3 s: ~50 attempts at the renewal pace (60 ms), ~7 backing off
+   * (through PgBouncer fewer: it holds each attempt query_wait_timeout) */
+  for (gint i = 0; i < 30; i++) {
+    fail_if (gst_axion_id_generator_try_next_at (
+        gen, g_get_real_time () / 1000, &id));
+    g_usleep (100000);
+  }
+  fail_unless_equals_int (axion_node_lease_wait (l, 0), -1);
+  fail_if (axion_node_lease_is_local (l));
+  axion_node_lease_get_counts (l, &c);
+  fail_unless (
+      c.failures <= 15, "%" G_GUINT64_FORMAT " attempts in 3 s", c.failures);
+  store_ctl ("start");
+  node = axion_node_lease_wait (l, 60000);
+  fail_unless (node >= 0);
+  /* (a lease answered late, as through PgBouncer while PostgreSQL starts,
+   * is renewed at once before ids come) */
+  for (gint i = 0; i < 500 &&
+       !gst_axion_id_generator_try_next_at (
+           gen, g_get_real_time () / 1000, &id);
+       i++)
+    g_usleep (20000);
+  fail_unless_equals_int (gst_axion_id_get_node (id), node);
+  axion_node_lease_stop (l);
+  gst_axion_id_generator_free (gen);
+  /* our own connections to the restarted store */
+  g_clear_pointer (&rctx, redisFree);
+  if (conn)
+    PQreset (conn);
+}
+
+GST_END_TEST;
+
+/* A Redis without lease data (new, or it lost it: restarted without
+ * persistence) leases no node for one lease length: the holders that it
+ * forgot stop first */
+GST_START_TEST (test_redis_without_lease_data_waits)
+{
+  GstAxionIdGenerator *gen = gst_axion_id_generator_new (0);
+  AxionNodeLease *l;
+  gint64 id = 0;
+
+  redis_int ("FLUSHDB");
+  l = axion_node_lease_start_redis (redis_url, NULL, gen, 1500);
+  while (redis_int ("EXISTS " RKEY "trusted") != 1)
+    g_usleep (10000);
+  /* the lease length from the first request: nothing in the first 1 s */
+  fail_unless_equals_int (axion_node_lease_wait (l, 1000), -1);
+  fail_if (
+      gst_axion_id_generator_try_next_at (gen, g_get_real_time () / 1000, &id));
+  fail_unless (axion_node_lease_wait (l, 60000) >= 0);
+  axion_node_lease_stop (l);
+  gst_axion_id_generator_free (gen);
+}
+
+GST_END_TEST;
+
+/* Redis refuses the database number: the local rule, with a message */
+GST_START_TEST (test_redis_refused_local_rule)
+{
+  GstAxionIdGenerator *gen = gst_axion_id_generator_new (0);
+  gchar *url = g_strdup_printf ("%s?db=999", redis_url);
+  AxionNodeLease *l = axion_node_lease_start_redis (url, NULL, gen, 600);
+  gint64 id = 0;
+
+  while (!gst_axion_id_generator_try_next_at (gen, 1764314560000, &id))
+    g_usleep (20000);
+  fail_unless (id > 0);
+  fail_unless (axion_node_lease_is_local (l));
+  axion_node_lease_stop (l);
+  gst_axion_id_generator_free (gen);
+  g_free (url);
+}
+
+GST_END_TEST;
+
 static Suite *
 node_lease_suite (void)
 {
@@ -328,7 +575,14 @@ node_lease_suite (void)
   tcase_add_test (tc, test_crashed_holder_expires_and_next_starts_after);
   tcase_add_test (tc, test_renewal_keeps_ids_going);
   tcase_add_test (tc, test_lost_lease_stops_ids_then_new_node);
-  tcase_add_test (tc, test_no_lease_table_local_rule);
+  if (use_redis) {
+    tcase_add_test (tc, test_redis_refused_local_rule);
+    tcase_add_test (tc, test_redis_without_lease_data_waits);
+  } else {
+    tcase_add_test (tc, test_no_lease_table_local_rule);
+  }
+  /* last: it restarts the store */
+  tcase_add_test (tc, test_store_away_at_start_waits_for_lease);
   return s;
 }
 
@@ -343,9 +597,24 @@ main (int argc, char **argv)
   lease_ci = g_getenv ("AXION_TEST_PGBOUNCER_CONNINFO");
   if (lease_ci == NULL)
     lease_ci = ci;
+  use_redis = g_strcmp0 (g_getenv ("AXION_TEST_LEASE_STORE"), "redis") == 0;
+  redis_url = g_getenv ("AXION_TEST_REDIS_URL");
   if (argc == 4 && g_str_equal (argv[1], "--hold")) {
     gst_init (NULL, NULL);
     return hold ((guint) atoi (argv[2]), argv[3]);
+  }
+  if (use_redis) {
+    if (redis_url == NULL) {
+      g_printerr ("run through tests/fixtures/with-servers --redis\n");
+      return 2;
+    }
+    self_exe = g_file_read_link ("/proc/self/exe", NULL);
+    g_setenv ("CK_FORK", "no", TRUE);
+    gst_check_init (&argc, &argv);
+    rc = gst_check_run_suite (
+        node_lease_suite (), "axion_node_lease_redis", __FILE__);
+    g_clear_pointer (&rctx, redisFree);
+    return rc;
   }
   if (ci == NULL) {
     g_printerr ("run through tests/fixtures/with-servers --pg\n");

@@ -3,12 +3,14 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Internal (not installed): holds this process's id node as a lease in
- * PostgreSQL (table axion_node_leases, sql/005_node_leases.sql) from a
- * thread of its own, and grants it to an id generator
- * (gst_axion_id_generator_set_lease()). One statement per transaction and
- * no session state: works through PgBouncer in transaction pooling.
- * Linked as a static library where libpq is found.
+ * Internal (not installed): holds this process's id node as a lease from
+ * a thread of its own, and grants it to an id generator
+ * (gst_axion_id_generator_set_lease()). Two stores: PostgreSQL (table
+ * axion_node_leases, sql/005_node_leases.sql; one statement per
+ * transaction and no session state: works through PgBouncer in
+ * transaction pooling) and Redis (SET NX PX, renewed by a compare-and-
+ * renew script). Linked as a static library where libpq or hiredis is
+ * found; AXION_NODE_LEASE_PG / AXION_NODE_LEASE_REDIS say which.
  */
 #ifndef __AXION_NODE_LEASE_H__
 #define __AXION_NODE_LEASE_H__
@@ -32,21 +34,42 @@ typedef struct
  * again after it. */
 #define AXION_NODE_LEASE_DEFAULT_TTL_MS 60000
 
+#ifdef AXION_NODE_LEASE_PG
 /* Starts holding a lease for @gen (which from now on makes ids only while
  * it holds one) with @conninfo (NULL or empty: the PG* environment),
- * @ttl_ms long. When the database answers that it has no lease table (not
- * migrated), @gen goes back to its local node with a warning. */
+ * @ttl_ms long. While PostgreSQL does not answer, @gen makes no id; the
+ * holder retries (backing off to AXION_NODE_LEASE_RETRY_MAX_MS) until it
+ * does. When the database answers that it has no lease table (not
+ * migrated) or refuses the connection, @gen goes back to its local node
+ * with a warning. */
 AxionNodeLease *axion_node_lease_start (
     const gchar *conninfo, GstAxionIdGenerator *gen, guint ttl_ms);
+#endif
+
+#ifdef AXION_NODE_LEASE_REDIS
+/* The same with Redis at @url (redis://, rediss://, unix://), keys under
+ * @prefix (NULL: "axion:") + "node-lease:". When Redis refuses the
+ * credentials or the db number, @gen goes back to its local node with a
+ * warning. */
+AxionNodeLease *axion_node_lease_start_redis (const gchar *url,
+    const gchar *prefix, GstAxionIdGenerator *gen, guint ttl_ms);
+#endif
+
+/* The longest wait between two attempts to take a first lease from a
+ * store that does not answer (from a tenth of the lease, doubling) */
+#define AXION_NODE_LEASE_RETRY_MAX_MS 2000
 
 /* The leased node, waiting at most @timeout_ms for it; -1 when none (yet,
- * or lost, or the database has no lease table: local node). */
+ * or lost, or the store can never lease: local node, see
+ * axion_node_lease_is_local()). */
 gint axion_node_lease_wait (AxionNodeLease *l, guint timeout_ms);
 
-/* Before a first lease only (the database is unreachable at start): the
- * generator goes back to its local node (unsafe with several hosts, see
- * docs/scaling.md) and the holder stops trying. */
-void axion_node_lease_give_up (AxionNodeLease *l);
+/* TRUE when the store can never lease (not migrated, or it refused us):
+ * the generator went back to its local node */
+gboolean axion_node_lease_is_local (AxionNodeLease *l);
+
+/* "PostgreSQL" or "Redis" */
+const gchar *axion_node_lease_get_store_name (AxionNodeLease *l);
 
 void axion_node_lease_get_counts (AxionNodeLease *l, AxionNodeLeaseCounts *c);
 
