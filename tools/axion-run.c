@@ -22,6 +22,7 @@
 #include "axionrun.h"
 #include "axionruncamera.h"
 #include "axionrunalerts.h"
+#include "axionrunbandwidth.h"
 #include "axionrunconfig.h"
 #include "axionrunhttp.h"
 #include "axionrunmetrics.h"
@@ -114,6 +115,7 @@ tick (gpointer data)
   if (n % 10 == 0 && !axion_run.stopping)
     axion_run_metrics_write (axion_run.store, cameras ());
   axion_run_http_tick ();
+  axion_run_bandwidth_tick ();
   return G_SOURCE_CONTINUE;
 }
 
@@ -463,6 +465,7 @@ run (void)
   axion_run.store = axion_run_store_new (g_hash_table_lookup (cfg->vars, "DB"),
       g_hash_table_lookup (cfg->vars, "REDIS_URL"),
       g_hash_table_lookup (cfg->vars, "KEY_PREFIX"), store_fatal, NULL);
+  axion_run_bandwidth_start ();
   g_unix_signal_add (SIGINT, on_signal, GINT_TO_POINTER (SIGINT));
   g_unix_signal_add (SIGTERM, on_signal, GINT_TO_POINTER (SIGTERM));
   if (cfg->duration_ms > 0)
@@ -523,6 +526,7 @@ finish (void)
         PROG, t / 1000.0);
     return FALSE;
   }
+  axion_run_bandwidth_stop ();
   if (!axion_run_store_close (axion_run.store, t)) {
     g_printerr ("%s: the database or Redis did not take the last camera "
                 "status within %.1f s; exiting anyway\n",

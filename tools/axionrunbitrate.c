@@ -37,6 +37,7 @@ struct _AxionRunBitrate
   Frame ring[MAX_FRAMES];
   guint head, len; /* oldest at head */
   guint64 total;
+  gint64 first_us;
 };
 
 AxionRunBitrate *
@@ -63,6 +64,7 @@ axion_run_bitrate_reset (AxionRunBitrate *b)
   g_mutex_lock (&b->lock);
   b->head = b->len = 0;
   b->total = 0;
+  b->first_us = 0;
   g_mutex_unlock (&b->lock);
 }
 
@@ -88,12 +90,25 @@ axion_run_bitrate_add (
     b->head = (b->head + 1) % MAX_FRAMES;
     b->len--;
   }
+  if (b->first_us == 0)
+    b->first_us = g_get_monotonic_time ();
   f = at (b, b->len++);
   f->ts = ts;
   f->bytes = (guint32) MIN (bytes, G_MAXUINT32);
   f->key = keyframe;
   b->total += bytes;
   g_mutex_unlock (&b->lock);
+}
+
+gint64
+axion_run_bitrate_first_us (AxionRunBitrate *b)
+{
+  gint64 t;
+
+  g_mutex_lock (&b->lock);
+  t = b->first_us;
+  g_mutex_unlock (&b->lock);
+  return t;
 }
 
 guint64

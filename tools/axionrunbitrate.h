@@ -33,6 +33,10 @@ void axion_run_bitrate_add (
  * frames. */
 gdouble axion_run_bitrate_kbps (AxionRunBitrate *b, GstClockTime window);
 
+/* Monotonic time (us) of the first frame since the last reset; 0: none
+ * yet. What a reconnect cost is the time from the reset to it. */
+gint64 axion_run_bitrate_first_us (AxionRunBitrate *b);
+
 /* Cumulative compressed bytes added since the last reset. */
 guint64 axion_run_bitrate_bytes (AxionRunBitrate *b);
 
