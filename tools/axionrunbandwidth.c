@@ -56,6 +56,7 @@ static struct
 } bw = { 0, NULL, NULL, 10000, 0, 10000, 4000, NULL, NULL, NULL, 0 };
 
 static void done (AxionBwJob *j);
+static gchar *level_url (BwCam *b, const AxionBwLevel *l);
 
 static const gchar *const level_fields[] = { "fps", "resolution", "compression",
   "max-bitrate-kbps" };
@@ -315,9 +316,10 @@ axion_run_bandwidth_check (AxionRunConfig *cfg, GError **error)
         return FALSE;
       }
     }
-    /* the camera's own url is the level's */
+    /* the camera's own url is its level's (the lowest until the
+     * controller decides) */
     if (b->c->url == NULL)
-      b->c->url = g_strdup ("(set by the bandwidth controller)");
+      b->c->url = level_url (b, &g_array_index (bw.levels, AxionBwLevel, 0));
   }
   (void) cfg;
   return TRUE;

@@ -24,6 +24,13 @@
 /* 60 s at 60 fps: more than a window and several GOPs of any camera */
 #define MAX_FRAMES 3600
 
+/* A window never starts in the first 2 s of a stream: there rtspsrc's
+ * jitterbuffer is still syncing to the sender's clock and the timestamps
+ * run fast (measured on the sample server, 10 fps: frames 90-98 ms apart
+ * for 1.9 s after connecting, exactly 100 ms after; a window over them
+ * read 4.4 % high) */
+#define WARMUP (2 * GST_SECOND)
+
 typedef struct
 {
   GstClockTime ts;
@@ -38,6 +45,7 @@ struct _AxionRunBitrate
   guint head, len; /* oldest at head */
   guint64 total;
   gint64 first_us;
+  GstClockTime first_ts; /* the stream's first timestamp */
 };
 
 AxionRunBitrate *
@@ -86,6 +94,9 @@ axion_run_bitrate_add (
   /* a new segment (a reconnect, a looped file): old frames do not mix */
   if (b->len && ts < at (b, b->len - 1)->ts)
     b->head = b->len = 0;
+  /* a new stream or segment: its own warm-up */
+  if (b->len == 0)
+    b->first_ts = ts;
   if (b->len == MAX_FRAMES) {
     b->head = (b->head + 1) % MAX_FRAMES;
     b->len--;
@@ -139,13 +150,15 @@ axion_run_bitrate_kbps (AxionRunBitrate *b, GstClockTime window)
 {
   gdouble bps = -1;
   gint last_key = -1, a = -1;
+  GstClockTime start;
 
   g_mutex_lock (&b->lock);
-  if (b->len < 2 || at (b, b->len - 1)->ts - at (b, 0)->ts < GST_SECOND)
+  start = b->first_ts + WARMUP;
+  if (b->len < 2 || at (b, b->len - 1)->ts < start + GST_SECOND)
     goto done;
   /* whole GOPs: the newest keyframe ends the span, the newest keyframe
-   * at least @window before it starts it */
-  for (gint i = b->len - 1; i >= 0; i--) {
+   * at least @window before it (and after the warm-up) starts it */
+  for (gint i = b->len - 1; i >= 0 && at (b, i)->ts >= start; i--) {
     if (!at (b, i)->key)
       continue;
     if (last_key < 0) {
@@ -159,14 +172,13 @@ axion_run_bitrate_kbps (AxionRunBitrate *b, GstClockTime window)
     bps = rate (b, a, last_key);
     goto done;
   }
-  /* GOPs longer than what the ring holds: the newest @window of frames
-   * (or all of them, at least a second) */
-  a = 0;
-  for (gint i = b->len - 2; i >= 0; i--)
-    if (at (b, b->len - 1)->ts - at (b, i)->ts >= window) {
-      a = i;
-      break;
-    }
+  /* GOPs longer than what the ring holds or the stream has run: the
+   * newest @window of frames (or all since the warm-up, at least a
+   * second) */
+  for (a = b->len - 2; a > 0 && at (b, a - 1)->ts >= start &&
+       at (b, b->len - 1)->ts - at (b, a)->ts < window;
+       a--)
+    ;
   bps = rate (b, a, b->len - 1);
 done:
   g_mutex_unlock (&b->lock);

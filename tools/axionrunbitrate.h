@@ -29,8 +29,9 @@ void axion_run_bitrate_add (
 /* Kilobits (1000 bits) per second over at least @window of stream time:
  * from a keyframe to a later keyframe when the frames held allow it (so a
  * keyframe's size is counted once per GOP, never twice in one window),
- * else over the newest @window of frames. -1 with less than a second of
- * frames. */
+ * else over the newest @window of frames. Never over the first 2 s of a
+ * stream (the receiver's timestamps settle there). -1 with less than a
+ * second of frames after those 2 s. */
 gdouble axion_run_bitrate_kbps (AxionRunBitrate *b, GstClockTime window);
 
 /* Monotonic time (us) of the first frame since the last reset; 0: none

@@ -171,10 +171,22 @@ GST_START_TEST (test_bitrate_whole_gops)
                      axion_run_bitrate_kbps (b, 4 * GST_SECOND), 101.6, 1e-6),
         "%u: %f", extra, axion_run_bitrate_kbps (b, 4 * GST_SECOND));
   }
-  /* less than a second: unknown */
+  /* less than a second after the 2 s warm-up: unknown */
   axion_run_bitrate_reset (b);
-  feed (b, 5, 20, 14000, 600);
+  feed (b, 29, 20, 14000, 600);
   fail_unless (axion_run_bitrate_kbps (b, 4 * GST_SECOND) < 0);
+  /* the warm-up's timestamps (a receiver syncing its clock: frames 90 ms
+   * apart instead of 100) are never in a window: 1 s GOPs after them are
+   * measured exactly, 19400 bytes a second */
+  axion_run_bitrate_reset (b);
+  for (guint i = 0; i < 60; i++)
+    axion_run_bitrate_add (b,
+        i < 20 ? i * 90 * GST_MSECOND
+               : 1800 * GST_MSECOND + (i - 20) * GST_SECOND / 10,
+        i % 10 ? 600 : 14000, i % 10 == 0);
+  fail_unless (
+      G_APPROX_VALUE (axion_run_bitrate_kbps (b, 3 * GST_SECOND), 155.2, 1e-6),
+      "%f", axion_run_bitrate_kbps (b, 3 * GST_SECOND));
   /* one GOP longer than the ring holds: the newest window of frames */
   axion_run_bitrate_reset (b);
   feed (b, 100, 1000, 600, 600);
