@@ -524,6 +524,29 @@ metrics (BwCam *b)
   }
 }
 
+/* A refused commit is a race another runner won, retried next second;
+ * refused while this runner holds nothing, its cameras stream their
+ * lowest level outside the budget: said once. */
+static void
+unreserved (AxionBwJob *j)
+{
+  static gboolean said;
+  gdouble lowest = 0;
+
+  for (guint i = 0; i < j->n; i++)
+    if (j->in[i].level >= 0)
+      return;
+  for (guint i = 0; i < j->n; i++)
+    lowest += axion_bw_cost (&j->policy, &j->in[i], 0);
+  if (!said)
+    g_printerr ("%s: bandwidth: no room in the budget for this runner's "
+                "lowest levels (%.0f kbps; the others hold %.0f of %.0f): "
+                "its cameras stream at their lowest level outside the "
+                "budget until there is (raise budget-mbps)\n",
+        PROG, lowest, j->others_kbps, j->budget_kbps);
+  said = TRUE;
+}
+
 static void
 done (AxionBwJob *j)
 {
@@ -535,6 +558,8 @@ done (AxionBwJob *j)
     return;
   }
   g_clear_pointer (&bw.last_error, g_free);
+  if (!j->committed && j->n > 0)
+    unreserved (j);
   for (guint i = 0; j->committed && i < j->n; i++) {
     AxionRunCamera *c = NULL;
     BwCam *b;

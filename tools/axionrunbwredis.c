@@ -465,8 +465,11 @@ axion_bw_redis_stop (AxionBwRedis *r)
   /* the reservation's release: one command (1 s timeout) */
   g_async_queue_push (r->q, &stop_job);
   g_thread_join (r->thread);
-  /* a job the main loop has not taken back yet holds @r until then */
+  /* the last job's hand-back may still wait in the main context (the loop
+   * has quit): taken now, unapplied, so that nothing is left behind */
   r->done = NULL;
+  for (guint k = 0; k < 100 && g_atomic_int_get (&r->busy); k++)
+    g_main_context_iteration (NULL, FALSE);
   g_atomic_rc_box_release_full (r, (GDestroyNotify) bw_redis_clear);
 }
 
