@@ -12,7 +12,10 @@
  *      a time, lowest priority first (the budget wins over the hold);
  *   3. in priority order (then active first, then id: deterministic, so
  *      the same inputs never flap), each camera that is not held goes up
- *      towards the level it wants as far as the budget allows.
+ *      towards the level it wants as far as the budget allows;
+ *   4. when a camera goes down, those going up wait a second: the old
+ *      stream of the one going down runs until its reconnect (0.5-1.7 s
+ *      measured), and the two must not overlap on the link.
  * A camera wants the top level while active, keeps its level while idle
  * for less than idle_down_us (hysteresis), then wants the lowest.
  */
@@ -89,6 +92,7 @@ axion_bw_allocate (const AxionBwPolicy *p, const AxionBwCamIn *in, guint n,
 {
   Ranked *r = g_new (Ranked, n);
   gdouble sum = 0;
+  gboolean down = FALSE;
 
   for (guint i = 0; i < n; i++) {
     r[i].in = &in[i];
@@ -119,6 +123,18 @@ axion_bw_allocate (const AxionBwPolicy *p, const AxionBwCamIn *in, guint n,
         break;
       sum += more;
       out[i].level++;
+    }
+  }
+  /* 4: a camera going down frees its share only once its reconnect is
+   * done: cameras going up in the same second wait for the next one */
+  for (guint i = 0; i < n; i++)
+    down |= in[i].level >= 0 && out[i].level < in[i].level;
+  for (guint i = 0; down && i < n; i++) {
+    gint was = MAX (in[i].level, 0);
+    if (out[i].level > was) {
+      sum -= axion_bw_cost (p, &in[i], out[i].level) -
+          axion_bw_cost (p, &in[i], was);
+      out[i].level = was;
     }
   }
   for (guint i = 0; i < n; i++) {
