@@ -41,6 +41,7 @@ typedef struct
   const gchar *last_reason;
   gint64 switch_us; /* a level switch's reconnect began (0: none) */
   gdouble kbps;
+  gboolean attached; /* a pipeline has been measured */
 } BwCam;
 
 static struct
@@ -451,7 +452,7 @@ axion_run_bandwidth_attach (AxionRunCamera *c)
   BwCam *b = cam_of (c);
 
   if (c->pipe)
-    axion_run_bitrate_attach (b->meter, c->pipe);
+    b->attached |= axion_run_bitrate_attach (b->meter, c->pipe);
 }
 
 static void
@@ -616,6 +617,11 @@ job_new (void)
     BwCam *b = cam_of (c);
     const gchar *why;
     b->kbps = axion_run_bitrate_kbps (b->meter, bw.window_ms * GST_MSECOND);
+    /* a new stream (a start, a reconnect, a new level) not measured yet
+     * says 0, not its old stream's rate: over those seconds (about 3 s
+     * + window) a camera switched down kept showing its high rate */
+    if (b->kbps < 0 && b->attached)
+      b->kbps = 0;
     if (!controlled (b)) {
       g_ptr_array_add (ids, g_strdup (c->id));
       g_array_append_val (kbps, b->kbps);
