@@ -29,7 +29,7 @@ void axion_run_bitrate_add (
 /* Kilobits (1000 bits) per second over at least @window of stream time:
  * from a keyframe to a later keyframe when the frames held allow it (so a
  * keyframe's size is counted once per GOP, never twice in one window),
- * else over the newest @window of frames. Never over the first 2 s of a
+ * else over the newest @window of frames. Never over the first 3 s of a
  * stream (the receiver's timestamps settle there). -1 with less than a
  * second of frames after those 2 s. */
 gdouble axion_run_bitrate_kbps (AxionRunBitrate *b, GstClockTime window);

@@ -16,8 +16,11 @@
  *   4. when a camera goes down, those going up wait a second: the old
  *      stream of the one going down runs until its reconnect (0.5-1.7 s
  *      measured), and the two must not overlap on the link.
- * A camera wants the top level while active, keeps its level while idle
- * for less than idle_down_us (hysteresis), then wants the lowest.
+ * A camera wants the top level while active and until it has been idle
+ * for idle_down_us (hysteresis), then wants the lowest; it
+ * wants the lowest at once when another runner has a camera of higher
+ * priority waiting for room (priority across runners: the share of a
+ * runner shrinks only by its own decisions).
  */
 #include "axionrunbwpolicy.h"
 
@@ -40,11 +43,14 @@ wanted (const AxionBwPolicy *p, const AxionBwCamIn *in)
 {
   gint top = (gint) p->n_levels - 1;
 
-  if (in->active)
-    return top;
-  if (in->level < 0 || in->idle_for_us >= p->idle_down_us)
+  if (in->priority < p->yield_below)
     return 0;
-  return MIN (in->level, top);
+  /* activity holds for idle_down: a camera still wants the top level
+   * in a pause of its motion (else another runner, seeing it no longer
+   * waiting, took its share back and it flapped) */
+  if (in->active || in->idle_for_us < p->idle_down_us)
+    return top;
+  return 0;
 }
 
 static gboolean
@@ -78,9 +84,12 @@ static const gchar *
 reason (const AxionBwPolicy *p, const AxionBwCamIn *in, gint level)
 {
   if (in->level < 0)
-    return "initial_allocation";
+    return level > 0 && in->activity_reason ? in->activity_reason
+                                            : "initial_allocation";
   if (level > in->level)
     return in->activity_reason ? in->activity_reason : "activity_detected";
+  if (level < in->level && in->priority < p->yield_below)
+    return "higher_priority_camera";
   if (level < in->level)
     return level == wanted (p, in) ? "idle_timeout" : "budget_exceeded";
   return NULL;
@@ -125,6 +134,10 @@ axion_bw_allocate (const AxionBwPolicy *p, const AxionBwCamIn *in, guint n,
       out[i].level++;
     }
   }
+  /* short of what it wants for want of budget (not held, not deferred
+   * below): other runners' lower-priority cameras give way to it */
+  for (guint i = 0; i < n; i++)
+    out[i].waiting = !held (p, &in[i]) && out[i].level < wanted (p, &in[i]);
   /* 4: a camera going down frees its share only once its reconnect is
    * done: cameras going up in the same second wait for the next one */
   for (guint i = 0; i < n; i++)

@@ -11,7 +11,10 @@
  * exceeds the budget when the lowest levels fit in it; a camera of higher
  * priority is served before one of lower priority; a camera keeps its
  * level for the hold time unless the budget forces it down; an idle
- * camera goes down only after idle_down_us without activity (hysteresis).
+ * camera goes down only after idle_down_us without activity, and wants the
+ * top level until then (hysteresis);
+ * a camera of lower priority than another runner's waiting camera gives
+ * way.
  */
 #pragma once
 
@@ -25,6 +28,9 @@ typedef struct
   const guint *level_kbps; /* each level's max_bitrate_kbps */
   gint64 hold_us;          /* a level is kept at least this long */
   gint64 idle_down_us;     /* idle this long before going down */
+  /* another runner's camera of this priority waits for room: cameras of
+   * lower priority give way (want their lowest level); 0: none */
+  gint yield_below;
 } AxionBwPolicy;
 
 typedef struct
@@ -45,6 +51,7 @@ typedef struct
   gint level;
   gdouble kbps;        /* what the level is counted for */
   const gchar *reason; /* why it changed (NULL: unchanged) */
+  gboolean waiting;    /* wants more than the budget gives it */
 } AxionBwCamOut;
 
 /* What camera @in at @level costs: the level's max_bitrate_kbps, or more

@@ -42,7 +42,7 @@ struct _AxionBwRedis
   GThread *thread;
   GAsyncQueue *q;
   gint busy; /* (atomic) a job is out */
-  gchar *k_res, *k_lease, *k_budget, *k_rank, *prefix;
+  gchar *k_res, *k_lease, *k_budget, *k_rank, *k_wait, *prefix;
 #ifdef HAVE_HIREDIS
   redisContext *rds;
   gint64 retry_us;
@@ -68,34 +68,47 @@ axion_bw_job_free (AxionBwJob *j)
   g_free (j);
 }
 
-/* expired leases go with their reservations; then others and mine */
+/* expired leases go with their reservations (and waiting priorities);
+ * then others' sum, mine, and the top priority another runner waits with */
 #define EXPIRE_AND_SUM_LUA                                                     \
   "local t = redis.call('TIME')\n"                                             \
   "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"    \
   "for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do\n" \
   "  redis.call('HDEL', KEYS[1], m)\n"                                         \
+  "  redis.call('HDEL', KEYS[4], m)\n"                                         \
   "  redis.call('ZREM', KEYS[2], m)\n"                                         \
   "end\n"                                                                      \
-  "local others, mine = 0, 0\n"                                                \
+  "local others, mine, top = 0, 0, 0\n"                                        \
   "local all = redis.call('HGETALL', KEYS[1])\n"                               \
   "for i = 1, #all, 2 do\n"                                                    \
   "  if all[i] == ARGV[1] then mine = tonumber(all[i + 1])\n"                  \
   "  else others = others + tonumber(all[i + 1]) end\n"                        \
+  "end\n"                                                                      \
+  "all = redis.call('HGETALL', KEYS[4])\n"                                     \
+  "for i = 1, #all, 2 do\n"                                                    \
+  "  if all[i] ~= ARGV[1] and tonumber(all[i + 1]) > top then\n"               \
+  "    top = tonumber(all[i + 1]) end\n"                                       \
   "end\n"
 
-/* KEYS: reservations, leases; ARGV: owner, lease ms. Renews our lease;
- * returns {others, mine} (kbps, as text: Lua numbers become integers) */
+/* KEYS: reservations, leases, budget, waiting; ARGV: owner, lease ms.
+ * Renews our lease; returns {others, mine, top} (as text: Lua numbers
+ * become integers) */
 static const gchar VIEW_LUA[] = EXPIRE_AND_SUM_LUA
     "if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then\n"
     "  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])\n"
     "end\n"
-    "return {tostring(others), tostring(mine)}\n";
+    "return {tostring(others), tostring(mine), tostring(top)}\n";
 
-/* KEYS: reservations, leases, budget; ARGV: owner, lease ms, want kbps,
- * budget kbps. Takes @want when it fits beside the others (or is no more
- * than we hold); sets the budget string to what is left (Mbps); returns
+/* KEYS: reservations, leases, budget, waiting; ARGV: owner, lease ms,
+ * want kbps, budget kbps, the priority our cameras wait with (0: none).
+ * Takes @want when it fits beside the others (or is no more than we
+ * hold); sets the budget string to what is left (Mbps); returns
  * {1 taken | 0 refused, others} */
 static const gchar COMMIT_LUA[] = EXPIRE_AND_SUM_LUA
+    "if tonumber(ARGV[5]) > 0 then\n"
+    "  redis.call('HSET', KEYS[4], ARGV[1], ARGV[5])\n"
+    "  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])\n"
+    "else redis.call('HDEL', KEYS[4], ARGV[1]) end\n"
     "local want = tonumber(ARGV[3])\n"
     "local ok = 0\n"
     "if want <= tonumber(ARGV[4]) - others or want <= mine then\n"
@@ -108,9 +121,10 @@ static const gchar COMMIT_LUA[] = EXPIRE_AND_SUM_LUA
     "  (tonumber(ARGV[4]) - others - mine) / 1000))\n"
     "return {ok, tostring(others)}\n";
 
-/* KEYS: reservations, leases, budget; ARGV: owner, budget kbps */
+/* KEYS: reservations, leases, budget, waiting; ARGV: owner, budget kbps */
 static const gchar RELEASE_LUA[] = EXPIRE_AND_SUM_LUA
     "redis.call('HDEL', KEYS[1], ARGV[1])\n"
+    "redis.call('HDEL', KEYS[4], ARGV[1])\n"
     "redis.call('ZREM', KEYS[2], ARGV[1])\n"
     "if tonumber(ARGV[2]) > 0 then\n"
     "  redis.call('SET', KEYS[3], string.format('%.3f',\n"
@@ -212,14 +226,14 @@ script_args (AxionBwRedis *r, GPtrArray *a, const gchar *lua, guint nkeys)
   g_ptr_array_add (a, g_strdup_printf ("%u", nkeys));
   g_ptr_array_add (a, g_strdup (r->k_res));
   g_ptr_array_add (a, g_strdup (r->k_lease));
-  if (nkeys > 2)
-    g_ptr_array_add (a, g_strdup (r->k_budget));
+  g_ptr_array_add (a, g_strdup (r->k_budget));
+  g_ptr_array_add (a, g_strdup (r->k_wait));
   g_ptr_array_add (a, g_strdup (r->owner));
 }
 
 static gboolean
-run_script (
-    AxionBwRedis *r, GPtrArray *a, gdouble *v0, gdouble *v1, gchar **error)
+run_script (AxionBwRedis *r, GPtrArray *a, gdouble *v0, gdouble *v1,
+    gdouble *v2, gchar **error)
 {
   redisReply *rep = command (r, a, error);
 
@@ -229,6 +243,8 @@ run_script (
   *v0 = element_number (rep, 0);
   if (v1)
     *v1 = element_number (rep, 1);
+  if (v2)
+    *v2 = element_number (rep, 2);
   freeReplyObject (rep);
   return TRUE;
 }
@@ -238,20 +254,29 @@ static void
 decide (AxionBwRedis *r, AxionBwJob *j)
 {
   GPtrArray *a = args ("EVAL", NULL);
-  gdouble mine = 0, taken = 0, want;
+  gdouble mine = 0, taken = 0, want, top = 0;
+  gint waiting = 0;
 
-  script_args (r, a, VIEW_LUA, 2);
+  script_args (r, a, VIEW_LUA, 4);
   add_num (a, r->lease_ms, 0);
-  if (!run_script (r, a, &j->others_kbps, &mine, &j->error))
+  if (!run_script (r, a, &j->others_kbps, &mine, &top, &j->error))
     return;
+  j->policy.yield_below = (gint) top;
   want = axion_bw_allocate (
       &j->policy, j->in, j->n, j->budget_kbps - j->others_kbps, j->out);
+  /* our cameras short of budget: the highest priority among them, for
+   * the other runners' lower-priority cameras to give way to (+1: 0 is
+   * "none", and priority 0 gives way to nobody) */
+  for (guint i = 0; i < j->n; i++)
+    if (j->out[i].waiting)
+      waiting = MAX (waiting, j->in[i].priority + 1);
   a = args ("EVAL", NULL);
-  script_args (r, a, COMMIT_LUA, 3);
+  script_args (r, a, COMMIT_LUA, 4);
   add_num (a, r->lease_ms, 0);
   add_num (a, ceil (want), 0);
   add_num (a, j->budget_kbps, 0);
-  if (!run_script (r, a, &taken, &j->others_kbps, &j->error))
+  add_num (a, waiting, 0);
+  if (!run_script (r, a, &taken, &j->others_kbps, NULL, &j->error))
     return;
   j->committed = taken > 0;
   j->reserved_kbps = j->committed ? ceil (want) : mine;
@@ -367,9 +392,9 @@ release (AxionBwRedis *r, gdouble budget_kbps)
   gchar *err = NULL;
   gdouble others;
 
-  script_args (r, a, RELEASE_LUA, 3);
+  script_args (r, a, RELEASE_LUA, 4);
   add_num (a, budget_kbps, 0);
-  run_script (r, a, &others, NULL, &err);
+  run_script (r, a, &others, NULL, NULL, &err);
   g_free (err);
 }
 #endif
@@ -441,6 +466,7 @@ axion_bw_redis_new (const gchar *redis_url, const gchar *prefix,
   r->k_lease = g_strdup_printf ("%s:bandwidth:global:leases", prefix);
   r->k_budget = g_strdup_printf ("%s:bandwidth:global:budget", prefix);
   r->k_rank = g_strdup_printf ("%s:bandwidth:usage:ranking", prefix);
+  r->k_wait = g_strdup_printf ("%s:bandwidth:global:waiting", prefix);
   r->q = g_async_queue_new ();
   r->thread = g_thread_new ("axion-bandwidth", worker, r);
   return r;
@@ -484,4 +510,5 @@ bw_redis_clear (AxionBwRedis *r)
   g_free (r->k_lease);
   g_free (r->k_budget);
   g_free (r->k_rank);
+  g_free (r->k_wait);
 }

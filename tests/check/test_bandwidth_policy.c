@@ -83,6 +83,35 @@ GST_START_TEST (test_priority)
 
 GST_END_TEST;
 
+GST_START_TEST (test_yield_to_other_runner)
+{
+  /* another runner waits with a camera of priority 6: ours below it give
+   * way (after their hold), ours above it keep theirs */
+  AxionBwPolicy p = policy;
+  AxionBwCamIn in[3] = { cam ("a", 5, TRUE, 2), cam ("b", 7, TRUE, 2),
+    cam ("c", 5, TRUE, 1) };
+  AxionBwCamOut out[3];
+
+  p.yield_below = 6;
+  in[2].held_for_us = 1 * S;
+  axion_bw_allocate (&p, in, 3, 10000, out);
+  fail_unless_equals_int (out[0].level, 0);
+  fail_unless_equals_string (out[0].reason, "higher_priority_camera");
+  fail_unless_equals_int (out[1].level, 2);
+  fail_unless_equals_int (out[2].level, 1);
+  fail_unless (!out[0].waiting && !out[1].waiting && !out[2].waiting);
+  /* waiting: short of budget, not held */
+  in[0] = cam ("a", 5, TRUE, 0);
+  in[1] = cam ("b", 5, TRUE, 0);
+  in[1].held_for_us = 1 * S;
+  axion_bw_allocate (&policy, in, 2, 500, out);
+  fail_unless_equals_int (out[0].level, 0);
+  fail_unless (out[0].waiting);
+  fail_unless (!out[1].waiting);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_hold)
 {
   AxionBwCamIn in[1] = { cam ("c", 1, FALSE, 2) };
@@ -138,6 +167,11 @@ GST_START_TEST (test_hysteresis)
   axion_bw_allocate (&policy, in, 1, 10000, out);
   fail_unless_equals_int (out[0].level, 0);
   fail_unless_equals_string (out[0].reason, "initial_allocation");
+  /* an active camera's first decision says why it is above the lowest */
+  in[0] = cam ("c", 1, TRUE, -1);
+  axion_bw_allocate (&policy, in, 1, 10000, out);
+  fail_unless_equals_int (out[0].level, 2);
+  fail_unless_equals_string (out[0].reason, "high_motion_detected");
 }
 
 GST_END_TEST;
@@ -179,15 +213,15 @@ GST_START_TEST (test_bitrate_whole_gops)
                      axion_run_bitrate_kbps (b, 4 * GST_SECOND), 101.6, 1e-6),
         "%u: %f", extra, axion_run_bitrate_kbps (b, 4 * GST_SECOND));
   }
-  /* less than a second after the 2 s warm-up: unknown */
+  /* less than a second after the 3 s warm-up: unknown */
   axion_run_bitrate_reset (b);
-  feed (b, 29, 20, 14000, 600);
+  feed (b, 39, 20, 14000, 600);
   fail_unless (axion_run_bitrate_kbps (b, 4 * GST_SECOND) < 0);
   /* the warm-up's timestamps (a receiver syncing its clock: frames 90 ms
    * apart instead of 100) are never in a window: 1 s GOPs after them are
    * measured exactly, 19400 bytes a second */
   axion_run_bitrate_reset (b);
-  for (guint i = 0; i < 60; i++)
+  for (guint i = 0; i < 80; i++)
     axion_run_bitrate_add (b,
         i < 20 ? i * 90 * GST_MSECOND
                : 1800 * GST_MSECOND + (i - 20) * GST_SECOND / 10,
@@ -218,6 +252,7 @@ bandwidth_policy_suite (void)
   tcase_add_test (tc, test_budget_never_exceeded);
   tcase_add_test (tc, test_priority);
   tcase_add_test (tc, test_hold);
+  tcase_add_test (tc, test_yield_to_other_runner);
   tcase_add_test (tc, test_hysteresis);
   tcase_add_test (tc, test_measured_cost);
   tcase_add_test (tc, test_bitrate_whole_gops);
