@@ -158,21 +158,30 @@ axion_run_bitrate_kbps (AxionRunBitrate *b, GstClockTime window)
   if (b->len < 2 || at (b, b->len - 1)->ts < start + GST_SECOND)
     goto done;
   /* whole GOPs: the newest keyframe ends the span, the newest keyframe
-   * at least @window before it (and after the warm-up) starts it */
+   * at least @window before it (and after the warm-up) starts it; until
+   * the stream has run that long, the oldest keyframe after the warm-up
+   * (whole GOPs over less time are exact too; a window of frames cut
+   * mid-GOP read 3-4 % low in a first second) */
   for (gint i = b->len - 1; i >= 0 && at (b, i)->ts >= start; i--) {
     if (!at (b, i)->key)
       continue;
     if (last_key < 0) {
       last_key = i;
-    } else if (at (b, last_key)->ts - at (b, i)->ts >= window) {
-      a = i;
-      break;
+      continue;
     }
+    a = i;
+    if (at (b, last_key)->ts - at (b, i)->ts >= window)
+      break;
   }
   if (a >= 0) {
     bps = rate (b, a, last_key);
     goto done;
   }
+  /* a stream with GOPs the ring holds: wait for a whole one after the
+   * warm-up (a second or two) rather than a cut one */
+  for (guint i = 0, keys = 0; i < b->len; i++)
+    if (at (b, i)->key && ++keys == 2)
+      goto done;
   /* GOPs longer than what the ring holds or the stream has run: the
    * newest @window of frames (or all since the warm-up, at least a
    * second) */
