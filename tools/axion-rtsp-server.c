@@ -8,7 +8,16 @@
  * background) encoded to H.264 once, cached on disk, then served in a loop
  * without re-encoding: one shared media per camera, whatever the number of
  * clients. Commands on stdin: "stop camN", "start camN" (take one camera
- * off the air and back), "quit".
+ * off the air and back), "freeze camN", "thaw camN" (a still picture:
+ * its first keyframe once a GOP, and back to moving), "quit".
+ *
+ * Quality profiles (docs/bandwidth.md): the query of the URL picks a
+ * stream profile as an Axis camera's axis-media/media.amp does, e.g.
+ * rtsp://host:8554/cam1?fps=5&resolution=320x180&compression=50&
+ * max_bitrate_kbps=150 (videomaxbitrate is taken too). Each profile is
+ * encoded once (cached like the default one) and shared by its clients;
+ * the server prints each profile's real stream rate (bytes of its
+ * access units over the loop's length) for the tests to compare with.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -25,18 +34,36 @@
 
 typedef struct
 {
-  gchar *name;
+  gint w, h, fps;
+  gint compression; /* 0-100, -1: the encoder's default */
+  gint kbps;        /* max bitrate, 0: the default (w * h * 2 bit/s) */
+} Profile;
+
+typedef struct
+{
   GPtrArray *aus; /* GstBuffer*, access units */
   GstCaps *caps;
   GstClockTime frame_dur;
+  guint gop; /* frames from the first keyframe to the next */
+} Stream;
+
+typedef struct
+{
+  gchar *name;
+  guint index;
+  gboolean idle;
+  Stream *main;        /* the command line's profile */
+  GHashTable *streams; /* profile key -> Stream (queried ones) */
   GstRTSPMediaFactory *factory;
   gboolean on_air;
-  GList *media; /* GstRTSPMedia* prepared for this camera */
+  gboolean frozen; /* (atomic) sends its first keyframe once a GOP */
+  GList *media;    /* GstRTSPMedia* prepared for this camera */
 } Cam;
 
 typedef struct
 {
   Cam *cam;
+  Stream *st;
   guint64 n;
 } Feed;
 
@@ -45,6 +72,9 @@ static GstRTSPServer *server;
 static GstRTSPMountPoints *mounts;
 static GPtrArray *cams;
 static GMainLoop *loop;
+static gchar *cache_dir;
+static Profile base;
+static gint loop_secs;
 
 /* ---- encode once, cache ------------------------------------------------ */
 
@@ -74,9 +104,21 @@ run_pipeline (const gchar *desc, GError **error)
 
 /* @idle: no moving object (a camera watching an unchanging scene) */
 static gboolean
-encode (guint i, const gchar *path, gint w, gint h, gint fps, gint secs,
-    gboolean idle, GError **error)
+encode (guint i, const gchar *path, const Profile *pr, gint secs, gboolean idle,
+    GError **error)
 {
+  gint w = pr->w, h = pr->h, fps = pr->fps;
+  /* a profile's compression: the quantiser's floor from 10 (0) to 40
+   * (100), as a camera trades quality for size; its max bitrate: the
+   * encoder's bitrate mode */
+  GString *rcs = g_string_new (NULL);
+  gchar *rc;
+
+  if (pr->compression >= 0)
+    g_string_append_printf (rcs, " qp-min=%d", 10 + pr->compression * 30 / 100);
+  if (pr->kbps > 0)
+    g_string_append (rcs, " rate-control=bitrate");
+  rc = g_string_free (rcs, FALSE);
   /* a textured background, a moving object; each camera differs. The
    * mix is blended in AYUV: mixed straight into I420, the ball layer lost
    * its alpha and its black, transparent background covered the picture
@@ -98,11 +140,12 @@ encode (guint i, const gchar *path, gint w, gint h, gint fps, gint secs,
       "foreground-color=%s ! "
       "video/x-raw,format=BGRA,width=%d,height=%d,framerate=%d/1 ! "
       "videoconvert ! mix.",
-      bg[i % G_N_ELEMENTS (bg)], fps * secs, w, h, fps, w, h, fps, w * h * 2,
+      bg[i % G_N_ELEMENTS (bg)], fps * secs, w, h, fps, w, h, fps,
+      pr->kbps > 0 ? pr->kbps * 1000 : w * h * 2,
       /* an idle camera at a constant quantiser: under the bitrate, the
        * quality mode raised the quality for seconds after the start, and
        * the decoded keyframes differed (axionmotion saw motion) */
-      idle ? " rate-control=off" : "", tmp, idle ? "solid-color" : "ball",
+      idle ? " rate-control=off" : rc, tmp, idle ? "solid-color" : "ball",
       i % 3 == 0       ? "wavy"
           : i % 3 == 1 ? "sweep"
                        : "hsweep",
@@ -117,11 +160,12 @@ encode (guint i, const gchar *path, gint w, gint h, gint fps, gint secs,
   g_unlink (tmp);
   g_free (tmp);
   g_free (desc);
+  g_free (rc);
   return ok;
 }
 
-static gboolean
-load (Cam *c, const gchar *path, gint fps, GError **error)
+static Stream *
+load (const gchar *path, gint fps, GError **error)
 {
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! h264parse ! "
                                  "video/x-h264,stream-format=byte-stream,"
@@ -130,30 +174,146 @@ load (Cam *c, const gchar *path, gint fps, GError **error)
   GstElement *p = gst_parse_launch (desc, error);
   GstElement *sink;
   GstSample *s;
+  Stream *st;
 
   g_free (desc);
   if (p == NULL)
-    return FALSE;
+    return NULL;
+  st = g_new0 (Stream, 1);
+  st->aus = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
   sink = gst_bin_get_by_name (GST_BIN (p), "s");
   gst_element_set_state (p, GST_STATE_PLAYING);
   while ((s = gst_app_sink_pull_sample (GST_APP_SINK (sink)))) {
     GstBuffer *b = gst_buffer_copy (gst_sample_get_buffer (s));
-    if (c->caps == NULL)
-      c->caps = gst_caps_copy (gst_sample_get_caps (s));
-    g_ptr_array_add (c->aus, b);
+    if (st->caps == NULL)
+      st->caps = gst_caps_copy (gst_sample_get_caps (s));
+    g_ptr_array_add (st->aus, b);
     gst_sample_unref (s);
   }
   gst_element_set_state (p, GST_STATE_NULL);
   gst_object_unref (sink);
   gst_object_unref (p);
-  c->frame_dur = GST_SECOND / fps;
-  if (c->aus->len == 0 || c->caps == NULL) {
+  st->frame_dur = GST_SECOND / fps;
+  st->gop = st->aus->len;
+  for (guint i = 1; i < st->aus->len; i++)
+    if (!GST_BUFFER_FLAG_IS_SET (
+            g_ptr_array_index (st->aus, i), GST_BUFFER_FLAG_DELTA_UNIT)) {
+      st->gop = i;
+      break;
+    }
+  if (st->aus->len == 0 || st->caps == NULL) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
         "%s holds no H.264 frames (delete it to encode again)", path);
-    return FALSE;
+    g_ptr_array_unref (st->aus);
+    g_clear_pointer (&st->caps, gst_caps_unref);
+    g_free (st);
+    return NULL;
   }
-  gst_caps_set_simple (c->caps, "framerate", GST_TYPE_FRACTION, fps, 1, NULL);
-  return TRUE;
+  gst_caps_set_simple (st->caps, "framerate", GST_TYPE_FRACTION, fps, 1, NULL);
+  return st;
+}
+
+/* the real stream rate of a profile: its access units' bytes over the
+ * loop's length */
+static void
+print_rate (Cam *c, const gchar *key, Stream *st)
+{
+  guint64 bytes = 0;
+
+  for (guint i = 0; i < st->aus->len; i++)
+    bytes += gst_buffer_get_size (g_ptr_array_index (st->aus, i));
+  g_print ("%s: %s%s%s stream %.1f kbps (%" G_GUINT64_FORMAT
+           " bytes in %u frames, %.3f s)\n",
+      prog, c->name, key ? "?" : "", key ? key : "",
+      bytes * 8.0 / (st->aus->len * st->frame_dur / (gdouble) GST_SECOND) /
+          1000.0,
+      bytes, st->aus->len, st->aus->len * st->frame_dur / (gdouble) GST_SECOND);
+  fflush (stdout);
+}
+
+/* the camera's stream in profile @pr (@key: its query, NULL for the
+ * command line's), encoded once into the cache */
+static Stream *
+stream_for (Cam *c, const Profile *pr, const gchar *key, GError **error)
+{
+  gchar *file, *path;
+  Stream *st;
+
+  file = g_strdup_printf ("cam%u-%dx%d-%dfps-%ds-q%d-b%d-v2%s.h264",
+      c->index + 1, pr->w, pr->h, pr->fps, loop_secs, pr->compression, pr->kbps,
+      c->idle ? "-idle2" : "");
+  /* the command line's profile keeps its name of before profiles */
+  if (key == NULL) {
+    g_free (file);
+    file = g_strdup_printf ("cam%u-%dx%d-%dfps-%ds-v2%s.h264", c->index + 1,
+        pr->w, pr->h, pr->fps, loop_secs, c->idle ? "-idle2" : "");
+  }
+  path = g_build_filename (cache_dir, file, NULL);
+  g_free (file);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+    g_print ("%s: encoding %s%s%s once (%dx%d, %d fps, %d s) into %s\n", prog,
+        c->name, key ? "?" : "", key ? key : "", pr->w, pr->h, pr->fps,
+        loop_secs, path);
+    if (!encode (c->index, path, pr, loop_secs, c->idle, error)) {
+      g_free (path);
+      return NULL;
+    }
+  }
+  st = load (path, pr->fps, error);
+  g_free (path);
+  if (st)
+    print_rate (c, key, st);
+  return st;
+}
+
+/* the profile a query asks for (the command line's values for what it
+ * does not name); FALSE for values out of range */
+static gboolean
+parse_profile (const gchar *query, Profile *pr)
+{
+  gchar **kv = g_strsplit (query ? query : "", "&", -1);
+  gboolean ok = TRUE;
+
+  *pr = base;
+  for (guint i = 0; ok && kv[i]; i++) {
+    gchar **p = g_strsplit (kv[i], "=", 2);
+    gint64 v = 0;
+    if (p[0] && p[1] && g_str_equal (p[0], "resolution")) {
+      gchar **wh = g_strsplit (p[1], "x", 2);
+      gint64 w = 0, h = 0;
+      ok = wh[0] && wh[1] &&
+          g_ascii_string_to_signed (wh[0], 10, 16, 3840, &w, NULL) &&
+          g_ascii_string_to_signed (wh[1], 10, 16, 2160, &h, NULL) &&
+          w % 2 == 0 && h % 2 == 0;
+      pr->w = (gint) w;
+      pr->h = (gint) h;
+      g_strfreev (wh);
+    } else if (p[0] && p[1] && g_str_equal (p[0], "fps")) {
+      ok = g_ascii_string_to_signed (p[1], 10, 1, 60, &v, NULL);
+      pr->fps = (gint) v;
+    } else if (p[0] && p[1] && g_str_equal (p[0], "compression")) {
+      ok = g_ascii_string_to_signed (p[1], 10, 0, 100, &v, NULL);
+      pr->compression = (gint) v;
+    } else if (p[0] && p[1] &&
+        (g_str_equal (p[0], "max_bitrate_kbps") ||
+            g_str_equal (p[0], "videomaxbitrate"))) {
+      ok = g_ascii_string_to_signed (p[1], 10, 0, 100000, &v, NULL);
+      pr->kbps = (gint) v;
+    }
+    /* other parameters (an Axis URL's camera=1, videocodec=h264...) are
+     * not the profile's */
+    g_strfreev (p);
+  }
+  g_strfreev (kv);
+  return ok;
+}
+
+static gchar *
+profile_key (const Profile *pr)
+{
+  return g_strdup_printf ("fps=%d&resolution=%dx%d&compression=%d&"
+                          "max_bitrate_kbps=%d",
+      pr->fps, pr->w, pr->h, pr->compression, pr->kbps);
 }
 
 /* ---- serving ------------------------------------------------------------ */
@@ -163,17 +323,29 @@ need_data (GstAppSrc *src, guint length, gpointer data)
 {
   Feed *f = data;
   Cam *c = f->cam;
+  Stream *st = f->st;
   GstBuffer *b;
 
   if (!c->on_air) {
     gst_app_src_end_of_stream (src);
     return;
   }
-  b = gst_buffer_copy (g_ptr_array_index (c->aus, f->n % c->aus->len));
-  GST_BUFFER_PTS (b) = f->n * c->frame_dur;
+  if (g_atomic_int_get (&c->frozen)) {
+    /* a still picture: the first keyframe again, once a GOP (the
+     * stream stays alive, nothing moves; a camera watching an empty
+     * scene) */
+    f->n = (f->n + st->gop - 1) / st->gop * st->gop;
+    b = gst_buffer_copy (g_ptr_array_index (st->aus, 0));
+    GST_BUFFER_DURATION (b) = st->gop * st->frame_dur;
+    GST_BUFFER_PTS (b) = f->n * st->frame_dur;
+    f->n += st->gop;
+  } else {
+    b = gst_buffer_copy (g_ptr_array_index (st->aus, f->n % st->aus->len));
+    GST_BUFFER_DURATION (b) = st->frame_dur;
+    GST_BUFFER_PTS (b) = f->n * st->frame_dur;
+    f->n++;
+  }
   GST_BUFFER_DTS (b) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DURATION (b) = c->frame_dur;
-  f->n++;
   gst_app_src_push_buffer (src, b);
 }
 
@@ -198,9 +370,11 @@ media_configure (
   GstElement *e = gst_rtsp_media_get_element (media);
   GstElement *src = gst_bin_get_by_name_recurse_up (GST_BIN (e), "src");
   Feed *f = g_new0 (Feed, 1);
+  Stream *st = g_object_get_data (G_OBJECT (e), "axion-stream");
 
   f->cam = c;
-  g_object_set (src, "caps", c->caps, "format", GST_FORMAT_TIME, "is-live",
+  f->st = st ? st : c->main;
+  g_object_set (src, "caps", f->st->caps, "format", GST_FORMAT_TIME, "is-live",
       TRUE, "max-bytes", (guint64) 4 * 1024 * 1024, NULL);
   g_signal_connect_data (
       src, "need-data", G_CALLBACK (need_data), f, free_feed, 0);
@@ -210,12 +384,95 @@ media_configure (
   gst_object_unref (e);
 }
 
+/* ---- a factory that reads the profile from the URL's query -------------- */
+
+typedef struct
+{
+  GstRTSPMediaFactory parent;
+  Cam *cam;
+} AxionCamFactory;
+
+typedef struct
+{
+  GstRTSPMediaFactoryClass parent_class;
+} AxionCamFactoryClass;
+
+static GType axion_cam_factory_get_type (void);
+G_DEFINE_TYPE (AxionCamFactory, axion_cam_factory, GST_TYPE_RTSP_MEDIA_FACTORY)
+
+/* one shared media per camera and profile */
+static gchar *
+cam_gen_key (GstRTSPMediaFactory *factory, const GstRTSPUrl *url)
+{
+  Profile pr;
+  gchar *k, *key;
+
+  if (!parse_profile (url->query, &pr))
+    return NULL; /* the client gets 404 */
+  k = profile_key (&pr);
+  key = g_strdup_printf ("%s?%s", url->abspath, k);
+  g_free (k);
+  return key;
+}
+
+static GstElement *
+cam_create_element (GstRTSPMediaFactory *factory, const GstRTSPUrl *url)
+{
+  Cam *c = ((AxionCamFactory *) factory)->cam;
+  GstElement *e;
+  Stream *st = c->main;
+  Profile pr;
+
+  if (!parse_profile (url->query, &pr))
+    return NULL;
+  if (memcmp (&pr, &base, sizeof (pr)) != 0) {
+    gchar *key = profile_key (&pr);
+    st = g_hash_table_lookup (c->streams, key);
+    if (st == NULL) {
+      GError *err = NULL;
+      /* encoded here, once: the first client of a profile waits for it
+       * (about a second at 320x180) */
+      st = stream_for (c, &pr, key, &err);
+      if (st == NULL) {
+        g_printerr ("%s: %s?%s: %s\n", prog, c->name, key,
+            err ? err->message : "cannot encode");
+        g_clear_error (&err);
+        g_free (key);
+        return NULL;
+      }
+      g_hash_table_insert (c->streams, key, st);
+    } else {
+      g_free (key);
+    }
+  }
+  e = GST_RTSP_MEDIA_FACTORY_CLASS (axion_cam_factory_parent_class)
+          ->create_element (factory, url);
+  if (e)
+    g_object_set_data (G_OBJECT (e), "axion-stream", st);
+  return e;
+}
+
+static void
+axion_cam_factory_class_init (AxionCamFactoryClass *klass)
+{
+  GstRTSPMediaFactoryClass *fc = GST_RTSP_MEDIA_FACTORY_CLASS (klass);
+
+  fc->gen_key = cam_gen_key;
+  fc->create_element = cam_create_element;
+}
+
+static void
+axion_cam_factory_init (AxionCamFactory *self)
+{
+}
+
 static void
 put_on_air (Cam *c)
 {
   gchar *mount = g_strdup_printf ("/%s", c->name);
 
-  c->factory = gst_rtsp_media_factory_new ();
+  c->factory = g_object_new (axion_cam_factory_get_type (), NULL);
+  ((AxionCamFactory *) c->factory)->cam = c;
   gst_rtsp_media_factory_set_launch (c->factory,
       "( appsrc name=src ! h264parse ! rtph264pay name=pay0 pt=96 "
       "config-interval=-1 )");
@@ -272,9 +529,15 @@ on_stdin (GIOChannel *ch, GIOCondition cond, gpointer data)
     } else if (g_str_equal (w[0], "start") && !c->on_air) {
       put_on_air (c);
       g_print ("%s: %s on the air\n", prog, c->name);
+    } else if (g_str_equal (w[0], "freeze") || g_str_equal (w[0], "thaw")) {
+      g_atomic_int_set (&c->frozen, g_str_equal (w[0], "freeze"));
+      g_print ("%s: %s %s\n", prog, c->name,
+          c->frozen ? "frozen (a still picture)" : "moving again");
     }
   } else if (w[0] && *w[0]) {
-    g_printerr ("%s: commands: stop camN | start camN | quit\n", prog);
+    g_printerr ("%s: commands: stop camN | start camN | freeze camN | "
+                "thaw camN | quit\n",
+        prog);
   }
   g_strfreev (w);
   g_free (line);
@@ -330,31 +593,24 @@ main (int argc, char **argv)
         g_get_user_cache_dir (), "axion", "cameras", NULL);
   g_mkdir_with_parents (cache, 0755);
 
+  cache_dir = cache;
+  loop_secs = secs;
+  base = (Profile){ w, h, fps, -1, 0 };
   cams = g_ptr_array_new ();
   for (gint i = 0; i < n; i++) {
     Cam *c = g_new0 (Cam, 1);
-    gchar *file = g_strdup_printf ("cam%d-%dx%d-%dfps-%ds-v2%s.h264", i + 1, w,
-        h, fps, secs, i >= n - idle ? "-idle2" : "");
-    gchar *path = g_build_filename (cache, file, NULL);
     c->name = g_strdup_printf ("cam%d", i + 1);
-    c->aus = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
-    if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-      g_print ("%s: encoding %s once (%dx%d, %d fps, %d s) into %s\n", prog,
-          c->name, w, h, fps, secs, path);
-      if (!encode (i, path, w, h, fps, secs, i >= n - idle, &err)) {
-        g_printerr ("%s: cannot encode %s: %s (needs openh264enc from "
-                    "gst-plugins-bad)\n",
-            prog, c->name, err ? err->message : "?");
-        return 1;
-      }
-    }
-    if (!load (c, path, fps, &err)) {
-      g_printerr ("%s: %s\n", prog, err->message);
+    c->index = (guint) i;
+    c->idle = i >= n - idle;
+    c->streams = g_hash_table_new (g_str_hash, g_str_equal);
+    c->main = stream_for (c, &base, NULL, &err);
+    if (c->main == NULL) {
+      g_printerr ("%s: cannot encode %s: %s (needs openh264enc from "
+                  "gst-plugins-bad)\n",
+          prog, c->name, err ? err->message : "?");
       return 1;
     }
     g_ptr_array_add (cams, c);
-    g_free (file);
-    g_free (path);
   }
 
   server = gst_rtsp_server_new ();

@@ -22,6 +22,7 @@
 #include "axionrun.h"
 #include "axionruncamera.h"
 #include "axionrunalerts.h"
+#include "axionrunbandwidth.h"
 #include "axionrunconfig.h"
 #include "axionrunhttp.h"
 #include "axionrunmetrics.h"
@@ -122,6 +123,7 @@ tick (gpointer data)
   if (n % 10 == 0 && !axion_run.stopping)
     axion_run_metrics_write (axion_run.store, cameras ());
   axion_run_http_tick ();
+  axion_run_bandwidth_tick ();
   return G_SOURCE_CONTINUE;
 }
 
@@ -547,6 +549,7 @@ run (void)
   axion_run.store = axion_run_store_new (g_hash_table_lookup (cfg->vars, "DB"),
       g_hash_table_lookup (cfg->vars, "REDIS_URL"),
       g_hash_table_lookup (cfg->vars, "KEY_PREFIX"), store_fatal, NULL);
+  axion_run_bandwidth_start ();
   if (cfg->duration_ms > 0)
     g_timeout_add (cfg->duration_ms, on_duration, NULL);
   /* not g_timeout_add_seconds: its coarse grouping shifts the second */
@@ -603,6 +606,7 @@ finish (void)
         PROG, t / 1000.0);
     return FALSE;
   }
+  axion_run_bandwidth_stop ();
   if (!axion_run_store_close (axion_run.store, t)) {
     g_printerr ("%s: the database or Redis did not take the last camera "
                 "status within %.1f s; exiting anyway\n",

@@ -15,6 +15,7 @@
 #endif
 
 #include "axionruncamera.h"
+#include "axionrunbandwidth.h"
 #include "axionrunpipeline.h"
 #include "axionrunstore.h"
 
@@ -456,9 +457,23 @@ axion_run_camera_start (AxionRunCamera *c)
   gst_bus_add_watch (bus, on_bus, c);
   gst_object_unref (bus);
   add_frame_probe (c);
+  axion_run_bandwidth_attach (c);
   if (gst_element_set_state (c->pipe, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE)
     start_failed (c);
+}
+
+void
+axion_run_camera_reconnect (AxionRunCamera *c)
+{
+  /* waiting to restart already: that restart takes the new URL */
+  if (axion_run.stopping || c->state == AXION_CAM_DONE || c->restart_id)
+    return;
+  axion_run_camera_stop_pipeline (c);
+  /* not an outage: no offline record; restart_cb waits for the old
+   * pipeline to let go of the camera's spool (~50-100 ms) */
+  c->state = AXION_CAM_OFFLINE;
+  c->restart_id = g_timeout_add (0, restart_cb, c);
 }
 
 static void

@@ -13,6 +13,10 @@ G_BEGIN_DECLS
  * start, a configuration error when it cannot be built). */
 void axion_run_camera_start (AxionRunCamera *c);
 
+/* Its pipeline rebuilt at once with its current URL and variables (a new
+ * quality level, axionrunbandwidth.c); not counted as an outage. */
+void axion_run_camera_reconnect (AxionRunCamera *c);
+
 /* At shutdown: EOS through its pipeline (done at once without one). */
 void axion_run_camera_shutdown (AxionRunCamera *c);
 

@@ -12,6 +12,7 @@
 #endif
 
 #include "axionrunconfig.h"
+#include "axionrunbandwidth.h"
 #include "axionrunhttp.h"
 
 #include <gst/axion/axion.h>
@@ -391,12 +392,21 @@ camera_key (AxionRunCamera *c, Lines *l, const gchar *group, const gchar *key,
       return fail_at (error, l->path, line_of (l, group, key),
           "gated is true or false, not \"%s\"", val);
     set_var (c->vars, "GATED", on ? "true" : "false");
+  } else if (axion_run_bandwidth_is_camera_key (key)) {
+    /* quality levels: priority, url-template, url-LEVEL (bandwidth.md) */
+    GError *err = NULL;
+    if (!axion_run_bandwidth_camera_set (c, key, val, &err)) {
+      fail_at (error, l->path, line_of (l, group, key), "%s", err->message);
+      g_error_free (err);
+      return FALSE;
+    }
   } else if (g_ascii_isupper (key[0])) {
     set_var (c->vars, key, val);
   } else {
     return fail_at (error, l->path, line_of (l, group, key),
         "unknown key \"%s\" in [%s] (known: url, pipeline, protocols, "
-        "zones, lines, gated, or UPPERCASE pipeline variables)",
+        "zones, lines, gated, priority, url-template, url-LEVEL, or UPPERCASE "
+        "pipeline variables)",
         key, group);
   }
   return TRUE;
@@ -410,8 +420,8 @@ group_camera (AxionRunConfig *cfg, Lines *l, const gchar *group, GError **error)
 
   if (!g_str_has_prefix (group, "camera ")) {
     fail_at (error, l->path, line_of (l, group, NULL),
-        "unknown section [%s] (use [axion], [vars], [alerts], [http] or "
-        "[camera ID])",
+        "unknown section [%s] (use [axion], [vars], [alerts], [http], "
+        "[bandwidth] or [camera ID])",
         group);
     return NULL;
   }
@@ -444,7 +454,8 @@ load_group (AxionRunConfig *cfg, Lines *l, GKeyFile *kf, const gchar *group,
   gboolean ok = TRUE;
 
   if (!g_str_equal (group, "axion") && !g_str_equal (group, "vars") &&
-      !g_str_equal (group, "alerts") && !g_str_equal (group, "http"))
+      !g_str_equal (group, "alerts") && !g_str_equal (group, "http") &&
+      !g_str_equal (group, "bandwidth"))
     ok = (cam = group_camera (cfg, l, group, error)) != NULL;
   for (guint i = 0; ok && keys && keys[i]; i++) {
     GError *err = NULL;
@@ -459,6 +470,13 @@ load_group (AxionRunConfig *cfg, Lines *l, GKeyFile *kf, const gchar *group,
       set_var (cfg->vars, keys[i], val);
     } else if (g_str_equal (group, "alerts")) {
       ok = alerts_key (cfg, l, keys[i], val, error);
+    } else if (g_str_equal (group, "bandwidth")) {
+      /* axionrunbandwidth.c: the budget and the quality levels */
+      if (!(ok = axion_run_bandwidth_set (keys[i], val, &err))) {
+        fail_at (
+            error, l->path, line_of (l, group, keys[i]), "%s", err->message);
+        g_error_free (err);
+      }
     } else if (g_str_equal (group, "http")) {
       /* axionrunhttp.c */
       if (!(ok = axion_run_http_set (keys[i], val, &err))) {
@@ -583,6 +601,9 @@ find_pipeline_file (gchar **path)
 gboolean
 axion_run_config_check (AxionRunConfig *cfg, GError **error)
 {
+  /* first: a camera with a URL per quality level needs no url */
+  if (!axion_run_bandwidth_check (cfg, error))
+    return FALSE;
   if (cfg->reconnect_max_ms < cfg->reconnect_min_ms) {
     g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
         "reconnect-max is shorter than reconnect-min");
