@@ -79,6 +79,10 @@ static const GstAxionColumn frame_metadata_cols[] = {
   { "storage_location", T, 16 },
   { "storage_path", T, 0 },
   { "expires_at", TS, 0 },
+  /* sql/007: how axiongate sampled the camera (NULL without a gate) */
+  { "frames_received", I, 0 },
+  { "frames_decoded", I, 0 },
+  { "gate_state", T, 16 },
 };
 
 static const GstAxionColumn claude_analyses_cols[] = {
@@ -1170,6 +1174,16 @@ gst_axion_row_frame_metadata (const GstAxionFrameMeta *meta, gint64 metadata_id,
     /* the row goes with its file (cleanup_expired_frames()) */
     if (meta->snapshot_expires_us > 0)
       set_ts (row, "expires_at", meta->snapshot_expires_us);
+  }
+  /* frames sampled out by axiongate are not lost ones: the counts say
+   * how many the camera sent and how many were decoded */
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_GATE)) {
+    set_int (row, "frames_received", (gint64) meta->gate.received);
+    set_int (row, "frames_decoded", (gint64) meta->gate.decoded);
+    set_text (row, "gate_state",
+        meta->gate.replayed     ? "replayed"
+            : meta->gate.active ? "active"
+                                : "idle");
   }
   return row;
 }
