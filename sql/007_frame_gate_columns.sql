@@ -8,8 +8,8 @@
 -- and must know that a replayed frame was analysed late. Three columns,
 -- NULL for a frame that did not go through axiongate (every frame decoded):
 --   frames_received  frames of the camera's stream the gate received up to
---                    and including this one (since the pipeline started or
---                    the camera reconnected)
+--                    and including this one, since the gate started (a
+--                    restarted camera pipeline counts from 0 again)
 --   frames_decoded   frames it passed to the decoder up to and including
 --                    this one (replayed ones included): over any two rows
 --                    of a camera, the difference of frames_decoded over the
