@@ -15,8 +15,11 @@
 --                    of a camera, the difference of frames_decoded over the
 --                    difference of frames_received is the share analysed,
 --                    whatever frame-interval the sink writes rows at
---   gate_state       'idle'     a keyframe sampled from an idle camera
---                    'active'   the camera was decoded fully (activity)
+--   gate_state       'sampled'  an idle camera's keyframe: the frames
+--                               before it were not decoded
+--                    'full'     no frame before it was left out (a woken
+--                               camera, gated=false, MJPEG, or the first
+--                               keyframe of an idle camera)
 --                    'replayed' held while idle and decoded late, on a wake
 --                               (its frame_timestamp is its capture time)
 ALTER TABLE frame_metadata
@@ -30,7 +33,7 @@ BEGIN
                     WHERE conrelid = 'frame_metadata'::regclass
                       AND conname = 'chk_frame_metadata_gate') THEN
         ALTER TABLE frame_metadata ADD CONSTRAINT chk_frame_metadata_gate
-            CHECK (gate_state IN ('idle', 'active', 'replayed')
+            CHECK (gate_state IN ('sampled', 'full', 'replayed')
                    AND frames_decoded <= frames_received);
     END IF;
 END

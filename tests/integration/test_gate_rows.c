@@ -3,8 +3,8 @@
  * against a real PostgreSQL 15 (run through tests/fixtures/with-servers
  * --pg): an encoded camera stream through axiongate ! openh264dec !
  * axionhash ! axionpgsink, idle (keyframes), woken by an activity event
- * (replayed frames, then every frame); and a camera without a gate, whose
- * rows have NULL there. */
+ * (replayed frames, then every frame); a camera with gated=false (every
+ * frame: full); and a camera without a gate, whose rows have NULL there. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/app/app.h>
@@ -114,6 +114,18 @@ GST_START_TEST (test_gate_columns_row_exact)
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   gst_harness_teardown (h);
 
+  /* gated=false: every frame decoded though nothing moved: full */
+  desc = g_strdup_printf ("axiongate gated=false ! openh264dec ! videoconvert "
+                          "! axionhash camera-id=CAM_UNGATED ! axionpgsink "
+                          "conninfo=\"%s\" batch-size=16 flush-interval-ms=50",
+      conninfo);
+  h = gst_harness_new_parse (desc);
+  g_free (desc);
+  gst_harness_set_src_caps (h, gst_caps_ref (caps));
+  push (h, aus, 0, 12);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+
   /* a camera without a gate: every frame decoded, nothing to say */
   desc = g_strdup_printf ("openh264dec ! videoconvert ! "
                           "axionhash camera-id=CAM_NOGATE ! axionpgsink "
@@ -128,11 +140,10 @@ GST_START_TEST (test_gate_columns_row_exact)
 
   /* frame numbers skip 1-9 (sampled out: received 11, decoded 2 at frame
    * 10); the replayed frames went to the decoder when frame 14 arrived
-   * (15 received) */
-  assert_rows ("0 1 1 idle|10 11 2 idle|11 15 3 replayed|12 15 4 replayed|"
-               "13 15 5 replayed|14 15 6 active|15 16 7 active|"
-               "16 17 8 active|17 18 9 active|18 19 10 active|"
-               "19 20 11 active",
+   * (15 received); nothing was left out before the first keyframe */
+  assert_rows ("0 1 1 full|10 11 2 sampled|11 15 3 replayed|"
+               "12 15 4 replayed|13 15 5 replayed|14 15 6 full|15 16 7 full|"
+               "16 17 8 full|17 18 9 full|18 19 10 full|19 20 11 full",
       "SELECT frame_number, frames_received, frames_decoded, gate_state "
       "FROM frame_metadata WHERE camera_id = 'CAM_GATE' "
       "ORDER BY frame_number");
@@ -140,6 +151,10 @@ GST_START_TEST (test_gate_columns_row_exact)
       "SELECT frame_number, frames_received, frames_decoded, gate_state "
       "FROM frame_metadata WHERE camera_id = 'CAM_NOGATE' "
       "ORDER BY frame_number");
+  assert_rows ("12 12 12 full",
+      "SELECT count(*), max(frames_received), max(frames_decoded), "
+      "string_agg(DISTINCT gate_state, ',') FROM frame_metadata "
+      "WHERE camera_id = 'CAM_UNGATED'");
   /* what a user asks: the share of the camera's frames analysed */
   assert_rows ("20 11",
       "SELECT max(frames_received), max(frames_decoded) FROM frame_metadata "
@@ -158,7 +173,7 @@ GST_START_TEST (test_gate_columns_checked)
       "INSERT INTO frame_metadata (metadata_id, camera_id, frame_number, "
       "frame_timestamp, resolution_width, resolution_height, format, "
       "frames_received, frames_decoded, gate_state) VALUES (1, 'C', 1, "
-      "'2026-01-01', 1, 1, 'raw', 5, 6, 'idle')");
+      "'2026-01-01', 1, 1, 'raw', 5, 6, 'sampled')");
   fail_unless (PQresultStatus (r) == PGRES_FATAL_ERROR);
   PQclear (r);
   r = PQexec (conn,
