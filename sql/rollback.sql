@@ -14,7 +14,7 @@ DROP VIEW IF EXISTS v_axion_active_queries, v_axion_table_sizes, v_axion_index_u
 DROP TABLE IF EXISTS audit_log CASCADE;
 DROP TABLE IF EXISTS system_metrics CASCADE;
 DROP TABLE IF EXISTS system_metrics_rollup_1m CASCADE;
-DROP TABLE IF EXISTS frame_metadata CASCADE;
+DROP TABLE IF EXISTS frame_metadata CASCADE; -- with 007's gate columns
 DROP TABLE IF EXISTS alerts CASCADE;
 DROP TABLE IF EXISTS claude_analyses CASCADE;
 DROP TABLE IF EXISTS camera_events CASCADE;

@@ -22,7 +22,7 @@ typedef struct
 {
   GstAxionTable table;
   guint n_columns;        /* the earlier layout's column count */
-  const gchar *absent[4]; /* current columns it lacks */
+  const gchar *absent[8]; /* current columns it lacks */
 } OldLayout;
 
 static const OldLayout old_layouts[] = {
@@ -35,7 +35,12 @@ static const OldLayout old_layouts[] = {
   { GST_AXION_TABLE_CAMERA_EVENTS, 21, { "sent_to_claude" } },
   /* before the snapshot columns (axionsnapshot) */
   { GST_AXION_TABLE_FRAME_METADATA, 16,
-      { "storage_location", "storage_path", "expires_at" } },
+      { "storage_location", "storage_path", "expires_at", "frames_received",
+          "frames_decoded", "gate_state" } },
+  /* before axiongate's columns (sql/007; NULL: every frame decoded, as
+   * the release that spooled the row did) */
+  { GST_AXION_TABLE_FRAME_METADATA, 19,
+      { "frames_received", "frames_decoded", "gate_state" } },
   /* before alerts.priority */
   { GST_AXION_TABLE_ALERTS, 13, { "priority" } },
 };

@@ -438,15 +438,17 @@ check_wake (
  * notices it within a frame, the frames since the keyframe are replayed,
  * nothing after that keyframe is lost. */
 static void
-run_compressed_wake (Codec codec, guint gop, gint start)
+run_compressed_wake_n (
+    Codec codec, guint gop, gint start, gint n, const gchar *props)
 {
   SynthParams p;
   Stream *s;
   GstHarness *h;
   GPtrArray *out, *ref;
   GstStructure *st;
-  gint woke_at, n = start + 2 * gop;
+  gint woke_at;
   guint replayed = 0;
+  gchar *desc;
 
   idle_scene (&p, 3);
   p.n_objects = 1;
@@ -455,8 +457,10 @@ run_compressed_wake (Codec codec, guint gop, gint start)
   p.speed = 0.02;
   s = encode (&p, n, gop, codec);
   ref = decode_all (s, codec);
-  h = gate_harness (
-      s, "hold-ms=100000 analysis-trigger=false", decoder_for (codec));
+  desc = g_strdup_printf (
+      "hold-ms=100000 analysis-trigger=false %s", props ? props : "");
+  h = gate_harness (s, desc, decoder_for (codec));
+  g_free (desc);
   push_range (h, s, 0, n);
   out = pull_all (h, TRUE);
   woke_at = check_wake (out, ref, s, start, gop);
@@ -477,6 +481,12 @@ run_compressed_wake (Codec codec, guint gop, gint start)
   g_ptr_array_unref (ref);
   gst_harness_teardown (h);
   stream_free (s);
+}
+
+static void
+run_compressed_wake (Codec codec, guint gop, gint start)
+{
+  run_compressed_wake_n (codec, gop, start, start + 2 * gop, NULL);
 }
 
 GST_START_TEST (test_compressed_wake_h264)
@@ -501,6 +511,197 @@ GST_START_TEST (test_compressed_wake_h265_bframes)
   if (!have ("x265enc") || !have ("libde265dec"))
     return;
   run_compressed_wake (CODEC_H265_BFRAMES, 12, 40);
+}
+
+GST_END_TEST;
+
+/* GOPs up to 300 frames (30 s at 10 fps, the longest a camera is set to):
+ * an object late in the second GOP wakes the gate, the ~250 frames held
+ * since the keyframe are replayed bit-exact with an ungated decode and
+ * nothing after that keyframe is lost (max-buffered-frames is 300 by
+ * default). Each place in the GOP learns once a GOP: warmup-gops=1 lets
+ * the compressed trigger work from the second GOP on (the default 3 would
+ * be 90 s at this GOP). */
+GST_START_TEST (test_long_gop_300)
+{
+  run_compressed_wake_n (CODEC_H264, 300, 550, 620, "warmup-gops=1");
+  if (have ("x265enc") && have ("libde265dec"))
+    run_compressed_wake_n (CODEC_H265, 300, 550, 620, "warmup-gops=1");
+}
+
+GST_END_TEST;
+
+/* The first frame decoded because the camera woke (not replayed): the
+ * frame at which the gate switched to decoding everything; -1: none. */
+static gint
+wake_frame (GPtrArray *out, Stream *s)
+{
+  for (guint i = 0; i < out->len; i++) {
+    GstBuffer *b = g_ptr_array_index (out, i);
+    GstAxionFrameMeta *fm = gst_buffer_get_axion_frame_meta (b);
+    if (fm && fm->gate.active && !fm->gate.replayed)
+      return au_index (s, GST_BUFFER_PTS (b));
+  }
+  return -1;
+}
+
+/* Night: a dark scene (gain 0.2: the background at luma ~25) with heavy
+ * sensor noise (sigma 8, a third of the signal) where a small (24 px wide
+ * at 320x240), slow (1.3 px a frame) object appears. The compressed
+ * trigger is off: the noise, not the object, sets the frame sizes. The
+ * decoded keyframes show it to axionmotion, whose event wakes the gate
+ * within one GOP of the object's start, not before it (the noise alone
+ * wakes nothing), and every frame from the wake's keyframe on reaches
+ * axionmotion. */
+GST_START_TEST (test_night_noise_wakes_within_gop)
+{
+  SynthParams p;
+  Stream *s;
+  GstHarness *h;
+  GPtrArray *out;
+  GstStructure *st;
+  gint start = 63, woke_at, n = 100;
+  const guint gop = 10;
+  gboolean *seen;
+
+  synth_params_init (&p, W, H, 11);
+  p.noise_sigma = 8.0;
+  p.ramp_from = p.ramp_to = 0.2;
+  p.n_objects = 1;
+  p.objects_from = start;
+  p.object_size = 0.075;
+  p.speed = 0.004;
+  s = encode (&p, n, gop, CODEC_H264);
+  h = gate_harness (s, "compressed-trigger=false hold-ms=100000",
+      "openh264dec ! videoconvert ! axionmotion");
+  push_range (h, s, 0, n);
+  out = pull_all (h, TRUE);
+  woke_at = wake_frame (out, s);
+  fail_unless (woke_at >= start, "woke at %d before the object (%d): noise",
+      woke_at, start);
+  fail_unless (woke_at <= start + (gint) gop + 1,
+      "woke at %d, object from %d: later than one GOP", woke_at, start);
+  seen = g_new0 (gboolean, n);
+  for (guint i = 0; i < out->len; i++)
+    seen[au_index (s, GST_BUFFER_PTS (g_ptr_array_index (out, i)))] = TRUE;
+  for (gint i = woke_at / (gint) gop * (gint) gop; i < n; i++)
+    fail_unless (seen[i], "frame %d after the wake's keyframe not analysed", i);
+  g_free (seen);
+  st = gate_stats (h);
+  fail_unless_equals_uint64 (stat (st, "wakes-analysis"), 1);
+  gst_structure_free (st);
+  g_ptr_array_unref (out);
+  gst_harness_teardown (h);
+  stream_free (s);
+}
+
+GST_END_TEST;
+
+/* the first frame from @from on in which an object of @p is visible */
+static gint
+first_visible (const SynthParams *p, gint from)
+{
+  Synth *syn = synth_new (p);
+  guint8 *y = g_malloc (p->width * p->height);
+  SynthBox boxes[4];
+  gint i = from;
+
+  while (synth_render (syn, i, y, p->width, boxes) == 0)
+    i++;
+  g_free (y);
+  synth_free (syn);
+  return i;
+}
+
+static gint
+cmp_int (gconstpointer a, gconstpointer b)
+{
+  return *(const gint *) a - *(const gint *) b;
+}
+
+/* Start latency over many scripted starts, in frames (no wall time): an
+ * object enters an idle scene at every place of a 10-frame GOP, in two
+ * scenes (20 starts; the start is its first visible frame). Compressed
+ * trigger: every start wakes the gate, none before its object; the median
+ * is 1 frame (the frame after the first one that shows it), p95 3 frames:
+ * a start on the frame before a keyframe or on it is seen only after the
+ * places after the keyframe where the encoder spends more bits (measured:
+ * 14 starts 1 frame, 4 starts 2, one 3, one 4). Analysis trigger alone
+ * (axionmotion): every start within one GOP (each and p95 <= GOP + 1
+ * frames). */
+GST_START_TEST (test_start_latency_p95_frames)
+{
+  const guint gop = 10;
+  GArray *lat_c = g_array_new (FALSE, FALSE, sizeof (gint));
+  GArray *lat_a = g_array_new (FALSE, FALSE, sizeof (gint));
+  gint p95_c, p95_a;
+
+  for (guint32 seed = 20; seed < 22; seed++) {
+    for (guint phase = 0; phase < gop; phase++) {
+      SynthParams p;
+      Stream *s;
+      GstHarness *h;
+      GPtrArray *out;
+      gint start = 2 * gop + phase, n = start + gop + 3, w;
+
+      idle_scene (&p, seed);
+      p.n_objects = 1;
+      p.objects_from = start;
+      p.object_size = 0.15;
+      p.speed = 0.02;
+      s = encode (&p, n, gop, CODEC_H264);
+      /* the object enters from the edge: the start is its first visible
+       * frame (the ground truth's first box) */
+      start = first_visible (&p, start);
+
+      h = gate_harness (s,
+          "hold-ms=100000 analysis-trigger=false warmup-gops=1", "openh264dec");
+      push_range (h, s, 0, n);
+      out = pull_all (h, TRUE);
+      w = wake_frame (out, s);
+      fail_unless (w >= start, "seed %u: compressed wake at %d, object from %d",
+          seed, w, start);
+      w -= start;
+      if (g_getenv ("AXION_GATE_TEST_LATENCY"))
+        g_printerr ("seed %u start %d: compressed %d frames\n", seed, start, w);
+      g_array_append_val (lat_c, w);
+      g_ptr_array_unref (out);
+      gst_harness_teardown (h);
+
+      h = gate_harness (s, "hold-ms=100000 compressed-trigger=false",
+          "openh264dec ! videoconvert ! axionmotion");
+      push_range (h, s, 0, n);
+      out = pull_all (h, TRUE);
+      w = wake_frame (out, s);
+      fail_unless (w >= start, "seed %u: analysis wake at %d, object from %d",
+          seed, w, start);
+      w -= start;
+      if (g_getenv ("AXION_GATE_TEST_LATENCY"))
+        g_printerr ("seed %u start %d: analysis %d frames\n", seed, start, w);
+      fail_unless (w <= (gint) gop + 1,
+          "seed %u, object from %d: analysis wake %d frames late", seed, start,
+          w);
+      g_array_append_val (lat_a, w);
+      g_ptr_array_unref (out);
+      gst_harness_teardown (h);
+      stream_free (s);
+    }
+  }
+  g_array_sort (lat_c, cmp_int);
+  g_array_sort (lat_a, cmp_int);
+  /* 20 starts: the 95th percentile is the 19th smallest */
+  p95_c = g_array_index (lat_c, gint, lat_c->len * 95 / 100 - 1);
+  p95_a = g_array_index (lat_a, gint, lat_a->len * 95 / 100 - 1);
+  GST_INFO ("start latency p95: compressed %d frames, analysis %d frames",
+      p95_c, p95_a);
+  fail_unless (g_array_index (lat_c, gint, lat_c->len / 2) <= 1,
+      "compressed trigger median %d frames",
+      g_array_index (lat_c, gint, lat_c->len / 2));
+  fail_unless (p95_c <= 3, "compressed trigger p95 %d frames", p95_c);
+  fail_unless (
+      p95_a <= (gint) gop + 1, "analysis trigger p95 %d frames", p95_a);
+  g_array_unref (lat_c);
+  g_array_unref (lat_a);
 }
 
 GST_END_TEST;
@@ -829,6 +1030,9 @@ axiongate_suite (void)
   tcase_add_test (tc, test_compressed_wake_h264);
   tcase_add_test (tc, test_compressed_wake_h265);
   tcase_add_test (tc, test_compressed_wake_h265_bframes);
+  tcase_add_test (tc, test_long_gop_300);
+  tcase_add_test (tc, test_night_noise_wakes_within_gop);
+  tcase_add_test (tc, test_start_latency_p95_frames);
   tcase_add_test (tc, test_activity_event_wakes);
   tcase_add_test (tc, test_motion_wakes_within_gop);
   tcase_add_test (tc, test_reconnect_waits_for_keyframe);

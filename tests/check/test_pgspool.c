@@ -538,6 +538,52 @@ GST_START_TEST (test_spool_rows_of_earlier_release)
 
 GST_END_TEST;
 
+/* a spool of the release before axiongate's frame_metadata columns
+ * (sql/007: 19 columns) and of the one before the snapshot columns (16)
+ * replay with frames_received, frames_decoded and gate_state NULL (every
+ * frame decoded, as those releases did) */
+GST_START_TEST (test_spool_rows_before_gate_columns)
+{
+  gchar *fm19 = fields_row (19), *fm16 = fields_row (16);
+  GString *file = g_string_new (AXION_PG_SPOOL_MAGIC);
+  AxionPgBatch *b;
+  gchar **f;
+  guint n;
+
+  g_string_append_printf (
+      file, "frame_metadata 1 %" G_GSIZE_FORMAT "\n%s", strlen (fm19), fm19);
+  b = axion_pg_spool_parse (file->str, file->len, FALSE);
+  fail_unless (b != NULL);
+  f = section_fields (b, GST_AXION_TABLE_FRAME_METADATA);
+  gst_axion_table_columns (GST_AXION_TABLE_FRAME_METADATA, &n);
+  fail_unless_equals_int (n, 22);
+  fail_unless_equals_int (g_strv_length (f), n);
+  fail_unless_equals_string (f[18], "f18"); /* expires_at */
+  fail_unless_equals_string (f[19], "\\N");
+  fail_unless_equals_string (f[20], "\\N");
+  fail_unless_equals_string (f[21], "\\N");
+  g_strfreev (f);
+  axion_pg_batch_free (b);
+  g_string_free (file, TRUE);
+
+  file = g_string_new (AXION_PG_SPOOL_MAGIC);
+  g_string_append_printf (
+      file, "frame_metadata 1 %" G_GSIZE_FORMAT "\n%s", strlen (fm16), fm16);
+  b = axion_pg_spool_parse (file->str, file->len, FALSE);
+  f = section_fields (b, GST_AXION_TABLE_FRAME_METADATA);
+  fail_unless_equals_int (g_strv_length (f), n);
+  fail_unless_equals_string (f[15], "f15");
+  for (guint i = 16; i < n; i++)
+    fail_unless_equals_string (f[i], "\\N");
+  g_strfreev (f);
+  axion_pg_batch_free (b);
+  g_string_free (file, TRUE);
+  g_free (fm19);
+  g_free (fm16);
+}
+
+GST_END_TEST;
+
 static Suite *
 pgspool_suite (void)
 {
@@ -556,6 +602,7 @@ pgspool_suite (void)
   tcase_add_test (tc, test_journal_prefault_bounded);
   tcase_add_test (tc, test_spool_write_no_space);
   tcase_add_test (tc, test_spool_rows_of_earlier_release);
+  tcase_add_test (tc, test_spool_rows_before_gate_columns);
   return s;
 }
 

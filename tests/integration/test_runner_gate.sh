@@ -66,6 +66,15 @@ expect_ok "gated idle camera: about one frame a second ($g rows)" test "$g" -ge 
 expect_ok "and its frame numbers count every frame received ($gr)" test "$gr" -ge 80
 gap=$(q "SELECT min(d) FROM (SELECT frame_number - lag(frame_number) OVER (ORDER BY frame_number) AS d FROM frame_metadata WHERE camera_id = 'gIdle') x")
 expect_ok "its analysed frames are keyframes, a GOP (10) apart (min gap ${gap:-none})" test "${gap:-0}" -ge 9
+# frame_metadata says so (sql/007): sampled rows (all but the first
+# keyframe), received counting every frame, decoded only the keyframes;
+# the moving camera decoded fully once woken; gated = false: all full
+st=$(q "SELECT (count(*) FILTER (WHERE gate_state = 'sampled') >= count(*) - 1)::text || ' ' || (max(frames_received) - max(frames_decoded) >= 60)::text || ' ' || (max(frames_decoded) <= 16)::text FROM frame_metadata WHERE camera_id = 'gIdle'")
+expect_eq "gated idle camera's rows: sampled, most frames left out" "true true true" "$st"
+expect_eq "gated moving camera: rows decoded fully" "t" "$(q "SELECT bool_or(gate_state = 'full') FROM frame_metadata WHERE camera_id = 'gMove'")"
+# (the frames before the stream's first keyframe cannot be decoded: the
+# first keyframe may say sampled, the difference stays what it was)
+expect_eq "gated = false: rows full, no frame left out after the first keyframe" "t t" "$(q "SELECT count(*) FILTER (WHERE gate_state <> 'full') <= 1, max(frames_received - frames_decoded) = min(frames_received - frames_decoded) FROM frame_metadata WHERE camera_id = 'uIdle'" | tr '|' ' ')"
 # the moving camera: the first keyframes show motion, it wakes (within
 # one GOP of its second keyframe) and is decoded fully from then on
 expect_ok "gated moving camera woken: most frames analysed ($m of ~$u)" test "$m" -ge $((u * 3 / 4))

@@ -79,6 +79,10 @@ static const GstAxionColumn frame_metadata_cols[] = {
   { "storage_location", T, 16 },
   { "storage_path", T, 0 },
   { "expires_at", TS, 0 },
+  /* sql/007: how axiongate sampled the camera (NULL without a gate) */
+  { "frames_received", I, 0 },
+  { "frames_decoded", I, 0 },
+  { "gate_state", T, 16 },
 };
 
 static const GstAxionColumn claude_analyses_cols[] = {
@@ -1170,6 +1174,21 @@ gst_axion_row_frame_metadata (const GstAxionFrameMeta *meta, gint64 metadata_id,
     /* the row goes with its file (cleanup_expired_frames()) */
     if (meta->snapshot_expires_us > 0)
       set_ts (row, "expires_at", meta->snapshot_expires_us);
+  }
+  /* frames sampled out by axiongate are not lost ones: the counts say
+   * how many the camera sent and how many were decoded; the state says
+   * whether frames right before this one were left out. Not from
+   * gate.active alone: a camera with gated=false (or MJPEG) is decoded
+   * fully though the gate saw no activity */
+  if (gst_axion_frame_meta_has (meta, GST_AXION_FRAME_FIELD_GATE)) {
+    const gchar *state = "full";
+    if (meta->gate.replayed)
+      state = "replayed";
+    else if (!meta->gate.active && meta->gate.skipped_before > 0)
+      state = "sampled";
+    set_int (row, "frames_received", (gint64) meta->gate.received);
+    set_int (row, "frames_decoded", (gint64) meta->gate.decoded);
+    set_text (row, "gate_state", state);
   }
   return row;
 }
