@@ -503,7 +503,11 @@ start_cameras (void)
   cameras_started = TRUE;
   for (guint i = 0; i < cameras ()->len; i++) {
     AxionRunCamera *c = CAMERA (i);
-    gchar *shown = gst_axion_uri_strip_credentials (c->url);
+    gchar *shown;
+
+    if (c->state == AXION_CAM_DONE) /* failed its early check */
+      continue;
+    shown = gst_axion_uri_strip_credentials (c->url);
     g_print ("%s: camera %s: %s (%s)\n", PROG, c->id, shown, c->pipeline_file);
     g_free (shown);
     axion_run_camera_start (c);
@@ -511,6 +515,30 @@ start_cameras (void)
 }
 
 #ifdef HAVE_NODE_LEASE
+/* While the runner waits for its id node, a camera whose pipeline does
+ * not build (an unset variable, a missing plugin) is reported at once,
+ * not when the store answers (a new Redis leases no node for up to one
+ * lease length, 60 s by default). FALSE: no camera is left to wait for. */
+static gboolean
+check_cameras_early (void)
+{
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < cameras ()->len; i++) {
+    AxionRunCamera *c = CAMERA (i);
+    GError *err = NULL;
+
+    if (!axion_run_camera_check (c, &err)) {
+      g_printerr ("%s: camera %s: %s\n", PROG, c->id, err->message);
+      g_error_free (err);
+      axion_run.config_error = TRUE;
+      c->state = AXION_CAM_DONE;
+    }
+    any |= c->state != AXION_CAM_DONE;
+  }
+  return any;
+}
+
 /* the cameras start with the first lease */
 static gboolean
 poll_node_lease (gpointer data)
@@ -563,7 +591,7 @@ run (void)
   if (lease_now)
     start_cameras ();
 #ifdef HAVE_NODE_LEASE
-  else
+  else if (check_cameras_early ())
     g_timeout_add (100, poll_node_lease, NULL);
 #endif
   for (guint i = 0; i < cameras ()->len; i++)

@@ -226,8 +226,8 @@ GST_START_TEST (test_bitrate_whole_gops)
   /* two keyframes after it: whole GOPs over less than the window, exact */
   axion_run_bitrate_reset (b);
   feed (b, 61, 20, 14000, 600);
-  fail_unless (G_APPROX_VALUE (
-      axion_run_bitrate_kbps (b, 4 * GST_SECOND), 101.6, 1e-6));
+  fail_unless (
+      G_APPROX_VALUE (axion_run_bitrate_kbps (b, 4 * GST_SECOND), 101.6, 1e-6));
   /* the warm-up's timestamps (a receiver syncing its clock: frames 90 ms
    * apart instead of 100) are never in a window: 1 s GOPs after them are
    * measured exactly, 19400 bytes a second */
