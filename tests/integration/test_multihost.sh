@@ -157,13 +157,22 @@ wait "${pids[4]}" 2>/dev/null
 # its lease stays held until it expires: the next process gets another node
 expect_eq "the killed host's lease is still held" 1 \
   "$(q "SELECT count(*) FROM axion_node_leases WHERE holder LIKE '%/${pids[4]}/%'")"
-"$run" -c "$t/h4.ini" -t 4 > "$t/h4b.out" 2>&1 8>&- &
+# it runs until every camera is online plus 2 s (each replays its spool
+# once its sink is connected): a fixed 4 s ended a run under CI load
+# before an RTSP camera had started, and its spool stayed (60 s at most)
+"$run" -c "$t/h4.ini" -t 60 > "$t/h4b.out" 2>&1 8>&- &
 pid4b=$!
 # five live processes at once, or "five nodes" would not say much (a
 # node given back may be leased again, after its last id)
 for _ in $(seq 200); do grep -q "leased from" "$t/h4b.out" && break; sleep 0.05; done
 alive=0
 for h in 1 2 3; do kill -0 "${pids[$h]}" 2>/dev/null && alive=$((alive + 1)); done
+for _ in $(seq 600); do
+  [ "$(grep -c ' online$' "$t/h4b.out")" -ge "$CAMS" ] && break
+  sleep 0.05
+done
+sleep 2
+kill -TERM $pid4b 2>/dev/null
 st_all=0
 wait $pid4b || st_all=$?
 for h in 1 2 3; do kill -TERM "${pids[$h]}"; done

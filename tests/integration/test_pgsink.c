@@ -1776,6 +1776,18 @@ GST_START_TEST (test_audit_other_elements)
       gst_element_set_state (p, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
   fail_unless (gst_element_get_state (p, NULL, NULL, 30 * GST_SECOND) ==
       GST_STATE_CHANGE_SUCCESS);
+  /* axionmotion names its camera once frames flow (here: its element
+   * name, no source URI); the change after that is the camera's: without
+   * this wait the entity depended on whether the first frame had passed
+   * (a CI run under load wrote 'camera amo', others 'config amo') */
+  for (guint i = 0; i < 300; i++) {
+    gchar *cam = NULL;
+    g_object_get (mo, "camera-id", &cam, NULL);
+    g_free (cam);
+    if (cam != NULL)
+      break;
+    g_usleep (20 * 1000);
+  }
   g_object_set (mo, "sensitivity", 0.75, NULL);
   g_object_set (mo, "sensitivity", 0.75, NULL); /* no change */
   g_object_set (sink, "batch-size", 2, NULL);   /* the sink's own: once */
@@ -1824,7 +1836,7 @@ GST_START_TEST (test_audit_other_elements)
     g_usleep (100 * 1000);
   }
   g_free (v);
-  assert_sql ("config amo config.property_changed success "
+  assert_sql ("camera amo config.property_changed success "
               "{\"sensitivity\": {\"new\": \"0.750000\", \"old\": "
               "\"0.300000\"}}",
       "SELECT string_agg (entity_type || ' ' || entity_id || ' ' || action || "

@@ -18,6 +18,9 @@ q() { psql -X -At -c "$1"; }
 q "CREATE ROLE axion_pw LOGIN PASSWORD 'right#pass'" >/dev/null
 sed -i '1i local all axion_pw scram-sha-256' "$AXION_TEST_PGDATA/pg_hba.conf"
 q "SELECT pg_reload_conf()" >/dev/null
+# what a runner needs of the database besides its sinks' tables: its id
+# node lease (docs/scaling.md); without it the runner waits for a node
+q "GRANT SELECT, INSERT, UPDATE, DELETE ON axion_node_leases TO axion_pw" >/dev/null
 expect_fail_with "the server checks the password" 'password authentication failed' \
   env PGPASSWORD=wrong psql -X -At -U axion_pw -c 'SELECT 1'
 
@@ -67,8 +70,11 @@ expect_eq "axiondlpusched without a detector: exit 2" 2 "$st"
 expect_ok "saying so" grep -q 'configuration error: No detector set' <<< "$out"
 expect_eq "no outage" "" "$(grep 'camera nodet offline' <<< "$out")"
 
-# unreachable (no server on that socket directory): an outage, spooled
-out=$("$run" --camera away=synthetic://a -p pipelines/synthetic-camera.pipeline \
+# unreachable (no server on that socket directory): an outage, spooled.
+# With the node given (AXION_NODE_ID, a single host's choice): a runner
+# that leases its node from that database waits for it instead and makes
+# no ids before (test_runner_lease.sh, docs/scaling.md)
+out=$(AXION_NODE_ID=9 "$run" --camera away=synthetic://a -p pipelines/synthetic-camera.pipeline \
   -d "host=$t/nowhere dbname=postgres" -r "$AXION_TEST_REDIS_URL" \
   --spool-dir "$t/spool" -t 4 2>&1); st=$?
 expect_eq "unreachable database: the run goes on, exit 0" 0 "$st"

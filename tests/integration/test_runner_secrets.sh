@@ -61,6 +61,11 @@ url = $o/$v_cfgurl
 CAMVAR = $o/$v_cam
 INI
 mkdir -p "$o/redis:/$v_redis_auth"
+# the runs below are about values reaching elements: each with its id
+# node given (AXION_NODE_ID), since a runner that leases its node from an
+# unreachable database, or from a Redis with no lease data yet, waits for
+# one before its cameras start (docs/scaling.md; test_runner_lease.sh)
+export AXION_NODE_ID=5
 (cd "$o" && "$run" -c "$t/inj/inj.ini" --camera "cli=$o/$v_url" \
   -d "$v_db" -r "$v_redis" -t 3 > "$t/inj/run.out" 2>&1)
 expect_ok "injection: no EVIL file anywhere" test -z "$(find "$t" -name 'EVIL*' -print -quit)"
@@ -92,6 +97,8 @@ W='64 ! filesink location=EVIL9' N=sink1 expect_fail_with "a hostile value in ca
 W=64 N='s ! filesink location=EVIL10' expect_fail_with "a hostile element name: refused, naming \${N}" \
   'N\} in an element name' "$run" --camera c=x -p "$t/inj/caps.pipeline" -t 1
 expect_ok "no EVIL file from those either" test -z "$(find "$t" "$top" -maxdepth 1 -name 'EVIL*' -print -quit)"
+
+unset AXION_NODE_ID
 
 # every shipped pipeline file with hostile DB, REDIS_URL and camera URL:
 # still no configuration error (the values are just wrong: outages) and
