@@ -7,8 +7,10 @@
  * line, appended as they come (so a deletion during an outage, or before
  * the process dies, is applied by a later flush or the next start):
  *
- *   FRAME_US \t EXPIRES_US \t CAMERA \t PATH \n
+ *   FRAME_US \t EXPIRES_US \t EVENT_ID \t CAMERA \t PATH \n
  *
+ * (EVENT_ID: the track_ended event whose event_data names a track's file,
+ * 0 for a frame_metadata row's file; FRAME_US is then the event's time.)
  * CAMERA and PATH escaped as C strings (g_strescape: no tab, no newline);
  * a line without its newline (the process died while writing it) is
  * ignored. Applied: the file is rewritten with what is left, or removed.
@@ -36,7 +38,7 @@
 
 typedef struct
 {
-  gint64 frame_us, expires_us;
+  gint64 frame_us, expires_us, event_id;
   gchar *camera_id, *path;
 } AxionPgSnapDel;
 
@@ -75,8 +77,9 @@ append_line (GString *s, const AxionPgSnapDel *e)
   gchar *path = g_strescape (e->path, NULL);
 
   g_string_append_printf (s,
-      "%" G_GINT64_FORMAT "\t%" G_GINT64_FORMAT "\t%s\t%s\n", e->frame_us,
-      e->expires_us, cam, path);
+      "%" G_GINT64_FORMAT "\t%" G_GINT64_FORMAT "\t%" G_GINT64_FORMAT
+      "\t%s\t%s\n",
+      e->frame_us, e->expires_us, e->event_id, cam, path);
   g_free (cam);
   g_free (path);
 }
@@ -119,13 +122,14 @@ load (AxionPgSnapDels *d, GPtrArray *into)
   lines = g_strsplit (text, "\n", -1);
   /* the last piece has no newline: empty, or a line cut short */
   for (guint i = 0; lines[i] && lines[i + 1]; i++) {
-    gchar **f = g_strsplit (lines[i], "\t", 4);
-    if (g_strv_length (f) == 4) {
+    gchar **f = g_strsplit (lines[i], "\t", 5);
+    if (g_strv_length (f) == 5) {
       AxionPgSnapDel *e = g_new0 (AxionPgSnapDel, 1);
       e->frame_us = g_ascii_strtoll (f[0], NULL, 10);
       e->expires_us = g_ascii_strtoll (f[1], NULL, 10);
-      e->camera_id = g_strcompress (f[2]);
-      e->path = g_strcompress (f[3]);
+      e->event_id = g_ascii_strtoll (f[2], NULL, 10);
+      e->camera_id = g_strcompress (f[3]);
+      e->path = g_strcompress (f[4]);
       g_ptr_array_add (into, e);
     }
     g_strfreev (f);
@@ -208,17 +212,18 @@ gboolean
 axion_pg_snapdels_add_event (AxionPgSnapDels *d, GstEvent *event)
 {
   const gchar *camera, *path;
-  gint64 frame_us, expires_us;
+  gint64 frame_us, expires_us, event_id;
   AxionPgSnapDel *e;
 
   if (!gst_axion_snapshot_deleted_event_parse (
-          event, &camera, &path, &frame_us, &expires_us))
+          event, &camera, &path, &frame_us, &expires_us, &event_id))
     return FALSE;
   e = g_new0 (AxionPgSnapDel, 1);
   e->camera_id = g_strdup (camera);
   e->path = g_strdup (path);
   e->frame_us = frame_us;
   e->expires_us = expires_us;
+  e->event_id = event_id;
   GST_CAT_DEBUG_OBJECT (d->cat, d->log_obj, "snapshot deleted: %s", path);
   g_mutex_lock (&d->lock);
   if (d->path)
@@ -267,8 +272,8 @@ array_add_int (GString *a, gint64 v)
 gint
 axion_pg_snapdels_apply (AxionPgSnapDels *d, AxionPgWriter *w)
 {
-  GString *a[4];
-  const gchar *values[4];
+  GString *a[5];
+  const gchar *values[5];
   PGresult *r;
   guint n;
   gint64 now = g_get_monotonic_time ();
@@ -280,7 +285,7 @@ axion_pg_snapdels_apply (AxionPgSnapDels *d, AxionPgWriter *w)
     return 0;
   }
   /* "{" then elements: a->len > 1 tells whether one came before */
-  for (gint k = 0; k < 4; k++)
+  for (gint k = 0; k < 5; k++)
     a[k] = g_string_new (NULL);
   for (guint i = 0; i < n; i++) {
     AxionPgSnapDel *e = g_ptr_array_index (d->pending, i);
@@ -288,24 +293,25 @@ axion_pg_snapdels_apply (AxionPgSnapDels *d, AxionPgWriter *w)
     array_add_string (a[1], e->path);
     array_add_int (a[2], e->frame_us);
     array_add_int (a[3], e->expires_us);
+    array_add_int (a[4], e->event_id);
   }
   g_mutex_unlock (&d->lock);
-  for (gint k = 0; k < 4; k++) {
+  for (gint k = 0; k < 5; k++) {
     g_string_append_c (a[k], '}');
     values[k] = a[k]->str;
   }
 
   r = axion_pg_writer_exec_params (w,
       "SELECT axion_snapshots_deleted ($1::text[], $2::text[], "
-      "$3::bigint[], $4::bigint[])",
-      4, values);
-  for (gint k = 0; k < 4; k++)
+      "$3::bigint[], $4::bigint[], $5::bigint[])",
+      5, values);
+  for (gint k = 0; k < 5; k++)
     g_string_free (a[k], TRUE);
 
   g_mutex_lock (&d->lock);
   if (PQresultStatus (r) == PGRES_TUPLES_OK) {
     GST_CAT_DEBUG_OBJECT (d->cat, d->log_obj,
-        "%u snapshot deletions applied: %s frame_metadata rows cleared", n,
+        "%u snapshot deletions applied: %s rows cleared", n,
         PQgetvalue (r, 0, 0));
     g_ptr_array_remove_range (d->pending, 0, n);
     rewrite (d);

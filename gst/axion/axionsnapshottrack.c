@@ -106,14 +106,20 @@ axion_snapshot_json_with_path (const gchar *old, const gchar *path)
   return g_string_free (s, FALSE);
 }
 
-/* the worker counts the track's file towards the bounds; it stays */
+/* the worker counts the track's file towards the bounds; it stays. An
+ * end event (@event_id > 0) is told even for a file kept already (gone,
+ * then its late event): the worker then knows which row names it, or
+ * that the bound deleted it meanwhile. */
 static void
-keep_track (AxionSnapshotTracks *self, const gchar *dir, TrackBest *t)
+keep_track (AxionSnapshotTracks *self, const gchar *dir, TrackBest *t,
+    const GstAxionFrameMeta *meta, gint64 event_id)
 {
-  if (!t->has_file || t->kept)
+  if (!t->has_file || (t->kept && event_id <= 0))
     return;
   t->kept = TRUE;
-  self->ops->keep (self->owner, dir, t->path);
+  self->ops->keep (self->owner, dir, t->path,
+      event_id > 0 ? meta->camera_id : NULL, event_id,
+      event_id > 0 ? meta->capture_time_us : -1);
 }
 
 static void
@@ -231,7 +237,8 @@ end_tracks (AxionSnapshotTracks *self, GstBuffer *buf, GstAxionFrameMeta *meta,
           self->owner, "track %" G_GINT64_FORMAT " ended: %s", id, t->path);
       g_free (with);
     }
-    keep_track (self, dir, t);
+    /* the event's row: event_timestamp is its frame's capture time */
+    keep_track (self, dir, t, meta, t->has_file ? meta->events[i].id : 0);
     g_hash_table_remove (self->tracks, &id);
   }
 }
@@ -248,10 +255,10 @@ expire_tracks (AxionSnapshotTracks *self, gint64 now_us, const gchar *dir)
   while (g_hash_table_iter_next (&it, NULL, (gpointer *) &t)) {
     gint64 gone = now_us - t->last_seen_us;
     if (gone >= TRACK_FORGET_US || gone < 0) {
-      keep_track (self, dir, t);
+      keep_track (self, dir, t, NULL, 0);
       g_hash_table_iter_remove (&it);
     } else if (gone >= TRACK_GONE_US) {
-      keep_track (self, dir, t);
+      keep_track (self, dir, t, NULL, 0);
     }
   }
 }
@@ -273,6 +280,20 @@ axion_snapshot_tracks_frame (AxionSnapshotTracks *self, GstVideoFrame *frame,
   g_free (camdir);
 }
 
+/* The end of the stream: live tracks keep their best frame so far (they
+ * get no event, as in axiontrack) now, while the files the bound deletes
+ * for them can still be told downstream (EOS). */
+void
+axion_snapshot_tracks_keep_live (AxionSnapshotTracks *self)
+{
+  GHashTableIter it;
+  TrackBest *t;
+
+  g_hash_table_iter_init (&it, self->tracks);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *) &t))
+    keep_track (self, self->dir, t, NULL, 0);
+}
+
 /* The element stops: live tracks keep their best frame so far (they get
  * no event, as in axiontrack). */
 void
@@ -285,7 +306,7 @@ axion_snapshot_tracks_free (AxionSnapshotTracks *self)
     return;
   g_hash_table_iter_init (&it, self->tracks);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *) &t))
-    keep_track (self, self->dir, t);
+    keep_track (self, self->dir, t, NULL, 0);
   g_hash_table_unref (self->tracks);
   g_free (self->dir);
   g_free (self);

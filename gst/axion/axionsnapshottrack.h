@@ -23,14 +23,18 @@ typedef struct
    * @dir): queue it; FALSE when it was dropped (a later one tries again) */
   gboolean (*update) (gpointer owner, GstSample *sample, const gchar *dir,
       const gchar *path, const gchar *camera_id);
-  /* the track's file @path is final: it counts towards the bounds */
-  void (*keep) (gpointer owner, const gchar *dir, const gchar *path);
+  /* the track's file @path is final: it counts towards the bounds; with
+   * @event_id > 0, that track_ended event (of @camera_id, at @event_us)
+   * names it in its event_data (told downstream when the file goes) */
+  void (*keep) (gpointer owner, const gchar *dir, const gchar *path,
+      const gchar *camera_id, gint64 event_id, gint64 event_us);
 } AxionSnapshotTrackOps;
 
 AxionSnapshotTracks *
 axion_snapshot_tracks_new (const AxionSnapshotTrackOps *ops, gpointer owner);
 void axion_snapshot_tracks_frame (AxionSnapshotTracks *self,
     GstVideoFrame *frame, GstAxionFrameMeta *meta, const gchar *location);
+void axion_snapshot_tracks_keep_live (AxionSnapshotTracks *self);
 void axion_snapshot_tracks_free (AxionSnapshotTracks *self);
 
 gchar *axion_snapshot_json_with_path (const gchar *old, const gchar *path);

@@ -80,6 +80,8 @@ typedef struct
   gboolean track;    /* a track's best frame so far: path only, replaced */
   gchar *camera_id;  /* an event snapshot's: its frame_metadata row's key */
   gint64 frame_us;   /* with the capture time */
+  gint64 event_id;   /* a track's file kept: its track_ended event (or 0),
+                      * at frame_us (that row's event_timestamp) */
 } Job;
 
 typedef struct
@@ -88,10 +90,13 @@ typedef struct
   guint64 size;
   gint64 mtime_us;
   /* the frame_metadata row that names the file (camera_id,
-   * frame_timestamp): told downstream when the file goes early. NULL/-1:
-   * no row names it (a track's file, a file not named by us) */
+   * frame_timestamp), or with event_id > 0 the track_ended event's
+   * camera_events row (camera_id, event_id, event_timestamp in frame_us):
+   * told downstream when the file goes early. NULL/-1: no row names it
+   * (a track's file before its end event, a file not named by us) */
   gchar *camera_id;
   gint64 frame_us;
+  gint64 event_id;
 } FileEntry;
 
 struct _GstAxionSnapshot
@@ -301,37 +306,68 @@ done:
   return ok;
 }
 
-/* with lock: a track's final file now counts towards the bounds */
+/* with lock: the track's file, known to the bounds (NULL: not) */
+static FileEntry *
+find_file (GstAxionSnapshot *self, const gchar *path)
+{
+  for (GList *l = self->files.tail; l; l = l->prev)
+    if (g_str_equal (((FileEntry *) l->data)->path, path))
+      return l->data;
+  return NULL;
+}
+
+/* with lock: a track's final file now counts towards the bounds; with
+ * its end event, the event's row is what names it. @scanned: the scan
+ * just now counted it already. */
 static void
-keep_track_file (GstAxionSnapshot *self, const gchar *path)
+keep_track_file (GstAxionSnapshot *self, Job *j, gboolean scanned)
 {
   GStatBuf st;
   FileEntry *f;
 
-  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode)) {
-    /* its update failed (write-errors) or never got its turn */
-    GST_DEBUG_OBJECT (self, "no best frame on disk for %s", path);
+  if (g_stat (j->path, &st) != 0 || !S_ISREG (st.st_mode)) {
+    /* its update failed (write-errors) or never got its turn, or the
+     * bound deleted it while the track was gone: an end event that names
+     * it must not */
+    GST_DEBUG_OBJECT (self, "no best frame on disk for %s", j->path);
+    if (j->event_id > 0) {
+      f = g_new0 (FileEntry, 1);
+      f->path = g_strdup (j->path);
+      f->camera_id = g_strdup (j->camera_id);
+      f->frame_us = j->frame_us;
+      f->event_id = j->event_id;
+      f->mtime_us = g_get_real_time ();
+      g_queue_push_tail (&self->gone, f);
+    }
     return;
   }
-  /* a track kept when gone that came back: its file is counted once */
-  for (GList *l = self->files.tail; l; l = l->prev) {
-    f = l->data;
-    if (g_str_equal (f->path, path)) {
-      self->disk_bytes -= MIN (self->disk_bytes, f->size);
-      g_queue_delete_link (&self->files, l);
-      file_entry_free (f);
-      self->track_kept--;
-      break;
-    }
+  f = find_file (self, j->path);
+  if (scanned && f == NULL)
+    return; /* (not a file the scan counts) */
+  if (f && !scanned) {
+    /* a track kept when gone that came back: its file is counted once */
+    self->disk_bytes -= MIN (self->disk_bytes, f->size);
+    g_queue_remove (&self->files, f);
+    file_entry_free (f);
+    self->track_kept--;
+    f = NULL;
   }
-  f = g_new0 (FileEntry, 1);
-  f->path = g_strdup (path);
-  f->size = st.st_size;
-  f->mtime_us = g_get_real_time ();
-  f->frame_us = -1; /* in event_data only, no frame_metadata row */
-  g_queue_push_tail (&self->files, f);
-  self->disk_bytes += f->size;
-  self->track_kept++;
+  if (f == NULL) {
+    f = g_new0 (FileEntry, 1);
+    f->path = g_strdup (j->path);
+    f->size = st.st_size;
+    f->mtime_us = g_get_real_time ();
+    f->frame_us = -1; /* no frame_metadata row names it */
+    g_queue_push_tail (&self->files, f);
+    self->disk_bytes += f->size;
+    self->track_kept++;
+  }
+  if (j->event_id > 0) {
+    g_free (f->camera_id);
+    f->camera_id = g_strdup (j->camera_id);
+    f->frame_us = j->frame_us;
+    f->event_id = j->event_id;
+  }
 }
 
 static void
@@ -357,9 +393,7 @@ process_job (GstAxionSnapshot *self, Job *j)
   if (j->sample == NULL) {
     guint64 max_bytes;
     guint max_age;
-    /* a scan just now counted the file already */
-    if (!scanned)
-      keep_track_file (self, j->path);
+    keep_track_file (self, j, scanned);
     GST_OBJECT_LOCK (self);
     max_bytes = self->max_bytes;
     max_age = self->max_age;
@@ -546,12 +580,16 @@ track_update (gpointer owner, GstSample *sample, const gchar *dir,
 
 /* the worker counts the track's file towards the bounds; it stays */
 static void
-track_keep (gpointer owner, const gchar *dir, const gchar *path)
+track_keep (gpointer owner, const gchar *dir, const gchar *path,
+    const gchar *camera_id, gint64 event_id, gint64 event_us)
 {
   Job *j = g_new0 (Job, 1);
 
   j->dir = g_strdup (dir);
   j->path = g_strdup (path);
+  j->camera_id = g_strdup (camera_id);
+  j->event_id = event_id;
+  j->frame_us = event_us;
   queue_job (owner, j);
 }
 
@@ -561,7 +599,8 @@ static const AxionSnapshotTrackOps track_ops = { track_update, track_keep };
 
 /* Sends downstream, before the next buffer, one event per snapshot the
  * worker deleted (max-bytes, max-age) or failed to write: axionpgsink
- * clears the storage columns of the frame_metadata row that names it. */
+ * clears the storage columns of the frame_metadata row that names it, or
+ * removes a track's file from its track_ended event's event_data. */
 static void
 push_deletions (GstAxionSnapshot *self)
 {
@@ -588,13 +627,14 @@ push_deletions (GstAxionSnapshot *self)
     GST_DEBUG_OBJECT (self, "deleted early: %s", f->path);
     gst_pad_push_event (src,
         gst_axion_snapshot_deleted_event_new (
-            f->camera_id, f->path, f->frame_us, expires));
+            f->camera_id, f->path, f->frame_us, expires, f->event_id));
     file_entry_free (f);
   }
 }
 
-/* EOS: the queued snapshots are written (bounded wait), and the files
- * their bounds deleted are told before the end of the stream */
+/* EOS: the live tracks' files are kept, the queued snapshots are written
+ * (bounded wait), and the files their bounds deleted are told before the
+ * end of the stream */
 static gboolean
 gst_axion_snapshot_sink_event (GstBaseTransform *bt, GstEvent *event)
 {
@@ -604,6 +644,8 @@ gst_axion_snapshot_sink_event (GstBaseTransform *bt, GstEvent *event)
     /* the convert times out after 10 s: a queue never waits longer than
      * queue-size of those */
     gint64 until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+    if (self->tracks)
+      axion_snapshot_tracks_keep_live (self->tracks);
     g_mutex_lock (&self->lock);
     while ((self->busy || !g_queue_is_empty (&self->jobs)) &&
         g_cond_wait_until (&self->idle_cond, &self->lock, until))

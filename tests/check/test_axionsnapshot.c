@@ -5,6 +5,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/axion/axion.h>
+#include <gst/axion/gstaxionsnapshotevent.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -461,6 +462,87 @@ GST_START_TEST (test_track_gone)
 
 GST_END_TEST;
 
+/* the writer has nothing queued (polled: no
+ * timing; a generous bound only ends a broken run) */
+static void
+wait_written (GstHarness *h)
+{
+  for (gint k = 0; k < 600; k++) {
+    GstStructure *st;
+    guint queued = 1;
+    g_object_get (h->element, "stats", &st, NULL);
+    gst_structure_get_uint (st, "queued", &queued);
+    gst_structure_free (st);
+    if (queued == 0)
+      break;
+    g_usleep (20000);
+  }
+}
+
+/* the track files' deletions sent downstream: "EVENT-ID TIME-US PATH" a
+ * line, in order (the frames' deletions, without an event id, left out) */
+static gchar *
+track_deletions (GstHarness *h)
+{
+  GString *s = g_string_new (NULL);
+  GstEvent *e;
+
+  while ((e = gst_harness_try_pull_event (h)) != NULL) {
+    const gchar *camera, *path;
+    gint64 t, expires, id;
+    if (gst_axion_snapshot_deleted_event_parse (
+            e, &camera, &path, &t, &expires, &id) &&
+        id > 0) {
+      fail_unless_equals_string (camera, "cam/1");
+      g_string_append_printf (
+          s, "%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %s\n", id, t, path);
+    }
+    gst_event_unref (e);
+  }
+  return g_string_free (s, FALSE);
+}
+
+/* max-bytes deletes the track files: their track_ended events are told
+ * (event id, the event's time: its row's key), also for a file deleted
+ * while its track was gone, before its late end event named it */
+GST_START_TEST (test_track_file_deleted)
+{
+  GstHarness *h = new_snapshot ();
+  const gint64 four = 4, five = 5;
+  gchar *camdir = gst_axion_camera_id_to_filename ("cam/1");
+  gchar *tracks = g_build_filename (tmpdir, camdir, "tracks", NULL);
+  gchar *want, *got;
+
+  /* every kept file is over the bound: deleted at once */
+  g_object_set (h->element, "on-motion", FALSE, "max-bytes", (guint64) 1, NULL);
+  gst_buffer_unref (push_tracks (h, 1, 200, &four, (gdouble[]){ 0.9 }, 1, 0));
+  wait_written (h);
+  /* 70 s later: track 4 is gone, its file kept, so deleted (no event
+   * names it yet); its end event comes later and names it */
+  gst_buffer_unref (push_tracks (h, 701, 90, NULL, NULL, 0, 0));
+  wait_written (h);
+  gst_buffer_unref (push_tracks (h, 702, 90, NULL, NULL, 0, 4));
+  /* track 5 ends with its file on disk, deleted when kept */
+  gst_buffer_unref (push_tracks (h, 703, 120, &five, (gdouble[]){ 0.8 }, 1, 0));
+  gst_buffer_unref (push_tracks (h, 704, 90, NULL, NULL, 0, 5));
+  wait_written (h);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  got = track_deletions (h);
+  want = g_strdup_printf ("5004 %" G_GINT64_FORMAT " %s/4.jpg\n"
+                          "5005 %" G_GINT64_FORMAT " %s/5.jpg\n",
+      T0_US + 702 * 100000, tracks, T0_US + 704 * 100000, tracks);
+  fail_unless_equals_string (got, want);
+  fail_unless_equals_int (count_files (tracks), 0);
+  gst_harness_teardown (h);
+  g_free (got);
+  g_free (want);
+  g_free (tracks);
+  g_free (camdir);
+}
+
+GST_END_TEST;
+
 /* with the real axiontrack upstream: its ids, its track_ended event and
  * its summary's JSON */
 GST_START_TEST (test_track_with_axiontrack)
@@ -549,6 +631,7 @@ axionsnapshot_suite (void)
   tcase_add_test (tc, test_track_best_frame);
   tcase_add_test (tc, test_track_off);
   tcase_add_test (tc, test_track_gone);
+  tcase_add_test (tc, test_track_file_deleted);
   tcase_add_test (tc, test_track_with_axiontrack);
   suite_add_tcase (s, tc);
   return s;

@@ -5,7 +5,9 @@
  * newest few files. Afterwards every row with a storage_path names a file
  * on disk and every file has its row: also when the deletions happened
  * while PostgreSQL was down (they wait in the spool directory), and when
- * the process stopped before it came back (the next sink applies them). */
+ * the process stopped before it came back (the next sink applies them).
+ * The same for a track's best frame (CAMERA/tracks/ID.jpg), named by its
+ * track_ended event's event_data.snapshot_path. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/axion/axion.h>
@@ -316,7 +318,7 @@ GST_START_TEST (test_row_after_its_deletion)
       h, "video/x-raw,format=I420,width=64,height=48,framerate=10/1");
   fail_unless (gst_harness_push_event (h,
       gst_axion_snapshot_deleted_event_new (
-          "SNAP_R3", path, t0 + 5 * 100000, 0)));
+          "SNAP_R3", path, t0 + 5 * 100000, 0, 0)));
   for (gint k = 0; k < 600 && n == 0; k++) {
     g_usleep (50000);
     n = scalar_int ("SELECT count(*) FROM snapshot_deletions WHERE "
@@ -340,6 +342,185 @@ GST_START_TEST (test_row_after_its_deletion)
 
 GST_END_TEST;
 
+/* ---- a track's best frame ------------------------------------------------ */
+
+/* frame @n of a camera with tracks: a detection of track @n (a new track
+ * each frame, so each has a file) and the track_ended event of track
+ * @n - 1 (event id @event_base + @n - 1); the last frame @last has no
+ * detection. No motion: no frame snapshots, only the tracks' files. */
+static GstBuffer *
+make_track_frame (const gchar *camera, guint64 n, guint64 last, gint64 t0_us,
+    gint64 event_base)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 64 * 48 * 3 / 2, NULL);
+  GstAxionFrameMeta *m = gst_buffer_get_or_add_axion_frame_meta (buf);
+
+  gst_buffer_memset (buf, 0, (guint8) (n * 37), 64 * 48);
+  gst_buffer_memset (buf, 64 * 48, 128, 64 * 48 / 2);
+  gst_axion_frame_meta_set_camera_id (m, camera);
+  gst_axion_frame_meta_set_frame_number (m, n);
+  gst_axion_frame_meta_set_capture_time (
+      m, t0_us + (gint64) n * 100000, GST_AXION_CAPTURE_TIME_NTP);
+  if (n < last) {
+    GstVideoRegionOfInterestMeta *roi = gst_axion_roi_add_detection (
+        buf, "person", 0.9, 8, 8, 16, 16);
+    gst_axion_roi_set_track_id (roi, (gint64) n + 1);
+  }
+  if (n > 0) {
+    gint64 event_id = event_base + (gint64) n - 1;
+    GstCustomMeta *cm = gst_buffer_add_custom_meta (
+        buf, GST_AXION_EVENT_DATA_META);
+    gchar key[32], *json;
+    g_snprintf (key, sizeof (key), "e%" G_GINT64_FORMAT, event_id);
+    json = g_strdup_printf (
+        "{\"track_id\":%" G_GUINT64_FORMAT ",\"class\":\"person\"}", n);
+    gst_structure_set (
+        gst_custom_meta_get_structure (cm), key, G_TYPE_STRING, json, NULL);
+    g_free (json);
+    gst_axion_frame_meta_add_event_with_id (
+        m, GST_AXION_EVENT_TRACK_ENDED, event_id);
+  }
+  GST_BUFFER_PTS (buf) = n * GST_SECOND / 10;
+  return buf;
+}
+
+/* the snapshot paths of @camera's track_ended events, one a line, sorted */
+static gchar *
+paths_in_events (const gchar *camera)
+{
+  gchar *q = g_strdup_printf (
+      "SELECT coalesce(string_agg(event_data->>'snapshot_path', E'\\n' "
+      "ORDER BY event_data->>'snapshot_path' COLLATE \"C\"), '') FROM "
+      "camera_events WHERE camera_id = '%s' AND event_data ? 'snapshot_path'",
+      camera);
+  gchar *v = scalar (q);
+  g_free (q);
+  return v;
+}
+
+/* Tracks end one a frame, each with its best frame in tracks/ID.jpg; the
+ * small max-bytes deletes all but the newest few. Every track_ended
+ * event's snapshot_path names a file on disk, every track file has its
+ * event, and every track ended (rows kept, paths removed). With
+ * PostgreSQL down for a while (the events' rows wait in the spool and
+ * reach the database after their files' deletions). */
+GST_START_TEST (test_track_files_follow_bound)
+{
+  gchar *snaps = g_dir_make_tmp ("axion-snaps-XXXXXX", NULL);
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *files, *paths, *q;
+  GstHarness *h = new_pipeline (snaps, spool, 60000);
+  gint64 t0 = g_get_real_time ();
+  const guint last = 40;
+
+  for (guint i = 0; i <= last; i++) {
+    if (i == 15)
+      pg_ctl ("stop fast");
+    if (i == 30)
+      pg_ctl ("start");
+    fail_unless_equals_int (
+        gst_harness_push (h, make_track_frame ("SNAP_T1", i, last, t0, t0)),
+        GST_FLOW_OK);
+    /* each best frame written before its track ends (no timing: polled) */
+    for (gint k = 0; k < 600 && snap_stat (h, "queued") > 0; k++)
+      g_usleep (20000);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (snap_stat (h, "files-deleted") >= 20,
+      "only %" G_GUINT64_FORMAT " files deleted",
+      snap_stat (h, "files-deleted"));
+  gst_harness_teardown (h);
+
+  files = files_on_disk (snaps);
+  paths = paths_in_events ("SNAP_T1");
+  fail_unless_equals_string (paths, files);
+  fail_unless (strlen (files) > 0, "no track file kept at all");
+  /* every track's end was written (the bound changes event_data only) */
+  fail_unless_equals_int64 (
+      scalar_int ("SELECT count(*) FROM camera_events WHERE camera_id = "
+                  "'SNAP_T1' AND event_type = 'track_ended' AND "
+                  "event_data ? 'track_id'"),
+      last);
+  q = g_strdup_printf ("SELECT count(*) FROM camera_events WHERE camera_id = "
+                       "'SNAP_T1' AND NOT event_data ? 'snapshot_path'");
+  fail_unless (scalar_int (q) >= 20, "too few event paths removed");
+  g_free (q);
+  g_free (files);
+  g_free (paths);
+  g_free (snaps);
+  g_free (spool);
+}
+
+GST_END_TEST;
+
+/* a track file's deletion reaches PostgreSQL before its track_ended
+ * event's row: the row arrives without snapshot_path (and another event
+ * naming the same path keeps it: the key is the event's) */
+GST_START_TEST (test_event_row_after_its_deletion)
+{
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  gchar *desc = g_strdup_printf ("axionpgsink conninfo=\"%s\" spool-dir=\"%s\" "
+                                 "flush-interval-ms=50 eos-timeout-ms=60000",
+      conninfo, spool);
+  GstHarness *h = gst_harness_new_parse (desc);
+  gint64 t0 = g_get_real_time ();
+  gint64 base = t0 + 7;
+  const gchar *path = "/nowhere/SNAP_T2/tracks/5.jpg";
+  GstBuffer *buf;
+  GstCustomMeta *cm;
+  gchar *key, *json;
+  gint64 n = 0;
+
+  gst_harness_set_src_caps_str (
+      h, "video/x-raw,format=I420,width=64,height=48,framerate=10/1");
+  /* track 5 ended at frame 6: event base + 5 */
+  fail_unless (gst_harness_push_event (h,
+      gst_axion_snapshot_deleted_event_new (
+          "SNAP_T2", path, t0 + 6 * 100000, 0, base + 5)));
+  for (gint k = 0; k < 600 && n == 0; k++) {
+    g_usleep (50000);
+    n = scalar_int ("SELECT count(*) FROM snapshot_event_deletions WHERE "
+                    "snapshot_path LIKE '/nowhere/SNAP_T2/%'");
+  }
+  fail_unless_equals_int64 (n, 1);
+  buf = make_track_frame ("SNAP_T2", 6, 100, t0, base);
+  /* its event_data names the file, as axionsnapshot's would */
+  cm = gst_buffer_get_custom_meta (buf, GST_AXION_EVENT_DATA_META);
+  key = g_strdup_printf ("e%" G_GINT64_FORMAT, base + 5);
+  json = g_strdup_printf (
+      "{\"snapshot_path\":\"%s\",\"track_id\":6,\"class\":\"person\"}", path);
+  gst_structure_set (
+      gst_custom_meta_get_structure (cm), key, G_TYPE_STRING, json, NULL);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  /* another event (id) naming the same path is not that deletion's */
+  buf = make_track_frame ("SNAP_T2", 7, 100, t0, base);
+  cm = gst_buffer_get_custom_meta (buf, GST_AXION_EVENT_DATA_META);
+  g_free (key);
+  key = g_strdup_printf ("e%" G_GINT64_FORMAT, base + 6);
+  gst_structure_set (
+      gst_custom_meta_get_structure (cm), key, G_TYPE_STRING, json, NULL);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  fail_unless_equals_int64 (
+      scalar_int ("SELECT count(*) FROM camera_events WHERE camera_id = "
+                  "'SNAP_T2' AND event_type = 'track_ended' AND frame_number "
+                  "= 6 AND NOT event_data ? 'snapshot_path' AND "
+                  "event_data->>'track_id' = '6'"),
+      1);
+  fail_unless_equals_int64 (
+      scalar_int ("SELECT count(*) FROM camera_events WHERE camera_id = "
+                  "'SNAP_T2' AND frame_number = 7 AND "
+                  "event_data ? 'snapshot_path'"),
+      1);
+  g_free (key);
+  g_free (json);
+  g_free (desc);
+  g_free (spool);
+}
+
+GST_END_TEST;
+
 static Suite *
 snapshot_rows_suite (void)
 {
@@ -352,6 +533,8 @@ snapshot_rows_suite (void)
   tcase_add_test (tc, test_bound_rows_follow_files_across_restart);
   tcase_add_test (tc, test_deletions_survive_the_process);
   tcase_add_test (tc, test_row_after_its_deletion);
+  tcase_add_test (tc, test_track_files_follow_bound);
+  tcase_add_test (tc, test_event_row_after_its_deletion);
   return s;
 }
 
@@ -378,6 +561,8 @@ main (int argc, char **argv)
   /* one process: the tests stop and start the shared server */
   g_setenv ("CK_FORK", "no", TRUE);
   gst_check_init (&argc, &argv);
+  /* axiontrack registers the event data meta (track_ended's event_data) */
+  gst_object_unref (gst_element_factory_make ("axiontrack", NULL));
   rc = gst_check_run_suite (snapshot_rows_suite (), "snapshot_rows", __FILE__);
   PQfinish (conn);
   return rc;

@@ -9,7 +9,13 @@
  * name), path (the absolute path, as in frame_metadata.storage_path),
  * frame-time-us (the frame's capture time, frame_timestamp; from the file
  * name, to the millisecond, for files of earlier runs) and expires-us
- * (when the row would have expired with the file; 0: never). */
+ * (when the row would have expired with the file; 0: never).
+ *
+ * A track's best frame (CAMERA/tracks/ID.jpg) is named by no
+ * frame_metadata row but by its track_ended event's event_data: then
+ * event-id is that camera_events row's event_id and frame-time-us its
+ * event_timestamp (the capture time of the frame that carried the
+ * event); event-id 0 (or absent): a frame_metadata row's file. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -18,12 +24,12 @@
 
 GstEvent *
 gst_axion_snapshot_deleted_event_new (const gchar *camera_id, const gchar *path,
-    gint64 frame_time_us, gint64 expires_us)
+    gint64 frame_time_us, gint64 expires_us, gint64 event_id)
 {
   GstStructure *s = gst_structure_new (GST_AXION_SNAPSHOT_DELETED, "camera-id",
       G_TYPE_STRING, camera_id, "path", G_TYPE_STRING, path, "frame-time-us",
       G_TYPE_INT64, frame_time_us, "expires-us", G_TYPE_INT64, expires_us,
-      NULL);
+      "event-id", G_TYPE_INT64, event_id, NULL);
 
   return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s);
 }
@@ -32,7 +38,7 @@ gst_axion_snapshot_deleted_event_new (const gchar *camera_id, const gchar *path,
 gboolean
 gst_axion_snapshot_deleted_event_parse (GstEvent *event,
     const gchar **camera_id, const gchar **path, gint64 *frame_time_us,
-    gint64 *expires_us)
+    gint64 *expires_us, gint64 *event_id)
 {
   const GstStructure *s;
 
@@ -46,5 +52,7 @@ gst_axion_snapshot_deleted_event_parse (GstEvent *event,
       !gst_structure_get_int64 (s, "frame-time-us", frame_time_us) ||
       !gst_structure_get_int64 (s, "expires-us", expires_us))
     return FALSE;
+  if (!gst_structure_get_int64 (s, "event-id", event_id) || *event_id < 0)
+    *event_id = 0;
   return TRUE;
 }

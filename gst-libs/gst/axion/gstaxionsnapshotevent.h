@@ -5,7 +5,8 @@
  *
  * Internal (not installed, not exported): the event axionsnapshot sends
  * downstream when it deletes a snapshot file whose path a frame_metadata
- * row may hold, and axionpgsink applies (docs/elements/axionsnapshot.md,
+ * row, or a track_ended event's event_data, may hold, and axionpgsink
+ * applies (docs/elements/axionsnapshot.md,
  * "Rows and retention"). Part of the gstaxion-internal static library.
  */
 #ifndef __GST_AXION_SNAPSHOT_EVENT_H__
@@ -19,12 +20,13 @@ G_BEGIN_DECLS
 #define GST_AXION_SNAPSHOT_DELETED "axion-snapshot-deleted"
 
 G_GNUC_INTERNAL
-GstEvent *gst_axion_snapshot_deleted_event_new (const gchar *camera_id,
-    const gchar *path, gint64 frame_time_us, gint64 expires_us);
+GstEvent *
+gst_axion_snapshot_deleted_event_new (const gchar *camera_id, const gchar *path,
+    gint64 frame_time_us, gint64 expires_us, gint64 event_id);
 G_GNUC_INTERNAL
 gboolean gst_axion_snapshot_deleted_event_parse (GstEvent *event,
     const gchar **camera_id, const gchar **path, gint64 *frame_time_us,
-    gint64 *expires_us);
+    gint64 *expires_us, gint64 *event_id);
 
 G_END_DECLS
 
