@@ -15,7 +15,7 @@
  * a line without its newline (the process died while writing it) is
  * ignored. Applied: the file is rewritten with what is left, or removed.
  *
- * Applying is idempotent and order-free (migration 009): a deletion that
+ * Applying is idempotent and order-free (migration 008): a deletion that
  * reaches the database before its row (in a batch, or in the spool) is
  * remembered there and the row arrives without the path. */
 #ifdef HAVE_CONFIG_H
@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 /* after PostgreSQL refused them (not an outage: a schema without
- * migration 009), tried again this much later, not at every flush */
+ * migration 008), tried again this much later, not at every flush */
 #define RETRY_US (60 * G_USEC_PER_SEC)
 
 typedef struct
@@ -323,7 +323,7 @@ axion_pg_snapdels_apply (AxionPgSnapDels *d, AxionPgWriter *w)
     if (g_strcmp0 (msg, d->last_error) != 0)
       GST_CAT_WARNING_OBJECT (d->cat, d->log_obj,
           "PostgreSQL refused %u snapshot deletions (kept, tried again in "
-          "a minute; run tools/axion-db migrate for migration 009): %s",
+          "a minute; run tools/axion-db migrate for migration 008): %s",
           n, msg);
     g_free (d->last_error);
     d->last_error = msg;

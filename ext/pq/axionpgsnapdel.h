@@ -5,7 +5,7 @@
  */
 /* axionpgsink's snapshot deletions: axionsnapshot's "axion-snapshot-
  * deleted" events (a file gone before its row expires), kept in a file of
- * the spool directory until PostgreSQL has applied them (migration 009's
+ * the spool directory until PostgreSQL has applied them (migration 008's
  * axion_snapshots_deleted()). Internal to the axionpq plugin; its own
  * lock (the streaming thread adds, the worker applies). */
 #ifndef __AXION_PG_SNAPDEL_H__

@@ -919,7 +919,7 @@ gst_axion_pg_sink_flush (GstAxionQueueSink *qs, GstAxionFlushKind kind,
       break; /* no room to spool: kept in memory, tried at the next flush */
   }
   /* snapshot files deleted early: their rows lose the path (in any order
-   * with the rows: migration 009) */
+   * with the rows: migration 008) */
   if (online && conn_ok (self) && self->sent == NULL)
     axion_pg_snapdels_apply (&self->snapdels, &self->writer);
   post_warnings (self);

@@ -1,4 +1,4 @@
--- Axion migration 009: a snapshot file deleted before its row expires.
+-- Axion migration 008: a snapshot file deleted before its row expires.
 --
 -- CHANGE: axionsnapshot (docs/elements/axionsnapshot.md) records each
 -- snapshot in frame_metadata.storage_location/storage_path with the file's
