@@ -12,8 +12,11 @@
 #     camera of higher priority has a camera of the first give way
 #   - kill -9 of a runner releases its reservation within the lease
 #   - every §2.4 key has the document's type and fields
-# Plain run only (a ~40 s scenario of two runners: the sanitizers slow it
-# past its budget).
+#   - 10 cameras in two runners whose activity rotates: the active ones
+#     of highest priority up, the idle ones down after their hold, the
+#     budget never exceeded (sampled every second)
+# Plain run only (two scenarios of two runners, ~40 s and ~22 s: the
+# sanitizers slow them past their budget).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
