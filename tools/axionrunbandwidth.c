@@ -306,11 +306,17 @@ job_new (void)
       continue;
     }
     why = activity (b);
-    if (why)
+    if (why) {
       b->last_active_us = now;
+      b->last_why = why;
+    }
+    /* a camera may go up in a pause of its motion (it wants the top level
+     * for idle-down): the reason is its last activity's (it said
+     * "activity_detected", no reason of the document's, measured with 10
+     * cameras) */
     j->in[j->n] = (AxionBwCamIn){ c->id, b->priority, why != NULL,
       b->last_active_us ? now - b->last_active_us : G_MAXINT64 / 2, b->level,
-      now - b->level_since_us, b->kbps, why };
+      now - b->level_since_us, b->kbps, why ? why : b->last_why };
     j->adjusted_at[j->n] = b->adjusted_at;
     j->last_reason[j->n] = b->last_reason;
     j->n++;

@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The bandwidth controller's decision (axionrunbwpolicy.h). Each call
- * decides from scratch, in three steps:
+ * decides from scratch, in five steps:
  *   1. cameras within their hold time keep their level (the hold is what
  *      stops flapping: a level costs a reconnect, docs/bandwidth.md);
  *      every other camera starts at the lowest level;
@@ -15,7 +15,9 @@
  *      towards the level it wants as far as the budget allows;
  *   4. when a camera goes down, those going up wait a second: the old
  *      stream of the one going down runs until its reconnect (0.5-1.7 s
- *      measured), and the two must not overlap on the link.
+ *      measured), and the two must not overlap on the link;
+ *   5. for that second the share reserved still counts the old level
+ *      (other runners wait too).
  * A camera wants the top level while active and until it has been idle
  * for idle_down_us (hysteresis), then wants the lowest; it
  * wants the lowest at once when another runner has a camera of higher
@@ -95,6 +97,27 @@ reason (const AxionBwPolicy *p, const AxionBwCamIn *in, gint level)
   return NULL;
 }
 
+/* 5: the share to reserve: a camera going down is still counted at its
+ * old level for this second, also towards the other runners (its old
+ * stream runs until its reconnect is done). Without it another runner's
+ * camera took the share in the same second, whatever its priority: with
+ * 10 cameras in two runners, one of priority 1 went up in the place of
+ * one going idle while the same runner's camera of priority 5 waited its
+ * second (step 4), and got it only after the other's hold, 4 s and two
+ * reconnects later. Never more than the budget left (a camera forced
+ * down by the budget must be able to commit). */
+static gdouble
+share (const AxionBwPolicy *p, const AxionBwCamIn *in, const AxionBwCamOut *out,
+    guint n, gdouble sum, gdouble avail_kbps)
+{
+  gdouble s = sum;
+
+  for (guint i = 0; i < n; i++)
+    if (in[i].level >= 0 && out[i].level < in[i].level)
+      s += axion_bw_cost (p, &in[i], in[i].level) - out[i].kbps;
+  return MIN (s, MAX (avail_kbps, sum));
+}
+
 gdouble
 axion_bw_allocate (const AxionBwPolicy *p, const AxionBwCamIn *in, guint n,
     gdouble avail_kbps, AxionBwCamOut *out)
@@ -155,5 +178,5 @@ axion_bw_allocate (const AxionBwPolicy *p, const AxionBwCamIn *in, guint n,
     out[i].reason = reason (p, &in[i], out[i].level);
   }
   g_free (r);
-  return sum;
+  return share (p, in, out, n, sum, avail_kbps);
 }

@@ -60,8 +60,10 @@ typedef struct
 gdouble
 axion_bw_cost (const AxionBwPolicy *p, const AxionBwCamIn *in, gint level);
 
-/* Fills @out[i] for each of the @n cameras; returns the sum of the costs
- * (above @avail_kbps only when even the lowest levels do not fit). */
+/* Fills @out[i] for each of the @n cameras; returns the share to
+ * reserve: the sum of the costs, plus for this second the old level's
+ * cost of each camera going down, as far as @avail_kbps allows (above
+ * @avail_kbps only when even the lowest levels do not fit). */
 gdouble axion_bw_allocate (const AxionBwPolicy *p, const AxionBwCamIn *in,
     guint n, gdouble avail_kbps, AxionBwCamOut *out);
 

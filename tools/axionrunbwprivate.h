@@ -27,7 +27,8 @@ typedef struct
   guint64 alerts_seen;
   gint64 adjusted_at;
   const gchar *last_reason;
-  gint64 switch_us; /* a level switch's reconnect began (0: none) */
+  const gchar *last_why; /* the last activity's reason (idle-down holds) */
+  gint64 switch_us;      /* a level switch's reconnect began (0: none) */
   gdouble kbps;
   gboolean attached; /* a pipeline has been measured */
 } BwCam;

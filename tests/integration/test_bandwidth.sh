@@ -12,6 +12,7 @@
 #     camera of higher priority has a camera of the first give way
 #   - kill -9 of a runner releases its reservation within the lease
 #   - every §2.4 key has the document's type and fields
+# 10 cameras changing activity: test_bandwidth_ten.sh.
 # Plain run only (a ~40 s scenario of two runners: the sanitizers slow it
 # past its budget).
 set -u
