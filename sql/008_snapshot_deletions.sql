@@ -102,6 +102,26 @@ CREATE TRIGGER trg_camera_events_snapshot_deleted
 -- frame_metadata row's. Times are matched to the millisecond (the file
 -- name's precision, for files of earlier runs). Idempotent (a replayed
 -- deletion changes nothing). Returns the rows cleared.
+-- An alert's frame snapshot (axionsnapshot writes one for every alert
+-- and puts its path into alert_data.snapshot_path, the same path as the
+-- frame's frame_metadata.storage_path): deleted early, the alert loses
+-- the key too, also when the alert row arrives after the deletion. The
+-- alert itself stays (its lifecycle is the user's).
+CREATE OR REPLACE FUNCTION axion_snapshot_alert_check() RETURNS TRIGGER AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM snapshot_deletions d
+                WHERE d.storage_path = NEW.alert_data ->> 'snapshot_path') THEN
+        NEW.alert_data := NEW.alert_data - 'snapshot_path';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER trg_alerts_snapshot_deleted
+    BEFORE INSERT ON alerts
+    FOR EACH ROW WHEN (NEW.alert_data ? 'snapshot_path')
+    EXECUTE FUNCTION axion_snapshot_alert_check();
+
 CREATE OR REPLACE FUNCTION axion_snapshots_deleted(
     cameras TEXT[], paths TEXT[], frame_us BIGINT[], expires_us BIGINT[],
     event_ids BIGINT[])
@@ -152,6 +172,15 @@ BEGIN
        AND f.frame_timestamp < d.ms + INTERVAL '1 millisecond'
        AND f.storage_path = d.p;
     GET DIAGNOSTICS n = ROW_COUNT;
+
+    -- alerts naming a deleted frame snapshot (idx_alerts_data_gin serves
+    -- the containment test)
+    UPDATE alerts a
+       SET alert_data = a.alert_data - 'snapshot_path'
+      FROM (SELECT c, p FROM unnest(cameras, paths, event_ids) AS u(c, p, ev)
+             WHERE ev = 0) d
+     WHERE a.alert_data @> jsonb_build_object('snapshot_path', d.p)
+       AND a.camera_id = d.c;
 
     DELETE FROM snapshot_deletions WHERE expires_at < NOW();
     DELETE FROM snapshot_event_deletions WHERE expires_at < NOW();

@@ -27,6 +27,7 @@ DROP TABLE IF EXISTS snapshot_event_deletions;
 DROP FUNCTION IF EXISTS axion_snapshots_deleted(TEXT[], TEXT[], BIGINT[], BIGINT[], BIGINT[]);
 DROP FUNCTION IF EXISTS axion_snapshot_row_check() CASCADE;
 DROP FUNCTION IF EXISTS axion_snapshot_event_check() CASCADE;
+DROP FUNCTION IF EXISTS axion_snapshot_alert_check() CASCADE;
 
 DROP FUNCTION IF EXISTS create_camera_events_partition(DATE);
 DROP FUNCTION IF EXISTS create_frame_metadata_partition(DATE);

@@ -342,6 +342,103 @@ GST_START_TEST (test_row_after_its_deletion)
 
 GST_END_TEST;
 
+/* ---- an alert's snapshot --------------------------------------------------
+ */
+
+/* frame @n with an alert (id @alert_base + @n): axionsnapshot writes the
+ * frame's snapshot and puts its path into the alert's alert_data */
+static GstBuffer *
+make_alert_frame (
+    const gchar *camera, guint64 n, gint64 t0_us, gint64 alert_base)
+{
+  GstBuffer *buf = make_frame (camera, n, t0_us);
+  GstAxionAlert *al = gst_axion_alert_new ();
+
+  al->alert_id = alert_base + (gint64) n;
+  al->camera_id = g_strdup (camera);
+  al->title = g_strdup ("snapshot bound");
+  al->description = g_strdup ("an alert with a snapshot");
+  al->severity = 3;
+  al->priority = 3;
+  al->data_json = g_strdup ("{\"n\": 1}");
+  gst_buffer_add_axion_alert_meta (buf, al);
+  gst_axion_alert_free (al);
+  return buf;
+}
+
+/* An alert on every frame, a snapshot each, the small max-bytes deletes
+ * all but the newest few: every alert is written, and the alerts whose
+ * alert_data still has a snapshot_path are exactly the files on disk. */
+GST_START_TEST (test_alert_paths_follow_bound)
+{
+  gchar *snaps = g_dir_make_tmp ("axion-snaps-XXXXXX", NULL);
+  gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
+  GstHarness *h = new_pipeline (snaps, spool, 60000);
+  gint64 t0 = g_get_real_time ();
+  gchar *files, *paths;
+
+  for (guint i = 0; i < 30; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, make_alert_frame ("SNAP_AL", i, t0, t0)),
+        GST_FLOW_OK);
+  for (gint k = 0; k < 600 && snap_stat (h, "queued") > 0; k++)
+    g_usleep (50000);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+  files = files_on_disk (snaps);
+  paths = scalar ("SELECT coalesce(string_agg(alert_data->>'snapshot_path', "
+                  "E'\\n' ORDER BY alert_data->>'snapshot_path' COLLATE "
+                  "\"C\"), '') FROM alerts WHERE camera_id = 'SNAP_AL' AND "
+                  "alert_data ? 'snapshot_path'");
+  fail_unless (strlen (files) > 0, "no snapshot kept at all");
+  fail_unless_equals_string (paths, files);
+  fail_unless_equals_int64 (scalar_int ("SELECT count(*) FROM alerts WHERE "
+                                        "camera_id = 'SNAP_AL' AND "
+                                        "alert_data->>'n' = '1'"),
+      30);
+  g_free (files);
+  g_free (paths);
+  g_free (snaps);
+  g_free (spool);
+}
+
+GST_END_TEST;
+
+/* an alert written after its snapshot's deletion comes without the path
+ * (and keeps the rest of its alert_data) */
+GST_START_TEST (test_alert_after_its_deletion)
+{
+  gchar *q;
+
+  fail_unless_equals_int64 (
+      scalar_int ("SELECT (axion_snapshots_deleted(ARRAY['SNAP_AL2'], "
+                  "ARRAY['/nowhere/SNAP_AL2/a.jpg'], ARRAY[1]::bigint[], "
+                  "ARRAY[0]::bigint[], ARRAY[0]::bigint[]) >= 0)::int"),
+      1);
+  /* ids above every alert so far (none of the element's) */
+  q = g_strdup (
+      "INSERT INTO alerts (alert_id, alert_type, severity, camera_id, title, "
+      "description, alert_data) SELECT m + k, 'motion', 3, 'SNAP_AL2', 't', "
+      "'d', jsonb_build_object('snapshot_path', '/nowhere/SNAP_AL2/' || "
+      "chr(96 + k::int) || '.jpg', 'n', 2) FROM (SELECT coalesce(max("
+      "alert_id), 0) AS m FROM alerts) x, generate_series(1, 2) k "
+      "RETURNING 1");
+  g_free (scalar (q));
+  g_free (q);
+  fail_unless_equals_int64 (
+      scalar_int ("SELECT count(*) FROM alerts WHERE camera_id = 'SNAP_AL2' "
+                  "AND alert_data->>'n' = '2' AND alert_data->>"
+                  "'snapshot_path' IS NULL"),
+      1);
+  fail_unless_equals_int64 (
+      scalar_int ("SELECT count(*) FROM alerts WHERE camera_id = 'SNAP_AL2' "
+                  "AND alert_data->>'snapshot_path' = "
+                  "'/nowhere/SNAP_AL2/b.jpg'"),
+      1);
+}
+
+GST_END_TEST;
+
 /* ---- a track's best frame ------------------------------------------------ */
 
 /* frame @n of a camera with tracks: a detection of track @n (a new track
@@ -535,6 +632,8 @@ snapshot_rows_suite (void)
   tcase_add_test (tc, test_row_after_its_deletion);
   tcase_add_test (tc, test_track_files_follow_bound);
   tcase_add_test (tc, test_event_row_after_its_deletion);
+  tcase_add_test (tc, test_alert_paths_follow_bound);
+  tcase_add_test (tc, test_alert_after_its_deletion);
   return s;
 }
 
