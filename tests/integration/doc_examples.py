@@ -25,10 +25,27 @@ ELEMENT = re.compile(r'(?:^|!\s*|detector=")([a-z][a-z0-9_]*)'
 _exists = {}
 
 
+def _inspect_env():
+    """gst-inspect-1.0 (not instrumented) with the system's and the test
+    plugins only, in a registry of its own: in the sanitizer run the
+    build's plugins are ASan-instrumented and cannot be loaded by it, and
+    with no registry yet it would scan them (every element then read as
+    missing). Axion's elements are never looked up (see element())."""
+    env = dict(os.environ)
+    env.pop('GST_PLUGIN_PATH_1_0', None)
+    env.pop('GST_PLUGIN_PATH', None)
+    env.pop('LD_PRELOAD', None)
+    env['GST_REGISTRY'] = os.path.join(
+        os.environ.get('TMPDIR', '/tmp'),
+        'axion-doc-examples-%d.bin' % os.getpid())
+    return env
+
+
 def installed(name):
     if name not in _exists:
         r = subprocess.run(['gst-inspect-1.0', '--exists', name],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env=_inspect_env())
         _exists[name] = r.returncode == 0
     return _exists[name]
 
@@ -135,4 +152,9 @@ def main():
 if __name__ == '__main__':
     if shutil.which('gst-inspect-1.0') is None:
         sys.exit('gst-inspect-1.0 not found')
-    main()
+    try:
+        main()
+    finally:
+        reg = _inspect_env()['GST_REGISTRY']
+        if os.path.exists(reg):
+            os.unlink(reg)
