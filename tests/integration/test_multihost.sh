@@ -245,7 +245,13 @@ if [ -n "$claude" ]; then
   expect_ok "the budget held across the processes: ${calls:-?} <= 20 x $minutes minutes" \
     test "${calls:-999}" -le $(( 20 * minutes ))
   expect_eq "every request valid" 0 "${invalid:-?}"
-  expect_eq "one analysis row per answered call" "${calls:-?}" "$(q "SELECT count(*) FROM claude_analyses")"
+  # a call answered while host 4 was killed -9 has no row (the answer died
+  # with the process; CI lost 1 of 39): no row without its call, and at
+  # most one lost per camera of the killed host (one call in flight each)
+  rows=$(q "SELECT count(*) FROM claude_analyses")
+  expect_ok "an analysis row per answered call (${rows} rows, ${calls:-?} calls; the killed host may lose those in flight)" \
+    awk -v r="$rows" -v c="${calls:-0}" -v k="$CAMS" 'BEGIN { exit !(r <= c && c - r <= k && r > 0) }'
+  expect_eq "no analysis row twice" "$rows" "$(q "SELECT count(DISTINCT analysis_id) FROM claude_analyses")"
 else
   echo "# axionclaude not built: the Claude budget part skipped"
 fi
