@@ -334,7 +334,8 @@ GST_START_TEST (test_idle_keyframe_interval)
   idle_scene (&p, 9);
   s = encode (&p, 60, 10, CODEC_H264);
   ref = decode_all (s, CODEC_H264);
-  h = gate_harness (s, "idle-keyframe-interval-ms=2000", "openh264dec");
+  h = gate_harness (
+      s, "idle-keyframe-interval-ms=2000 replay-gops=0", "openh264dec");
   push_range (h, s, 0, 34);
   out = pull_all (h, FALSE);
   /* keyframes 0 and 20 (10 and 30 are within 2 s of the decoded one) */
@@ -718,7 +719,7 @@ GST_START_TEST (test_activity_event_wakes)
 
   idle_scene (&p, 4);
   s = encode (&p, 40, 10, CODEC_H264);
-  h = gate_harness (s, "hold-ms=1000", NULL);
+  h = gate_harness (s, "hold-ms=1000 replay-gops=0", NULL);
   push_range (h, s, 0, 14);
   out = pull_all (h, FALSE);
   fail_unless_equals_int (out->len, 2); /* keyframes 0 and 10 */
@@ -755,6 +756,120 @@ GST_START_TEST (test_activity_event_wakes)
 
 GST_END_TEST;
 
+/* A start noticed only at the keyframe after it (the analysis trigger, an
+ * object too small for the compressed one) loses no frame: the GOP before
+ * that keyframe is replayed too. Its keyframe and the current one are
+ * decoded again without output (every frame reaches the analysis once),
+ * the replayed frames keep their timestamps and running times, and they
+ * are bit-exact with an ungated decode. H.264, and H.265 with B-frames. */
+static void
+run_replay_previous_gop (Codec codec)
+{
+  SynthParams p;
+  Stream *s;
+  GstHarness *h;
+  GPtrArray *out, *ref;
+  GstStructure *st;
+  GstEvent *ev;
+  gboolean seen[30] = { FALSE };
+  /* idle output, then the replay in decode order (H.264: no B-frames) */
+  const gint want[] = { 0, 10, 20, 11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22,
+    23, 24, 25, 26, 27, 28, 29 };
+
+  idle_scene (&p, 12);
+  s = encode (&p, 30, 10, codec);
+  ref = decode_all (s, codec);
+  h = gate_harness (
+      s, "hold-ms=100000 compressed-trigger=false", decoder_for (codec));
+  push_range (h, s, 0, 24); /* idle: keyframes 0, 10, 20 */
+  fail_unless (gst_harness_push_upstream_event (
+      h, gst_axion_activity_event_new ("motion", 0.2)));
+  push_range (h, s, 24, 30);
+  out = pull_all (h, TRUE);
+  fail_unless_equals_int (out->len, 21);
+  for (guint i = 0; i < out->len; i++) {
+    GstBuffer *b = g_ptr_array_index (out, i);
+    GstAxionFrameMeta *fm = gst_buffer_get_axion_frame_meta (b);
+    gint idx = au_index (s, GST_BUFFER_PTS (b));
+
+    fail_unless (idx >= 0 && idx < 30);
+    fail_if (seen[idx], "frame %d reached the analysis twice", idx);
+    seen[idx] = TRUE;
+    if (codec == CODEC_H264)
+      fail_unless_equals_int (idx, want[i]);
+    fail_unless (same_pixels (b, ref_frame (ref, GST_BUFFER_PTS (b))),
+        "frame %d differs from the ungated decode", idx);
+    fail_unless_equals_uint64 (fm->frame_number, idx);
+    fail_unless_equals_int (
+        fm->gate.replayed, idx % 10 != 0 && idx > 10 && idx < 24);
+  }
+  for (gint i = 10; i < 30; i++)
+    fail_unless (seen[i], "frame %d not decoded", i);
+  /* the segments the gate sent keep running time = PTS (start was 0) */
+  while ((ev = gst_harness_try_pull_event (h))) {
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_SEGMENT) {
+      const GstSegment *seg;
+      gst_event_parse_segment (ev, &seg);
+      fail_unless_equals_uint64 (
+          gst_segment_to_running_time (seg, GST_FORMAT_TIME, 25 * FRAME_NS),
+          25 * FRAME_NS);
+    }
+    gst_event_unref (ev);
+  }
+  st = gate_stats (h);
+  fail_unless_equals_uint64 (stat (st, "keyframes-redecoded"), 2);
+  fail_unless_equals_uint64 (stat (st, "frames-replayed"), 12);
+  fail_unless_equals_uint64 (stat (st, "frames-decoded"), 21);
+  fail_unless_equals_uint64 (stat (st, "frames-skipped"), 9);
+  gst_structure_free (st);
+  g_ptr_array_unref (out);
+  g_ptr_array_unref (ref);
+  gst_harness_teardown (h);
+  stream_free (s);
+}
+
+GST_START_TEST (test_replay_previous_gop)
+{
+  run_replay_previous_gop (CODEC_H264);
+  if (have ("x265enc") && have ("libde265dec"))
+    run_replay_previous_gop (CODEC_H265_BFRAMES);
+}
+
+GST_END_TEST;
+
+/* replay-gops=0: only the frames since the last keyframe are replayed. */
+GST_START_TEST (test_replay_gops_zero)
+{
+  SynthParams p;
+  Stream *s;
+  GstHarness *h;
+  GPtrArray *out;
+  GstStructure *st;
+
+  idle_scene (&p, 12);
+  s = encode (&p, 30, 10, CODEC_H264);
+  h = gate_harness (s, "hold-ms=100000 replay-gops=0", "openh264dec");
+  push_range (h, s, 0, 24);
+  fail_unless (gst_harness_push_upstream_event (
+      h, gst_axion_activity_event_new ("motion", 0.2)));
+  push_range (h, s, 24, 30);
+  out = pull_all (h, TRUE);
+  /* 0, 10, 20, then 21..29 */
+  fail_unless_equals_int (out->len, 3 + 9);
+  fail_unless_equals_uint64 (
+      GST_BUFFER_PTS ((GstBuffer *) g_ptr_array_index (out, 3)), 21 * FRAME_NS);
+  st = gate_stats (h);
+  fail_unless_equals_uint64 (stat (st, "keyframes-redecoded"), 0);
+  fail_unless_equals_uint64 (stat (st, "frames-replayed"), 3);
+  fail_unless_equals_uint64 (stat (st, "frames-skipped"), 18);
+  gst_structure_free (st);
+  g_ptr_array_unref (out);
+  gst_harness_teardown (h);
+  stream_free (s);
+}
+
+GST_END_TEST;
+
 /* A slow, small object the compressed trigger is told not to see: the
  * decoded keyframes show it to axionmotion, whose upstream event wakes the
  * gate within one GOP of the object's start. */
@@ -774,7 +889,7 @@ GST_START_TEST (test_motion_wakes_within_gop)
   p.object_size = 0.12;
   p.speed = 0.004;
   s = encode (&p, 100, gop, CODEC_H264);
-  h = gate_harness (s, "compressed-trigger=false hold-ms=100000",
+  h = gate_harness (s, "compressed-trigger=false hold-ms=100000 replay-gops=0",
       "openh264dec ! videoconvert ! axionmotion");
   push_range (h, s, 0, s->aus->len);
   out = pull_all (h, TRUE);
@@ -822,15 +937,16 @@ GST_START_TEST (test_dlpusched_waking_camera_is_active)
   push_range (h, s, 0, 14); /* idle: keyframes 0 and 10 */
   fail_unless (gst_harness_push_upstream_event (
       h, gst_axion_activity_event_new ("motion", 0.2)));
-  push_range (h, s, 14, 30); /* 11..13 replayed, 14..29 */
+  /* 1..9 (the GOP before) and 11..13 replayed, 14..29 */
+  push_range (h, s, 14, 30);
   out = pull_all (h, TRUE);
-  fail_unless_equals_int (out->len, 2 + 19);
+  fail_unless_equals_int (out->len, 2 + 9 + 19);
   sched = gst_harness_find_element (h, "axiondlpusched");
   g_object_get (sched, "stats", &st, NULL);
   fail_unless (gst_structure_get_uint64 (st, "frames", &frames));
   fail_unless (gst_structure_get_uint64 (st, "frames-active", &active));
-  fail_unless_equals_uint64 (frames, 21);
-  fail_unless_equals_uint64 (active, 19);
+  fail_unless_equals_uint64 (frames, 30);
+  fail_unless_equals_uint64 (active, 28);
   gst_structure_free (st);
   gst_object_unref (sched);
   g_ptr_array_unref (out);
@@ -957,16 +1073,17 @@ GST_START_TEST (test_lost_frame_before_wake)
         GST_TIME_ARGS (GST_BUFFER_PTS (b)));
     compared++;
   }
-  /* keyframes 0, 10, 20, then whatever the decoder makes of 30..49
-   * without 33 (openh264dec drops the frames that refer to the lost one
-   * until the next keyframe, gated or not): every one of those */
+  /* keyframes 0, 10, then 21..29 (the GOP before the wake's, replayed)
+   * and whatever the decoder makes of 30..49 without 33 (openh264dec drops
+   * the frames that refer to the lost one until the next keyframe, gated
+   * or not): every one of those */
   {
     guint after = 0;
     for (guint i = 0; i < ref->len; i++)
       after += GST_BUFFER_PTS ((GstBuffer *) g_ptr_array_index (ref, i)) >=
-          30 * FRAME_NS;
-    fail_unless (after >= 10, "the ungated decode made %u frames", after);
-    fail_unless_equals_int (compared, 3 + after);
+          20 * FRAME_NS;
+    fail_unless (after >= 20, "the ungated decode made %u frames", after);
+    fail_unless_equals_int (compared, 2 + after);
   }
   g_ptr_array_unref (out);
   g_ptr_array_unref (ref);
@@ -1035,6 +1152,8 @@ axiongate_suite (void)
   tcase_add_test (tc, test_start_latency_p95_frames);
   tcase_add_test (tc, test_activity_event_wakes);
   tcase_add_test (tc, test_motion_wakes_within_gop);
+  tcase_add_test (tc, test_replay_previous_gop);
+  tcase_add_test (tc, test_replay_gops_zero);
   tcase_add_test (tc, test_reconnect_waits_for_keyframe);
   tcase_add_test (tc, test_mjpeg_passes);
   tcase_add_test (tc, test_lost_frame_before_wake);
