@@ -75,32 +75,39 @@ axion_gate_history_drop_oldest_gop (AxionGateHistory *h)
   return n;
 }
 
-/* A keyframe arrived: keeps at most @keep_gops GOPs before it. When it
- * goes to the decoder (@decoded) and earlier GOPs are kept, keeps a
- * decode-only copy of it (the decoder needs it again after replaying an
- * earlier GOP); a held keyframe is kept by axion_gate_history_hold().
- * Returns the frames dropped that were never decoded. */
+/* A keyframe arrived. @keep_gops 0: what was held before it is not needed
+ * any more. Else, at a keyframe that goes to the decoder (@decoded), the
+ * history is trimmed to reach back to the @keep_gops-th decoded keyframe
+ * before it (held keyframes, with idle-keyframe-interval-ms, are kept
+ * within), and a decode-only copy of it is kept: the decoder needs it
+ * again after replaying what came before. A held keyframe is kept by
+ * axion_gate_history_hold(). Returns the frames dropped that were never
+ * decoded. */
 guint
 axion_gate_history_keyframe (
     AxionGateHistory *h, GstBuffer *key, gboolean decoded, guint keep_gops)
 {
+  GstBuffer *copy;
   guint n = 0;
 
   if (keep_gops == 0)
-    n = axion_gate_history_clear (h);
-  while (h->gops > keep_gops)
-    n += axion_gate_history_drop_oldest_gop (h);
-  /* frames held with no keyframe before them (idle from mid-GOP on, the
-   * keyframe decoded live): nothing after this keyframe needs them */
-  if (h->gops == 0)
-    n += axion_gate_history_clear (h);
-  if (decoded && keep_gops > 0) {
-    GstBuffer *copy = gst_buffer_copy (key);
-    GST_BUFFER_FLAG_SET (copy, GST_BUFFER_FLAG_DECODE_ONLY);
-    g_queue_push_tail (&h->frames, copy);
-    h->gops++;
-    h->copies++;
+    return axion_gate_history_clear (h);
+  if (!decoded)
+    return 0;
+  /* frames held with no keyframe before them (idle from mid-GOP on) refer
+   * to frames decoded live: after this keyframe they cannot be replayed */
+  while (h->frames.length > 0 && !is_key (g_queue_peek_head (&h->frames)))
+    n += drop_head (h);
+  while (h->copies > keep_gops) {
+    do
+      n += drop_head (h);
+    while (h->frames.length > 0 && !is_copy (g_queue_peek_head (&h->frames)));
   }
+  copy = gst_buffer_copy (key);
+  GST_BUFFER_FLAG_SET (copy, GST_BUFFER_FLAG_DECODE_ONLY);
+  g_queue_push_tail (&h->frames, copy);
+  h->gops++;
+  h->copies++;
   return n;
 }
 

@@ -367,6 +367,54 @@ GST_START_TEST (test_idle_keyframe_interval)
 
 GST_END_TEST;
 
+/* idle-keyframe-interval-ms with replay-gops=1: a start that the analysis
+ * sees at a decoded keyframe is replayed from the decoded keyframe before
+ * it, through the keyframe held in between: nothing since is lost. */
+GST_START_TEST (test_idle_keyframe_interval_replay)
+{
+  SynthParams p;
+  Stream *s;
+  GstHarness *h;
+  GPtrArray *out, *ref;
+  GstStructure *st;
+  gboolean seen[50] = { FALSE };
+
+  idle_scene (&p, 9);
+  s = encode (&p, 50, 10, CODEC_H264);
+  ref = decode_all (s, CODEC_H264);
+  h = gate_harness (s, "idle-keyframe-interval-ms=2000", "openh264dec");
+  push_range (h, s, 0, 44); /* decoded: 0, 20, 40; held: 10, 30 */
+  fail_unless (gst_harness_push_upstream_event (
+      h, gst_axion_activity_event_new ("motion", 0.2)));
+  push_range (h, s, 44, 50);
+  out = pull_all (h, TRUE);
+  /* 0, 20, 40 while idle; then 21..39 (30 included) and 41..43 replayed,
+   * 44..49 */
+  fail_unless_equals_int (out->len, 3 + 19 + 3 + 6);
+  for (guint i = 0; i < out->len; i++) {
+    GstBuffer *b = g_ptr_array_index (out, i);
+    GstAxionFrameMeta *fm = gst_buffer_get_axion_frame_meta (b);
+    gint idx = au_index (s, GST_BUFFER_PTS (b));
+    fail_if (seen[idx], "frame %d twice", idx);
+    seen[idx] = TRUE;
+    fail_unless (same_pixels (b, ref_frame (ref, GST_BUFFER_PTS (b))));
+    fail_unless_equals_int (
+        fm->gate.replayed, idx > 20 && idx < 44 && idx != 40);
+  }
+  for (gint i = 20; i < 50; i++)
+    fail_unless (seen[i], "frame %d not decoded", i);
+  st = gate_stats (h);
+  fail_unless_equals_uint64 (stat (st, "keyframes-redecoded"), 2);
+  fail_unless_equals_uint64 (stat (st, "frames-replayed"), 22);
+  gst_structure_free (st);
+  g_ptr_array_unref (out);
+  g_ptr_array_unref (ref);
+  gst_harness_teardown (h);
+  stream_free (s);
+}
+
+GST_END_TEST;
+
 /* gated=false decodes everything and still measures the compressed size. */
 GST_START_TEST (test_ungated_passes_all_with_sizes)
 {
@@ -1143,6 +1191,7 @@ axiongate_suite (void)
   tcase_add_test (tc, test_idle_decodes_one_frame_per_gop);
   tcase_add_test (tc, test_ungated_passes_all_with_sizes);
   tcase_add_test (tc, test_idle_keyframe_interval);
+  tcase_add_test (tc, test_idle_keyframe_interval_replay);
   tcase_add_test (tc, test_event_row_bandwidth_is_compressed);
   tcase_add_test (tc, test_compressed_wake_h264);
   tcase_add_test (tc, test_compressed_wake_h265);
