@@ -38,6 +38,8 @@
  * of active-period frames were analysed; the ratio gated/ungated of the
  * idle camera's CPU is printed for each N.
  *
+ * BENCH_GATE_PROPS: axiongate properties for the gated runs, e.g.
+ * "idle-keyframe-interval-ms=4000".
  * BENCH_CAMERAS (default "60"): the camera counts to run, e.g.
  * "24 48 60 72 96"; BENCH_RUN_SECONDS (default 22): seconds each run feeds;
  * BENCH_GOPS (default "10 20"): GOPs in frames; BENCH_ENCODER: x264
@@ -552,6 +554,30 @@ typedef struct
   gdouble idle_cpu, proc_cpu, p95;
 } Outcome;
 
+/* BENCH_GATE_PROPS, e.g. "idle-keyframe-interval-ms=4000 replay-gops=1":
+ * property values set on every gate (never parsed as pipeline syntax) */
+static void
+set_gate_props (GstElement *gate)
+{
+  gchar **kv = g_strsplit (g_getenv ("BENCH_GATE_PROPS") ?: "", " ", -1);
+
+  for (gchar **p = kv; *p; p++) {
+    gchar *eq = strchr (*p, '=');
+    if (**p == '\0')
+      continue;
+    if (eq == NULL ||
+        !g_object_class_find_property (
+            G_OBJECT_GET_CLASS (gate), (*eq = '\0', *p))) {
+      g_printerr ("BENCH_GATE_PROPS: '%s' is not an axiongate property "
+                  "(name=value)\n",
+          *p);
+      exit (2);
+    }
+    gst_util_set_object_arg (G_OBJECT (gate), *p, eq + 1);
+  }
+  g_strfreev (kv);
+}
+
 static Outcome
 run_fleet (const Codec *cd, Clip *idle, Clip *event, guint gop, gint n_cams,
     gboolean gated, gdouble secs)
@@ -588,12 +614,15 @@ run_fleet (const Codec *cd, Clip *idle, Clip *event, guint gop, gint n_cams,
   r.events = g_array_new (FALSE, TRUE, sizeof (Event));
   g_mutex_init (&r.lock);
   r.cams = g_new0 (Cam, n_cams);
-  for (gint i = 0; i < n_cams; i++)
+  for (gint i = 0; i < n_cams; i++) {
+    gchar *gate = g_strdup_printf ("axiongate name=gate%d !", i);
     g_string_append_printf (desc,
         "appsrc name=src%d is-live=true format=time max-bytes=0 ! %s "
         "%s ! axionmotion camera-id=cam%d ! axionhash ! "
         "fakesink name=sink%d sync=false async=false  ",
-        i, gated ? "axiongate !" : "", decoder (cd), i, i);
+        i, gated ? gate : "", decoder (cd), i, i);
+    g_free (gate);
+  }
   pipe = gst_parse_launch (desc->str, NULL);
   g_assert (pipe);
   g_string_free (desc, TRUE);
@@ -610,6 +639,14 @@ run_fleet (const Codec *cd, Clip *idle, Clip *event, guint gop, gint n_cams,
     c->idle_steady = g_new0 (guint8, r.max_frames);
     c->analysed = g_new0 (guint8, r.max_frames);
     c->lag_us = g_new0 (gint64, r.max_frames);
+    if (gated) {
+      GstElement *gate;
+      g_snprintf (name, sizeof (name), "gate%d", i);
+      gate = gst_bin_get_by_name (GST_BIN (pipe), name);
+      g_assert (gate);
+      set_gate_props (gate);
+      gst_object_unref (gate);
+    }
     g_snprintf (name, sizeof (name), "src%d", i);
     c->src = gst_bin_get_by_name (GST_BIN (pipe), name);
     g_object_set (c->src, "caps", caps, NULL);
@@ -806,8 +843,10 @@ main (int argc, char **argv)
     gint best_g = 0, best_u = 0;
     if (gop == 0 || IDLE_FRAMES % gop)
       continue;
-    printf ("%s, decoded by %s, GOP %u frames (%.1f s), %.0f s a run:\n",
-        cd->name, decoder (cd), gop, gop / (gdouble) FPS, secs);
+    printf ("%s, decoded by %s, GOP %u frames (%.1f s), %.0f s a run, "
+            "gate properties: %s\n",
+        cd->name, decoder (cd), gop, gop / (gdouble) FPS, secs,
+        g_getenv ("BENCH_GATE_PROPS") ?: "defaults");
     idle = clip_get (cd, gop, TRUE);
     event = clip_get (cd, gop, FALSE);
     {
