@@ -336,18 +336,38 @@ hold_frame (GstAxionGate *self, GstBuffer *buf, guint max_buffered)
   axion_gate_history_hold (&self->hist, buf);
 }
 
+/* Takes the activity event's wake request (the analysis trigger); counts
+ * a wake when the camera was idle. */
+static gboolean
+take_analysis_wake (GstAxionGate *self, GstClockTime t)
+{
+  gboolean on;
+
+  if (!g_atomic_int_compare_and_exchange (&self->wake_request, 1, 0))
+    return FALSE;
+  GST_OBJECT_LOCK (self);
+  on = self->analysis_trigger;
+  if (on && !self->active)
+    self->st.wakes_analysis++;
+  GST_OBJECT_UNLOCK (self);
+  if (on && !self->active)
+    GST_INFO_OBJECT (self,
+        "activity (analysis) at %" GST_TIME_FORMAT ": decoding every frame",
+        GST_TIME_ARGS (t));
+  return on;
+}
+
 /* Updates the active/idle state with this frame's evidence. */
 static void
 update_activity (
     GstAxionGate *self, gboolean key, guint pos, gsize size, GstClockTime t)
 {
-  gboolean comp_on, ana_on, hit = FALSE, woke;
+  gboolean comp_on, hit = FALSE, woke;
   AxionGateBaselineParams params;
   guint hold_ms, confirm;
 
   GST_OBJECT_LOCK (self);
   comp_on = self->compressed_trigger;
-  ana_on = self->analysis_trigger;
   params = self->params;
   hold_ms = self->hold_ms;
   confirm = self->confirm_frames;
@@ -363,21 +383,23 @@ update_activity (
       self->hits_run = 0;
     hit = comp_on && self->hits_run >= MAX (confirm, 1);
   }
-  woke = g_atomic_int_compare_and_exchange (&self->wake_request, 1, 0) &&
-      ana_on;
+  if (hit && !self->active) {
+    GST_INFO_OBJECT (self,
+        "activity (compressed frame size) at %" GST_TIME_FORMAT
+        ": decoding every frame",
+        GST_TIME_ARGS (t));
+    GST_OBJECT_LOCK (self);
+    self->st.wakes_compressed++;
+    GST_OBJECT_UNLOCK (self);
+  }
+  /* a compressed wake also answers a pending wake request */
+  if (hit && !self->active) {
+    g_atomic_int_set (&self->wake_request, 0);
+    woke = FALSE;
+  } else
+    woke = take_analysis_wake (self, t);
 
   if (hit || woke) {
-    if (!self->active) {
-      GST_INFO_OBJECT (self,
-          "activity (%s) at %" GST_TIME_FORMAT ": decoding every frame",
-          hit ? "compressed frame size" : "analysis", GST_TIME_ARGS (t));
-      GST_OBJECT_LOCK (self);
-      if (hit)
-        self->st.wakes_compressed++;
-      else
-        self->st.wakes_analysis++;
-      GST_OBJECT_UNLOCK (self);
-    }
     GST_OBJECT_LOCK (self);
     self->st.compressed_hits += hit;
     GST_OBJECT_UNLOCK (self);
@@ -426,6 +448,7 @@ idle_keyframe (GstAxionGate *self, GstBuffer *buf, GstClockTime t,
 {
   gboolean decode;
   guint keep;
+  GstFlowReturn ret;
 
   GST_OBJECT_LOCK (self);
   keep = self->replay_gops;
@@ -444,7 +467,16 @@ idle_keyframe (GstAxionGate *self, GstBuffer *buf, GstClockTime t,
     return GST_FLOW_OK;
   }
   self->last_key_decoded = t;
-  return push_decoded (self, buf, FALSE);
+  ret = push_decoded (self, buf, FALSE);
+  /* the analysis right after the decoder answers within our push (no
+   * queue between): wake now, not a frame later (100 ms at 10 fps of the
+   * analysis trigger's latency) */
+  if (ret == GST_FLOW_OK && !self->active && take_analysis_wake (self, t)) {
+    self->active = TRUE;
+    self->last_activity = t;
+    ret = replay_history (self);
+  }
+  return ret;
 }
 
 static GstFlowReturn

@@ -804,6 +804,42 @@ GST_START_TEST (test_activity_event_wakes)
 
 GST_END_TEST;
 
+/* The analysis answers within the keyframe's own push (axionmotion right
+ * after the decoder, no queue): the gate wakes and replays then, not when
+ * the next frame arrives (a frame interval less of start latency). */
+GST_START_TEST (test_analysis_wakes_at_its_keyframe)
+{
+  SynthParams p;
+  Stream *s;
+  GstHarness *h;
+  gint woke_push = -1;
+  const guint gop = 10;
+
+  idle_scene (&p, 5);
+  p.n_objects = 1;
+  p.objects_from = 64;
+  p.object_size = 0.12;
+  p.speed = 0.004;
+  s = encode (&p, 100, gop, CODEC_H264);
+  h = gate_harness (s, "compressed-trigger=false hold-ms=100000",
+      "openh264dec ! videoconvert ! axionmotion");
+  for (guint i = 0; i < s->aus->len && woke_push < 0; i++) {
+    GPtrArray *out;
+    push_range (h, s, i, i + 1);
+    out = pull_all (h, FALSE);
+    for (guint j = 0; j < out->len; j++)
+      if (au_index (s, GST_BUFFER_PTS (g_ptr_array_index (out, j))) % gop)
+        woke_push = (gint) i;
+    g_ptr_array_unref (out);
+  }
+  fail_unless (woke_push > 64, "woke at %d", woke_push);
+  fail_unless_equals_int (woke_push % gop, 0);
+  gst_harness_teardown (h);
+  stream_free (s);
+}
+
+GST_END_TEST;
+
 /* A start noticed only at the keyframe after it (the analysis trigger, an
  * object too small for the compressed one) loses no frame: the GOP before
  * that keyframe is replayed too. Its keyframe and the current one are
@@ -1203,6 +1239,7 @@ axiongate_suite (void)
   tcase_add_test (tc, test_motion_wakes_within_gop);
   tcase_add_test (tc, test_replay_previous_gop);
   tcase_add_test (tc, test_replay_gops_zero);
+  tcase_add_test (tc, test_analysis_wakes_at_its_keyframe);
   tcase_add_test (tc, test_reconnect_waits_for_keyframe);
   tcase_add_test (tc, test_mjpeg_passes);
   tcase_add_test (tc, test_lost_frame_before_wake);
