@@ -104,6 +104,7 @@ struct _GstAxionTrack
   gint64 last_capture_us;
   GstAxionCaptureTimeSource last_capture_source;
   GstClockTime last_pts;
+  gint64 last_stream_us; /* the latest stream time seen: times never go back */
   AxionTracker *tracker;
   AxionTrackZones *zones;
   GQueue pending;
@@ -404,6 +405,7 @@ gst_axion_track_start (GstBaseTransform *trans)
     return FALSE;
   }
   self->tracker = axion_tracker_new (&self->params, self->next_track_id);
+  self->last_stream_us = G_MININT64;
   self->announce = self->camera_id != NULL;
   self->params_dirty = FALSE;
   self->have_last = FALSE;
@@ -475,6 +477,7 @@ end_tracks (GstAxionTrack *self)
   queue_events (self);
   axion_tracker_reset (self->tracker);
   axion_track_zones_reset (self->zones);
+  self->last_stream_us = G_MININT64;
 }
 
 /* A frame for the events that are left at EOS (the summaries of the
@@ -660,14 +663,22 @@ add_predicted (GstAxionTrack *self, GstBuffer *buf)
   }
 }
 
+/* The frame's running time, never earlier than the latest one seen: the
+ * frames of the GOP before a wake that axiongate replays (replay-gops) come
+ * after the keyframe that woke it, up to two GOPs earlier in time; zone
+ * dwell times and track durations must not go negative (they count a
+ * replayed frame at the latest time). */
 static gint64
 stream_time_us (GstAxionTrack *self, GstBuffer *buf)
 {
   GstClockTime rt = gst_segment_to_running_time (
       &GST_BASE_TRANSFORM (self)->segment, GST_FORMAT_TIME,
       GST_BUFFER_PTS (buf));
-  return GST_CLOCK_TIME_IS_VALID (rt) ? (gint64) (rt / GST_USECOND)
-                                      : g_get_monotonic_time ();
+  gint64 us = GST_CLOCK_TIME_IS_VALID (rt) ? (gint64) (rt / GST_USECOND)
+                                           : g_get_monotonic_time ();
+
+  self->last_stream_us = MAX (self->last_stream_us, us);
+  return self->last_stream_us;
 }
 
 /* moves events into the frame meta while it has room, details into the

@@ -398,6 +398,41 @@ GST_START_TEST (test_scripted_zone_line_dwell)
 }
 GST_END_TEST;
 
+/* Frames whose time goes back (the GOP before a wake, replayed by
+ * axiongate after the keyframe that woke the camera): a zone entered at
+ * the keyframe and left in a replayed frame has a dwell time counted to
+ * the latest time seen, not a negative one (which dropped it from the
+ * event), and the track's duration is not negative either. */
+GST_START_TEST (test_time_going_back)
+{
+  GstHarness *h = new_track (NULL);
+  GPtrArray *seen = g_ptr_array_new_with_free_func (seen_free);
+  const SeenEvent *e;
+  guint64 order[] = { 0, 1, 2, 40, 41, 21, 22, 23, 24, 25 };
+
+  g_object_set (h->element, "zones", "door: 0.4,0.6 0.6,0.6 0.6,0.95 0.4,0.95",
+      "min-hits", 1, "max-misses", 2, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++) {
+    /* inside the zone at frames 40 and 41, outside (west of it) before */
+    TsDet d = person_at (order[i] >= 40 ? 0.41f : 0.39f, 0.8f);
+    collect_events (
+        push_frame (h, order[i], &d, 1, TRUE, W, H), order[i], seen);
+  }
+  for (guint64 f = 26; f < 30; f++)
+    collect_events (push_frame (h, f, NULL, 0, TRUE, W, H), f, seen);
+  e = nth_of (seen, GST_AXION_EVENT_ZONE_LEFT, 0);
+  fail_unless (e != NULL);
+  /* entered at frame 40, left at a replayed frame: counted at frame 41,
+   * the latest time seen (1/30 s later) */
+  fail_unless (strstr (e->json, "\"dwell_s\":0.033"), "%s", e->json);
+  e = nth_of (seen, GST_AXION_EVENT_TRACK_ENDED, 0);
+  fail_unless (e != NULL);
+  fail_if (strstr (e->json, ":-"), "negative in %s", e->json);
+  g_ptr_array_unref (seen);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* two people in a zone: occupancy 2; one alert-worthy event per track, not
  * per frame; 20 people entering at once do not fit one frame's events:
  * the rest follow on the next frames, none lost */
@@ -1010,6 +1045,7 @@ axiontrack_suite (void)
   tcase_add_test (tc, test_noisy_scene_mota_idf1);
   tcase_add_test (tc, test_clean_scene_and_metrics);
   tcase_add_test (tc, test_scripted_zone_line_dwell);
+  tcase_add_test (tc, test_time_going_back);
   tcase_add_test (tc, test_occupancy_and_many_events);
   tcase_add_test (tc, test_formats_and_sizes);
   tcase_add_test (tc, test_renegotiation_keeps_tracks);
