@@ -921,6 +921,70 @@ GST_START_TEST (test_replay_previous_gop)
 
 GST_END_TEST;
 
+/* max-buffered-frames bounds the history: the GOP before goes first (a
+ * wake then replays the current GOP only); when the current GOP alone does
+ * not fit, it is dropped and the camera waits for its next keyframe. */
+GST_START_TEST (test_buffer_bound)
+{
+  SynthParams p;
+  Stream *s;
+  GstHarness *h;
+  GPtrArray *out;
+  GstStructure *st;
+
+  idle_scene (&p, 13);
+  s = encode (&p, 60, 10, CODEC_H264);
+  h = gate_harness (s, "hold-ms=100000 max-buffered-frames=15", "openh264dec");
+  push_range (h, s, 0, 28); /* the GOP of 10 went at 25: 16 frames held */
+  fail_unless (gst_harness_push_upstream_event (
+      h, gst_axion_activity_event_new ("motion", 0.2)));
+  push_range (h, s, 28, 30);
+  out = pull_all (h, FALSE);
+  /* 0, 10, 20, then 21..27 replayed, 28, 29 */
+  fail_unless_equals_int (out->len, 3 + 9);
+  fail_unless_equals_uint64 (
+      GST_BUFFER_PTS ((GstBuffer *) g_ptr_array_index (out, 3)), 21 * FRAME_NS);
+  g_ptr_array_unref (out);
+  st = gate_stats (h);
+  fail_unless_equals_uint64 (stat (st, "keyframes-redecoded"), 0);
+  fail_unless_equals_uint64 (stat (st, "frames-replayed"), 7);
+  fail_unless_equals_uint64 (stat (st, "frames-skipped"), 18);
+  fail_unless_equals_uint64 (stat (st, "frames-overflowed"), 0);
+  gst_structure_free (st);
+  gst_harness_teardown (h);
+
+  /* one GOP of 10 is more than 8: overflowed, decoded again from 20 */
+  h = gate_harness (s, "hold-ms=100000 max-buffered-frames=8", "openh264dec");
+  push_range (h, s, 0, 15);
+  fail_unless (gst_harness_push_upstream_event (
+      h, gst_axion_activity_event_new ("motion", 0.2)));
+  push_range (h, s, 15, 23);
+  out = pull_all (h, FALSE);
+  /* 0, 10 while idle; 11..14 replayed and 15..19 (wake before the
+   * bound); then 20..22 */
+  fail_unless_equals_int (out->len, 2 + 4 + 5 + 3);
+  g_ptr_array_unref (out);
+  gst_harness_teardown (h);
+  h = gate_harness (s, "hold-ms=100000 max-buffered-frames=8", "openh264dec");
+  push_range (h, s, 0, 19); /* 10's GOP: 11..18 held, the 8th overflows */
+  fail_unless (gst_harness_push_upstream_event (
+      h, gst_axion_activity_event_new ("motion", 0.2)));
+  push_range (h, s, 19, 23);
+  out = pull_all (h, FALSE);
+  /* 0, 10; 19 has no reference left: skipped; 20..22 */
+  fail_unless_equals_int (out->len, 2 + 3);
+  fail_unless_equals_uint64 (
+      GST_BUFFER_PTS ((GstBuffer *) g_ptr_array_index (out, 2)), 20 * FRAME_NS);
+  g_ptr_array_unref (out);
+  st = gate_stats (h);
+  fail_unless (stat (st, "frames-overflowed") > 0);
+  gst_structure_free (st);
+  gst_harness_teardown (h);
+  stream_free (s);
+}
+
+GST_END_TEST;
+
 /* replay-gops=0: only the frames since the last keyframe are replayed. */
 GST_START_TEST (test_replay_gops_zero)
 {
@@ -1239,6 +1303,7 @@ axiongate_suite (void)
   tcase_add_test (tc, test_motion_wakes_within_gop);
   tcase_add_test (tc, test_replay_previous_gop);
   tcase_add_test (tc, test_replay_gops_zero);
+  tcase_add_test (tc, test_buffer_bound);
   tcase_add_test (tc, test_analysis_wakes_at_its_keyframe);
   tcase_add_test (tc, test_reconnect_waits_for_keyframe);
   tcase_add_test (tc, test_mjpeg_passes);
