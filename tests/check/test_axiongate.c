@@ -149,6 +149,17 @@ push_range (GstHarness *h, Stream *s, guint from, guint to)
         GST_FLOW_OK);
 }
 
+/* Pushes AUs [from, wake), the upstream activity event axionmotion sends,
+ * then [wake, to). */
+static void
+push_with_wake (GstHarness *h, Stream *s, guint from, guint wake, guint to)
+{
+  push_range (h, s, from, wake);
+  fail_unless (gst_harness_push_upstream_event (
+      h, gst_axion_activity_event_new ("motion", 0.2)));
+  push_range (h, s, wake, to);
+}
+
 static GPtrArray *
 pull_all (GstHarness *h, gboolean eos)
 {
@@ -383,10 +394,8 @@ GST_START_TEST (test_idle_keyframe_interval_replay)
   s = encode (&p, 50, 10, CODEC_H264);
   ref = decode_all (s, CODEC_H264);
   h = gate_harness (s, "idle-keyframe-interval-ms=2000", "openh264dec");
-  push_range (h, s, 0, 44); /* decoded: 0, 20, 40; held: 10, 30 */
-  fail_unless (gst_harness_push_upstream_event (
-      h, gst_axion_activity_event_new ("motion", 0.2)));
-  push_range (h, s, 44, 50);
+  /* decoded: 0, 20, 40; held: 10, 30 */
+  push_with_wake (h, s, 0, 44, 50);
   out = pull_all (h, TRUE);
   /* 0, 20, 40 while idle; then 21..39 (30 included) and 41..43 replayed,
    * 44..49 */
@@ -865,10 +874,8 @@ run_replay_previous_gop (Codec codec)
   ref = decode_all (s, codec);
   h = gate_harness (
       s, "hold-ms=100000 compressed-trigger=false", decoder_for (codec));
-  push_range (h, s, 0, 24); /* idle: keyframes 0, 10, 20 */
-  fail_unless (gst_harness_push_upstream_event (
-      h, gst_axion_activity_event_new ("motion", 0.2)));
-  push_range (h, s, 24, 30);
+  /* idle: keyframes 0, 10, 20 */
+  push_with_wake (h, s, 0, 24, 30);
   out = pull_all (h, TRUE);
   fail_unless_equals_int (out->len, 21);
   for (guint i = 0; i < out->len; i++) {
@@ -935,10 +942,8 @@ GST_START_TEST (test_buffer_bound)
   idle_scene (&p, 13);
   s = encode (&p, 60, 10, CODEC_H264);
   h = gate_harness (s, "hold-ms=100000 max-buffered-frames=15", "openh264dec");
-  push_range (h, s, 0, 28); /* the GOP of 10 went at 25: 16 frames held */
-  fail_unless (gst_harness_push_upstream_event (
-      h, gst_axion_activity_event_new ("motion", 0.2)));
-  push_range (h, s, 28, 30);
+  /* the GOP of 10 went at 25: 16 frames held */
+  push_with_wake (h, s, 0, 28, 30);
   out = pull_all (h, FALSE);
   /* 0, 10, 20, then 21..27 replayed, 28, 29 */
   fail_unless_equals_int (out->len, 3 + 9);
@@ -955,10 +960,7 @@ GST_START_TEST (test_buffer_bound)
 
   /* one GOP of 10 is more than 8: overflowed, decoded again from 20 */
   h = gate_harness (s, "hold-ms=100000 max-buffered-frames=8", "openh264dec");
-  push_range (h, s, 0, 15);
-  fail_unless (gst_harness_push_upstream_event (
-      h, gst_axion_activity_event_new ("motion", 0.2)));
-  push_range (h, s, 15, 23);
+  push_with_wake (h, s, 0, 15, 23);
   out = pull_all (h, FALSE);
   /* 0, 10 while idle; 11..14 replayed and 15..19 (wake before the
    * bound); then 20..22 */
@@ -966,10 +968,8 @@ GST_START_TEST (test_buffer_bound)
   g_ptr_array_unref (out);
   gst_harness_teardown (h);
   h = gate_harness (s, "hold-ms=100000 max-buffered-frames=8", "openh264dec");
-  push_range (h, s, 0, 19); /* 10's GOP: 11..18 held, the 8th overflows */
-  fail_unless (gst_harness_push_upstream_event (
-      h, gst_axion_activity_event_new ("motion", 0.2)));
-  push_range (h, s, 19, 23);
+  /* 10's GOP: 11..18 held, the 8th overflows */
+  push_with_wake (h, s, 0, 19, 23);
   out = pull_all (h, FALSE);
   /* 0, 10; 19 has no reference left: skipped; 20..22 */
   fail_unless_equals_int (out->len, 2 + 3);
@@ -997,10 +997,7 @@ GST_START_TEST (test_replay_gops_zero)
   idle_scene (&p, 12);
   s = encode (&p, 30, 10, CODEC_H264);
   h = gate_harness (s, "hold-ms=100000 replay-gops=0", "openh264dec");
-  push_range (h, s, 0, 24);
-  fail_unless (gst_harness_push_upstream_event (
-      h, gst_axion_activity_event_new ("motion", 0.2)));
-  push_range (h, s, 24, 30);
+  push_with_wake (h, s, 0, 24, 30);
   out = pull_all (h, TRUE);
   /* 0, 10, 20, then 21..29 */
   fail_unless_equals_int (out->len, 3 + 9);
@@ -1082,11 +1079,9 @@ GST_START_TEST (test_dlpusched_waking_camera_is_active)
   h = gate_harness (s, "hold-ms=100000",
       "openh264dec ! axiondlpusched name=sched accelerator=gate-test "
       "detector=identity");
-  push_range (h, s, 0, 14); /* idle: keyframes 0 and 10 */
-  fail_unless (gst_harness_push_upstream_event (
-      h, gst_axion_activity_event_new ("motion", 0.2)));
+  /* idle: keyframes 0 and 10 */
   /* 1..9 (the GOP before) and 11..13 replayed, 14..29 */
-  push_range (h, s, 14, 30);
+  push_with_wake (h, s, 0, 14, 30);
   out = pull_all (h, TRUE);
   fail_unless_equals_int (out->len, 2 + 9 + 19);
   sched = gst_harness_find_element (h, "axiondlpusched");
@@ -1207,10 +1202,8 @@ GST_START_TEST (test_lost_frame_before_wake)
   g_ptr_array_remove_index (s->aus, 33); /* lost */
   ref = decode_all (s, CODEC_H264);
   h = gate_harness (s, "hold-ms=100000", "openh264dec");
-  push_range (h, s, 0, 35); /* up to frame 35 (index 34) */
-  fail_unless (gst_harness_push_upstream_event (
-      h, gst_axion_activity_event_new ("motion", 0.2)));
-  push_range (h, s, 35, s->aus->len);
+  /* up to frame 35 (index 34) */
+  push_with_wake (h, s, 0, 35, s->aus->len);
   out = pull_all (h, TRUE);
   for (guint i = 0; i < out->len; i++) {
     GstBuffer *b = g_ptr_array_index (out, i);
@@ -1253,10 +1246,8 @@ GST_START_TEST (test_reconnect_waits_for_keyframe)
   idle_scene (&p, 6);
   s = encode (&p, 30, 10, CODEC_H264);
   h = gate_harness (s, "hold-ms=100000", "openh264dec");
-  push_range (h, s, 0, 5);
-  fail_unless (gst_harness_push_upstream_event (
-      h, gst_axion_activity_event_new ("motion", 0.2)));
-  push_range (h, s, 5, 6); /* wakes: 1..5 decoded */
+  /* wakes: 1..5 decoded */
+  push_with_wake (h, s, 0, 5, 6);
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
   gst_harness_set_src_caps (h, gst_caps_ref (s->caps));
