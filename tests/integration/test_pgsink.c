@@ -998,7 +998,10 @@ GST_END_TEST;
 GST_START_TEST (test_kill9_then_restart)
 {
   gchar *spool = g_dir_make_tmp ("axion-spool-XXXXXX", NULL);
-  const guint n = 20000;
+  /* under the sanitizers 10,000 events: the kill still comes after 2,000
+   * rows and with the server away (20,000 took 21 s there, twice: pgsink
+   * and pgsink_pgbouncer) */
+  const guint n = g_getenv ("ASAN_OPTIONS") ? 10000 : 20000;
   gchar *count = g_strdup_printf ("%u", n);
   GSubprocess *p;
   GError *err = NULL;
