@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libpq-fe.h>
+#include "pgtest.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,19 +33,7 @@ db (void)
   return conn;
 }
 
-static gchar *
-scalar (const gchar *sql)
-{
-  PGresult *r = PQexec (db (), sql);
-  gchar *v = NULL;
-
-  fail_unless (PQresultStatus (r) == PGRES_TUPLES_OK, "%s: %s", sql,
-      PQerrorMessage (conn));
-  if (PQntuples (r) > 0 && !PQgetisnull (r, 0, 0))
-    v = g_strdup (PQgetvalue (r, 0, 0));
-  PQclear (r);
-  return v;
-}
+#define scalar(sql) pgtest_scalar (db (), (sql))
 
 #define assert_sql(expected, ...)                                              \
   G_STMT_START                                                                 \
