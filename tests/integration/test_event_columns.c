@@ -12,36 +12,12 @@
 #include <gst/axion/axion.h>
 #include <libpq-fe.h>
 
+#include "pgtest.h"
+
 static PGconn *conn;
 static const gchar *conninfo;
 
-static gchar *
-rows_of (const gchar *sql)
-{
-  PGresult *r = PQexec (conn, sql);
-  GString *s = g_string_new (NULL);
-
-  fail_unless (PQresultStatus (r) == PGRES_TUPLES_OK, "%s: %s", sql,
-      PQerrorMessage (conn));
-  for (gint i = 0; i < PQntuples (r); i++) {
-    if (i)
-      g_string_append_c (s, '|');
-    for (gint j = 0; j < PQnfields (r); j++)
-      g_string_append_printf (s, "%s%s", j ? " " : "",
-          PQgetisnull (r, i, j) ? "NULL" : PQgetvalue (r, i, j));
-  }
-  PQclear (r);
-  return g_string_free (s, FALSE);
-}
-
-#define assert_rows(expected, sql)                                             \
-  G_STMT_START                                                                 \
-  {                                                                            \
-    gchar *v_ = rows_of (sql);                                                 \
-    fail_unless_equals_string (v_, expected);                                  \
-    g_free (v_);                                                               \
-  }                                                                            \
-  G_STMT_END
+#define assert_rows(expected, sql) pgtest_assert_rows (conn, expected, sql)
 
 static GstBuffer *
 frame (guint64 n, gint64 *event_id)

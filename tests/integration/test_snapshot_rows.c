@@ -16,36 +16,24 @@
 #include <libpq-fe.h>
 #include <string.h>
 
+#include "pgtest.h"
+
 static PGconn *conn;
 static const gchar *conninfo;
 
-static gchar *
-scalar (const gchar *sql)
+/* the test's connection, made again after a test stopped the server */
+static PGconn *
+db (void)
 {
-  PGresult *r;
-  gchar *v = NULL;
-
   if (conn == NULL || PQstatus (conn) != CONNECTION_OK) {
     PQfinish (conn);
     conn = PQconnectdb (conninfo);
   }
-  r = PQexec (conn, sql);
-  fail_unless (PQresultStatus (r) == PGRES_TUPLES_OK, "%s: %s", sql,
-      PQerrorMessage (conn));
-  if (PQntuples (r) > 0 && !PQgetisnull (r, 0, 0))
-    v = g_strdup (PQgetvalue (r, 0, 0));
-  PQclear (r);
-  return v;
+  return conn;
 }
 
-static gint64
-scalar_int (const gchar *sql)
-{
-  gchar *v = scalar (sql);
-  gint64 n = v ? g_ascii_strtoll (v, NULL, 10) : -1;
-  g_free (v);
-  return n;
-}
+#define scalar(sql) pgtest_scalar (db (), (sql))
+#define scalar_int(sql) pgtest_scalar_int (db (), (sql))
 
 static void
 pg_ctl (const gchar *args)
