@@ -459,6 +459,58 @@ GST_START_TEST (test_no_lease_table_local_rule)
 
 GST_END_TEST;
 
+static guint rights_messages;
+
+static void
+count_rights_message (const gchar *domain, GLogLevelFlags level,
+    const gchar *message, gpointer data)
+{
+  if (strstr (message, "may not use the lease table") &&
+      strstr (message, "ON axion_node_leases"))
+    g_atomic_int_inc (&rights_messages);
+}
+
+/* A database user without rights on the lease table: said once, in
+ * words an administrator can act on, no ids meanwhile (never the local
+ * rule); a grant while it waits and the lease follows */
+GST_START_TEST (test_no_rights_said_and_waits)
+{
+  GstAxionIdGenerator *gen = gst_axion_id_generator_new (0);
+  guint handler;
+  AxionNodeLease *l;
+  gint64 id = 0;
+  gchar *ci = g_strdup_printf (
+      "%s user=axion_norights", g_getenv ("AXION_TEST_PG_CONNINFO"));
+
+  g_free (sql1 ("DROP ROLE IF EXISTS axion_norights"));
+  g_free (sql1 ("CREATE ROLE axion_norights LOGIN"));
+  rights_messages = 0;
+  /* (gst-check has its own handler for messages: ours goes before it) */
+  handler = g_log_set_handler (
+      NULL, G_LOG_LEVEL_MESSAGE, count_rights_message, NULL);
+  l = axion_node_lease_start (ci, gen, 600);
+  for (guint i = 0; i < 500 && g_atomic_int_get (&rights_messages) == 0; i++)
+    g_usleep (10000);
+  fail_unless_equals_int (g_atomic_int_get (&rights_messages), 1);
+  fail_if (gst_axion_id_generator_try_next_at (gen, 1764314560000, &id),
+      "an id without a lease");
+  g_free (sql1 ("GRANT SELECT, INSERT, UPDATE, DELETE ON axion_node_leases "
+                "TO axion_norights"));
+  while (!gst_axion_id_generator_try_next_at (gen, 1764314560000, &id))
+    g_usleep (20000);
+  fail_unless (id > 0);
+  fail_unless_equals_int (g_atomic_int_get (&rights_messages), 1);
+  axion_node_lease_stop (l);
+  g_log_remove_handler (NULL, handler);
+  gst_axion_id_generator_free (gen);
+  reset_leases ();
+  g_free (sql1 ("REVOKE ALL ON axion_node_leases FROM axion_norights"));
+  g_free (sql1 ("DROP ROLE axion_norights"));
+  g_free (ci);
+}
+
+GST_END_TEST;
+
 /* the store stops or starts (tests/fixtures/pg-ctl, redis-ctl) */
 static void
 store_ctl (const gchar *what)
@@ -580,6 +632,7 @@ node_lease_suite (void)
     tcase_add_test (tc, test_redis_without_lease_data_waits);
   } else {
     tcase_add_test (tc, test_no_lease_table_local_rule);
+    tcase_add_test (tc, test_no_rights_said_and_waits);
   }
   /* last: it restarts the store */
   tcase_add_test (tc, test_store_away_at_start_waits_for_lease);

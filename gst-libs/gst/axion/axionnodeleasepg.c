@@ -29,7 +29,8 @@ typedef struct
 {
   gchar *conninfo;
   PGconn *conn;
-  gboolean refused; /* the last connect was refused */
+  gboolean refused;     /* the last connect was refused */
+  gboolean told_rights; /* the missing rights were said */
 } PgStore;
 
 static void
@@ -132,6 +133,19 @@ failed (PgStore *s, PGresult *r, const gchar **why)
     *why = "the database has no axion_node_leases table (run: "
            "tools/axion-db migrate)";
     return AXION_LEASE_LOCAL;
+  }
+  if (r && g_strcmp0 (PQresultErrorField (r, PG_DIAG_SQLSTATE), "42501") == 0) {
+    /* an administrator can grant it while we wait: said once, retried */
+    if (!s->told_rights)
+      g_message ("axion: node lease: the database user may not use the "
+                 "lease table (%s): grant it SELECT, INSERT, UPDATE, DELETE "
+                 "ON axion_node_leases (docs/scaling.md); the cameras start "
+                 "once it can",
+          PQresultErrorField (r, PG_DIAG_MESSAGE_PRIMARY)
+              ? PQresultErrorField (r, PG_DIAG_MESSAGE_PRIMARY)
+              : "permission denied");
+    s->told_rights = TRUE;
+    return AXION_LEASE_RETRY;
   }
   if (r)
     GST_WARNING ("node lease: %s", PQresultErrorMessage (r));
