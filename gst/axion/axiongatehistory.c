@@ -154,6 +154,22 @@ axion_gate_history_hold (AxionGateHistory *h, GstBuffer *buf)
   h->gops += is_key (buf);
 }
 
+/* The earliest PTS of the frames at the head up to the next decode-only
+ * copy (the frames a re-decoded keyframe is the reference of), or NONE. */
+GstClockTime
+axion_gate_history_next_pts (AxionGateHistory *h)
+{
+  GstClockTime next = GST_CLOCK_TIME_NONE;
+
+  for (GList *l = h->frames.head; l && !is_copy (l->data); l = l->next) {
+    GstClockTime pts = GST_BUFFER_PTS ((GstBuffer *) l->data);
+    if (GST_CLOCK_TIME_IS_VALID (pts) &&
+        (!GST_CLOCK_TIME_IS_VALID (next) || pts < next))
+      next = pts;
+  }
+  return next;
+}
+
 /* The next frame to replay, or NULL (then the history is empty).
  * *@redecode: a keyframe that was decoded (and analysed) before, which the
  * decoder needs again as the reference of the frames after it. The copy of

@@ -33,6 +33,7 @@ guint axion_gate_history_drop_oldest_gop (AxionGateHistory *h);
 guint axion_gate_history_drop_redecodes (AxionGateHistory *h);
 gboolean
 axion_gate_history_redecodable (AxionGateHistory *h, const GstSegment *seg);
+GstClockTime axion_gate_history_next_pts (AxionGateHistory *h);
 GstBuffer *axion_gate_history_pop (AxionGateHistory *h, gboolean *redecode);
 
 G_END_DECLS

@@ -255,17 +255,26 @@ push_decoded (GstAxionGate *self, GstBuffer *buf, gboolean replayed)
 }
 
 /* A keyframe the decoder decoded (and the analysis saw) before, sent again
- * as the reference of the frames after it: a segment starting just after
- * it makes the decoder drop its output (GstVideoDecoder clips to the
- * segment; with the decode-only flag alone avdec_h264 and openh264dec
- * still output it). The new segment also lets the older frames after it
- * keep their timestamps (GstVideoDecoder clamps a decreasing PTS to the
- * last one it output, within a segment). Running time is unchanged. */
+ * as the reference of the frames after it, behind a new segment that
+ * starts at @next (the first frame to show after it). GstVideoDecoder
+ * clips its output to the segment; the decode-only flag alone does not
+ * stop avdec_h264 or openh264dec from outputting it. Its timestamps move
+ * back by REDECODE_MARGIN: a parser between us and the decoder (decodebin
+ * puts h264parse there) sets its duration to a frame's, and a keyframe
+ * that still overlapped the segment would come out clipped, a frame
+ * analysed twice. The segment also lets the older frames after it keep
+ * their timestamps (within one segment GstVideoDecoder raises a decreasing
+ * PTS to the last one it output). Running time is unchanged. */
+#define REDECODE_MARGIN (10 * GST_SECOND)
+
 static GstFlowReturn
-redecode_keyframe (GstAxionGate *self, GstBuffer *key)
+redecode_keyframe (GstAxionGate *self, GstBuffer *key, GstClockTime next)
 {
   GstSegment seg;
-  GstClockTime start = GST_BUFFER_PTS (key) + 1;
+  GstClockTime start = GST_CLOCK_TIME_IS_VALID (next) &&
+          next > GST_BUFFER_PTS (key)
+      ? next
+      : GST_BUFFER_PTS (key) + 1;
 
   gst_segment_copy_into (&self->segment, &seg);
   seg.base = gst_segment_to_running_time (
@@ -275,6 +284,8 @@ redecode_keyframe (GstAxionGate *self, GstBuffer *key)
   seg.start = seg.position = start;
   gst_pad_push_event (self->srcpad, gst_event_new_segment (&seg));
   key = gst_buffer_make_writable (key);
+  GST_BUFFER_PTS (key) = GST_BUFFER_DTS (
+      key) = start > REDECODE_MARGIN ? start - REDECODE_MARGIN : 0;
   GST_BUFFER_DURATION (key) = 1;
   GST_OBJECT_LOCK (self);
   self->st.redecoded++;
@@ -282,9 +293,10 @@ redecode_keyframe (GstAxionGate *self, GstBuffer *key)
   return gst_pad_push (self->srcpad, key);
 }
 
-/* The frames held go to the decoder first, in decode order. */
+/* The frames held go to the decoder first, in decode order; @live: the
+ * PTS of the frame that comes after them (NONE: not known yet). */
 static GstFlowReturn
-replay_history (GstAxionGate *self)
+replay_history (GstAxionGate *self, GstClockTime live)
 {
   GstFlowReturn ret = GST_FLOW_OK;
   GstBuffer *b;
@@ -301,8 +313,14 @@ replay_history (GstAxionGate *self)
   /* they were counted as skipped when held; they are decoded after all */
   self->skipped_since_decoded = 0;
   while (ret == GST_FLOW_OK &&
-      (b = axion_gate_history_pop (&self->hist, &redecode)))
-    ret = redecode ? redecode_keyframe (self, b) : push_decoded (self, b, TRUE);
+      (b = axion_gate_history_pop (&self->hist, &redecode))) {
+    if (redecode) {
+      GstClockTime next = axion_gate_history_next_pts (&self->hist);
+      ret = redecode_keyframe (
+          self, b, GST_CLOCK_TIME_IS_VALID (next) ? next : live);
+    } else
+      ret = push_decoded (self, b, TRUE);
+  }
   clear_history (self);
   return ret;
 }
@@ -427,7 +445,7 @@ pass_frame (GstAxionGate *self, GstBuffer *buf, gboolean key, GstClockTime t)
     count_skipped (self, 1);
     return GST_FLOW_OK;
   }
-  ret = replay_history (self);
+  ret = replay_history (self, GST_BUFFER_PTS (buf));
   if (ret != GST_FLOW_OK) {
     gst_buffer_unref (buf);
     return ret;
@@ -474,7 +492,7 @@ idle_keyframe (GstAxionGate *self, GstBuffer *buf, GstClockTime t,
   if (ret == GST_FLOW_OK && !self->active && take_analysis_wake (self, t)) {
     self->active = TRUE;
     self->last_activity = t;
-    ret = replay_history (self);
+    ret = replay_history (self, GST_CLOCK_TIME_NONE);
   }
   return ret;
 }
