@@ -60,6 +60,20 @@ if all_sections; then
 expect_eq "second migrate is a no-op" "schema is up to date ($last_migration)" "$("$db" migrate 2>&1)"
 expect_eq "schema unchanged after re-apply" "$fp1" "$(fingerprint)"
 expect_eq "every migration recorded" "$n_migrations" "$(sql "SELECT count(*) FROM schema_migrations")"
+# status, health and migrate read the applied versions in one query
+expect_eq "status lists every migration as applied" "$n_migrations" \
+  "$("$db" status | grep -cE '^applied  [0-9]{3}_.*  \([0-9-]{10} [0-9:]{8} UTC\)$')"
+first=$(head -n1 <<< "$migrations")
+sql "UPDATE schema_migrations SET checksum = 'x' WHERE version = '$first'" >/dev/null
+expect_eq "an applied migration whose file changed is warned about" \
+  "axion-db: warning: $first.sql changed since it was applied" \
+  "$("$db" migrate 2>&1 >/dev/null)"
+sql "UPDATE schema_migrations SET checksum = '$(sha256sum "$top/sql/$first.sql" | cut -c1-64)' WHERE version = '$first'" >/dev/null
+saved=$(sql "SELECT checksum || ' ' || applied_at FROM schema_migrations WHERE version = '$last_migration'")
+sql "DELETE FROM schema_migrations WHERE version = '$last_migration'" >/dev/null
+expect_eq "status shows the missing one as pending" "pending  $last_migration" "$("$db" status | grep '^pending')"
+expect_fail_with "health counts it pending" "unhealthy: 1 migration.s. pending" "$db" health
+sql "INSERT INTO schema_migrations (version, checksum, applied_at) VALUES ('$last_migration', '${saved%% *}', '${saved#* }')" >/dev/null
 # 006: axiontrack's event types, on top of the earlier ones
 expect_eq "track event types allowed, others still refused" "t f" \
   "$(sql "SELECT pg_get_constraintdef(oid) LIKE '%loitering%' AND pg_get_constraintdef(oid) LIKE '%camera_offline%' FROM pg_constraint WHERE conname = 'chk_event_type' AND conrelid = 'camera_events'::regclass") $(sql "SELECT pg_get_constraintdef(oid) LIKE '%bogus%' FROM pg_constraint WHERE conname = 'chk_event_type' AND conrelid = 'camera_events'::regclass")"
