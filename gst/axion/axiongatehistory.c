@@ -17,7 +17,6 @@ axion_gate_history_init (AxionGateHistory *h)
 {
   g_queue_init (&h->frames);
   h->gops = 0;
-  h->held = 0;
   h->copies = 0;
   h->popped = 0;
 }
@@ -42,7 +41,6 @@ drop_head (AxionGateHistory *h)
   guint never = !is_copy (b);
 
   h->gops -= is_key (b);
-  h->held -= never;
   h->copies -= !never;
   gst_buffer_unref (b);
   return never;
@@ -125,7 +123,7 @@ axion_gate_history_drop_redecodes (AxionGateHistory *h)
 }
 
 /* Whether every keyframe to decode again has a PTS inside @seg (its output
- * is cut off with a segment that starts just after it). */
+ * is cut off with a segment that starts after it). */
 gboolean
 axion_gate_history_redecodable (AxionGateHistory *h, const GstSegment *seg)
 {
@@ -150,7 +148,6 @@ void
 axion_gate_history_hold (AxionGateHistory *h, GstBuffer *buf)
 {
   g_queue_push_tail (&h->frames, buf);
-  h->held++;
   h->gops += is_key (buf);
 }
 
@@ -183,9 +180,7 @@ axion_gate_history_pop (AxionGateHistory *h, gboolean *redecode)
   while ((b = g_queue_pop_head (&h->frames))) {
     h->gops -= is_key (b);
     *redecode = is_copy (b);
-    if (!*redecode)
-      h->held--;
-    else if (--h->copies == 0 && h->popped == 0) {
+    if (*redecode && --h->copies == 0 && h->popped == 0) {
       gst_buffer_unref (b);
       continue;
     }

@@ -19,7 +19,6 @@ typedef struct
 {
   GQueue frames;
   guint gops;   /* keyframes in frames */
-  guint held;   /* frames not decoded yet (all but the decode-only copies) */
   guint copies; /* decode-only copies */
   guint popped; /* frames replayed since the history was last empty */
 } AxionGateHistory;

@@ -308,8 +308,8 @@ replay_history (GstAxionGate *self, GstClockTime live)
     GST_DEBUG_OBJECT (self, "no time segment: replaying the current GOP only");
     count_skipped (self, axion_gate_history_drop_redecodes (&self->hist));
   }
-  GST_DEBUG_OBJECT (
-      self, "replaying %u frames (%u GOPs)", self->hist.held, self->hist.gops);
+  GST_DEBUG_OBJECT (self, "replaying %u frames (%u GOPs)",
+      self->hist.frames.length - self->hist.copies, self->hist.gops);
   /* they were counted as skipped when held; they are decoded after all */
   self->skipped_since_decoded = 0;
   while (ret == GST_FLOW_OK &&
