@@ -51,3 +51,20 @@ pgtest_scalar_int (PGconn *conn, const gchar *sql)
   g_free (v);
   return n;
 }
+
+gboolean
+pgtest_migrate (void)
+{
+  gchar *cmd = g_strdup_printf ("%s/tools/axion-db migrate", AXION_SRCDIR);
+  gchar *out = NULL, *errout = NULL;
+  gint status;
+  gboolean ok = g_spawn_command_line_sync (cmd, &out, &errout, &status, NULL) &&
+      g_spawn_check_wait_status (status, NULL);
+
+  if (!ok)
+    g_printerr ("migrate failed: %s%s\n", out ? out : "", errout ? errout : "");
+  g_free (cmd);
+  g_free (out);
+  g_free (errout);
+  return ok;
+}

@@ -19,6 +19,11 @@ gchar *pgtest_scalar (PGconn *conn, const gchar *sql);
 /* pgtest_scalar() as a number; -1 for no row or SQL NULL */
 gint64 pgtest_scalar_int (PGconn *conn, const gchar *sql);
 
+/* tools/axion-db migrate on the test server (AXION_TEST_PG_CONNINFO's
+ * PG* environment); says why on stderr when it fails. For main(), before
+ * the suite runs. */
+gboolean pgtest_migrate (void);
+
 #define pgtest_assert_rows(conn, expected, sql)                                \
   G_STMT_START                                                                 \
   {                                                                            \

@@ -125,8 +125,7 @@ event_columns_suite (void)
 int
 main (int argc, char **argv)
 {
-  gchar *cmd, *out = NULL, *errout = NULL;
-  gint status, rc;
+  gint rc;
 
   conninfo = g_getenv ("AXION_TEST_PG_CONNINFO");
   if (conninfo == NULL) {
@@ -138,15 +137,8 @@ main (int argc, char **argv)
     g_setenv ("XDG_STATE_HOME", state, TRUE);
     g_free (state);
   }
-  cmd = g_strdup_printf ("%s/tools/axion-db migrate", AXION_SRCDIR);
-  if (!g_spawn_command_line_sync (cmd, &out, &errout, &status, NULL) ||
-      !g_spawn_check_wait_status (status, NULL)) {
-    g_printerr ("migrate failed: %s%s\n", out, errout);
+  if (!pgtest_migrate ())
     return 1;
-  }
-  g_free (cmd);
-  g_free (out);
-  g_free (errout);
   conn = PQconnectdb (conninfo);
   gst_check_init (&argc, &argv);
   rc = gst_check_run_suite (event_columns_suite (), "event_columns", __FILE__);

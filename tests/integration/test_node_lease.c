@@ -19,6 +19,7 @@
 #include <libpq-fe.h>
 #include <signal.h>
 #include <stdlib.h>
+#include "pgtest.h"
 
 #define N_HOLDERS 4
 #define N_IDS 1000
@@ -643,8 +644,6 @@ int
 main (int argc, char **argv)
 {
   const gchar *ci = g_getenv ("AXION_TEST_PG_CONNINFO");
-  gchar *out = NULL, *errout = NULL, *cmd;
-  gint status;
   int rc;
 
   lease_ci = g_getenv ("AXION_TEST_PGBOUNCER_CONNINFO");
@@ -673,15 +672,8 @@ main (int argc, char **argv)
     g_printerr ("run through tests/fixtures/with-servers --pg\n");
     return 2;
   }
-  cmd = g_strdup_printf ("%s/tools/axion-db migrate", AXION_SRCDIR);
-  if (!g_spawn_command_line_sync (cmd, &out, &errout, &status, NULL) ||
-      !g_spawn_check_wait_status (status, NULL)) {
-    g_printerr ("migrate failed: %s%s\n", out, errout);
+  if (!pgtest_migrate ())
     return 1;
-  }
-  g_free (cmd);
-  g_free (out);
-  g_free (errout);
   conn = PQconnectdb (ci);
   if (PQstatus (conn) != CONNECTION_OK) {
     g_printerr ("%s\n", PQerrorMessage (conn));

@@ -2105,8 +2105,7 @@ pgsink_suite (void)
 int
 main (int argc, char **argv)
 {
-  gchar *cmd, *out = NULL, *errout = NULL;
-  gint status, rc;
+  gint rc;
 
   conninfo = g_getenv ("AXION_TEST_PG_CONNINFO");
   sink_conninfo = g_getenv ("AXION_TEST_PGBOUNCER_CONNINFO");
@@ -2133,15 +2132,8 @@ main (int argc, char **argv)
     g_printerr ("run through tests/fixtures/with-servers --pg\n");
     return 2;
   }
-  cmd = g_strdup_printf ("%s/tools/axion-db migrate", AXION_SRCDIR);
-  if (!g_spawn_command_line_sync (cmd, &out, &errout, &status, NULL) ||
-      !g_spawn_check_wait_status (status, NULL)) {
-    g_printerr ("migrate failed: %s%s\n", out, errout);
+  if (!pgtest_migrate ())
     return 1;
-  }
-  g_free (cmd);
-  g_free (out);
-  g_free (errout);
   g_setenv ("AXION_TEST_PG_CTL", AXION_SRCDIR "/tests/fixtures/pg-ctl", TRUE);
   conn = PQconnectdb (conninfo);
   /* one process: the tests stop and start the shared server */

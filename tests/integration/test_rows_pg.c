@@ -6,6 +6,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/axion/axion.h>
 #include <libpq-fe.h>
+#include "pgtest.h"
 
 static PGconn *conn;
 
@@ -272,23 +273,14 @@ int
 main (int argc, char **argv)
 {
   const gchar *ci = g_getenv ("AXION_TEST_PG_CONNINFO");
-  gchar *out = NULL, *errout = NULL, *cmd;
-  gint status;
   int rc;
 
   if (ci == NULL) {
     g_printerr ("run through tests/fixtures/with-servers --pg\n");
     return 2;
   }
-  cmd = g_strdup_printf ("%s/tools/axion-db migrate", AXION_SRCDIR);
-  if (!g_spawn_command_line_sync (cmd, &out, &errout, &status, NULL) ||
-      !g_spawn_check_wait_status (status, NULL)) {
-    g_printerr ("migrate failed: %s%s\n", out, errout);
+  if (!pgtest_migrate ())
     return 1;
-  }
-  g_free (cmd);
-  g_free (out);
-  g_free (errout);
   conn = PQconnectdb (ci);
   if (PQstatus (conn) != CONNECTION_OK) {
     g_printerr ("%s\n", PQerrorMessage (conn));

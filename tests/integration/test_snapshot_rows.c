@@ -628,23 +628,15 @@ snapshot_rows_suite (void)
 int
 main (int argc, char **argv)
 {
-  gchar *cmd, *out = NULL, *errout = NULL;
-  gint status, rc;
+  gint rc;
 
   conninfo = g_getenv ("AXION_TEST_PG_CONNINFO");
   if (conninfo == NULL) {
     g_printerr ("run through tests/fixtures/with-servers --pg\n");
     return 2;
   }
-  cmd = g_strdup_printf ("%s/tools/axion-db migrate", AXION_SRCDIR);
-  if (!g_spawn_command_line_sync (cmd, &out, &errout, &status, NULL) ||
-      !g_spawn_check_wait_status (status, NULL)) {
-    g_printerr ("migrate failed: %s%s\n", out, errout);
+  if (!pgtest_migrate ())
     return 1;
-  }
-  g_free (cmd);
-  g_free (out);
-  g_free (errout);
   /* one process: the tests stop and start the shared server */
   g_setenv ("CK_FORK", "no", TRUE);
   gst_check_init (&argc, &argv);

@@ -5,6 +5,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/axion/axion.h>
 #include <libpq-fe.h>
+#include "pgtest.h"
 
 #define W 640
 #define H 480
@@ -182,8 +183,7 @@ track_suite (void)
 int
 main (int argc, char **argv)
 {
-  gchar *cmd, *out = NULL, *errout = NULL;
-  gint status, rc;
+  gint rc;
 
   if (g_getenv ("AXION_TEST_PG_CONNINFO") == NULL ||
       g_getenv ("AXION_TEST_REDIS_SOCKET") == NULL) {
@@ -198,15 +198,8 @@ main (int argc, char **argv)
     g_setenv ("XDG_STATE_HOME", state, TRUE);
     g_free (state);
   }
-  cmd = g_strdup_printf ("%s/tools/axion-db migrate", AXION_SRCDIR);
-  if (!g_spawn_command_line_sync (cmd, &out, &errout, &status, NULL) ||
-      !g_spawn_check_wait_status (status, NULL)) {
-    g_printerr ("migrate failed: %s%s\n", out, errout);
+  if (!pgtest_migrate ())
     return 1;
-  }
-  g_free (cmd);
-  g_free (out);
-  g_free (errout);
   conn = PQconnectdb (g_getenv ("AXION_TEST_PG_CONNINFO"));
   g_setenv ("CK_FORK", "no", TRUE);
   gst_check_init (&argc, &argv);
