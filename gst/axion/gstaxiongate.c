@@ -153,23 +153,19 @@ GST_ELEMENT_REGISTER_DEFINE (
 
 /* ---- state -------------------------------------------------------------- */
 
-/* Drops the frames held, counting those never decoded as skipped. */
-static void
-clear_history (GstAxionGate *self)
-{
-  guint n = axion_gate_history_clear (&self->hist);
-
-  GST_OBJECT_LOCK (self);
-  self->st.skipped += n;
-  GST_OBJECT_UNLOCK (self);
-}
-
 static void
 count_skipped (GstAxionGate *self, guint n)
 {
   GST_OBJECT_LOCK (self);
   self->st.skipped += n;
   GST_OBJECT_UNLOCK (self);
+}
+
+/* Drops the frames held, counting those never decoded as skipped. */
+static void
+clear_history (GstAxionGate *self)
+{
+  count_skipped (self, axion_gate_history_clear (&self->hist));
 }
 
 static void
