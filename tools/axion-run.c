@@ -97,6 +97,39 @@ print_status (AxionRunCamera *c, guint i, gboolean log_now)
 /* FALSE while the cameras wait for the id node lease */
 static gboolean cameras_started;
 
+#ifdef HAVE_NODE_LEASE
+static AxionNodeLease *node_lease;
+
+/* A lease lost mid-run (its store away for longer than 0.9 of the lease)
+ * is said once, and its return: meanwhile the pipelines wait in the
+ * element that makes the next id, and the runner's own writes wait in
+ * the store's worker; the main loop goes on. */
+static void
+watch_node_lease (void)
+{
+  static gboolean lost;
+  static gint64 lost_us;
+  gboolean valid;
+
+  if (node_lease == NULL || axion_node_lease_is_local (node_lease))
+    return;
+  valid = axion_node_lease_is_valid (node_lease);
+  if (!valid && !lost) {
+    lost_us = g_get_monotonic_time ();
+    g_printerr ("%s: id node lease lost (%s did not answer the renewals in "
+                "time): ids wait until it is leased again, and the "
+                "cameras' frames with them (docs/scaling.md)\n",
+        PROG, axion_node_lease_get_store_name (node_lease));
+  } else if (valid && lost) {
+    g_print ("%s: id node %d leased from %s again after %.1f s\n", PROG,
+        axion_node_lease_wait (node_lease, 0),
+        axion_node_lease_get_store_name (node_lease),
+        (g_get_monotonic_time () - lost_us) / 1e6);
+  }
+  lost = !valid;
+}
+#endif
+
 static gboolean
 tick (gpointer data)
 {
@@ -108,6 +141,9 @@ tick (gpointer data)
     axion_run_http_tick ();
     return G_SOURCE_CONTINUE;
   }
+#ifdef HAVE_NODE_LEASE
+  watch_node_lease ();
+#endif
   if (axion_run.tty)
     g_print ("\r");
   for (guint i = 0; i < cameras ()->len; i++) {
@@ -412,8 +448,6 @@ check_only (void)
  */
 
 #ifdef HAVE_NODE_LEASE
-static AxionNodeLease *node_lease;
-
 /* The store that leases the node: AXION_NODE_LEASE=postgresql|redis, by
  * default the database, else Redis (docs/scaling.md) */
 static AxionNodeLease *

@@ -47,7 +47,6 @@ system_alert (AxionRunCamera *c, const gchar *rule, gchar *title,
   JsonGenerator *g = json_generator_new ();
   JsonNode *root = json_builder_get_root (data);
 
-  a->alert_id = gst_axion_id_next ();
   a->type = GST_AXION_ALERT_SYSTEM;
   a->severity = 4;
   a->priority = 2;
@@ -65,35 +64,68 @@ system_alert (AxionRunCamera *c, const gchar *rule, gchar *title,
   return a;
 }
 
-/* the alerts row, and the message for each configured channel */
-static void
-raise_alert (AxionRunCamera *c, GstAxionAlert *a)
+/* an alert on its way to the store's worker, with where it goes (read
+ * here, on the main loop) */
+typedef struct
 {
-  GstAxionRow *row = gst_axion_row_alert_full (a, NULL);
-  gchar *json = gst_axion_alert_to_json (a), *id, *entry;
+  GstAxionAlert *alert;
+  AxionRunStore *store;
+  gchar *mqtt_topic; /* NULL: no MQTT */
+  gboolean webhook;
+} Pending;
 
-  id = g_strdup_printf ("%" G_GINT64_FORMAT, a->alert_id);
-  if (row)
-    axion_run_store_insert (axion_run.store, row);
-  if (var ("MQTT_URL")) {
-    gchar *topic = g_strdup_printf ("%s/%s/alert",
-        var ("MQTT_TOPIC_PREFIX") ? var ("MQTT_TOPIC_PREFIX") : "axis-is",
-        c->id);
-    entry = queue_entry (id, topic, json);
-    axion_run_store_queue_message (axion_run.store, "mqtt", entry);
+static void
+pending_free (Pending *p)
+{
+  gst_axion_alert_free (p->alert);
+  g_free (p->mqtt_topic);
+  g_free (p);
+}
+
+/* on the store's worker, with the alert's id (taken there: without a node
+ * lease the alert waits for one, the main loop does not): the message for
+ * each configured channel, and the alerts row */
+static GstAxionRow *
+alert_with_id (gint64 alert_id, gpointer data)
+{
+  Pending *p = data;
+  GstAxionAlert *a = p->alert;
+  gchar *json, *id, *entry;
+
+  a->alert_id = alert_id;
+  json = gst_axion_alert_to_json (a);
+  id = g_strdup_printf ("%" G_GINT64_FORMAT, alert_id);
+  if (p->mqtt_topic) {
+    entry = queue_entry (id, p->mqtt_topic, json);
+    axion_run_store_queue_message (p->store, "mqtt", entry);
     g_free (entry);
-    g_free (topic);
   }
-  if (var ("WEBHOOK_URL")) {
+  if (p->webhook) {
     entry = queue_entry (id, "webhook", json);
-    axion_run_store_queue_message (axion_run.store, "webhook", entry);
+    axion_run_store_queue_message (p->store, "webhook", entry);
     g_free (entry);
   }
-  g_print ("%s: camera %s: %s: alert %s\n", AXION_RUN_PROG, c->id,
+  g_print ("%s: camera %s: %s: alert %s\n", AXION_RUN_PROG, a->camera_id,
       a->description, id);
   g_free (id);
   g_free (json);
-  gst_axion_alert_free (a);
+  return gst_axion_row_alert_full (a, NULL);
+}
+
+static void
+raise_alert (AxionRunCamera *c, GstAxionAlert *a)
+{
+  Pending *p = g_new0 (Pending, 1);
+
+  p->alert = a;
+  p->store = axion_run.store;
+  if (var ("MQTT_URL"))
+    p->mqtt_topic = g_strdup_printf ("%s/%s/alert",
+        var ("MQTT_TOPIC_PREFIX") ? var ("MQTT_TOPIC_PREFIX") : "axis-is",
+        c->id);
+  p->webhook = var ("WEBHOOK_URL") != NULL;
+  axion_run_store_insert_with_id (axion_run.store, a->created_us, alert_with_id,
+      p, (GDestroyNotify) pending_free);
 }
 
 void

@@ -19,6 +19,7 @@
 #include "axionruncamera.h"
 #include "axionrunconfig.h"
 #include "axionrunhttp.h"
+#include "axionrunmetrics.h"
 #include "axionrunstore.h"
 
 #include <gst/axion/axion.h>
@@ -56,28 +57,57 @@ set_level (BwCam *b, gint level)
   b->level_since_us = g_get_monotonic_time ();
 }
 
-static void
-audit (BwCam *b, gint from, gint to, const gchar *reason)
+/* a quality change on its way to the store's worker, which takes its id
+ * (without a node lease it waits there; the main loop does not) */
+typedef struct
 {
+  gchar *camera_id, *action, *from, *to;
+  gint64 time_us;
+} Audit;
+
+static void
+audit_free (Audit *a)
+{
+  g_free (a->camera_id);
+  g_free (a->action);
+  g_free (a->from);
+  g_free (a->to);
+  g_free (a);
+}
+
+static GstAxionRow *
+audit_row (gint64 audit_id, gpointer data)
+{
+  Audit *a = data;
   GstAxionAuditEntry e = { 0 };
-  gchar *action = g_strconcat ("bandwidth.", reason, NULL);
-  GstAxionRow *row;
 
   e.event_type = "config_change";
   e.entity_type = "camera";
-  e.entity_id = b->c->id;
-  e.action = action;
+  e.entity_id = a->camera_id;
+  e.action = a->action;
   e.action_status = "success";
   e.service_name = PROG;
   e.property = "quality_level";
-  e.old_value = from >= 0
-      ? g_array_index (axion_run_bw.levels, AxionBwLevel, from).name
+  e.old_value = a->from;
+  e.new_value = a->to;
+  e.time_us = a->time_us;
+  return gst_axion_row_audit_log (&e, audit_id, NULL);
+}
+
+static void
+audit (BwCam *b, gint from, gint to, const gchar *reason)
+{
+  Audit *a = g_new0 (Audit, 1);
+
+  a->camera_id = g_strdup (b->c->id);
+  a->action = g_strconcat ("bandwidth.", reason, NULL);
+  a->from = from >= 0
+      ? g_strdup (g_array_index (axion_run_bw.levels, AxionBwLevel, from).name)
       : NULL;
-  e.new_value = g_array_index (axion_run_bw.levels, AxionBwLevel, to).name;
-  row = gst_axion_row_audit_log (&e, 0, NULL);
-  if (row)
-    axion_run_store_insert (axion_run.store, row);
-  g_free (action);
+  a->to = g_strdup (g_array_index (axion_run_bw.levels, AxionBwLevel, to).name);
+  a->time_us = g_get_real_time ();
+  axion_run_store_insert_with_id (
+      axion_run.store, a->time_us, audit_row, a, (GDestroyNotify) audit_free);
 }
 
 /* ---- the cameras -----------------------------------------------------------
@@ -180,22 +210,16 @@ activity (BwCam *b)
 static void
 metrics (BwCam *b)
 {
-  GstAxionMetric m = { "bandwidth_kbps", "gauge", "bandwidth", b->c->id,
-    b->kbps, "kbps", NULL, 0 };
-  GstAxionRow *row;
+  AxionRunStore *s = axion_run.store;
 
-  if (b->kbps >= 0 && (row = gst_axion_row_system_metric (&m, 0, NULL)))
-    axion_run_store_insert (axion_run.store, row);
+  if (b->kbps >= 0)
+    axion_run_metric (
+        s, "bandwidth_kbps", "gauge", "bandwidth", b->c->id, b->kbps, "kbps");
   if (b->level >= 0) {
-    m.name = "bandwidth_allocated_kbps";
-    m.value = axion_run_bw.level_kbps[b->level];
-    if ((row = gst_axion_row_system_metric (&m, 0, NULL)))
-      axion_run_store_insert (axion_run.store, row);
-    m.name = "bandwidth_quality_level";
-    m.value = b->level;
-    m.unit = "count";
-    if ((row = gst_axion_row_system_metric (&m, 0, NULL)))
-      axion_run_store_insert (axion_run.store, row);
+    axion_run_metric (s, "bandwidth_allocated_kbps", "gauge", "bandwidth",
+        b->c->id, axion_run_bw.level_kbps[b->level], "kbps");
+    axion_run_metric (s, "bandwidth_quality_level", "gauge", "bandwidth",
+        b->c->id, b->level, "count");
   }
 }
 

@@ -18,21 +18,59 @@ typedef struct
   guint64 frames;
 } CpuMark;
 
+/* a metric on its way to the store's worker, which takes its id */
+typedef struct
+{
+  gchar *name, *type, *component, *source, *unit;
+  gdouble value;
+  gint64 time_us;
+} Metric;
+
 static void
-metric (AxionRunStore *s, const gchar *name, const gchar *type,
+metric_free (Metric *m)
+{
+  g_free (m->name);
+  g_free (m->type);
+  g_free (m->component);
+  g_free (m->source);
+  g_free (m->unit);
+  g_free (m);
+}
+
+static GstAxionRow *
+metric_row (gint64 metric_id, gpointer data)
+{
+  Metric *m = data;
+  GstAxionMetric am = { m->name, m->type, m->component, m->source, m->value,
+    m->unit, NULL, m->time_us };
+  GError *err = NULL;
+  GstAxionRow *row = gst_axion_row_system_metric (&am, metric_id, &err);
+
+  if (row == NULL) {
+    g_printerr ("%s: metric %s: %s\n", AXION_RUN_PROG, m->name, err->message);
+    g_error_free (err);
+  }
+  return row;
+}
+
+/* the row is made on the store's worker: its id may have to wait for the
+ * node lease there, and the main loop must not */
+void
+axion_run_metric (AxionRunStore *s, const gchar *name, const gchar *type,
     const gchar *component, const gchar *source, gdouble value,
     const gchar *unit)
 {
-  GstAxionMetric m = { name, type, component, source, value, unit, NULL, 0 };
-  GError *err = NULL;
-  GstAxionRow *row = gst_axion_row_system_metric (&m, 0, &err);
+  Metric *m = g_new0 (Metric, 1);
 
-  if (row) {
-    axion_run_store_insert (s, row);
-  } else {
-    g_printerr ("%s: metric %s: %s\n", AXION_RUN_PROG, name, err->message);
-    g_error_free (err);
-  }
+  m->name = g_strdup (name);
+  m->type = g_strdup (type);
+  m->component = g_strdup (component);
+  m->source = g_strdup (source);
+  m->unit = g_strdup (unit);
+  m->value = value;
+  m->time_us = g_get_real_time ();
+  axion_run_store_insert_with_id (
+      s, m->time_us, metric_row, m, (GDestroyNotify) metric_free);
 }
 
 static void
@@ -42,11 +80,12 @@ dlpu_metrics (AxionRunStore *s, const gchar *id, const GstStructure *st)
   guint64 u64;
 
   if (gst_structure_get_double (st, "accelerator-utilisation", &d))
-    metric (s, "dlpu_utilisation", "gauge", "dlpu", id, d, "ratio");
+    axion_run_metric (s, "dlpu_utilisation", "gauge", "dlpu", id, d, "ratio");
   if (gst_structure_get_double (st, "wait-ms-avg", &d))
-    metric (s, "dlpu_wait_ms", "gauge", "dlpu", id, d, "ms");
+    axion_run_metric (s, "dlpu_wait_ms", "gauge", "dlpu", id, d, "ms");
   if (gst_structure_get_uint64 (st, "inferences-run", &u64))
-    metric (s, "dlpu_inferences", "counter", "dlpu", id, u64, "count");
+    axion_run_metric (
+        s, "dlpu_inferences", "counter", "dlpu", id, u64, "count");
 }
 
 /* component "mqtt" (the schema document's) or "webhooksink": delivered,
@@ -63,13 +102,13 @@ delivery_metrics (AxionRunStore *s, const gchar *component, const gchar *id,
     if (gst_structure_get_uint64 (st, counters[i], &u64)) {
       gchar *name = g_strdup_printf ("%s_%s", comp, counters[i]);
       g_strdelimit (name, "-", '_');
-      metric (s, name, "counter", comp, id, u64, "count");
+      axion_run_metric (s, name, "counter", comp, id, u64, "count");
       g_free (name);
     }
   }
   if (gst_structure_get_uint64 (st, "queue-depth", &u64)) {
     gchar *name = g_strdup_printf ("%s_queue_depth", comp);
-    metric (s, name, "gauge", comp, id, u64, "count");
+    axion_run_metric (s, name, "gauge", comp, id, u64, "count");
     g_free (name);
   }
 }
@@ -84,17 +123,20 @@ sink_metrics (AxionRunStore *s, const gchar *factory, const gchar *id,
 
   if (g_str_equal (factory, "axionpgsink")) {
     if (gst_structure_get_uint (st, "queued-batches", &u))
-      metric (s, "db_queued_batches", "gauge", "runner", id, u, "count");
+      axion_run_metric (
+          s, "db_queued_batches", "gauge", "runner", id, u, "count");
     if (gst_structure_get_double (st, "lag-ms", &d))
-      metric (s, "db_lag_ms", "gauge", "runner", id, d, "ms");
+      axion_run_metric (s, "db_lag_ms", "gauge", "runner", id, d, "ms");
   } else if (g_str_equal (factory, "axionmqttsink") ||
       g_str_equal (factory, "axionwebhooksink")) {
     delivery_metrics (s, factory + 5, id, st);
   } else if (g_str_equal (factory, "axionredissink")) {
     if (gst_structure_get_uint (st, "pending-events", &u))
-      metric (s, "redis_pending_events", "gauge", "runner", id, u, "count");
+      axion_run_metric (
+          s, "redis_pending_events", "gauge", "runner", id, u, "count");
     if (gst_structure_get_uint64 (st, "dropped-events", &u64))
-      metric (s, "redis_dropped_events", "counter", "runner", id, u64, "count");
+      axion_run_metric (
+          s, "redis_dropped_events", "counter", "runner", id, u64, "count");
   }
 }
 
@@ -125,7 +167,7 @@ cpu_metrics (AxionRunStore *s, AxionRunCamera *c, GstElement *e,
   if (u64 <= prev.frames)
     return;
   m = g_strdup_printf ("%s_cpu_ms_per_frame", factory + 5);
-  metric (s, m, "gauge", factory, c->id,
+  axion_run_metric (s, m, "gauge", factory, c->id,
       (d - prev.cpu_ms) / (gdouble) (u64 - prev.frames), "ms");
   g_free (m);
   mark->cpu_ms = d;
@@ -187,11 +229,12 @@ camera_metrics (AxionRunStore *s, AxionRunCamera *c)
 {
   guint f = g_atomic_int_get (&c->frames);
 
-  metric (s, "fps", "gauge", "runner", c->id, (f - c->frames_at_metrics) / 10.0,
-      "fps");
-  metric (s, "frames", "counter", "runner", c->id, f, "count");
-  metric (s, "outages", "counter", "runner", c->id, c->outages, "count");
-  metric (s, "online", "gauge", "runner", c->id,
+  axion_run_metric (s, "fps", "gauge", "runner", c->id,
+      (f - c->frames_at_metrics) / 10.0, "fps");
+  axion_run_metric (s, "frames", "counter", "runner", c->id, f, "count");
+  axion_run_metric (
+      s, "outages", "counter", "runner", c->id, c->outages, "count");
+  axion_run_metric (s, "online", "gauge", "runner", c->id,
       c->state == AXION_CAM_ONLINE ? 1 : 0, "bool");
   c->frames_at_metrics = f;
   if (c->pipe)

@@ -16,4 +16,10 @@ G_BEGIN_DECLS
  * 1-minute rollup each minute. Queued on @store, never waiting. */
 void axion_run_metrics_write (AxionRunStore *store, GPtrArray *cameras);
 
+/* One system_metrics row, stamped now; its id is taken on the store's
+ * worker (without a node lease it waits there, the caller never does). */
+void axion_run_metric (AxionRunStore *store, const gchar *name,
+    const gchar *type, const gchar *component, const gchar *source,
+    gdouble value, const gchar *unit);
+
 G_END_DECLS

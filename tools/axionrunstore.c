@@ -39,6 +39,7 @@ typedef enum
   JOB_STATUS,
   JOB_ROLLUP,
   JOB_QUEUE,
+  JOB_WITH_ID,
   JOB_CONNECT,
   JOB_STOP,
 } JobKind;
@@ -53,7 +54,10 @@ typedef struct
   gchar *data;
   gchar *why; /* a status change's reason (§2.2 last_error when offline) */
   gint64 time_us;
-  gint64 event_id;
+  gint64 event_id; /* taken on the worker (take_id ()) */
+  AxionRunStoreRowFn build;
+  gpointer build_data;
+  GDestroyNotify build_free;
 } Job;
 
 struct _AxionRunStore
@@ -67,6 +71,7 @@ struct _AxionRunStore
   GCond cond;
   gboolean done;
   gboolean drop_warned;
+  gint n_held; /* jobs waiting for an id (atomic: bounds the queue) */
   /* the worker's own */
 #ifdef HAVE_PQ
   PGconn *pg;
@@ -86,6 +91,8 @@ job_free (Job *j)
   g_free (j->camera_id);
   g_free (j->data);
   g_free (j->why);
+  if (j->build_free)
+    j->build_free (j->build_data);
   g_free (j);
 }
 
@@ -219,16 +226,32 @@ pg_roundtrip (PGconn *c, gint64 deadline, gboolean *ok)
   }
 }
 
-static void
-pg_exec (AxionRunStore *s, const gchar *sql, gint n, const gchar *const *p)
+static gboolean
+pg_send (AxionRunStore *s, const gchar *sql, gint n, const gchar *const *p)
 {
   gboolean ok = TRUE;
 
+  return PQsendQueryParams (s->pg, sql, n, NULL, p, NULL, NULL, 0) &&
+      pg_roundtrip (s->pg, g_get_monotonic_time () + STATEMENT_US, &ok);
+}
+
+static void
+pg_exec (AxionRunStore *s, const gchar *sql, gint n, const gchar *const *p)
+{
   if (!pg_ready (s))
     return;
-  if (PQsendQueryParams (s->pg, sql, n, NULL, p, NULL, NULL, 0) &&
-      pg_roundtrip (s->pg, g_get_monotonic_time () + STATEMENT_US, &ok))
+  if (pg_send (s, sql, n, p))
     return;
+  if (PQstatus (s->pg) == CONNECTION_BAD) {
+    /* closed, not hung: the server restarted since our last write (its
+     * first write after an outage). A new connection at once, not in
+     * 10 s: the writes of those 10 s would be lost */
+    g_clear_pointer (&s->pg, PQfinish);
+    if (!pg_ready (s)) /* it said why, and retries in 10 s */
+      return;
+    if (pg_send (s, sql, n, p))
+      return;
+  }
   g_printerr ("%s: PostgreSQL did not answer within %d s (camera status); "
               "reconnecting in 10 s\n",
       AXION_RUN_PROG, (gint) (STATEMENT_US / G_USEC_PER_SEC));
@@ -415,22 +438,94 @@ run_job (AxionRunStore *s, Job *j)
     pg_exec (s, "SELECT rollup_system_metrics()", 0, NULL);
 #endif
     break;
+  case JOB_WITH_ID: {
+    GstAxionRow *row = j->build (j->event_id, j->build_data);
+#ifdef HAVE_PQ
+    if (row)
+      pg_insert_row (s, row);
+#endif
+    if (row)
+      gst_axion_row_free (row);
+    break;
+  }
   default:
     break;
   }
 }
 
+/* A write that needs a new id (a camera status event, an alert, a metric)
+ * takes it here, never where it was queued: without a valid node lease
+ * (its store away for longer than the lease) making an id waits, and the
+ * main loop must not (it answers HTTP and signals, and notices stalled
+ * cameras; test runner_lease_lost). FALSE: no lease now. */
+static gboolean
+take_id (Job *j)
+{
+  GstAxionIdGenerator *gen = gst_axion_id_generator_get_default ();
+
+  if (j->kind != JOB_STATUS && j->kind != JOB_WITH_ID)
+    return TRUE;
+  return gst_axion_id_generator_try_next_at (
+      gen, j->time_us / 1000, &j->event_id);
+}
+
+/* the writes held for an id, in their order, as far as ids can be had */
+static void
+run_held (AxionRunStore *s, GQueue *held)
+{
+  Job *j;
+
+  while ((j = g_queue_peek_head (held)) && take_id (j)) {
+    /* the lease is back, so its store answers again: the others are
+     * tried at once too, not when their retry time comes */
+    s->pg_retry_us = s->rds_retry_us = 0;
+    g_queue_pop_head (held);
+    g_atomic_int_add (&s->n_held, -1);
+    run_job (s, j);
+    job_free (j);
+  }
+}
+
+/* while writes wait for an id: how often the lease is looked at again (a
+ * renewal on the lease's thread gives it back) */
+#define HELD_POLL_US (200 * 1000)
+
 static gpointer
 worker (gpointer data)
 {
   AxionRunStore *s = data;
+  GQueue held = G_QUEUE_INIT;
   Job *j;
 
-  while ((j = g_async_queue_pop (s->queue))->kind != JOB_STOP) {
+  for (;;) {
+    run_held (s, &held);
+    j = g_queue_is_empty (&held)
+        ? g_async_queue_pop (s->queue)
+        : g_async_queue_timeout_pop (s->queue, HELD_POLL_US);
+    if (j == NULL)
+      continue;
+    if (j->kind == JOB_STOP)
+      break;
+    if (!g_queue_is_empty (&held) || !take_id (j)) {
+      /* behind the held ones (the order of a camera's status changes);
+       * writes that need no id go on */
+      if (j->kind == JOB_STATUS || j->kind == JOB_WITH_ID) {
+        g_queue_push_tail (&held, j);
+        g_atomic_int_inc (&s->n_held);
+        continue;
+      }
+    }
     run_job (s, j);
     job_free (j);
   }
   job_free (j);
+  run_held (s, &held);
+  if (!g_queue_is_empty (&held))
+    g_printerr ("%s: %u camera status changes, alerts and metrics not "
+                "written: no id node lease at exit (its store was away; "
+                "docs/scaling.md)\n",
+        AXION_RUN_PROG, g_queue_get_length (&held));
+  g_queue_clear_full (&held, (GDestroyNotify) job_free);
 #ifdef HAVE_PQ
   g_clear_pointer (&s->pg, PQfinish);
 #endif
@@ -447,7 +542,9 @@ worker (gpointer data)
 static void
 push (AxionRunStore *s, Job *j)
 {
-  if (j->kind != JOB_STOP && g_async_queue_length (s->queue) >= MAX_JOBS) {
+  if (j->kind != JOB_STOP &&
+      g_async_queue_length (s->queue) + g_atomic_int_get (&s->n_held) >=
+          MAX_JOBS) {
     if (!s->drop_warned)
       g_printerr ("%s: the database and Redis are behind by %d writes; "
                   "dropping camera status and metrics until they catch up\n",
@@ -543,7 +640,20 @@ axion_run_store_camera_status (AxionRunStore *s, const gchar *camera_id,
   j->data = g_strdup (data_json);
   j->why = g_strdup (why);
   j->time_us = g_get_real_time ();
-  j->event_id = gst_axion_id_next ();
+  push (s, j);
+}
+
+void
+axion_run_store_insert_with_id (AxionRunStore *s, gint64 time_us,
+    AxionRunStoreRowFn build, gpointer data, GDestroyNotify free_data)
+{
+  Job *j = g_new0 (Job, 1);
+
+  j->kind = JOB_WITH_ID;
+  j->time_us = time_us;
+  j->build = build;
+  j->build_data = data;
+  j->build_free = free_data;
   push (s, j);
 }
 

@@ -37,6 +37,17 @@ void axion_run_store_insert (AxionRunStore *s, GstAxionRow *row);
 void axion_run_store_camera_status (AxionRunStore *s, const gchar *camera_id,
     gboolean online, guint64 frame, const gchar *data_json, const gchar *why);
 
+/* Builds a row that needs a new id (an alert, a metric), called on the
+ * store's worker with that id; returns the row to insert, or NULL. */
+typedef GstAxionRow *(*AxionRunStoreRowFn) (gint64 id, gpointer data);
+
+/* Inserts the row @build makes with an id stamped @time_us (wall clock,
+ * µs). The id is taken on the worker: without a valid node lease the
+ * write waits there, in order, for the lease to come back, and the caller
+ * never waits (docs/scaling.md). @data is freed with @free_data. */
+void axion_run_store_insert_with_id (AxionRunStore *s, gint64 time_us,
+    AxionRunStoreRowFn build, gpointer data, GDestroyNotify free_data);
+
 /* SELECT rollup_system_metrics() */
 /* an entry of the delivery sinks' §2.6 failed list of @channel ("mqtt",
  * "webhook"): {"id","topic","payload",...}; any running sink of the

@@ -45,9 +45,18 @@ struct _AxionNodeLease
   gchar *holder;
   GstAxionIdGenerator *gen;
   guint ttl_ms;
-  gint64 floor_ms;       /* the previous holder's cap: our ids are later */
-  gint64 valid_until_us; /* monotonic: our ids stop then unless renewed */
+  gint64 floor_ms; /* the previous holder's cap: our ids are later */
+  /* monotonic: our ids stop then unless renewed (written under lock) */
+  gint64 valid_until_us;
 };
+
+static void
+set_valid_until (AxionNodeLease *l, gint64 until_us)
+{
+  g_mutex_lock (&l->lock);
+  l->valid_until_us = until_us;
+  g_mutex_unlock (&l->lock);
+}
 
 static void
 set_node (AxionNodeLease *l, gint node)
@@ -79,8 +88,9 @@ acquire (AxionNodeLease *l, const gchar **why)
     return step;
   /* the store ends the lease ttl after it ran the request; we stop a
    * tenth earlier than ttl after sending it */
+  set_valid_until (l, sent_us + (gint64) l->ttl_ms * 900);
   gst_axion_id_generator_set_lease (
-      l->gen, node, l->floor_ms, cap_ms, sent_us + (gint64) l->ttl_ms * 900);
+      l->gen, node, l->floor_ms, cap_ms, l->valid_until_us);
   set_node (l, node);
   count (l, &l->counts.acquired);
   GST_INFO ("node lease: node %d acquired from %s (ids after %" G_GINT64_FORMAT
@@ -101,7 +111,7 @@ renew (AxionNodeLease *l)
   if (step != AXION_LEASE_OK)
     return step;
   if (held) {
-    l->valid_until_us = sent_us + (gint64) l->ttl_ms * 900;
+    set_valid_until (l, sent_us + (gint64) l->ttl_ms * 900);
     gst_axion_id_generator_set_lease (
         l->gen, l->node, l->floor_ms, cap_ms, l->valid_until_us);
     count (l, &l->counts.renewed);
@@ -237,6 +247,18 @@ axion_node_lease_wait (AxionNodeLease *l, guint timeout_ms)
   node = l->node;
   g_mutex_unlock (&l->lock);
   return node;
+}
+
+gboolean
+axion_node_lease_is_valid (AxionNodeLease *l)
+{
+  gboolean valid;
+
+  g_mutex_lock (&l->lock);
+  valid = l->local ||
+      (l->node >= 0 && g_get_monotonic_time () < l->valid_until_us);
+  g_mutex_unlock (&l->lock);
+  return valid;
 }
 
 gboolean

@@ -64,6 +64,11 @@ AxionNodeLease *axion_node_lease_start_redis (const gchar *url,
  * axion_node_lease_is_local()). */
 gint axion_node_lease_wait (AxionNodeLease *l, guint timeout_ms);
 
+/* TRUE while ids can be made: the node's lease was renewed in time (or
+ * the local node). FALSE before the first lease, and from 0.9 of the
+ * lease after the last renewal that reached the store until the next. */
+gboolean axion_node_lease_is_valid (AxionNodeLease *l);
+
 /* TRUE when the store can never lease (not migrated, or it refused us):
  * the generator went back to its local node */
 gboolean axion_node_lease_is_local (AxionNodeLease *l);
