@@ -30,6 +30,8 @@
 #endif
 
 #define MAX_JOBS 10000
+/* records kept while PostgreSQL is away (pg_keep ()) */
+#define MAX_BACKLOG 10000
 #define RETRY_US (10 * G_USEC_PER_SEC)
 #define STATEMENT_US (5 * G_USEC_PER_SEC)
 
@@ -81,7 +83,28 @@ struct _AxionRunStore
 #endif
   gint64 pg_retry_us, rds_retry_us;
   gboolean pg_warned, pg_off, rds_off;
+  GQueue backlog; /* PgWrite: records PostgreSQL did not take yet */
+  guint64 backlog_dropped;
 };
+
+/* a record written while PostgreSQL was away: a statement and its
+ * parameters, sent again in order once it answers */
+typedef struct
+{
+  gchar *sql;
+  gint n;
+  gchar **p; /* n values, NULL for SQL NULL */
+} PgWrite;
+
+static void
+pg_write_free (PgWrite *w)
+{
+  for (gint i = 0; i < w->n; i++)
+    g_free (w->p[i]);
+  g_free (w->p);
+  g_free (w->sql);
+  g_free (w);
+}
 
 static void
 job_free (Job *j)
@@ -235,22 +258,24 @@ pg_send (AxionRunStore *s, const gchar *sql, gint n, const gchar *const *p)
       pg_roundtrip (s->pg, g_get_monotonic_time () + STATEMENT_US, &ok);
 }
 
-static void
-pg_exec (AxionRunStore *s, const gchar *sql, gint n, const gchar *const *p)
+/* TRUE: done (written, or refused by the database, which was said);
+ * FALSE: not taken (the database away, or it did not answer in time) */
+static gboolean
+pg_try (AxionRunStore *s, const gchar *sql, gint n, const gchar *const *p)
 {
   if (!pg_ready (s))
-    return;
+    return FALSE;
   if (pg_send (s, sql, n, p))
-    return;
+    return TRUE;
   if (PQstatus (s->pg) == CONNECTION_BAD) {
     /* closed, not hung: the server restarted since our last write (its
      * first write after an outage). A new connection at once, not in
-     * 10 s: the writes of those 10 s would be lost */
+     * 10 s */
     g_clear_pointer (&s->pg, PQfinish);
     if (!pg_ready (s)) /* it said why, and retries in 10 s */
-      return;
+      return FALSE;
     if (pg_send (s, sql, n, p))
-      return;
+      return TRUE;
   }
   g_printerr ("%s: PostgreSQL did not answer within %d s (camera status); "
               "reconnecting in 10 s\n",
@@ -258,6 +283,67 @@ pg_exec (AxionRunStore *s, const gchar *sql, gint n, const gchar *const *p)
   g_clear_pointer (&s->pg, PQfinish);
   s->pg_warned = TRUE;
   s->pg_retry_us = g_get_monotonic_time () + RETRY_US;
+  return FALSE;
+}
+
+/* A record (camera status, alert, audit row) PostgreSQL did not take is
+ * kept, in order, and sent again when it answers (ids make a second
+ * write of a row a no-op). Bounded: past MAX_BACKLOG the oldest go, said
+ * once an outage. */
+static void
+pg_keep (AxionRunStore *s, const gchar *sql, gint n, const gchar *const *p)
+{
+  PgWrite *w = g_new0 (PgWrite, 1);
+
+  if (g_queue_get_length (&s->backlog) >= MAX_BACKLOG) {
+    pg_write_free (g_queue_pop_head (&s->backlog));
+    if (s->backlog_dropped++ == 0)
+      g_printerr ("%s: PostgreSQL away: %d camera status, alert and audit "
+                  "writes wait; the oldest are dropped from now on\n",
+          AXION_RUN_PROG, MAX_BACKLOG);
+  }
+  w->sql = g_strdup (sql);
+  w->n = n;
+  w->p = g_new0 (gchar *, MAX (n, 1));
+  for (gint i = 0; i < n; i++)
+    w->p[i] = g_strdup (p[i]);
+  g_queue_push_tail (&s->backlog, w);
+}
+
+/* the kept records, in order, as far as PostgreSQL takes them */
+static void
+pg_flush (AxionRunStore *s)
+{
+  guint n = 0;
+  PgWrite *w;
+
+  while ((w = g_queue_peek_head (&s->backlog)) &&
+      pg_try (s, w->sql, w->n, (const gchar *const *) w->p)) {
+    pg_write_free (g_queue_pop_head (&s->backlog));
+    n++;
+  }
+  if (n && g_queue_is_empty (&s->backlog)) {
+    g_print ("%s: PostgreSQL answers again: %u camera status, alert and "
+             "audit writes of the outage written (%" G_GUINT64_FORMAT
+             " dropped)\n",
+        AXION_RUN_PROG, n, s->backlog_dropped);
+    s->backlog_dropped = 0;
+  }
+}
+
+/* @keep: a record, kept while PostgreSQL is away (not a metric: a
+ * sample, the next one comes in 10 s) */
+static void
+pg_exec (AxionRunStore *s, const gchar *sql, gint n, const gchar *const *p,
+    gboolean keep)
+{
+  pg_flush (s);
+  if (!g_queue_is_empty (&s->backlog) || !pg_try (s, sql, n, p)) {
+    /* an empty conninfo only tried the PG* defaults; a refused one
+     * never writes */
+    if (keep && *s->conninfo && !s->pg_off)
+      pg_keep (s, sql, n, p);
+  }
 }
 
 /* the columns the row has, in the table's order */
@@ -283,7 +369,8 @@ pg_insert_row (AxionRunStore *s, GstAxionRow *row)
   }
   g_string_append_printf (
       sql, ") VALUES (%s) ON CONFLICT DO NOTHING", vals->str);
-  pg_exec (s, sql->str, params->len, (const gchar *const *) params->pdata);
+  pg_exec (s, sql->str, params->len, (const gchar *const *) params->pdata,
+      t != GST_AXION_TABLE_SYSTEM_METRICS);
   g_ptr_array_unref (params);
   g_string_free (sql, TRUE);
   g_string_free (vals, TRUE);
@@ -303,8 +390,9 @@ pg_status (AxionRunStore *s, Job *j)
       "INSERT INTO camera_events (event_id, camera_id, event_type, "
       "event_timestamp, frame_number, event_data) VALUES ($1, $2, $3, "
       "to_timestamp($4::float8), $5, $6::jsonb) ON CONFLICT DO NOTHING",
-      6, p);
-  pg_exec (s, "UPDATE cameras SET status = $2 WHERE camera_id = $1", 2, u);
+      6, p, TRUE);
+  pg_exec (
+      s, "UPDATE cameras SET status = $2 WHERE camera_id = $1", 2, u, TRUE);
   g_free (id);
   g_free (frame);
   g_free (ts);
@@ -435,7 +523,7 @@ run_job (AxionRunStore *s, Job *j)
     break;
   case JOB_ROLLUP:
 #ifdef HAVE_PQ
-    pg_exec (s, "SELECT rollup_system_metrics()", 0, NULL);
+    pg_exec (s, "SELECT rollup_system_metrics()", 0, NULL, FALSE);
 #endif
     break;
   case JOB_WITH_ID: {
@@ -487,8 +575,36 @@ run_held (AxionRunStore *s, GQueue *held)
 }
 
 /* while writes wait for an id: how often the lease is looked at again (a
- * renewal on the lease's thread gives it back) */
+ * renewal on the lease's thread gives it back); and for PostgreSQL (which
+ * is asked again at the pace of its retry time) */
 #define HELD_POLL_US (200 * 1000)
+
+static gboolean
+waiting (AxionRunStore *s, GQueue *held)
+{
+  return !g_queue_is_empty (held) || !g_queue_is_empty (&s->backlog);
+}
+
+/* at exit: one more attempt, whatever the retry time; what is left is
+ * said (never lost in silence) */
+static void
+finish_writes (AxionRunStore *s, GQueue *held)
+{
+  run_held (s, held);
+#ifdef HAVE_PQ
+  s->pg_retry_us = 0;
+  pg_flush (s);
+#endif
+  if (waiting (s, held))
+    g_printerr ("%s: %u camera status, alert, audit and metrics writes not "
+                "written at exit: %u waited for an id node lease, %u for "
+                "PostgreSQL (docs/running.md)\n",
+        AXION_RUN_PROG,
+        g_queue_get_length (held) + g_queue_get_length (&s->backlog),
+        g_queue_get_length (held), g_queue_get_length (&s->backlog));
+  g_queue_clear_full (held, (GDestroyNotify) job_free);
+  g_queue_clear_full (&s->backlog, (GDestroyNotify) pg_write_free);
+}
 
 static gpointer
 worker (gpointer data)
@@ -499,11 +615,14 @@ worker (gpointer data)
 
   for (;;) {
     run_held (s, &held);
-    j = g_queue_is_empty (&held)
-        ? g_async_queue_pop (s->queue)
-        : g_async_queue_timeout_pop (s->queue, HELD_POLL_US);
-    if (j == NULL)
+    j = waiting (s, &held) ? g_async_queue_timeout_pop (s->queue, HELD_POLL_US)
+                           : g_async_queue_pop (s->queue);
+    if (j == NULL) {
+#ifdef HAVE_PQ
+      pg_flush (s);
+#endif
       continue;
+    }
     if (j->kind == JOB_STOP)
       break;
     if (!g_queue_is_empty (&held) || !take_id (j)) {
@@ -519,13 +638,7 @@ worker (gpointer data)
     job_free (j);
   }
   job_free (j);
-  run_held (s, &held);
-  if (!g_queue_is_empty (&held))
-    g_printerr ("%s: %u camera status changes, alerts and metrics not "
-                "written: no id node lease at exit (its store was away; "
-                "docs/scaling.md)\n",
-        AXION_RUN_PROG, g_queue_get_length (&held));
-  g_queue_clear_full (&held, (GDestroyNotify) job_free);
+  finish_writes (s, &held);
 #ifdef HAVE_PQ
   g_clear_pointer (&s->pg, PQfinish);
 #endif
