@@ -355,6 +355,68 @@ check_fenced (const gchar *logf, Report *reps, guint n_reps, gint skip_pid)
   return total;
 }
 
+/* The inferences of each process in the accelerator's log (it knows the
+ * process, not the camera), counted in the
+ * window where every process was running (from the last process's first
+ * inference to the first process's last): fairness is a property of
+ * processes competing, not of one starting late (under ASan and the leaks
+ * tracer at once one child's start-up lagged by seconds: 4 inferences
+ * against 22 over the whole run). Returns the window's length in s. */
+static gdouble
+window_counts (const gchar *logf, GHashTable *counts)
+{
+  gchar *contents = NULL, **lines;
+  GHashTable *first = g_hash_table_new (NULL, NULL);
+  GHashTable *last = g_hash_table_new (NULL, NULL);
+  GHashTableIter it;
+  gpointer k, v;
+  gint64 from = 0, to = G_MAXINT64;
+
+  fail_unless (g_file_get_contents (logf, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\n", -1);
+  /* pass 1: each process's span */
+  for (gchar **l = lines; *l; l++) {
+    gint pid;
+    gchar cam[64];
+    gint64 start, end;
+    if (sscanf (*l, "%d %63s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT, &pid, cam,
+            &start, &end) != 4)
+      continue;
+    if (!g_hash_table_contains (first, GINT_TO_POINTER (pid)))
+      g_hash_table_insert (first, GINT_TO_POINTER (pid), (gpointer) *l);
+    g_hash_table_insert (last, GINT_TO_POINTER (pid), (gpointer) *l);
+  }
+  g_hash_table_iter_init (&it, first);
+  while (g_hash_table_iter_next (&it, &k, &v)) {
+    gint64 start = g_ascii_strtoll (
+        strchr (strchr (v, ' ') + 1, ' ') + 1, NULL, 10);
+    const gchar *l = g_hash_table_lookup (last, k);
+    gint64 end = g_ascii_strtoll (
+        strchr (strchr (strchr (l, ' ') + 1, ' ') + 1, ' ') + 1, NULL, 10);
+    from = MAX (from, start);
+    to = MIN (to, end);
+  }
+  /* pass 2: the inferences wholly inside the window */
+  for (gchar **l = lines; *l; l++) {
+    gint pid;
+    gchar cam[64];
+    gint64 start, end;
+    if (sscanf (*l, "%d %63s %" G_GINT64_FORMAT " %" G_GINT64_FORMAT, &pid, cam,
+            &start, &end) != 4 ||
+        start < from || end > to)
+      continue;
+    g_snprintf (cam, sizeof (cam), "pid%d", pid);
+    g_hash_table_insert (counts, g_strdup (cam),
+        GUINT_TO_POINTER (
+            GPOINTER_TO_UINT (g_hash_table_lookup (counts, cam)) + 1));
+  }
+  g_hash_table_unref (first);
+  g_hash_table_unref (last);
+  g_strfreev (lines);
+  g_free (contents);
+  return to > from ? (to - from) / 1e6 : 0;
+}
+
 GST_START_TEST (test_four_processes_share_fairly)
 {
   gchar *lockf = tmp_path ("accel-fair.lock");
@@ -363,27 +425,16 @@ GST_START_TEST (test_four_processes_share_fairly)
   Report reps[4];
   GHashTable *counts = g_hash_table_new_full (
       g_str_hash, g_str_equal, g_free, NULL);
+  GHashTable *in_window = g_hash_table_new_full (
+      g_str_hash, g_str_equal, g_free, NULL);
   const gchar *tags[4] = { "pa", "pb", "pc", "pd" };
   GHashTableIter it;
   gpointer k, v;
-  gdouble sum = 0, sum2 = 0, jain;
+  gdouble sum = 0, sum2 = 0, jain, window_s, total = 0;
   guint n = 0;
   redisReply *r;
   GString *shown = g_string_new (NULL);
 
-  /* a fairness measure over each child's whole 8 s: with the sanitizers
-   * and the leaks tracer at once (tools/axion-test's asanleaks run) one
-   * child's start-up lagged by seconds in a CI run (4 inferences against
-   * 22: Jain 0.83); measured in the plain run and under each alone */
-  if (g_getenv ("ASAN_OPTIONS") && g_getenv ("GST_TRACERS")) {
-    g_print ("test_four_processes_share_fairly: not measured with ASan and "
-             "the leaks tracer at once\n");
-    g_free (lockf);
-    g_free (logf);
-    g_hash_table_unref (counts);
-    g_string_free (shown, TRUE);
-    return;
-  }
   r = rcmd ("DEL axion:dlpu:stats axion:dlpu:timeslots axion:dlpu:queue");
   freeReplyObject (r);
   for (int i = 0; i < 4; i++) {
@@ -397,6 +448,14 @@ GST_START_TEST (test_four_processes_share_fairly)
   fail_unless_equals_int (g_hash_table_size (counts), 8);
   check_fenced (logf, reps, 4, -1);
   g_hash_table_iter_init (&it, counts);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    total += GPOINTER_TO_UINT (v);
+  window_s = window_counts (logf, in_window);
+  /* 8 s each; started one after another, however slowly */
+  fail_unless (
+      window_s >= 3, "the four processes ran together for %.1f s", window_s);
+  fail_unless_equals_int (g_hash_table_size (in_window), 4);
+  g_hash_table_iter_init (&it, in_window);
   while (g_hash_table_iter_next (&it, &k, &v)) {
     gdouble x = GPOINTER_TO_UINT (v);
     sum += x;
@@ -405,10 +464,14 @@ GST_START_TEST (test_four_processes_share_fairly)
     g_string_append_printf (shown, "%s=%u ", (gchar *) k, GPOINTER_TO_UINT (v));
   }
   jain = sum * sum / (n * sum2);
-  GST_INFO ("4 processes: %s Jain %.4f", shown->str, jain);
-  fail_unless (jain >= 0.95, "Jain %.4f: %s", jain, shown->str);
-  /* 8 s at 20 inferences/s minus start-up: the accelerator was kept busy */
-  fail_unless (sum >= 100, "only %.0f inferences: %s", sum, shown->str);
+  g_print ("4 processes together for %.1f s: %s Jain %.4f\n", window_s,
+      shown->str, jain);
+  fail_unless (jain >= 0.95, "Jain %.4f over the %.1f s all four ran: %s", jain,
+      window_s, shown->str);
+  /* 20 inferences/s at most (50 ms each): the accelerator was kept busy
+   * while all four asked (3 of 4 of that: a loaded machine) */
+  fail_unless (sum >= 15 * window_s, "only %.0f inferences in %.1f s: %s", sum,
+      window_s, shown->str);
   /* accelerator-utilisation is the shared accelerator's (all four
    * processes, far more offered than it can run: busy most of the time);
    * process-utilisation is the process's own share, about a quarter */
@@ -434,8 +497,8 @@ GST_START_TEST (test_four_processes_share_fairly)
   fail_unless (r->type == REDIS_REPLY_STRING);
   /* the children read their counts after their last inference (a
    * release in flight when a child stops may still reach Redis) */
-  fail_unless (atoi (r->str) >= (int) sum && atoi (r->str) <= (int) sum + 8,
-      "Redis counted %s inferences, the cameras %.0f", r->str, sum);
+  fail_unless (atoi (r->str) >= (int) total && atoi (r->str) <= (int) total + 8,
+      "Redis counted %s inferences, the cameras %.0f", r->str, total);
   freeReplyObject (r);
   r = rcmd ("HLEN axion:dlpu:timeslots");
   fail_unless_equals_int (r->integer, 8);
@@ -449,6 +512,7 @@ GST_START_TEST (test_four_processes_share_fairly)
 
   g_string_free (shown, TRUE);
   g_hash_table_unref (counts);
+  g_hash_table_unref (in_window);
   g_free (lockf);
   g_free (logf);
 }
