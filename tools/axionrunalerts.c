@@ -124,8 +124,8 @@ raise_alert (AxionRunCamera *c, GstAxionAlert *a)
         var ("MQTT_TOPIC_PREFIX") ? var ("MQTT_TOPIC_PREFIX") : "axis-is",
         c->id);
   p->webhook = var ("WEBHOOK_URL") != NULL;
-  axion_run_store_insert_with_id (axion_run.store, a->created_us, alert_with_id,
-      p, (GDestroyNotify) pending_free);
+  axion_run_store_insert_with_id (axion_run.store, a->created_us, FALSE,
+      alert_with_id, p, (GDestroyNotify) pending_free);
 }
 
 void

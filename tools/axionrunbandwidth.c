@@ -106,8 +106,8 @@ audit (BwCam *b, gint from, gint to, const gchar *reason)
       : NULL;
   a->to = g_strdup (g_array_index (axion_run_bw.levels, AxionBwLevel, to).name);
   a->time_us = g_get_real_time ();
-  axion_run_store_insert_with_id (
-      axion_run.store, a->time_us, audit_row, a, (GDestroyNotify) audit_free);
+  axion_run_store_insert_with_id (axion_run.store, a->time_us, FALSE, audit_row,
+      a, (GDestroyNotify) audit_free);
 }
 
 /* ---- the cameras -----------------------------------------------------------

@@ -70,7 +70,7 @@ axion_run_metric (AxionRunStore *s, const gchar *name, const gchar *type,
   m->value = value;
   m->time_us = g_get_real_time ();
   axion_run_store_insert_with_id (
-      s, m->time_us, metric_row, m, (GDestroyNotify) metric_free);
+      s, m->time_us, TRUE, metric_row, m, (GDestroyNotify) metric_free);
 }
 
 static void

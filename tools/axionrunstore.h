@@ -41,12 +41,14 @@ void axion_run_store_camera_status (AxionRunStore *s, const gchar *camera_id,
  * store's worker with that id; returns the row to insert, or NULL. */
 typedef GstAxionRow *(*AxionRunStoreRowFn) (gint64 id, gpointer data);
 
-/* Inserts the row @build makes with an id stamped @time_us (wall clock,
- * µs). The id is taken on the worker: without a valid node lease the
- * write waits there, in order, for the lease to come back, and the caller
- * never waits (docs/scaling.md). @data is freed with @free_data. */
+/* Inserts the row @build makes with a new id; @time_us (wall clock, µs)
+ * is when it happened. The id is taken on the worker: without a valid
+ * node lease a record waits there, in order, for the lease to come back
+ * (a @sample, a metric, is dropped), and the caller never waits
+ * (docs/scaling.md). @data is freed with @free_data. */
 void axion_run_store_insert_with_id (AxionRunStore *s, gint64 time_us,
-    AxionRunStoreRowFn build, gpointer data, GDestroyNotify free_data);
+    gboolean sample, AxionRunStoreRowFn build, gpointer data,
+    GDestroyNotify free_data);
 
 /* SELECT rollup_system_metrics() */
 /* an entry of the delivery sinks' §2.6 failed list of @channel ("mqtt",

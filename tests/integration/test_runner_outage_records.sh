@@ -3,8 +3,10 @@
 # "Records"): a camera's outages and returns during a database outage are
 # camera_offline / camera_online events all the same, written in order
 # once the database answers again; cameras.status ends right; metrics
-# (samples) are not kept. The node is assigned (AXION_NODE_ID): no lease
-# here, that is runner_lease_lost's subject.
+# (samples) are not kept. And while Redis is away: an alert's delivery
+# entry waits for it, and a Redis restarted without its data has the
+# cameras' live state back within the 10 s refresh. The node is assigned
+# (AXION_NODE_ID): no lease here, that is runner_lease_lost's subject.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
@@ -32,7 +34,7 @@ reconnect-max = 300ms
 url = synthetic://c1
 INI
 
-AXION_NODE_ID=9 "$run" -c "$t/run.ini" -t 14 > "$t/out" 2>&1 &
+AXION_NODE_ID=9 "$run" -c "$t/run.ini" -t 12 > "$t/out" 2>&1 &
 pid=$!
 for _ in $(seq 300); do grep -q 'camera c1 online' "$t/out" && break; sleep 0.1; done
 sleep 2
@@ -58,4 +60,53 @@ expect_eq "the ids' times are the events' times (written late, stamped when they
 expect_ok "the return of PostgreSQL is said, with the writes it took" \
   grep -q 'PostgreSQL answers again: [0-9]* camera status, alert and audit writes of the outage written (0 dropped)' "$t/out"
 expect_eq "nothing left unwritten at exit" "" "$(grep 'not written at exit' "$t/out")"
+
+# ---- Redis away: a camera-offline alert raised meanwhile, then a Redis
+# restarted empty (no persistence in the test's configuration)
+r() { redis-cli -s "$AXION_TEST_REDIS_SOCKET" "$@"; }
+cat > "$t/live.pipeline" <<'PIPE'
+videotestsrc is-live=true
+  ! video/x-raw,width=160,height=90,framerate=10/1
+  ! axionmotion camera-id=${CAMERA_ID}
+  ! fakesink sync=true
+PIPE
+cat > "$t/redis.ini" <<INI
+[axion]
+database = $AXION_TEST_PG_CONNINFO
+redis = $AXION_TEST_REDIS_URL
+pipeline = $t/live.pipeline
+[alerts]
+camera-offline = 3s
+# nobody listens: the runner queues the message, a delivery sink sends it
+webhook = http://127.0.0.1:1/hook
+[camera live]
+url = synthetic://live
+# never answers
+[camera gone]
+url = rtsp://127.0.0.1:1/none
+pipeline = pipelines/camera-basic.pipeline
+INI
+AXION_NODE_ID=9 "$run" -c "$t/redis.ini" > "$t/redis.out" 2>&1 &
+pid=$!
+for _ in $(seq 300); do [ "$(r HGET axion:camera:gone:state status)" = offline ] && break; sleep 0.1; done
+expect_eq "the camera that never streams: offline in Redis" offline "$(r HGET axion:camera:gone:state status)"
+"$top/tests/fixtures/redis-ctl" stop
+for _ in $(seq 300); do grep -q 'camera gone: offline for .*: alert [0-9]' "$t/redis.out" && break; sleep 0.1; done
+expect_ok "the offline alert is raised while Redis is away" grep -q 'camera gone: offline for .*: alert [0-9]' "$t/redis.out"
+"$top/tests/fixtures/redis-ctl" start
+expect_eq "Redis came back empty" 0 "$(r EXISTS axion:camera:gone:state)"
+# asked again 10 s after the failure, then written at once
+for _ in $(seq 300); do
+  [ "$(r LLEN axion:queue:webhook:failed)" -ge 1 ] && [ "$(r EXISTS axion:camera:gone:state)" = 1 ] && break
+  sleep 0.1
+done
+entry=$(r LINDEX axion:queue:webhook:failed 0)
+expect_eq "the alert's webhook entry reached Redis once it answered" \
+  "$(q "SELECT string_agg(alert_id::text, ',') FROM alerts WHERE camera_id = 'gone'")" \
+  "$(sed -n 's/.*"id":"\([0-9]*\)".*/\1/p' <<< "$entry")"
+expect_eq "the live state is back: offline" offline "$(r HGET axion:camera:gone:state status)"
+expect_ok "with its reason" test -n "$(r HGET axion:camera:gone:state last_error)"
+kill -INT $pid
+wait $pid
+expect_eq "nothing left unwritten at exit" "" "$(grep 'not written at exit' "$t/redis.out")"
 finish
