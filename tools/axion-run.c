@@ -12,8 +12,8 @@
  * This file: the command line, the status line, shutdown. The parts:
  * axionrunconfig.c (the configuration file), axionruncamera.c (cameras,
  * outages, teardown), axionrunstore.c (the PostgreSQL/Redis writer
- * thread), axionrunmetrics.c (system_metrics rows), axionrunpipeline.c
- * (pipeline files).
+ * thread; axionrunstorepg.c, axionrunstoreredis.c), axionrunmetrics.c
+ * (system_metrics rows), axionrunpipeline.c (pipeline files).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
