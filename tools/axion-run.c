@@ -610,7 +610,8 @@ run (void)
       g_hash_table_lookup (cfg->vars, "KEY_PREFIX"));
   axion_run.store = axion_run_store_new (g_hash_table_lookup (cfg->vars, "DB"),
       g_hash_table_lookup (cfg->vars, "REDIS_URL"),
-      g_hash_table_lookup (cfg->vars, "KEY_PREFIX"), store_fatal, NULL);
+      g_hash_table_lookup (cfg->vars, "KEY_PREFIX"),
+      g_hash_table_lookup (cfg->vars, "SPOOL_ROOT"), store_fatal, NULL);
   axion_run_bandwidth_start ();
   if (cfg->duration_ms > 0)
     g_timeout_add (cfg->duration_ms, on_duration, NULL);

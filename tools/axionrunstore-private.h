@@ -40,6 +40,17 @@ typedef enum
   JOB_STOP,
 } JobKind;
 
+/* a write a store did not take yet: a PostgreSQL statement and its
+ * parameters, sent again in order once the database answers */
+typedef struct
+{
+  gchar *sql;
+  gint n;
+  gchar **p; /* n values, NULL for SQL NULL */
+} PgWrite;
+
+void axion_run_store_pg_write_free (PgWrite *w);
+
 typedef struct
 {
   JobKind kind;
@@ -63,6 +74,8 @@ struct _AxionRunStore
   GThread *thread;
   GAsyncQueue *queue;
   gchar *conninfo, *redis_url, *prefix;
+  gchar *spool_dir; /* NULL: nothing kept across restarts */
+  gchar *spool_key; /* which stores a spool file is for */
   AxionRunStoreFatal fatal;
   gpointer fatal_data;
   GMutex lock;
@@ -96,7 +109,7 @@ void axion_run_store_pg_exec (AxionRunStore *s, const gchar *sql, gint n,
 void axion_run_store_pg_insert_row (AxionRunStore *s, GstAxionRow *row);
 void axion_run_store_pg_status (AxionRunStore *s, Job *j);
 void axion_run_store_pg_flush (AxionRunStore *s);
-/* the last attempt at exit: how many records are left (then freed) */
+/* the last attempt at exit: how many records are left */
 guint axion_run_store_pg_finish (AxionRunStore *s);
 
 /* Redis (axionrunstoreredis.c) */
@@ -107,5 +120,10 @@ void axion_run_store_redis_status (AxionRunStore *s, Job *j);
  * Redis restarted without its data has it back within that) */
 void axion_run_store_redis_tick (AxionRunStore *s);
 guint axion_run_store_redis_finish (AxionRunStore *s);
+
+/* Across restarts (axionrunstorespool.c): what was left at exit, into the
+ * spool directory; and back, at start, ahead of everything else. */
+void axion_run_store_spool_load (AxionRunStore *s);
+guint axion_run_store_spool_save (AxionRunStore *s);
 
 G_END_DECLS

@@ -102,6 +102,8 @@ run_job (AxionRunStore *s, Job *j)
 #endif
     break;
   case JOB_CONNECT:
+    /* what an earlier run left, ahead of everything else */
+    axion_run_store_spool_load (s);
     /* at start-up: refused credentials are reported at once */
 #ifdef HAVE_PQ
     if (*s->conninfo)
@@ -232,7 +234,7 @@ tick (AxionRunStore *s)
 static void
 finish_writes (AxionRunStore *s, GQueue *held)
 {
-  guint pg_left = 0, rds_left = 0, held_left;
+  guint pg_left = 0, rds_left = 0, held_left, kept;
   Job *j;
 
   run_held (s, held);
@@ -244,13 +246,21 @@ finish_writes (AxionRunStore *s, GQueue *held)
 #ifdef HAVE_HIREDIS
   rds_left = axion_run_store_redis_finish (s);
 #endif
+  kept = axion_run_store_spool_save (s);
   held_left = g_queue_get_length (held);
-  if (pg_left + rds_left + held_left)
+  if (kept)
+    g_printerr ("%s: %u writes for PostgreSQL and %u alert messages for "
+                "Redis kept in %s for the next run\n",
+        AXION_RUN_PROG, pg_left, rds_left, s->spool_dir);
+  if (held_left || (!kept && pg_left + rds_left))
     g_printerr ("%s: writes not written at exit: %u waited for an id node "
                 "lease, %u for PostgreSQL, %u alert messages for Redis "
                 "(docs/running.md)\n",
-        AXION_RUN_PROG, held_left, pg_left, rds_left);
+        AXION_RUN_PROG, held_left, kept ? 0 : pg_left, kept ? 0 : rds_left);
   g_queue_clear_full (held, (GDestroyNotify) axion_run_store_job_free);
+  g_queue_clear_full (
+      &s->pg_backlog, (GDestroyNotify) axion_run_store_pg_write_free);
+  g_queue_clear_full (&s->rds_backlog, (GDestroyNotify) g_strfreev);
 }
 
 static gpointer
@@ -337,7 +347,8 @@ axion_run_store_check_settings (
 
 AxionRunStore *
 axion_run_store_new (const gchar *conninfo, const gchar *redis_url,
-    const gchar *key_prefix, AxionRunStoreFatal fatal, gpointer data)
+    const gchar *key_prefix, const gchar *spool_dir, AxionRunStoreFatal fatal,
+    gpointer data)
 {
   AxionRunStore *s = g_new0 (AxionRunStore, 1);
   Job *connect_job;
@@ -345,6 +356,7 @@ axion_run_store_new (const gchar *conninfo, const gchar *redis_url,
   s->conninfo = g_strdup (conninfo ? conninfo : "");
   s->redis_url = g_strdup (redis_url ? redis_url : "");
   s->prefix = g_strdup (key_prefix);
+  s->spool_dir = spool_dir && *spool_dir ? g_strdup (spool_dir) : NULL;
   s->fatal = fatal;
   s->fatal_data = data;
   s->queue = g_async_queue_new ();
@@ -450,6 +462,8 @@ axion_run_store_close (AxionRunStore *s, guint timeout_ms)
   g_free (s->conninfo);
   g_free (s->redis_url);
   g_free (s->prefix);
+  g_free (s->spool_dir);
+  g_free (s->spool_key);
   g_free (s);
   return TRUE;
 }

@@ -19,9 +19,11 @@ typedef struct _AxionRunStore AxionRunStore;
  * (credentials, database, schema): @what says what to fix. */
 typedef void (*AxionRunStoreFatal) (const gchar *what, gpointer data);
 
-AxionRunStore *
-axion_run_store_new (const gchar *conninfo, const gchar *redis_url,
-    const gchar *key_prefix, AxionRunStoreFatal fatal, gpointer data);
+/* @spool_dir: where writes the stores did not take by exit are kept for
+ * the next run with the same stores (NULL: not kept) */
+AxionRunStore *axion_run_store_new (const gchar *conninfo,
+    const gchar *redis_url, const gchar *key_prefix, const gchar *spool_dir,
+    AxionRunStoreFatal fatal, gpointer data);
 
 /* The conninfo and the Redis URL can be parsed (nothing is connected).
  * FALSE with @error saying which and how to write it (never quoting

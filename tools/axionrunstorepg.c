@@ -24,17 +24,8 @@
 
 #define STATEMENT_US (5 * G_USEC_PER_SEC)
 
-/* a record written while PostgreSQL was away: a statement and its
- * parameters, sent again in order once it answers */
-typedef struct
-{
-  gchar *sql;
-  gint n;
-  gchar **p; /* n values, NULL for SQL NULL */
-} PgWrite;
-
-static void
-pg_write_free (PgWrite *w)
+void
+axion_run_store_pg_write_free (PgWrite *w)
 {
   for (gint i = 0; i < w->n; i++)
     g_free (w->p[i]);
@@ -206,7 +197,7 @@ pg_keep (AxionRunStore *s, const gchar *sql, gint n, const gchar *const *p)
   PgWrite *w = g_new0 (PgWrite, 1);
 
   if (g_queue_get_length (&s->pg_backlog) >= AXION_RUN_STORE_MAX_BACKLOG) {
-    pg_write_free (g_queue_pop_head (&s->pg_backlog));
+    axion_run_store_pg_write_free (g_queue_pop_head (&s->pg_backlog));
     if (s->pg_dropped++ == 0)
       g_printerr ("%s: PostgreSQL away: %d camera status, alert and audit "
                   "writes wait; the oldest are dropped from now on\n",
@@ -228,7 +219,7 @@ axion_run_store_pg_flush (AxionRunStore *s)
 
   while ((w = g_queue_peek_head (&s->pg_backlog)) &&
       pg_try (s, w->sql, w->n, (const gchar *const *) w->p)) {
-    pg_write_free (g_queue_pop_head (&s->pg_backlog));
+    axion_run_store_pg_write_free (g_queue_pop_head (&s->pg_backlog));
     s->pg_written++;
   }
   if (s->pg_written && g_queue_is_empty (&s->pg_backlog)) {
@@ -263,7 +254,6 @@ axion_run_store_pg_finish (AxionRunStore *s)
   s->pg_retry_us = 0; /* one more attempt, whatever the retry time */
   axion_run_store_pg_flush (s);
   left = g_queue_get_length (&s->pg_backlog);
-  g_queue_clear_full (&s->pg_backlog, (GDestroyNotify) pg_write_free);
   g_clear_pointer (&s->pg, PQfinish);
   return left;
 }

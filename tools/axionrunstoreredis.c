@@ -201,7 +201,6 @@ axion_run_store_redis_finish (AxionRunStore *s)
   if (*s->redis_url && !s->rds_off)
     flush_entries (s);
   left = g_queue_get_length (&s->rds_backlog);
-  g_queue_clear_full (&s->rds_backlog, (GDestroyNotify) g_strfreev);
   g_clear_pointer (&s->last_status, g_hash_table_unref);
   g_clear_pointer (&s->rds, redisFree);
   return left;

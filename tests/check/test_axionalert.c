@@ -147,6 +147,66 @@ GST_START_TEST (test_motion_once_per_episode)
 }
 GST_END_TEST;
 
+/* What axiongate sends after an idle camera wakes (replay-gops=1): the
+ * keyframe that showed the motion, then the GOP before it again, earlier
+ * in time, then on. Time going back once must not alert twice, nor lose
+ * the episode's alert. Returns the alerts; the first one's frame in
+ * @at. */
+static guint
+gate_wake (GstHarness *h, guint64 motion_from, guint64 *at)
+{
+  guint64 order[120], n = 0;
+  guint alerts = 0;
+
+  /* idle: one keyframe a GOP (20 frames) reaches the analysis */
+  for (guint64 k = 0; k <= 60; k += 20)
+    order[n++] = k;
+  /* the keyframe at 60 showed motion; the GOP before (41..59) is
+   * replayed; then every frame */
+  for (guint64 i = 41; i < 100; i++)
+    if (i != 60)
+      order[n++] = i;
+  for (guint64 i = 0; i < n; i++) {
+    const Scene *sc = order[i] >= motion_from ? &moving : &still;
+    GstAxionAlert *a = NULL;
+    guint got = push (h, order[i], MONDAY_US + (gint64) order[i] * FRAME_US, sc,
+        alerts ? NULL : &a);
+    if (got && alerts == 0) {
+      *at = order[i];
+      gst_axion_alert_free (a);
+    }
+    alerts += got;
+  }
+  return alerts;
+}
+
+GST_START_TEST (test_time_going_back_once)
+{
+  GstHarness *h = new_alert ("motion, name=any, cooldown-s=60");
+  guint64 at = 0;
+
+  /* fires at the waking keyframe; the replayed frames' motion is the same
+   * episode */
+  fail_unless_equals_int (gate_wake (h, 50, &at), 1);
+  fail_unless_equals_int (at, 60);
+  gst_harness_teardown (h);
+
+  /* a duration counts from the episode's first frame, replayed or not:
+   * motion from frame 52 is 1 s long at frame 62 (not at 70, 1 s after
+   * the keyframe that woke the camera) */
+  h = new_alert ("motion, name=any, min-duration-ms=1000, cooldown-s=60");
+  fail_unless_equals_int (gate_wake (h, 52, &at), 1);
+  fail_unless_equals_int (at, 62);
+  gst_harness_teardown (h);
+
+  /* no cooldown: still one alert per episode */
+  h = new_alert ("motion, name=any, cooldown-s=0");
+  fail_unless_equals_int (gate_wake (h, 45, &at), 1);
+  fail_unless_equals_int (at, 60);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_motion_zone)
 {
   GstHarness *h = new_alert (
@@ -384,6 +444,7 @@ axionalert_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_motion_once_per_episode);
+  tcase_add_test (tc, test_time_going_back_once);
   tcase_add_test (tc, test_motion_zone);
   tcase_add_test (tc, test_object_class_confidence_tracks);
   tcase_add_test (tc, test_object_in_zone_cooldown);

@@ -3,7 +3,8 @@
 # "Records"): a camera's outages and returns during a database outage are
 # camera_offline / camera_online events all the same, written in order
 # once the database answers again; cameras.status ends right; metrics
-# (samples) are not kept. And while Redis is away: an alert's delivery
+# (samples) are not kept; a runner stopped meanwhile keeps them in its
+# spool directory for the next run. And while Redis is away: an alert's delivery
 # entry waits for it, and a Redis restarted without its data has the
 # cameras' live state back within the 10 s refresh. The node is assigned
 # (AXION_NODE_ID): no lease here, that is runner_lease_lost's subject.
@@ -60,6 +61,43 @@ expect_eq "the ids' times are the events' times (written late, stamped when they
 expect_ok "the return of PostgreSQL is said, with the writes it took" \
   grep -q 'PostgreSQL answers again: [0-9]* camera status, alert and audit writes of the outage written (0 dropped)' "$t/out"
 expect_eq "nothing left unwritten at exit" "" "$(grep 'not written at exit' "$t/out")"
+
+# ---- the runner stopped while PostgreSQL is away: what it holds is kept
+# in the spool directory and written by the next run
+cat > "$t/k.ini" <<INI
+[axion]
+database = $AXION_TEST_PG_CONNINFO
+spool-dir = $t/spool
+pipeline = $t/cam.pipeline
+reconnect-min = 300ms
+reconnect-max = 300ms
+[camera k1]
+url = synthetic://k1
+INI
+AXION_NODE_ID=9 "$run" -c "$t/k.ini" -t 7 > "$t/k1.out" 2>&1 &
+pid=$!
+for _ in $(seq 300); do grep -q 'camera k1 online' "$t/k1.out" && break; sleep 0.1; done
+sleep 1
+"$top/tests/fixtures/pg-ctl" stop fast
+wait $pid
+expect_ok "at exit, the writes are kept for the next run" \
+  grep -q 'writes for PostgreSQL and 0 alert messages for Redis kept in .*/spool for the next run' "$t/k1.out"
+expect_eq "and none said lost" "" "$(grep 'not written at exit' "$t/k1.out")"
+expect_eq "one file" 1 "$(ls "$t/spool"/axion-run-records-*.jsonl 2>/dev/null | wc -l)"
+"$top/tests/fixtures/pg-ctl" start
+# a runner writing elsewhere (here: another key prefix) leaves it alone
+sed 's/^\[axion\]$/[axion]\nkey-prefix = other/' "$t/k.ini" > "$t/other.ini"
+AXION_NODE_ID=9 "$run" -c "$t/other.ini" -t 1 > "$t/other.out" 2>&1
+expect_eq "a runner with other stores leaves the file" "1 " \
+  "$(ls "$t/spool"/axion-run-records-*.jsonl 2>/dev/null | wc -l) $(grep 'taken back' "$t/other.out")"
+AXION_NODE_ID=9 "$run" -c "$t/k.ini" -t 2 > "$t/k2.out" 2>&1
+expect_ok "the next run takes them back" grep -q 'writes for PostgreSQL and 0 alert messages for Redis left by an earlier run taken back' "$t/k2.out"
+expect_eq "the file is gone" 0 "$(ls "$t/spool"/axion-run-records-*.jsonl 2>/dev/null | wc -l)"
+o1=$(sed -n 's/.*camera k1: [0-9]* frames, \([0-9]*\) outages.*/\1/p' "$t/k1.out")
+o2=$(sed -n 's/.*camera k1: [0-9]* frames, \([0-9]*\) outages.*/\1/p' "$t/k2.out")
+expect_eq "every outage of both runs is a camera_offline event (${o1:-?} + ${o2:-?})" \
+  "$(( ${o1:-0} + ${o2:-0} ))" \
+  "$(q "SELECT count(*) FROM camera_events WHERE camera_id = 'k1' AND event_type = 'camera_offline'")"
 
 # ---- Redis away: a camera-offline alert raised meanwhile, then a Redis
 # restarted empty (no persistence in the test's configuration)
