@@ -270,6 +270,8 @@ on_state_changed (AxionRunCamera *c, GstMessage *m)
   g_print ("%s: camera %s online\n", AXION_RUN_PROG, c->id);
   if (c->offline_since_us)
     record_status (c, TRUE, NULL);
+  else if (c->outages == 0)
+    axion_run_store_camera_started (axion_run.store, c->id);
 }
 
 static void

@@ -33,6 +33,7 @@ typedef enum
 {
   JOB_ROW,
   JOB_STATUS,
+  JOB_STARTED, /* a camera's first start: its state, no event */
   JOB_ROLLUP,
   JOB_QUEUE,
   JOB_WITH_ID,
@@ -108,6 +109,7 @@ void axion_run_store_pg_exec (AxionRunStore *s, const gchar *sql, gint n,
     const gchar *const *p, gboolean keep);
 void axion_run_store_pg_insert_row (AxionRunStore *s, GstAxionRow *row);
 void axion_run_store_pg_status (AxionRunStore *s, Job *j);
+void axion_run_store_pg_camera (AxionRunStore *s, Job *j);
 void axion_run_store_pg_flush (AxionRunStore *s);
 /* the last attempt at exit: how many records are left */
 guint axion_run_store_pg_finish (AxionRunStore *s);

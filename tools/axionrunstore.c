@@ -101,6 +101,14 @@ run_job (AxionRunStore *s, Job *j)
       axion_run_store_redis_status (s, j);
 #endif
     break;
+  case JOB_STARTED:
+#ifdef HAVE_PQ
+    axion_run_store_pg_camera (s, j);
+#endif
+#ifdef HAVE_HIREDIS
+    axion_run_store_redis_status (s, j);
+#endif
+    break;
   case JOB_CONNECT:
     /* what an earlier run left, ahead of everything else */
     axion_run_store_spool_load (s);
@@ -391,6 +399,18 @@ axion_run_store_camera_status (AxionRunStore *s, const gchar *camera_id,
   j->frame = frame;
   j->data = g_strdup (data_json);
   j->why = g_strdup (why);
+  j->time_us = g_get_real_time ();
+  push (s, j);
+}
+
+void
+axion_run_store_camera_started (AxionRunStore *s, const gchar *camera_id)
+{
+  Job *j = g_new0 (Job, 1);
+
+  j->kind = JOB_STARTED;
+  j->camera_id = g_strdup (camera_id);
+  j->online = TRUE;
   j->time_us = g_get_real_time ();
   push (s, j);
 }

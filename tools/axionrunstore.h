@@ -43,6 +43,10 @@ void axion_run_store_camera_status (AxionRunStore *s, const gchar *camera_id,
  * store's worker with that id; returns the row to insert, or NULL. */
 typedef GstAxionRow *(*AxionRunStoreRowFn) (gint64 id, gpointer data);
 
+/* A camera's first start: cameras.status and the Redis state hash and
+ * active set say online (no event: camera_online marks a return). */
+void axion_run_store_camera_started (AxionRunStore *s, const gchar *camera_id);
+
 /* Inserts the row @build makes with a new id; @time_us (wall clock, µs)
  * is when it happened. The id is taken on the worker: without a valid
  * node lease a record waits there, in order, for the lease to come back

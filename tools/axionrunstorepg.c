@@ -289,6 +289,16 @@ axion_run_store_pg_insert_row (AxionRunStore *s, GstAxionRow *row)
   g_string_free (vals, TRUE);
 }
 
+/* cameras.status */
+void
+axion_run_store_pg_camera (AxionRunStore *s, Job *j)
+{
+  const gchar *u[2] = { j->camera_id, j->online ? "online" : "offline" };
+
+  axion_run_store_pg_exec (
+      s, "UPDATE cameras SET status = $2 WHERE camera_id = $1", 2, u, TRUE);
+}
+
 void
 axion_run_store_pg_status (AxionRunStore *s, Job *j)
 {
@@ -297,15 +307,13 @@ axion_run_store_pg_status (AxionRunStore *s, Job *j)
   gchar *ts = g_strdup_printf ("%.6f", j->time_us / 1e6);
   const gchar *p[6] = { id, j->camera_id,
     j->online ? "camera_online" : "camera_offline", ts, frame, j->data };
-  const gchar *u[2] = { j->camera_id, j->online ? "online" : "offline" };
 
   axion_run_store_pg_exec (s,
       "INSERT INTO camera_events (event_id, camera_id, event_type, "
       "event_timestamp, frame_number, event_data) VALUES ($1, $2, $3, "
       "to_timestamp($4::float8), $5, $6::jsonb) ON CONFLICT DO NOTHING",
       6, p, TRUE);
-  axion_run_store_pg_exec (
-      s, "UPDATE cameras SET status = $2 WHERE camera_id = $1", 2, u, TRUE);
+  axion_run_store_pg_camera (s, j);
   g_free (id);
   g_free (frame);
   g_free (ts);

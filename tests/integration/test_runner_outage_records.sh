@@ -126,8 +126,13 @@ pipeline = pipelines/camera-basic.pipeline
 INI
 AXION_NODE_ID=9 "$run" -c "$t/redis.ini" > "$t/redis.out" 2>&1 &
 pid=$!
-for _ in $(seq 300); do [ "$(r HGET axion:camera:gone:state status)" = offline ] && break; sleep 0.1; done
+for _ in $(seq 300); do
+  [ "$(r HGET axion:camera:gone:state status)" = offline ] && [ "$(r SISMEMBER axion:cameras:active live)" = 1 ] && break
+  sleep 0.1
+done
 expect_eq "the camera that never streams: offline in Redis" offline "$(r HGET axion:camera:gone:state status)"
+expect_eq "the one that streams: active from its first start" "1 online" \
+  "$(r SISMEMBER axion:cameras:active live) $(r HGET axion:camera:live:state status)"
 "$top/tests/fixtures/redis-ctl" stop
 for _ in $(seq 300); do grep -q 'camera gone: offline for .*: alert [0-9]' "$t/redis.out" && break; sleep 0.1; done
 expect_ok "the offline alert is raised while Redis is away" grep -q 'camera gone: offline for .*: alert [0-9]' "$t/redis.out"
@@ -135,7 +140,8 @@ expect_ok "the offline alert is raised while Redis is away" grep -q 'camera gone
 expect_eq "Redis came back empty" 0 "$(r EXISTS axion:camera:gone:state)"
 # asked again 10 s after the failure, then written at once
 for _ in $(seq 300); do
-  [ "$(r LLEN axion:queue:webhook:failed)" -ge 1 ] && [ "$(r EXISTS axion:camera:gone:state)" = 1 ] && break
+  [ "$(r LLEN axion:queue:webhook:failed)" -ge 1 ] && [ "$(r EXISTS axion:camera:gone:state)" = 1 ] &&
+    [ "$(r SISMEMBER axion:cameras:active live)" = 1 ] && break
   sleep 0.1
 done
 entry=$(r LINDEX axion:queue:webhook:failed 0)
@@ -143,6 +149,8 @@ expect_eq "the alert's webhook entry reached Redis once it answered" \
   "$(q "SELECT string_agg(alert_id::text, ',') FROM alerts WHERE camera_id = 'gone'")" \
   "$(sed -n 's/.*"id":"\([0-9]*\)".*/\1/p' <<< "$entry")"
 expect_eq "the live state is back: offline" offline "$(r HGET axion:camera:gone:state status)"
+expect_eq "the live state is back: active, online" "1 online" \
+  "$(r SISMEMBER axion:cameras:active live) $(r HGET axion:camera:live:state status)"
 expect_ok "with its reason" test -n "$(r HGET axion:camera:gone:state last_error)"
 kill -INT $pid
 wait $pid
