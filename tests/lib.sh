@@ -32,6 +32,13 @@ expect_fail_with() { # name pattern command...
   fi
 }
 
+# the port of tools/axion-rtsp-server writing its log to LOG, once it
+# listens (empty when it did not within 60 s)
+rtsp_port() { # log
+  for _ in $(seq 300); do grep -q 'cameras at' "$1" && break; sleep 0.2; done
+  sed -n 's/.*127.0.0.1:\([0-9]*\)\/cam1.*/\1/p' "$1"
+}
+
 finish() {
   echo "# $_pass passed, $_fail failed"
   [ "$_fail" -eq 0 ]

@@ -45,8 +45,7 @@ mkfifo "$t/ctl"
   --cache "$t/cameras" < "$t/ctl" > "$t/srv.log" 2>&1 &
 srvpid=$!
 exec 3> "$t/ctl"
-for _ in $(seq 300); do grep -q 'cameras at' "$t/srv.log" && break; sleep 0.2; done
-port=$(sed -n 's/.*127.0.0.1:\([0-9]*\)\/cam1.*/\1/p' "$t/srv.log")
+port=$(rtsp_port "$t/srv.log")
 expect_ok "the RTSP server listens (port ${port:-none})" test -n "$port"
 if [ -z "$port" ]; then
   sed 's/^/#   server: /' "$t/srv.log"; kill $srvpid 2>/dev/null; finish; exit 1

@@ -45,8 +45,7 @@ echo "# at ${SECONDS}s"
 # they sent and took a 4th camera's room), budget for every camera's low
 # level and 3 at high; priorities all different and
 # mixed between the runners: x1..x10 have 3 6 9 1 4 7 10 2 5 8
-for _ in $(seq 300); do grep -q 'cameras at' "$t/srv10.log" && break; sleep 0.2; done
-port=$(sed -n 's/.*127.0.0.1:\([0-9]*\)\/cam1.*/\1/p' "$t/srv10.log")
+port=$(rtsp_port "$t/srv10.log")
 expect_ok "10 cameras: the RTSP server listens (port ${port:-none})" test -n "$port"
 if [ -z "$port" ]; then
   sed 's/^/#   server: /' "$t/srv10.log"; kill $srv10 2>/dev/null; finish; exit 1

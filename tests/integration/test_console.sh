@@ -46,8 +46,7 @@ mkfifo "$t/ctl"
 "$srv" -n 2 --width 320 --height 240 --port 0 --cache "$t/cameras" < "$t/ctl" > "$t/srv.log" 2>&1 &
 srvpid=$!
 exec 3> "$t/ctl"
-for _ in $(seq 300); do grep -q 'cameras at' "$t/srv.log" && break; sleep 0.2; done
-port=$(sed -n 's/.*127.0.0.1:\([0-9]*\)\/cam1.*/\1/p' "$t/srv.log")
+port=$(rtsp_port "$t/srv.log")
 [ -n "$port" ] || { not_ok "the RTSP server listens" "$(cat "$t/srv.log")"; finish; exit 1; }
 
 snaps=$t/snaps

@@ -175,8 +175,7 @@ mkfifo "$t/ctl"
   < "$t/ctl" > "$t/srv.log" 2>&1 &
 srvpid=$!
 exec 3> "$t/ctl"
-for _ in $(seq 300); do grep -q 'cameras at' "$t/srv.log" && break; sleep 0.2; done
-port=$(sed -n 's/.*127.0.0.1:\([0-9]*\)\/cam1.*/\1/p' "$t/srv.log")
+port=$(rtsp_port "$t/srv.log")
 expect_ok "the RTSP server listens (port ${port:-none})" test -n "$port"
 cam_url="rtsp://admin:$cam_pw@127.0.0.1:$port/cam1"
 # and a camera that wants that password (basic authentication)
