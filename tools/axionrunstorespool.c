@@ -174,12 +174,25 @@ axion_run_store_spool_load (AxionRunStore *s)
 /* ---- keeping them at exit -------------------------------------------------
  */
 
+/* the object @b built, as one line of @out; @b is freed */
+static void
+append_line (JsonGenerator *g, GString *out, JsonBuilder *b)
+{
+  JsonNode *root = json_builder_get_root (b);
+  gchar *line;
+
+  json_generator_set_root (g, root);
+  line = json_generator_to_data (g, NULL);
+  g_string_append_printf (out, "%s\n", line);
+  g_free (line);
+  json_node_unref (root);
+  g_object_unref (b);
+}
+
 static void
 save_pg (JsonGenerator *g, GString *out, PgWrite *w)
 {
   JsonBuilder *b = json_builder_new ();
-  JsonNode *root;
-  gchar *line;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "sql");
@@ -193,21 +206,13 @@ save_pg (JsonGenerator *g, GString *out, PgWrite *w)
       json_builder_add_null_value (b);
   json_builder_end_array (b);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (g, root);
-  line = json_generator_to_data (g, NULL);
-  g_string_append_printf (out, "%s\n", line);
-  g_free (line);
-  json_node_unref (root);
-  g_object_unref (b);
+  append_line (g, out, b);
 }
 
 static void
 save_entry (JsonGenerator *g, GString *out, gchar **e)
 {
   JsonBuilder *b = json_builder_new ();
-  JsonNode *root;
-  gchar *line;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "channel");
@@ -215,13 +220,7 @@ save_entry (JsonGenerator *g, GString *out, gchar **e)
   json_builder_set_member_name (b, "entry");
   json_builder_add_string_value (b, e[1]);
   json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_generator_set_root (g, root);
-  line = json_generator_to_data (g, NULL);
-  g_string_append_printf (out, "%s\n", line);
-  g_free (line);
-  json_node_unref (root);
-  g_object_unref (b);
+  append_line (g, out, b);
 }
 
 /* written whole, then renamed into place under its final name (a runner
