@@ -4,7 +4,8 @@
 # FUZZ_SECONDS=60) grown from its seed corpus (corpus/<corpus>/). Exit 0 =
 # no crash, leak or UB; 77 (skipped) when clang is missing.
 # Targets: claude_response (the axionclaude answer parser, the default),
-# pg_spool and pg_journal (axionpgsink's spool parser, journal recovery).
+# pg_spool and pg_journal (axionpgsink's spool parser, journal recovery),
+# h264_mb (axiongate's H.264 macroblock map).
 # usage: run-fuzz.sh SOURCE_DIR BUILD_DIR [TARGET]
 set -euo pipefail
 src=$1 build=$2 target=${3:-claude_response}
@@ -22,6 +23,12 @@ case $target in
           "$src/ext/pq/axionpgspool.c" "$src/ext/pq/axionpgupgrade.c"
           # internal to libgstaxion (not exported): compiled in
           "$src/gst-libs/gst/axion/gstaxionformat.c") ;;
+  h264_mb)
+    corpus=h264_mb
+    pkgs="glib-2.0"
+    incs=("-I$src/gst/axion")
+    srcs=("$src/gst/axion/axionh264mb.c" "$src/gst/axion/axionh264cabac.c"
+          "$src/gst/axion/axionh264hdr.c") ;;
   *) echo "unknown fuzz target $target"; exit 2 ;;
 esac
 secs=${FUZZ_SECONDS:-60}
