@@ -8,9 +8,12 @@
 #include <math.h>
 #include <string.h>
 
-/* the idle level decays by 1% a predicted frame (halves in ~7 s at 10
- * fps): a patch an idle camera made once stops raising the bar */
-#define ENV_DECAY 0.99
+/* the idle level decays by 0.2% a predicted frame (a third in 20 s at 10
+ * fps): a patch an idle camera made once stops raising the bar, but not
+ * before the patches its noise makes now and then come back (at 1% a
+ * frame, the level fell from 12 to 8 in 4 s of a noisy 320x240 scene and
+ * the next 13 woke it) */
+#define ENV_DECAY 0.998
 /* macroblocks above the idle level a hit needs */
 #define MARGIN 2
 /* predicted frames that teach the idle level before a hit can count */

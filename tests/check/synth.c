@@ -164,7 +164,10 @@ synth_render (Synth *s, gint index, guint8 *y, gint stride, SynthBox *boxes)
       for (gint x = b->x; x < b->x + b->w; x++) {
         /* checkerboard of 6-pixel cells, anchored to the object */
         gint cx = (x - b->x) / 6, cy = (yy - b->y) / 6;
-        row[x] = ((cx + cy) & 1) ? 235 : 15;
+        gboolean light = (cx + cy) & 1;
+        if (p->object_changes)
+          light ^= (hash2 (p->seed + 17 * k, cx, cy * 4096 + index) & 3) == 0;
+        row[x] = light ? 235 : 15;
       }
     }
   }

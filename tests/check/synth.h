@@ -32,6 +32,10 @@ typedef struct
   gint step_frame; /* from this frame on, gain *= step_gain (-1: none) */
   gdouble step_gain;
   gdouble flicker; /* gain alternates 1 +- flicker per frame */
+  /* a quarter of an object's cells change each frame, as a walking
+   * person's limbs and folds do (FALSE: a rigid pattern, which an
+   * encoder's motion search predicts exactly) */
+  gboolean object_changes;
 } SynthParams;
 
 typedef struct _Synth Synth;
