@@ -15,6 +15,9 @@
 
 #include <string.h>
 
+/* a macroblock of the picture no slice has covered yet */
+#define NOT_YET 0xff
+
 enum
 {
   T_SKIP,
@@ -718,6 +721,10 @@ slice_data (AxionH264Mb *m, const AxionH264SliceHdr *h, const guint8 *rbsp,
     s.top = y > 0 ? neighbour (m, slice, x, y - 1) : NULL;
     memset (s.cur, 0, sizeof *s.cur);
     s.cur->slice = slice;
+    if (m->pic[addr] != NOT_YET) {
+      *why = "slices of one picture overlap";
+      return AXION_H264_MB_ERROR;
+    }
     skip = dec (&s,
         11 + (s.left && s.left->type != T_SKIP) +
             (s.top && s.top->type != T_SKIP));
@@ -804,8 +811,11 @@ slice_nal (AxionH264Mb *m, const guint8 *nal, gsize len, AuState *st,
     st->err = AXION_H264_MB_ERROR;
     return;
   }
+  if (!st->sps) {
+    ensure_picture (m, h.sps);
+    memset (m->pic, NOT_YET, h.sps->width_mbs * h.sps->height_mbs);
+  }
   st->sps = h.sps;
-  ensure_picture (m, h.sps);
   st->n_p++;
   st->err = slice_data (m, &h, rbsp, rlen, (b.pos + 7) / 8, &st->n_mbs, why);
 }
