@@ -343,23 +343,54 @@ count_frames (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-/* counts buffers reaching the first sink of the pipeline */
-static void
-add_frame_probe (AxionRunCamera *c)
+static gboolean
+is_gate (const GValue *v, const GValue *unused)
 {
-  GstIterator *it = gst_bin_iterate_sinks (GST_BIN (c->pipe));
-  GValue v = G_VALUE_INIT;
+  GstElementFactory *f = gst_element_get_factory (g_value_get_object (v));
 
-  if (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
-    GstElement *sink = g_value_get_object (&v);
-    GstPad *pad = gst_element_get_static_pad (sink, "sink");
-    if (pad) {
-      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_frames, c, NULL);
-      gst_object_unref (pad);
-    }
+  return !(f && g_str_equal (GST_OBJECT_NAME (f), "axiongate"));
+}
+
+/* the element whose sink pad counts the camera's frames: axiongate when
+ * the camera is gated (it receives every frame; an idle camera's decoder
+ * and sinks see one in map-keyframe-interval-ms, 10 s, which would read
+ * as a stall), else the first sink */
+static GstElement *
+frame_counter_element (AxionRunCamera *c)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (c->pipe));
+  GValue v = G_VALUE_INIT;
+  GstElement *e = NULL;
+
+  if (gst_iterator_find_custom (it, (GCompareFunc) is_gate, &v, NULL)) {
+    e = g_value_dup_object (&v);
     g_value_unset (&v);
   }
   gst_iterator_free (it);
+  if (e)
+    return e;
+  it = gst_bin_iterate_sinks (GST_BIN (c->pipe));
+  if (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    e = g_value_dup_object (&v);
+    g_value_unset (&v);
+  }
+  gst_iterator_free (it);
+  return e;
+}
+
+/* counts the camera's frames (see frame_counter_element) */
+static void
+add_frame_probe (AxionRunCamera *c)
+{
+  GstElement *e = frame_counter_element (c);
+  GstPad *pad = e ? gst_element_get_static_pad (e, "sink") : NULL;
+
+  if (pad) {
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_frames, c, NULL);
+    gst_object_unref (pad);
+  }
+  if (e)
+    gst_object_unref (e);
 }
 
 static void
