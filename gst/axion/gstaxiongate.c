@@ -443,18 +443,22 @@ compressed_hit (GstAxionGate *self, GstBuffer *buf, guint pos, gsize size,
   return comp_on && self->hits_run >= MAX (confirm, 1);
 }
 
-/* A map wake saw the start within the last two frames: the GOPs held
- * since the last decoded keyframe (map-keyframe-interval-ms: up to 10 s)
- * are older than it, so the replay keeps only the current GOP and
- * replay-gops before it, not the whole history (replaying 100 frames of
- * 1080p before the live one cost ~0.6 s of start latency). */
+/* A map wake sees a start within MAP_LOOKBACK_FRAMES of it (the object
+ * must cover a patch in two frames in a row: the bench's person 3-4
+ * frames after its first). The GOPs held since the last decoded keyframe
+ * (map-keyframe-interval-ms: up to 10 s) are older than that: the replay
+ * keeps the current GOP, and the one before only when the start may lie
+ * in it. Replaying 100 frames of 1080p before the live one cost 0.6 s of
+ * start latency; two GOPs, with 120 cameras, up to 2.1 s. */
+#define MAP_LOOKBACK_FRAMES 5
+
 static void
 trim_for_map_wake (GstAxionGate *self)
 {
   guint keep;
 
   GST_OBJECT_LOCK (self);
-  keep = self->replay_gops;
+  keep = self->gop_pos >= MAP_LOOKBACK_FRAMES ? 0 : MIN (self->replay_gops, 1);
   GST_OBJECT_UNLOCK (self);
   while (self->hist.gops > keep + 1) {
     guint gops = self->hist.gops;
