@@ -43,31 +43,40 @@ axion_gate_map_reset (AxionGateMap *m)
   m->last_stat = 0;
 }
 
+/* A caps event with the same stream (h264parse sends new caps when it
+ * learns a field) keeps the parameter sets and the idle level: resetting
+ * them made every predicted frame an error until the next keyframe. */
 void
 axion_gate_map_set_caps (AxionGateMap *m, const GstStructure *s)
 {
   const GValue *v = gst_structure_get_value (s, "codec_data");
   const gchar *format = gst_structure_get_string (s, "stream-format");
+  gboolean ok = TRUE;
 
-  axion_h264_mb_free (m->mb);
-  m->mb = NULL;
-  m->unsupported = FALSE;
   m->h264 = gst_structure_has_name (s, "video/x-h264");
-  axion_gate_map_reset (m);
-  if (!m->h264)
+  m->unsupported = FALSE;
+  if (!m->h264) {
+    axion_h264_mb_free (m->mb);
+    m->mb = NULL;
+    axion_gate_map_reset (m);
     return;
-  m->mb = axion_h264_mb_new ();
+  }
+  if (!m->mb) {
+    m->mb = axion_h264_mb_new ();
+    axion_gate_map_reset (m);
+  }
   /* avc / avc3: length-prefixed NAL units, sizes in the avcC */
   if (v && G_VALUE_HOLDS (v, GST_TYPE_BUFFER) && format &&
       g_str_has_prefix (format, "avc")) {
     GstMapInfo info;
     GstBuffer *cd = gst_value_get_buffer (v);
     if (gst_buffer_map (cd, &info, GST_MAP_READ)) {
-      if (!axion_h264_mb_set_codec_data (m->mb, info.data, info.size))
-        m->unsupported = TRUE;
+      ok = axion_h264_mb_set_codec_data (m->mb, info.data, info.size);
       gst_buffer_unmap (cd, &info);
     }
-  }
+  } else
+    axion_h264_mb_set_codec_data (m->mb, NULL, 0);
+  m->unsupported = !ok;
 }
 
 /* k x k window sums of the coded macroblocks, through an integral image;

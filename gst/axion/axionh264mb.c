@@ -927,6 +927,10 @@ axion_h264_mb_set_codec_data (AxionH264Mb *m, const guint8 *d, gsize size)
   AuState st = { 0 };
   const gchar *why;
 
+  if (d == NULL) {
+    m->nal_length_size = 0;
+    return TRUE;
+  }
   if (size < 7 || d[0] != 1)
     return FALSE;
   m->nal_length_size = (d[4] & 3) + 1;

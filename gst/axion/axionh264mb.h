@@ -45,7 +45,7 @@ typedef struct _AxionH264Mb AxionH264Mb;
 AxionH264Mb *axion_h264_mb_new (void);
 void axion_h264_mb_free (AxionH264Mb *m);
 /* stream-format=avc: the avcC record (its SPS, PPS and NAL length size);
- * without it the access units are read as byte-stream. FALSE when
+ * NULL: the access units are byte-stream (the default). FALSE when
  * malformed. */
 gboolean
 axion_h264_mb_set_codec_data (AxionH264Mb *m, const guint8 *data, gsize size);
