@@ -82,12 +82,12 @@ axion_gate_map_set_caps (AxionGateMap *m, const GstStructure *s)
 /* k x k window sums of the coded macroblocks, through an integral image;
  * returns the number of windows ((w - k + 1) x (h - k + 1)) in @out */
 static guint
-window_counts (
-    AxionGateMap *m, const guint8 *map, guint w, guint h, guint k, guint8 **out)
+window_counts (AxionGateMap *m, const guint8 *map, guint w, guint h, guint k,
+    guint16 **out)
 {
   guint nw = w - k + 1, nh = h - k + 1, iw = w + 1;
   guint32 *I;
-  guint8 *c;
+  guint16 *c;
 
   if (m->integral_n < (gsize) iw * (h + 1)) {
     g_free (m->integral);
@@ -104,10 +104,10 @@ window_counts (
       I[(y + 1) * iw + x + 1] = I[y * iw + x + 1] + row;
     }
   }
-  c = g_new (guint8, (gsize) nw * nh);
+  c = g_new (guint16, (gsize) nw * nh);
   for (guint y = 0; y < nh; y++)
     for (guint x = 0; x < nw; x++)
-      c[y * nw + x] = (guint8) (I[(y + k) * iw + x + k] - I[y * iw + x + k] -
+      c[y * nw + x] = (guint16) (I[(y + k) * iw + x + k] - I[y * iw + x + k] -
           I[(y + k) * iw + x] + I[y * iw + x]);
   *out = c;
   return nw * nh;
@@ -115,7 +115,7 @@ window_counts (
 
 /* the densest window coded in both this frame and the previous one */
 static guint
-persistent_max (const guint8 *cur, const guint8 *prev, guint n)
+persistent_max (const guint16 *cur, const guint16 *prev, guint n)
 {
   guint best = 0;
 
@@ -147,7 +147,7 @@ judge (AxionGateMap *m, const AxionGateMapParams *p, const guint8 *map, guint w,
     guint h, gboolean learn)
 {
   guint k = CLAMP (p->window, 2u, 16u), n, stat = 0;
-  guint8 *cur;
+  guint16 *cur;
   gboolean hit;
 
   if (w < k || h < k)

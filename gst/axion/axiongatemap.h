@@ -46,7 +46,7 @@ typedef struct
   AxionH264Mb *mb;
   gboolean h264;        /* the stream is H.264 */
   gboolean unsupported; /* the parser said so: not asked again */
-  guint8 *prev;         /* window counts of the previous predicted frame */
+  guint16 *prev;        /* window counts of the previous predicted frame */
   guint prev_n, prev_w, prev_window;
   gboolean prev_valid;
   guint32 *integral;
