@@ -18,6 +18,9 @@
 #define MARGIN 2
 /* predicted frames that teach the idle level before a hit can count */
 #define WARMUP_FRAMES 20
+/* damaged frames in a row (1 s at 10 fps) after which the map is no guide
+ * (heavy loss): every idle keyframe is decoded again */
+#define MAX_ERRORS_RUN 10
 
 void
 axion_gate_map_init (AxionGateMap *m)
@@ -38,6 +41,7 @@ void
 axion_gate_map_reset (AxionGateMap *m)
 {
   m->prev_valid = FALSE;
+  m->errors_run = 0;
   m->env = 0;
   m->seen = 0;
   m->last_stat = 0;
@@ -139,6 +143,7 @@ gboolean
 axion_gate_map_informative (const AxionGateMap *m, const AxionGateMapParams *p)
 {
   return m->h264 && !m->unsupported && m->seen >= WARMUP_FRAMES &&
+      m->errors_run < MAX_ERRORS_RUN &&
       threshold (m, p) <= p->window * p->window;
 }
 
@@ -196,6 +201,7 @@ axion_gate_map_observe (AxionGateMap *m, const AxionGateMapParams *p,
   case AXION_H264_MB_ERROR:
     /* a lost packet's damage: the next frame maps again */
     m->errors++;
+    m->errors_run++;
     m->prev_valid = FALSE;
     *why = NULL;
     return AXION_GATE_MAP_NONE;
@@ -204,6 +210,7 @@ axion_gate_map_observe (AxionGateMap *m, const AxionGateMapParams *p,
     return AXION_GATE_MAP_NONE;
   }
   m->mapped++;
+  m->errors_run = 0;
   map = axion_h264_mb_map (m->mb, &w, &h);
   return judge (m, p, map, w, h, learn);
 }

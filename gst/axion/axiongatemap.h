@@ -55,6 +55,7 @@ typedef struct
   guint seen;  /* predicted frames mapped since the reset */
   guint last_stat;
   guint64 mapped, errors;
+  guint errors_run; /* damaged frames in a row */
 } AxionGateMap;
 
 void axion_gate_map_init (AxionGateMap *m);

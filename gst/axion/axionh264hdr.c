@@ -98,9 +98,15 @@ skip_scaling_list (AxionBits *b, guint size)
 {
   gint last = 8, next = 8;
 
-  for (guint j = 0; j < size; j++) {
-    if (next != 0)
-      next = (last + axion_bits_se (b) + 256) % 256;
+  for (guint j = 0; j < size && !b->overrun; j++) {
+    if (next != 0) {
+      gint32 delta = axion_bits_se (b);
+      if (delta < -128 || delta > 127) { /* 7.4.2.1.1.1 */
+        b->overrun = TRUE;
+        return;
+      }
+      next = (last + delta + 256) % 256;
+    }
     last = next == 0 ? last : next;
   }
 }
@@ -124,11 +130,26 @@ sps_chroma_and_depth (AxionBits *b, AxionH264Sps *s, guint profile_idc)
   s->bit_depth_luma = s->bit_depth_chroma = 8;
   if (!high_profile (profile_idc))
     return;
+  guint32 v;
+
   s->chroma_format_idc = axion_bits_ue (b);
+  if (s->chroma_format_idc > 3) {
+    b->overrun = TRUE;
+    return;
+  }
   if (s->chroma_format_idc == 3)
     s->separate_colour_plane = axion_bits_u1 (b);
-  s->bit_depth_luma = 8 + axion_bits_ue (b);
-  s->bit_depth_chroma = 8 + axion_bits_ue (b);
+  /* bit_depth_*_minus8: 0-6 (7.4.2.1.1); larger would wrap below */
+  if ((v = axion_bits_ue (b)) > 6) {
+    b->overrun = TRUE;
+    return;
+  }
+  s->bit_depth_luma = 8 + v;
+  if ((v = axion_bits_ue (b)) > 6) {
+    b->overrun = TRUE;
+    return;
+  }
+  s->bit_depth_chroma = 8 + v;
   axion_bits_u1 (b); /* qpprime_y_zero_transform_bypass_flag */
   if (axion_bits_u1 (b)) {
     for (guint i = 0; i < (s->chroma_format_idc != 3 ? 8u : 12u); i++)
@@ -160,6 +181,7 @@ axion_h264_parse_sps (AxionH264Params *p, const guint8 *rbsp, gsize len)
   AxionBits b;
   AxionH264Sps s = { 0 };
   guint profile_idc, id;
+  guint32 v, h;
 
   axion_bits_init (&b, rbsp, len);
   profile_idc = axion_bits_u (&b, 8);
@@ -173,16 +195,19 @@ axion_h264_parse_sps (AxionH264Params *p, const guint8 *rbsp, gsize len)
   sps_pic_order (&b, &s);
   axion_bits_ue (&b); /* max_num_ref_frames */
   axion_bits_u1 (&b); /* gaps_in_frame_num_value_allowed_flag */
-  s.width_mbs = axion_bits_ue (&b) + 1;
-  s.height_mbs = axion_bits_ue (&b) + 1;
+  v = axion_bits_ue (&b);
+  h = axion_bits_ue (&b);
+  if (v >= 1024 || h >= 1024)
+    return FALSE; /* before +1 and x2: no wrap */
+  s.width_mbs = v + 1;
+  s.height_mbs = h + 1;
   s.frame_mbs_only = axion_bits_u1 (&b);
   if (!s.frame_mbs_only) {
     s.mbaff = axion_bits_u1 (&b);
     s.height_mbs *= 2;
   }
   if (b.overrun || s.log2_max_frame_num > 16 || s.log2_max_poc_lsb > 16 ||
-      s.poc_type > 2 || s.width_mbs > 1024 || s.height_mbs > 1024 ||
-      s.bit_depth_luma > 14 || s.bit_depth_chroma > 14)
+      s.poc_type > 2 || s.height_mbs > 2048)
     return FALSE;
   s.valid = TRUE;
   p->sps[id] = s;
@@ -192,11 +217,13 @@ axion_h264_parse_sps (AxionH264Params *p, const guint8 *rbsp, gsize len)
 /* ---- picture parameter set ----------------------------------------------- */
 
 gboolean
-axion_h264_parse_pps (AxionH264Params *p, const guint8 *rbsp, gsize len)
+axion_h264_parse_pps (
+    AxionH264Params *p, const guint8 *rbsp, gsize len, gboolean *fmo)
 {
   AxionBits b;
   AxionH264Pps s = { 0 };
   guint id;
+  gint32 qp;
   gssize stop;
 
   axion_bits_init (&b, rbsp, len);
@@ -208,13 +235,22 @@ axion_h264_parse_pps (AxionH264Params *p, const guint8 *rbsp, gsize len)
   s.cabac = axion_bits_u1 (&b);
   s.bottom_field_pic_order_present = axion_bits_u1 (&b);
   s.num_slice_groups = axion_bits_ue (&b) + 1;
-  if (s.num_slice_groups != 1 || s.sps_id >= G_N_ELEMENTS (p->sps))
-    return FALSE; /* FMO: Baseline's slice groups, not a camera's */
+  if (s.sps_id >= G_N_ELEMENTS (p->sps))
+    return FALSE;
+  if (s.num_slice_groups != 1) {
+    /* FMO: Baseline's slice groups, not a camera's */
+    if (fmo)
+      *fmo = TRUE;
+    return FALSE;
+  }
   s.num_ref_idx_l0_default = axion_bits_ue (&b);
   s.num_ref_idx_l1_default = axion_bits_ue (&b);
   s.weighted_pred = axion_bits_u1 (&b);
   s.weighted_bipred_idc = axion_bits_u (&b, 2);
-  s.pic_init_qp = 26 + axion_bits_se (&b);
+  qp = axion_bits_se (&b); /* pic_init_qp_minus26: -26 - 6 x 6 .. 25 */
+  if (qp < -62 || qp > 25)
+    return FALSE;
+  s.pic_init_qp = 26 + qp;
   axion_bits_se (&b); /* pic_init_qs_minus26 */
   axion_bits_se (&b); /* chroma_qp_index_offset */
   s.deblocking_filter_control_present = axion_bits_u1 (&b);
@@ -324,6 +360,7 @@ axion_h264_parse_slice_header (const AxionH264Params *p, guint nal_type,
   const AxionH264Pps *pps;
   const AxionH264Sps *s;
   guint pps_id, t;
+  gint32 delta;
 
   memset (h, 0, sizeof *h);
   h->first_mb = axion_bits_ue (b);
@@ -361,7 +398,10 @@ axion_h264_parse_slice_header (const AxionH264Params *p, guint nal_type,
     skip_dec_ref_pic_marking (b, nal_type == 5);
   if (pps->cabac && h->slice_type != AXION_H264_SLICE_I && h->slice_type != 4)
     h->cabac_init_idc = axion_bits_ue (b);
-  h->qp = pps->pic_init_qp + axion_bits_se (b);
+  delta = axion_bits_se (b); /* slice_qp_delta: SliceQPY stays in range */
+  if (delta < -87 || delta > 87)
+    return FALSE;
+  h->qp = pps->pic_init_qp + delta;
   if (h->slice_type == 3 || h->slice_type == 4) {
     if (h->slice_type == 3)
       axion_bits_u1 (b);

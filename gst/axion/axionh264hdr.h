@@ -94,12 +94,12 @@ typedef struct
 } AxionH264SliceHdr;
 
 /* Parse an SPS / PPS RBSP into @p (replacing the one of the same id).
- * FALSE when it is malformed or uses what the map does not support (the
- * entry is then marked invalid). */
+ * FALSE when it is malformed, or (@fmo set) a PPS with slice groups, which
+ * the map does not read; the entry is then marked invalid. */
 gboolean
 axion_h264_parse_sps (AxionH264Params *p, const guint8 *rbsp, gsize len);
-gboolean
-axion_h264_parse_pps (AxionH264Params *p, const guint8 *rbsp, gsize len);
+gboolean axion_h264_parse_pps (
+    AxionH264Params *p, const guint8 *rbsp, gsize len, gboolean *fmo);
 /* Parses the slice header at the start of @b (a slice NAL's RBSP); leaves
  * @b at the first bit after it. */
 gboolean axion_h264_parse_slice_header (const AxionH264Params *p,

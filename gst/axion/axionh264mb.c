@@ -665,6 +665,7 @@ ensure_picture (AxionH264Mb *m, const AxionH264Sps *sps)
     m->pic = g_malloc (n);
     m->map = g_malloc (n);
     m->pic_cap = n;
+    m->map_w = m->map_h = 0; /* no map until the next complete picture */
   }
   return TRUE;
 }
@@ -765,6 +766,7 @@ typedef struct
 {
   guint n_p, n_other, n_mbs;
   const AxionH264Sps *sps;
+  guint w, h; /* the picture's size when its first slice came */
   AxionH264MbResult err;
 } AuState;
 
@@ -806,7 +808,9 @@ slice_nal (AxionH264Mb *m, const guint8 *nal, gsize len, AuState *st,
     st->n_other++;
     return;
   }
-  if (st->sps && st->sps != h.sps) {
+  if (st->sps &&
+      (st->sps != h.sps || st->w != h.sps->width_mbs ||
+          st->h != h.sps->height_mbs)) {
     *why = "slices of one access unit with different SPS";
     st->err = AXION_H264_MB_ERROR;
     return;
@@ -814,6 +818,8 @@ slice_nal (AxionH264Mb *m, const guint8 *nal, gsize len, AuState *st,
   if (!st->sps) {
     ensure_picture (m, h.sps);
     memset (m->pic, NOT_YET, h.sps->width_mbs * h.sps->height_mbs);
+    st->w = h.sps->width_mbs;
+    st->h = h.sps->height_mbs;
   }
   st->sps = h.sps;
   st->n_p++;
@@ -832,11 +838,23 @@ nal_unit (AxionH264Mb *m, const guint8 *nal, gsize len, AuState *st,
     return;
   type = nal[0] & 0x1f;
   if (type == 7 || type == 8) {
+    gboolean fmo = FALSE, ok;
+    /* a parameter set after a slice may resize the picture under it */
+    if (st->n_p || st->n_other) {
+      *why = "an SPS or PPS after a slice of the access unit";
+      st->err = AXION_H264_MB_ERROR;
+      return;
+    }
     rbsp = rbsp_of (m, nal + 1, len - 1, &rlen);
-    if (type == 7 ? !axion_h264_parse_sps (&m->params, rbsp, rlen)
-                  : !axion_h264_parse_pps (&m->params, rbsp, rlen)) {
-      *why = "an SPS or PPS that does not parse, or uses slice groups";
+    ok = type == 7 ? axion_h264_parse_sps (&m->params, rbsp, rlen)
+                   : axion_h264_parse_pps (&m->params, rbsp, rlen, &fmo);
+    if (!ok && fmo) {
+      *why = "slice groups (FMO)";
       st->err = AXION_H264_MB_UNSUPPORTED;
+    } else if (!ok) {
+      /* a damaged one (a lost packet): the next keyframe brings it again */
+      *why = "an SPS or PPS that does not parse";
+      st->err = AXION_H264_MB_ERROR;
     }
   } else if (type == 1 || type == 5)
     slice_nal (m, nal, len, st, why);
@@ -909,13 +927,13 @@ axion_h264_mb_parse_au (
     *why = "not a predicted picture";
     return AXION_H264_MB_NOT_P;
   }
-  if (st.n_mbs != st.sps->width_mbs * st.sps->height_mbs) {
+  if (st.n_mbs != st.w * st.h) {
     *why = "the picture's slices do not cover it";
     return AXION_H264_MB_ERROR;
   }
   memcpy (m->map, m->pic, st.n_mbs);
-  m->map_w = st.sps->width_mbs;
-  m->map_h = st.sps->height_mbs;
+  m->map_w = st.w;
+  m->map_h = st.h;
   return AXION_H264_MB_OK;
 }
 

@@ -104,6 +104,13 @@ typedef struct
   guint64 compressed_hits, map_hits;
 } GateStats;
 
+typedef struct
+{
+  guint64 mapped, errors;
+  gdouble level;
+  gboolean informative;
+} MapSnapshot;
+
 struct _GstAxionGate
 {
   GstElement parent;
@@ -140,10 +147,11 @@ struct _GstAxionGate
   gboolean gatable; /* H.264/H.265: else every frame passes */
   guint32 skipped_since_decoded;
   AxionGateBaseline baseline;
-  AxionGateMap map; /* fields it reports in stats: object lock */
+  AxionGateMap map; /* streaming thread; stats read map_snap */
 
   /* counters (object lock) */
   GateStats st;
+  MapSnapshot map_snap;
 };
 
 /* H.264 and H.265 are gated (access units: one frame a buffer); the other
@@ -321,8 +329,11 @@ replay_history (GstAxionGate *self, GstClockTime live)
   }
   GST_DEBUG_OBJECT (self, "replaying %u frames (%u GOPs)",
       self->hist.frames.length - self->hist.copies, self->hist.gops);
-  /* they were counted as skipped when held; they are decoded after all */
-  self->skipped_since_decoded = 0;
+  /* they were counted as skipped when held; they are decoded after all.
+   * Held frames dropped since (an older GOP, a map wake's trim) stay
+   * counted: the first replayed frame says they are missing before it */
+  self->skipped_since_decoded -= MIN (self->skipped_since_decoded,
+      self->hist.frames.length - self->hist.copies);
   while (ret == GST_FLOW_OK &&
       (b = axion_gate_history_pop (&self->hist, &redecode))) {
     if (redecode) {
@@ -398,7 +409,16 @@ map_verdict (GstAxionGate *self, GstBuffer *buf)
 
   GST_OBJECT_LOCK (self);
   mp = self->map_params;
+  GST_OBJECT_UNLOCK (self);
+  /* the map is the streaming thread's; the parse (milliseconds for an
+   * active camera's large frames) runs outside the lock, stats read a
+   * copy */
   v = axion_gate_map_observe (&self->map, &mp, buf, !self->active, &why);
+  GST_OBJECT_LOCK (self);
+  self->map_snap.mapped = self->map.mapped;
+  self->map_snap.errors = self->map.errors;
+  self->map_snap.level = self->map.env;
+  self->map_snap.informative = axion_gate_map_informative (&self->map, &mp);
   GST_OBJECT_UNLOCK (self);
   if (!was_unsupported && self->map.unsupported)
     GST_INFO_OBJECT (self,
@@ -419,14 +439,21 @@ compressed_hit (GstAxionGate *self, GstBuffer *buf, guint pos, gsize size,
     gboolean comp_on, guint confirm, gboolean *by_map)
 {
   AxionGateBaselineParams params;
+  AxionGateMapParams mp;
   AxionGateMapVerdict v;
   gboolean size_hit;
 
   GST_OBJECT_LOCK (self);
   params = self->params;
+  mp = self->map_params;
   GST_OBJECT_UNLOCK (self);
   size_hit = axion_gate_baseline_observe (&self->baseline, &params, pos, size);
   v = comp_on ? map_verdict (self, buf) : AXION_GATE_MAP_NONE;
+  /* a frame without a map (an I or B picture, a damaged one) of a stream
+   * the map reads: no verdict (sizes woke falsely on light changes) */
+  if (v == AXION_GATE_MAP_NONE && comp_on &&
+      axion_gate_map_informative (&self->map, &mp))
+    v = AXION_GATE_MAP_QUIET;
   *by_map = v != AXION_GATE_MAP_NONE;
   if (v != AXION_GATE_MAP_NONE) {
     self->hits_run = 0;
@@ -460,10 +487,12 @@ trim_for_map_wake (GstAxionGate *self)
   GST_OBJECT_LOCK (self);
   keep = self->gop_pos >= MAP_LOOKBACK_FRAMES ? 0 : MIN (self->replay_gops, 1);
   GST_OBJECT_UNLOCK (self);
+  /* (frames held after going idle mid-GOP, before any keyframe, go first:
+   * they count as no GOP) */
   while (self->hist.gops > keep + 1) {
-    guint gops = self->hist.gops;
+    guint len = self->hist.frames.length;
     count_skipped (self, axion_gate_history_drop_oldest_gop (&self->hist));
-    if (self->hist.gops == gops)
+    if (self->hist.frames.length == len)
       break;
   }
 }
@@ -610,7 +639,8 @@ gst_axion_gate_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   idle_key_ms = self->idle_key_ms;
   /* the map watches the frames between keyframes: fewer keyframes need
    * decoding to notice a start */
-  if (axion_gate_map_informative (&self->map, &self->map_params))
+  if (self->compressed_trigger &&
+      axion_gate_map_informative (&self->map, &self->map_params))
     idle_key_ms = MAX (idle_key_ms, self->map_key_ms);
   n = self->st.received++;
   self->st.bytes_received += size;
@@ -749,11 +779,10 @@ make_stats (GstAxionGate *self)
       self->st.activity_events, "active", G_TYPE_BOOLEAN, self->active,
       "baseline-bytes", G_TYPE_DOUBLE,
       axion_gate_baseline_bytes (&self->baseline), "map-frames", G_TYPE_UINT64,
-      self->map.mapped, "map-errors", G_TYPE_UINT64, self->map.errors,
+      self->map_snap.mapped, "map-errors", G_TYPE_UINT64, self->map_snap.errors,
       "map-hits", G_TYPE_UINT64, self->st.map_hits, "map-informative",
-      G_TYPE_BOOLEAN,
-      axion_gate_map_informative (&self->map, &self->map_params),
-      "map-idle-level", G_TYPE_DOUBLE, self->map.env, NULL);
+      G_TYPE_BOOLEAN, self->map_snap.informative, "map-idle-level",
+      G_TYPE_DOUBLE, self->map_snap.level, NULL);
   GST_OBJECT_UNLOCK (self);
   return s;
 }

@@ -658,6 +658,60 @@ GST_START_TEST (test_map_wake_h264_cabac)
 
 GST_END_TEST;
 
+/* The same after the camera was active and went idle mid-GOP (its frames
+ * held after that have no keyframe before them): the map wake still
+ * replays at most two GOPs (not the frames held since 55 and the held
+ * GOPs), and the frames it leaves out are counted:
+ * every decoded frame's skipped_before is the gap in frame numbers before
+ * it (axionredissink would report that gap as lost frames otherwise). */
+GST_START_TEST (test_map_wake_after_active)
+{
+  SynthParams p;
+  Stream *s;
+  GstHarness *h;
+  GPtrArray *out;
+  const guint gop = 10;
+  gint start = 94, n = 115, woke_at, visible;
+  guint replayed = 0;
+  gint64 prev = -1; /* the furthest frame number decoded so far */
+
+  if (!have ("x264enc") || !have ("avdec_h264"))
+    return;
+  idle_scene (&p, 3);
+  p.n_objects = 1;
+  p.objects_from = start;
+  p.object_size = 0.3;
+  p.speed = 0.075;
+  p.object_changes = TRUE;
+  visible = first_visible (&p, start);
+  s = encode (&p, n, gop, CODEC_H264_X264);
+  h = gate_harness (s, "hold-ms=1000", "avdec_h264");
+  /* active from frame 45 (an analysis event), idle again mid-GOP at 55,
+   * once the map has learnt: the keyframes from 60 on are held */
+  push_with_wake (h, s, 0, 45, n);
+  out = pull_all (h, TRUE);
+  woke_at = wake_frame (out, s);
+  fail_unless (woke_at >= 45 && woke_at <= 46, "first wake at %d", woke_at);
+  for (guint i = 0; i < out->len; i++) {
+    GstAxionFrameMeta *fm = gst_buffer_get_axion_frame_meta (
+        g_ptr_array_index (out, i));
+    gint64 num = (gint64) fm->frame_number;
+    replayed += fm->gate.replayed && num >= 56;
+    /* past the furthest frame decoded so far, skipped_before is the gap
+     * (a replay of an earlier GOP goes back first: its frames are not) */
+    if (num > prev)
+      fail_unless_equals_int64 (num - prev - 1, fm->gate.skipped_before);
+    prev = MAX (prev, num);
+  }
+  fail_unless (replayed > 0 && replayed <= 2 * gop,
+      "%u replayed on the map wake (object from %d)", replayed, visible);
+  g_ptr_array_unref (out);
+  gst_harness_teardown (h);
+  stream_free (s);
+}
+
+GST_END_TEST;
+
 /* While the map reads an idle camera's stream it decodes one keyframe in
  * map-keyframe-interval-ms (10 s by default) instead of every GOP; with
  * the property at 0, every GOP again. Sensor noise and a slow light change
@@ -1440,6 +1494,7 @@ axiongate_suite (void)
   tcase_add_test (tc, test_compressed_wake_h265_bframes);
   tcase_add_test (tc, test_long_gop_300);
   tcase_add_test (tc, test_map_wake_h264_cabac);
+  tcase_add_test (tc, test_map_wake_after_active);
   tcase_add_test (tc, test_map_idle_keyframes);
   tcase_add_test (tc, test_night_noise_wakes_within_gop);
   tcase_add_test (tc, test_start_latency_p95_frames);
