@@ -71,11 +71,15 @@ static void
 measure (AxionRunCamera *c)
 {
   guint f = g_atomic_int_get (&c->frames);
+  /* the camera is alive while frames arrive, analysed or not (axiongate) */
+  guint r = c->counts_received ? (guint) g_atomic_int_get (&c->received) : f;
 
   c->fps = (gdouble) (f - c->frames_at_tick);
-  if (f != c->frames_at_tick || c->last_frame_us == 0)
+  if (f != c->frames_at_tick || r != c->received_at_tick ||
+      c->last_frame_us == 0)
     c->last_frame_us = g_get_monotonic_time ();
   c->frames_at_tick = f;
+  c->received_at_tick = r;
 }
 
 static void

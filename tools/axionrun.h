@@ -36,6 +36,11 @@ typedef struct
   guint restart_id;
   gint tearing_down; /* (atomic) its last pipeline is still stopping */
   guint frames, frames_at_tick, frames_at_metrics;
+  /* frames the camera sent: at axiongate's sink when the camera is gated
+   * (an idle one reaches the sinks once in up to 10 s), else = frames;
+   * the stall check watches these */
+  guint received, received_at_tick;
+  gboolean counts_received; /* the pipeline has axiongate */
   gint64 last_frame_us;     /* monotonic time frames last advanced */
   gint64 offline_since_us;  /* real time the current outage began, 0 online */
   gboolean offline_alerted; /* this outage has had its alert */

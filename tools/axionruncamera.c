@@ -343,6 +343,15 @@ count_frames (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+static GstPadProbeReturn
+count_received (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  AxionRunCamera *c = data;
+
+  g_atomic_int_inc (&c->received);
+  return GST_PAD_PROBE_OK;
+}
+
 static gboolean
 is_gate (const GValue *v, const GValue *unused)
 {
@@ -351,46 +360,42 @@ is_gate (const GValue *v, const GValue *unused)
   return !(f && g_str_equal (GST_OBJECT_NAME (f), "axiongate"));
 }
 
-/* the element whose sink pad counts the camera's frames: axiongate when
- * the camera is gated (it receives every frame; an idle camera's decoder
- * and sinks see one in map-keyframe-interval-ms, 10 s, which would read
- * as a stall), else the first sink */
-static GstElement *
-frame_counter_element (AxionRunCamera *c)
+static void
+probe_sink_pad (GstElement *e, GstPadProbeCallback cb, AxionRunCamera *c)
 {
-  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (c->pipe));
-  GValue v = G_VALUE_INIT;
-  GstElement *e = NULL;
+  GstPad *pad = gst_element_get_static_pad (e, "sink");
 
-  if (gst_iterator_find_custom (it, (GCompareFunc) is_gate, &v, NULL)) {
-    e = g_value_dup_object (&v);
-    g_value_unset (&v);
+  if (pad) {
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, cb, c, NULL);
+    gst_object_unref (pad);
   }
-  gst_iterator_free (it);
-  if (e)
-    return e;
-  it = gst_bin_iterate_sinks (GST_BIN (c->pipe));
-  if (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
-    e = g_value_dup_object (&v);
-    g_value_unset (&v);
-  }
-  gst_iterator_free (it);
-  return e;
 }
 
-/* counts the camera's frames (see frame_counter_element) */
+/* Counts the frames reaching the first sink of the pipeline (analysed:
+ * every one a row), and the frames the camera sent: where they enter
+ * axiongate when the camera is gated, for the stall check (an idle gated
+ * camera's decoder and sinks see one in map-keyframe-interval-ms, 10 s,
+ * which would read as a stall), else at the same sink. */
 static void
 add_frame_probe (AxionRunCamera *c)
 {
-  GstElement *e = frame_counter_element (c);
-  GstPad *pad = e ? gst_element_get_static_pad (e, "sink") : NULL;
+  GstIterator *it = gst_bin_iterate_sinks (GST_BIN (c->pipe));
+  GValue v = G_VALUE_INIT;
+  gboolean gated = FALSE;
 
-  if (pad) {
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_frames, c, NULL);
-    gst_object_unref (pad);
+  if (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    probe_sink_pad (g_value_get_object (&v), count_frames, c);
+    g_value_unset (&v);
   }
-  if (e)
-    gst_object_unref (e);
+  gst_iterator_free (it);
+  it = gst_bin_iterate_recurse (GST_BIN (c->pipe));
+  if (gst_iterator_find_custom (it, (GCompareFunc) is_gate, &v, NULL)) {
+    probe_sink_pad (g_value_get_object (&v), count_received, c);
+    g_value_unset (&v);
+    gated = TRUE;
+  }
+  gst_iterator_free (it);
+  c->counts_received = gated;
 }
 
 static void
