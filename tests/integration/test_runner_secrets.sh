@@ -66,8 +66,19 @@ mkdir -p "$o/redis:/$v_redis_auth"
 # unreachable database, or from a Redis with no lease data yet, waits for
 # one before its cameras start (docs/scaling.md; test_runner_lease.sh)
 export AXION_NODE_ID=5
-(cd "$o" && "$run" -c "$t/inj/inj.ini" --camera "cli=$o/$v_url" \
-  -d "$v_db" -r "$v_redis" -t 3 > "$t/inj/run.out" 2>&1)
+# (stopped with SIGINT once the seven files are there, not after a fixed
+# 3 s: the cameras make them at their start; -t 60 only bounds a broken
+# run)
+(cd "$o" && exec "$run" -c "$t/inj/inj.ini" --camera "cli=$o/$v_url" \
+  -d "$v_db" -r "$v_redis" -t 60 > "$t/inj/run.out" 2>&1) &
+injpid=$!
+for _ in $(seq 600); do
+  [ "$(find "$o" -mindepth 1 -type f -printf . | wc -c)" -ge 7 ] && break
+  kill -0 $injpid 2>/dev/null || break
+  sleep 0.1
+done
+kill -INT $injpid 2>/dev/null
+wait $injpid
 expect_ok "injection: no EVIL file anywhere" test -z "$(find "$t" -name 'EVIL*' -print -quit)"
 for v in "$v_url" "$v_cfgurl" "$v_db" "$v_redis-post" "$v_x" "$v_cam" cam-default; do
   name=$(printf '%s' "$v" | head -c 16 | tr '\n' ' ')
