@@ -595,15 +595,20 @@ GST_START_TEST (test_luma_downscale_fast)
             for (gint i = 0; i < k; i++)
               sum += f ? 128 : row[ox * k + i];
             want = (sum + k / 2) / k;
-            fail_unless (ABS ((gint) out[oy * dw + ox] - want) <= 1,
-                "%dx%d -> %d, %s: pixel %d,%d is %d, want %d", w, h, dw,
-                f ? "RGBx" : "GRAY8", ox, oy, out[oy * dw + ox], want);
+            /* if () fail (), not fail_unless (): a passing fail_unless ()
+             * is a check mark point, a message through a pipe (600,000
+             * pixels: 11 of this case's 12 s under AddressSanitizer) */
+            if (ABS ((gint) out[oy * dw + ox] - want) > 1)
+              fail ("%dx%d -> %d, %s: pixel %d,%d is %d, want %d", w, h, dw,
+                  f ? "RGBx" : "GRAY8", ox, oy, out[oy * dw + ox], want);
           }
         }
       } else {
         /* other block widths: the sampled average stays within the range */
         for (gint i = 0; i < dw * dh; i++)
-          fail_unless (!f || out[i] == 128);
+          if (f && out[i] != 128)
+            fail ("%dx%d -> %d, RGBx: pixel %d is %d, want 128", w, h, dw, i,
+                out[i]);
       }
       gst_video_frame_unmap (&frame);
       gst_buffer_unref (buf);

@@ -6,6 +6,19 @@
 #include <gst/axion/gstaxionformat.h>
 #include <math.h>
 
+/* fail_unless_equals_string () without the check mark point that every
+ * passing fail_unless () sends to the parent process through a pipe: for
+ * the loops over 200,000 and 20,000 random values (those mark points were
+ * 8.7 of this test's 12.8 s under AddressSanitizer) */
+#define assert_str_eq_quiet(a, b)                                              \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    const gchar *first_ = (a), *second_ = (b);                                 \
+    if (g_strcmp0 (first_, second_) != 0)                                      \
+      fail ("'" #a "' (%s) is not equal to '" #b "' (%s)", first_, second_);   \
+  }                                                                            \
+  G_STMT_END
+
 static GstBuffer *
 frame_with_meta (void)
 {
@@ -382,7 +395,7 @@ GST_START_TEST (test_json_double_matches_printf)
     gst_axion_json_append_double (s, v);
     g_ascii_formatd (ref, sizeof (ref), "%.6g", v);
     /* (-0 is written 0) */
-    fail_unless_equals_string (s->str, v == 0 ? "0" : ref);
+    assert_str_eq_quiet (s->str, v == 0 ? "0" : ref);
   }
   g_rand_free (r);
   g_string_free (s, TRUE);
@@ -481,7 +494,7 @@ GST_START_TEST (test_number_and_time_forms)
     gchar *want = g_strdup_printf ("%s.%06" G_GINT64_FORMAT "Z", want_s, frac);
     gchar *got = gst_axion_format_timestamp (us);
 
-    fail_unless_equals_string (got, want);
+    assert_str_eq_quiet (got, want);
     g_free (got);
     g_free (want);
     g_free (want_s);
@@ -511,14 +524,14 @@ GST_START_TEST (test_number_and_time_forms)
                          : "%.6f",
         v);
     /* a negative number that rounds to zero is written without the sign */
-    fail_unless_equals_string (s->str,
+    assert_str_eq_quiet (s->str,
         want[0] == '-' && strspn (want + 1, "0.") == strlen (want + 1)
             ? want + 1
             : want);
     g_string_truncate (s, 0);
     gst_axion_append_uint (s, u);
     g_snprintf (want, sizeof (want), "%" G_GUINT64_FORMAT, u);
-    fail_unless_equals_string (s->str, want);
+    assert_str_eq_quiet (s->str, want);
   }
   {
     gchar hex[17];

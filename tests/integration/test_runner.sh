@@ -36,10 +36,14 @@ cfg "[axion]" "pipeline = pipelines/synthetic-camera.pipeline" "[camera c1]" "pr
 expect_fail_with "camera without url" 'camera c1 has no url' "$run" -c "$t/bad.ini"
 cfg "[camera c1]" "url = rtsp://x" "pipeline = /nonexistent.pipeline"
 expect_fail_with "missing pipeline file" 'pipeline file /nonexistent.pipeline does not exist' "$run" -c "$t/bad.ini"
+# (these two with their id node given: with no database or Redis given,
+# the runner leases its node from the default REDIS_URL, where nobody
+# answers here, and waits 5 s for it before it says so: runner_lease's
+# subject, not theirs; 5 s each of runner_config otherwise)
 printf 'videotestsrc ! ${NOPE} ! fakesink\n' > "$t/unset.pipeline"
-expect_fail_with "unset variable: file, line, fix" 'unset.pipeline:1: \$\{NOPE\} is not set' "$run" --camera c1=x -p "$t/unset.pipeline" -t 1
+AXION_NODE_ID=1 expect_fail_with "unset variable: file, line, fix" 'unset.pipeline:1: \$\{NOPE\} is not set' "$run" --camera c1=x -p "$t/unset.pipeline" -t 1
 printf '# header\nvideotestsrc ! nosuchelement ! fakesink\n' > "$t/noplugin.pipeline"
-expect_fail_with "missing plugin" 'no element "nosuchelement".*is the plugin installed' "$run" --camera c1=x -p "$t/noplugin.pipeline" -t 1
+AXION_NODE_ID=1 expect_fail_with "missing plugin" 'no element "nosuchelement".*is the plugin installed' "$run" --camera c1=x -p "$t/noplugin.pipeline" -t 1
 # every number has its unit and range; GKeyFile's rules (whole-line #
 # comments only), each section once, text only
 P="pipeline = pipelines/synthetic-camera.pipeline"
@@ -244,7 +248,17 @@ url = synthetic://a
 url = rtsp://127.0.0.1:1/none
 pipeline = pipelines/camera-basic.pipeline
 INI
-"$run" -c "$t/prefix.ini" -t 3 > "$t/prefix.out" 2>&1; st=$?
+# stopped (SIGINT) once both cameras' states are in Redis, not after a
+# fixed 3 s (-t 60 only bounds a broken run)
+"$run" -c "$t/prefix.ini" -t 60 > "$t/prefix.out" 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+  [ "$(redis-cli -s "$AXION_TEST_REDIS_SOCKET" EXISTS site7:camera:pfxA:state site7:camera:pfxB:state)" = 2 ] && break
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.1
+done
+kill -INT $pid
+wait $pid; st=$?
 expect_eq "key-prefix run: exit 0" 0 "$st"
 keys=$(redis-cli -s "$AXION_TEST_REDIS_SOCKET" --scan | sort)
 expect_ok "the sinks' keys carry the prefix" grep -qx 'site7:camera:pfxA:state' <<< "$keys"
@@ -269,7 +283,16 @@ mqtt = mqtt://127.0.0.1:1
 [camera offA]
 url = rtsp://127.0.0.1:1/none
 INI
-"$run" -c "$t/offline.ini" -t 5 > "$t/offline.out" 2>&1; st=$?
+# stopped (SIGINT) once the alert is announced, not after a fixed 5 s
+"$run" -c "$t/offline.ini" -t 60 > "$t/offline.out" 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+  grep -q 'camera offA: offline for [0-9]* s.*: alert [0-9]' "$t/offline.out" && break
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.1
+done
+kill -INT $pid
+wait $pid; st=$?
 expect_eq "camera-offline run: exit 1 (no camera ever streamed)" 1 "$st"
 expect_ok "the alert is announced" grep -q 'camera offA: offline for [0-9]* s.*: alert [0-9]' "$t/offline.out"
 expect_eq "one system alert for the outage" "1" "$(q "SELECT count(*) FROM alerts WHERE camera_id = 'offA' AND alert_type = 'system' AND alert_data->>'rule' = 'camera-offline'")"
@@ -296,8 +319,9 @@ database = $AXION_TEST_PG_CONNINFO
 redis = $AXION_TEST_REDIS_URL
 spool-dir = $t/spoolfill
 pipeline = $t/spool.pipeline
-# the full spool holds the stream: the shutdown gives up after this
-stop-timeout = 3s
+# the full spool holds the stream: the shutdown gives up after this (1 s:
+# the exit took twice the stop timeout, 6 s of the test with 3 s)
+stop-timeout = 1s
 
 [vars]
 BADDB = host=127.0.0.1 port=1 dbname=x connect_timeout=1
@@ -308,7 +332,17 @@ spool-filling = 0.5
 [camera spF]
 url = synthetic://f
 INI
-"$run" -c "$t/spoolfill.ini" -t 12 > "$t/spoolfill.out" 2>&1
+# the rule is checked at the 10 s tick: stopped (SIGINT) once it said so,
+# not after a fixed 12 s (-t 60 only bounds a broken run)
+"$run" -c "$t/spoolfill.ini" -t 60 > "$t/spoolfill.out" 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+  grep -q 'spF: the database spool holds' "$t/spoolfill.out" && break
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.1
+done
+kill -INT $pid
+wait $pid
 expect_eq "one spool-filling alert" "1" "$(q "SELECT count(*) FROM alerts WHERE camera_id = 'spF' AND alert_data->>'rule' = 'spool-filling'")"
 expect_ok "it says how full" grep -q 'spF: the database spool holds [0-9]*% of spool-max-bytes' "$t/spoolfill.out"
 

@@ -37,7 +37,10 @@ INI
 
 # 1. PostgreSQL stopped when the runner starts
 "$top/tests/fixtures/pg-ctl" stop
-"$run" -c "$t/run.ini" -t 12 > "$t/run.out" 2> "$t/run.err" &
+# (-t 60 only bounds a broken run: it is stopped with SIGINT once both
+# cameras have rows; with a fixed -t 12 they ran 8 s for the 10 frames
+# needed)
+"$run" -c "$t/run.ini" -t 60 > "$t/run.out" 2> "$t/run.err" &
 pid=$!
 for _ in $(seq 200); do grep -q "waiting for one" "$t/run.err" && break; sleep 0.05; done
 sleep 2 # 7 s after start: the runner of old had given up after 5 s
@@ -45,6 +48,12 @@ expect_ok "it waits for a lease, saying so" grep -q "no id node leased from Post
 expect_eq "no camera started yet" "" "$(grep 'camera c[12]:' "$t/run.out")"
 expect_eq "never the local node rule" "" "$(grep -i 'local node' "$t/run.out" "$t/run.err")"
 "$top/tests/fixtures/pg-ctl" start
+for _ in $(seq 600); do
+  [ "$(q "SELECT count(*) FILTER (WHERE camera_id = 'c1') >= 15 AND count(*) FILTER (WHERE camera_id = 'c2') >= 15 FROM frame_metadata")" = t ] && break
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.1
+done
+kill -INT $pid
 wait $pid
 expect_eq "the runner exits 0" 0 $?
 node=$(sed -n 's/.*id node \([0-9]*\) leased from PostgreSQL after .*/\1/p' "$t/run.out")
@@ -73,12 +82,14 @@ printf '[axion]\nredis = %s\npipeline = %s\n[camera r1]\nurl = synthetic://r1\n'
   "$AXION_TEST_REDIS_URL" "$t/redis.pipeline" > "$t/redis.ini"
 # (a Redis that never held leases leases none for one lease length)
 export AXION_NODE_LEASE_TTL_MS=1000
-"$run" -c "$t/redis.ini" -t 4 > "$t/redis.out" 2>&1 &
+# (-t 60: stopped with SIGINT once the lease is seen)
+"$run" -c "$t/redis.ini" -t 60 > "$t/redis.out" 2>&1 &
 pid=$!
 for _ in $(seq 200); do grep -q "leased from" "$t/redis.out" && break; sleep 0.05; done
 rnode=$(sed -n 's/.*id node \([0-9]*\) leased from Redis.*/\1/p' "$t/redis.out")
 expect_ok "only Redis: the node leased from Redis (${rnode:-none})" test -n "$rnode"
 expect_ok "Redis holds the lease, with a TTL" test "$(r PTTL "axion:node-lease:${rnode:-x}")" -gt 0
+kill -INT $pid
 wait $pid
 expect_eq "the runner exits 0" 0 $?
 expect_eq "the node was given back" 0 "$(r EXISTS "axion:node-lease:${rnode:-x}")"

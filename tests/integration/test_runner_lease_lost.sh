@@ -54,8 +54,12 @@ expect_ok "the stalled camera is reported while the lease is lost" \
   grep -q 'camera c1 offline: no frames' "$t/out"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:${port:-1}/healthz")
 expect_ok "HTTP answers while the lease is lost (/healthz: $code)" test "$code" != 000
-# past the next metrics write (every 10 s), which waits for ids too
-sleep 9
+# past the next metrics write (every 10 s), which waits for ids too: it
+# says so (once); waited for, not a fixed 9 s
+for _ in $(seq 300); do
+  grep -q 'no id node lease: metrics are not written' "$t/out" && break
+  sleep 0.1
+done
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:${port:-1}/healthz")
 expect_ok "HTTP still answers after a metrics write (/healthz: $code)" test "$code" != 000
 

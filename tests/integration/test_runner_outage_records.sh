@@ -35,15 +35,27 @@ reconnect-max = 300ms
 url = synthetic://c1
 INI
 
-AXION_NODE_ID=9 "$run" -c "$t/run.ini" -t 12 > "$t/out" 2>&1 &
+# stopped (SIGINT) once PostgreSQL is back: what the outage held is
+# written by the attempt every runner makes at exit (its own retry comes
+# 10 s after the failure; -t 60 only bounds a broken run). Two outages
+# while it is away are waited for, not a fixed time (they come every
+# 1.8 s: this section took 15 s with a fixed 12 s run)
+AXION_NODE_ID=9 "$run" -c "$t/run.ini" -t 60 > "$t/out" 2>&1 &
 pid=$!
 for _ in $(seq 300); do grep -q 'camera c1 online' "$t/out" && break; sleep 0.1; done
 sleep 2
 "$top/tests/fixtures/pg-ctl" stop fast
 down_at=$(grep -c 'camera c1 offline' "$t/out")
-sleep 5
-during=$(( $(grep -c 'camera c1 offline' "$t/out") - down_at ))
+offline_since() { # file count-before camera: its outages since then
+  echo $(( $(grep -c "camera $3 offline" "$1") - $2 ))
+}
+for _ in $(seq 300); do
+  [ "$(offline_since "$t/out" "$down_at" c1)" -ge 2 ] && break
+  sleep 0.1
+done
+during=$(offline_since "$t/out" "$down_at" c1)
 "$top/tests/fixtures/pg-ctl" start
+kill -INT $pid
 wait $pid
 expect_eq "the runner exits 0" 0 $?
 expect_ok "outages happened while PostgreSQL was away ($during)" test "$during" -ge 2
@@ -74,11 +86,18 @@ reconnect-max = 300ms
 [camera k1]
 url = synthetic://k1
 INI
-AXION_NODE_ID=9 "$run" -c "$t/k.ini" -t 7 > "$t/k1.out" 2>&1 &
+# (stopped once an outage came while PostgreSQL is away: a write to keep)
+AXION_NODE_ID=9 "$run" -c "$t/k.ini" -t 60 > "$t/k1.out" 2>&1 &
 pid=$!
 for _ in $(seq 300); do grep -q 'camera k1 online' "$t/k1.out" && break; sleep 0.1; done
 sleep 1
 "$top/tests/fixtures/pg-ctl" stop fast
+down_at=$(grep -c 'camera k1 offline' "$t/k1.out")
+for _ in $(seq 300); do
+  [ "$(offline_since "$t/k1.out" "$down_at" k1)" -ge 1 ] && break
+  sleep 0.1
+done
+kill -INT $pid
 wait $pid
 expect_ok "at exit, the writes are kept for the next run" \
   grep -q 'writes for PostgreSQL and 0 alert messages for Redis kept in .*/spool for the next run' "$t/k1.out"
