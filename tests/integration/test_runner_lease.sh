@@ -89,6 +89,11 @@ for _ in $(seq 200); do grep -q "leased from" "$t/redis.out" && break; sleep 0.0
 rnode=$(sed -n 's/.*id node \([0-9]*\) leased from Redis.*/\1/p' "$t/redis.out")
 expect_ok "only Redis: the node leased from Redis (${rnode:-none})" test -n "$rnode"
 expect_ok "Redis holds the lease, with a TTL" test "$(r PTTL "axion:node-lease:${rnode:-x}")" -gt 0
+# (the runner exits 0 when its camera delivered frames: stopped right
+# after the lease, under ASan, it had none yet and exited 1; so once the
+# camera is online, 2 s more: 20 frames at 10 fps)
+for _ in $(seq 400); do grep -q "camera r1 online" "$t/redis.out" && break; sleep 0.05; done
+sleep 2
 kill -INT $pid
 wait $pid
 expect_eq "the runner exits 0" 0 $?
