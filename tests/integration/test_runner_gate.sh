@@ -58,11 +58,16 @@ expect_eq "gated run exits 0" 0 "$st"
 
 rows() { q "SELECT count(*) FROM frame_metadata WHERE camera_id = '$1'"; }
 received() { q "SELECT coalesce(max(frame_number) + 1, 0) FROM frame_metadata WHERE camera_id = '$1'"; }
-u=$(rows uIdle); g=$(rows gIdle); m=$(rows gMove); gr=$(received gIdle)
-# ~11 s of a 10 fps camera with a keyframe a second
-expect_ok "ungated idle camera: every frame analysed ($u rows)" test "$u" -ge 80
-expect_ok "gated idle camera: about one frame a second ($g rows)" test "$g" -ge 5 -a "$g" -le 16
-expect_ok "and its frame numbers count every frame received ($gr)" test "$gr" -ge 80
+u=$(rows uIdle); ur=$(received uIdle); g=$(rows gIdle); m=$(rows gMove); gr=$(received gIdle)
+# a 12 s run of 10 fps cameras with a keyframe a second; how much of it a
+# camera gets depends on how fast it starts (under ASan on a loaded
+# machine ~8 s): every frame received from its first keyframe on is a row
+# (those before it have no reference: at most a GOP, 10)
+expect_ok "ungated idle camera: every frame analysed ($u rows, $ur received)" \
+  test "$u" -ge 30 -a "$u" -le "$ur" -a "$u" -ge $(( ur - 10 ))
+expect_ok "gated idle camera: about one frame a second ($g rows)" test "$g" -ge 3 -a "$g" -le 16
+expect_ok "and its frame numbers count every frame received ($gr)" \
+  test "$gr" -ge 30 -a "$gr" -ge $(( (g - 1) * 9 ))
 gap=$(q "SELECT min(d) FROM (SELECT frame_number - lag(frame_number) OVER (ORDER BY frame_number) AS d FROM frame_metadata WHERE camera_id = 'gIdle') x")
 expect_ok "its analysed frames are keyframes, a GOP (10) apart (min gap ${gap:-none})" test "${gap:-0}" -ge 9
 # frame_metadata says so (sql/007): sampled rows (all but the first
