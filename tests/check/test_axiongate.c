@@ -597,6 +597,21 @@ GST_END_TEST;
 static gint first_visible (const SynthParams *p, gint from);
 static gint wake_frame (GPtrArray *out, Stream *s);
 
+/* The map tests' scene: an object of 96x64 px, 24 px a frame, its cells
+ * changing, entering an idle scene at @start; returns its first visible
+ * frame */
+static gint
+map_scene (SynthParams *p, gint start)
+{
+  idle_scene (p, 3);
+  p->n_objects = 1;
+  p->objects_from = start;
+  p->object_size = 0.3;
+  p->speed = 0.075;
+  p->object_changes = TRUE;
+  return first_visible (p, start);
+}
+
 /* H.264 with CABAC (a camera's High profile): the macroblock map. An
  * object (96x64 px, 6x4 macroblocks at 320x240, 24 px a frame, its cells
  * changing as the bench's walking person's do) enters a scene that was idle for
@@ -619,13 +634,7 @@ GST_START_TEST (test_map_wake_h264_cabac)
 
   if (!have ("x264enc") || !have ("openh264dec"))
     return;
-  idle_scene (&p, 3);
-  p.n_objects = 1;
-  p.objects_from = start;
-  p.object_size = 0.3;
-  p.speed = 0.075;
-  p.object_changes = TRUE;
-  visible = first_visible (&p, start);
+  visible = map_scene (&p, start);
   s = encode (&p, n, gop, CODEC_H264_X264);
   ref = decode_all (s, CODEC_H264_X264);
   h = gate_harness (s, "hold-ms=100000 analysis-trigger=false",
@@ -680,13 +689,7 @@ GST_START_TEST (test_map_wake_after_active)
 
   if (!have ("x264enc") || !have ("openh264dec"))
     return;
-  idle_scene (&p, 3);
-  p.n_objects = 1;
-  p.objects_from = start;
-  p.object_size = 0.3;
-  p.speed = 0.075;
-  p.object_changes = TRUE;
-  visible = first_visible (&p, start);
+  visible = map_scene (&p, start);
   s = encode (&p, n, gop, CODEC_H264_X264);
   h = gate_harness (s, "hold-ms=1000", decoder_for (CODEC_H264_X264));
   /* active from frame 45 (an analysis event), idle again mid-GOP at 55,
